@@ -1,0 +1,36 @@
+# The two commands the README gives: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export FLASK_APP := marketplace:create_app
+
+.PHONY: install run test lint bench clean
+
+$(BIN)/flask: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/flask
+
+# The embedded default: SQLite under instance/, tasks in-process, demo data.
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed demo
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+# On PostgreSQL and Redis when DATABASE_URL / REDIS_URL point at them,
+# on SQLite otherwise; the summary lists what could not run.
+test: install
+	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python bench/regions.py
+
+clean:
+	rm -rf $(VENV) instance/*.db .pytest_cache

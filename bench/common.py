@@ -1,0 +1,151 @@
+"""Shared pieces of the benchmarks: a PostgreSQL database built by the migrations,
+gunicorn servers, and wrk runs parsed into figures."""
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+ADMIN_URL = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+def fresh_database(name: str) -> str:
+    """Drop and create `name`, then run the migrations and load the region seed into it."""
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    env = server_env(url)
+    for args in (["db", "upgrade"], ["seed", "regions"]):
+        subprocess.run([str(BIN / "flask"), *args], env=env, cwd=ROOT, check=True, capture_output=True)
+    log(f"database {name}: migrated and seeded")
+    return url
+
+
+def server_env(database_url: str, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "FLASK_APP": "marketplace:create_app",
+        "MARKETPLACE_ENV": "production",
+        "SECRET_KEY": "bench-secret-key",
+        "DATABASE_URL": database_url,
+        **extra,
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2):
+    """Serve app_spec with gunicorn sync workers on a free port; yields the base URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "-w",
+            str(workers),
+            "-k",
+            "sync",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            app_spec,
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"gunicorn for {app_spec} did not start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@dataclass
+class Figures:
+    name: str
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+
+
+def ensure_wrk() -> str:
+    path = shutil.which("wrk")
+    if path:
+        return path
+    log("wrk is missing: installing Debian's package")
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, capture_output=True)
+    return shutil.which("wrk") or sys.exit("wrk could not be installed: apt-get install wrk")
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(name: str, url: str, connections: int, seconds: int, threads: int = 2) -> Figures:
+    """Run wrk against url (warmed up first) and parse requests/s, p50, p99 and errors."""
+    binary = ensure_wrk()
+    subprocess.run([binary, "-t1", "-c2", "-d2s", url], check=True, capture_output=True)
+    out = subprocess.run(
+        [binary, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return Figures(
+        name=name,
+        requests_per_s=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        p50_ms=_ms(re.search(r"50%\s+(\S+)", out).group(1)),
+        p99_ms=_ms(re.search(r"99%\s+(\S+)", out).group(1)),
+        requests=int(re.search(r"(\d+) requests in", out).group(1)),
+        errors=errors + (int(non2xx.group(1)) if non2xx else 0),
+    )
+
+
+def report(title: str, rows: list[Figures], baseline: str) -> None:
+    base = next(r for r in rows if r.name == baseline)
+    print(f"\n{title}")
+    print(f"{'endpoint':44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs ' + baseline:>12}")
+    for r in rows:
+        ratio = r.requests_per_s / base.requests_per_s if base.requests_per_s else 0
+        print(
+            f"{r.name:44} {r.requests_per_s:9.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.errors:7d} {ratio:11.0%}"
+        )
+    results = ROOT / "bench" / "results"
+    results.mkdir(exist_ok=True)
+    path = results / (re.sub(r"\W+", "_", title.lower()).strip("_") + ".json")
+    path.write_text(json.dumps([asdict(r) for r in rows], indent=2))

@@ -1,0 +1,74 @@
+"""The Flask application factory."""
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask
+
+from marketplace import config
+from marketplace.extensions import api, celery_app, db, limiter, migrate
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(config.load(app.instance_path, overrides))
+    app.json.sort_keys = False
+    logging.basicConfig(level=logging.INFO)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True, compare_type=True)
+    api.init_app(app)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    limiter.init_app(app)
+    init_celery(app)
+
+
+def init_celery(app: Flask) -> None:
+    """Bind the shared Celery app to this Flask app; every task runs in its app context."""
+    from celery import Task
+
+    class FlaskTask(Task):
+        def __call__(self, *args: object, **kwargs: object) -> object:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app.config_from_object(app.config["CELERY"])
+    celery_app.Task = FlaskTask
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+
+
+def register_blueprints(app: Flask) -> None:
+    from marketplace.accounts.api import blp as accounts_blp
+    from marketplace.health.api import blp as health_blp
+    from marketplace.regions.api import blp as regions_blp
+
+    for blp in (accounts_blp, regions_blp, health_blp):
+        api.register_blueprint(blp, url_prefix="/api/v1")
+
+
+def register_error_handlers(app: Flask) -> None:
+    from marketplace.errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from marketplace.cli import seed_cli, users_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_cli)
+
+
+def _migrations_dir() -> str:
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")

@@ -1,0 +1,97 @@
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from marketplace.accounts import services
+from marketplace.accounts.auth import SECURITY, require_user
+from marketplace.accounts.schemas import (
+    MeSchema,
+    RegisteredSchema,
+    RegisterSchema,
+    RoleGrantArgsSchema,
+    RoleRevokeArgsSchema,
+    TokenRequestSchema,
+    TokenSchema,
+    UserQueryArgsSchema,
+    UserSchema,
+)
+from marketplace.extensions import limiter
+from marketplace.pagination import page_of
+
+blp = Blueprint("accounts", __name__, description="Registration, tokens, users and roles")
+
+
+def login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def email_in_body() -> str:
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    return f"email:{services.normalize_email(email)}" if isinstance(email, str) else "email:-"
+
+
+@blp.route("/auth/register")
+class Register(MethodView):
+    decorators = [limiter.limit(login_limit)]
+
+    @blp.arguments(RegisterSchema)
+    @blp.response(201, RegisteredSchema)
+    def post(self, body):
+        """Create a buyer account. The answer is the same whether or not the email was registered."""
+        return services.register_user(**body)
+
+
+@blp.route("/auth/token")
+class Token(MethodView):
+    # Per address, and per account so that many addresses cannot guess one password.
+    decorators = [limiter.limit(login_limit), limiter.limit(login_limit, key_func=email_in_body)]
+
+    @blp.arguments(TokenRequestSchema)
+    @blp.response(200, TokenSchema)
+    def post(self, body):
+        return services.authenticate(body["email"], body["password"])
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.response(200, MeSchema)
+    @blp.doc(security=SECURITY)
+    def get(self):
+        return services.describe_user(require_user())
+
+
+@blp.route("/users")
+class Users(MethodView):
+    @blp.arguments(UserQueryArgsSchema, location="query")
+    @blp.response(200, UserSchema(many=True))
+    @blp.paginate(page_size=20, max_page_size=100)
+    @blp.doc(security=SECURITY)
+    def get(self, args, pagination_parameters):
+        stmt = services.list_users(require_user(), args.get("email"), args.get("role"))
+        return page_of(stmt, pagination_parameters)
+
+
+@blp.route("/users/<int:user_id>")
+class UserById(MethodView):
+    @blp.response(200, UserSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, user_id):
+        return services.get_user(require_user(), user_id)
+
+
+@blp.route("/users/<int:user_id>/roles")
+class UserRoles(MethodView):
+    @blp.arguments(RoleGrantArgsSchema)
+    @blp.response(200, UserSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body, user_id):
+        """Grant admin, or region officer of `region_code`."""
+        return services.grant_role(require_user(), user_id, body["role"], body["region_code"])
+
+    @blp.arguments(RoleRevokeArgsSchema, location="query")
+    @blp.response(200, UserSchema)
+    @blp.doc(security=SECURITY)
+    def delete(self, args, user_id):
+        """Revoke a role: `?role=region_officer&region_code=500236`."""
+        return services.revoke_role(require_user(), user_id, args["role"], args["region_code"])

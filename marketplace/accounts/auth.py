@@ -1,0 +1,32 @@
+"""The caller behind a request's bearer token, for the api layer of every domain."""
+
+from flask import request
+
+from marketplace.accounts import services
+from marketplace.accounts.models import User
+from marketplace.errors import Unauthorized
+
+SECURITY = [{"bearer": []}]
+CACHE_KEY = "marketplace.current_user"
+
+
+def current_user() -> User | None:
+    """The caller, or None for an anonymous request; a bad token is a 401, not anonymity."""
+    # Cached on the request itself: an app context (and its `g`) may outlive one request.
+    if CACHE_KEY not in request.environ:
+        header = request.headers.get("Authorization", "")
+        if not header:
+            request.environ[CACHE_KEY] = None
+        else:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthorized("Use 'Authorization: Bearer <token>'.")
+            request.environ[CACHE_KEY] = services.user_from_token(token.strip())
+    return request.environ[CACHE_KEY]
+
+
+def require_user() -> User:
+    user = current_user()
+    if user is None:
+        raise Unauthorized()
+    return user

@@ -1,0 +1,68 @@
+"""Users and the roles granted to them.
+
+Every user is a buyer. Admin and region officer are granted (an officer for
+one region and everything under it); supplier and agency memberships live
+with the supplier and agency domains.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, func, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.extensions import db
+
+GRANTABLE_ROLES = ("admin", "region_officer")
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    display_name: Mapped[str] = mapped_column(String(100))
+    is_active: Mapped[bool] = mapped_column(default=True, server_default="1")
+    # Bumped on a password change so that every token issued before it dies.
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    role_grants: Mapped[list["RoleGrant"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin", foreign_keys="RoleGrant.user_id"
+    )
+
+    def has_role(self, role: str) -> bool:
+        return any(g.role == role for g in self.role_grants)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role("admin")
+
+    @property
+    def officer_region_codes(self) -> list[str]:
+        return [g.region_code for g in self.role_grants if g.role == "region_officer" and g.region_code]
+
+
+class RoleGrant(db.Model):
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'region_officer')", name="role"),
+        CheckConstraint("role <> 'region_officer' OR region_code IS NOT NULL", name="officer_has_region"),
+        # One admin grant per user (region_code NULL), one officer grant per region.
+        Index(
+            "uq_role_grants_user_role_region",
+            "user_id",
+            "role",
+            text("coalesce(region_code, '')"),
+            unique=True,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])

@@ -1,0 +1,71 @@
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from marketplace.accounts.models import GRANTABLE_ROLES
+from marketplace.schemas import QueryArgsSchema, RegionCode, Text
+
+
+class RegisterSchema(ma.Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=validate.Length(min=8, max=128), load_only=True)
+    display_name = Text(required=True, validate=validate.Length(min=1, max=100))
+
+
+class RegisteredSchema(ma.Schema):
+    email = fields.String()
+    display_name = fields.String()
+    roles = fields.Constant(["buyer"])
+    message = fields.Constant("Registered. Sign in with POST /api/v1/auth/token.")
+
+
+class TokenRequestSchema(ma.Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=validate.Length(max=128), load_only=True)
+
+
+class TokenSchema(ma.Schema):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer(metadata={"description": "seconds"})
+
+
+class RoleGrantSchema(ma.Schema):
+    role = fields.String()
+    region_code = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class UserSchema(ma.Schema):
+    id = fields.Integer()
+    email = fields.String()
+    display_name = fields.String()
+    is_active = fields.Boolean()
+    role_grants = fields.List(fields.Nested(RoleGrantSchema))
+    created_at = fields.DateTime()
+
+
+class MembershipSchema(ma.Schema):
+    kind = fields.String(metadata={"enum": ["region", "supplier", "agency"]})
+    role = fields.String()
+    region_code = fields.String()
+
+
+class MeSchema(ma.Schema):
+    user = fields.Nested(UserSchema)
+    roles = fields.List(fields.String())
+    memberships = fields.List(fields.Nested(MembershipSchema))
+
+
+class UserQueryArgsSchema(QueryArgsSchema):
+    email = fields.String(validate=validate.Length(max=254))
+    role = fields.String(validate=validate.OneOf(GRANTABLE_ROLES))
+
+
+class RoleGrantArgsSchema(ma.Schema):
+    role = fields.String(required=True, validate=validate.OneOf(GRANTABLE_ROLES))
+    region_code = RegionCode(load_default=None, allow_none=True)
+
+
+class RoleRevokeArgsSchema(QueryArgsSchema):
+    role = fields.String(required=True, validate=validate.OneOf(GRANTABLE_ROLES))
+    region_code = RegionCode(load_default=None)

@@ -1,0 +1,202 @@
+"""Accounts: registration, login, roles and the permission checks other domains call."""
+
+import logging
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.accounts import tokens
+from marketplace.accounts.models import GRANTABLE_ROLES, RoleGrant, User
+from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound, Unauthorized
+from marketplace.extensions import db
+from marketplace.regions.services import is_within, require_region
+
+log = logging.getLogger(__name__)
+WRONG_CREDENTIALS = "Wrong email or password."
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+    token_type: str = "Bearer"
+
+
+def _hasher() -> PasswordHasher:
+    hasher = current_app.extensions.get("password_hasher")
+    if hasher is None:
+        hasher = PasswordHasher(
+            time_cost=current_app.config["ARGON2_TIME_COST"],
+            memory_cost=current_app.config["ARGON2_MEMORY_COST_KIB"],
+        )
+        current_app.extensions["password_hasher"] = hasher
+        # Verified against when the email is unknown, so both paths take as long.
+        current_app.extensions["dummy_hash"] = hasher.hash("not a real password")
+    return hasher
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def register_user(email: str, password: str, display_name: str) -> User:
+    """Create a buyer account. An email already registered yields the same answer and no account,
+    so the answer cannot be used to learn who is registered."""
+    email = normalize_email(email)
+    password_hash = _hasher().hash(password)
+    candidate = User(email=email, password_hash=password_hash, display_name=display_name)
+    if _find_user(email) is not None:
+        log.info("registration for an existing email ignored")
+        return candidate
+    db.session.add(candidate)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        log.info("registration raced another for the same email; ignored")
+        return User(email=email, password_hash=password_hash, display_name=display_name)
+    return candidate
+
+
+def authenticate(email: str, password: str) -> IssuedToken:
+    """A token for the right email and password; one and the same 401 for every wrong case."""
+    hasher = _hasher()
+    user = _find_user(email)
+    try:
+        hasher.verify(user.password_hash if user else current_app.extensions["dummy_hash"], password)
+    except (VerificationError, InvalidHashError):
+        raise Unauthorized(WRONG_CREDENTIALS) from None
+    if user is None or not user.is_active:
+        raise Unauthorized(WRONG_CREDENTIALS)
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+        db.session.commit()
+    return issue_token(user)
+
+
+def issue_token(user: User, now: float | None = None) -> IssuedToken:
+    ttl = current_app.config["TOKEN_TTL_SECONDS"]
+    token = tokens.issue(current_app.config["SECRET_KEY"], user.id, user.token_version, ttl, now=now)
+    return IssuedToken(access_token=token, expires_in=ttl)
+
+
+def user_from_token(token: str) -> User:
+    claims = tokens.verify(current_app.config["SECRET_KEY"], token)
+    user = db.session.get(User, claims.user_id) if claims else None
+    if claims is None or user is None or not user.is_active or user.token_version != claims.token_version:
+        raise Unauthorized("The token is invalid or has expired.")
+    return user
+
+
+def describe_user(user: User) -> dict:
+    """The user with roles and memberships, as /me shows them."""
+    roles = ["buyer"] + sorted({g.role for g in user.role_grants})
+    memberships = [
+        {"kind": "region", "role": g.role, "region_code": g.region_code}
+        for g in user.role_grants
+        if g.role == "region_officer"
+    ]
+    return {"user": user, "roles": roles, "memberships": memberships}
+
+
+# Permission checks -------------------------------------------------------------
+
+
+def require_admin(user: User) -> None:
+    if not user.is_admin:
+        raise Forbidden("Only an admin may do this.")
+
+
+def officiates(user: User, region_code: str) -> bool:
+    """Whether the user is an admin or an officer of this region or one above it."""
+    return user.is_admin or any(is_within(region_code, own) for own in user.officer_region_codes)
+
+
+def require_officer_of(user: User, region_code: str) -> None:
+    if not officiates(user, region_code):
+        raise Forbidden(f"Only an officer of region {region_code} (or above it) or an admin may do this.")
+
+
+# Admin use cases ---------------------------------------------------------------
+
+
+def list_users(actor: User, email: str | None, role: str | None) -> Select[tuple[User]]:
+    require_admin(actor)
+    stmt = select(User).order_by(User.id)
+    if email:
+        stmt = stmt.where(User.email == normalize_email(email))
+    if role:
+        stmt = stmt.where(User.id.in_(select(RoleGrant.user_id).where(RoleGrant.role == role)))
+    return stmt
+
+
+def get_user(actor: User, user_id: int) -> User:
+    require_admin(actor)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user {user_id}.")
+    return user
+
+
+def grant_role(actor: User, user_id: int, role: str, region_code: str | None) -> User:
+    """Grant admin, or region officer of one region; granting what is held already changes nothing."""
+    user = get_user(actor, user_id)
+    region_code = _check_grant(role, region_code)
+    if not any(g.role == role and g.region_code == region_code for g in user.role_grants):
+        user.role_grants.append(RoleGrant(role=role, region_code=region_code, granted_by_id=actor.id))
+        db.session.commit()
+    return user
+
+
+def revoke_role(actor: User, user_id: int, role: str, region_code: str | None) -> User:
+    user = get_user(actor, user_id)
+    region_code = _check_grant(role, region_code)
+    grant = next((g for g in user.role_grants if g.role == role and g.region_code == region_code), None)
+    if grant is None:
+        raise NotFound(f"User {user_id} does not hold that role.")
+    if role == "admin" and _admin_count() <= 1:
+        raise Conflict("The last admin cannot be revoked.")
+    user.role_grants.remove(grant)
+    db.session.commit()
+    return user
+
+
+def _check_grant(role: str, region_code: str | None) -> str | None:
+    if role not in GRANTABLE_ROLES:
+        raise InvalidField("role", f"Must be one of {', '.join(GRANTABLE_ROLES)}.")
+    if role == "admin":
+        if region_code:
+            raise InvalidField("region_code", "An admin grant has no region.")
+        return None
+    if not region_code:
+        raise InvalidField("region_code", "A region officer needs a region.")
+    return require_region(region_code, "region_code").code
+
+
+def _admin_count() -> int:
+    return (
+        db.session.scalar(select(func.count()).select_from(RoleGrant).where(RoleGrant.role == "admin")) or 0
+    )
+
+
+def create_admin(email: str, password: str, display_name: str) -> tuple[User, bool]:
+    """Create an admin, or make an existing user one; returns (user, created)."""
+    user = _find_user(email)
+    created = user is None
+    if user is None:
+        user = User(
+            email=normalize_email(email), password_hash=_hasher().hash(password), display_name=display_name
+        )
+        db.session.add(user)
+    if not user.is_admin:
+        user.role_grants.append(RoleGrant(role="admin"))
+    db.session.commit()
+    return user, created

@@ -1,0 +1,40 @@
+"""Signed, expiring bearer tokens.
+
+A token carries the user id, the user's token_version (so a password change
+revokes every older token) and an expiry; itsdangerous signs it with the
+app's SECRET_KEY. No server-side session store is needed to check one.
+"""
+
+import time
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+SALT = "marketplace.access-token"
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: int
+    token_version: int
+    expires_at: int
+
+
+def issue(
+    secret_key: str, user_id: int, token_version: int, ttl_seconds: int, now: float | None = None
+) -> str:
+    issued = int(time.time() if now is None else now)
+    payload = {"sub": user_id, "ver": token_version, "exp": issued + ttl_seconds}
+    return URLSafeSerializer(secret_key, salt=SALT).dumps(payload)
+
+
+def verify(secret_key: str, token: str, now: float | None = None) -> TokenClaims | None:
+    """The token's claims, or None if it is forged, malformed or expired."""
+    try:
+        payload = URLSafeSerializer(secret_key, salt=SALT).loads(token)
+        claims = TokenClaims(int(payload["sub"]), int(payload["ver"]), int(payload["exp"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+    if claims.expires_at <= (time.time() if now is None else now):
+        return None
+    return claims

@@ -1,0 +1,44 @@
+"""Command-line entry points: `flask users ...`, `flask seed ...`."""
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from marketplace.accounts import services as accounts
+from marketplace.regions import services as regions
+
+SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+seed_cli = AppGroup("seed", help="Load reference and demo data.")
+
+
+@users_cli.command("create-admin")
+@click.option("--email", required=True, help="The admin's email; an existing user is made admin.")
+@click.option("--name", "display_name", default="Administrator", show_default=True, help="Display name.")
+@click.password_option(help="Password (asked for when not given).")
+def create_admin(email: str, display_name: str, password: str) -> None:
+    """Create an admin account, or grant admin to an existing user."""
+    user, created = accounts.create_admin(email, password, display_name)
+    click.echo(f"{'Created' if created else 'Granted admin to'} {user.email} (id {user.id}).")
+
+
+@seed_cli.command("regions")
+def seed_regions() -> None:
+    """Load the region tree, poverty flags and pairings from seed/regions (idempotent)."""
+    with click.progressbar(length=1, label="Loading regions") as bar:
+        counts = regions.load_region_seed(SEED_DIR / "regions")
+        bar.update(1)
+    click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
+
+
+@seed_cli.command("demo")
+def seed_demo() -> None:
+    """Load the regions and the demo data; never under the production config."""
+    if current_app.config["ENV"] == "production":
+        raise click.ClickException("Demo data is never loaded under the production config.")
+    from marketplace.demo import load_demo
+
+    load_demo(SEED_DIR, echo=click.echo)

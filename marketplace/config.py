@@ -1,0 +1,96 @@
+"""Settings: defaults, then the environment, then the overrides given to create_app.
+
+The environment is read in two forms: the conventional names that hosting
+platforms set (DATABASE_URL, REDIS_URL, SECRET_KEY) and MARKETPLACE_<KEY> for
+everything else (MARKETPLACE_TOKEN_TTL_SECONDS=600).
+"""
+
+import os
+from typing import Any
+
+ENVIRONMENTS = ("development", "test", "production")
+DEV_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the app refuses to start."""
+
+
+DEFAULTS: dict[str, Any] = {
+    "ENV": "development",
+    "SECRET_KEY": None,
+    "DATABASE_URL": None,
+    "REDIS_URL": None,
+    "TOKEN_TTL_SECONDS": 3600,
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "RATELIMIT_KEY_PREFIX": "marketplace",
+    # argon2id; OWASP's minimum is m=19 MiB, t=2. Tests lower it for speed.
+    "ARGON2_TIME_COST": 2,
+    "ARGON2_MEMORY_COST_KIB": 19456,
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "API_TITLE": "Consumption-assistance marketplace",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "/docs",
+    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+    "JSON_SORT_KEYS": False,
+}
+
+INT_KEYS = {
+    "TOKEN_TTL_SECONDS",
+    "ARGON2_TIME_COST",
+    "ARGON2_MEMORY_COST_KIB",
+    "MAX_CONTENT_LENGTH",
+}
+CONVENTIONAL_NAMES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Point plain postgresql:// URLs at the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    settings = dict(DEFAULTS)
+    for key in CONVENTIONAL_NAMES:
+        if os.environ.get(key):
+            settings[key] = os.environ[key]
+    prefix = "MARKETPLACE_"
+    for name, value in os.environ.items():
+        if name.startswith(prefix):
+            key = name[len(prefix) :]
+            settings[key] = int(value) if key in INT_KEYS else value
+    settings.update(overrides or {})
+
+    env = settings["ENV"]
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"MARKETPLACE_ENV must be one of {ENVIRONMENTS}, not {env!r}")
+    if env == "production":
+        if not settings["SECRET_KEY"]:
+            raise ConfigError("SECRET_KEY must be set in production")
+        if not settings["DATABASE_URL"]:
+            raise ConfigError("DATABASE_URL must be set in production (PostgreSQL)")
+    settings["SECRET_KEY"] = settings["SECRET_KEY"] or DEV_SECRET_KEY
+    settings["DATABASE_URL"] = settings["DATABASE_URL"] or (
+        "sqlite:///" + os.path.join(instance_path, "marketplace.db")
+    )
+    settings["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(settings["DATABASE_URL"])
+    settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    redis_url = settings["REDIS_URL"]
+    settings["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
+    settings["CELERY"] = {
+        "broker_url": redis_url or "memory://",
+        "result_backend": redis_url,
+        # Without Redis (the embedded default) tasks run in-process.
+        "task_always_eager": redis_url is None,
+        "task_eager_propagates": True,
+        "task_ignore_result": True,
+        "broker_connection_retry_on_startup": True,
+        **settings.get("CELERY", {}),
+    }
+    return settings

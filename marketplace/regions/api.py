@@ -1,0 +1,41 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from marketplace.pagination import page_of
+from marketplace.regions import services
+from marketplace.regions.schemas import (
+    PairingQueryArgsSchema,
+    PairingSchema,
+    RegionQueryArgsSchema,
+    RegionSchema,
+)
+
+blp = Blueprint("regions", __name__, description="The administrative tree and East-West pairings")
+
+
+@blp.route("/regions")
+class Regions(MethodView):
+    @blp.arguments(RegionQueryArgsSchema, location="query")
+    @blp.response(200, RegionSchema(many=True))
+    @blp.paginate(page_size=100, max_page_size=100)
+    def get(self, args, pagination_parameters):
+        """List regions: children of `parent`, or all of one `level`."""
+        return page_of(
+            services.list_regions(**{k: args.get(k) for k in ("parent", "level", "q")}), pagination_parameters
+        )
+
+
+@blp.route("/regions/<string:code>")
+class RegionByCode(MethodView):
+    @blp.response(200, RegionSchema)
+    def get(self, code):
+        return services.get_region(code)
+
+
+@blp.route("/pairings")
+class Pairings(MethodView):
+    @blp.arguments(PairingQueryArgsSchema, location="query")
+    @blp.response(200, PairingSchema(many=True))
+    def get(self, args):
+        """Pairings; `assisted=500236` answers "who helps Fengjie?"."""
+        return services.list_pairings(args.get("helper"), args.get("assisted"))

@@ -1,0 +1,137 @@
+"""Region look-ups and the loader for the region tree."""
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, select
+
+from marketplace.errors import InvalidField, NotFound
+from marketplace.extensions import db
+from marketplace.regions.models import Pairing, Region
+
+ANCESTOR_COLUMN = {
+    "province": Region.province_code,
+    "city": Region.city_code,
+    "county": Region.county_code,
+    "town": Region.code,
+}
+
+
+def get_region(code: str) -> Region:
+    region = db.session.get(Region, code)
+    if region is None:
+        raise NotFound(f"No region with code {code}.")
+    return region
+
+
+def require_region(code: str, field: str) -> Region:
+    """The region a request names, or a 422 naming the field."""
+    region = db.session.get(Region, code)
+    if region is None:
+        raise InvalidField(field, f"No region with code {code}.")
+    return region
+
+
+def within(column: Any, ancestor: Region) -> ColumnElement[bool]:
+    """A condition: the region code in `column` is `ancestor` or lies under it."""
+    inside = select(Region.code).where(ANCESTOR_COLUMN[ancestor.level] == ancestor.code)
+    return column.in_(inside)
+
+
+def is_within(code: str, ancestor_code: str) -> bool:
+    region = db.session.get(Region, code)
+    return region is not None and ancestor_code in region.ancestor_codes
+
+
+def list_regions(parent: str | None, level: str | None, q: str | None) -> Select[tuple[Region]]:
+    stmt = select(Region).order_by(Region.code)
+    if parent is not None:
+        require_region(parent, "parent")
+        stmt = stmt.where(Region.parent_code == parent)
+    if level is not None:
+        stmt = stmt.where(Region.level == level)
+    if q:
+        stmt = stmt.where(Region.name.contains(q, autoescape=True))
+    return stmt
+
+
+def list_pairings(helper: str | None, assisted: str | None) -> list[Pairing]:
+    """Pairings that help `assisted` (directly or through an ancestor), or that `helper` takes part in."""
+    stmt = select(Pairing).order_by(Pairing.id)
+    if assisted is not None:
+        stmt = stmt.where(
+            Pairing.assisted_region_code.in_(require_region(assisted, "assisted").ancestor_codes)
+        )
+    if helper is not None:
+        stmt = stmt.where(Pairing.helper_region_code.in_(require_region(helper, "helper").ancestor_codes))
+    return list(db.session.scalars(stmt))
+
+
+def is_assisted(code: str) -> bool:
+    """Whether a region is, or lies under, the assisted side of a pairing."""
+    region = db.session.get(Region, code)
+    if region is None:
+        return False
+    stmt = select(Pairing.id).where(Pairing.assisted_region_code.in_(region.ancestor_codes)).limit(1)
+    return db.session.scalar(stmt) is not None
+
+
+def load_region_seed(folder: Path) -> dict[str, int]:
+    """Load regions.csv, poverty_flags.csv and pairings.csv; idempotent, commits once."""
+    regions = {row["code"]: row for row in _read(folder / "regions.csv")}
+    existing = {r.code: r for r in db.session.scalars(select(Region))}
+    for code, row in regions.items():
+        region = existing.get(code) or Region(code=code)
+        region.name, region.level = row["name"], row["level"]
+        region.parent_code = row["parent_code"] or None
+        chain = _chain(code, regions)
+        region.province_code = chain[0]
+        region.city_code = next((c for c in chain if regions[c]["level"] == "city"), None)
+        region.county_code = next((c for c in chain if regions[c]["level"] == "county"), None)
+        if code not in existing:
+            db.session.add(region)
+            existing[code] = region
+    db.session.flush()
+
+    flags = _read(folder / "poverty_flags.csv")
+    for row in flags:
+        region = _named(existing, row["code"], row["name"])
+        region.national_key_county = row["national_key_county"] == "1"
+        region.deep_poverty = row["deep_poverty"] == "1"
+        region.exited_year = int(row["exited_year"]) if row["exited_year"] else None
+
+    pairs = {(p.helper_region_code, p.assisted_region_code): p for p in db.session.scalars(select(Pairing))}
+    rows = _read(folder / "pairings.csv")
+    for row in rows:
+        _named(existing, row["helper_code"], row["helper_name"])
+        _named(existing, row["assisted_code"], row["assisted_name"])
+        key = (row["helper_code"], row["assisted_code"])
+        pairing = pairs.get(key) or Pairing(helper_region_code=key[0], assisted_region_code=key[1])
+        pairing.role, pairing.since = row["role"], int(row["since"])
+        pairing.source = f"seed {row['seed']}"
+        if key not in pairs:
+            db.session.add(pairing)
+    db.session.commit()
+    return {"regions": len(regions), "poverty_flags": len(flags), "pairings": len(rows)}
+
+
+def _read(path: Path) -> Iterable[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _chain(code: str, regions: dict[str, dict[str, str]]) -> list[str]:
+    chain = [code]
+    while regions[chain[0]]["parent_code"]:
+        chain.insert(0, regions[chain[0]]["parent_code"])
+    return chain
+
+
+def _named(regions: dict[str, Region], code: str, name: str) -> Region:
+    region = regions.get(code)
+    if region is None or region.name != name:
+        found = region.name if region else "nothing"
+        raise ValueError(f"seed row names {code} {name}, but the region data has {found} there")
+    return region

@@ -1,0 +1,44 @@
+"""Schema pieces shared by every domain."""
+
+import unicodedata
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+
+class Text(fields.String):
+    """A string without control characters (PostgreSQL refuses NUL; nobody needs the rest)."""
+
+    default_error_messages = {"control": "Must not contain control characters."}
+
+    def __init__(self, *args, multiline: bool = False, **kwargs):
+        self.multiline = multiline
+        super().__init__(*args, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        allowed = {"\n", "\t"} if self.multiline else set()
+        if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text):
+            raise self.make_error("control")
+        return text.strip()
+
+
+class RegionCode(Text):
+    """A GB/T 2260 code: 6 digits, or 9 for a town."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "validate", validate.Regexp(r"^\d{6}(\d{3})?$", error="Must be a 6- or 9-digit code.")
+        )
+        super().__init__(**kwargs)
+
+
+class QueryArgsSchema(ma.Schema):
+    """Query strings ignore parameters they do not know (page, page_size, cache busters)."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+
+class MessageSchema(ma.Schema):
+    message = fields.String()

@@ -1,0 +1,163 @@
+"""Test harness.
+
+Each xdist worker gets its own database, built by running the Alembic
+migrations (never create_all) and loaded with the region seed once; between
+tests every other table is emptied. On PostgreSQL (DATABASE_URL) that is a
+fresh database per worker; otherwise a SQLite file. Each worker also gets
+its own Redis database index when REDIS_URL is set.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from marketplace import create_app
+from marketplace.accounts.models import RoleGrant, User
+from marketplace.extensions import db, limiter
+from marketplace.regions.services import load_region_seed
+from tests import services as svc
+
+SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
+REFERENCE_TABLES = {"regions", "pairings", "alembic_version"}
+SERVICES = svc.discover()
+REQUIRED = os.environ.get("MARKETPLACE_REQUIRE_SERVICES") == "1"
+TEST_SETTINGS = {
+    "ENV": "test",
+    "ARGON2_TIME_COST": 1,
+    "ARGON2_MEMORY_COST_KIB": 64,
+    "LOGIN_RATE_LIMIT": "1000 per minute",
+}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: slower tests (subprocesses)")
+
+
+def pytest_sessionstart(session):
+    if REQUIRED:
+        missing = list(SERVICES.problems)
+        if not SERVICES.postgres_url:
+            missing.append("PostgreSQL: set DATABASE_URL to a reachable server")
+        if not SERVICES.redis_url:
+            missing.append("Redis: set REDIS_URL to a reachable server")
+        if missing:
+            pytest.exit("MARKETPLACE_REQUIRE_SERVICES=1 but:\n  " + "\n  ".join(missing), returncode=3)
+
+
+def pytest_report_header(config):
+    lines = [
+        f"database: {'PostgreSQL' if SERVICES.postgres_url else 'SQLite (embedded default)'}",
+        f"redis: {'yes' if SERVICES.redis_url else 'NO: tests marked redis are skipped'}",
+    ]
+    return lines + [f"WARNING: {p}" for p in SERVICES.problems]
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "postgres" in item.keywords and not SERVICES.postgres_url:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL"))
+        if "redis" in item.keywords and not SERVICES.redis_url:
+            item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    skipped = terminalreporter.stats.get("skipped", [])
+    needing = [
+        r for r in skipped if "needs PostgreSQL" in str(r.longrepr) or "needs Redis" in str(r.longrepr)
+    ]
+    if needing or SERVICES.problems:
+        terminalreporter.section("NOT RUN: tests that need real services", sep="!", red=True, bold=True)
+        for problem in SERVICES.problems:
+            terminalreporter.write_line(f"!! {problem}", red=True)
+        terminalreporter.write_line(
+            f"!! {len(needing)} tests did not run for want of PostgreSQL or Redis "
+            "(see 'SKIPPED' above). Set DATABASE_URL and REDIS_URL to run them.",
+            red=True,
+            bold=True,
+        )
+
+
+def worker_index(worker_id: str) -> int:
+    match = re.search(r"\d+", worker_id)
+    return int(match.group()) if match else 0
+
+
+@pytest.fixture(scope="session")
+def database_url(worker_id, tmp_path_factory):
+    if SERVICES.postgres_url:
+        name = f"marketplace_test_{worker_id}"
+        yield svc.create_database(SERVICES, name)
+        svc.drop_database(SERVICES, name)
+    else:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+
+
+@pytest.fixture(scope="session")
+def redis_url(worker_id):
+    # Index 0 is left alone; xdist workers take 1, 2, ...
+    return SERVICES.redis_database_url(1 + worker_index(worker_id)) if SERVICES.redis_url else None
+
+
+@pytest.fixture(scope="session")
+def settings(database_url, redis_url, worker_id):
+    return {
+        **TEST_SETTINGS,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "RATELIMIT_KEY_PREFIX": f"test-{worker_id}",
+    }
+
+
+@pytest.fixture(scope="session")
+def _app(settings):
+    app = create_app(settings)
+    with app.app_context():
+        upgrade()
+        load_region_seed(SEED_DIR / "regions")
+        db.session.remove()
+    return app
+
+
+@pytest.fixture
+def app(_app):
+    with _app.app_context():
+        limiter.reset()
+        yield _app
+        db.session.remove()
+        _empty_tables()
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+    with db.engine.begin() as conn:
+        for table in tables:
+            conn.execute(text(f"DELETE FROM {table.name}"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user with roles; returns (user, auth headers)."""
+    from marketplace.accounts import services as accounts
+
+    counter = iter(range(1, 10_000))
+
+    def make(*grants: tuple[str, str | None], email: str | None = None, password: str = "correct horse 1"):
+        email = email or f"user{next(counter)}@example.test"
+        accounts.register_user(email, password, email.split("@")[0])
+        user = db.session.scalars(db.select(User).where(User.email == email)).one()
+        for role, region_code in grants:
+            user.role_grants.append(RoleGrant(role=role, region_code=region_code))
+        db.session.commit()
+        token = accounts.issue_token(user).access_token
+        return user, {"Authorization": f"Bearer {token}"}
+
+    return make
