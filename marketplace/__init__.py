@@ -14,6 +14,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(config.load(app.instance_path, overrides))
     app.json.sort_keys = False
+    app.json.ensure_ascii = False
     logging.basicConfig(level=logging.INFO)
     register_extensions(app)
     register_blueprints(app)
