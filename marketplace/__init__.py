@@ -53,8 +53,9 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.accounts.api import blp as accounts_blp
     from marketplace.health.api import blp as health_blp
     from marketplace.regions.api import blp as regions_blp
+    from marketplace.suppliers.api import blp as suppliers_blp
 
-    for blp in (accounts_blp, regions_blp, health_blp):
+    for blp in (accounts_blp, regions_blp, health_blp, suppliers_blp):
         api.register_blueprint(blp, url_prefix="/api/v1")
 
 

@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 
 from marketplace.accounts import services
 from marketplace.accounts.auth import SECURITY, require_user
+from marketplace.accounts.models import normalize_email
 from marketplace.accounts.schemas import (
     MeSchema,
     RegisteredSchema,
@@ -28,7 +29,7 @@ def login_limit() -> str:
 def email_in_body() -> str:
     body = request.get_json(silent=True)
     email = body.get("email") if isinstance(body, dict) else None
-    return f"email:{services.normalize_email(email)}" if isinstance(email, str) else "email:-"
+    return f"email:{normalize_email(email)}" if isinstance(email, str) else "email:-"
 
 
 @blp.route("/auth/register")

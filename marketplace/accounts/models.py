@@ -15,6 +15,10 @@ from marketplace.extensions import db
 GRANTABLE_ROLES = ("admin", "region_officer")
 
 
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
 class User(db.Model):
     __tablename__ = "users"
 

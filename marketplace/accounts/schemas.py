@@ -48,6 +48,7 @@ class MembershipSchema(ma.Schema):
     kind = fields.String(metadata={"enum": ["region", "supplier", "agency"]})
     role = fields.String()
     region_code = fields.String()
+    supplier_id = fields.Integer()
 
 
 class MeSchema(ma.Schema):

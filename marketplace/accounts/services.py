@@ -10,10 +10,12 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts import tokens
-from marketplace.accounts.models import GRANTABLE_ROLES, RoleGrant, User
-from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound, Unauthorized
+from marketplace.accounts.models import GRANTABLE_ROLES, RoleGrant, User, normalize_email
+from marketplace.accounts.permissions import require_admin
+from marketplace.errors import Conflict, InvalidField, NotFound, Unauthorized
 from marketplace.extensions import db
-from marketplace.regions.services import is_within, require_region
+from marketplace.regions.services import require_region
+from marketplace.suppliers.services import member_supplier_ids
 
 log = logging.getLogger(__name__)
 WRONG_CREDENTIALS = "Wrong email or password."
@@ -37,10 +39,6 @@ def _hasher() -> PasswordHasher:
         # Verified against when the email is unknown, so both paths take as long.
         current_app.extensions["dummy_hash"] = hasher.hash("not a real password")
     return hasher
-
-
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def _find_user(email: str) -> User | None:
@@ -104,25 +102,11 @@ def describe_user(user: User) -> dict:
         for g in user.role_grants
         if g.role == "region_officer"
     ]
+    supplier_ids = member_supplier_ids(user)
+    memberships += [{"kind": "supplier", "role": "member", "supplier_id": i} for i in supplier_ids]
+    if supplier_ids:
+        roles.append("supplier_member")
     return {"user": user, "roles": roles, "memberships": memberships}
-
-
-# Permission checks -------------------------------------------------------------
-
-
-def require_admin(user: User) -> None:
-    if not user.is_admin:
-        raise Forbidden("Only an admin may do this.")
-
-
-def officiates(user: User, region_code: str) -> bool:
-    """Whether the user is an admin or an officer of this region or one above it."""
-    return user.is_admin or any(is_within(region_code, own) for own in user.officer_region_codes)
-
-
-def require_officer_of(user: User, region_code: str) -> None:
-    if not officiates(user, region_code):
-        raise Forbidden(f"Only an officer of region {region_code} (or above it) or an admin may do this.")
 
 
 # Admin use cases ---------------------------------------------------------------

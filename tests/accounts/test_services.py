@@ -1,6 +1,6 @@
 import pytest
 
-from marketplace.accounts import services as accounts
+from marketplace.accounts import permissions
 
 
 @pytest.mark.parametrize(
@@ -17,14 +17,14 @@ from marketplace.accounts import services as accounts
 )
 def test_officer_acts_only_within_their_region(make_user, grant, region, allowed):
     officer, _ = make_user(("region_officer", grant))
-    assert accounts.officiates(officer, region) is allowed
+    assert permissions.officiates(officer, region) is allowed
 
 
 def test_admin_officiates_everywhere_buyer_nowhere(make_user):
     admin, _ = make_user(("admin", None))
     buyer, _ = make_user()
-    assert accounts.officiates(admin, "530627")
-    assert not accounts.officiates(buyer, "530627")
+    assert permissions.officiates(admin, "530627")
+    assert not permissions.officiates(buyer, "530627")
 
 
 def test_passwords_are_stored_as_argon2id_hashes(make_user):

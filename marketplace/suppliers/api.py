@@ -1,0 +1,94 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from marketplace.accounts.auth import SECURITY, current_user, require_user
+from marketplace.audit.schemas import AuditEventSchema
+from marketplace.pagination import page_of
+from marketplace.suppliers import services
+from marketplace.suppliers.schemas import (
+    MemberAddSchema,
+    OptionalReasonSchema,
+    ReasonSchema,
+    ReviewSchema,
+    SupplierCreateSchema,
+    SupplierQueryArgsSchema,
+    SupplierSchema,
+)
+
+blp = Blueprint("suppliers", __name__, description="Supplier registration and county review")
+
+
+@blp.route("/suppliers")
+class Suppliers(MethodView):
+    @blp.arguments(SupplierQueryArgsSchema, location="query")
+    @blp.response(200, SupplierSchema(many=True))
+    @blp.paginate(page_size=20, max_page_size=100)
+    def get(self, args, pagination_parameters):
+        """Verified suppliers; members and officers also see their own in any status."""
+        stmt = services.list_suppliers(
+            current_user(), args.get("region"), args.get("kind"), args.get("status")
+        )
+        return page_of(stmt, pagination_parameters)
+
+    @blp.arguments(SupplierCreateSchema)
+    @blp.response(201, SupplierSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body):
+        """Register a supplier; it is pending until its county reviews it."""
+        return services.register_supplier(require_user(), body)
+
+
+@blp.route("/suppliers/<int:supplier_id>")
+class SupplierById(MethodView):
+    @blp.response(200, SupplierSchema)
+    def get(self, supplier_id):
+        return services.get_supplier(current_user(), supplier_id)
+
+
+@blp.route("/suppliers/<int:supplier_id>/verify")
+class VerifySupplier(MethodView):
+    @blp.arguments(ReviewSchema)
+    @blp.response(200, SupplierSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body, supplier_id):
+        """The county's review: approve (verified) or reject with a comment."""
+        return services.change_status(require_user(), supplier_id, body["decision"], body["comment"])
+
+
+def _status_route(action: str, schema: type, doc: str) -> None:
+    class StatusChange(MethodView):
+        @blp.arguments(schema)
+        @blp.response(200, SupplierSchema)
+        @blp.doc(security=SECURITY, summary=doc)
+        def post(self, body, supplier_id):
+            return services.change_status(require_user(), supplier_id, action, body.get("reason"))
+
+    StatusChange.__name__ = f"{action.title()}Supplier"
+    blp.route(f"/suppliers/<int:supplier_id>/{action}")(StatusChange)
+
+
+_status_route("suspend", ReasonSchema, "Suspend a verified supplier (officer, admin)")
+_status_route("reinstate", OptionalReasonSchema, "Reinstate a suspended supplier (officer, admin)")
+_status_route(
+    "blacklist", ReasonSchema, "Blacklist a supplier for good, e.g. for inflated prices (officer, admin)"
+)
+_status_route("resubmit", OptionalReasonSchema, "Resubmit a rejected registration (its members)")
+
+
+@blp.route("/suppliers/<int:supplier_id>/members")
+class SupplierMembers(MethodView):
+    @blp.arguments(MemberAddSchema)
+    @blp.response(200, SupplierSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body, supplier_id):
+        """Add a registered user, by email, as a member."""
+        return services.add_member(require_user(), supplier_id, body["email"])
+
+
+@blp.route("/suppliers/<int:supplier_id>/history")
+class SupplierHistory(MethodView):
+    @blp.response(200, AuditEventSchema(many=True))
+    @blp.doc(security=SECURITY)
+    def get(self, supplier_id):
+        """Every status change: who, when, from, to, why."""
+        return services.supplier_history(require_user(), supplier_id)

@@ -1,0 +1,81 @@
+"""Suppliers (cooperatives, enterprises, family farms, assistance workshops) and their members."""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.extensions import db
+
+KINDS = ("enterprise", "cooperative", "family_farm", "assistance_workshop")
+LINKAGE_MODES = (
+    "wages",  # 务工就业
+    "land_or_asset_shares",  # 土地、资产入股
+    "guaranteed_price_buying",  # 保底收购
+    "processing",  # 加工带动
+    "technical_help",  # 技术帮扶
+    "other",
+)
+STATUSES = ("pending", "verified", "rejected", "suspended", "blacklisted")
+
+
+class Supplier(db.Model):
+    __tablename__ = "suppliers"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('enterprise', 'cooperative', 'family_farm', 'assistance_workshop')", name="kind"
+        ),
+        CheckConstraint(
+            "status IN ('pending', 'verified', 'rejected', 'suspended', 'blacklisted')", name="status"
+        ),
+        CheckConstraint("households_linked >= 0", name="households_linked"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(30))
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    linkage_modes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    households_linked: Mapped[int] = mapped_column(BigInteger, default=0)
+    contact_name: Mapped[str] = mapped_column(String(50))
+    contact_phone: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    members: Mapped[list["SupplierMember"]] = relationship(
+        back_populates="supplier", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def is_selling(self) -> bool:
+        """Only a verified supplier's products are on sale."""
+        return self.status == "verified"
+
+    @property
+    def member_user_ids(self) -> set[int]:
+        return {m.user_id for m in self.members}
+
+
+class SupplierMember(db.Model):
+    __tablename__ = "supplier_members"
+    __table_args__ = (UniqueConstraint("supplier_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    supplier: Mapped[Supplier] = relationship(back_populates="members")

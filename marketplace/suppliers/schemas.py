@@ -1,0 +1,62 @@
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from marketplace.schemas import QueryArgsSchema, RegionCode, Text
+from marketplace.suppliers.models import KINDS, LINKAGE_MODES, STATUSES
+
+
+class SupplierCreateSchema(ma.Schema):
+    name = Text(required=True, validate=validate.Length(min=2, max=100))
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    uscc = Text(required=True, metadata={"description": "统一社会信用代码, 18 characters, GB 32100-2015"})
+    region_code = RegionCode(
+        required=True, metadata={"description": "the home county, in an assisted region"}
+    )
+    linkage_modes = fields.List(
+        fields.String(validate=validate.OneOf(LINKAGE_MODES)),
+        required=True,
+        validate=validate.Length(min=1, max=len(LINKAGE_MODES)),
+        metadata={"description": "联农带农 / 带贫方式"},
+    )
+    households_linked = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000_000))
+    contact_name = Text(required=True, validate=validate.Length(min=1, max=50))
+    contact_phone = Text(required=True, validate=validate.Regexp(r"^\+?[0-9][0-9 -]{5,18}$"))
+
+
+class SupplierSchema(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+    uscc = fields.String()
+    region_code = fields.String()
+    linkage_modes = fields.List(fields.String())
+    households_linked = fields.Integer()
+    contact_name = fields.String()
+    contact_phone = fields.String()
+    status = fields.String(metadata={"enum": list(STATUSES)})
+    status_reason = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    verified_at = fields.DateTime(allow_none=True)
+
+
+class SupplierQueryArgsSchema(QueryArgsSchema):
+    region = RegionCode()
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+
+
+class ReviewSchema(ma.Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
+    comment = Text(load_default=None, validate=validate.Length(max=2000), multiline=True)
+
+
+class ReasonSchema(ma.Schema):
+    reason = Text(required=True, validate=validate.Length(min=2, max=2000), multiline=True)
+
+
+class OptionalReasonSchema(ma.Schema):
+    reason = Text(load_default=None, validate=validate.Length(max=2000), multiline=True)
+
+
+class MemberAddSchema(ma.Schema):
+    email = fields.Email(required=True)

@@ -1,0 +1,145 @@
+"""Supplier registration, county review, suspension and blacklisting."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.accounts.models import User, normalize_email
+from marketplace.accounts.permissions import officiates
+from marketplace.audit import services as audit
+from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
+from marketplace.extensions import db
+from marketplace.regions.services import is_assisted, require_region, within
+from marketplace.suppliers import uscc as credit_code
+from marketplace.suppliers.models import Supplier, SupplierMember
+
+# action: (statuses it may start from, status it leads to, reason required)
+TRANSITIONS: dict[str, tuple[frozenset[str], str, bool]] = {
+    "approve": (frozenset({"pending"}), "verified", False),
+    "reject": (frozenset({"pending"}), "rejected", True),
+    "suspend": (frozenset({"verified"}), "suspended", True),
+    "reinstate": (frozenset({"suspended"}), "verified", False),
+    "blacklist": (frozenset({"pending", "verified", "suspended", "rejected"}), "blacklisted", True),
+    "resubmit": (frozenset({"rejected"}), "pending", False),
+}
+OFFICER_ACTIONS = {"approve", "reject", "suspend", "reinstate", "blacklist"}
+
+
+def register_supplier(actor: User, data: dict[str, Any]) -> Supplier:
+    """Register a supplier in an assisted county; the caller becomes its first member."""
+    code = data["uscc"].upper()
+    if why := credit_code.problem(code):
+        raise InvalidField("uscc", why)
+    region = require_region(data["region_code"], "region_code")
+    if region.level not in ("county", "town"):
+        raise InvalidField("region_code", "A supplier registers in a county (or a town), not a whole city.")
+    if not is_assisted(region.code):
+        raise InvalidField("region_code", f"{region.name} ({region.code}) is not in an assisted region.")
+    if db.session.scalar(select(Supplier.id).where(Supplier.uscc == code)) is not None:
+        raise Conflict(
+            "A supplier with this credit code is registered already.",
+            errors={"json": {"uscc": ["Already registered."]}},
+        )
+    supplier = Supplier(**{**data, "uscc": code, "linkage_modes": sorted(set(data["linkage_modes"]))})
+    supplier.members.append(SupplierMember(user_id=actor.id))
+    db.session.add(supplier)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("A supplier with this credit code is registered already.") from None
+    audit.record(supplier, "register", actor.id, to_status="pending")
+    db.session.commit()
+    return supplier
+
+
+def change_status(actor: User, supplier_id: int, action: str, reason: str | None) -> Supplier:
+    """Review (approve, reject), suspend, reinstate, blacklist or resubmit a supplier."""
+    supplier = get_supplier(actor, supplier_id)
+    allowed_from, to_status, needs_reason = TRANSITIONS[action]
+    if action in OFFICER_ACTIONS:
+        if not officiates(actor, supplier.region_code):
+            raise Forbidden(
+                f"Only an officer of {supplier.region_code} (or above) or an admin may {action} it."
+            )
+    elif actor.id not in supplier.member_user_ids:
+        raise Forbidden("Only the supplier's members may resubmit it.")
+    if supplier.status not in allowed_from:
+        raise Conflict(f"A {supplier.status} supplier cannot be {action}d.")
+    if needs_reason and not reason:
+        raise InvalidField(
+            "comment" if action == "reject" else "reason", f"A reason is required to {action}."
+        )
+    from_status, supplier.status = supplier.status, to_status
+    supplier.status_reason = reason
+    if action == "approve":
+        supplier.verified_at = datetime.now(UTC)
+    audit.record(supplier, action, actor.id, from_status=from_status, to_status=to_status, reason=reason)
+    db.session.commit()
+    return supplier
+
+
+def add_member(actor: User, supplier_id: int, email: str) -> Supplier:
+    supplier = get_supplier(actor, supplier_id)
+    if actor.id not in supplier.member_user_ids and not actor.is_admin:
+        raise Forbidden("Only the supplier's members or an admin may add members.")
+    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        raise InvalidField("email", "No account has this email; ask them to register first.")
+    if user.id not in supplier.member_user_ids:
+        supplier.members.append(SupplierMember(user_id=user.id))
+        audit.record(supplier, "add_member", actor.id, details={"user_id": user.id})
+        db.session.commit()
+    return supplier
+
+
+def can_manage(actor: User | None, supplier: Supplier) -> bool:
+    """Members, officers over its county and admins see a supplier whatever its status."""
+    return actor is not None and (
+        actor.id in supplier.member_user_ids or officiates(actor, supplier.region_code)
+    )
+
+
+def get_supplier(actor: User | None, supplier_id: int) -> Supplier:
+    supplier = db.session.get(Supplier, supplier_id)
+    if supplier is None or not (supplier.status == "verified" or can_manage(actor, supplier)):
+        raise NotFound(f"No supplier {supplier_id}.")
+    return supplier
+
+
+def list_suppliers(
+    actor: User | None, region: str | None, kind: str | None, status: str | None
+) -> Select[tuple[Supplier]]:
+    """Verified suppliers for everyone; also, whatever their status, one's own and those one officiates."""
+    visible = [Supplier.status == "verified"]
+    if actor is not None:
+        visible.append(
+            Supplier.id.in_(select(SupplierMember.supplier_id).where(SupplierMember.user_id == actor.id))
+        )
+        if actor.is_admin:
+            visible.append(Supplier.id.is_not(None))
+        for code in actor.officer_region_codes:
+            visible.append(within(Supplier.region_code, require_region(code, "region")))
+    stmt = select(Supplier).where(or_(*visible)).order_by(Supplier.id)
+    if region:
+        stmt = stmt.where(within(Supplier.region_code, require_region(region, "region")))
+    if kind:
+        stmt = stmt.where(Supplier.kind == kind)
+    if status:
+        stmt = stmt.where(Supplier.status == status)
+    return stmt
+
+
+def supplier_history(actor: User, supplier_id: int) -> list:
+    supplier = get_supplier(actor, supplier_id)
+    if not can_manage(actor, supplier):
+        raise Forbidden("Only its members, its officers and admins may read a supplier's history.")
+    return audit.history("suppliers", supplier.id)
+
+
+def member_supplier_ids(user: User) -> list[int]:
+    return list(
+        db.session.scalars(select(SupplierMember.supplier_id).where(SupplierMember.user_id == user.id))
+    )
