@@ -51,11 +51,23 @@ def init_celery(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from marketplace.accounts.api import blp as accounts_blp
+    from marketplace.alerts.api import blp as alerts_blp
+    from marketplace.catalog.api import blp as catalog_blp
+    from marketplace.certification.api import blp as certification_blp
     from marketplace.health.api import blp as health_blp
     from marketplace.regions.api import blp as regions_blp
     from marketplace.suppliers.api import blp as suppliers_blp
 
-    for blp in (accounts_blp, regions_blp, health_blp, suppliers_blp):
+    blueprints = (
+        accounts_blp,
+        regions_blp,
+        suppliers_blp,
+        catalog_blp,
+        certification_blp,
+        alerts_blp,
+        health_blp,
+    )
+    for blp in blueprints:
         api.register_blueprint(blp, url_prefix="/api/v1")
 
 

@@ -28,6 +28,22 @@ DEFAULTS: dict[str, Any] = {
     "ARGON2_TIME_COST": 2,
     "ARGON2_MEMORY_COST_KIB": 19456,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "IMAGE_MAX_BYTES": 2 * 1024 * 1024,
+    "IMAGES_PER_PRODUCT": 8,
+    "CATALOG_CACHE_SECONDS": 60,
+    "CATALOG_CACHED_PAGES": 3,
+    "UPLOAD_DIR": None,
+    # Review stages of 帮扶产品认定 per province (region level of each reviewer), public
+    # notice and validity. Municipalities have no city level: the municipality approves.
+    "CERTIFICATION_STAGES": {
+        "default": ["county", "city"],
+        "110000": ["county", "province"],
+        "120000": ["county", "province"],
+        "310000": ["county", "province"],
+        "500000": ["county", "province"],
+    },
+    "CERTIFICATION_NOTICE_DAYS": 7,
+    "CERTIFICATION_VALID_DAYS": 730,
     "API_TITLE": "Consumption-assistance marketplace",
     "API_VERSION": "v1",
     "OPENAPI_VERSION": "3.0.3",
@@ -40,6 +56,12 @@ DEFAULTS: dict[str, Any] = {
 
 INT_KEYS = {
     "TOKEN_TTL_SECONDS",
+    "IMAGE_MAX_BYTES",
+    "IMAGES_PER_PRODUCT",
+    "CATALOG_CACHE_SECONDS",
+    "CATALOG_CACHED_PAGES",
+    "CERTIFICATION_NOTICE_DAYS",
+    "CERTIFICATION_VALID_DAYS",
     "ARGON2_TIME_COST",
     "ARGON2_MEMORY_COST_KIB",
     "MAX_CONTENT_LENGTH",

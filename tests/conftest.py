@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+import redis
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -22,11 +23,12 @@ from marketplace.regions.services import load_region_seed
 from tests import services as svc
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
-REFERENCE_TABLES = {"regions", "pairings", "alembic_version"}
+REFERENCE_TABLES = {"regions", "pairings", "categories", "alembic_version"}
 SERVICES = svc.discover()
 REQUIRED = os.environ.get("MARKETPLACE_REQUIRE_SERVICES") == "1"
 TEST_SETTINGS = {
     "ENV": "test",
+    "CERTIFICATION_NOTICE_DAYS": 7,
     "ARGON2_TIME_COST": 1,
     "ARGON2_MEMORY_COST_KIB": 64,
     "LOGIN_RATE_LIMIT": "1000 per minute",
@@ -103,12 +105,13 @@ def redis_url(worker_id):
 
 
 @pytest.fixture(scope="session")
-def settings(database_url, redis_url, worker_id):
+def settings(database_url, redis_url, worker_id, tmp_path_factory):
     return {
         **TEST_SETTINGS,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "RATELIMIT_KEY_PREFIX": f"test-{worker_id}",
+        "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
     }
 
 
@@ -123,12 +126,16 @@ def _app(settings):
 
 
 @pytest.fixture
-def app(_app):
+def app(_app, redis_url):
     with _app.app_context():
         limiter.reset()
         yield _app
         db.session.remove()
         _empty_tables()
+        # Cached pages, rate-limit counters and heartbeats die with the test.
+        _app.extensions.pop("response_cache", None)
+        if redis_url:
+            redis.Redis.from_url(redis_url).flushdb()
 
 
 def _empty_tables() -> None:

@@ -5,6 +5,8 @@ import random
 
 import factory
 
+from marketplace.catalog.models import Product, ProductSearchTerm
+from marketplace.catalog.search import index_terms
 from marketplace.extensions import db
 from marketplace.suppliers import uscc
 from marketplace.suppliers.models import Supplier, SupplierMember
@@ -40,4 +42,26 @@ class SupplierFactory(factory.alchemy.SQLAlchemyModelFactory):
         for user in users or []:
             self.members.append(SupplierMember(user_id=user.id))
         if create and users:
+            db.session.commit()
+
+
+class ProductFactory(factory.alchemy.SQLAlchemyModelFactory):
+    class Meta:
+        model = Product
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+    supplier = factory.SubFactory(SupplierFactory)
+    name = factory.Sequence(lambda n: f"奉节脐橙{n}号 5kg")
+    category_code = "fruit.citrus"
+    unit = "箱"
+    price_fen = 8800
+    stock = 100
+    origin_region_code = factory.SelfAttribute("supplier.region_code")
+    description = "奉节县高山脐橙，当季采摘"
+
+    @factory.post_generation
+    def index(self, create, extracted, **kwargs):
+        if create:
+            db.session.add_all(ProductSearchTerm(term=t, product_id=self.id) for t in index_terms(self.name))
             db.session.commit()

@@ -1,12 +1,27 @@
-"""The Celery application, built from the Flask app: `celery -A workers worker` / `beat`."""
+"""The Celery application, built from the Flask app: `celery -A workers worker` / `beat`.
 
-from marketplace import create_app
+Built on first use of `workers.app` / `workers.celery` (PEP 562), so that importing
+a task module (`workers.tasks.system`) never creates an app from the environment.
+"""
 
-flask_app = create_app()
-celery = flask_app.extensions["celery"]
-app = celery  # `celery -A workers` looks for `app` first
+from typing import Any
 
-celery.conf.include = ["workers.tasks.system"]
-celery.conf.beat_schedule = {
-    "record-heartbeat": {"task": "system.record_heartbeat", "schedule": 60.0},
-}
+_built: dict[str, Any] = {}
+
+
+def build() -> Any:
+    if not _built:
+        from marketplace import create_app
+        from workers.beat import SCHEDULE, TASK_MODULES, TIMEZONE
+
+        flask_app = create_app()
+        celery = flask_app.extensions["celery"]
+        celery.conf.update(include=TASK_MODULES, timezone=TIMEZONE, beat_schedule=SCHEDULE)
+        _built.update(flask_app=flask_app, celery=celery, app=celery)
+    return _built
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("app", "celery", "flask_app"):
+        return build()[name]
+    raise AttributeError(f"module 'workers' has no attribute {name!r}")

@@ -9,9 +9,9 @@ from marketplace.suppliers.schemas import (
     MemberAddSchema,
     OptionalReasonSchema,
     ReasonSchema,
-    ReviewSchema,
     SupplierCreateSchema,
     SupplierQueryArgsSchema,
+    SupplierReviewSchema,
     SupplierSchema,
 )
 
@@ -47,7 +47,7 @@ class SupplierById(MethodView):
 
 @blp.route("/suppliers/<int:supplier_id>/verify")
 class VerifySupplier(MethodView):
-    @blp.arguments(ReviewSchema)
+    @blp.arguments(SupplierReviewSchema)
     @blp.response(200, SupplierSchema)
     @blp.doc(security=SECURITY)
     def post(self, body, supplier_id):

@@ -45,7 +45,7 @@ class SupplierQueryArgsSchema(QueryArgsSchema):
     status = fields.String(validate=validate.OneOf(STATUSES))
 
 
-class ReviewSchema(ma.Schema):
+class SupplierReviewSchema(ma.Schema):
     decision = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
     comment = Text(load_default=None, validate=validate.Length(max=2000), multiline=True)
 

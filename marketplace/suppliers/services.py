@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from marketplace import cache
 from marketplace.accounts.models import User, normalize_email
 from marketplace.accounts.permissions import officiates
 from marketplace.audit import services as audit
@@ -78,6 +79,7 @@ def change_status(actor: User, supplier_id: int, action: str, reason: str | None
         supplier.verified_at = datetime.now(UTC)
     audit.record(supplier, action, actor.id, from_status=from_status, to_status=to_status, reason=reason)
     db.session.commit()
+    cache.invalidate("catalog")  # its products go on or off sale
     return supplier
 
 

@@ -1,0 +1,39 @@
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from marketplace.accounts.auth import SECURITY, require_user
+from marketplace.alerts import services
+from marketplace.alerts.models import KINDS
+from marketplace.pagination import page_of
+from marketplace.schemas import QueryArgsSchema
+
+blp = Blueprint("alerts", __name__, description="Alerts for officers and admins")
+
+
+class AlertSchema(ma.Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    subject_type = fields.String()
+    subject_id = fields.Integer()
+    region_code = fields.String()
+    supplier_id = fields.Integer(allow_none=True)
+    message = fields.String()
+    due_on = fields.Date()
+    created_at = fields.DateTime()
+
+
+class AlertQueryArgsSchema(QueryArgsSchema):
+    kind = fields.String(validate=validate.OneOf(KINDS))
+
+
+@blp.route("/alerts")
+class Alerts(MethodView):
+    @blp.arguments(AlertQueryArgsSchema, location="query")
+    @blp.response(200, AlertSchema(many=True))
+    @blp.paginate(page_size=20, max_page_size=100)
+    @blp.doc(security=SECURITY)
+    def get(self, args, pagination_parameters):
+        """Open alerts in the caller's regions, soonest due first."""
+        return page_of(services.list_alerts(require_user(), args.get("kind")), pagination_parameters)

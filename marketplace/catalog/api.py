@@ -1,0 +1,148 @@
+from urllib.parse import urlencode
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from marketplace import cache
+from marketplace.accounts.auth import SECURITY, current_user, require_user
+from marketplace.catalog import services
+from marketplace.catalog.schemas import (
+    BatchCreateSchema,
+    BatchSchema,
+    CategorySchema,
+    ImageSchema,
+    ImageUploadSchema,
+    ProductCreateSchema,
+    ProductQueryArgsSchema,
+    ProductSchema,
+    ProductUpdateSchema,
+)
+from marketplace.errors import InvalidField
+from marketplace.pagination import page_of
+
+blp = Blueprint("catalog", __name__, description="Products and the public catalog")
+LISTING = "/api/v1/products"
+
+
+def _listing_cache_key() -> str | None:
+    """The first pages of listings (not searches) are the same for everyone: cache those."""
+    if request.method != "GET" or request.path != LISTING or "q" in request.args:
+        return None
+    page = request.args.get("page", "1")
+    if not page.isdigit() or int(page) > current_app.config["CATALOG_CACHED_PAGES"]:
+        return None
+    return urlencode(sorted(request.args.items(multi=True)))
+
+
+@blp.before_request
+def allow_image_bodies():
+    # The app-wide body limit is 1 MiB; an image may be IMAGE_MAX_BYTES (2 MiB by default).
+    if request.endpoint == "catalog.ProductImages" and request.method == "POST":
+        request.max_content_length = current_app.config["IMAGE_MAX_BYTES"] + 64 * 1024
+
+
+@blp.before_app_request
+def serve_cached_listing():
+    key = _listing_cache_key()
+    if key is None:
+        return None
+    hit = cache.get(services.CATALOG, key)
+    if hit is None:
+        return None
+    pagination, _, body = hit.partition(b"\n")
+    headers = {"Content-Type": "application/json", "X-Pagination": pagination.decode(), "X-Cache": "hit"}
+    return Response(body, 200, headers)
+
+
+@blp.after_app_request
+def store_listing(response: Response) -> Response:
+    key = _listing_cache_key()
+    if key is not None and response.status_code == 200 and "X-Cache" not in response.headers:
+        value = response.headers.get("X-Pagination", "").encode() + b"\n" + response.get_data()
+        cache.put(services.CATALOG, key, value, current_app.config["CATALOG_CACHE_SECONDS"])
+        response.headers["X-Cache"] = "miss"
+    return response
+
+
+@blp.route("/categories")
+class Categories(MethodView):
+    @blp.response(200, CategorySchema(many=True))
+    def get(self):
+        """The category tree; a filter on a category includes its children."""
+        return services.list_categories()
+
+
+@blp.route("/products")
+class Products(MethodView):
+    @blp.arguments(ProductQueryArgsSchema, location="query")
+    @blp.response(200, ProductSchema(many=True))
+    @blp.paginate(page_size=20, max_page_size=100)
+    def get(self, args, pagination_parameters):
+        """The public catalog. The first pages of listings are cached; searches are not."""
+        low, high = args.get("min_price_fen"), args.get("max_price_fen")
+        if low is not None and high is not None and low > high:
+            raise InvalidField("min_price_fen", "Must not exceed max_price_fen.", location="query")
+        return page_of(services.catalog_query(args), pagination_parameters)
+
+    @blp.arguments(ProductCreateSchema)
+    @blp.response(201, ProductSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body):
+        """List a product (members of a verified supplier)."""
+        return services.create_product(require_user(), body)
+
+
+@blp.route("/products/<int:product_id>")
+class ProductById(MethodView):
+    @blp.response(200, ProductSchema)
+    def get(self, product_id):
+        return services.get_product(current_user(), product_id)
+
+    @blp.arguments(ProductUpdateSchema)
+    @blp.response(200, ProductSchema)
+    @blp.doc(security=SECURITY)
+    def patch(self, body, product_id):
+        """Change price, stock, description, active and the rest (the supplier's members)."""
+        return services.update_product(require_user(), product_id, body)
+
+
+@blp.route("/products/<int:product_id>/images")
+class ProductImages(MethodView):
+    @blp.arguments(ImageUploadSchema, location="files")
+    @blp.response(201, ImageSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, files, product_id):
+        """Upload an image: multipart field `file`, JPEG, PNG or WebP, at most IMAGE_MAX_BYTES."""
+        return services.add_image(require_user(), product_id, files["file"].read())
+
+
+@blp.route("/products/<int:product_id>/images/<int:image_id>")
+class ProductImageById(MethodView):
+    @blp.response(204)
+    @blp.doc(security=SECURITY)
+    def delete(self, product_id, image_id):
+        services.delete_image(require_user(), product_id, image_id)
+
+
+@blp.route("/images/<string:key>")
+class Images(MethodView):
+    @blp.response(200, content_type="image/*")
+    def get(self, key):
+        data, content_type = services.read_image(key)
+        headers = {"Cache-Control": "public, max-age=86400, immutable", "X-Content-Type-Options": "nosniff"}
+        return Response(data, 200, headers, content_type=content_type)
+
+
+@blp.route("/products/<int:product_id>/batches")
+class ProductBatches(MethodView):
+    @blp.response(200, BatchSchema(many=True))
+    def get(self, product_id):
+        """Traceability batches (质量溯源), newest first."""
+        return services.list_batches(current_user(), product_id)
+
+    @blp.arguments(BatchCreateSchema)
+    @blp.response(201, BatchSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body, product_id):
+        return services.add_batch(require_user(), product_id, body)

@@ -1,0 +1,109 @@
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from marketplace.schemas import QueryArgsSchema, RegionCode, Text
+
+MAX_FEN = 10**11  # ¥1,000,000,000: far above any product, far below BigInteger overflow
+MAX_QUANTITY = 10**9
+
+
+class CategorySchema(ma.Schema):
+    code = fields.String()
+    name = fields.String()
+    parent_code = fields.String(allow_none=True)
+
+
+class HarvestSchema(ma.Schema):
+    quantity = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_QUANTITY))
+    on = fields.Date(required=True)
+
+
+class ImageSchema(ma.Schema):
+    id = fields.Integer()
+    url = fields.Function(lambda image: f"/api/v1/images/{image.key}")
+    content_type = fields.String()
+    size_bytes = fields.Integer()
+
+
+class ProductSchema(ma.Schema):
+    id = fields.Integer()
+    supplier_id = fields.Integer()
+    supplier_name = fields.String(attribute="supplier.name")
+    name = fields.String()
+    category = fields.String(attribute="category_code")
+    category_name = fields.String(attribute="category.name")
+    unit = fields.String()
+    price_fen = fields.Integer()
+    stock = fields.Integer()
+    origin_region_code = fields.String()
+    origin_name = fields.String(attribute="origin.name")
+    description = fields.String()
+    active = fields.Boolean(attribute="is_active")
+    certificate_no = fields.String(allow_none=True)
+    certified_until = fields.Date(allow_none=True)
+    expected_harvest = fields.Method("harvest", allow_none=True)
+    images = fields.List(fields.Nested(ImageSchema))
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+    def harvest(self, product):
+        if product.expected_harvest_on is None:
+            return None
+        return {"quantity": product.expected_harvest_quantity, "on": product.expected_harvest_on.isoformat()}
+
+
+class ProductCreateSchema(ma.Schema):
+    supplier_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    name = Text(required=True, validate=validate.Length(min=2, max=100))
+    category = fields.String(required=True, validate=validate.Length(max=40))
+    unit = Text(required=True, validate=validate.Length(min=1, max=20))
+    price_fen = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_FEN))
+    stock = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_QUANTITY))
+    origin_region_code = RegionCode(metadata={"description": "defaults to the supplier's county"})
+    description = Text(load_default="", validate=validate.Length(max=5000), multiline=True)
+    expected_harvest = fields.Nested(HarvestSchema)
+
+
+class ProductUpdateSchema(ma.Schema):
+    name = Text(validate=validate.Length(min=2, max=100))
+    category = fields.String(validate=validate.Length(max=40))
+    unit = Text(validate=validate.Length(min=1, max=20))
+    price_fen = fields.Integer(validate=validate.Range(min=1, max=MAX_FEN))
+    stock = fields.Integer(validate=validate.Range(min=0, max=MAX_QUANTITY))
+    description = Text(validate=validate.Length(max=5000), multiline=True)
+    active = fields.Boolean()
+    expected_harvest = fields.Nested(HarvestSchema)
+
+
+class ProductQueryArgsSchema(QueryArgsSchema):
+    q = Text(
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "words in the name; 脐橙 finds 奉节脐橙"},
+    )
+    category = fields.String(
+        validate=validate.Length(max=40), metadata={"description": "a category and its children"}
+    )
+    origin = RegionCode(metadata={"description": "origin region, everything under it included"})
+    supplier_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    certified = fields.Boolean(metadata={"description": "only products certified today (帮扶产品认定)"})
+    min_price_fen = fields.Integer(validate=validate.Range(min=0, max=MAX_FEN))
+    max_price_fen = fields.Integer(validate=validate.Range(min=0, max=MAX_FEN))
+    sort = fields.String(validate=validate.OneOf(["price_fen", "-price_fen", "name", "-created_at"]))
+
+
+class BatchCreateSchema(ma.Schema):
+    batch_code = Text(required=True, validate=validate.Length(min=1, max=60))
+    produced_on = fields.Date(required=True)
+    quantity = fields.Integer(validate=validate.Range(min=0, max=MAX_QUANTITY))
+    test_report_ref = Text(validate=validate.Length(max=200))
+    has_compliance_certificate = fields.Boolean(load_default=False)
+
+
+class BatchSchema(BatchCreateSchema):
+    id = fields.Integer()
+    product_id = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class ImageUploadSchema(ma.Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})

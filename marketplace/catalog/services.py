@@ -1,0 +1,235 @@
+"""The supply side of the catalog: products, images, batches; and the public catalog query."""
+
+import uuid
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, delete, func, select
+
+from marketplace import cache
+from marketplace.accounts.models import User
+from marketplace.accounts.permissions import officiates
+from marketplace.catalog.models import Category, Product, ProductImage, ProductSearchTerm, TraceBatch
+from marketplace.catalog.search import index_terms, query_terms, words
+from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
+from marketplace.extensions import db
+from marketplace.regions.services import is_assisted, require_region, within
+from marketplace.storage import storage
+from marketplace.suppliers.models import Supplier
+from marketplace.timeutil import china_today
+
+CATALOG = "catalog"
+IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+SORTS = {
+    "-created_at": (Product.created_at.desc(), Product.id.desc()),
+    "price_fen": (Product.price_fen.asc(), Product.id.asc()),
+    "-price_fen": (Product.price_fen.desc(), Product.id.desc()),
+    "name": (Product.name.asc(), Product.id.asc()),
+}
+
+
+class UnsupportedImage(DomainError):
+    status = 415
+    error_code = "unsupported_image"
+
+
+class TooLarge(DomainError):
+    status = 413
+    error_code = "too_large"
+
+
+def list_categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.code)))
+
+
+def _require_category(code: str) -> Category:
+    category = db.session.get(Category, code)
+    if category is None:
+        raise InvalidField("category", f"No category {code!r}; GET /api/v1/categories lists them.")
+    return category
+
+
+def _require_origin(code: str) -> None:
+    region = require_region(code, "origin_region_code")
+    if region.level not in ("county", "town") or not is_assisted(code):
+        raise InvalidField(
+            "origin_region_code", "The origin must be a county (or town) in an assisted region."
+        )
+
+
+def _reindex(product: Product) -> None:
+    db.session.execute(delete(ProductSearchTerm).where(ProductSearchTerm.product_id == product.id))
+    db.session.add_all(ProductSearchTerm(term=t, product_id=product.id) for t in index_terms(product.name))
+
+
+def _apply(product: Product, data: dict[str, Any]) -> None:
+    harvest = data.pop("expected_harvest", None)
+    if "category" in data:
+        product.category_code = _require_category(data.pop("category")).code
+    if "origin_region_code" in data:
+        _require_origin(data["origin_region_code"])
+    if "active" in data:
+        product.is_active = data.pop("active")
+    for field, value in data.items():
+        setattr(product, field, value)
+    if harvest is not None:
+        product.expected_harvest_quantity = harvest["quantity"]
+        product.expected_harvest_on = harvest["on"]
+
+
+def create_product(actor: User, data: dict[str, Any]) -> Product:
+    """List a product for a verified supplier the caller is a member of."""
+    supplier = db.session.get(Supplier, data["supplier_id"])
+    if supplier is None or actor.id not in supplier.member_user_ids:
+        raise Forbidden("Only the supplier's members may list its products.")
+    if not supplier.is_selling:
+        raise Conflict(f"The supplier is {supplier.status}; only a verified supplier may list products.")
+    data = dict(data)
+    data.setdefault("origin_region_code", supplier.region_code)
+    product = Product(supplier=supplier)
+    _apply(product, data)
+    db.session.add(product)
+    db.session.flush()
+    _reindex(product)
+    db.session.commit()
+    cache.invalidate(CATALOG)
+    return product
+
+
+def update_product(actor: User, product_id: int, data: dict[str, Any]) -> Product:
+    product = _manageable(actor, product_id)
+    renamed = "name" in data and data["name"] != product.name
+    _apply(product, dict(data))
+    if renamed:
+        _reindex(product)
+    db.session.commit()
+    cache.invalidate(CATALOG)
+    return product
+
+
+def can_manage(actor: User | None, product: Product) -> bool:
+    return actor is not None and (
+        actor.id in product.supplier.member_user_ids or officiates(actor, product.origin_region_code)
+    )
+
+
+def get_product(actor: User | None, product_id: int) -> Product:
+    """A listed product for anyone; an unlisted one for its members, its officers and admins."""
+    product = db.session.get(Product, product_id)
+    if product is None or not (product.is_listed or can_manage(actor, product)):
+        raise NotFound(f"No product {product_id}.")
+    return product
+
+
+def _manageable(actor: User, product_id: int) -> Product:
+    product = get_product(actor, product_id)
+    if actor.id not in product.supplier.member_user_ids and not actor.is_admin:
+        raise Forbidden("Only the supplier's members may change its products.")
+    return product
+
+
+def catalog_query(args: dict[str, Any]) -> Select[tuple[Product]]:
+    """The public catalog: active products of verified suppliers, filtered, searched and sorted."""
+    verified = select(Supplier.id).where(Supplier.status == "verified")
+    stmt = select(Product).where(Product.is_active.is_(True), Product.supplier_id.in_(verified))
+    if category := args.get("category"):
+        _require_category(category)
+        stmt = stmt.where(
+            (Product.category_code == category) | Product.category_code.startswith(category + ".")
+        )
+    if origin := args.get("origin"):
+        stmt = stmt.where(within(Product.origin_region_code, require_region(origin, "origin")))
+    if supplier_id := args.get("supplier_id"):
+        stmt = stmt.where(Product.supplier_id == supplier_id)
+    if args.get("certified"):
+        stmt = stmt.where(Product.certified_until > china_today())
+    if (low := args.get("min_price_fen")) is not None:
+        stmt = stmt.where(Product.price_fen >= low)
+    if (high := args.get("max_price_fen")) is not None:
+        stmt = stmt.where(Product.price_fen <= high)
+    for word in words(args.get("q") or ""):
+        terms = query_terms(word)
+        having_all = (
+            select(ProductSearchTerm.product_id)
+            .where(ProductSearchTerm.term.in_(terms))
+            .group_by(ProductSearchTerm.product_id)
+            .having(func.count() == len(terms))
+        )
+        stmt = stmt.where(
+            Product.id.in_(having_all), func.lower(Product.name).contains(word, autoescape=True)
+        )
+    return stmt.order_by(*SORTS[args.get("sort") or "-created_at"])
+
+
+def add_image(actor: User, product_id: int, data: bytes) -> ProductImage:
+    """Store an image (JPEG, PNG or WebP, told by its bytes, not its name) for a product."""
+    product = _manageable(actor, product_id)
+    limit = current_app.config["IMAGE_MAX_BYTES"]
+    if len(data) > limit:
+        raise TooLarge(f"An image may be at most {limit // 1024} KiB.")
+    content_type = sniff_image(data)
+    if content_type is None:
+        raise UnsupportedImage("Only JPEG, PNG and WebP images are accepted.")
+    if len(product.images) >= current_app.config["IMAGES_PER_PRODUCT"]:
+        raise Conflict(f"A product has at most {current_app.config['IMAGES_PER_PRODUCT']} images.")
+    key = f"{uuid.uuid4().hex}.{IMAGE_TYPES[content_type]}"
+    storage().save(key, data)
+    image = ProductImage(key=key, content_type=content_type, size_bytes=len(data))
+    product.images.append(image)
+    db.session.commit()
+    cache.invalidate(CATALOG)
+    return image
+
+
+def delete_image(actor: User, product_id: int, image_id: int) -> None:
+    product = _manageable(actor, product_id)
+    image = next((i for i in product.images if i.id == image_id), None)
+    if image is None:
+        raise NotFound(f"No image {image_id} on product {product_id}.")
+    product.images.remove(image)
+    db.session.commit()
+    storage().delete(image.key)
+    cache.invalidate(CATALOG)
+
+
+def sniff_image(data: bytes) -> str | None:
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def read_image(key: str) -> tuple[bytes, str]:
+    image = db.session.scalar(select(ProductImage).where(ProductImage.key == key))
+    data = storage().read(key) if image else None
+    if image is None or data is None:
+        raise NotFound("No such image.")
+    return data, image.content_type
+
+
+def add_batch(actor: User, product_id: int, data: dict[str, Any]) -> TraceBatch:
+    product = _manageable(actor, product_id)
+    exists = select(TraceBatch.id).where(
+        TraceBatch.product_id == product.id, TraceBatch.batch_code == data["batch_code"]
+    )
+    if db.session.scalar(exists) is not None:
+        raise Conflict(
+            "This product has a batch with that code already.",
+            errors={"json": {"batch_code": ["Already used for this product."]}},
+        )
+    batch = TraceBatch(product_id=product.id, **data)
+    db.session.add(batch)
+    db.session.commit()
+    return batch
+
+
+def list_batches(actor: User | None, product_id: int) -> list[TraceBatch]:
+    """Traceability is public for a listed product: that is its point."""
+    product = get_product(actor, product_id)
+    stmt = (
+        select(TraceBatch).where(TraceBatch.product_id == product.id).order_by(TraceBatch.produced_on.desc())
+    )
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,85 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from marketplace.accounts.auth import SECURITY, current_user, require_user
+from marketplace.audit.schemas import AuditEventSchema
+from marketplace.certification import services
+from marketplace.certification.schemas import (
+    ApplicationSchema,
+    CertificationQueryArgsSchema,
+    CertificationReviewSchema,
+    CertificationSchema,
+    RevokeSchema,
+)
+from marketplace.pagination import page_of
+
+blp = Blueprint("certification", __name__, description="帮扶产品认定: assistance-product certification")
+
+
+@blp.route("/products/<int:product_id>/certification")
+class Apply(MethodView):
+    @blp.arguments(ApplicationSchema)
+    @blp.response(201, CertificationSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body, product_id):
+        """Apply, with the signed commitment (quality, price, truthfulness)."""
+        return services.apply_for_certification(require_user(), product_id, body["commitment"])
+
+
+@blp.route("/certifications")
+class Certifications(MethodView):
+    @blp.arguments(CertificationQueryArgsSchema, location="query")
+    @blp.response(200, CertificationSchema(many=True))
+    @blp.paginate(page_size=20, max_page_size=100)
+    @blp.doc(security=SECURITY)
+    def get(self, args, pagination_parameters):
+        """Officers: their regions'; suppliers: their own; admins: all."""
+        return page_of(services.list_certifications(require_user(), args), pagination_parameters)
+
+
+@blp.route("/certifications/<int:certification_id>")
+class CertificationById(MethodView):
+    @blp.response(200, CertificationSchema)
+    def get(self, certification_id):
+        """Public once in notice (公示) or certified."""
+        return services.get_certification(current_user(), certification_id)
+
+
+@blp.route("/certifications/<int:certification_id>/review")
+class Review(MethodView):
+    @blp.arguments(CertificationReviewSchema)
+    @blp.response(200, CertificationSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body, certification_id):
+        """The current stage's officer approves or rejects; the last approval starts the public notice."""
+        return services.review_certification(
+            require_user(), certification_id, body["decision"], body["comment"]
+        )
+
+
+@blp.route("/certifications/<int:certification_id>/revoke")
+class Revoke(MethodView):
+    @blp.arguments(RevokeSchema)
+    @blp.response(200, CertificationSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body, certification_id):
+        return services.revoke_certification(require_user(), certification_id, body["reason"])
+
+
+@blp.route("/certifications/<int:certification_id>/renew")
+class Renew(MethodView):
+    @blp.arguments(ApplicationSchema)
+    @blp.response(201, CertificationSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body, certification_id):
+        """Apply again for a certified or expired product; the new application goes through every stage."""
+        return services.renew_certification(require_user(), certification_id, body["commitment"])
+
+
+@blp.route("/certifications/<int:certification_id>/history")
+class History(MethodView):
+    @blp.response(200, AuditEventSchema(many=True))
+    @blp.doc(security=SECURITY)
+    def get(self, certification_id):
+        """The audit trail: who, when, from, to, why."""
+        return services.certification_history(require_user(), certification_id)

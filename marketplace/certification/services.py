@@ -1,0 +1,296 @@
+"""The certification workflow: apply → review at each stage → public notice → certified → expired,
+with rejection, revocation and renewal; every step audited."""
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from marketplace import cache
+from marketplace.accounts.models import User
+from marketplace.accounts.permissions import officiates
+from marketplace.alerts.services import raise_alert
+from marketplace.audit import services as audit
+from marketplace.catalog.models import Product
+from marketplace.certification.models import OPEN_STATUSES, Certification
+from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
+from marketplace.extensions import db
+from marketplace.regions.models import Region
+from marketplace.regions.services import get_region, require_region, within
+from marketplace.suppliers.models import SupplierMember
+from marketplace.timeutil import china_today, now
+
+EXPIRY_WARNING_DAYS = 30
+
+
+def stages_for(origin: Region) -> list[str]:
+    """The review stages configured for the origin's province, or the default."""
+    configured = current_app.config["CERTIFICATION_STAGES"]
+    return list(configured.get(origin.province_code) or configured["default"])
+
+
+def apply_for_certification(actor: User, product_id: int, commitment: dict[str, Any]) -> Certification:
+    """A supplier member applies, signing the quality, price and truthfulness commitment."""
+    product = db.session.get(Product, product_id)
+    if product is None or actor.id not in product.supplier.member_user_ids:
+        raise NotFound(f"No product {product_id} of yours.")
+    return _open_application(actor, product, commitment, renewal_of=None)
+
+
+def renew_certification(actor: User, certification_id: int, commitment: dict[str, Any]) -> Certification:
+    """Apply again for a product whose certificate is in force or has expired."""
+    old = get_certification(actor, certification_id)
+    if actor.id not in old.product.supplier.member_user_ids:
+        raise Forbidden("Only the supplier's members may renew its certificates.")
+    if old.status not in ("certified", "expired"):
+        raise Conflict(f"A {old.status} certification cannot be renewed; apply anew instead.")
+    return _open_application(actor, old.product, commitment, renewal_of=old)
+
+
+def _open_application(actor: User, product: Product, commitment: dict, renewal_of: Certification | None):
+    if not product.supplier.is_selling:
+        raise Conflict(f"The supplier is {product.supplier.status}; only a verified supplier may apply.")
+    unsigned = [k for k in ("quality", "price", "truthfulness") if commitment.get(k) is not True]
+    if unsigned:
+        raise InvalidField("commitment", f"Every commitment must be accepted: {', '.join(unsigned)}.")
+    under_way = select(Certification.id).where(
+        Certification.product_id == product.id, Certification.status.in_(OPEN_STATUSES)
+    )
+    if db.session.scalar(under_way) is not None:
+        raise Conflict("This product has an application under way already.")
+    certification = Certification(
+        product_id=product.id,
+        supplier_id=product.supplier_id,
+        origin_region_code=product.origin_region_code,
+        stages=stages_for(product.origin),
+        commitment={**commitment, "signed_by_user_id": actor.id, "signed_at": now().isoformat()},
+        renewal_of_id=renewal_of.id if renewal_of else None,
+    )
+    db.session.add(certification)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("This product has an application under way already.") from None
+    audit.record(certification, "renew" if renewal_of else "apply", actor.id, to_status="applied")
+    db.session.commit()
+    return certification
+
+
+def review_certification(
+    actor: User, certification_id: int, decision: str, comment: str | None
+) -> Certification:
+    """The officer of the current stage approves (onwards; after the last stage, public notice) or
+    rejects. During the notice an officer may still reject on an objection."""
+    certification = get_certification(actor, certification_id)
+    if certification.status == "in_notice" and decision == "reject":
+        _require_reviewer(actor, certification, certification.stages[-1])
+        return _reject(actor, certification, comment, action="reject_in_notice")
+    if certification.status != "applied":
+        raise Conflict(f"A {certification.status} certification is not awaiting review.")
+    stage = certification.current_stage
+    _require_reviewer(actor, certification, stage)
+    earlier = {e.actor_id for e in audit.history("certifications", certification.id) if e.action == "approve"}
+    if actor.id in earlier:
+        raise Forbidden("One person approves one stage only; another officer must review this one.")
+    if decision == "reject":
+        return _reject(actor, certification, comment, action="reject")
+    details = {"stage": stage}
+    if certification.stage_index + 1 < len(certification.stages):
+        certification.stage_index += 1
+        audit.record(
+            certification,
+            "approve",
+            actor.id,
+            from_status="applied",
+            to_status="applied",
+            reason=comment,
+            details=details,
+        )
+    else:
+        _start_notice(certification)
+        audit.record(
+            certification,
+            "approve",
+            actor.id,
+            from_status="applied",
+            to_status="in_notice",
+            reason=comment,
+            details={**details, "certificate_no": certification.certificate_no},
+        )
+    db.session.commit()
+    return certification
+
+
+def _require_reviewer(actor: User, certification: Certification, stage: str) -> None:
+    """The stage's reviewer is an officer of the origin's region at that level (or an admin)."""
+    origin = get_region(certification.origin_region_code)
+    stage_region = {"province": origin.province_code, "city": origin.city_code, "county": origin.county_code}[
+        stage
+    ]
+    if not (actor.is_admin or stage_region in actor.officer_region_codes):
+        raise Forbidden(f"This stage is reviewed by an officer of {stage_region} ({stage} level).")
+
+
+def _reject(actor: User, certification: Certification, comment: str | None, action: str) -> Certification:
+    if not comment:
+        raise InvalidField("comment", "A rejection needs a comment saying why.")
+    from_status = certification.status
+    certification.status, certification.reason = "rejected", comment
+    certification.certificate_no = None
+    audit.record(
+        certification, action, actor.id, from_status=from_status, to_status="rejected", reason=comment
+    )
+    db.session.commit()
+    return certification
+
+
+def _start_notice(certification: Certification) -> None:
+    """Final approval: the certificate number is published in the notice; it is valid once the notice ends."""
+    today = china_today()
+    certification.status = "in_notice"
+    certification.notice_ends_on = today + timedelta(days=current_app.config["CERTIFICATION_NOTICE_DAYS"])
+    certification.valid_from = certification.notice_ends_on
+    validity = timedelta(days=current_app.config["CERTIFICATION_VALID_DAYS"])
+    certification.valid_until = certification.valid_from + validity
+    certification.certificate_no = _next_certificate_no(certification, today.year)
+
+
+def _next_certificate_no(certification: Certification, year: int) -> str:
+    """BF-<origin county code>-<year of approval>-<certification id, 6 digits>, e.g. BF-500236-2026-000017:
+    unique by construction, so concurrent approvals cannot collide."""
+    county = get_region(certification.origin_region_code).county_code or certification.origin_region_code
+    return f"BF-{county}-{year}-{certification.id:06d}"
+
+
+def revoke_certification(actor: User, certification_id: int, reason: str) -> Certification:
+    """Revoke for a quality failure, a complaint, or a price far above the market's."""
+    certification = get_certification(actor, certification_id)
+    if not officiates(actor, certification.origin_region_code):
+        raise Forbidden("Only an officer of the product's region or an admin may revoke its certificate.")
+    if certification.status not in ("in_notice", "certified"):
+        raise Conflict(f"A {certification.status} certification cannot be revoked.")
+    from_status = certification.status
+    certification.status, certification.reason, certification.revoked_at = "revoked", reason, now()
+    audit.record(
+        certification, "revoke", actor.id, from_status=from_status, to_status="revoked", reason=reason
+    )
+    _sync_product(certification.product, china_today())
+    db.session.commit()
+    cache.invalidate("catalog")
+    return certification
+
+
+def advance_certifications(today: date | None = None) -> dict[str, int]:
+    """Daily: notices that ended become certificates, lapsed certificates expire, and
+    certificates expiring within 30 days raise an alert. Idempotent."""
+    today = today or china_today()
+    counts = {"certified": 0, "expired": 0, "alerts": 0}
+    touched: set[int] = set()
+    ended = select(Certification).where(
+        Certification.status == "in_notice", Certification.notice_ends_on <= today
+    )
+    for certification in db.session.scalars(ended):
+        certification.status = "certified"
+        audit.record(
+            certification,
+            "certify",
+            None,
+            from_status="in_notice",
+            to_status="certified",
+            details={"certificate_no": certification.certificate_no},
+        )
+        counts["certified"] += 1
+        touched.add(certification.product_id)
+    lapsed = select(Certification).where(
+        Certification.status == "certified", Certification.valid_until <= today
+    )
+    for certification in db.session.scalars(lapsed):
+        certification.status = "expired"
+        audit.record(certification, "expire", None, from_status="certified", to_status="expired")
+        counts["expired"] += 1
+        touched.add(certification.product_id)
+    horizon = today + timedelta(days=EXPIRY_WARNING_DAYS)
+    expiring = select(Certification).where(
+        Certification.status == "certified", Certification.valid_until <= horizon
+    )
+    for certification in db.session.scalars(expiring):
+        counts["alerts"] += raise_alert(
+            "certificate_expiring",
+            certification,
+            certification.origin_region_code,
+            f"{certification.product.name}: certificate {certification.certificate_no} expires on "
+            f"{certification.valid_until.isoformat()}.",
+            certification.valid_until,
+            supplier_id=certification.supplier_id,
+        )
+    for product_id in touched:
+        _sync_product(db.session.get(Product, product_id), today)
+    db.session.commit()
+    if touched:
+        cache.invalidate("catalog")
+    return counts
+
+
+def _sync_product(product: Product, today: date) -> None:
+    """Keep the product's certificate in force (number and end date) in step with its certifications."""
+    db.session.flush()
+    in_force = db.session.scalars(
+        select(Certification)
+        .where(
+            Certification.product_id == product.id,
+            Certification.status == "certified",
+            Certification.valid_from <= today,
+            Certification.valid_until > today,
+        )
+        .order_by(Certification.valid_until.desc())
+    ).first()
+    product.certificate_no = in_force.certificate_no if in_force else None
+    product.certified_until = in_force.valid_until if in_force else None
+
+
+def can_manage(actor: User | None, certification: Certification) -> bool:
+    return actor is not None and (
+        actor.id in certification.product.supplier.member_user_ids
+        or officiates(actor, certification.origin_region_code)
+    )
+
+
+def get_certification(actor: User | None, certification_id: int) -> Certification:
+    """Notices and certificates are public (公示); applications are for their supplier and officers."""
+    certification = db.session.get(Certification, certification_id)
+    public = certification is not None and certification.status in ("in_notice", "certified")
+    if certification is None or not (public or can_manage(actor, certification)):
+        raise NotFound(f"No certification {certification_id}.")
+    return certification
+
+
+def certification_history(actor: User, certification_id: int) -> list:
+    certification = get_certification(actor, certification_id)
+    if not can_manage(actor, certification):
+        raise Forbidden("Only the supplier, its officers and admins may read the review history.")
+    return audit.history("certifications", certification.id)
+
+
+def list_certifications(actor: User, args: dict[str, Any]) -> Select[tuple[Certification]]:
+    """Officers see their regions', suppliers their own, admins all."""
+    stmt = select(Certification).order_by(Certification.id.desc())
+    if not actor.is_admin:
+        own = select(SupplierMember.supplier_id).where(SupplierMember.user_id == actor.id)
+        scopes = [Certification.supplier_id.in_(own)]
+        scopes += [
+            within(Certification.origin_region_code, require_region(c, "region"))
+            for c in actor.officer_region_codes
+        ]
+        stmt = stmt.where(or_(*scopes))
+    if status := args.get("status"):
+        stmt = stmt.where(Certification.status == status)
+    if region := args.get("region"):
+        stmt = stmt.where(within(Certification.origin_region_code, require_region(region, "region")))
+    if before := args.get("expiring_before"):
+        stmt = stmt.where(Certification.status == "certified", Certification.valid_until < before)
+    if product_id := args.get("product_id"):
+        stmt = stmt.where(Certification.product_id == product_id)
+    return stmt

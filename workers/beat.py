@@ -1,0 +1,13 @@
+"""The beat schedule (times are China time)."""
+
+from celery.schedules import crontab
+
+TIMEZONE = "Asia/Shanghai"
+TASK_MODULES = ["workers.tasks.system", "workers.tasks.certification"]
+SCHEDULE = {
+    "record-heartbeat": {"task": "system.record_heartbeat", "schedule": 60.0},
+    "advance-certifications": {
+        "task": "certification.advance_daily",
+        "schedule": crontab(hour=0, minute=10),  # just after the date turns
+    },
+}
