@@ -1,6 +1,10 @@
-"""Demo data for the embedded default: demo accounts for each role on the seeded regions."""
+"""Demo data for the embedded default: suppliers and products in the seeds' counties, certificates
+in every state, and demo accounts for each role. Idempotent; never under the production config."""
 
+import random
+import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -8,32 +12,206 @@ from sqlalchemy import select
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import RoleGrant, User
+from marketplace.catalog.models import Product, ProductSearchTerm, TraceBatch
+from marketplace.catalog.search import index_terms
+from marketplace.certification.models import Certification
 from marketplace.extensions import db
 from marketplace.regions import services as regions
+from marketplace.suppliers import uscc
+from marketplace.suppliers.models import Supplier, SupplierMember
+from marketplace.timeutil import china_today
 
-# (email, password, display name, role grants); listed in the README too.
+# (email, password, display name, role grants, member of the demo supplier of this name)
 DEMO_ACCOUNTS = [
-    ("admin@demo.test", "demo-admin-pass", "Demo admin", [("admin", None)]),
-    ("fengjie.officer@demo.test", "demo-officer-pass", "奉节县 officer", [("region_officer", "500236")]),
-    ("chongqing.officer@demo.test", "demo-officer-pass", "重庆市 officer", [("region_officer", "500000")]),
-    ("buyer@demo.test", "demo-buyer-pass", "Demo buyer", []),
+    ("admin@demo.test", "demo-admin-pass", "Demo admin", [("admin", None)], None),
+    (
+        "fengjie.officer@demo.test",
+        "demo-officer-pass",
+        "奉节县农业农村委",
+        [("region_officer", "500236")],
+        None,
+    ),
+    (
+        "chongqing.officer@demo.test",
+        "demo-officer-pass",
+        "重庆市乡村振兴局",
+        [("region_officer", "500000")],
+        None,
+    ),
+    (
+        "zhaotong.officer@demo.test",
+        "demo-officer-pass",
+        "昭通市乡村振兴局",
+        [("region_officer", "530600")],
+        None,
+    ),
+    ("supplier@demo.test", "demo-supplier-pass", "刘强", [], "奉节县脐橙专业合作社"),
+    ("supplier2@demo.test", "demo-supplier-pass", "陈芳", [], "巫山县脆李专业合作社"),
+    ("buyer@demo.test", "demo-buyer-pass", "Demo buyer", [], None),
+    ("purchaser@demo.test", "demo-agency-pass", "机关食堂采购员", [], None),
+    ("approver@demo.test", "demo-agency-pass", "机关食堂审批人", [], None),
 ]
 
 
 def load_demo(seed_dir: Path, echo: Callable[[str], None]) -> None:
     counts = regions.load_region_seed(seed_dir / "regions")
     echo("Regions: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
-    with click.progressbar(DEMO_ACCOUNTS, label="Demo accounts") as bar:
-        for email, password, name, grants in bar:
-            _demo_account(email, password, name, grants)
+    sys.path.insert(0, str(seed_dir))
+    from demo_catalog import COUNTIES, SURNAMES, VARIANTS
+
+    today = china_today()
+    suppliers: dict[str, Supplier] = {}
+    added = 0
+    with click.progressbar(list(COUNTIES.items()), label="Demo suppliers and products") as bar:
+        for county_code, (short, specialties) in bar:
+            county = regions.get_region(county_code)
+            # Seeded by name, so a re-run makes the same choices and finds everything there.
+            names = _supplier_names(county.name, short, specialties, random.Random(county_code), SURNAMES)
+            for kind, name in names:
+                rng = random.Random(name)
+                supplier, created = _supplier(name, kind, county_code, rng, len(suppliers))
+                suppliers[name] = supplier
+                if not created:
+                    continue
+                for specialty, category, unit, base in specialties:
+                    for suffix, factor in rng.sample(VARIANTS, k=4):
+                        product = _product(
+                            supplier, f"{short}{specialty} {suffix}", category, unit, base, factor, rng
+                        )
+                        _demo_certification(product, rng, today)
+                        added += 1
+            db.session.commit()
+    echo(f"Suppliers: {len(suppliers)}; products added this run: {added}")
+    for email, password, name, grants, supplier_name in DEMO_ACCOUNTS:
+        _demo_account(email, password, name, grants, suppliers.get(supplier_name))
     db.session.commit()
-    echo("Demo accounts (email / password):")
-    for email, password, _, grants in DEMO_ACCOUNTS:
-        roles = ", ".join(f"{r} {c or ''}".strip() for r, c in grants) or "buyer"
-        echo(f"  {email:32} {password:20} {roles}")
+    echo("Demo accounts (email / password / role):")
+    for email, password, _, grants, supplier_name in DEMO_ACCOUNTS:
+        role = ", ".join(f"{r} {c or ''}".strip() for r, c in grants)
+        if supplier_name is not None:
+            role = f"member of {supplier_name}"
+        echo(f"  {email:30} {password:20} {role or 'buyer'}")
 
 
-def _demo_account(email: str, password: str, name: str, grants: list[tuple[str, str | None]]) -> None:
+def _supplier_names(county_name, short, specialties, rng, surnames) -> list[tuple[str, str]]:
+    first = specialties[0][0]
+    names = [
+        ("cooperative", f"{county_name}{first}专业合作社"),
+        ("enterprise", f"{short}{specialties[-1][0]}农业开发有限公司"),
+    ]
+    if len(specialties) > 2:
+        names.append(
+            ("family_farm", f"{county_name}{rng.choice(surnames)}氏家庭农场")
+            if rng.random() < 0.5
+            else ("assistance_workshop", f"{county_name}{first}帮扶车间")
+        )
+    return names
+
+
+def _supplier(
+    name: str, kind: str, county_code: str, rng: random.Random, index: int
+) -> tuple[Supplier, bool]:
+    existing = db.session.scalar(select(Supplier).where(Supplier.name == name))
+    if existing is not None:
+        return existing, False
+    org = "".join(rng.choice(uscc.CHARSET) for _ in range(9))
+    first17 = ("93" if kind == "cooperative" else "91") + county_code + org
+    status = "pending" if index in (7, 23) else "suspended" if index == 31 else "verified"
+    supplier = Supplier(
+        name=name,
+        kind=kind,
+        uscc=first17 + uscc.check_character(first17),
+        region_code=county_code,
+        linkage_modes=sorted(
+            rng.sample(
+                ["wages", "land_or_asset_shares", "guaranteed_price_buying", "processing", "technical_help"],
+                k=2,
+            )
+        ),
+        households_linked=rng.randint(20, 900),
+        contact_name=f"{rng.choice('王李张刘陈')}{rng.choice('明芳强丽军')}",
+        contact_phone=f"13{rng.randint(100000000, 999999999)}",
+        status=status,
+        status_reason="价格明显高于市场均价，责令整改" if status == "suspended" else None,
+        verified_at=datetime.now(UTC) if status != "pending" else None,
+    )
+    db.session.add(supplier)
+    db.session.flush()
+    return supplier, True
+
+
+def _product(supplier, name, category, unit, base, factor, rng) -> Product:
+    price = max(100, int(base * factor * rng.uniform(0.9, 1.1)) // 10 * 10)
+    harvest_soon = category.startswith(("fruit", "vegetables")) and rng.random() < 0.3
+    product = Product(
+        supplier_id=supplier.id,
+        name=name,
+        category_code=category,
+        unit=unit,
+        price_fen=price,
+        stock=rng.choice([0, 20, 80, 150, 300, 600, 1200]),
+        origin_region_code=supplier.region_code,
+        description=f"{name}，产自{regions.get_region(supplier.region_code).name}，{supplier.name}供货。",
+        expected_harvest_quantity=rng.randint(1000, 50000) if harvest_soon else None,
+        expected_harvest_on=china_today() + timedelta(days=rng.randint(10, 120)) if harvest_soon else None,
+    )
+    db.session.add(product)
+    db.session.flush()
+    db.session.add_all(ProductSearchTerm(term=t, product_id=product.id) for t in index_terms(name))
+    db.session.add(
+        TraceBatch(
+            product_id=product.id,
+            batch_code=f"B{product.id:05d}-01",
+            produced_on=china_today() - timedelta(days=rng.randint(3, 60)),
+            test_report_ref=f"检测报告 No.{rng.randint(10000, 99999)}",
+            has_compliance_certificate=True,
+        )
+    )
+    return product
+
+
+def _demo_certification(product: Product, rng: random.Random, today) -> None:
+    """Most products certified; some expired, some under review or in public notice, some never applied."""
+    roll = rng.random()
+    if roll < 0.08:
+        return
+    status = (
+        "expired"
+        if roll < 0.15
+        else "applied"
+        if roll < 0.22
+        else "in_notice"
+        if roll < 0.26
+        else "certified"
+    )
+    commitment = {"quality": True, "price": True, "truthfulness": True, "signed_by": "法定代表人"}
+    cert = Certification(
+        product_id=product.id,
+        supplier_id=product.supplier_id,
+        origin_region_code=product.origin_region_code,
+        status=status,
+        stages=["county", "province"] if product.origin_region_code.startswith("50") else ["county", "city"],
+        commitment=commitment,
+    )
+    if status == "certified":
+        cert.valid_from = today - timedelta(days=rng.randint(20, 700))
+    elif status == "expired":
+        cert.valid_from = today - timedelta(days=rng.randint(740, 900))
+    elif status == "in_notice":
+        cert.valid_from = cert.notice_ends_on = today + timedelta(days=rng.randint(1, 7))
+        cert.stage_index = 1
+    if cert.valid_from:
+        cert.valid_until = cert.valid_from + timedelta(days=730)
+    db.session.add(cert)
+    db.session.flush()
+    if cert.valid_from:
+        county = product.origin_region_code
+        cert.certificate_no = f"BF-{county}-{(cert.valid_from - timedelta(days=7)).year}-{cert.id:06d}"
+    if status == "certified":
+        product.certificate_no, product.certified_until = cert.certificate_no, cert.valid_until
+
+
+def _demo_account(email, password, name, grants, supplier: Supplier | None) -> None:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         accounts.register_user(email, password, name)
@@ -41,3 +219,5 @@ def _demo_account(email: str, password: str, name: str, grants: list[tuple[str, 
     for role, region_code in grants:
         if not any(g.role == role and g.region_code == region_code for g in user.role_grants):
             user.role_grants.append(RoleGrant(role=role, region_code=region_code))
+    if supplier is not None and user.id not in supplier.member_user_ids:
+        supplier.members.append(SupplierMember(user_id=user.id))

@@ -1,0 +1,43 @@
+from marketplace.catalog.models import Product
+from marketplace.certification.models import Certification
+from marketplace.extensions import db
+from marketplace.suppliers.models import Supplier
+from marketplace.timeutil import china_today
+
+
+def count(model, *where):
+    return db.session.scalar(db.select(db.func.count()).select_from(model).where(*where))
+
+
+def test_demo_seed_is_realistic_and_idempotent(app, client):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed", "demo"])
+    assert first.exit_code == 0, first.output
+    assert "fengjie.officer@demo.test" in first.output and "demo-officer-pass" in first.output
+    suppliers, products = count(Supplier), count(Product)
+    assert suppliers >= 40 and products >= 400
+    certified = count(Product, Product.certified_until > china_today())
+    assert certified > products * 0.6
+    assert count(Certification, Certification.status == "expired") > 0
+    assert count(Certification, Certification.status == "applied") > 0
+    assert count(Supplier, Supplier.name == "奉节县脐橙专业合作社") == 1
+
+    second = runner.invoke(args=["seed", "demo"])
+    assert second.exit_code == 0 and "products added this run: 0" in second.output
+    assert (count(Supplier), count(Product)) == (suppliers, products)
+
+    hits = client.get("/api/v1/products?q=脐橙&certified=true").json
+    assert hits and all("脐橙" in p["name"] for p in hits)
+    token = client.post(
+        "/api/v1/auth/token", json={"email": "supplier@demo.test", "password": "demo-supplier-pass"}
+    )
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token.json['access_token']}"}).json
+    assert "supplier_member" in me["roles"]
+
+
+def test_demo_seed_is_refused_under_the_production_config(app, monkeypatch):
+    monkeypatch.setitem(app.config, "ENV", "production")
+    result = app.test_cli_runner().invoke(args=["seed", "demo"])
+    assert result.exit_code != 0
+    assert "never loaded under the production config" in result.output
+    assert count(Supplier) == 0
