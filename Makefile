@@ -31,6 +31,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/regions.py
+	$(BIN)/python bench/catalog.py
 
 clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache

@@ -16,7 +16,9 @@ log = logging.getLogger(__name__)
 
 
 class Backend(Protocol):
-    def get(self, key: str) -> bytes | None: ...
+    def get_versioned(self, version_key: str, prefix: str) -> tuple[bytes | None, bytes]:
+        """The entry `prefix + version` under the namespace's current version, and that version."""
+
     def set(self, key: str, value: bytes, ttl: int) -> None: ...
     def incr(self, key: str) -> int: ...
 
@@ -32,6 +34,10 @@ class MemoryBackend:
         item = self._data.get(key)
         return item[1] if item and item[0] > time.monotonic() else None
 
+    def get_versioned(self, version_key: str, prefix: str) -> tuple[bytes | None, bytes]:
+        version = self.get(version_key) or b"0"
+        return self.get(prefix + version.decode()), version
+
     def set(self, key: str, value: bytes, ttl: int) -> None:
         with self._lock:
             if len(self._data) > 10_000:
@@ -46,11 +52,19 @@ class MemoryBackend:
 
 
 class RedisBackend:
+    # The version and the entry in one round trip.
+    GET_VERSIONED = """
+    local version = redis.call('GET', KEYS[1]) or '0'
+    return {redis.call('GET', ARGV[1] .. version), version}
+    """
+
     def __init__(self, url: str) -> None:
         self._client = redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
+        self._get_versioned = self._client.register_script(self.GET_VERSIONED)
 
-    def get(self, key: str) -> bytes | None:
-        return self._client.get(key)
+    def get_versioned(self, version_key: str, prefix: str) -> tuple[bytes | None, bytes]:
+        value, version = self._get_versioned(keys=[version_key], args=[prefix])
+        return value, version
 
     def set(self, key: str, value: bytes, ttl: int) -> None:
         self._client.set(key, value, ex=ttl)
@@ -72,23 +86,23 @@ def _version_key(namespace: str) -> str:
     return f"{current_app.config['RATELIMIT_KEY_PREFIX']}:cache:{namespace}:version"
 
 
-def _key(namespace: str, version: bytes, key: str) -> str:
-    return f"{current_app.config['RATELIMIT_KEY_PREFIX']}:cache:{namespace}:{version.decode()}:{key}"
-
-
-def get(namespace: str, key: str) -> bytes | None:
+def get(namespace: str, key: str) -> tuple[bytes | None, bytes | None]:
+    """(entry or None, the version it was looked up under). Pass the version to put(), so that a
+    page computed while a writer invalidated lands under the old version, never the new one."""
+    prefix = f"{current_app.config['RATELIMIT_KEY_PREFIX']}:cache:{namespace}:{key}:"
     try:
-        store = backend()
-        return store.get(_key(namespace, store.get(_version_key(namespace)) or b"0", key))
+        return backend().get_versioned(_version_key(namespace), prefix)
     except redis.RedisError as exc:
         log.warning("cache read failed, serving uncached: %s", exc)
-        return None
+        return None, None
 
 
-def put(namespace: str, key: str, value: bytes, ttl: int) -> None:
+def put(namespace: str, key: str, version: bytes | None, value: bytes, ttl: int) -> None:
+    if version is None:
+        return
+    full_key = f"{current_app.config['RATELIMIT_KEY_PREFIX']}:cache:{namespace}:{key}:{version.decode()}"
     try:
-        store = backend()
-        store.set(_key(namespace, store.get(_version_key(namespace)) or b"0", key), value, ttl)
+        backend().set(full_key, value, ttl)
     except redis.RedisError as exc:
         log.warning("cache write failed: %s", exc)
 

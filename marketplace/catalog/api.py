@@ -23,6 +23,7 @@ from marketplace.pagination import page_of
 
 blp = Blueprint("catalog", __name__, description="Products and the public catalog")
 LISTING = "/api/v1/products"
+CACHE_VERSION = "marketplace.catalog_cache_version"
 
 
 def _listing_cache_key() -> str | None:
@@ -47,7 +48,8 @@ def serve_cached_listing():
     key = _listing_cache_key()
     if key is None:
         return None
-    hit = cache.get(services.CATALOG, key)
+    hit, version = cache.get(services.CATALOG, key)
+    request.environ[CACHE_VERSION] = version
     if hit is None:
         return None
     pagination, _, body = hit.partition(b"\n")
@@ -60,7 +62,8 @@ def store_listing(response: Response) -> Response:
     key = _listing_cache_key()
     if key is not None and response.status_code == 200 and "X-Cache" not in response.headers:
         value = response.headers.get("X-Pagination", "").encode() + b"\n" + response.get_data()
-        cache.put(services.CATALOG, key, value, current_app.config["CATALOG_CACHE_SECONDS"])
+        version = request.environ.get(CACHE_VERSION)
+        cache.put(services.CATALOG, key, version, value, current_app.config["CATALOG_CACHE_SECONDS"])
         response.headers["X-Cache"] = "miss"
     return response
 

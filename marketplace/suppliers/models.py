@@ -56,7 +56,7 @@ class Supplier(db.Model):
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     members: Mapped[list["SupplierMember"]] = relationship(
-        back_populates="supplier", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="supplier", cascade="all, delete-orphan"
     )
 
     @property
