@@ -45,6 +45,8 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         "FLASK_APP": "marketplace:create_app",
         "MARKETPLACE_ENV": "production",
         "SECRET_KEY": "bench-secret-key",
+        "STRIPE_SECRET_KEY": "sk_test_bench",
+        "STRIPE_WEBHOOK_SECRET": "whsec_bench",
         "DATABASE_URL": database_url,
         **extra,
     }

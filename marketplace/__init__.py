@@ -1,5 +1,6 @@
 """The Flask application factory."""
 
+import importlib
 import logging
 import os
 from typing import Any
@@ -47,6 +48,11 @@ def init_celery(app: Flask) -> None:
     celery_app.Task = FlaskTask
     celery_app.set_default()
     app.extensions["celery"] = celery_app
+    # Register the tasks here too: the outbox runs them in-process on the embedded default.
+    from workers.beat import TASK_MODULES
+
+    for module in TASK_MODULES:
+        importlib.import_module(module)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -55,6 +61,8 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.catalog.api import blp as catalog_blp
     from marketplace.certification.api import blp as certification_blp
     from marketplace.health.api import blp as health_blp
+    from marketplace.orders.api import blp as orders_blp
+    from marketplace.payments.api import blp as payments_blp
     from marketplace.regions.api import blp as regions_blp
     from marketplace.suppliers.api import blp as suppliers_blp
 
@@ -64,6 +72,8 @@ def register_blueprints(app: Flask) -> None:
         suppliers_blp,
         catalog_blp,
         certification_blp,
+        orders_blp,
+        payments_blp,
         alerts_blp,
         health_blp,
     )

@@ -43,6 +43,13 @@ DEFAULTS: dict[str, Any] = {
         "500000": ["county", "province"],
     },
     "CERTIFICATION_NOTICE_DAYS": 7,
+    # Payments: "stripe", or "dev" (development gateway, refused in production).
+    "PAYMENT_GATEWAY": "dev",
+    "STRIPE_SECRET_KEY": None,
+    "STRIPE_WEBHOOK_SECRET": None,
+    "STRIPE_API_BASE": None,
+    "STRIPE_TIMEOUT_SECONDS": 10,
+    "RESERVATION_MINUTES": 30,
     "CERTIFICATION_VALID_DAYS": 730,
     "API_TITLE": "Consumption-assistance marketplace",
     "API_VERSION": "v1",
@@ -61,12 +68,14 @@ INT_KEYS = {
     "CATALOG_CACHE_SECONDS",
     "CATALOG_CACHED_PAGES",
     "CERTIFICATION_NOTICE_DAYS",
+    "RESERVATION_MINUTES",
+    "STRIPE_TIMEOUT_SECONDS",
     "CERTIFICATION_VALID_DAYS",
     "ARGON2_TIME_COST",
     "ARGON2_MEMORY_COST_KIB",
     "MAX_CONTENT_LENGTH",
 }
-CONVENTIONAL_NAMES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")
+CONVENTIONAL_NAMES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -97,6 +106,14 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
             raise ConfigError("SECRET_KEY must be set in production")
         if not settings["DATABASE_URL"]:
             raise ConfigError("DATABASE_URL must be set in production (PostgreSQL)")
+        if settings["PAYMENT_GATEWAY"] == "dev" and settings["STRIPE_SECRET_KEY"]:
+            settings["PAYMENT_GATEWAY"] = "stripe"
+        if settings["PAYMENT_GATEWAY"] != "stripe":
+            raise ConfigError(
+                "The development payment gateway is refused in production: set STRIPE_SECRET_KEY"
+            )
+        if not settings["STRIPE_WEBHOOK_SECRET"]:
+            raise ConfigError("STRIPE_WEBHOOK_SECRET must be set in production")
     settings["SECRET_KEY"] = settings["SECRET_KEY"] or DEV_SECRET_KEY
     settings["DATABASE_URL"] = settings["DATABASE_URL"] or (
         "sqlite:///" + os.path.join(instance_path, "marketplace.db")

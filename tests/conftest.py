@@ -21,6 +21,9 @@ from marketplace.accounts.models import RoleGrant, User
 from marketplace.extensions import db, limiter
 from marketplace.regions.services import load_region_seed
 from tests import services as svc
+from tests.stripe_server import FakeStripe
+
+WEBHOOK_SECRET = "whsec_test_marketplace"
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
 REFERENCE_TABLES = {"regions", "pairings", "categories", "alembic_version"}
@@ -105,13 +108,28 @@ def redis_url(worker_id):
 
 
 @pytest.fixture(scope="session")
-def settings(database_url, redis_url, worker_id, tmp_path_factory):
+def fake_stripe():
+    server = FakeStripe()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url, redis_url, worker_id, tmp_path_factory, fake_stripe):
     return {
         **TEST_SETTINGS,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "RATELIMIT_KEY_PREFIX": f"test-{worker_id}",
         "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
+        # The real Stripe SDK, over HTTP, against tests/stripe_server.py.
+        "PAYMENT_GATEWAY": "stripe",
+        "STRIPE_SECRET_KEY": "sk_test_marketplace",
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "STRIPE_API_BASE": fake_stripe.url,
+        "STRIPE_TIMEOUT_SECONDS": 3,
+        # Tasks run in-process unless a test starts a real worker.
+        "CELERY": {"task_always_eager": True},
     }
 
 
@@ -126,9 +144,10 @@ def _app(settings):
 
 
 @pytest.fixture
-def app(_app, redis_url):
+def app(_app, redis_url, fake_stripe):
     with _app.app_context():
         limiter.reset()
+        fake_stripe.reset()
         yield _app
         db.session.remove()
         _empty_tables()

@@ -3,11 +3,14 @@
 from celery.schedules import crontab
 
 TIMEZONE = "Asia/Shanghai"
-TASK_MODULES = ["workers.tasks.system", "workers.tasks.certification"]
+TASK_MODULES = ["workers.tasks.system", "workers.tasks.certification", "workers.tasks.payments"]
 SCHEDULE = {
     "record-heartbeat": {"task": "system.record_heartbeat", "schedule": 60.0},
     "advance-certifications": {
         "task": "certification.advance_daily",
         "schedule": crontab(hour=0, minute=10),  # just after the date turns
     },
+    "expire-reservations": {"task": "orders.expire_reservations", "schedule": 60.0},
+    "dispatch-outbox": {"task": "outbox.dispatch_pending", "schedule": 30.0},
+    "reconcile-payments": {"task": "payments.reconcile_recent", "schedule": crontab(minute=17)},
 }

@@ -15,7 +15,8 @@ pytestmark = [pytest.mark.redis]
 
 
 @pytest.fixture
-def worker(app, settings, tmp_path):
+def worker(app, settings, tmp_path, monkeypatch):
+    celery_app.conf.task_always_eager = False
     env = {
         **os.environ,
         "DATABASE_URL": settings["DATABASE_URL"],
@@ -44,6 +45,7 @@ def worker(app, settings, tmp_path):
             stderr=subprocess.STDOUT,
         )
     yield proc
+    celery_app.conf.task_always_eager = True
     proc.terminate()
     proc.wait(timeout=20)
     print(log_path.read_text()[-3000:])

@@ -1,0 +1,100 @@
+"""Idempotency-Key for writes that move money: the same key and body return the first answer
+again and create nothing new; the same key with another body is refused."""
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+from flask import Response, request
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.errors import Conflict, InvalidField
+from marketplace.extensions import db
+
+HEADER = "Idempotency-Key"
+
+
+class IdempotencyRecord(db.Model):
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+def idempotent(user_id_of: Callable[[], int]) -> Callable:
+    """Wrap a view: with an Idempotency-Key header, replay the stored answer or store this one."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any):
+            key = request.headers.get(HEADER)
+            if key is None:
+                return view(*args, **kwargs)
+            if not 1 <= len(key) <= 255:
+                raise InvalidField(HEADER, "Must be 1 to 255 characters.", location="headers")
+            user_id = user_id_of()
+            digest = hashlib.sha256(request.path.encode() + b"\n" + request.get_data()).hexdigest()
+            record = db.session.scalar(
+                select(IdempotencyRecord).where(
+                    IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
+                )
+            )
+            if record is None:
+                db.session.add(IdempotencyRecord(user_id=user_id, key=key, request_hash=digest))
+                try:
+                    db.session.commit()
+                except IntegrityError:
+                    db.session.rollback()
+                    raise Conflict(
+                        "A request with this Idempotency-Key is in progress; retry shortly."
+                    ) from None
+                try:
+                    response = view(*args, **kwargs)
+                except Exception:
+                    # It failed and created nothing: the key may be used again.
+                    db.session.rollback()
+                    _forget(user_id, key)
+                    raise
+                _store(user_id, key, response)
+                return response
+            if record.request_hash != digest:
+                raise InvalidField(HEADER, "This key was used with a different request.", location="headers")
+            if record.status_code is None:
+                raise Conflict("A request with this Idempotency-Key is in progress; retry shortly.")
+            return Response(
+                record.response_body,
+                record.status_code,
+                {"Content-Type": "application/json", "Idempotent-Replayed": "true"},
+            )
+
+        return wrapper
+
+    return decorator
+
+
+def _store(user_id: int, key: str, response: Any) -> None:
+    record = db.session.scalar(
+        select(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
+    )
+    if isinstance(response, Response):
+        record.status_code, record.response_body = response.status_code, response.get_data(as_text=True)
+    db.session.commit()
+
+
+def _forget(user_id: int, key: str) -> None:
+    record = db.session.scalar(
+        select(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
+    )
+    if record is not None and record.status_code is None:
+        db.session.delete(record)
+        db.session.commit()

@@ -1,0 +1,114 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from marketplace.accounts.auth import SECURITY, require_user
+from marketplace.audit.schemas import AuditEventSchema
+from marketplace.idempotency import idempotent
+from marketplace.orders import services
+from marketplace.orders.schemas import (
+    FulfilmentSchema,
+    OrderCreateSchema,
+    OrderQueryArgsSchema,
+    OrderSchema,
+    RefundCreateSchema,
+    RefundSchema,
+    ShipSchema,
+)
+from marketplace.pagination import page_of
+from marketplace.payments import services as payments
+
+blp = Blueprint("orders", __name__, description="Web-shop orders, fulfilments and refunds")
+IDEMPOTENCY_DOC = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "schema": {"type": "string"},
+            "description": "the same key and body return the first answer again",
+        }
+    ]
+}
+
+
+def _caller_id() -> int:
+    return require_user().id
+
+
+@blp.route("/orders")
+class Orders(MethodView):
+    @blp.arguments(OrderQueryArgsSchema, location="query")
+    @blp.response(200, OrderSchema(many=True))
+    @blp.paginate(page_size=20, max_page_size=100)
+    @blp.doc(security=SECURITY)
+    def get(self, args, pagination_parameters):
+        """The buyer's orders; a supplier's orders with its part in them (only that part); all for admins."""
+        user = require_user()
+        orders = page_of(services.list_orders(user, args.get("status")), pagination_parameters)
+        return [services.view_order(user, order) for order in orders]
+
+    @idempotent(_caller_id)
+    @blp.arguments(OrderCreateSchema)
+    @blp.response(201, OrderSchema)
+    @blp.alt_response(409, description="Not enough stock: every short line is listed")
+    @blp.doc(security=SECURITY, **IDEMPOTENCY_DOC)
+    def post(self, body):
+        """Place an order: stock is reserved and a payment opened; pay with `payment.client_secret`."""
+        user = require_user()
+        order = services.place_order(user, body["items"], body["shipping_address"], body["payment_method"])
+        return services.view_order(user, order)
+
+
+@blp.route("/orders/<int:order_id>")
+class OrderById(MethodView):
+    @blp.response(200, OrderSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, order_id):
+        user = require_user()
+        return services.view_order(user, services.get_order(user, order_id))
+
+
+@blp.route("/orders/<int:order_id>/cancel")
+class CancelOrder(MethodView):
+    @blp.response(200, OrderSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, order_id):
+        """Cancel before shipping: stock is released; a paid order is refunded in full."""
+        user = require_user()
+        return services.view_order(user, services.cancel_order(user, order_id))
+
+
+@blp.route("/orders/<int:order_id>/history")
+class OrderHistory(MethodView):
+    @blp.response(200, AuditEventSchema(many=True))
+    @blp.doc(security=SECURITY)
+    def get(self, order_id):
+        """Every status change of the order: who, when, why."""
+        return services.order_history(require_user(), order_id)
+
+
+@blp.route("/orders/<int:order_id>/refunds")
+class OrderRefunds(MethodView):
+    @idempotent(_caller_id)
+    @blp.arguments(RefundCreateSchema)
+    @blp.response(201, RefundSchema)
+    @blp.doc(security=SECURITY, **IDEMPOTENCY_DOC)
+    def post(self, body, order_id):
+        """Refund lines (admin, or the supplier for its own lines) or an amount (admin)."""
+        return payments.refund_order(require_user(), order_id, body.get("lines"), body.get("amount_fen"))
+
+
+@blp.route("/fulfilments/<int:fulfilment_id>/ship")
+class ShipFulfilment(MethodView):
+    @blp.arguments(ShipSchema)
+    @blp.response(200, FulfilmentSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body, fulfilment_id):
+        return services.ship_fulfilment(require_user(), fulfilment_id, body["carrier"], body["tracking_no"])
+
+
+@blp.route("/fulfilments/<int:fulfilment_id>/deliver")
+class DeliverFulfilment(MethodView):
+    @blp.response(200, FulfilmentSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, fulfilment_id):
+        return services.deliver_fulfilment(require_user(), fulfilment_id)

@@ -1,0 +1,122 @@
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from marketplace.orders.models import ORDER_STATUSES, PAYMENT_METHODS
+from marketplace.schemas import QueryArgsSchema, RegionCode, Text
+
+
+class OrderItemSchema(ma.Schema):
+    product_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=10_000))
+
+
+class ShippingAddressSchema(ma.Schema):
+    region_code = RegionCode(required=True)
+    detail = Text(required=True, validate=validate.Length(min=2, max=200))
+    recipient = Text(required=True, validate=validate.Length(min=1, max=50))
+    phone = Text(required=True, validate=validate.Regexp(r"^\+?[0-9][0-9 -]{5,18}$"))
+
+
+class OrderCreateSchema(ma.Schema):
+    items = fields.List(
+        fields.Nested(OrderItemSchema), required=True, validate=validate.Length(min=1, max=100)
+    )
+    shipping_address = fields.Nested(ShippingAddressSchema, required=True)
+    payment_method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
+
+
+class OrderLineSchema(ma.Schema):
+    id = fields.Integer()
+    product_id = fields.Integer()
+    supplier_id = fields.Integer()
+    fulfilment_id = fields.Integer()
+    product_name = fields.String()
+    unit = fields.String()
+    unit_price_fen = fields.Integer()
+    quantity = fields.Integer()
+    line_total_fen = fields.Integer()
+    refunded_quantity = fields.Integer()
+    certificate_no = fields.String(allow_none=True)
+
+
+class FulfilmentSchema(ma.Schema):
+    id = fields.Integer()
+    supplier_id = fields.Integer()
+    status = fields.String()
+    carrier = fields.String(allow_none=True)
+    tracking_no = fields.String(allow_none=True)
+    shipped_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
+
+
+class PaymentViewSchema(ma.Schema):
+    provider = fields.String()
+    payment_intent_id = fields.String(attribute="provider_ref")
+    client_secret = fields.String(allow_none=True)
+    status = fields.String()
+    amount_fen = fields.Integer()
+
+
+class OrderSchema(ma.Schema):
+    """An order as the caller may see it (a supplier: its own fulfilment and lines only)."""
+
+    id = fields.Integer(attribute="order.id")
+    status = fields.String(attribute="order.status")
+    buyer_id = fields.Integer(attribute="order.buyer_id")
+    total_fen = fields.Integer(attribute="order.total_fen")
+    paid_fen = fields.Integer(attribute="order.paid_fen")
+    refunded_fen = fields.Integer(attribute="order.refunded_fen")
+    currency = fields.String(attribute="order.currency")
+    payment_method = fields.String(attribute="order.payment_method")
+    shipping_address = fields.Function(
+        lambda v: {
+            "region_code": v["order"].shipping_region_code,
+            "detail": v["order"].shipping_detail,
+            "recipient": v["order"].shipping_recipient,
+            "phone": v["order"].shipping_phone,
+        }
+    )
+    reserved_until = fields.DateTime(attribute="order.reserved_until")
+    created_at = fields.DateTime(attribute="order.created_at")
+    paid_at = fields.DateTime(attribute="order.paid_at", allow_none=True)
+    lines = fields.List(fields.Nested(OrderLineSchema))
+    fulfilments = fields.List(fields.Nested(FulfilmentSchema))
+    payment = fields.Nested(PaymentViewSchema, allow_none=True)
+
+
+class OrderQueryArgsSchema(QueryArgsSchema):
+    status = fields.String(validate=validate.OneOf(ORDER_STATUSES))
+
+
+class ShipSchema(ma.Schema):
+    carrier = Text(required=True, validate=validate.Length(min=1, max=50))
+    tracking_no = Text(required=True, validate=validate.Length(min=1, max=50))
+
+
+class RefundLineSchema(ma.Schema):
+    line_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=10_000))
+
+
+class RefundCreateSchema(ma.Schema):
+    lines = fields.List(fields.Nested(RefundLineSchema), validate=validate.Length(min=1, max=100))
+    amount_fen = fields.Integer(validate=validate.Range(min=1, max=10**11))
+
+    @ma.validates_schema
+    def one_of(self, data, **kwargs):
+        if ("lines" in data) == ("amount_fen" in data):
+            raise ma.ValidationError("Give either lines or amount_fen.", "lines")
+
+
+class RefundSchema(ma.Schema):
+    id = fields.Integer()
+    order_id = fields.Integer()
+    amount_fen = fields.Integer()
+    lines = fields.Dict()
+    status = fields.String()
+    reason = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class DevConfirmSchema(ma.Schema):
+    succeed = fields.Boolean(load_default=True)

@@ -1,0 +1,267 @@
+"""Web-shop orders: placement with stock reservation, payment, expiry, cancellation, fulfilment."""
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, or_, select
+
+from marketplace import cache
+from marketplace.accounts.models import User
+from marketplace.audit import services as audit
+from marketplace.catalog.models import Product
+from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
+from marketplace.extensions import db
+from marketplace.orders.models import Fulfilment, Order, OrderLine
+from marketplace.orders.stock import OutOfStock, close_unpaid, latest_payment, lock_order, take_stock
+from marketplace.payments.gateways import PaymentProviderUnavailable, gateway
+from marketplace.payments.models import Payment
+from marketplace.payments.services import refund_remaining
+from marketplace.regions.services import require_region
+from marketplace.suppliers.models import SupplierMember
+from marketplace.timeutil import china_today, now
+
+
+def place_order(buyer: User, items: list[dict], shipping: dict[str, str], method: str) -> Order:
+    """Reserve stock for every line (all shortages reported at once), split into one fulfilment per
+    supplier, and open a payment with the provider."""
+    wanted: dict[int, int] = defaultdict(int)
+    for item in items:
+        wanted[item["product_id"]] += item["quantity"]
+    region = require_region(shipping["region_code"], "shipping_address.region_code")
+    if region.level not in ("county", "town"):
+        raise InvalidField("shipping_address", "region_code must be a county (or town), where goods can go.")
+
+    # Lock the product rows in id order, so that concurrent orders cannot deadlock.
+    ids = sorted(wanted)
+    db.session.execute(select(Product.id).where(Product.id.in_(ids)).order_by(Product.id).with_for_update())
+    products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(ids)))}
+    unknown = [i for i in ids if i not in products or not products[i].is_listed]
+    if unknown:
+        raise InvalidField("items", f"Not on sale: product {', '.join(map(str, unknown))}.")
+    short = {
+        str(i): [f"Only {products[i].stock} left; {wanted[i]} asked for."]
+        for i in ids
+        if products[i].stock < wanted[i]
+    }
+    if short:
+        raise OutOfStock("Not enough stock for some lines.", errors={"json": {"items": short}})
+    for product_id in ids:
+        take_stock(product_id, wanted[product_id])
+
+    today = china_today()
+    order = Order(
+        buyer_id=buyer.id,
+        payment_method=method,
+        status="pending_payment",
+        total_fen=sum(products[i].price_fen * q for i, q in wanted.items()),
+        shipping_region_code=region.code,
+        shipping_detail=shipping["detail"],
+        shipping_recipient=shipping["recipient"],
+        shipping_phone=shipping["phone"],
+        reserved_until=now() + timedelta(minutes=current_app.config["RESERVATION_MINUTES"]),
+    )
+    by_supplier: dict[int, Fulfilment] = {}
+    for product_id in ids:
+        product, quantity = products[product_id], wanted[product_id]
+        fulfilment = by_supplier.get(product.supplier_id)
+        if fulfilment is None:
+            fulfilment = by_supplier[product.supplier_id] = Fulfilment(supplier_id=product.supplier_id)
+            order.fulfilments.append(fulfilment)
+        order.lines.append(
+            OrderLine(
+                fulfilment=fulfilment,
+                product_id=product.id,
+                supplier_id=product.supplier_id,
+                product_name=product.name,
+                unit=product.unit,
+                unit_price_fen=product.price_fen,
+                quantity=quantity,
+                line_total_fen=product.price_fen * quantity,
+                certificate_no=product.certificate_no if product.certified_on(today) else None,
+            )
+        )
+    assert sum(line.line_total_fen for line in order.lines) == order.total_fen
+    db.session.add(order)
+    db.session.flush()
+    audit.record(order, "place", buyer.id, to_status="pending_payment")
+    db.session.commit()
+    cache.invalidate("catalog")
+    _open_payment(order)
+    return order
+
+
+def _open_payment(order: Order) -> None:
+    """Create the provider's payment outside the stock transaction; if the provider is down, the
+    order is cancelled and its stock released, so nothing is left half-made."""
+    try:
+        intent = gateway().create_intent(
+            order.id, order.total_fen, order.currency, order.payment_method, key=f"order-{order.id}-payment"
+        )
+    except PaymentProviderUnavailable:
+        close_unpaid(order, "cancelled", actor_id=None, reason="payment provider unavailable")
+        raise
+    db.session.add(
+        Payment(
+            order_id=order.id,
+            provider=gateway().name,
+            provider_ref=intent.id,
+            client_secret=intent.client_secret,
+            method=order.payment_method,
+            amount_fen=order.total_fen,
+            currency=order.currency,
+        )
+    )
+    db.session.commit()
+
+
+def expire_reservations(at: datetime | None = None) -> int:
+    """Orders unpaid past their reservation release their stock and their payment is cancelled."""
+    at = at or now()
+    due = list(
+        db.session.scalars(
+            select(Order.id)
+            .where(Order.status == "pending_payment", Order.reserved_until < at)
+            .order_by(Order.id)
+        )
+    )
+    expired = 0
+    for order_id in due:
+        order = lock_order(order_id)
+        if order.status != "pending_payment":
+            db.session.rollback()
+            continue
+        close_unpaid(order, "expired", actor_id=None, reason="unpaid when the reservation ran out")
+        expired += 1
+        _cancel_intent_quietly(order)
+    return expired
+
+
+def _cancel_intent_quietly(order: Order) -> None:
+    payment = latest_payment(order)
+    if payment is None or payment.status != "pending":
+        return
+    try:
+        state = gateway().cancel_intent(payment.provider_ref)
+    except DomainError:
+        return  # it stays open at the provider; a late success is refunded automatically
+    if state.status == "canceled":
+        payment.status = "canceled"
+        db.session.commit()
+
+
+def cancel_order(actor: User, order_id: int) -> Order:
+    """The buyer (or an admin) cancels before anything has shipped; a paid order is refunded in full."""
+    order = get_order(actor, order_id)
+    if order.buyer_id != actor.id and not actor.is_admin:
+        raise Forbidden("Only the buyer or an admin may cancel an order.")
+    order = lock_order(order_id)
+    if order.status == "pending_payment":
+        close_unpaid(order, "cancelled", actor.id, reason="cancelled before payment")
+        _cancel_intent_quietly(order)
+        return order
+    if order.status != "paid" or any(f.status != "pending" for f in order.fulfilments):
+        raise Conflict(
+            f"A {order.status} order with goods on their way cannot be cancelled; ask for a refund."
+        )
+    refund_remaining(order, actor.id, reason="cancelled by the buyer before shipping", restock=True)
+    return order
+
+
+def ship_fulfilment(actor: User, fulfilment_id: int, carrier: str, tracking_no: str) -> Fulfilment:
+    fulfilment = _own_fulfilment(actor, fulfilment_id)
+    if fulfilment.order.status != "paid" or fulfilment.status != "pending":
+        raise Conflict(
+            f"Only a pending part of a paid order ships (this one is {fulfilment.status}, "
+            f"the order {fulfilment.order.status})."
+        )
+    fulfilment.status, fulfilment.carrier, fulfilment.tracking_no = "shipped", carrier, tracking_no
+    fulfilment.shipped_at = now()
+    audit.record(
+        fulfilment.order,
+        "ship",
+        actor.id,
+        from_status="paid",
+        to_status="paid",
+        details={"fulfilment_id": fulfilment.id, "carrier": carrier, "tracking_no": tracking_no},
+    )
+    db.session.commit()
+    return fulfilment
+
+
+def deliver_fulfilment(actor: User, fulfilment_id: int) -> Fulfilment:
+    fulfilment = _own_fulfilment(actor, fulfilment_id)
+    if fulfilment.status != "shipped":
+        raise Conflict(f"Only a shipped part can be delivered (this one is {fulfilment.status}).")
+    fulfilment.status, fulfilment.delivered_at = "delivered", now()
+    order = fulfilment.order
+    done = all(f.status in ("delivered", "cancelled") for f in order.fulfilments)
+    audit.record(
+        order,
+        "deliver",
+        actor.id,
+        from_status=order.status,
+        to_status="completed" if done else order.status,
+        details={"fulfilment_id": fulfilment.id},
+    )
+    if done:
+        order.status = "completed"
+    db.session.commit()
+    return fulfilment
+
+
+def _own_fulfilment(actor: User, fulfilment_id: int) -> Fulfilment:
+    fulfilment = db.session.get(Fulfilment, fulfilment_id)
+    if fulfilment is None or not (actor.is_admin or fulfilment.supplier_id in _supplier_ids(actor)):
+        raise NotFound(f"No fulfilment {fulfilment_id} of yours.")
+    return fulfilment
+
+
+def _supplier_ids(user: User) -> set[int]:
+    return set(
+        db.session.scalars(select(SupplierMember.supplier_id).where(SupplierMember.user_id == user.id))
+    )
+
+
+def get_order(actor: User, order_id: int) -> Order:
+    """The buyer's own order, a supplier's order with its part in it, or any order for an admin."""
+    order = db.session.get(Order, order_id)
+    if order is None or not (
+        actor.is_admin
+        or order.buyer_id == actor.id
+        or _supplier_ids(actor) & {f.supplier_id for f in order.fulfilments}
+    ):
+        raise NotFound(f"No order {order_id}.")
+    return order
+
+
+def view_order(actor: User, order: Order) -> dict[str, Any]:
+    """What the caller may see of an order: a supplier sees only its own fulfilment and lines."""
+    own = None if actor.is_admin or order.buyer_id == actor.id else _supplier_ids(actor)
+    payment = latest_payment(order)
+    return {
+        "order": order,
+        "lines": [line for line in order.lines if own is None or line.supplier_id in own],
+        "fulfilments": [f for f in order.fulfilments if own is None or f.supplier_id in own],
+        "payment": payment if own is None else None,
+    }
+
+
+def list_orders(actor: User, status: str | None) -> Select[tuple[Order]]:
+    stmt = select(Order).order_by(Order.id.desc())
+    if not actor.is_admin:
+        supplier_orders = select(Fulfilment.order_id).where(
+            Fulfilment.supplier_id.in_(
+                select(SupplierMember.supplier_id).where(SupplierMember.user_id == actor.id)
+            )
+        )
+        stmt = stmt.where(or_(Order.buyer_id == actor.id, Order.id.in_(supplier_orders)))
+    if status:
+        stmt = stmt.where(Order.status == status)
+    return stmt
+
+
+def order_history(actor: User, order_id: int) -> list:
+    order = get_order(actor, order_id)
+    return audit.history("orders", order.id)

@@ -1,0 +1,60 @@
+import logging
+
+from sqlalchemy import select, update
+
+from marketplace.extensions import celery_app, db
+from marketplace.outbox.models import OutboxMessage
+from marketplace.timeutil import now
+
+log = logging.getLogger(__name__)
+
+
+def enqueue(task_name: str, *args: object) -> OutboxMessage:
+    """Add a message to the caller's transaction; send it with dispatch() once committed."""
+    message = OutboxMessage(task_name=task_name, args=list(args))
+    db.session.add(message)
+    return message
+
+
+def dispatch(message_ids: list[int]) -> int:
+    """Send these messages if still unsent; a broker error leaves them for dispatch_pending()."""
+    sent = 0
+    for message_id in message_ids:
+        # Claim it first, so two dispatchers never both send one message.
+        claimed = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
+            .values(sent_at=now(), attempts=OutboxMessage.attempts + 1)
+        ).rowcount
+        db.session.commit()
+        if not claimed:
+            continue
+        message = db.session.get(OutboxMessage, message_id)
+        try:
+            _send(message)
+            sent += 1
+        except Exception as exc:  # the broker is down: unclaim, and beat retries later
+            log.warning("outbox message %s not sent: %s", message_id, exc)
+            message.sent_at, message.last_error = None, f"{type(exc).__name__}: {exc}"[:1000]
+            db.session.commit()
+    return sent
+
+
+def _send(message: OutboxMessage) -> None:
+    if celery_app.conf.task_always_eager:
+        # The embedded default has no broker: run the task here, now.
+        celery_app.tasks[message.task_name].apply(args=message.args, throw=True)
+    else:
+        celery_app.send_task(message.task_name, args=message.args)
+
+
+def dispatch_pending(limit: int = 500) -> int:
+    ids = list(
+        db.session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.sent_at.is_(None))
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+    )
+    return dispatch(ids)

@@ -1,0 +1,253 @@
+"""Payment providers behind one interface, chosen by PAYMENT_GATEWAY.
+
+- "stripe": the real `stripe` SDK; STRIPE_API_BASE points it at a local
+  Stripe-compatible server in tests.
+- "dev": a development gateway for the embedded default that keeps intents in
+  process memory and lets a buyer confirm a payment locally. It is clearly
+  marked in every answer and refused under the production config.
+"""
+
+import itertools
+import secrets
+import threading
+import time
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+import stripe
+from flask import current_app
+
+from marketplace.errors import DomainError
+
+
+class PaymentProviderUnavailable(DomainError):
+    status = 503
+    error_code = "payment_provider_unavailable"
+    message = "The payment provider could not be reached; nothing was charged. Try again shortly."
+
+
+class PaymentRefused(DomainError):
+    """The provider refused the request for the payment's state (cancel a succeeded payment...)."""
+
+    status = 409
+    error_code = "payment_refused"
+
+
+class PaymentDeclined(DomainError):
+    status = 402
+    error_code = "payment_declined"
+
+
+@dataclass(frozen=True)
+class IntentState:
+    """A provider's payment, in Stripe's vocabulary of statuses."""
+
+    id: str
+    status: str  # requires_payment_method ... processing, succeeded, canceled
+    amount: int
+    amount_received: int
+    currency: str
+    order_id: int | None
+    client_secret: str | None
+    created: int = 0
+
+
+@dataclass(frozen=True)
+class RefundState:
+    id: str
+    payment_intent: str
+    amount: int
+    status: str  # pending, succeeded, failed, canceled
+
+
+class PaymentGateway(Protocol):
+    name: str
+
+    def create_intent(
+        self, order_id: int, amount: int, currency: str, method: str, key: str
+    ) -> IntentState: ...
+    def retrieve_intent(self, intent_id: str) -> IntentState: ...
+    def cancel_intent(self, intent_id: str) -> IntentState: ...
+    def refund(self, intent_id: str, amount: int, key: str) -> RefundState: ...
+    def list_refunds(self, intent_id: str) -> list[RefundState]: ...
+    def list_recent_intents(self, created_after: int) -> list[IntentState]: ...
+
+
+def _plain(obj) -> dict:
+    """SDK objects are not dicts (stripe-python 12+); the local fakes answer with dicts."""
+    return obj.to_dict() if hasattr(obj, "to_dict") else obj
+
+
+def _intent(obj) -> IntentState:
+    obj = _plain(obj)
+    metadata = obj.get("metadata") or {}
+    order_id = metadata.get("order_id")
+    return IntentState(
+        id=obj["id"],
+        status=obj["status"],
+        amount=int(obj["amount"]),
+        amount_received=int(obj.get("amount_received") or 0),
+        currency=obj["currency"],
+        order_id=int(order_id) if order_id and str(order_id).isdigit() else None,
+        client_secret=obj.get("client_secret"),
+        created=int(obj.get("created") or 0),
+    )
+
+
+def _refund(obj) -> RefundState:
+    obj = _plain(obj)
+    return RefundState(
+        id=obj["id"],
+        payment_intent=obj.get("payment_intent") or "",
+        amount=int(obj["amount"]),
+        status=obj["status"],
+    )
+
+
+class StripeGateway:
+    name = "stripe"
+
+    def __init__(self, api_key: str, api_base: str | None, timeout: float = 10.0) -> None:
+        bases = {"api": api_base} if api_base else None
+        self._client = stripe.StripeClient(
+            api_key,
+            base_addresses=bases,
+            max_network_retries=2,
+            http_client=stripe.RequestsClient(timeout=timeout),
+        )
+
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except stripe.CardError as exc:
+            raise PaymentDeclined(exc.user_message or "The payment was declined.") from exc
+        except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError) as exc:
+            raise PaymentProviderUnavailable() from exc
+        except stripe.InvalidRequestError as exc:
+            raise PaymentRefused(exc.user_message or str(exc)) from exc
+
+    def create_intent(self, order_id: int, amount: int, currency: str, method: str, key: str) -> IntentState:
+        params = {
+            "amount": amount,
+            "currency": currency.lower(),
+            "payment_method_types": [method],
+            "metadata": {"order_id": str(order_id)},
+        }
+        return _intent(
+            self._call(
+                self._client.v1.payment_intents.create, params=params, options={"idempotency_key": key}
+            )
+        )
+
+    def retrieve_intent(self, intent_id: str) -> IntentState:
+        return _intent(self._call(self._client.v1.payment_intents.retrieve, intent_id))
+
+    def cancel_intent(self, intent_id: str) -> IntentState:
+        return _intent(self._call(self._client.v1.payment_intents.cancel, intent_id))
+
+    def refund(self, intent_id: str, amount: int, key: str) -> RefundState:
+        params = {"payment_intent": intent_id, "amount": amount}
+        return _refund(
+            self._call(self._client.v1.refunds.create, params=params, options={"idempotency_key": key})
+        )
+
+    def list_refunds(self, intent_id: str) -> list[RefundState]:
+        page = self._call(self._client.v1.refunds.list, params={"payment_intent": intent_id, "limit": 100})
+        return [_refund(r) for r in page.data]
+
+    def list_recent_intents(self, created_after: int) -> list[IntentState]:
+        page = self._call(
+            self._client.v1.payment_intents.list, params={"created": {"gte": created_after}, "limit": 100}
+        )
+        return [_intent(i) for i in page.auto_paging_iter()]
+
+
+class DevGateway:
+    """DEVELOPMENT ONLY: payments that never leave this process. Refused in production."""
+
+    name = "dev"
+    _ids = itertools.count(1)
+
+    def __init__(self) -> None:
+        self._intents: dict[str, IntentState] = {}
+        self._by_key: dict[str, str] = {}
+        self._refunds: dict[str, RefundState] = {}
+        self._lock = threading.Lock()
+
+    def create_intent(self, order_id: int, amount: int, currency: str, method: str, key: str) -> IntentState:
+        with self._lock:
+            if key in self._by_key:
+                return self._intents[self._by_key[key]]
+            intent_id = f"pi_dev_{next(self._ids)}_{secrets.token_hex(4)}"
+            state = IntentState(
+                intent_id,
+                "requires_payment_method",
+                amount,
+                0,
+                currency.lower(),
+                order_id,
+                f"{intent_id}_secret_DEVELOPMENT_ONLY",
+                int(time.time()),
+            )
+            self._intents[intent_id] = state
+            self._by_key[key] = intent_id
+            return state
+
+    def confirm(self, intent_id: str, succeed: bool = True) -> IntentState:
+        """What a buyer's card confirmation would do at Stripe."""
+        with self._lock:
+            state = self.retrieve_intent(intent_id)
+            if state.status in ("requires_payment_method", "requires_confirmation"):
+                state = replace(
+                    state,
+                    status="succeeded" if succeed else "requires_payment_method",
+                    amount_received=state.amount if succeed else 0,
+                )
+                self._intents[intent_id] = state
+            return state
+
+    def retrieve_intent(self, intent_id: str) -> IntentState:
+        if intent_id not in self._intents:
+            raise PaymentProviderUnavailable(
+                f"The development gateway has no intent {intent_id} (restarted?)."
+            )
+        return self._intents[intent_id]
+
+    def cancel_intent(self, intent_id: str) -> IntentState:
+        state = self.retrieve_intent(intent_id)
+        if state.status != "succeeded":
+            state = replace(state, status="canceled")
+            self._intents[intent_id] = state
+        return state
+
+    def refund(self, intent_id: str, amount: int, key: str) -> RefundState:
+        with self._lock:
+            if key in self._refunds:
+                return self._refunds[key]
+            refund = RefundState(f"re_dev_{next(self._ids)}", intent_id, amount, "succeeded")
+            self._refunds[key] = refund
+            return refund
+
+    def list_refunds(self, intent_id: str) -> list[RefundState]:
+        return [r for r in self._refunds.values() if r.payment_intent == intent_id]
+
+    def list_recent_intents(self, created_after: int) -> list[IntentState]:
+        return [i for i in self._intents.values() if i.created >= created_after]
+
+
+def gateway() -> PaymentGateway:
+    """The configured gateway, one per app."""
+    cached = current_app.extensions.get("payment_gateway")
+    wanted = current_app.config["PAYMENT_GATEWAY"]
+    if cached is None or cached.name != wanted:
+        if wanted == "stripe":
+            config = current_app.config
+            cached = StripeGateway(
+                config["STRIPE_SECRET_KEY"],
+                config["STRIPE_API_BASE"],
+                timeout=float(config["STRIPE_TIMEOUT_SECONDS"]),
+            )
+        else:
+            cached = DevGateway()
+        current_app.extensions["payment_gateway"] = cached
+    return cached

@@ -1,0 +1,334 @@
+"""Money in and out: webhook intake, payment events, refunds, reconciliation.
+
+Every event is stored once by its id and processed by a task; processing
+re-reads the provider's current state instead of trusting the event, so
+duplicated and reordered events change nothing twice.
+"""
+
+import json
+import logging
+import time
+
+import stripe
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.accounts.models import User
+from marketplace.audit import services as audit
+from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
+from marketplace.extensions import db
+from marketplace.orders.models import Order
+from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, release_stock, reserve_again
+from marketplace.outbox import services as outbox
+from marketplace.payments.gateways import DevGateway, IntentState, gateway
+from marketplace.payments.models import Payment, Refund, WebhookEvent
+from marketplace.suppliers.models import SupplierMember
+from marketplace.timeutil import now
+
+log = logging.getLogger(__name__)
+PROCESS_EVENT = "payments.process_event"
+
+
+class BadSignature(DomainError):
+    status = 400
+    error_code = "bad_signature"
+
+
+def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[WebhookEvent, list[int]]:
+    """Verify the signature, store the event once, and queue its processing in the same transaction.
+    Returns the event and the outbox messages to send after commit."""
+    secret = current_app.config["STRIPE_WEBHOOK_SECRET"]
+    if not secret:
+        raise BadSignature("Webhooks are not configured (STRIPE_WEBHOOK_SECRET).")
+    try:
+        stripe.Webhook.construct_event(payload, signature, secret)  # verifies signature and timestamp
+        event = json.loads(payload)
+    except stripe.SignatureVerificationError:
+        raise BadSignature("The Stripe-Signature header does not verify.") from None
+    except ValueError:
+        raise BadSignature("The body is not a Stripe event.") from None
+    existing = db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event["id"]))
+    if existing is not None:
+        return existing, []
+    data_object = (event.get("data") or {}).get("object") or {}
+    stored = WebhookEvent(
+        provider="stripe",
+        event_id=event["id"],
+        event_type=event["type"],
+        object_id=data_object.get("id"),
+        payload=event,
+    )
+    db.session.add(stored)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same event, arriving twice at once
+        db.session.rollback()
+        return db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event["id"])), []
+    message = outbox.enqueue(PROCESS_EVENT, stored.id)
+    db.session.commit()
+    return stored, [message.id]
+
+
+def process_event(webhook_event_id: int) -> str:
+    """Apply one stored event; idempotent. Raises on a provider outage so that the task retries."""
+    event = db.session.get(WebhookEvent, webhook_event_id)
+    if event is None or event.processed_at is not None:
+        return "skipped"
+    obj = event.payload.get("data", {}).get("object", {})
+    if event.event_type.startswith("payment_intent."):
+        outcome = apply_intent(
+            gateway().retrieve_intent(obj["id"]), failed=event.event_type.endswith("failed")
+        )
+    elif event.event_type in ("charge.refunded", "refund.created", "refund.updated", "charge.refund.updated"):
+        outcome = sync_refunds(obj.get("payment_intent"))
+    else:
+        outcome = "ignored"
+    event = db.session.get(WebhookEvent, webhook_event_id)
+    event.processed_at = now()
+    db.session.commit()
+    return outcome
+
+
+def apply_intent(intent: IntentState, failed: bool = False) -> str:
+    """Bring our order in line with the provider's payment, whatever order events came in."""
+    payment = db.session.scalar(select(Payment).where(Payment.provider_ref == intent.id))
+    if payment is None:
+        log.warning("payment intent %s is not ours", intent.id)
+        return "unknown"
+    order = lock_order(payment.order_id)
+    payment = db.session.get(Payment, payment.id, populate_existing=True)
+    if intent.status == "succeeded":
+        return _payment_succeeded(order, payment, intent)
+    if intent.status == "canceled" or (failed and intent.status == "requires_payment_method"):
+        payment.status = "canceled" if intent.status == "canceled" else "failed"
+        if order.status == "pending_payment":
+            close_unpaid(order, "cancelled", None, reason=f"payment {payment.status}")
+            return "released"
+        db.session.commit()
+        return payment.status
+    db.session.commit()
+    return "pending"
+
+
+def _payment_succeeded(order: Order, payment: Payment, intent: IntentState) -> str:
+    if payment.status == "succeeded":
+        db.session.commit()
+        return "already paid"
+    from_status = order.status
+    details = {"payment_intent": intent.id, "amount_fen": intent.amount_received}
+    if order.status == "pending_payment" or (order.status == "expired" and reserve_again(order)):
+        payment.status, payment.amount_received_fen = "succeeded", intent.amount_received
+        order.status, order.paid_fen, order.paid_at = "paid", intent.amount_received, now()
+        note = "paid" if from_status == "pending_payment" else "paid after expiry; stock reserved again"
+        audit.record(
+            order, "pay", None, from_status=from_status, to_status="paid", reason=note, details=details
+        )
+        db.session.commit()
+        return "paid"
+    # Paid for an order that is cancelled, or expired with its stock gone: give the money back.
+    # (A failed re-reservation rolled back, so lock again.)
+    order = lock_order(order.id)
+    payment = db.session.get(Payment, payment.id, populate_existing=True)
+    payment.status, payment.amount_received_fen = "succeeded", intent.amount_received
+    order.paid_fen = intent.amount_received
+    reason = (
+        "paid after cancellation"
+        if from_status == "cancelled"
+        else "paid after expiry, and the stock had gone"
+    ) + ": refunded automatically"
+    audit.record(
+        order, "pay", None, from_status=from_status, to_status=order.status, reason=reason, details=details
+    )
+    db.session.commit()
+    _refund(order, payment, intent.amount_received, lines={}, actor_id=None, reason=reason)
+    return "refunded"
+
+
+def refund_order(actor: User, order_id: int, lines: list[dict] | None, amount_fen: int | None) -> Refund:
+    """Refund by lines (admin, or the supplier for its own lines) or by amount (admin); never more
+    than was paid and not yet refunded."""
+    order = db.session.get(Order, order_id)
+    own = _supplier_ids(actor)
+    if order is None or not (actor.is_admin or own & {f.supplier_id for f in order.fulfilments}):
+        raise NotFound(f"No order {order_id}.")
+    order = lock_order(order_id)
+    if order.status not in ("paid", "completed"):
+        raise Conflict(f"A {order.status} order has nothing to refund.")
+    payment = latest_payment(order)
+    if amount_fen is not None:
+        if not actor.is_admin:
+            raise Forbidden("Only an admin refunds by amount; suppliers refund their own lines.")
+        amount, by_line = amount_fen, {}
+    else:
+        by_line = {}
+        by_id = {line.id: line for line in order.lines}
+        for i, item in enumerate(lines or []):
+            line = by_id.get(item["line_id"])
+            if line is None or not (actor.is_admin or line.supplier_id in own):
+                raise InvalidField(
+                    "lines", f"[{i}] line {item['line_id']} is not a line of yours on this order."
+                )
+            left = line.quantity - line.refunded_quantity - by_line.get(line.id, 0)
+            if item["quantity"] > left:
+                raise InvalidField("lines", f"[{i}] only {left} of line {line.id} can still be refunded.")
+            by_line[line.id] = by_line.get(line.id, 0) + item["quantity"]
+        amount = sum(by_id[line_id].unit_price_fen * q for line_id, q in by_line.items())
+    if amount > _refundable(order):
+        raise Conflict(f"At most {_refundable(order)} fen can still be refunded on this order.")
+    return _refund(order, payment, amount, lines=by_line, actor_id=actor.id, reason=None)
+
+
+def refund_remaining(order: Order, actor_id: int, reason: str, restock: bool) -> Refund | None:
+    """Refund what is left of a paid order (the buyer cancelled before shipping), and end it."""
+    amount = _refundable(order)
+    from_status = order.status
+    if restock:
+        release_stock(order)
+    for fulfilment in order.fulfilments:
+        fulfilment.status = "cancelled"
+    order.status, order.closed_at = "cancelled", now()
+    audit.record(order, "cancel", actor_id, from_status=from_status, to_status="cancelled", reason=reason)
+    db.session.commit()
+    if amount <= 0:
+        return None
+    return _refund(
+        order,
+        latest_payment(order),
+        amount,
+        lines={line.id: line.quantity - line.refunded_quantity for line in order.lines},
+        actor_id=actor_id,
+        reason=reason,
+    )
+
+
+def _refundable(order: Order) -> int:
+    pending_or_done = db.session.scalars(
+        select(Refund.amount_fen).where(
+            Refund.order_id == order.id, Refund.status.in_(("pending", "succeeded"))
+        )
+    )
+    return order.paid_fen - sum(pending_or_done)
+
+
+def _refund(
+    order: Order,
+    payment: Payment,
+    amount: int,
+    lines: dict[int, int],
+    actor_id: int | None,
+    reason: str | None,
+) -> Refund:
+    """Record the refund first (so it is counted against what is refundable), then ask the provider."""
+    refund = Refund(
+        order_id=order.id,
+        payment_id=payment.id,
+        amount_fen=amount,
+        lines={str(k): v for k, v in lines.items()},
+        reason=reason,
+        requested_by_id=actor_id,
+    )
+    for line in order.lines:
+        line.refunded_quantity += lines.get(line.id, 0)
+    db.session.add(refund)
+    db.session.flush()
+    audit.record(
+        order,
+        "refund_requested",
+        actor_id,
+        reason=reason,
+        details={"refund_id": refund.id, "amount_fen": amount, "lines": refund.lines},
+    )
+    db.session.commit()
+    try:
+        state = gateway().refund(payment.provider_ref, amount, key=f"refund-{refund.id}")
+    except DomainError:
+        log.warning("refund %s left pending: provider unavailable; reconciliation retries it", refund.id)
+        return refund
+    refund.provider_ref = state.id
+    db.session.commit()
+    _settle_refund(refund.id, state.status)
+    return db.session.get(Refund, refund.id)
+
+
+def _settle_refund(refund_id: int, provider_status: str) -> None:
+    refund = db.session.get(Refund, refund_id)
+    if refund.status != "pending" or provider_status not in ("succeeded", "failed", "canceled"):
+        return
+    order = lock_order(refund.order_id)
+    refund = db.session.get(Refund, refund_id, populate_existing=True)
+    if refund.status != "pending":
+        db.session.commit()
+        return
+    if provider_status == "succeeded":
+        refund.status = "succeeded"
+        order.refunded_fen += refund.amount_fen
+    else:
+        refund.status = "failed"
+        for line in order.lines:
+            line.refunded_quantity -= refund.lines.get(str(line.id), 0)
+    audit.record(
+        order,
+        f"refund_{refund.status}",
+        None,
+        details={"refund_id": refund.id, "amount_fen": refund.amount_fen},
+    )
+    db.session.commit()
+
+
+def sync_refunds(intent_id: str | None) -> str:
+    if not intent_id:
+        return "ignored"
+    by_ref = {
+        r.provider_ref: r
+        for r in db.session.scalars(
+            select(Refund)
+            .join(Payment, Payment.id == Refund.payment_id)
+            .where(Payment.provider_ref == intent_id)
+        )
+    }
+    for state in gateway().list_refunds(intent_id):
+        if state.id in by_ref:
+            _settle_refund(by_ref[state.id].id, state.status)
+    return "refunds synced"
+
+
+def reconcile_recent(hours: int = 48) -> dict[str, int]:
+    """Repair orders whose webhook never came: re-read recent payments at the provider, and retry
+    refunds that could not be sent."""
+    counts = {"intents": 0, "refunds_retried": 0}
+    for intent in gateway().list_recent_intents(int(time.time()) - hours * 3600):
+        if apply_intent(intent) in ("paid", "released", "refunded"):
+            counts["intents"] += 1
+    stuck = db.session.scalars(
+        select(Refund).where(Refund.status == "pending", Refund.provider_ref.is_(None))
+    )
+    for refund in list(stuck):
+        payment = db.session.get(Payment, refund.payment_id)
+        try:
+            state = gateway().refund(payment.provider_ref, refund.amount_fen, key=f"refund-{refund.id}")
+        except DomainError:
+            continue
+        refund.provider_ref = state.id
+        db.session.commit()
+        _settle_refund(refund.id, state.status)
+        counts["refunds_retried"] += 1
+    return counts
+
+
+def confirm_dev_payment(actor: User, order_id: int, succeed: bool) -> str:
+    """DEVELOPMENT GATEWAY ONLY: the buyer 'pays' locally; the same code path as a Stripe event."""
+    provider = gateway()
+    if not isinstance(provider, DevGateway):
+        raise NotFound("The development gateway is not in use.")
+    order = db.session.get(Order, order_id)
+    if order is None or order.buyer_id != actor.id:
+        raise NotFound(f"No order {order_id} of yours.")
+    payment = latest_payment(order)
+    return apply_intent(provider.confirm(payment.provider_ref, succeed), failed=not succeed)
+
+
+def _supplier_ids(user: User) -> set[int]:
+    return set(
+        db.session.scalars(select(SupplierMember.supplier_id).where(SupplierMember.user_id == user.id))
+    )

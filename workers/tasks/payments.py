@@ -1,0 +1,37 @@
+from celery import shared_task
+
+from marketplace.orders import services as orders
+from marketplace.outbox import services as outbox
+from marketplace.payments import services as payments
+from marketplace.payments.gateways import PaymentProviderUnavailable
+
+
+@shared_task(
+    name="payments.process_event",
+    bind=True,
+    acks_late=True,
+    autoretry_for=(PaymentProviderUnavailable,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=12,
+)
+def process_event(self, webhook_event_id: int) -> str:
+    """Apply a stored provider event (idempotent: a redelivery after a crash changes nothing twice)."""
+    return payments.process_event(webhook_event_id)
+
+
+@shared_task(name="payments.reconcile_recent", acks_late=True)
+def reconcile_recent() -> dict:
+    """Repair orders whose webhook never came; retry refunds the provider did not take."""
+    return payments.reconcile_recent()
+
+
+@shared_task(name="orders.expire_reservations", acks_late=True)
+def expire_reservations() -> int:
+    return orders.expire_reservations()
+
+
+@shared_task(name="outbox.dispatch_pending")
+def dispatch_pending() -> int:
+    """Send what could not reach the queue (Redis down) when it was written."""
+    return outbox.dispatch_pending()
