@@ -82,11 +82,14 @@ def _intent(obj) -> IntentState:
     obj = _plain(obj)
     metadata = obj.get("metadata") or {}
     order_id = metadata.get("order_id")
+    received = obj.get("amount_received")
+    if not received and obj["status"] == "succeeded":
+        received = obj["amount"]  # Stripe always says; some compatible servers leave it out
     return IntentState(
         id=obj["id"],
         status=obj["status"],
         amount=int(obj["amount"]),
-        amount_received=int(obj.get("amount_received") or 0),
+        amount_received=int(received or 0),
         currency=obj["currency"],
         order_id=int(order_id) if order_id and str(order_id).isdigit() else None,
         client_secret=obj.get("client_secret"),

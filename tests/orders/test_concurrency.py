@@ -19,8 +19,11 @@ def race(app, product_id, buyers_headers, quantity=1):
     def buy(headers):
         client = app.test_client()
         start.wait()
-        body = {"items": [{"product_id": product_id, "quantity": quantity}], "shipping_address": ADDRESS,
-                "payment_method": "card"}
+        body = {
+            "items": [{"product_id": product_id, "quantity": quantity}],
+            "shipping_address": ADDRESS,
+            "payment_method": "card",
+        }
         return client.post("/api/v1/orders", json=body, headers=headers).status_code
 
     with ThreadPoolExecutor(max_workers=len(buyers_headers)) as pool:
@@ -32,7 +35,9 @@ def test_fifty_parallel_buyers_and_stock_ten_sell_exactly_ten(app, shop, make_us
     codes = race(app, shop.orange.id, buyers)
     assert sorted(codes) == [201] * 10 + [409] * 40
     assert shop.stock(shop.orange) == 0
-    sold = db.session.scalar(db.select(db.func.count()).select_from(Order).where(Order.status == "pending_payment"))
+    sold = db.session.scalar(
+        db.select(db.func.count()).select_from(Order).where(Order.status == "pending_payment")
+    )
     assert sold == 10
 
 

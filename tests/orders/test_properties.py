@@ -34,8 +34,11 @@ def test_books_stay_straight(app, client, fake_stripe, make_user):
 
         @rule(orange=st.integers(0, 4), plum=st.integers(0, 3), method=st.sampled_from(["card", "alipay"]))
         def place(self, orange, plum, method):
-            items = [{"product_id": self.products[n], "quantity": q} for n, q in (("orange", orange), ("plum", plum))
-                     if q]
+            items = [
+                {"product_id": self.products[n], "quantity": q}
+                for n, q in (("orange", orange), ("plum", plum))
+                if q
+            ]
             if not items:
                 return
             r = self.shop.order(items, method=method)
@@ -87,8 +90,11 @@ def test_books_stay_straight(app, client, fake_stripe, make_user):
         def refund(self, data, amount):
             if self.orders:
                 order = data.draw(st.sampled_from(self.orders))
-                r = client.post(f"/api/v1/orders/{order['id']}/refunds", json={"amount_fen": amount},
-                                headers=self.shop.admin_headers)
+                r = client.post(
+                    f"/api/v1/orders/{order['id']}/refunds",
+                    json={"amount_fen": amount},
+                    headers=self.shop.admin_headers,
+                )
                 assert r.status_code in (201, 409), r.json
 
         @rule()
@@ -139,6 +145,10 @@ def test_books_stay_straight(app, client, fake_stripe, make_user):
 
     run_state_machine_as_test(
         Books,
-        settings=settings(max_examples=20, stateful_step_count=15, deadline=None,
-                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]),
+        settings=settings(
+            max_examples=20,
+            stateful_step_count=15,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        ),
     )
