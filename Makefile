@@ -32,6 +32,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/regions.py
 	$(BIN)/python bench/catalog.py
+	$(BIN)/python bench/orders.py
 
 clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache

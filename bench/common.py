@@ -118,12 +118,17 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
-def wrk(name: str, url: str, connections: int, seconds: int, threads: int = 2) -> Figures:
-    """Run wrk against url (warmed up first) and parse requests/s, p50, p99 and errors."""
+def wrk(
+    name: str, url: str, connections: int, seconds: int, threads: int = 2, script: Path | None = None
+) -> Figures:
+    """Run wrk against url (warmed up first, unless a script makes each request) and parse
+    requests/s, p50, p99 and errors (non-2xx answers included)."""
     binary = ensure_wrk()
-    subprocess.run([binary, "-t1", "-c2", "-d2s", url], check=True, capture_output=True)
+    extra = ["-s", str(script)] if script else []
+    if not script:
+        subprocess.run([binary, "-t1", "-c2", "-d2s", url], check=True, capture_output=True)
     out = subprocess.run(
-        [binary, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        [binary, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", *extra, url],
         check=True,
         capture_output=True,
         text=True,

@@ -7,7 +7,6 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Select, or_, select
 
-from marketplace import cache
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
@@ -87,7 +86,6 @@ def place_order(buyer: User, items: list[dict], shipping: dict[str, str], method
     db.session.flush()
     audit.record(order, "place", buyer.id, to_status="pending_payment")
     db.session.commit()
-    cache.invalidate("catalog")
     _open_payment(order)
     return order
 

@@ -2,7 +2,6 @@
 
 from sqlalchemy import select, update
 
-from marketplace import cache
 from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
 from marketplace.errors import DomainError, NotFound
@@ -71,7 +70,6 @@ def close_unpaid(order: Order, status: str, actor_id: int | None, reason: str) -
     action = {"expired": "expire", "cancelled": "cancel"}[status]
     audit.record(order, action, actor_id, from_status=from_status, to_status=status, reason=reason)
     db.session.commit()
-    cache.invalidate("catalog")
 
 
 def lock_order(order_id: int) -> Order:
