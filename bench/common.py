@@ -59,8 +59,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2):
-    """Serve app_spec with gunicorn sync workers on a free port; yields the base URL."""
+def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2, threads: int = 1):
+    """Serve app_spec with gunicorn on a free port (sync workers, or gthread with threads > 1);
+    yields the base URL."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -68,7 +69,9 @@ def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2):
             "-w",
             str(workers),
             "-k",
-            "sync",
+            "gthread" if threads > 1 else "sync",
+            "--threads",
+            str(threads),
             "-b",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -128,12 +131,24 @@ def wrk(
     if not script:
         subprocess.run([binary, "-t1", "-c2", "-d2s", url], check=True, capture_output=True)
     out = subprocess.run(
-        [binary, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", *extra, url],
+        [
+            binary,
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "--latency",
+            *extra,
+            url,
+        ],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    if errors:
+        log(f"{name}: {re.search(r'Socket errors:.*', out).group(0)}")
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return Figures(
         name=name,

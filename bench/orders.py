@@ -190,7 +190,8 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread when above 1)")
     args = parser.parse_args()
 
     database_url = fresh_database("marketplace_bench_orders")
@@ -213,7 +214,7 @@ def main() -> None:
         webhook_script = Path(tmp) / "webhook.lua"
         webhook_script.write_text(WEBHOOK_LUA % {"path": events, "threads": 2})
         rows = []
-        with gunicorn("marketplace:create_app()", env, workers=args.workers) as url:
+        with gunicorn("marketplace:create_app()", env, workers=args.workers, threads=args.threads) as url:
             log(f"orders through the API: {args.connections} connections, {args.seconds}s")
             rows.append(
                 wrk(
@@ -242,9 +243,13 @@ def main() -> None:
             orders = conn.execute("SELECT count(*) FROM orders").fetchone()[0]
             stored = conn.execute("SELECT count(*) FROM webhook_events").fetchone()[0]
             negative = conn.execute("SELECT count(*) FROM products WHERE stock < 0").fetchone()[0]
+    kind = (
+        f"{args.workers} gthread workers x {args.threads} threads"
+        if args.threads > 1
+        else f"{args.workers} sync workers"
+    )
     report(
-        f"orders: {PRODUCTS} hot products, gunicorn {args.workers} sync workers, PostgreSQL, "
-        f"{args.connections} connections",
+        f"orders: {PRODUCTS} hot products, gunicorn {kind}, PostgreSQL, {args.connections} connections",
         rows,
         baseline="bare psycopg loop (same writes)",
     )

@@ -31,38 +31,63 @@ def place_order(buyer: User, items: list[dict], shipping: dict[str, str], method
     region = require_region(shipping["region_code"], "shipping_address.region_code")
     if region.level not in ("county", "town"):
         raise InvalidField("shipping_address", "region_code must be a county (or town), where goods can go.")
-
-    # Lock the product rows in id order, so that concurrent orders cannot deadlock.
     ids = sorted(wanted)
-    db.session.execute(select(Product.id).where(Product.id.in_(ids)).order_by(Product.id).with_for_update())
     products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(ids)))}
     unknown = [i for i in ids if i not in products or not products[i].is_listed]
     if unknown:
         raise InvalidField("items", f"Not on sale: product {', '.join(map(str, unknown))}.")
-    short = {
-        str(i): [f"Only {products[i].stock} left; {wanted[i]} asked for."]
-        for i in ids
-        if products[i].stock < wanted[i]
-    }
+
+    order = _build_order(buyer, products, wanted, region.code, shipping, method)
+    db.session.add(order)
+    db.session.flush()
+    audit.record(order, "place", buyer.id, to_status="pending_payment")
+    db.session.flush()
+    # The stock last, so that its row locks are held for as short a time as can be: lock in id
+    # order (concurrent orders cannot deadlock), check every line, take it, commit. NO KEY UPDATE:
+    # the lines just inserted hold KEY SHARE locks on these rows (their foreign keys), which a
+    # plain FOR UPDATE would wait on, deadlocking two orders for one product.
+    stock = dict(
+        db.session.execute(
+            select(Product.id, Product.stock)
+            .where(Product.id.in_(ids))
+            .order_by(Product.id)
+            .with_for_update(key_share=True)
+        ).all()
+    )
+    short = {str(i): [f"Only {stock[i]} left; {wanted[i]} asked for."] for i in ids if stock[i] < wanted[i]}
     if short:
+        db.session.rollback()
         raise OutOfStock("Not enough stock for some lines.", errors={"json": {"items": short}})
     for product_id in ids:
         take_stock(product_id, wanted[product_id])
+    db.session.commit()
+    _open_payment(order)
+    return order
 
+
+def _build_order(
+    buyer: User,
+    products: dict[int, Product],
+    wanted: dict[int, int],
+    region_code: str,
+    shipping: dict[str, str],
+    method: str,
+) -> Order:
+    """The order at today's prices, one fulfilment per supplier; nothing is written."""
     today = china_today()
     order = Order(
         buyer_id=buyer.id,
         payment_method=method,
         status="pending_payment",
         total_fen=sum(products[i].price_fen * q for i, q in wanted.items()),
-        shipping_region_code=region.code,
+        shipping_region_code=region_code,
         shipping_detail=shipping["detail"],
         shipping_recipient=shipping["recipient"],
         shipping_phone=shipping["phone"],
         reserved_until=now() + timedelta(minutes=current_app.config["RESERVATION_MINUTES"]),
     )
     by_supplier: dict[int, Fulfilment] = {}
-    for product_id in ids:
+    for product_id in sorted(wanted):
         product, quantity = products[product_id], wanted[product_id]
         fulfilment = by_supplier.get(product.supplier_id)
         if fulfilment is None:
@@ -82,11 +107,6 @@ def place_order(buyer: User, items: list[dict], shipping: dict[str, str], method
             )
         )
     assert sum(line.line_total_fen for line in order.lines) == order.total_fen
-    db.session.add(order)
-    db.session.flush()
-    audit.record(order, "place", buyer.id, to_status="pending_payment")
-    db.session.commit()
-    _open_payment(order)
     return order
 
 

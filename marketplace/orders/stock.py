@@ -47,7 +47,7 @@ def reserve_again(order: Order) -> bool:
         select(Product.id)
         .where(Product.id.in_([line.product_id for line in lines]))
         .order_by(Product.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     for line in lines:
         taken = db.session.execute(
@@ -74,7 +74,7 @@ def close_unpaid(order: Order, status: str, actor_id: int | None, reason: str) -
 
 def lock_order(order_id: int) -> Order:
     """The order, its row locked for this transaction (payment events for one order run one at a time)."""
-    db.session.execute(select(Order.id).where(Order.id == order_id).with_for_update())
+    db.session.execute(select(Order.id).where(Order.id == order_id).with_for_update(key_share=True))
     order = db.session.get(Order, order_id, populate_existing=True)
     if order is None:
         raise NotFound(f"No order {order_id}.")
