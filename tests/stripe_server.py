@@ -49,6 +49,8 @@ class FakeStripe:
         self.refunds: dict[str, dict] = {}
         self.idempotent: dict[str, tuple[int, dict]] = {}
         self.failures: list[int] = []  # HTTP statuses the next calls answer with
+        self.delay_seconds = 0.0  # how long the next calls take to answer
+        self.refund_status = "succeeded"  # what new refunds start as
         self.requests: list[tuple[str, str, dict]] = []
         self.ids = itertools.count(1)
 
@@ -59,6 +61,11 @@ class FakeStripe:
 
     def fail_next(self, count: int = 1, status: int = 500) -> None:
         self.failures.extend([status] * count)
+
+    def settle_refund(self, refund_id: str, status: str = "succeeded") -> dict:
+        with self.lock:
+            self.refunds[refund_id]["status"] = status
+            return copy.deepcopy(self.refunds[refund_id])
 
     def succeed(self, intent_id: str) -> dict:
         with self.lock:
@@ -120,6 +127,8 @@ class FakeStripe:
             fake.requests.append((request.method, request.path, request.form.to_dict()))
             if not request.headers.get("Authorization", "").startswith("Bearer sk_"):
                 return error(401, "Invalid API Key provided", "authentication_error")
+            if fake.delay_seconds:
+                time.sleep(fake.delay_seconds)
             with fake.lock:
                 status = fake.failures.pop(0) if fake.failures else None
             if status:
@@ -201,7 +210,7 @@ class FakeStripe:
                 payment_intent=intent["id"],
                 charge=intent["latest_charge"],
                 currency=intent["currency"],
-                status="succeeded",
+                status=fake.refund_status,
                 created=int(time.time()),
             )
             fake.refunds[refund["id"]] = refund

@@ -90,3 +90,17 @@ def test_openapi_document_is_served(client):
     r = client.get("/api/openapi.json")
     assert r.status_code == 200
     assert "/api/v1/regions" in r.json["paths"] and "/api/v1/auth/token" in r.json["paths"]
+
+
+def test_production_refuses_the_development_payment_gateway_and_missing_secrets():
+    from marketplace.config import ConfigError, load
+
+    base = {"ENV": "production", "SECRET_KEY": "s", "DATABASE_URL": "postgresql://db/x"}
+    with pytest.raises(ConfigError, match="development payment gateway"):
+        load("/tmp", {**base, "PAYMENT_GATEWAY": "dev"})
+    with pytest.raises(ConfigError, match="STRIPE_WEBHOOK_SECRET"):
+        load("/tmp", {**base, "STRIPE_SECRET_KEY": "sk_live_x"})
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load("/tmp", {"ENV": "production", "DATABASE_URL": "postgresql://db/x"})
+    settings = load("/tmp", {**base, "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"})
+    assert settings["PAYMENT_GATEWAY"] == "stripe"

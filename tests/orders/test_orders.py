@@ -311,3 +311,36 @@ def test_development_gateway_confirms_a_payment_locally(shop, app, monkeypatch):
     assert shop.get(order["id"]).json["status"] == "paid"
     monkeypatch.setitem(app.config, "PAYMENT_GATEWAY", "stripe")
     assert shop.client.post(url, json={}, headers=shop.buyer_headers).status_code == 404
+
+
+def test_a_refund_the_provider_finishes_later_is_settled_by_its_webhook(shop):
+    order = shop.order().json
+    shop.pay(order)
+    shop.stripe.refund_status = "pending"
+    r = shop.client.post(
+        f"/api/v1/orders/{order['id']}/refunds", json={"amount_fen": 2500}, headers=shop.admin_headers
+    )
+    assert r.json["status"] == "pending" and shop.get(order["id"]).json["refunded_fen"] == 0
+    refund = shop.stripe.settle_refund(next(iter(shop.stripe.refunds)))
+    assert shop.webhook("refund.updated", refund).status_code == 200
+    assert shop.get(order["id"]).json["refunded_fen"] == 2500
+    assert (
+        shop.webhook(
+            "charge.refunded", {"id": "ch_x", "object": "charge", "payment_intent": refund["payment_intent"]}
+        ).status_code
+        == 200
+    )
+    assert shop.get(order["id"]).json["refunded_fen"] == 2500  # counted once
+
+
+def test_provider_timeout_at_checkout_is_503_and_releases_stock(shop, app, monkeypatch):
+    monkeypatch.setitem(app.config, "STRIPE_TIMEOUT_SECONDS", 0.3)
+    app.extensions.pop("payment_gateway", None)
+    shop.stripe.delay_seconds = 0.6
+    try:
+        r = shop.order()
+    finally:
+        shop.stripe.delay_seconds = 0
+        app.extensions.pop("payment_gateway", None)
+    assert r.status_code == 503
+    assert (shop.stock(shop.orange), shop.stock(shop.plum)) == (10, 5)
