@@ -57,12 +57,14 @@ def init_celery(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from marketplace.accounts.api import blp as accounts_blp
+    from marketplace.agencies.api import blp as agencies_blp
     from marketplace.alerts.api import blp as alerts_blp
     from marketplace.catalog.api import blp as catalog_blp
     from marketplace.certification.api import blp as certification_blp
     from marketplace.health.api import blp as health_blp
     from marketplace.orders.api import blp as orders_blp
     from marketplace.payments.api import blp as payments_blp
+    from marketplace.procurement.api import blp as procurement_blp
     from marketplace.regions.api import blp as regions_blp
     from marketplace.suppliers.api import blp as suppliers_blp
 
@@ -74,6 +76,8 @@ def register_blueprints(app: Flask) -> None:
         certification_blp,
         orders_blp,
         payments_blp,
+        agencies_blp,
+        procurement_blp,
         alerts_blp,
         health_blp,
     )

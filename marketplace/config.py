@@ -50,6 +50,11 @@ DEFAULTS: dict[str, Any] = {
     "STRIPE_API_BASE": None,
     "STRIPE_TIMEOUT_SECONDS": 10,
     "RESERVATION_MINUTES": 30,
+    # The reserved share of canteen food budgets for assisted areas, in basis points, per province
+    # (national minimum 10% under 财库〔2021〕19号; some provinces require more).
+    "RESERVED_SHARE_MIN_BP": {"default": 1000},
+    # Trade unions: at least this share of holiday-gift funds to the paired area.
+    "UNION_GIFT_SHARE_MIN_BP": 3000,
     "CERTIFICATION_VALID_DAYS": 730,
     "API_TITLE": "Consumption-assistance marketplace",
     "API_VERSION": "v1",

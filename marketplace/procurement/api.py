@@ -1,0 +1,142 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from marketplace.accounts.auth import SECURITY, require_user
+from marketplace.audit import services as audit
+from marketplace.audit.schemas import AuditEventSchema
+from marketplace.idempotency import idempotent
+from marketplace.pagination import page_of
+from marketplace.procurement import schemas as s
+from marketplace.procurement import services
+
+blp = Blueprint("procurement", __name__, description="Institutional purchase orders")
+
+
+def _caller_id() -> int:
+    return require_user().id
+
+
+def _view(order):
+    return services.view(require_user(), order)
+
+
+@blp.route("/purchase-orders")
+class PurchaseOrders(MethodView):
+    @blp.arguments(s.QueryArgs, location="query")
+    @blp.response(200, s.PurchaseOrderSchema(many=True))
+    @blp.paginate(page_size=20, max_page_size=100)
+    @blp.doc(security=SECURITY)
+    def get(self, args, pagination_parameters):
+        user = require_user()
+        orders = page_of(services.list_purchase_orders(user, args.get("status")), pagination_parameters)
+        return [services.view(user, order) for order in orders]
+
+    @blp.arguments(s.PurchaseOrderCreateSchema)
+    @blp.response(201, s.PurchaseOrderSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body):
+        """Draft an order (the agency's purchasers)."""
+        return _view(
+            services.create_purchase_order(
+                require_user(), body["agency_id"], body["lines"], body["delivery_address"], body["needed_by"]
+            )
+        )
+
+
+@blp.route("/purchase-orders/<int:order_id>")
+class PurchaseOrderById(MethodView):
+    @blp.response(200, s.PurchaseOrderSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, order_id):
+        """The agency side sees everything; a supplier its own lines and part."""
+        return _view(services.get_purchase_order(require_user(), order_id))
+
+
+@blp.route("/purchase-orders/<int:order_id>/lines")
+class Lines(MethodView):
+    @blp.arguments(s.LinesSchema)
+    @blp.response(200, s.PurchaseOrderSchema)
+    @blp.doc(security=SECURITY)
+    def put(self, body, order_id):
+        """Replace a draft's lines (purchasers; approvers cannot edit lines)."""
+        return _view(services.replace_lines(require_user(), order_id, body["lines"]))
+
+
+@blp.route("/purchase-orders/<int:order_id>/history")
+class History(MethodView):
+    @blp.response(200, AuditEventSchema(many=True))
+    @blp.doc(security=SECURITY)
+    def get(self, order_id):
+        order = services.get_purchase_order(require_user(), order_id)
+        return audit.history("purchase_orders", order.id)
+
+
+def _step(path: str, schema, call, doc: str, status: int = 200) -> None:
+    class Step(MethodView):
+        @blp.arguments(schema)
+        @blp.response(status, s.PurchaseOrderSchema)
+        @blp.doc(security=SECURITY, summary=doc)
+        def post(self, body, order_id):
+            return _view(call(require_user(), order_id, body))
+
+    Step.__name__ = "".join(part.title() for part in path.split("-")) + "Step"
+    blp.route(f"/purchase-orders/<int:order_id>/{path}")(Step)
+
+
+_step(
+    "submit", s.EmptySchema, lambda u, i, b: services.submit(u, i), "Submit: stock is reserved (purchasers)"
+)
+_step(
+    "approve",
+    s.CommentSchema,
+    lambda u, i, b: services.approve(u, i, b["comment"]),
+    "Approve one tier (approvers; never one's own order)",
+)
+_step("reject", s.RejectSchema, lambda u, i, b: services.reject(u, i, b["comment"]), "Reject (approvers)")
+_step(
+    "cancel",
+    s.CancelSchema,
+    lambda u, i, b: services.cancel(u, i, b["reason"]),
+    "Cancel before suppliers confirm",
+)
+_step(
+    "confirm",
+    s.ConfirmSchema,
+    lambda u, i, b: services.confirm(u, i, b["declined_line_ids"]),
+    "A supplier confirms its part, declining lines it cannot supply",
+)
+_step(
+    "ship",
+    s.PartShipSchema,
+    lambda u, i, b: services.ship(u, i, b["carrier"], b["tracking_no"]),
+    "A supplier ships its part",
+)
+_step(
+    "receipts",
+    s.ReceiptSchema,
+    lambda u, i, b: services.receive(u, i, b["lines"]),
+    "The agency records what arrived, per line",
+)
+_step(
+    "invoices",
+    s.InvoiceSchema,
+    lambda u, i, b: services.invoice(u, i, b["invoice_no"], b["amount_fen"]),
+    "A supplier's fapiao for its part; the amount must equal the value received",
+)
+_step(
+    "rating",
+    s.RatingSchema,
+    lambda u, i, b: services.rate(u, i, b["supplier_id"], b["score"], b.get("comment")),
+    "Rate a supplier",
+)
+
+
+@blp.route("/purchase-orders/<int:order_id>/payments")
+class Payments(MethodView):
+    @idempotent(_caller_id)
+    @blp.arguments(s.PaymentSchema)
+    @blp.response(201, s.PurchaseOrderSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body, order_id):
+        """An admin records a bank transfer; partial payments add up; an overpayment is refused."""
+        return _view(services.record_payment(require_user(), order_id, body["amount_fen"], body["reference"]))

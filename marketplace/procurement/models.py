@@ -1,0 +1,166 @@
+"""Purchase orders: an agency's bulk order, approved in tiers, confirmed, shipped and invoiced by
+each supplier for its part, received and inspected, and paid by bank transfer."""
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.extensions import db
+
+STATUSES = (
+    "draft",
+    "submitted",
+    "approved",
+    "confirmed",
+    "shipped",
+    "received",
+    "invoiced",
+    "paid",
+    "rejected",
+    "cancelled",
+)
+
+
+class PurchaseOrder(db.Model):
+    __tablename__ = "purchase_orders"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('draft', 'submitted', 'approved', 'confirmed', 'shipped', 'received', 'invoiced', 'paid', "
+            "'rejected', 'cancelled')",
+            name="status",
+        ),
+        CheckConstraint("paid_fen >= 0", name="paid_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    delivery_address: Mapped[str] = mapped_column(String(200))
+    needed_by: Mapped[date | None] = mapped_column(Date)
+    total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    approvals_required: Mapped[int] = mapped_column(default=0)
+    stock_held: Mapped[bool] = mapped_column(default=False)
+    paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    submitted_on: Mapped[date | None] = mapped_column(Date)
+    paid_on: Mapped[date | None] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    lines: Mapped[list["PurchaseOrderLine"]] = relationship(
+        back_populates="order", order_by="PurchaseOrderLine.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+    parts: Mapped[list["SupplierPart"]] = relationship(
+        order_by="SupplierPart.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+    approvals: Mapped[list["Approval"]] = relationship(
+        order_by="Approval.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+    payments: Mapped[list["BankPayment"]] = relationship(
+        order_by="BankPayment.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def open_lines(self) -> list["PurchaseOrderLine"]:
+        return [line for line in self.lines if line.status != "declined"]
+
+
+class PurchaseOrderLine(db.Model):
+    __tablename__ = "purchase_order_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint(
+            "quantity_received IS NULL OR quantity_received BETWEEN 0 AND quantity",
+            name="received_within_quantity",
+        ),
+        CheckConstraint("status IN ('open', 'confirmed', 'declined')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    product_name: Mapped[str] = mapped_column(String(100))
+    unit_price_fen: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    # The certificate valid on the order date; lines without one are allowed, flagged, and do
+    # not count toward the reserved share.
+    certificate_no: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    quantity_received: Mapped[int | None] = mapped_column(BigInteger)
+    inspection_note: Mapped[str | None] = mapped_column(Text)
+
+    order: Mapped[PurchaseOrder] = relationship(back_populates="lines")
+
+    @property
+    def counts_toward_share(self) -> bool:
+        return self.certificate_no is not None
+
+    @property
+    def line_total_fen(self) -> int:
+        return self.unit_price_fen * self.quantity
+
+    @property
+    def received_value_fen(self) -> int:
+        return self.unit_price_fen * (self.quantity_received or 0)
+
+
+class SupplierPart(db.Model):
+    """One supplier's part of a purchase order: its confirmation, shipment, invoice and rating."""
+
+    __tablename__ = "po_supplier_parts"
+    __table_args__ = (
+        UniqueConstraint("order_id", "supplier_id"),
+        CheckConstraint("status IN ('awaiting', 'confirmed', 'declined', 'shipped')", name="status"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id", ondelete="CASCADE"), index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="awaiting")
+    carrier: Mapped[str | None] = mapped_column(String(50))
+    tracking_no: Mapped[str | None] = mapped_column(String(50))
+    invoice_no: Mapped[str | None] = mapped_column(String(40))
+    invoice_amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    rating: Mapped[int | None]
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+
+
+class Approval(db.Model):
+    __tablename__ = "po_approvals"
+    __table_args__ = (UniqueConstraint("order_id", "approver_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id", ondelete="CASCADE"), index=True)
+    approver_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    tier: Mapped[int]
+    comment: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class BankPayment(db.Model):
+    """A bank transfer an admin reconciled against the order's invoices."""
+
+    __tablename__ = "po_bank_payments"
+    __table_args__ = (
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+        UniqueConstraint("reference"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id", ondelete="CASCADE"), index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    reference: Mapped[str] = mapped_column(String(60))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

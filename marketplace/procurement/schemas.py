@@ -1,0 +1,131 @@
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from marketplace.procurement.models import STATUSES
+from marketplace.schemas import QueryArgsSchema, Text
+
+ID = validate.Range(min=1, max=2**31 - 1)
+
+
+class LineInputSchema(ma.Schema):
+    product_id = fields.Integer(required=True, validate=ID)
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=1_000_000))
+
+
+class PurchaseOrderCreateSchema(ma.Schema):
+    agency_id = fields.Integer(required=True, validate=ID)
+    lines = fields.List(
+        fields.Nested(LineInputSchema), load_default=list, validate=validate.Length(max=20_000)
+    )
+    delivery_address = Text(required=True, validate=validate.Length(min=2, max=200))
+    needed_by = fields.Date(load_default=None, allow_none=True)
+
+
+class LinesSchema(ma.Schema):
+    lines = fields.List(
+        fields.Nested(LineInputSchema), required=True, validate=validate.Length(min=1, max=20_000)
+    )
+
+
+class PurchaseOrderLineSchema(ma.Schema):
+    id = fields.Integer()
+    product_id = fields.Integer()
+    supplier_id = fields.Integer()
+    product_name = fields.String()
+    unit_price_fen = fields.Integer()
+    quantity = fields.Integer()
+    line_total_fen = fields.Integer()
+    certificate_no = fields.String(allow_none=True)
+    counts_toward_share = fields.Boolean(metadata={"description": "certified on the order date"})
+    status = fields.String()
+    quantity_received = fields.Integer(allow_none=True)
+    inspection_note = fields.String(allow_none=True)
+
+
+class SupplierPartSchema(ma.Schema):
+    supplier_id = fields.Integer()
+    status = fields.String()
+    carrier = fields.String(allow_none=True)
+    tracking_no = fields.String(allow_none=True)
+    invoice_no = fields.String(allow_none=True)
+    invoice_amount_fen = fields.Integer(allow_none=True)
+    rating = fields.Integer(allow_none=True)
+
+
+class PurchaseOrderSchema(ma.Schema):
+    id = fields.Integer(attribute="order.id")
+    agency_id = fields.Integer(attribute="order.agency_id")
+    status = fields.String(attribute="order.status")
+    created_by_id = fields.Integer(attribute="order.created_by_id")
+    delivery_address = fields.String(attribute="order.delivery_address")
+    needed_by = fields.Date(attribute="order.needed_by", allow_none=True)
+    total_fen = fields.Integer(attribute="order.total_fen")
+    approvals_required = fields.Integer(attribute="order.approvals_required")
+    approvals = fields.Function(
+        lambda v: [{"approver_id": a.approver_id, "tier": a.tier} for a in v["order"].approvals]
+    )
+    paid_fen = fields.Integer(attribute="order.paid_fen")
+    submitted_on = fields.Date(attribute="order.submitted_on", allow_none=True)
+    paid_on = fields.Date(attribute="order.paid_on", allow_none=True)
+    lines = fields.List(fields.Nested(PurchaseOrderLineSchema))
+    parts = fields.List(fields.Nested(SupplierPartSchema))
+
+
+class QueryArgs(QueryArgsSchema):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+
+
+class CommentSchema(ma.Schema):
+    comment = Text(load_default=None, validate=validate.Length(max=1000))
+
+
+class RejectSchema(ma.Schema):
+    comment = Text(required=True, validate=validate.Length(min=2, max=1000))
+
+
+class CancelSchema(ma.Schema):
+    reason = Text(load_default=None, validate=validate.Length(max=1000))
+
+
+class ConfirmSchema(ma.Schema):
+    declined_line_ids = fields.List(fields.Integer(validate=ID), load_default=list)
+
+
+class PartShipSchema(ma.Schema):
+    carrier = Text(required=True, validate=validate.Length(min=1, max=50))
+    tracking_no = Text(required=True, validate=validate.Length(min=1, max=50))
+
+
+class ReceiptLineSchema(ma.Schema):
+    line_id = fields.Integer(required=True, validate=ID)
+    quantity_received = fields.Integer(required=True, validate=validate.Range(min=0, max=1_000_000))
+    note = Text(validate=validate.Length(max=500))
+
+
+class ReceiptSchema(ma.Schema):
+    lines = fields.List(fields.Nested(ReceiptLineSchema), required=True, validate=validate.Length(min=1))
+
+
+class InvoiceSchema(ma.Schema):
+    invoice_no = Text(
+        required=True,
+        validate=validate.Regexp(r"^[0-9A-Za-z-]{8,40}$"),
+        metadata={"description": "the fapiao number"},
+    )
+    amount_fen = fields.Integer(required=True, validate=validate.Range(min=1, max=10**13))
+
+
+class PaymentSchema(ma.Schema):
+    amount_fen = fields.Integer(required=True, validate=validate.Range(min=1, max=10**13))
+    method = fields.String(load_default="bank_transfer", validate=validate.OneOf(["bank_transfer"]))
+    reference = Text(required=True, validate=validate.Length(min=4, max=60))
+
+
+class RatingSchema(ma.Schema):
+    supplier_id = fields.Integer(required=True, validate=ID)
+    score = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    comment = Text(validate=validate.Length(max=1000))
+
+
+class EmptySchema(ma.Schema):
+    """A step that takes no body."""

@@ -1,0 +1,426 @@
+"""The purchase-order workflow. Each step checks the order's status (409 otherwise) and the caller:
+purchasers draft, submit and receive; approvers approve in tiers (never their own order); each
+supplier confirms, ships and invoices its part; an admin records the bank transfers."""
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, or_, select, update
+
+from marketplace.accounts.models import User
+from marketplace.agencies.models import Agency, AgencyMember
+from marketplace.agencies.services import get_agency, roles_over, subtree_ids
+from marketplace.audit import services as audit
+from marketplace.catalog.models import Product
+from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
+from marketplace.extensions import db
+from marketplace.orders.stock import OutOfStock, take_stock
+from marketplace.procurement.models import (
+    Approval,
+    BankPayment,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    SupplierPart,
+)
+from marketplace.suppliers.models import SupplierMember
+from marketplace.timeutil import china_today
+
+
+def create_purchase_order(
+    actor: User, agency_id: int, lines: list[dict], delivery_address: str, needed_by: date | None
+) -> PurchaseOrder:
+    agency = get_agency(actor, agency_id)
+    if "purchaser" not in agency.role_of(actor.id):
+        raise Forbidden("Only the agency's purchasers draft its orders.")
+    order = PurchaseOrder(
+        agency_id=agency.id, created_by_id=actor.id, delivery_address=delivery_address, needed_by=needed_by
+    )
+    db.session.add(order)
+    _set_lines(order, lines)
+    db.session.flush()
+    audit.record(order, "create", actor.id, to_status="draft", details={"lines": len(order.lines)})
+    db.session.commit()
+    return order
+
+
+def _set_lines(order: PurchaseOrder, lines: list[dict]) -> None:
+    """Replace the draft's lines: listed products only, at today's price, each flagged by whether a
+    certificate is valid today (only those count toward the reserved share)."""
+    wanted: dict[int, int] = defaultdict(int)
+    for item in lines:
+        wanted[item["product_id"]] += item["quantity"]
+    products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(list(wanted))))}
+    unknown = sorted(i for i in wanted if i not in products or not products[i].is_listed)
+    if unknown:
+        raise InvalidField("lines", f"Not on sale: product {', '.join(map(str, unknown))}.")
+    today = china_today()
+    order.lines.clear()
+    for product_id in sorted(wanted):
+        product = products[product_id]
+        order.lines.append(
+            PurchaseOrderLine(
+                product_id=product.id,
+                supplier_id=product.supplier_id,
+                product_name=product.name,
+                unit_price_fen=product.price_fen,
+                quantity=wanted[product_id],
+                certificate_no=product.certificate_no if product.certified_on(today) else None,
+            )
+        )
+    order.total_fen = sum(line.line_total_fen for line in order.lines)
+
+
+def _order_for(actor: User, order_id: int, lock: bool = False) -> PurchaseOrder:
+    if lock:
+        db.session.execute(
+            select(PurchaseOrder.id).where(PurchaseOrder.id == order_id).with_for_update(key_share=True)
+        )
+    order = db.session.get(PurchaseOrder, order_id, populate_existing=lock)
+    if order is None or not can_see(actor, order):
+        raise NotFound(f"No purchase order {order_id}.")
+    return order
+
+
+def can_see(actor: User, order: PurchaseOrder) -> bool:
+    agency = db.session.get(Agency, order.agency_id)
+    return (
+        actor.is_admin
+        or bool(roles_over(actor, agency))
+        or bool(_supplier_ids(actor) & _order_suppliers(order))
+    )
+
+
+def _order_suppliers(order: PurchaseOrder) -> set[int]:
+    return {line.supplier_id for line in order.lines}
+
+
+def _supplier_ids(user: User) -> set[int]:
+    return set(
+        db.session.scalars(select(SupplierMember.supplier_id).where(SupplierMember.user_id == user.id))
+    )
+
+
+def _require(order: PurchaseOrder, *statuses: str) -> None:
+    if order.status not in statuses:
+        raise Conflict(
+            f"A {order.status} purchase order cannot do that (it must be {' or '.join(statuses)})."
+        )
+
+
+def _move(order: PurchaseOrder, to_status: str, actor: User, action: str, **kwargs: Any) -> None:
+    from_status, order.status = order.status, to_status
+    audit.record(order, action, actor.id, from_status=from_status, to_status=to_status, **kwargs)
+
+
+def replace_lines(actor: User, order_id: int, lines: list[dict]) -> PurchaseOrder:
+    order = _order_for(actor, order_id, lock=True)
+    _require_purchaser(actor, order)
+    _require(order, "draft")
+    _set_lines(order, lines)
+    audit.record(order, "edit_lines", actor.id, details={"lines": len(order.lines)})
+    db.session.commit()
+    return order
+
+
+def _require_purchaser(actor: User, order: PurchaseOrder) -> None:
+    if "purchaser" not in db.session.get(Agency, order.agency_id).role_of(actor.id):
+        raise Forbidden("Only the agency's purchasers may do this.")
+
+
+def submit(actor: User, order_id: int) -> PurchaseOrder:
+    """Reserve the stock of every line (all shortages at once) and send the order for approval."""
+    order = _order_for(actor, order_id, lock=True)
+    _require_purchaser(actor, order)
+    _require(order, "draft")
+    if not order.lines:
+        raise InvalidField("lines", "An order needs at least one line.")
+    _reserve(order)
+    agency = db.session.get(Agency, order.agency_id)
+    order.approvals_required = sum(1 for tier in agency.approval_tiers_fen if order.total_fen >= tier)
+    order.submitted_on = china_today()
+    _move(
+        order,
+        "submitted",
+        actor,
+        "submit",
+        details={"total_fen": order.total_fen, "approvals_required": order.approvals_required},
+    )
+    if order.approvals_required == 0:
+        _start_supplier_parts(order)
+        _move(order, "approved", actor, "approve", reason="below every approval threshold")
+    db.session.commit()
+    return order
+
+
+def _reserve(order: PurchaseOrder) -> None:
+    wanted: dict[int, int] = defaultdict(int)
+    for line in order.lines:
+        wanted[line.product_id] += line.quantity
+    ids = sorted(wanted)
+    stock = dict(
+        db.session.execute(
+            select(Product.id, Product.stock)
+            .where(Product.id.in_(ids))
+            .order_by(Product.id)
+            .with_for_update(key_share=True)
+        ).all()
+    )
+    short = {str(i): [f"Only {stock[i]} left; {wanted[i]} asked for."] for i in ids if stock[i] < wanted[i]}
+    if short:
+        db.session.rollback()
+        raise OutOfStock("Not enough stock for some lines.", errors={"json": {"lines": short}})
+    for product_id in ids:
+        take_stock(product_id, wanted[product_id])
+    order.stock_held = True
+
+
+def _release(order: PurchaseOrder, lines: list[PurchaseOrderLine] | None = None) -> None:
+    if not order.stock_held:
+        return
+    for line in lines if lines is not None else order.open_lines:
+        db.session.execute(
+            update(Product).where(Product.id == line.product_id).values(stock=Product.stock + line.quantity)
+        )
+    if lines is None:
+        order.stock_held = False
+
+
+def _start_supplier_parts(order: PurchaseOrder) -> None:
+    for supplier_id in sorted(_order_suppliers(order)):
+        order.parts.append(SupplierPart(supplier_id=supplier_id))
+
+
+def approve(actor: User, order_id: int, comment: str | None) -> PurchaseOrder:
+    """One tier's approval; the order is approved when every tier its amount reaches has approved."""
+    order = _order_for(actor, order_id, lock=True)
+    _require(order, "submitted")
+    _require_approver(actor, order)
+    if actor.id in {a.approver_id for a in order.approvals}:
+        raise Forbidden("One approver approves one tier; another must approve the next.")
+    tier = len(order.approvals) + 1
+    order.approvals.append(Approval(approver_id=actor.id, tier=tier, comment=comment))
+    audit.record(order, "approve_tier", actor.id, reason=comment, details={"tier": tier})
+    if tier >= order.approvals_required:
+        _start_supplier_parts(order)
+        _move(order, "approved", actor, "approve", reason=comment)
+    db.session.commit()
+    return order
+
+
+def _require_approver(actor: User, order: PurchaseOrder) -> None:
+    agency = db.session.get(Agency, order.agency_id)
+    if not ({"approver", "lead_approver"} & roles_over(actor, agency)):
+        raise Forbidden("Only an approver of the agency or of a lead unit above it may do this.")
+    if actor.id == order.created_by_id:
+        raise Forbidden("Nobody approves an order they drafted.")
+
+
+def reject(actor: User, order_id: int, comment: str) -> PurchaseOrder:
+    order = _order_for(actor, order_id, lock=True)
+    _require(order, "submitted")
+    _require_approver(actor, order)
+    _release(order)
+    _move(order, "rejected", actor, "reject", reason=comment)
+    db.session.commit()
+    return order
+
+
+def cancel(actor: User, order_id: int, reason: str | None) -> PurchaseOrder:
+    order = _order_for(actor, order_id, lock=True)
+    if not actor.is_admin:
+        _require_purchaser(actor, order)
+    _require(order, "draft", "submitted", "approved")
+    _release(order)
+    _move(order, "cancelled", actor, "cancel", reason=reason)
+    db.session.commit()
+    return order
+
+
+def _own_part(actor: User, order: PurchaseOrder) -> SupplierPart:
+    mine = _supplier_ids(actor)
+    part = next((p for p in order.parts if p.supplier_id in mine), None)
+    if part is None:
+        raise Forbidden("Only a supplier with lines on this order acts on its part.")
+    return part
+
+
+def confirm(actor: User, order_id: int, declined_line_ids: list[int]) -> PurchaseOrder:
+    """A supplier confirms its part, declining lines it cannot supply (their stock is released and
+    the total adjusts); when every supplier has answered the order is confirmed."""
+    order = _order_for(actor, order_id, lock=True)
+    _require(order, "approved")
+    part = _own_part(actor, order)
+    if part.status != "awaiting":
+        raise Conflict("This supplier has answered already.")
+    own_lines = [line for line in order.lines if line.supplier_id == part.supplier_id]
+    unknown = set(declined_line_ids) - {line.id for line in own_lines}
+    if unknown:
+        raise InvalidField("declined_line_ids", f"Not lines of yours: {sorted(unknown)}.")
+    declined = [line for line in own_lines if line.id in declined_line_ids]
+    _release(order, declined)
+    for line in own_lines:
+        line.status = "declined" if line in declined else "confirmed"
+    part.status = "declined" if len(declined) == len(own_lines) else "confirmed"
+    order.total_fen = sum(line.line_total_fen for line in order.open_lines)
+    audit.record(
+        order,
+        "supplier_confirm",
+        actor.id,
+        details={"supplier_id": part.supplier_id, "declined_line_ids": sorted(declined_line_ids)},
+    )
+    if all(p.status != "awaiting" for p in order.parts):
+        if not order.open_lines:
+            order.stock_held = False
+            _move(order, "cancelled", actor, "cancel", reason="every supplier declined")
+        else:
+            _move(order, "confirmed", actor, "confirm")
+    db.session.commit()
+    return order
+
+
+def ship(actor: User, order_id: int, carrier: str, tracking_no: str) -> PurchaseOrder:
+    order = _order_for(actor, order_id, lock=True)
+    _require(order, "confirmed")
+    part = _own_part(actor, order)
+    if part.status != "confirmed":
+        raise Conflict(f"A {part.status} part does not ship.")
+    part.status, part.carrier, part.tracking_no = "shipped", carrier, tracking_no
+    audit.record(
+        order,
+        "supplier_ship",
+        actor.id,
+        details={"supplier_id": part.supplier_id, "tracking_no": tracking_no},
+    )
+    if all(p.status in ("shipped", "declined") for p in order.parts):
+        _move(order, "shipped", actor, "ship")
+    db.session.commit()
+    return order
+
+
+def receive(actor: User, order_id: int, receipts: list[dict]) -> PurchaseOrder:
+    """The agency records what arrived, line by line; shortfalls stay on the record."""
+    order = _order_for(actor, order_id, lock=True)
+    _require_purchaser(actor, order)
+    _require(order, "shipped")
+    by_id = {line.id: line for line in order.open_lines}
+    given = {r["line_id"]: r for r in receipts}
+    missing = sorted(set(by_id) - set(given))
+    if missing or set(given) - set(by_id):
+        raise InvalidField("lines", f"Give exactly the order's open lines; missing {missing}.")
+    for line_id, receipt in given.items():
+        line = by_id[line_id]
+        if receipt["quantity_received"] > line.quantity:
+            raise InvalidField("lines", f"Line {line_id}: more received than ordered ({line.quantity}).")
+        line.quantity_received, line.inspection_note = receipt["quantity_received"], receipt.get("note")
+    shortfalls = {
+        line.id: line.quantity - line.quantity_received
+        for line in by_id.values()
+        if line.quantity_received < line.quantity
+    }
+    _move(order, "received", actor, "receive", details={"shortfalls": shortfalls})
+    db.session.commit()
+    return order
+
+
+def invoice(actor: User, order_id: int, invoice_no: str, amount_fen: int) -> PurchaseOrder:
+    """A supplier's fapiao for its part: the amount must be the value of what was received."""
+    order = _order_for(actor, order_id, lock=True)
+    _require(order, "received")
+    part = _own_part(actor, order)
+    if part.invoice_no is not None:
+        raise Conflict("This part is invoiced already.")
+    due = sum(line.received_value_fen for line in order.open_lines if line.supplier_id == part.supplier_id)
+    if amount_fen != due:
+        raise InvalidField("amount_fen", f"Must equal the value received, {due} fen.")
+    part.invoice_no, part.invoice_amount_fen = invoice_no, amount_fen
+    audit.record(
+        order,
+        "invoice",
+        actor.id,
+        details={"supplier_id": part.supplier_id, "invoice_no": invoice_no, "amount_fen": amount_fen},
+    )
+    if all(p.invoice_no is not None for p in order.parts if p.status != "declined"):
+        _move(order, "invoiced", actor, "invoiced")
+    db.session.commit()
+    return order
+
+
+def invoiced_total(order: PurchaseOrder) -> int:
+    return sum(p.invoice_amount_fen or 0 for p in order.parts)
+
+
+def record_payment(actor: User, order_id: int, amount_fen: int, reference: str) -> PurchaseOrder:
+    """An admin reconciles a bank transfer; partial payments add up, an overpayment is refused."""
+    if not actor.is_admin:
+        raise Forbidden("Only an admin records bank transfers.")
+    order = _order_for(actor, order_id, lock=True)
+    _require(order, "invoiced")
+    if db.session.scalar(select(BankPayment.id).where(BankPayment.reference == reference)) is not None:
+        raise Conflict(
+            "This bank reference is recorded already.", errors={"json": {"reference": ["Already used."]}}
+        )
+    outstanding = invoiced_total(order) - order.paid_fen
+    if amount_fen > outstanding:
+        raise InvalidField("amount_fen", f"Only {outstanding} fen is outstanding.")
+    order.payments.append(BankPayment(amount_fen=amount_fen, reference=reference, recorded_by_id=actor.id))
+    order.paid_fen += amount_fen
+    audit.record(order, "payment", actor.id, details={"amount_fen": amount_fen, "reference": reference})
+    if order.paid_fen == invoiced_total(order):
+        order.paid_on = china_today()
+        _move(order, "paid", actor, "paid")
+    db.session.commit()
+    return order
+
+
+def rate(actor: User, order_id: int, supplier_id: int, score: int, comment: str | None) -> PurchaseOrder:
+    order = _order_for(actor, order_id, lock=True)
+    if not db.session.get(Agency, order.agency_id).role_of(actor.id):
+        raise Forbidden("Only the agency's members rate its suppliers.")
+    _require(order, "paid")
+    part = next((p for p in order.parts if p.supplier_id == supplier_id and p.status != "declined"), None)
+    if part is None:
+        raise InvalidField("supplier_id", "Not a supplier that delivered on this order.")
+    part.rating, part.rating_comment = score, comment
+    audit.record(order, "rate", actor.id, details={"supplier_id": supplier_id, "score": score})
+    db.session.commit()
+    return order
+
+
+def get_purchase_order(actor: User, order_id: int) -> PurchaseOrder:
+    return _order_for(actor, order_id)
+
+
+def view(actor: User, order: PurchaseOrder) -> dict[str, Any]:
+    """A supplier sees only its own lines and part; the agency side sees everything."""
+    agency = db.session.get(Agency, order.agency_id)
+    own = None if actor.is_admin or roles_over(actor, agency) else _supplier_ids(actor)
+    return {
+        "order": order,
+        "lines": [line for line in order.lines if own is None or line.supplier_id in own],
+        "parts": [p for p in order.parts if own is None or p.supplier_id in own],
+    }
+
+
+def list_purchase_orders(actor: User, status: str | None) -> Select[tuple[PurchaseOrder]]:
+    """The agency's orders for its members (an approver's also those of every unit under it), a
+    supplier's orders with its lines on them, all for admins."""
+    stmt = select(PurchaseOrder).order_by(PurchaseOrder.id.desc())
+    if not actor.is_admin:
+        visible: set[int] = set()
+        memberships = db.session.execute(
+            select(AgencyMember.agency_id, AgencyMember.role).where(AgencyMember.user_id == actor.id)
+        ).all()
+        for agency_id, role in memberships:
+            visible.update(
+                subtree_ids(db.session.get(Agency, agency_id)) if role == "approver" else [agency_id]
+            )
+        supplier_orders = select(PurchaseOrderLine.order_id).where(
+            PurchaseOrderLine.supplier_id.in_(
+                select(SupplierMember.supplier_id).where(SupplierMember.user_id == actor.id)
+            )
+        )
+        stmt = stmt.where(or_(PurchaseOrder.agency_id.in_(visible), PurchaseOrder.id.in_(supplier_orders)))
+    if status:
+        stmt = stmt.where(PurchaseOrder.status == status)
+    return stmt

@@ -1,0 +1,196 @@
+from marketplace.timeutil import china_today
+from tests.procurement.test_workflow import run_to_paid
+
+YEAR = china_today().year
+
+
+def file(desk, agency, body, headers=None, expect=200):
+    r = desk.client.put(
+        f"/api/v1/agencies/{agency.id}/filings/{YEAR}", json=body, headers=headers or desk.admin_h
+    )
+    assert r.status_code == expect, r.json
+    return r.json
+
+
+def quota(desk, agency, headers=None):
+    r = desk.client.get(
+        f"/api/v1/agencies/{agency.id}/quota?year={YEAR}", headers=headers or desk.purchaser_h
+    )
+    assert r.status_code == 200, r.json
+    return r.json
+
+
+def test_quota_counts_paid_certified_lines_at_received_value(desk):
+    file(desk, desk.unit, {"food_budget_fen": 10_000_000, "reserved_share_bp": 1500})
+    q = quota(desk, desk.unit)
+    assert (q["budget_fen"], q["reserved_fen"], q["purchased_fen"], q["status"]) == (
+        10_000_000,
+        1_500_000,
+        0,
+        "behind",
+    )
+    order = desk.draft(
+        [
+            {"product_id": desk.orange.id, "quantity": 100},
+            {"product_id": desk.potato.id, "quantity": 40},
+            {"product_id": desk.uncertified.id, "quantity": 10},
+        ]
+    )
+    desk.step(order, "submit", desk.purchaser_h)
+    desk.step(order, "approve", desk.approver_h)
+    assert quota(desk, desk.unit)["purchased_fen"] == 0  # approved is not paid
+    desk.step(order, "confirm", desk.supplier_a_h)
+    desk.step(order, "confirm", desk.supplier_b_h)
+    for headers in (desk.supplier_a_h, desk.supplier_b_h):
+        desk.step(order, "ship", headers, {"carrier": "邮政", "tracking_no": "EMS1"})
+    desk.step(
+        order,
+        "receipts",
+        desk.purchaser_h,
+        {
+            "lines": [
+                {
+                    "line_id": line["id"],
+                    "quantity_received": line["quantity"]
+                    - (5 if line["product_id"] == desk.orange.id else 0),
+                }
+                for line in order["lines"]
+            ]
+        },
+    )
+    desk.step(
+        order, "invoices", desk.supplier_a_h, {"invoice_no": "37002600001", "amount_fen": 95 * 9900 + 80000}
+    )
+    desk.step(order, "invoices", desk.supplier_b_h, {"invoice_no": "53002600002", "amount_fen": 200000})
+    desk.client.post(
+        f"/api/v1/purchase-orders/{order['id']}/payments",
+        json={"amount_fen": 95 * 9900 + 80000 + 200000, "reference": "BOC-1"},
+        headers=desk.admin_h,
+    )
+    q = quota(desk, desk.unit)
+    # 95 oranges received (5 short) and 40 potatoes; the uncertified oranges do not count.
+    assert q["purchased_fen"] == 95 * 9900 + 40 * 5000
+    assert q["share_bp"] == (95 * 9900 + 40 * 5000) * 10_000 // 10_000_000
+    assert q["status"] == "behind"
+    file(desk, desk.unit, {"food_budget_fen": 7_000_000, "reserved_share_bp": 1500})
+    assert quota(desk, desk.unit)["status"] == "met"  # 1,140,500 >= 1,050,000
+
+
+def test_the_reserved_share_has_a_floor_per_province(app, desk, monkeypatch):
+    r = file(desk, desk.unit, {"food_budget_fen": 1_000_000, "reserved_share_bp": 900}, expect=422)
+    assert "reserved_share_bp" in r["errors"]["json"]
+    monkeypatch.setitem(app.config, "RESERVED_SHARE_MIN_BP", {"default": 1000, "370000": 3000})
+    file(desk, desk.unit, {"food_budget_fen": 1_000_000, "reserved_share_bp": 2000}, expect=422)
+    file(desk, desk.unit, {"food_budget_fen": 1_000_000, "reserved_share_bp": 3000})
+
+
+def test_exemptions_and_shared_canteens(desk):
+    assert (
+        file(desk, desk.unit, {"exemption": "no_canteen", "exemption_note": "无食堂"})["food_budget_fen"] == 0
+    )
+    assert quota(desk, desk.unit)["status"] == "exempt"
+    file(desk, desk.unit, {"exemption": "shared_canteen"}, expect=422)  # whose canteen?
+    file(desk, desk.unit, {"exemption": "shared_canteen", "covered_by_agency_id": desk.lead.id})
+    assert quota(desk, desk.unit)["status"] == "exempt"
+
+
+def test_a_lead_unit_rolls_up_its_subordinates_and_sees_who_has_not_filed(desk):
+    school = desk.agency("济南市第一中学", "school", desk.lead.id, [1_000_000])
+    file(desk, desk.lead, {"food_budget_fen": 2_000_000, "reserved_share_bp": 1000})
+    file(desk, desk.unit, {"food_budget_fen": 8_000_000, "reserved_share_bp": 1500})
+    q = quota(desk, desk.lead, headers=desk.lead_approver_h)
+    assert (q["budget_fen"], q["reserved_fen"]) == (10_000_000, 200_000 + 1_200_000)
+    assert q["not_filed"] == [school.id]
+    assert {u["agency_id"] for u in q["units"]} == {desk.lead.id, desk.unit.id, school.id}
+    # The unit's own view does not include its lead unit.
+    assert quota(desk, desk.unit)["budget_fen"] == 8_000_000
+
+
+def test_a_lead_units_approver_sends_a_filing_back(desk):
+    file(desk, desk.unit, {"food_budget_fen": 8_000_000, "reserved_share_bp": 1500}, headers=desk.purchaser_h)
+    url = f"/api/v1/agencies/{desk.unit.id}/filings/{YEAR}/return"
+    assert (
+        desk.client.post(url, json={"reason": "预算与决算不符"}, headers=desk.approver_h).status_code == 403
+    )
+    r = desk.client.post(url, json={"reason": "预算与决算不符"}, headers=desk.lead_approver_h)
+    assert r.status_code == 200 and r.json["status"] == "returned"
+    assert quota(desk, desk.unit)["status"] == "not_filed"
+    assert desk.client.post(url, json={"reason": "again"}, headers=desk.lead_approver_h).status_code == 409
+
+
+def test_union_gift_funds_have_their_own_quota(desk):
+    union = desk.agency("山东省农业农村厅工会", "union", None, [1_000_000])
+    desk.member(union, desk.purchaser, "purchaser")
+    desk.member(union, desk.approver, "approver")
+    file(
+        desk,
+        union,
+        {
+            "food_budget_fen": 0,
+            "exemption": "no_canteen",
+            "gift_budget_fen": 4_000_000,
+            "gift_share_bp": 2000,
+        },
+        expect=422,
+    )  # below the unions' 30% floor
+    file(desk, union, {"exemption": "no_canteen", "gift_budget_fen": 4_000_000, "gift_share_bp": 3000})
+    file(desk, desk.unit, {"food_budget_fen": 1, "reserved_share_bp": 1000, "gift_budget_fen": 5}, expect=422)
+    order = desk.draft(
+        [{"product_id": desk.orange.id, "quantity": 100}, {"product_id": desk.potato.id, "quantity": 40}],
+        agency=union,
+    )
+    run_to_paid(desk, order)
+    q = quota(desk, union)
+    assert q["gift"] == {
+        "budget_fen": 4_000_000,
+        "reserved_fen": 1_200_000,
+        "purchased_fen": 1_190_000,
+        "status": "behind",
+    }
+    assert q["purchased_fen"] == 0  # union purchases count toward gifts, not a canteen
+
+
+def test_officers_see_standings_in_their_region(desk, make_user):
+    file(desk, desk.unit, {"food_budget_fen": 8_000_000, "reserved_share_bp": 1500})
+    _, jinan_officer = make_user(("region_officer", "370100"))
+    _, chongqing_officer = make_user(("region_officer", "500000"))
+    behind = desk.client.get(
+        f"/api/v1/agencies/standings?year={YEAR}&status=behind", headers=jinan_officer
+    ).json
+    assert [u["agency_id"] for u in behind] == [desk.unit.id]
+    missing = desk.client.get(
+        f"/api/v1/agencies/standings?year={YEAR}&status=not_filed", headers=jinan_officer
+    )
+    assert [u["agency_id"] for u in missing.json] == [desk.lead.id]
+    assert desk.client.get(f"/api/v1/agencies/standings?year={YEAR}", headers=chongqing_officer).json == []
+    assert desk.client.get("/api/v1/agencies/standings", headers=desk.purchaser_h).status_code == 403
+
+
+def test_admin_creates_agencies_and_members_with_checks(desk, make_user):
+    from tests.factories import valid_uscc
+
+    body = {
+        "name": "滨州市人民医院",
+        "kind": "hospital",
+        "uscc": valid_uscc(division="371600"),
+        "region_code": "371602",
+        "approval_threshold_fen": 500_000,
+        "annual_food_budget_fen": 3_000_000,
+        "reserved_share_bp": 1000,
+    }
+    assert desk.client.post("/api/v1/agencies", json=body, headers=desk.purchaser_h).status_code == 403
+    r = desk.client.post(
+        "/api/v1/agencies", json={**body, "uscc": "91350100M000100Y44"}, headers=desk.admin_h
+    )
+    assert r.status_code == 422 and "uscc" in r.json["errors"]["json"]
+    r = desk.client.post("/api/v1/agencies", json=body, headers=desk.admin_h)
+    assert r.status_code == 201 and r.json["approval_tiers_fen"] == [500_000]
+    nurse, nurse_h = make_user(email="canteen@hospital.test")
+    r = desk.client.post(
+        f"/api/v1/agencies/{r.json['id']}/members",
+        json={"email": "canteen@hospital.test", "role": "purchaser"},
+        headers=desk.admin_h,
+    )
+    assert r.status_code == 200
+    q = desk.client.get(f"/api/v1/agencies/{r.json['id']}/quota", headers=nurse_h).json
+    assert (q["budget_fen"], q["reserved_fen"], q["status"]) == (3_000_000, 300_000, "behind")
