@@ -36,8 +36,8 @@ class PurchaseOrder(db.Model):
     __tablename__ = "purchase_orders"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('draft', 'submitted', 'approved', 'confirmed', 'shipped', 'received', 'invoiced', 'paid', "
-            "'rejected', 'cancelled')",
+            "status IN ('draft', 'submitted', 'approved', 'confirmed', 'shipped', 'received', 'invoiced', "
+            "'paid', 'rejected', 'cancelled')",
             name="status",
         ),
         CheckConstraint("paid_fen >= 0", name="paid_not_negative"),
