@@ -55,6 +55,10 @@ DEFAULTS: dict[str, Any] = {
     "RESERVED_SHARE_MIN_BP": {"default": 1000},
     # Trade unions: at least this share of holiday-gift funds to the paired area.
     "UNION_GIFT_SHARE_MIN_BP": 3000,
+    # Purchase-order line imports (XLSX or CSV).
+    "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
+    "IMPORT_MAX_ROWS": 20_000,
+    "IMPORT_MAX_UNZIPPED_BYTES": 50 * 1024 * 1024,
     "CERTIFICATION_VALID_DAYS": 730,
     "API_TITLE": "Consumption-assistance marketplace",
     "API_VERSION": "v1",
@@ -75,6 +79,9 @@ INT_KEYS = {
     "CERTIFICATION_NOTICE_DAYS",
     "RESERVATION_MINUTES",
     "STRIPE_TIMEOUT_SECONDS",
+    "IMPORT_MAX_BYTES",
+    "IMPORT_MAX_ROWS",
+    "IMPORT_MAX_UNZIPPED_BYTES",
     "CERTIFICATION_VALID_DAYS",
     "ARGON2_TIME_COST",
     "ARGON2_MEMORY_COST_KIB",

@@ -61,6 +61,14 @@ class InvalidField(DomainError):
     def __init__(self, field: str, why: str, *, location: str = "json"):
         super().__init__(f"Invalid {field}: {why}", errors={location: {field: [why]}})
 
+    @classmethod
+    def rows(cls, message: str, rows: dict[str, dict[str, list[str]]]) -> "InvalidField":
+        """An uploaded file's bad rows: {"files": {"file": {"<row>": {"<column>": [why]}}}}."""
+        error = cls("file", message, location="files")
+        error.errors = {"files": {"file": rows}}
+        error.message = message
+        return error
+
 
 def error_body(status: int, message: str | None, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"code": status, "status": HTTPStatus(status).phrase}

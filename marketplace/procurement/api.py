@@ -1,3 +1,4 @@
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -60,6 +61,24 @@ class Lines(MethodView):
     def put(self, body, order_id):
         """Replace a draft's lines (purchasers; approvers cannot edit lines)."""
         return _view(services.replace_lines(require_user(), order_id, body["lines"]))
+
+
+@blp.before_request
+def allow_import_bodies():
+    # The app-wide body limit is 1 MiB; an import may be IMPORT_MAX_BYTES (5 MiB by default).
+    if request.endpoint == "procurement.ImportLines":
+        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"] + 64 * 1024
+
+
+@blp.route("/purchase-orders/<int:order_id>/lines/import")
+class ImportLines(MethodView):
+    @blp.arguments(s.ImportSchema, location="files")
+    @blp.response(200, s.PurchaseOrderSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, files, order_id):
+        """Replace a draft's lines from XLSX or CSV (columns quantity and product_id or certificate_no), all
+        or nothing; every bad row is reported by row number and column."""
+        return _view(services.import_lines(require_user(), order_id, files["file"].read()))
 
 
 @blp.route("/purchase-orders/<int:order_id>/history")

@@ -129,3 +129,7 @@ class RatingSchema(ma.Schema):
 
 class EmptySchema(ma.Schema):
     """A step that takes no body."""
+
+
+class ImportSchema(ma.Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})

@@ -16,6 +16,7 @@ from marketplace.catalog.models import Product
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.orders.stock import OutOfStock, take_stock
+from marketplace.procurement import imports
 from marketplace.procurement.models import (
     Approval,
     BankPayment,
@@ -424,3 +425,73 @@ def list_purchase_orders(actor: User, status: str | None) -> Select[tuple[Purcha
     if status:
         stmt = stmt.where(PurchaseOrder.status == status)
     return stmt
+
+
+def import_lines(actor: User, order_id: int, data: bytes) -> PurchaseOrder:
+    """Replace a draft's lines with those of an XLSX or CSV file, all or nothing: any bad row and
+    nothing changes, and the answer lists every bad row by number and column."""
+    order = _order_for(actor, order_id, lock=True)
+    _require_purchaser(actor, order)
+    _require(order, "draft")
+    rows, key = imports.parse_lines(data)
+    if not rows:
+        raise InvalidField("file", "The file has a header but no rows.")
+    errors: dict[str, dict[str, list[str]]] = {}
+
+    def bad(number: int, column: str, why: str) -> None:
+        errors.setdefault(str(number), {}).setdefault(column, []).append(why)
+
+    quantities, keys = {}, {}
+    for number, _, raw_key, raw_quantity in rows:
+        quantity = _whole(raw_quantity)
+        if quantity is None or not 1 <= quantity <= 1_000_000:
+            bad(number, "quantity", f"Not a whole number from 1 to 1,000,000: {str(raw_quantity)[:40]!r}.")
+        value = (
+            _whole(raw_key) if key == "product_id" else (str(raw_key).strip() if raw_key is not None else "")
+        )
+        if value in (None, ""):
+            bad(number, key, f"Missing or not valid: {str(raw_key)[:40]!r}.")
+        quantities[number], keys[number] = quantity, value
+    product_of = _products_by(key, {v for v in keys.values() if v not in (None, "")})
+    lines = []
+    for number, value in keys.items():
+        if value in (None, ""):
+            continue
+        product = product_of.get(value)
+        if product is None:
+            bad(number, key, f"No product on sale with {key} {str(value)[:40]!r}.")
+        elif quantities[number] is not None and str(number) not in errors:
+            lines.append({"product_id": product.id, "quantity": quantities[number]})
+    if errors:
+        raise InvalidField.rows(
+            f"{len(errors)} of {len(rows)} rows cannot be imported; nothing was changed.", errors
+        )
+    _set_lines(order, lines)
+    audit.record(order, "import_lines", actor.id, details={"rows": len(rows), "lines": len(order.lines)})
+    db.session.commit()
+    return order
+
+
+def _whole(value: object) -> int | None:
+    """A whole number from a cell: 12, 12.0 or "12"; anything else (formulas included) is None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 12:
+        return int(value.strip())
+    return None
+
+
+def _products_by(key: str, values: set) -> dict:
+    if not values:
+        return {}
+    listed = select(Product).where(Product.is_active.is_(True))
+    if key == "product_id":
+        found = db.session.scalars(listed.where(Product.id.in_(values)))
+        return {p.id: p for p in found if p.is_listed}
+    today = china_today()
+    found = db.session.scalars(listed.where(Product.certificate_no.in_(values)))
+    return {p.certificate_no: p for p in found if p.is_listed and p.certified_on(today)}
