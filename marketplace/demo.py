@@ -15,6 +15,7 @@ from marketplace.accounts.models import RoleGrant, User
 from marketplace.catalog.models import Product, ProductSearchTerm, TraceBatch
 from marketplace.catalog.search import index_terms
 from marketplace.certification.models import Certification
+from marketplace.demo_procurement import load_demo_procurement
 from marketplace.extensions import db
 from marketplace.regions import services as regions
 from marketplace.suppliers import uscc
@@ -53,6 +54,12 @@ DEMO_ACCOUNTS = [
 ]
 
 
+AGENCY_ROLES = {
+    "purchaser@demo.test": "purchaser at 山东省农业农村厅机关服务中心",
+    "approver@demo.test": "approver at 山东省农业农村厅机关服务中心 and its lead unit 山东省农业农村厅",
+}
+
+
 def load_demo(seed_dir: Path, echo: Callable[[str], None]) -> None:
     counts = regions.load_region_seed(seed_dir / "regions")
     echo("Regions: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
@@ -85,11 +92,14 @@ def load_demo(seed_dir: Path, echo: Callable[[str], None]) -> None:
     for email, password, name, grants, supplier_name in DEMO_ACCOUNTS:
         _demo_account(email, password, name, grants, suppliers.get(supplier_name))
     db.session.commit()
+    load_demo_procurement(echo)
     echo("Demo accounts (email / password / role):")
     for email, password, _, grants, supplier_name in DEMO_ACCOUNTS:
         role = ", ".join(f"{r} {c or ''}".strip() for r, c in grants)
         if supplier_name is not None:
             role = f"member of {supplier_name}"
+        if email in AGENCY_ROLES:
+            role = AGENCY_ROLES[email]
         echo(f"  {email:30} {password:20} {role or 'buyer'}")
 
 

@@ -34,6 +34,25 @@ def test_demo_seed_is_realistic_and_idempotent(app, client):
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token.json['access_token']}"}).json
     assert "supplier_member" in me["roles"]
 
+    from marketplace.agencies.models import Agency
+    from marketplace.procurement.models import PurchaseOrder
+
+    assert count(Agency) == 14
+    assert {s for (s,) in db.session.execute(db.select(PurchaseOrder.status))} >= {
+        "draft",
+        "submitted",
+        "paid",
+    }
+    token = client.post(
+        "/api/v1/auth/token", json={"email": "purchaser@demo.test", "password": "demo-agency-pass"}
+    )
+    headers = {"Authorization": f"Bearer {token.json['access_token']}"}
+    me = client.get("/api/v1/me", headers=headers).json
+    assert "agency_purchaser" in me["roles"]
+    agency_id = next(m["agency_id"] for m in me["memberships"] if m["kind"] == "agency")
+    quota = client.get(f"/api/v1/agencies/{agency_id}/quota", headers=headers).json
+    assert quota["purchased_fen"] > 0 and quota["reserved_fen"] == 1_200_000_00
+
 
 def test_demo_seed_is_refused_under_the_production_config(app, monkeypatch):
     monkeypatch.setitem(app.config, "ENV", "production")

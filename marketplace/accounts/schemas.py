@@ -49,6 +49,7 @@ class MembershipSchema(ma.Schema):
     role = fields.String()
     region_code = fields.String()
     supplier_id = fields.Integer()
+    agency_id = fields.Integer()
 
 
 class MeSchema(ma.Schema):

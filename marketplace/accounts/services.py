@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.accounts import tokens
 from marketplace.accounts.models import GRANTABLE_ROLES, RoleGrant, User, normalize_email
 from marketplace.accounts.permissions import require_admin
+from marketplace.agencies.models import AgencyMember
 from marketplace.errors import Conflict, InvalidField, NotFound, Unauthorized
 from marketplace.extensions import db
 from marketplace.regions.services import require_region
@@ -106,6 +107,15 @@ def describe_user(user: User) -> dict:
     memberships += [{"kind": "supplier", "role": "member", "supplier_id": i} for i in supplier_ids]
     if supplier_ids:
         roles.append("supplier_member")
+    agency_roles = db.session.execute(
+        select(AgencyMember.agency_id, AgencyMember.role)
+        .where(AgencyMember.user_id == user.id)
+        .order_by(AgencyMember.agency_id, AgencyMember.role)
+    ).all()
+    memberships += [
+        {"kind": "agency", "role": role, "agency_id": agency_id} for agency_id, role in agency_roles
+    ]
+    roles += sorted({f"agency_{role}" for _, role in agency_roles})
     return {"user": user, "roles": roles, "memberships": memberships}
 
 

@@ -1,0 +1,124 @@
+"""Demo agencies in the helping regions, this year's filings, and purchase orders in several states,
+made through the same services the API uses."""
+
+import random
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from marketplace.accounts.models import User
+from marketplace.agencies.models import Agency, AgencyFiling, AgencyMember
+from marketplace.catalog.models import Product
+from marketplace.extensions import db
+from marketplace.procurement import services as procurement
+from marketplace.suppliers import uscc
+from marketplace.suppliers.models import Supplier
+from marketplace.timeutil import china_today
+
+# (name, kind, region, lead unit's name or None, food budget fen, share bp; union: gift budget fen)
+AGENCIES = [
+    ("山东省农业农村厅", "government", "370102", None, 3_000_000_00, 1500),
+    ("山东省农业农村厅机关服务中心", "government", "370102", "山东省农业农村厅", 8_000_000_00, 1500),
+    ("山东省农业科学院", "government", "370102", "山东省农业农村厅", 5_000_000_00, 1200),
+    ("山东省实验中学", "school", "370102", None, 6_000_000_00, 1000),
+    ("山东省立医院", "hospital", "370103", None, 12_000_000_00, 1000),
+    ("山东省农业农村厅工会", "union", "370102", None, 2_000_000_00, 3000),
+    ("滨州市机关事务服务中心", "government", "371602", None, 4_000_000_00, 2000),
+    ("滨州市第一中学", "school", "371602", "滨州市机关事务服务中心", 3_000_000_00, 1000),
+    ("滨州医学院附属医院", "hospital", "371602", None, 7_000_000_00, 1000),
+    ("滨州市总工会", "union", "371602", None, 1_500_000_00, 3000),
+    ("东莞市机关事务管理局", "government", "441900", None, 5_000_000_00, 1500),
+    ("东莞中学", "school", "441900", "东莞市机关事务管理局", 3_500_000_00, 1000),
+    ("东莞市人民医院", "hospital", "441900", None, 9_000_000_00, 1000),
+    ("东莞市总工会", "union", "441900", None, 3_000_000_00, 3000),
+]
+DESK = "山东省农业农村厅机关服务中心"
+
+
+def load_demo_procurement(echo: Callable[[str], None]) -> None:
+    if db.session.scalar(select(Agency.id).where(Agency.name == DESK)) is not None:
+        echo("Agencies: already loaded")
+        return
+    rng = random.Random("agencies")
+    year = china_today().year
+    by_name: dict[str, Agency] = {}
+    for name, kind, region, lead, budget, share in AGENCIES:
+        first17 = (
+            ("81" if kind == "union" else "12") + region + "".join(rng.choice("0123456789") for _ in range(9))
+        )
+        agency = Agency(
+            name=name,
+            kind=kind,
+            uscc=first17 + uscc.check_character(first17),
+            region_code=region,
+            parent_id=by_name[lead].id if lead else None,
+            approval_tiers_fen=[10_000_00, 500_000_00],
+        )
+        db.session.add(agency)
+        db.session.flush()
+        by_name[name] = agency
+        if kind == "union":
+            filing = AgencyFiling(
+                agency_id=agency.id,
+                year=year,
+                exemption="no_canteen",
+                exemption_note="工会无食堂",
+                gift_budget_fen=budget,
+                gift_share_bp=share,
+            )
+        else:
+            filing = AgencyFiling(
+                agency_id=agency.id, year=year, food_budget_fen=budget, reserved_share_bp=share
+            )
+        db.session.add(filing)
+    users = {u.email: u for u in db.session.scalars(select(User).where(User.email.like("%@demo.test")))}
+    desk = by_name[DESK]
+    for email, role in (("purchaser@demo.test", "purchaser"), ("approver@demo.test", "approver")):
+        db.session.add(AgencyMember(agency_id=desk.id, user_id=users[email].id, role=role))
+    db.session.add(
+        AgencyMember(
+            agency_id=by_name["山东省农业农村厅"].id, user_id=users["approver@demo.test"].id, role="approver"
+        )
+    )
+    db.session.commit()
+    _demo_orders(desk, users)
+    echo(
+        f"Agencies: {len(AGENCIES)} in Shandong, Binzhou and Dongguan, with {year} filings; purchase orders "
+        "drafted, awaiting approval and paid"
+    )
+
+
+def _demo_orders(desk: Agency, users: dict[str, User]) -> None:
+    purchaser, approver = users["purchaser@demo.test"], users["approver@demo.test"]
+    supplier_user, admin = users["supplier@demo.test"], users["admin@demo.test"]
+    cooperative = db.session.scalar(select(Supplier).where(Supplier.name == "奉节县脐橙专业合作社"))
+    products = [
+        p
+        for p in db.session.scalars(
+            select(Product).where(Product.supplier_id == cooperative.id).order_by(Product.id)
+        )
+        if p.stock >= 150
+    ]
+
+    def lines(n: int, base: int = 10) -> list[dict]:
+        return [{"product_id": p.id, "quantity": base + 5 * i} for i, p in enumerate(products[:n])]
+
+    procurement.create_purchase_order(purchaser, desk.id, lines(2), "济南市历下区解放路 机关食堂", None)
+    waiting = procurement.create_purchase_order(
+        purchaser, desk.id, lines(3, base=120), "济南市历下区解放路 机关食堂", None
+    )
+    procurement.submit(purchaser, waiting.id)
+    paid = procurement.create_purchase_order(
+        purchaser, desk.id, lines(2), "济南市历下区解放路 机关食堂", None
+    )
+    procurement.submit(purchaser, paid.id)
+    if paid.status == "submitted":
+        procurement.approve(approver, paid.id, "同意采购")
+    procurement.confirm(supplier_user, paid.id, [])
+    procurement.ship(supplier_user, paid.id, "中国邮政", "EMS9001234567")
+    procurement.receive(
+        purchaser, paid.id, [{"line_id": line.id, "quantity_received": line.quantity} for line in paid.lines]
+    )
+    due = sum(line.unit_price_fen * line.quantity for line in paid.lines)
+    procurement.invoice(supplier_user, paid.id, "37002600000001", due)
+    procurement.record_payment(admin, paid.id, due, f"DEMO-ICBC-{paid.id:06d}")
