@@ -33,6 +33,7 @@ bench: install
 	$(BIN)/python bench/regions.py
 	$(BIN)/python bench/catalog.py
 	$(BIN)/python bench/orders.py
+	$(BIN)/python bench/procurement.py
 
 clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache

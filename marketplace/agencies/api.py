@@ -80,6 +80,12 @@ class Filing(MethodView):
         """File the year's canteen budget and reserved share (basis points), or an exemption."""
         return services.file_filing(require_user(), agency_id, year, body)
 
+    @blp.response(200, FilingSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, agency_id, year):
+        """The agency's own members and the approvers of its lead units read its filing."""
+        return services.get_filing(require_user(), agency_id, year)
+
 
 @blp.route("/agencies/<int:agency_id>/filings/<int:year>/return")
 class ReturnFiling(MethodView):

@@ -157,6 +157,17 @@ def file_filing(actor: User, agency_id: int, year: int, data: dict[str, Any]) ->
     return filing
 
 
+def get_filing(actor: User, agency_id: int, year: int) -> AgencyFiling:
+    """The agency's own members, approvers of the lead units above it, and admins read a filing."""
+    agency = get_agency(actor, agency_id)
+    filing = db.session.scalar(
+        select(AgencyFiling).where(AgencyFiling.agency_id == agency.id, AgencyFiling.year == year)
+    )
+    if filing is None:
+        raise NotFound(f"{agency.name} has not filed for {year}.")
+    return filing
+
+
 def return_filing(actor: User, agency_id: int, year: int, reason: str) -> AgencyFiling:
     """A lead unit's approver sends a subordinate's filing back to be corrected."""
     agency = get_agency(actor, agency_id)

@@ -6,7 +6,8 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, bindparam, or_, select, update
+from sqlalchemy.orm import lazyload, selectinload
 
 from marketplace.accounts.models import User
 from marketplace.agencies.models import Agency, AgencyMember
@@ -15,7 +16,7 @@ from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
-from marketplace.orders.stock import OutOfStock, take_stock
+from marketplace.orders.stock import OutOfStock
 from marketplace.procurement import imports
 from marketplace.procurement.models import (
     Approval,
@@ -51,7 +52,7 @@ def _set_lines(order: PurchaseOrder, lines: list[dict]) -> None:
     wanted: dict[int, int] = defaultdict(int)
     for item in lines:
         wanted[item["product_id"]] += item["quantity"]
-    products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(list(wanted))))}
+    products = _load_products(Product.id.in_(list(wanted)))
     unknown = sorted(i for i in wanted if i not in products or not products[i].is_listed)
     if unknown:
         raise InvalidField("lines", f"Not on sale: product {', '.join(map(str, unknown))}.")
@@ -171,18 +172,34 @@ def _reserve(order: PurchaseOrder) -> None:
     if short:
         db.session.rollback()
         raise OutOfStock("Not enough stock for some lines.", errors={"json": {"lines": short}})
-    for product_id in ids:
-        take_stock(product_id, wanted[product_id])
+    # One statement for every line (psycopg pipelines the parameters): an order may have 20,000.
+    guarded = (
+        update(Product.__table__)
+        .where(Product.__table__.c.id == bindparam("pid"), Product.__table__.c.stock >= bindparam("qty"))
+        .values(stock=Product.__table__.c.stock - bindparam("qty"))
+    )
+    taken = db.session.connection().execute(guarded, [{"pid": i, "qty": wanted[i]} for i in ids]).rowcount
+    if taken != len(ids):
+        db.session.rollback()
+        raise OutOfStock(
+            "Not enough stock for some lines.", errors={"json": {"lines": ["Sold out while submitting."]}}
+        )
     order.stock_held = True
 
 
 def _release(order: PurchaseOrder, lines: list[PurchaseOrderLine] | None = None) -> None:
     if not order.stock_held:
         return
-    for line in lines if lines is not None else order.open_lines:
-        db.session.execute(
-            update(Product).where(Product.id == line.product_id).values(stock=Product.stock + line.quantity)
+    returned = [
+        {"pid": line.product_id, "qty": line.quantity}
+        for line in (lines if lines is not None else order.open_lines)
+    ]
+    if returned:
+        table = Product.__table__
+        back = (
+            update(table).where(table.c.id == bindparam("pid")).values(stock=table.c.stock + bindparam("qty"))
         )
+        db.session.connection().execute(back, returned)
     if lines is None:
         order.stock_held = False
 
@@ -485,13 +502,22 @@ def _whole(value: object) -> int | None:
     return None
 
 
+def _load_products(condition) -> dict[int, Product]:
+    """Products by id with their supplier (whether they are on sale), and nothing else: an order
+    may name 20,000 of them."""
+    stmt = (
+        select(Product)
+        .where(condition)
+        .options(selectinload(Product.supplier), lazyload(Product.origin), lazyload(Product.category))
+    )
+    return {p.id: p for p in db.session.scalars(stmt)}
+
+
 def _products_by(key: str, values: set) -> dict:
     if not values:
         return {}
-    listed = select(Product).where(Product.is_active.is_(True))
     if key == "product_id":
-        found = db.session.scalars(listed.where(Product.id.in_(values)))
-        return {p.id: p for p in found if p.is_listed}
+        return {i: p for i, p in _load_products(Product.id.in_(values)).items() if p.is_listed}
     today = china_today()
-    found = db.session.scalars(listed.where(Product.certificate_no.in_(values)))
+    found = _load_products(Product.certificate_no.in_(values)).values()
     return {p.certificate_no: p for p in found if p.is_listed and p.certified_on(today)}

@@ -16,10 +16,17 @@ def broker_down():
     celery_app.conf.update(
         task_always_eager=False, broker_url="redis://127.0.0.1:1/0", task_publish_retry=False
     )
-    celery_app.close()  # forget pooled connections to the old broker
+    forget_connections()
     yield
     celery_app.conf.update(saved)
+    forget_connections()
+
+
+def forget_connections():
+    # Celery caches its connection pool and, apart from it, its producer pool: both must go, or
+    # later tests in this process would publish to the broker this test switched off.
     celery_app.close()
+    celery_app.amqp._producer_pool = None
 
 
 def test_webhook_during_a_broker_outage_is_kept_and_processed_later(shop, broker_down):

@@ -112,6 +112,15 @@ def test_a_lead_units_approver_sends_a_filing_back(desk):
     assert (
         desk.client.post(url, json={"reason": "预算与决算不符"}, headers=desk.approver_h).status_code == 403
     )
+    filing_url = f"/api/v1/agencies/{desk.unit.id}/filings/{YEAR}"
+    assert desk.client.get(filing_url, headers=desk.lead_approver_h).json["food_budget_fen"] == 8_000_000
+    assert desk.client.get(filing_url, headers=desk.stranger_h).status_code == 404
+    assert (
+        desk.client.get(
+            f"/api/v1/agencies/{desk.lead.id}/filings/{YEAR}", headers=desk.purchaser_h
+        ).status_code
+        == 404
+    )  # a unit does not see its lead unit
     r = desk.client.post(url, json={"reason": "预算与决算不符"}, headers=desk.lead_approver_h)
     assert r.status_code == 200 and r.json["status"] == "returned"
     assert quota(desk, desk.unit)["status"] == "not_filed"
