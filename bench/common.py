@@ -39,6 +39,19 @@ def fresh_database(name: str) -> str:
     return url
 
 
+def insert_supplier(conn: psycopg.Connection) -> int:
+    """A verified cooperative in 奉节县 to hang benchmark products on; returns its id."""
+    from marketplace.suppliers.uscc import check_character
+
+    first17 = "93500236MA5U7R1F2"
+    return conn.execute(
+        "INSERT INTO suppliers (name, kind, uscc, region_code, linkage_modes, households_linked, contact_name, "
+        "contact_phone, status) VALUES ('奉节县脐橙专业合作社', 'cooperative', %s, '500236', '[]', 10, '王明', "
+        "'13800000000', 'verified') RETURNING id",
+        (first17 + check_character(first17),),
+    ).fetchone()[0]
+
+
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
     return {
         **os.environ,

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg  # noqa: E402
 import redis  # noqa: E402
 
-from bench.common import Figures, fresh_database, gunicorn, log, report, server_env, wrk  # noqa: E402
+from bench.common import Figures, fresh_database, gunicorn, insert_supplier, log, report, server_env, wrk  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 WEBHOOK_SECRET = "whsec_bench"
@@ -90,11 +90,7 @@ def fill(database_url: str) -> tuple[int, str]:
         }
     )
     with psycopg.connect(database_url) as conn:
-        supplier = conn.execute(
-            "INSERT INTO suppliers (name, kind, uscc, region_code, linkage_modes, households_linked, contact_name, "
-            "contact_phone, status) VALUES ('奉节县脐橙专业合作社', 'cooperative', '93500236MA5U7R1F2B', '500236', "
-            "'[]', 10, '王明', '13800000000', 'verified') RETURNING id"
-        ).fetchone()[0]
+        supplier = insert_supplier(conn)
         with conn.cursor().copy(
             "COPY products (supplier_id, name, category_code, unit, price_fen, stock, "
             "origin_region_code, description, is_active) FROM STDIN"

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg  # noqa: E402
 import requests  # noqa: E402
 
-from bench.common import fresh_database, gunicorn, log, server_env  # noqa: E402
+from bench.common import fresh_database, gunicorn, insert_supplier, log, server_env  # noqa: E402
 
 
 def fill(database_url: str, lines: int) -> tuple[int, str, list[int]]:
@@ -29,11 +29,7 @@ def fill(database_url: str, lines: int) -> tuple[int, str, list[int]]:
 
     until = china_today() + timedelta(days=365)
     with psycopg.connect(database_url) as conn:
-        supplier = conn.execute(
-            "INSERT INTO suppliers (name, kind, uscc, region_code, linkage_modes, households_linked, contact_name, "
-            "contact_phone, status) VALUES ('奉节县脐橙专业合作社', 'cooperative', '93500236MA5U7R1F2B', '500236', "
-            "'[]', 10, '王明', '13800000000', 'verified') RETURNING id"
-        ).fetchone()[0]
+        supplier = insert_supplier(conn)
         with conn.cursor().copy(
             "COPY products (supplier_id, name, category_code, unit, price_fen, stock, "
             "origin_region_code, description, is_active, certificate_no, certified_until) "

@@ -13,7 +13,7 @@ from marketplace.catalog.models import Product
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.orders.models import Fulfilment, Order, OrderLine
-from marketplace.orders.stock import OutOfStock, close_unpaid, latest_payment, lock_order, take_stock
+from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, reserve
 from marketplace.payments.gateways import PaymentProviderUnavailable, gateway
 from marketplace.payments.models import Payment
 from marketplace.payments.services import refund_remaining
@@ -42,24 +42,8 @@ def place_order(buyer: User, items: list[dict], shipping: dict[str, str], method
     db.session.flush()
     audit.record(order, "place", buyer.id, to_status="pending_payment")
     db.session.flush()
-    # The stock last, so that its row locks are held for as short a time as can be: lock in id
-    # order (concurrent orders cannot deadlock), check every line, take it, commit. NO KEY UPDATE:
-    # the lines just inserted hold KEY SHARE locks on these rows (their foreign keys), which a
-    # plain FOR UPDATE would wait on, deadlocking two orders for one product.
-    stock = dict(
-        db.session.execute(
-            select(Product.id, Product.stock)
-            .where(Product.id.in_(ids))
-            .order_by(Product.id)
-            .with_for_update(key_share=True)
-        ).all()
-    )
-    short = {str(i): [f"Only {stock[i]} left; {wanted[i]} asked for."] for i in ids if stock[i] < wanted[i]}
-    if short:
-        db.session.rollback()
-        raise OutOfStock("Not enough stock for some lines.", errors={"json": {"items": short}})
-    for product_id in ids:
-        take_stock(product_id, wanted[product_id])
+    # The stock last, so that its row locks are held for as short a time as can be.
+    reserve(wanted, "items")
     db.session.commit()
     _open_payment(order)
     return order

@@ -1,6 +1,6 @@
 """Stock held by orders, and the order-level steps both orders and payments take."""
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
@@ -16,50 +16,75 @@ class OutOfStock(DomainError):
     error_code = "out_of_stock"
 
 
-def take_stock(product_id: int, quantity: int) -> None:
-    # Guarded: even without the lock (SQLite) stock cannot go below zero; the CHECK is the last line.
-    taken = db.session.execute(
-        update(Product)
-        .where(Product.id == product_id, Product.stock >= quantity)
-        .values(stock=Product.stock - quantity)
-    ).rowcount
-    if taken != 1:
-        raise OutOfStock(
-            "Not enough stock for some lines.",
-            errors={"json": {"items": {str(product_id): ["Sold out while ordering."]}}},
+def reserve(wanted: dict[int, int], field: str) -> None:
+    """Take the stock of every product in `wanted` ({product id: quantity}), or none of it.
+
+    The rows are locked in id order, so concurrent orders cannot deadlock, and FOR NO KEY UPDATE,
+    because lines just inserted hold KEY SHARE locks on them through their foreign keys. Every short
+    product is reported at once (409, under `field`). One guarded UPDATE for all: even where locks
+    do nothing (SQLite) stock cannot go below zero, and the CHECK constraint is the last line.
+    """
+    ids = sorted(wanted)
+    stock = dict(
+        db.session.execute(
+            select(Product.id, Product.stock)
+            .where(Product.id.in_(ids))
+            .order_by(Product.id)
+            .with_for_update(key_share=True)
+        ).all()
+    )
+    short = {
+        str(i): [f"Only {stock.get(i, 0)} left; {wanted[i]} asked for."]
+        for i in ids
+        if stock.get(i, 0) < wanted[i]
+    }
+    if not short:
+        table = Product.__table__
+        guarded = (
+            update(table)
+            .where(table.c.id == bindparam("pid"), table.c.stock >= bindparam("qty"))
+            .values(stock=table.c.stock - bindparam("qty"))
         )
+        taken = db.session.connection().execute(guarded, [{"pid": i, "qty": wanted[i]} for i in ids]).rowcount
+        if taken == len(ids):
+            return
+        short = {"": ["Sold out while ordering; try again."]}
+    db.session.rollback()
+    raise OutOfStock("Not enough stock for some lines.", errors={"json": {field: short}})
+
+
+def put_back(quantities: list[tuple[int, int]]) -> None:
+    """Return stock: [(product id, quantity)], one statement for all."""
+    if quantities:
+        table = Product.__table__
+        back = (
+            update(table).where(table.c.id == bindparam("pid")).values(stock=table.c.stock + bindparam("qty"))
+        )
+        db.session.connection().execute(back, [{"pid": p, "qty": q} for p, q in quantities])
 
 
 def release_stock(order: Order) -> None:
     if not order.stock_held:
         return
-    for line in order.lines:
-        db.session.execute(
-            update(Product).where(Product.id == line.product_id).values(stock=Product.stock + line.quantity)
-        )
+    put_back([(line.product_id, line.quantity) for line in order.lines])
     order.stock_held = False
 
 
 def reserve_again(order: Order) -> bool:
     """After expiry, take the stock back if every line can still be had; all or nothing."""
-    lines = sorted(order.lines, key=lambda line: line.product_id)
-    db.session.execute(
-        select(Product.id)
-        .where(Product.id.in_([line.product_id for line in lines]))
-        .order_by(Product.id)
-        .with_for_update(key_share=True)
-    )
-    for line in lines:
-        taken = db.session.execute(
-            update(Product)
-            .where(Product.id == line.product_id, Product.stock >= line.quantity)
-            .values(stock=Product.stock - line.quantity)
-        ).rowcount
-        if taken != 1:
-            db.session.rollback()
-            return False
+    try:
+        reserve(_quantities(order), "items")
+    except OutOfStock:
+        return False
     order.stock_held = True
     return True
+
+
+def _quantities(order: Order) -> dict[int, int]:
+    wanted: dict[int, int] = {}
+    for line in order.lines:
+        wanted[line.product_id] = wanted.get(line.product_id, 0) + line.quantity
+    return wanted
 
 
 def close_unpaid(order: Order, status: str, actor_id: int | None, reason: str) -> None:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, bindparam, or_, select, update
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import lazyload, selectinload
 
 from marketplace.accounts.models import User
@@ -16,7 +16,7 @@ from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
-from marketplace.orders.stock import OutOfStock
+from marketplace.orders.stock import put_back, reserve
 from marketplace.procurement import imports
 from marketplace.procurement.models import (
     Approval,
@@ -159,47 +159,16 @@ def _reserve(order: PurchaseOrder) -> None:
     wanted: dict[int, int] = defaultdict(int)
     for line in order.lines:
         wanted[line.product_id] += line.quantity
-    ids = sorted(wanted)
-    stock = dict(
-        db.session.execute(
-            select(Product.id, Product.stock)
-            .where(Product.id.in_(ids))
-            .order_by(Product.id)
-            .with_for_update(key_share=True)
-        ).all()
-    )
-    short = {str(i): [f"Only {stock[i]} left; {wanted[i]} asked for."] for i in ids if stock[i] < wanted[i]}
-    if short:
-        db.session.rollback()
-        raise OutOfStock("Not enough stock for some lines.", errors={"json": {"lines": short}})
-    # One statement for every line (psycopg pipelines the parameters): an order may have 20,000.
-    guarded = (
-        update(Product.__table__)
-        .where(Product.__table__.c.id == bindparam("pid"), Product.__table__.c.stock >= bindparam("qty"))
-        .values(stock=Product.__table__.c.stock - bindparam("qty"))
-    )
-    taken = db.session.connection().execute(guarded, [{"pid": i, "qty": wanted[i]} for i in ids]).rowcount
-    if taken != len(ids):
-        db.session.rollback()
-        raise OutOfStock(
-            "Not enough stock for some lines.", errors={"json": {"lines": ["Sold out while submitting."]}}
-        )
+    reserve(wanted, "lines")
     order.stock_held = True
 
 
 def _release(order: PurchaseOrder, lines: list[PurchaseOrderLine] | None = None) -> None:
     if not order.stock_held:
         return
-    returned = [
-        {"pid": line.product_id, "qty": line.quantity}
-        for line in (lines if lines is not None else order.open_lines)
-    ]
-    if returned:
-        table = Product.__table__
-        back = (
-            update(table).where(table.c.id == bindparam("pid")).values(stock=table.c.stock + bindparam("qty"))
-        )
-        db.session.connection().execute(back, returned)
+    put_back(
+        [(line.product_id, line.quantity) for line in (lines if lines is not None else order.open_lines)]
+    )
     if lines is None:
         order.stock_held = False
 
