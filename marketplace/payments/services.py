@@ -18,13 +18,14 @@ from marketplace.accounts.models import User
 from marketplace.audit import services as audit
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
+from marketplace.ledger import services as ledger
 from marketplace.orders.models import Order
 from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, release_stock, reserve_again
 from marketplace.outbox import services as outbox
 from marketplace.payments.gateways import DevGateway, IntentState, gateway
 from marketplace.payments.models import Payment, Refund, WebhookEvent
 from marketplace.suppliers.models import SupplierMember
-from marketplace.timeutil import now
+from marketplace.timeutil import china_today, now
 
 log = logging.getLogger(__name__)
 PROCESS_EVENT = "payments.process_event"
@@ -120,6 +121,7 @@ def _payment_succeeded(order: Order, payment: Payment, intent: IntentState) -> s
     if order.status == "pending_payment" or (order.status == "expired" and reserve_again(order)):
         payment.status, payment.amount_received_fen = "succeeded", intent.amount_received
         order.status, order.paid_fen, order.paid_at = "paid", intent.amount_received, now()
+        ledger.record_order_paid(order, china_today())
         note = "paid" if from_status == "pending_payment" else "paid after expiry; stock reserved again"
         audit.record(
             order, "pay", None, from_status=from_status, to_status="paid", reason=note, details=details
@@ -263,6 +265,7 @@ def _settle_refund(refund_id: int, provider_status: str) -> None:
     if provider_status == "succeeded":
         refund.status = "succeeded"
         order.refunded_fen += refund.amount_fen
+        ledger.record_refund(refund, order, china_today())
     else:
         refund.status = "failed"
         for line in order.lines:

@@ -16,6 +16,7 @@ from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
+from marketplace.ledger import services as ledger
 from marketplace.orders.stock import put_back, reserve
 from marketplace.procurement import imports
 from marketplace.procurement.models import (
@@ -355,6 +356,7 @@ def record_payment(actor: User, order_id: int, amount_fen: int, reference: str) 
     audit.record(order, "payment", actor.id, details={"amount_fen": amount_fen, "reference": reference})
     if order.paid_fen == invoiced_total(order):
         order.paid_on = china_today()
+        ledger.record_purchase_order_paid(order, db.session.get(Agency, order.agency_id), order.paid_on)
         _move(order, "paid", actor, "paid")
     db.session.commit()
     return order

@@ -1,0 +1,127 @@
+import pytest
+import sqlalchemy
+from hypothesis import given
+from hypothesis import strategies as st
+
+from marketplace.extensions import db
+from marketplace.ledger.models import LedgerEntry
+from marketplace.ledger.services import split
+from tests.procurement.test_workflow import run_to_paid
+
+
+def entries(**where):
+    stmt = db.select(LedgerEntry).order_by(LedgerEntry.id)
+    for key, value in where.items():
+        stmt = stmt.where(getattr(LedgerEntry, key) == value)
+    return list(db.session.scalars(stmt))
+
+
+def total():
+    return db.session.scalar(db.select(db.func.coalesce(db.func.sum(LedgerEntry.amount_fen), 0)))
+
+
+def test_a_paid_web_order_enters_the_ledger_once_per_line(shop):
+    order = shop.order().json
+    assert entries() == []  # placed is not paid
+    intent = shop.pay(order)
+    rows = entries()
+    assert sorted((e.origin_county_code, e.amount_fen, e.quantity) for e in rows) == [
+        ("500236", 2 * 6990, 2),
+        ("500237", 5880, 1),
+    ]
+    first = rows[0]
+    assert (first.buyer_province_code, first.buyer_city_code, first.buyer_region_code) == (
+        "370000",
+        "370100",
+        "370102",
+    )
+    assert (first.origin_province_code, first.channel, first.mechanism) == ("500000", "web", "east_west")
+    assert first.paired_purchase is False  # a sale Shandong helped, not a purchase by it
+    shop.webhook("payment_intent.succeeded", intent)  # replayed
+    assert len(entries()) == 2 and total() == order["total_fen"]
+
+
+def test_refunds_enter_as_negative_entries_that_add_up(shop):
+    order = shop.order().json
+    shop.pay(order)
+    orange = next(line for line in order["lines"] if line["product_id"] == shop.orange.id)
+    url = f"/api/v1/orders/{order['id']}/refunds"
+    shop.client.post(
+        url, json={"lines": [{"line_id": orange["id"], "quantity": 1}]}, headers=shop.admin_headers
+    )
+    assert total() == order["total_fen"] - 6990
+    shop.client.post(url, json={"amount_fen": 1001}, headers=shop.admin_headers)
+    assert total() == order["total_fen"] - 6990 - 1001
+    negatives = [
+        (e.source_key.split(":")[1], e.amount_fen, e.quantity) for e in entries() if e.amount_fen < 0
+    ]
+    by_line = [n for n in negatives if n[1] == -6990]
+    assert len(by_line) == 1 and by_line[0][2] == -1  # one orange back
+    by_amount = [n for n in negatives if n not in by_line]
+    assert len(by_amount) == 2 and sum(n[1] for n in by_amount) == -1001  # split over both lines
+    assert all(n[2] == 0 for n in by_amount)
+    # Nothing in the ledger was changed: the original entries stand as they were.
+    assert sorted(e.amount_fen for e in entries() if e.amount_fen > 0) == [5880, 13980]
+
+
+def test_a_paid_purchase_order_enters_as_procurement_by_the_paired_region(desk):
+    order = desk.draft()
+    run_to_paid(desk, order)
+    rows = entries(channel="procurement")
+    assert sum(e.amount_fen for e in rows) == 100 * 9900 + 40 * 5000
+    assert {
+        (e.origin_province_code, e.buyer_province_code, e.paired_purchase, e.mechanism) for e in rows
+    } == {
+        (
+            "500000",
+            "370000",
+            True,
+            "east_west",
+        ),  # Shandong buying Chongqing's oranges: 采购 under the pairing
+        (
+            "530000",
+            "370000",
+            False,
+            "government_procurement",
+        ),  # Zhaotong is paired with Dongguan, not Shandong
+    }
+    assert {e.certificate_no for e in rows} == {"BF-500236-2026-000001", "BF-530627-2026-000002"}
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_updates_and_deletes_of_ledger_entries(shop):
+    shop.pay(shop.order().json)
+    for statement in ("UPDATE ledger_entries SET amount_fen = 1", "DELETE FROM ledger_entries"):
+        with pytest.raises(sqlalchemy.exc.DBAPIError, match="append-only"), db.engine.begin() as conn:
+            conn.execute(sqlalchemy.text(statement))
+    assert len(entries()) == 2
+
+
+def test_tallies_group_and_filter_and_equal_the_raw_sum(shop, make_user):
+    shop.pay(shop.order().json)
+    _, officer = make_user(("region_officer", "500000"))
+    rows = shop.client.get("/api/v1/tallies?group_by=origin_county,channel", headers=officer).json
+    assert rows == [
+        {"origin_county": "500236", "channel": "web", "amount_fen": 13980, "quantity": 2, "entries": 1},
+        {"origin_county": "500237", "channel": "web", "amount_fen": 5880, "quantity": 1, "entries": 1},
+    ]
+    r = shop.client.get(
+        "/api/v1/tallies?buyer_region=370000&origin_region=500000&group_by=month", headers=officer
+    )
+    assert [row["amount_fen"] for row in r.json] == [total()]
+    assert shop.client.get("/api/v1/tallies?buyer_region=440000", headers=officer).json == [
+        {"amount_fen": None, "quantity": None, "entries": 0}
+    ]
+    assert shop.client.get("/api/v1/tallies?group_by=nonsense", headers=officer).status_code == 422
+    assert shop.client.get("/api/v1/tallies", headers=shop.buyer_headers).status_code == 403
+
+
+@given(
+    st.integers(min_value=0, max_value=10**9),
+    st.lists(st.integers(min_value=1, max_value=10**6), min_size=1, max_size=20),
+)
+def test_split_assigns_every_fen(amount, weights):
+    parts = split(amount, weights)
+    assert sum(parts) == amount
+    for part, weight in zip(parts, weights, strict=True):
+        assert abs(part - amount * weight / sum(weights)) < 1
