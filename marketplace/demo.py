@@ -15,7 +15,7 @@ from marketplace.accounts.models import RoleGrant, User
 from marketplace.catalog.models import Product, ProductSearchTerm, TraceBatch
 from marketplace.catalog.search import index_terms
 from marketplace.certification.models import Certification
-from marketplace.demo_procurement import load_demo_procurement
+from marketplace.demo_procurement import load_demo_procurement, load_demo_targets
 from marketplace.extensions import db
 from marketplace.regions import services as regions
 from marketplace.suppliers import uscc
@@ -93,6 +93,7 @@ def load_demo(seed_dir: Path, echo: Callable[[str], None]) -> None:
         _demo_account(email, password, name, grants, suppliers.get(supplier_name))
     db.session.commit()
     load_demo_procurement(echo)
+    load_demo_targets(echo)
     echo("Demo accounts (email / password / role):")
     for email, password, _, grants, supplier_name in DEMO_ACCOUNTS:
         role = ", ".join(f"{r} {c or ''}".strip() for r, c in grants)

@@ -122,3 +122,44 @@ def _demo_orders(desk: Agency, users: dict[str, User]) -> None:
     due = sum(line.unit_price_fen * line.quantity for line in paid.lines)
     procurement.invoice(supplier_user, paid.id, "37002600000001", due)
     procurement.record_payment(admin, paid.id, due, f"DEMO-ICBC-{paid.id:06d}")
+
+
+def load_demo_targets(echo: Callable[[str], None]) -> None:
+    """The seeds' money targets: ¥30,000,000 a year of Chongqing products sold to Shandong (seed 000,
+    2018-2020, and the same this year), and the Chongqing consumption-assistance hall's ¥3 billion
+    over 2021-2025 (seed 002)."""
+    from datetime import date
+
+    from marketplace.ledger.models import Target
+
+    if db.session.scalar(select(Target.id).limit(1)) is not None:
+        return
+    year = china_today().year
+    for y in sorted({2018, 2019, 2020, year}):
+        db.session.add(
+            Target(
+                name=f"{y} 年重庆农产品销往山东 3000 万元",
+                period_start=date(y, 1, 1),
+                period_end=date(y + 1, 1, 1),
+                amount_fen=30_000_000_00,
+                buyer_region_code="370000",
+                origin_region_code="500000",
+                channels=[],
+                certified_only=False,
+                source="seed 000",
+            )
+        )
+    db.session.add(
+        Target(
+            name="重庆消费帮扶馆 2021—2025 年销售 30 亿元",
+            period_start=date(2021, 1, 1),
+            period_end=date(2026, 1, 1),
+            amount_fen=3_000_000_000_00,
+            origin_region_code="500000",
+            channels=["hall"],
+            certified_only=True,
+            source="seed 002",
+        )
+    )
+    db.session.commit()
+    echo("Targets: Chongqing → Shandong ¥30,000,000 a year; the Chongqing hall's ¥3 billion")

@@ -53,6 +53,18 @@ def test_demo_seed_is_realistic_and_idempotent(app, client):
     quota = client.get(f"/api/v1/agencies/{agency_id}/quota", headers=headers).json
     assert quota["purchased_fen"] > 0 and quota["reserved_fen"] == 1_200_000_00
 
+    token = client.post(
+        "/api/v1/auth/token", json={"email": "admin@demo.test", "password": "demo-admin-pass"}
+    )
+    admin = {"Authorization": f"Bearer {token.json['access_token']}"}
+    this_year = next(
+        t
+        for t in client.get("/api/v1/targets", headers=admin).json
+        if t["period_start"] == f"{china_today().year}-01-01"
+    )
+    progress = client.get(f"/api/v1/targets/{this_year['id']}/progress", headers=admin).json
+    assert progress["target_fen"] == 30_000_000_00 and progress["achieved_fen"] > 0  # the paid purchase order
+
 
 def test_demo_seed_is_refused_under_the_production_config(app, monkeypatch):
     monkeypatch.setitem(app.config, "ENV", "production")

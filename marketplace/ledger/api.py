@@ -6,8 +6,9 @@ from webargs.fields import DelimitedList
 
 from marketplace.accounts.auth import SECURITY, require_user
 from marketplace.errors import Forbidden
-from marketplace.ledger import services
-from marketplace.ledger.models import CHANNELS
+from marketplace.ledger import services, targets
+from marketplace.ledger.models import CHANNELS, MECHANISMS
+from marketplace.pagination import page_of
 from marketplace.schemas import QueryArgsSchema, RegionCode
 
 blp = Blueprint("ledger", __name__, description="Tallies over the sales ledger")
@@ -52,3 +53,64 @@ class Tallies(MethodView):
         if not user.is_admin and not user.officer_region_codes:
             raise Forbidden("Tallies are for officers and admins.")
         return services.tally(args["group_by"], args)
+
+
+class TargetCreateSchema(ma.Schema):
+    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    period_start = fields.Date(required=True)
+    period_end = fields.Date(required=True, metadata={"description": "exclusive"})
+    amount_fen = fields.Integer(required=True, validate=validate.Range(min=1, max=10**15))
+    buyer_region_code = RegionCode(load_default=None)
+    origin_region_code = RegionCode(load_default=None)
+    channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), load_default=list)
+    mechanism = fields.String(load_default=None, validate=validate.OneOf(MECHANISMS))
+    certified_only = fields.Boolean(load_default=True)
+    source = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class TargetSchema(TargetCreateSchema):
+    id = fields.Integer()
+
+
+class MonthSchema(ma.Schema):
+    month = fields.String()
+    amount_fen = fields.Integer()
+
+
+class ProgressSchema(ma.Schema):
+    target_id = fields.Integer()
+    name = fields.String()
+    target_fen = fields.Integer()
+    achieved_fen = fields.Integer()
+    ratio = fields.Float()
+    expected_by_now_fen = fields.Integer()
+    forecast_fen = fields.Integer()
+    status = fields.String(metadata={"enum": ["on_track", "behind", "achieved"]})
+    as_of = fields.String()
+    by_month = fields.List(fields.Nested(MonthSchema))
+
+
+@blp.route("/targets")
+class Targets(MethodView):
+    @blp.response(200, TargetSchema(many=True))
+    @blp.paginate(page_size=20, max_page_size=100)
+    @blp.doc(security=SECURITY)
+    def get(self, pagination_parameters):
+        return page_of(targets.list_targets(require_user()), pagination_parameters)
+
+    @blp.arguments(TargetCreateSchema)
+    @blp.response(201, TargetSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body):
+        """An amount over [period_start, period_end) for a slice: buyer region x origin region, channels,
+        mechanism, certified only."""
+        return targets.create_target(require_user(), body)
+
+
+@blp.route("/targets/<int:target_id>/progress")
+class TargetProgress(MethodView):
+    @blp.response(200, ProgressSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, target_id):
+        """Achieved, expected by now (linear), forecast, status (behind below 90% of expected), by month."""
+        return targets.progress(require_user(), target_id)

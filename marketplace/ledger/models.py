@@ -4,6 +4,7 @@ updated, never deleted (on PostgreSQL a trigger refuses both). Every tally is a 
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -59,3 +60,26 @@ class LedgerEntry(db.Model):
     # Bought by the paired (helping) region itself (采购), rather than a sale it helped (帮销).
     paired_purchase: Mapped[bool] = mapped_column(Boolean)
     certificate_no: Mapped[str | None] = mapped_column(String(40))
+
+
+class Target(db.Model):
+    """An amount to reach over a period [start, end) for a slice of the ledger."""
+
+    __tablename__ = "targets"
+    __table_args__ = (
+        CheckConstraint("period_end > period_start", name="period"),
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    buyer_region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
+    origin_region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
+    channels: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every channel
+    mechanism: Mapped[str | None] = mapped_column(String(30))
+    certified_only: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
