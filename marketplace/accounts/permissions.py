@@ -13,8 +13,3 @@ def require_admin(user: User) -> None:
 def officiates(user: User, region_code: str) -> bool:
     """Whether the user is an admin or an officer of this region or one above it."""
     return user.is_admin or any(is_within(region_code, own) for own in user.officer_region_codes)
-
-
-def require_officer_of(user: User, region_code: str) -> None:
-    if not officiates(user, region_code):
-        raise Forbidden(f"Only an officer of region {region_code} (or above it) or an admin may do this.")

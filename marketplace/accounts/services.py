@@ -103,7 +103,7 @@ def describe_user(user: User) -> dict:
         for g in user.role_grants
         if g.role == "region_officer"
     ]
-    supplier_ids = member_supplier_ids(user)
+    supplier_ids = sorted(member_supplier_ids(user))
     memberships += [{"kind": "supplier", "role": "member", "supplier_id": i} for i in supplier_ids]
     if supplier_ids:
         roles.append("supplier_member")

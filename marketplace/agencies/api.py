@@ -28,19 +28,7 @@ class Agencies(MethodView):
     @blp.doc(security=SECURITY)
     def post(self, body):
         """Create an agency (admin); with a budget and share, this year's filing too."""
-        user = require_user()
-        agency = services.create_agency(user, body)
-        if body.get("annual_food_budget_fen") is not None:
-            services.file_filing(
-                user,
-                agency.id,
-                china_today().year,
-                {
-                    "food_budget_fen": body["annual_food_budget_fen"],
-                    "reserved_share_bp": body.get("reserved_share_bp", 0),
-                },
-            )
-        return agency
+        return services.create_agency(require_user(), body)
 
 
 @blp.route("/agencies/standings")

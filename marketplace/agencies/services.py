@@ -13,6 +13,7 @@ from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.regions.services import require_region
 from marketplace.suppliers import uscc as credit_code
+from marketplace.timeutil import china_today
 
 
 def create_agency(actor: User, data: dict[str, Any]) -> Agency:
@@ -41,6 +42,17 @@ def create_agency(actor: User, data: dict[str, Any]) -> Agency:
     db.session.add(agency)
     db.session.flush()
     audit.record(agency, "create", actor.id)
+    if data.get("annual_food_budget_fen") is not None:
+        # With a budget, this year's filing is made with the agency, in the same transaction.
+        _write_filing(
+            actor,
+            agency,
+            china_today().year,
+            {
+                "food_budget_fen": data["annual_food_budget_fen"],
+                "reserved_share_bp": data.get("reserved_share_bp", 0),
+            },
+        )
     db.session.commit()
     return agency
 
@@ -112,6 +124,13 @@ def file_filing(actor: User, agency_id: int, year: int, data: dict[str, Any]) ->
     agency = get_agency(actor, agency_id)
     if not (actor.is_admin or agency.role_of(actor.id)):
         raise Forbidden("Only the agency's own members file for it.")
+    filing = _write_filing(actor, agency, year, data)
+    db.session.commit()
+    return filing
+
+
+def _write_filing(actor: User, agency: Agency, year: int, data: dict[str, Any]) -> AgencyFiling:
+    """Check and write a filing into the caller's transaction."""
     exemption = data.get("exemption")
     if exemption is None:
         floor = minimum_share_bp(agency.region_code)
@@ -153,7 +172,6 @@ def file_filing(actor: User, agency_id: int, year: int, data: dict[str, Any]) ->
     filing.status, filing.return_reason, filing.filed_by_id = "filed", None, actor.id
     db.session.flush()
     audit.record(filing, "file", actor.id, to_status="filed", details={"year": year})
-    db.session.commit()
     return filing
 
 

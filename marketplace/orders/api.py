@@ -44,7 +44,7 @@ class Orders(MethodView):
         """The buyer's orders; a supplier's orders with its part in them (only that part); all for admins."""
         user = require_user()
         orders = page_of(services.list_orders(user, args.get("status")), pagination_parameters)
-        return [services.view_order(user, order) for order in orders]
+        return services.view_orders(user, orders)
 
     @idempotent(_caller_id)
     @blp.arguments(OrderCreateSchema)

@@ -19,6 +19,7 @@ from marketplace.payments.models import Payment
 from marketplace.payments.services import refund_remaining
 from marketplace.regions.services import require_region
 from marketplace.suppliers.models import SupplierMember
+from marketplace.suppliers.services import member_supplier_ids
 from marketplace.timeutil import china_today, now
 
 
@@ -215,15 +216,9 @@ def deliver_fulfilment(actor: User, fulfilment_id: int) -> Fulfilment:
 
 def _own_fulfilment(actor: User, fulfilment_id: int) -> Fulfilment:
     fulfilment = db.session.get(Fulfilment, fulfilment_id)
-    if fulfilment is None or not (actor.is_admin or fulfilment.supplier_id in _supplier_ids(actor)):
+    if fulfilment is None or not (actor.is_admin or fulfilment.supplier_id in member_supplier_ids(actor)):
         raise NotFound(f"No fulfilment {fulfilment_id} of yours.")
     return fulfilment
-
-
-def _supplier_ids(user: User) -> set[int]:
-    return set(
-        db.session.scalars(select(SupplierMember.supplier_id).where(SupplierMember.user_id == user.id))
-    )
 
 
 def get_order(actor: User, order_id: int) -> Order:
@@ -232,7 +227,7 @@ def get_order(actor: User, order_id: int) -> Order:
     if order is None or not (
         actor.is_admin
         or order.buyer_id == actor.id
-        or _supplier_ids(actor) & {f.supplier_id for f in order.fulfilments}
+        or member_supplier_ids(actor) & {f.supplier_id for f in order.fulfilments}
     ):
         raise NotFound(f"No order {order_id}.")
     return order
@@ -240,14 +235,29 @@ def get_order(actor: User, order_id: int) -> Order:
 
 def view_order(actor: User, order: Order) -> dict[str, Any]:
     """What the caller may see of an order: a supplier sees only its own fulfilment and lines."""
-    own = None if actor.is_admin or order.buyer_id == actor.id else _supplier_ids(actor)
-    payment = latest_payment(order)
-    return {
-        "order": order,
-        "lines": [line for line in order.lines if own is None or line.supplier_id in own],
-        "fulfilments": [f for f in order.fulfilments if own is None or f.supplier_id in own],
-        "payment": payment if own is None else None,
-    }
+    return view_orders(actor, [order])[0]
+
+
+def view_orders(actor: User, orders: list[Order]) -> list[dict[str, Any]]:
+    """view_order for a page of orders, with one look-up of the caller's suppliers and one of payments."""
+    mine = None if actor.is_admin else member_supplier_ids(actor)
+    payments: dict[int, Payment] = {}
+    for payment in db.session.scalars(
+        select(Payment).where(Payment.order_id.in_([o.id for o in orders])).order_by(Payment.id)
+    ):
+        payments[payment.order_id] = payment  # the latest wins
+    views = []
+    for order in orders:
+        own = None if mine is None or order.buyer_id == actor.id else mine
+        views.append(
+            {
+                "order": order,
+                "lines": [line for line in order.lines if own is None or line.supplier_id in own],
+                "fulfilments": [f for f in order.fulfilments if own is None or f.supplier_id in own],
+                "payment": payments.get(order.id) if own is None else None,
+            }
+        )
+    return views
 
 
 def list_orders(actor: User, status: str | None) -> Select[tuple[Order]]:

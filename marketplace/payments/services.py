@@ -24,7 +24,7 @@ from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, r
 from marketplace.outbox import services as outbox
 from marketplace.payments.gateways import DevGateway, IntentState, gateway
 from marketplace.payments.models import Payment, Refund, WebhookEvent
-from marketplace.suppliers.models import SupplierMember
+from marketplace.suppliers.services import member_supplier_ids
 from marketplace.timeutil import china_today, now
 
 log = logging.getLogger(__name__)
@@ -151,7 +151,7 @@ def refund_order(actor: User, order_id: int, lines: list[dict] | None, amount_fe
     """Refund by lines (admin, or the supplier for its own lines) or by amount (admin); never more
     than was paid and not yet refunded."""
     order = db.session.get(Order, order_id)
-    own = _supplier_ids(actor)
+    own = member_supplier_ids(actor)
     if order is None or not (actor.is_admin or own & {f.supplier_id for f in order.fulfilments}):
         raise NotFound(f"No order {order_id}.")
     order = lock_order(order_id)
@@ -329,9 +329,3 @@ def confirm_dev_payment(actor: User, order_id: int, succeed: bool) -> str:
         raise NotFound(f"No order {order_id} of yours.")
     payment = latest_payment(order)
     return apply_intent(provider.confirm(payment.provider_ref, succeed), failed=not succeed)
-
-
-def _supplier_ids(user: User) -> set[int]:
-    return set(
-        db.session.scalars(select(SupplierMember.supplier_id).where(SupplierMember.user_id == user.id))
-    )

@@ -30,7 +30,7 @@ class PurchaseOrders(MethodView):
     def get(self, args, pagination_parameters):
         user = require_user()
         orders = page_of(services.list_purchase_orders(user, args.get("status")), pagination_parameters)
-        return [services.view(user, order) for order in orders]
+        return services.view_many(user, orders)
 
     @blp.arguments(s.PurchaseOrderCreateSchema)
     @blp.response(201, s.PurchaseOrderSchema)

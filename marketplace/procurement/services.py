@@ -27,6 +27,7 @@ from marketplace.procurement.models import (
     SupplierPart,
 )
 from marketplace.suppliers.models import SupplierMember
+from marketplace.suppliers.services import member_supplier_ids
 from marketplace.timeutil import china_today
 
 
@@ -90,18 +91,12 @@ def can_see(actor: User, order: PurchaseOrder) -> bool:
     return (
         actor.is_admin
         or bool(roles_over(actor, agency))
-        or bool(_supplier_ids(actor) & _order_suppliers(order))
+        or bool(member_supplier_ids(actor) & _order_suppliers(order))
     )
 
 
 def _order_suppliers(order: PurchaseOrder) -> set[int]:
     return {line.supplier_id for line in order.lines}
-
-
-def _supplier_ids(user: User) -> set[int]:
-    return set(
-        db.session.scalars(select(SupplierMember.supplier_id).where(SupplierMember.user_id == user.id))
-    )
 
 
 def _require(order: PurchaseOrder, *statuses: str) -> None:
@@ -226,7 +221,7 @@ def cancel(actor: User, order_id: int, reason: str | None) -> PurchaseOrder:
 
 
 def _own_part(actor: User, order: PurchaseOrder) -> SupplierPart:
-    mine = _supplier_ids(actor)
+    mine = member_supplier_ids(actor)
     part = next((p for p in order.parts if p.supplier_id in mine), None)
     if part is None:
         raise Forbidden("Only a supplier with lines on this order acts on its part.")
@@ -382,13 +377,28 @@ def get_purchase_order(actor: User, order_id: int) -> PurchaseOrder:
 
 def view(actor: User, order: PurchaseOrder) -> dict[str, Any]:
     """A supplier sees only its own lines and part; the agency side sees everything."""
-    agency = db.session.get(Agency, order.agency_id)
-    own = None if actor.is_admin or roles_over(actor, agency) else _supplier_ids(actor)
-    return {
-        "order": order,
-        "lines": [line for line in order.lines if own is None or line.supplier_id in own],
-        "parts": [p for p in order.parts if own is None or p.supplier_id in own],
-    }
+    return view_many(actor, [order])[0]
+
+
+def view_many(actor: User, orders: list[PurchaseOrder]) -> list[dict[str, Any]]:
+    """view() for a page of orders: the caller's roles once per agency, its suppliers once."""
+    agency_side: dict[int, bool] = {}
+    mine = member_supplier_ids(actor)
+    views = []
+    for order in orders:
+        if order.agency_id not in agency_side:
+            agency_side[order.agency_id] = actor.is_admin or bool(
+                roles_over(actor, db.session.get(Agency, order.agency_id))
+            )
+        own = None if agency_side[order.agency_id] else mine
+        views.append(
+            {
+                "order": order,
+                "lines": [line for line in order.lines if own is None or line.supplier_id in own],
+                "parts": [p for p in order.parts if own is None or p.supplier_id in own],
+            }
+        )
+    return views
 
 
 def list_purchase_orders(actor: User, status: str | None) -> Select[tuple[PurchaseOrder]]:

@@ -141,7 +141,8 @@ def supplier_history(actor: User, supplier_id: int) -> list:
     return audit.history("suppliers", supplier.id)
 
 
-def member_supplier_ids(user: User) -> list[int]:
-    return list(
+def member_supplier_ids(user: User) -> set[int]:
+    """The suppliers the user is a member of."""
+    return set(
         db.session.scalars(select(SupplierMember.supplier_id).where(SupplierMember.user_id == user.id))
     )
