@@ -94,10 +94,11 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from marketplace.cli import seed_cli, users_cli
+    from marketplace.cli import ledger_cli, seed_cli, users_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
+    app.cli.add_command(ledger_cli)
 
 
 def _migrations_dir() -> str:

@@ -160,6 +160,7 @@ def _product(supplier, name, category, unit, base, factor, rng) -> Product:
         category_code=category,
         unit=unit,
         price_fen=price,
+        net_weight_g=int(2500 * factor),  # the variants are priced from a 5-jin (2.5 kg) pack
         stock=rng.choice([0, 20, 80, 150, 300, 600, 1200]),
         origin_region_code=supplier.region_code,
         description=f"{name}，产自{regions.get_region(supplier.region_code).name}，{supplier.name}供货。",

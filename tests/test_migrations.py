@@ -1,5 +1,8 @@
 """The migrations build the schema from empty, match the models, and go down and up again."""
 
+import importlib
+import pkgutil
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -7,6 +10,7 @@ from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect
 
+import marketplace
 from marketplace import _migrations_dir
 from marketplace.config import sqlalchemy_url
 from marketplace.extensions import db, migrate
@@ -27,7 +31,11 @@ def empty_database(request, worker_id, tmp_path):
 
 
 def migration_app(url: str) -> Flask:
-    # Only the database extensions: the migrations need nothing else.
+    # Only the database extensions: the migrations need nothing else. The models are compared
+    # against, so every one must be imported, here.
+    for module in pkgutil.walk_packages(marketplace.__path__, "marketplace."):
+        if module.name.endswith(".models") or module.name == "marketplace.idempotency":
+            importlib.import_module(module.name)
     app = Flask("migrations")
     app.config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(url)
     db.init_app(app)

@@ -1,13 +1,14 @@
-"""Alerts raised by beat tasks: certificates expiring, and later targets behind pace, unsold stock."""
+"""Alerts raised by beat tasks: certificates expiring, targets behind pace, unsold stock (滞销),
+payments never reconciled."""
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.extensions import db
 
-KINDS = ("certificate_expiring",)
+KINDS = ("certificate_expiring", "target_behind", "unsold_stock", "payment_unreconciled")
 
 
 class Alert(db.Model):
@@ -19,9 +20,12 @@ class Alert(db.Model):
     kind: Mapped[str] = mapped_column(String(40), index=True)
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[int]
-    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    # Officers of this region (and those above it) see the alert; None: admins only.
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"), index=True)
     message: Mapped[str] = mapped_column(Text)
+    # What the alert's reader acts on, e.g. {"suggested_agencies": [{"id", "name"}]} for unsold stock.
+    details: Mapped[dict | None] = mapped_column(JSON)
     due_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -50,6 +50,8 @@ class Product(db.Model):
     category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"))
     unit: Mapped[str] = mapped_column(String(20))
     price_fen: Mapped[int] = mapped_column(BigInteger)
+    # Net weight of one unit, for targets set in tonnes; None where a unit has no fixed weight.
+    net_weight_g: Mapped[int | None] = mapped_column(BigInteger)
     stock: Mapped[int] = mapped_column(BigInteger, default=0)
     origin_region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     description: Mapped[str] = mapped_column(Text, default="")

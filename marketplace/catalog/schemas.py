@@ -5,6 +5,7 @@ from marketplace.schemas import QueryArgsSchema, RegionCode, Text
 
 MAX_FEN = 10**11  # ¥1,000,000,000: far above any product, far below BigInteger overflow
 MAX_QUANTITY = 10**9
+MAX_WEIGHT_G = 10**7  # 10 tonnes in one unit
 
 
 class CategorySchema(ma.Schema):
@@ -34,6 +35,7 @@ class ProductSchema(ma.Schema):
     category_name = fields.String(attribute="category.name")
     unit = fields.String()
     price_fen = fields.Integer()
+    net_weight_g = fields.Integer(allow_none=True)
     stock = fields.Integer()
     origin_region_code = fields.String()
     origin_name = fields.String(attribute="origin.name")
@@ -58,6 +60,11 @@ class ProductCreateSchema(ma.Schema):
     category = fields.String(required=True, validate=validate.Length(max=40))
     unit = Text(required=True, validate=validate.Length(min=1, max=20))
     price_fen = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_FEN))
+    net_weight_g = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_WEIGHT_G),
+        allow_none=True,
+        metadata={"description": "net weight of one unit in grams (5 kg box: 5000)"},
+    )
     stock = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_QUANTITY))
     origin_region_code = RegionCode(metadata={"description": "defaults to the supplier's county"})
     description = Text(load_default="", validate=validate.Length(max=5000), multiline=True)
@@ -69,6 +76,11 @@ class ProductUpdateSchema(ma.Schema):
     category = fields.String(validate=validate.Length(max=40))
     unit = Text(validate=validate.Length(min=1, max=20))
     price_fen = fields.Integer(validate=validate.Range(min=1, max=MAX_FEN))
+    net_weight_g = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_WEIGHT_G),
+        allow_none=True,
+        metadata={"description": "net weight of one unit in grams (5 kg box: 5000)"},
+    )
     stock = fields.Integer(validate=validate.Range(min=0, max=MAX_QUANTITY))
     description = Text(validate=validate.Length(max=5000), multiline=True)
     active = fields.Boolean()

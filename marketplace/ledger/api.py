@@ -12,7 +12,7 @@ from marketplace.pagination import page_of
 from marketplace.schemas import QueryArgsSchema, RegionCode
 
 blp = Blueprint("ledger", __name__, description="Tallies over the sales ledger")
-GROUP_NAMES = [*services.GROUPS, "month"]
+GROUP_NAMES = services.GROUPS
 
 
 class TallyArgsSchema(QueryArgsSchema):
@@ -34,6 +34,7 @@ class TallyRowSchema(ma.Schema):
 
     amount_fen = fields.Integer()
     quantity = fields.Integer()
+    weight_g = fields.Integer(metadata={"description": "net weight, where the products give one"})
     entries = fields.Integer()
 
     @ma.post_dump(pass_original=True)
@@ -59,35 +60,69 @@ class TargetCreateSchema(ma.Schema):
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
     period_start = fields.Date(required=True)
     period_end = fields.Date(required=True, metadata={"description": "exclusive"})
-    amount_fen = fields.Integer(required=True, validate=validate.Range(min=1, max=10**15))
-    buyer_region_code = RegionCode(load_default=None)
-    origin_region_code = RegionCode(load_default=None)
+    amount_fen = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1, max=10**15),
+        metadata={"description": "a money target; or give weight_g"},
+    )
+    weight_g = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1, max=10**15),
+        metadata={"description": "a net-weight target for category_code (10,000 tonnes: 10000000000)"},
+    )
+    category_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    buyer_region_code = RegionCode(load_default=None, allow_none=True)
+    origin_region_code = RegionCode(load_default=None, allow_none=True)
     channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), load_default=list)
-    mechanism = fields.String(load_default=None, validate=validate.OneOf(MECHANISMS))
+    mechanism = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(MECHANISMS))
     certified_only = fields.Boolean(load_default=True)
-    source = fields.String(load_default=None, validate=validate.Length(max=200))
+    source = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class TargetUpdateSchema(TargetCreateSchema):
+    """The fields to change (loaded partial: absent fields keep their values)."""
 
 
 class TargetSchema(TargetCreateSchema):
     id = fields.Integer()
+    measure = fields.String(metadata={"enum": ["amount", "weight"]})
 
 
 class MonthSchema(ma.Schema):
     month = fields.String()
     amount_fen = fields.Integer()
+    weight_g = fields.Integer()
+
+
+class YearToDateSchema(ma.Schema):
+    amount_fen = fields.Integer()
+    weight_g = fields.Integer()
 
 
 class ProgressSchema(ma.Schema):
     target_id = fields.Integer()
     name = fields.String()
-    target_fen = fields.Integer()
+    measure = fields.String(metadata={"enum": ["amount", "weight"]})
+    pace = fields.String(
+        metadata={"enum": ["seasonal", "linear"], "description": "seasonal: last year's monthly shape"}
+    )
+    target_fen = fields.Integer(allow_none=True)
+    target_g = fields.Integer(allow_none=True)
     achieved_fen = fields.Integer()
+    achieved_g = fields.Integer()
     ratio = fields.Float()
-    expected_by_now_fen = fields.Integer()
-    forecast_fen = fields.Integer()
+    expected_by_now_fen = fields.Integer(allow_none=True)
+    expected_by_now_g = fields.Integer(allow_none=True)
+    expected_linear_fen = fields.Integer(allow_none=True)
+    expected_linear_g = fields.Integer(allow_none=True)
+    forecast_fen = fields.Integer(allow_none=True)
+    forecast_g = fields.Integer(allow_none=True)
     status = fields.String(metadata={"enum": ["on_track", "behind", "achieved"]})
     as_of = fields.String()
     by_month = fields.List(fields.Nested(MonthSchema))
+    year_to_date = fields.Nested(YearToDateSchema)
 
 
 @blp.route("/targets")
@@ -102,9 +137,28 @@ class Targets(MethodView):
     @blp.response(201, TargetSchema)
     @blp.doc(security=SECURITY)
     def post(self, body):
-        """An amount over [period_start, period_end) for a slice: buyer region x origin region, channels,
-        mechanism, certified only."""
+        """Money (amount_fen) or net weight of a category (weight_g) over [period_start, period_end)
+        for a slice: buyer region x origin region, channels, mechanism, category, certified only."""
         return targets.create_target(require_user(), body)
+
+
+@blp.route("/targets/<int:target_id>")
+class TargetById(MethodView):
+    @blp.response(200, TargetSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, target_id):
+        return targets.get_target(require_user(), target_id)
+
+    @blp.arguments(TargetUpdateSchema(partial=True))
+    @blp.response(200, TargetSchema)
+    @blp.doc(security=SECURITY)
+    def patch(self, body, target_id):
+        return targets.update_target(require_user(), target_id, body)
+
+    @blp.response(204)
+    @blp.doc(security=SECURITY)
+    def delete(self, target_id):
+        targets.delete_target(require_user(), target_id)
 
 
 @blp.route("/targets/<int:target_id>/progress")
@@ -112,5 +166,6 @@ class TargetProgress(MethodView):
     @blp.response(200, ProgressSchema)
     @blp.doc(security=SECURITY)
     def get(self, target_id):
-        """Achieved, expected by now (linear), forecast, status (behind below 90% of expected), by month."""
+        """Achieved, expected by now (seasonal from last year's months, else linear), forecast, status
+        (behind below 90% of expected), by month and year to date; money in fen, weight in grams."""
         return targets.progress(require_user(), target_id)

@@ -60,6 +60,33 @@ class LedgerEntry(db.Model):
     # Bought by the paired (helping) region itself (采购), rather than a sale it helped (帮销).
     paired_purchase: Mapped[bool] = mapped_column(Boolean)
     certificate_no: Mapped[str | None] = mapped_column(String(40))
+    # The quantity's net weight (quantity x the product's net weight at the sale), where it is known.
+    weight_g: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class LedgerDaily(db.Model):
+    """The ledger summed per day and slice, kept in the same transaction as every entry written,
+    so a tally or a target's progress reads thousands of rows, not millions. Always equal to the sum
+    of the entries (`flask ledger check-rollup`). Supplier and the buyer's county are not in it: a
+    tally by those reads the entries. Absent city codes are '' so the key can be a primary key."""
+
+    __tablename__ = "ledger_daily"
+
+    sale_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    origin_county_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    buyer_city_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    category_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    mechanism: Mapped[str] = mapped_column(String(30), primary_key=True)
+    certified: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    buyer_province_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    # Determined by the county; kept here so a filter or grouping needs no join.
+    origin_city_code: Mapped[str] = mapped_column(String(9))
+    origin_province_code: Mapped[str] = mapped_column(String(9))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    weight_g: Mapped[int] = mapped_column(BigInteger)
+    entries: Mapped[int] = mapped_column(BigInteger)
 
 
 class Target(db.Model):
@@ -68,14 +95,20 @@ class Target(db.Model):
     __tablename__ = "targets"
     __table_args__ = (
         CheckConstraint("period_end > period_start", name="period"),
-        CheckConstraint("amount_fen > 0", name="amount_positive"),
+        # Money or weight, one of them: "¥30,000,000" or "10,000 tonnes of navel oranges".
+        CheckConstraint(
+            "(amount_fen > 0 AND weight_g IS NULL) OR (weight_g > 0 AND amount_fen IS NULL)",
+            name="one_goal",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
-    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    weight_g: Mapped[int | None] = mapped_column(BigInteger)
+    category_code: Mapped[str | None] = mapped_column(ForeignKey("categories.code"))
     buyer_region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
     origin_region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
     channels: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every channel
@@ -83,3 +116,31 @@ class Target(db.Model):
     certified_only: Mapped[bool] = mapped_column(Boolean, default=True)
     source: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    @property
+    def measure(self) -> str:
+        return "weight" if self.weight_g is not None else "amount"
+
+
+class LedgerReport(db.Model):
+    """A month's ledger (台账) as a file: every entry with its dimensions, and totals per county and
+    channel. Made by a task on the first of each month for the month before, and on demand."""
+
+    __tablename__ = "ledger_reports"
+    __table_args__ = (
+        CheckConstraint("format IN ('xlsx', 'csv')", name="format"),
+        CheckConstraint("status IN ('pending', 'ready', 'failed')", name="status"),
+        Index("ix_ledger_reports_month_scope", "month", "region_code", "format"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))  # 2026-10
+    # Entries whose origin or buyer is within this region; None: the whole ledger.
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
+    format: Mapped[str] = mapped_column(String(4))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    storage_key: Mapped[str | None] = mapped_column(String(120))
+    entries: Mapped[int | None] = mapped_column(BigInteger)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

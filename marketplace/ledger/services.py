@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, delete, func, insert, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from marketplace.catalog.models import Product
 from marketplace.extensions import db
-from marketplace.ledger.models import LedgerEntry
+from marketplace.ledger.models import LedgerDaily, LedgerEntry
 from marketplace.regions.models import Pairing, Region
 from marketplace.regions.services import require_region
 
@@ -79,13 +79,139 @@ def record(sales: Iterable[Sale]) -> int:
                 "mechanism": mechanism,
                 "paired_purchase": paired and sale.channel in ("procurement", "union"),
                 "certificate_no": sale.certificate_no,
+                "weight_g": sale.quantity * product.net_weight_g if product.net_weight_g else None,
             }
         )
     if not rows:
         return 0
-    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(LedgerEntry).values(rows).on_conflict_do_nothing(index_elements=["source_key"])
-    return db.session.execute(stmt).rowcount
+    stmt = (
+        _insert()(LedgerEntry)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["source_key"])
+        .returning(LedgerEntry.source_key)
+    )
+    new = set(db.session.scalars(stmt))
+    _add_to_rollup([row for row in rows if row["source_key"] in new])
+    return len(new)
+
+
+def _insert():
+    return postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+
+
+ROLLUP_KEY = (
+    "sale_date",
+    "origin_county_code",
+    "buyer_city_code",
+    "category_code",
+    "channel",
+    "mechanism",
+    "certified",
+    "buyer_province_code",
+)
+
+
+def _add_to_rollup(rows: list[dict[str, Any]]) -> None:
+    """Add the new entries to the daily rollup, in the entries' transaction. Rows are upserted in
+    key order, so two transactions touching the same rows lock them in the same order."""
+    sums: dict[tuple, dict[str, Any]] = {}
+    for row in rows:
+        values = {
+            **row,
+            "buyer_city_code": row["buyer_city_code"] or "",
+            "origin_city_code": row["origin_city_code"] or "",
+            "certified": row["certificate_no"] is not None,
+        }
+        key = tuple(values[k] for k in ROLLUP_KEY)
+        total = sums.setdefault(
+            key,
+            {
+                **{k: values[k] for k in ROLLUP_KEY},
+                "origin_city_code": values["origin_city_code"],
+                "origin_province_code": values["origin_province_code"],
+                "amount_fen": 0,
+                "quantity": 0,
+                "weight_g": 0,
+                "entries": 0,
+            },
+        )
+        total["amount_fen"] += row["amount_fen"]
+        total["quantity"] += row["quantity"]
+        total["weight_g"] += row["weight_g"] or 0
+        total["entries"] += 1
+    for key in sorted(sums, key=lambda k: tuple(str(part) for part in k)):
+        stmt = _insert()(LedgerDaily).values(sums[key])
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(ROLLUP_KEY),
+            set_={
+                name: getattr(LedgerDaily, name) + getattr(stmt.excluded, name)
+                for name in ("amount_fen", "quantity", "weight_g", "entries")
+            },
+        )
+        db.session.execute(stmt)
+
+
+def rebuild_rollup() -> int:
+    """Recompute the daily rollup from the entries (after a bulk load that bypassed `record`).
+    Returns the number of rollup rows."""
+    db.session.execute(delete(LedgerDaily))
+    db.session.execute(
+        insert(LedgerDaily).from_select(
+            [
+                *ROLLUP_KEY,
+                "origin_city_code",
+                "origin_province_code",
+                "amount_fen",
+                "quantity",
+                "weight_g",
+                "entries",
+            ],
+            select(*_rollup_columns()).group_by(*_rollup_columns()[: len(ROLLUP_KEY)]),
+        )
+    )
+    db.session.commit()
+    return db.session.scalar(select(func.count()).select_from(LedgerDaily))
+
+
+EMPTY = literal_column("''")  # a literal, not a parameter, so GROUP BY matches the SELECT
+
+
+def _rollup_columns() -> list:
+    return [
+        LedgerEntry.sale_date,
+        LedgerEntry.origin_county_code,
+        func.coalesce(LedgerEntry.buyer_city_code, EMPTY),
+        LedgerEntry.category_code,
+        LedgerEntry.channel,
+        LedgerEntry.mechanism,
+        LedgerEntry.certificate_no.is_not(None),
+        LedgerEntry.buyer_province_code,
+        func.min(func.coalesce(LedgerEntry.origin_city_code, EMPTY)),
+        func.min(LedgerEntry.origin_province_code),
+        func.sum(LedgerEntry.amount_fen),
+        func.sum(LedgerEntry.quantity),
+        func.coalesce(func.sum(LedgerEntry.weight_g), 0),
+        func.count(),
+    ]
+
+
+def rollup_differences() -> list[dict[str, Any]]:
+    """Rollup rows that differ from the sum of the entries (none, unless something bypassed `record`)."""
+    raw = {
+        tuple(row[:8]): tuple(row[10:])
+        for row in db.session.execute(
+            select(*_rollup_columns()).group_by(*_rollup_columns()[: len(ROLLUP_KEY)])
+        )
+    }
+    rolled = {
+        tuple(getattr(r, k) for k in ROLLUP_KEY): (r.amount_fen, r.quantity, r.weight_g, r.entries)
+        for r in db.session.scalars(select(LedgerDaily))
+    }
+    return [
+        {"key": [str(part) for part in key], "entries": raw.get(key), "rollup": rolled.get(key)}
+        for key in sorted(raw.keys() | rolled.keys(), key=lambda k: tuple(str(p) for p in k))
+        if raw.get(key) != rolled.get(key)
+    ]
 
 
 def split(amount: int, weights: list[int]) -> list[int]:
@@ -100,55 +226,120 @@ def split(amount: int, weights: list[int]) -> list[int]:
     return parts
 
 
-GROUPS = {
-    "origin_county": LedgerEntry.origin_county_code,
-    "origin_city": LedgerEntry.origin_city_code,
-    "origin_province": LedgerEntry.origin_province_code,
-    "buyer_province": LedgerEntry.buyer_province_code,
-    "buyer_city": LedgerEntry.buyer_city_code,
-    "channel": LedgerEntry.channel,
-    "mechanism": LedgerEntry.mechanism,
-    "supplier": LedgerEntry.supplier_id,
-    "category": LedgerEntry.category_code,
+GROUP_COLUMNS = {
+    "origin_county": "origin_county_code",
+    "origin_city": "origin_city_code",
+    "origin_province": "origin_province_code",
+    "buyer_province": "buyer_province_code",
+    "buyer_city": "buyer_city_code",
+    "channel": "channel",
+    "mechanism": "mechanism",
+    "supplier": "supplier_id",
+    "category": "category_code",
 }
+GROUPS = [*GROUP_COLUMNS, "month"]
 
 
-def tally(group_by: list[str], filters: dict[str, Any]) -> list[dict[str, Any]]:
-    """Sums over the ledger, grouped and filtered: amount_fen, quantity and entries per group."""
-    columns = []
-    for name in group_by:
-        if name == "month":
-            columns.append(func.substr(func.cast(LedgerEntry.sale_date, db.String), 1, 7).label("month"))
-        else:
-            columns.append(GROUPS[name].label(name))
-    stmt: Select = select(
-        *columns,
-        func.sum(LedgerEntry.amount_fen).label("amount_fen"),
-        func.sum(LedgerEntry.quantity).label("quantity"),
-        func.count().label("entries"),
-    )
-    if year := filters.get("year"):
-        stmt = stmt.where(
-            LedgerEntry.sale_date >= date(year, 1, 1), LedgerEntry.sale_date < date(year + 1, 1, 1)
-        )
-    for field, column in (("buyer_region", "buyer"), ("origin_region", "origin")):
-        if code := filters.get(field):
-            region = require_region(code, field)
-            level = {"province": "province_code", "city": "city_code"}.get(region.level, "code")
-            target = getattr(
-                LedgerEntry,
-                f"{column}_{level}"
-                if level != "code"
-                else ("origin_county_code" if column == "origin" else "buyer_region_code"),
+@dataclass(frozen=True)
+class Slice:
+    """A part of the ledger: the dates [start, end), where buyer and origin lie, and the rest."""
+
+    start: date | None = None
+    end: date | None = None
+    buyer: Region | None = None
+    origin: Region | None = None
+    channels: tuple[str, ...] = ()
+    mechanism: str | None = None
+    category: str | None = None  # a category and the ones under it
+    certified_only: bool = False
+
+    def fits_rollup(self, group_by: Iterable[str] = ()) -> bool:
+        """Whether the daily rollup can answer: it has neither supplier nor the buyer's county."""
+        return "supplier" not in group_by and (self.buyer is None or self.buyer.level in ("province", "city"))
+
+    def conditions(self, source) -> list:
+        rollup = source is LedgerDaily
+        where = []
+        if self.start:
+            where.append(source.sale_date >= self.start)
+        if self.end:
+            where.append(source.sale_date < self.end)
+        for region, prefix in ((self.buyer, "buyer"), (self.origin, "origin")):
+            if region is None:
+                continue
+            if region.level in ("province", "city"):
+                column = getattr(source, f"{prefix}_{region.level}_code")
+            else:
+                column = source.origin_county_code if prefix == "origin" else source.buyer_region_code
+            where.append(column == region.code)
+        if self.channels:
+            where.append(source.channel.in_(self.channels))
+        if self.mechanism:
+            where.append(source.mechanism == self.mechanism)
+        if self.category:
+            where.append(
+                (source.category_code == self.category) | source.category_code.startswith(self.category + ".")
             )
-            stmt = stmt.where(target == region.code)
-    if channels := filters.get("channel"):
-        stmt = stmt.where(LedgerEntry.channel.in_(channels))
-    if filters.get("certified_only"):
-        stmt = stmt.where(LedgerEntry.certificate_no.is_not(None))
+        if self.certified_only:
+            where.append(source.certified.is_(True) if rollup else source.certificate_no.is_not(None))
+        return where
+
+
+def sums(source) -> list:
+    """amount_fen, quantity, weight_g and entries summed over the rows of `source`."""
+    return [
+        func.coalesce(func.sum(source.amount_fen), 0).label("amount_fen"),
+        func.coalesce(func.sum(source.quantity), 0).label("quantity"),
+        func.coalesce(func.sum(source.weight_g), 0).label("weight_g"),
+        (func.coalesce(func.sum(source.entries), 0) if source is LedgerDaily else func.count()).label(
+            "entries"
+        ),
+    ]
+
+
+def month_of(source):
+    return func.substr(func.cast(source.sale_date, db.String), 1, 7)
+
+
+def _group_column(source, name: str):
+    if name == "month":
+        return month_of(source).label("month")
+    column = getattr(source, GROUP_COLUMNS[name])
+    if source is LedgerDaily and name in ("origin_city", "buyer_city"):
+        column = func.nullif(column, "")  # the rollup keeps an absent city as ''
+    return column.label(name)
+
+
+def tally(group_by: list[str], filters: dict[str, Any], *, raw: bool = False) -> list[dict[str, Any]]:
+    """Sums over the ledger, grouped and filtered: amount_fen, quantity, weight_g and entries per
+    group. Answered from the daily rollup where it holds what is asked, else from the entries; `raw`
+    forces the entries (the rollup always equals them)."""
+    year = filters.get("year")
+    part = Slice(
+        start=date(year, 1, 1) if year else None,
+        end=date(year + 1, 1, 1) if year else None,
+        buyer=require_region(filters["buyer_region"], "buyer_region")
+        if filters.get("buyer_region")
+        else None,
+        origin=require_region(filters["origin_region"], "origin_region")
+        if filters.get("origin_region")
+        else None,
+        channels=tuple(filters.get("channel") or ()),
+        certified_only=bool(filters.get("certified_only")),
+    )
+    source = LedgerDaily if part.fits_rollup(group_by) and not raw else LedgerEntry
+    columns = [_group_column(source, name) for name in group_by]
+    stmt: Select = select(*columns, *sums(source)).where(*part.conditions(source))
     if columns:
         stmt = stmt.group_by(*columns).order_by(*columns)
-    return [dict(row._mapping) for row in db.session.execute(stmt)]
+    return [
+        {
+            **row._mapping,
+            **{k: int(row._mapping[k]) for k in ("amount_fen", "quantity", "weight_g", "entries")},
+        }
+        for row in db.session.execute(stmt)
+        if not columns or row.entries
+    ]
 
 
 def record_order_paid(order, sale_date: date) -> int:

@@ -1,6 +1,10 @@
-"""Targets and their progress: achieved, expected by now (linear pace), forecast to the period's
-end, status, and the amount by month; every figure a sum over the ledger."""
+"""Targets and their progress: achieved, expected by now, forecast to the period's end, status, by
+month and year to date; every figure a sum over the ledger (its daily rollup where that holds the
+target's slice). A target is money ("¥30,000,000") or net weight of a category ("10,000 tonnes of
+navel oranges"). Pace is seasonal, from the same slice's monthly shape a year earlier, when there
+were sales then; otherwise linear over the days of the period. Days are China days."""
 
+import calendar
 from datetime import date
 from typing import Any
 
@@ -8,27 +12,64 @@ from sqlalchemy import Select, func, select
 
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import require_admin
+from marketplace.catalog.models import Category
 from marketplace.errors import Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
-from marketplace.ledger.models import LedgerEntry, Target
+from marketplace.ledger.models import LedgerDaily, LedgerEntry, Target
+from marketplace.ledger.services import Slice, month_of
 from marketplace.regions.models import Region
 from marketplace.regions.services import require_region
 from marketplace.timeutil import china_today
 
 BEHIND_BELOW = 0.9  # of the expected amount
+UNIT = {"amount": "fen", "weight": "g"}
+
+
+def _validate(data: dict[str, Any]) -> None:
+    if data["period_end"] <= data["period_start"]:
+        raise InvalidField("period_end", "Must be after period_start (periods are [start, end)).")
+    if (data.get("amount_fen") is None) == (data.get("weight_g") is None):
+        raise InvalidField(
+            "amount_fen", "Give amount_fen (a money target) or weight_g (a weight target), not both."
+        )
+    if data.get("weight_g") is not None and not data.get("category_code"):
+        raise InvalidField("category_code", "A weight target is for a category, e.g. fruit.citrus.")
+    if data.get("category_code") and db.session.get(Category, data["category_code"]) is None:
+        raise InvalidField("category_code", f"No category {data['category_code']}.")
+    for field in ("buyer_region_code", "origin_region_code"):
+        if data.get(field):
+            require_region(data[field], field)
 
 
 def create_target(actor: User, data: dict[str, Any]) -> Target:
     require_admin(actor)
-    if data["period_end"] <= data["period_start"]:
-        raise InvalidField("period_end", "Must be after period_start (periods are [start, end)).")
-    for field in ("buyer_region_code", "origin_region_code"):
-        if data.get(field):
-            require_region(data[field], field)
+    _validate(data)
     target = Target(**data)
     db.session.add(target)
     db.session.commit()
     return target
+
+
+def update_target(actor: User, target_id: int, data: dict[str, Any]) -> Target:
+    require_admin(actor)
+    target = get_target(actor, target_id)
+    fields = ("name", "period_start", "period_end", "amount_fen", "weight_g", "category_code")
+    merged = {f: getattr(target, f) for f in (*fields, "buyer_region_code", "origin_region_code")} | data
+    if "amount_fen" in data and data["amount_fen"] is not None and "weight_g" not in data:
+        merged["weight_g"] = None  # switching a weight target to money
+    if "weight_g" in data and data["weight_g"] is not None and "amount_fen" not in data:
+        merged["amount_fen"] = None
+    _validate(merged)
+    for field, value in merged.items():
+        setattr(target, field, value)
+    db.session.commit()
+    return target
+
+
+def delete_target(actor: User, target_id: int) -> None:
+    require_admin(actor)
+    db.session.delete(get_target(actor, target_id))
+    db.session.commit()
 
 
 def _require_viewer(actor: User) -> None:
@@ -41,64 +82,117 @@ def list_targets(actor: User) -> Select[tuple[Target]]:
     return select(Target).order_by(Target.period_start.desc(), Target.id)
 
 
-def _within(column_prefix: str, region: Region):
-    if region.level == "province":
-        return getattr(LedgerEntry, f"{column_prefix}_province_code") == region.code
-    if region.level == "city":
-        return getattr(LedgerEntry, f"{column_prefix}_city_code") == region.code
-    column = LedgerEntry.origin_county_code if column_prefix == "origin" else LedgerEntry.buyer_region_code
-    return column == region.code
-
-
-def slice_of(target: Target) -> list:
-    conditions = [LedgerEntry.sale_date >= target.period_start, LedgerEntry.sale_date < target.period_end]
-    if target.buyer_region_code:
-        conditions.append(_within("buyer", db.session.get(Region, target.buyer_region_code)))
-    if target.origin_region_code:
-        conditions.append(_within("origin", db.session.get(Region, target.origin_region_code)))
-    if target.channels:
-        conditions.append(LedgerEntry.channel.in_(target.channels))
-    if target.mechanism:
-        conditions.append(LedgerEntry.mechanism == target.mechanism)
-    if target.certified_only:
-        conditions.append(LedgerEntry.certificate_no.is_not(None))
-    return conditions
-
-
-def progress(actor: User, target_id: int, today: date | None = None) -> dict[str, Any]:
+def get_target(actor: User, target_id: int) -> Target:
     _require_viewer(actor)
     target = db.session.get(Target, target_id)
     if target is None:
         raise NotFound(f"No target {target_id}.")
-    today = today or china_today()
-    month = func.substr(func.cast(LedgerEntry.sale_date, db.String), 1, 7)
-    rows = db.session.execute(
-        select(month.label("month"), func.sum(LedgerEntry.amount_fen))
-        .where(*slice_of(target))
+    return target
+
+
+def slice_of(target: Target, start: date | None = None, end: date | None = None) -> Slice:
+    return Slice(
+        start=start or target.period_start,
+        end=end or target.period_end,
+        buyer=db.session.get(Region, target.buyer_region_code) if target.buyer_region_code else None,
+        origin=db.session.get(Region, target.origin_region_code) if target.origin_region_code else None,
+        channels=tuple(target.channels or ()),
+        mechanism=target.mechanism,
+        category=target.category_code,
+        certified_only=target.certified_only,
+    )
+
+
+def monthly(part: Slice) -> dict[str, tuple[int, int]]:
+    """(amount_fen, weight_g) per month of the slice."""
+    source = LedgerDaily if part.fits_rollup() else LedgerEntry
+    month = month_of(source)
+    stmt = (
+        select(month, func.sum(source.amount_fen), func.coalesce(func.sum(source.weight_g), 0))
+        .where(*part.conditions(source))
         .group_by(month)
         .order_by(month)
-    ).all()
-    by_month = [{"month": m, "amount_fen": int(a)} for m, a in rows]
-    achieved = sum(m["amount_fen"] for m in by_month)
+    )
+    return {m: (int(a), int(w)) for m, a, w in db.session.execute(stmt)}
+
+
+def _year_earlier(day: date) -> date:
+    return day.replace(year=day.year - 1, day=min(day.day, 28) if day.month == 2 else day.day)
+
+
+def _accrued_through(months: dict[str, int], day: date) -> int:
+    """How much of a monthly shape had accrued by the end of `day`: the months before it, and its
+    own month pro rata by day."""
+    key = day.strftime("%Y-%m")
+    days = calendar.monthrange(day.year, day.month)[1]
+    return sum(v for m, v in months.items() if m < key) + months.get(key, 0) * day.day // days
+
+
+def progress_of(target: Target, today: date) -> dict[str, Any]:
+    measure = target.measure
+    index = 0 if measure == "amount" else 1
+    goal = target.amount_fen if measure == "amount" else target.weight_g
+    months = monthly(slice_of(target))
+    achieved = sum(v[index] for v in months.values())
     days = (target.period_end - target.period_start).days
     elapsed = min(max((today - target.period_start).days + 1, 0), days)  # today counts
-    expected = target.amount_fen * elapsed // days
-    forecast = achieved * days // elapsed if elapsed else 0
-    if achieved >= target.amount_fen:
+    linear = goal * elapsed // days
+    # The same slice a year earlier: its monthly shape sets the seasonal pace.
+    before = {
+        m: v[index]
+        for m, v in monthly(
+            slice_of(target, _year_earlier(target.period_start), _year_earlier(target.period_end))
+        ).items()
+    }
+    before_total = sum(before.values())
+    seasonal = before_total > 0 and all(v >= 0 for v in before.values())
+    if seasonal:
+        if today < target.period_start:
+            before_by_now = 0
+        elif today >= target.period_end:
+            before_by_now = before_total
+        else:
+            before_by_now = _accrued_through(before, _year_earlier(today))
+        expected = min(goal, goal * before_by_now // before_total)
+        forecast = achieved * before_total // before_by_now if before_by_now else 0
+    else:
+        expected = linear
+        forecast = achieved * days // elapsed if elapsed else 0
+    if achieved >= goal:
         status = "achieved"
     elif achieved < expected * BEHIND_BELOW:
         status = "behind"
     else:
         status = "on_track"
-    return {
+    unit = UNIT[measure]
+    this_year = str(today.year)
+    result: dict[str, Any] = {
         "target_id": target.id,
         "name": target.name,
-        "target_fen": target.amount_fen,
-        "achieved_fen": achieved,
-        "ratio": round(achieved / target.amount_fen, 4),
-        "expected_by_now_fen": expected,
-        "forecast_fen": forecast,
+        "measure": measure,
+        "pace": "seasonal" if seasonal else "linear",
+        "achieved_fen": sum(v[0] for v in months.values()),
+        "achieved_g": sum(v[1] for v in months.values()),
+        "ratio": round(achieved / goal, 4),
         "status": status,
         "as_of": today.isoformat(),
-        "by_month": by_month,
+        "by_month": [{"month": m, "amount_fen": a, "weight_g": w} for m, (a, w) in months.items()],
+        "year_to_date": {
+            "amount_fen": sum(
+                a for m, (a, _) in months.items() if m.startswith(this_year) and m <= str(today)[:7]
+            ),
+            "weight_g": sum(
+                w for m, (_, w) in months.items() if m.startswith(this_year) and m <= str(today)[:7]
+            ),
+        },
     }
+    for other in UNIT.values():
+        result[f"target_{other}"] = goal if other == unit else None
+        result[f"expected_by_now_{other}"] = expected if other == unit else None
+        result[f"expected_linear_{other}"] = linear if other == unit else None
+        result[f"forecast_{other}"] = forecast if other == unit else None
+    return result
+
+
+def progress(actor: User, target_id: int, today: date | None = None) -> dict[str, Any]:
+    return progress_of(get_target(actor, target_id), today or china_today())

@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from marketplace.extensions import db
-from marketplace.ledger.models import LedgerEntry
+from marketplace.ledger.models import LedgerDaily, LedgerEntry
 from marketplace.ledger.services import split
 from tests.procurement.test_workflow import run_to_paid
 
@@ -102,15 +102,29 @@ def test_tallies_group_and_filter_and_equal_the_raw_sum(shop, make_user):
     _, officer = make_user(("region_officer", "500000"))
     rows = shop.client.get("/api/v1/tallies?group_by=origin_county,channel", headers=officer).json
     assert rows == [
-        {"origin_county": "500236", "channel": "web", "amount_fen": 13980, "quantity": 2, "entries": 1},
-        {"origin_county": "500237", "channel": "web", "amount_fen": 5880, "quantity": 1, "entries": 1},
+        {
+            "origin_county": "500236",
+            "channel": "web",
+            "amount_fen": 13980,
+            "quantity": 2,
+            "weight_g": 0,
+            "entries": 1,
+        },
+        {
+            "origin_county": "500237",
+            "channel": "web",
+            "amount_fen": 5880,
+            "quantity": 1,
+            "weight_g": 0,
+            "entries": 1,
+        },
     ]
     r = shop.client.get(
         "/api/v1/tallies?buyer_region=370000&origin_region=500000&group_by=month", headers=officer
     )
     assert [row["amount_fen"] for row in r.json] == [total()]
     assert shop.client.get("/api/v1/tallies?buyer_region=440000", headers=officer).json == [
-        {"amount_fen": None, "quantity": None, "entries": 0}
+        {"amount_fen": 0, "quantity": 0, "weight_g": 0, "entries": 0}
     ]
     assert shop.client.get("/api/v1/tallies?group_by=nonsense", headers=officer).status_code == 422
     assert shop.client.get("/api/v1/tallies", headers=shop.buyer_headers).status_code == 403
@@ -125,3 +139,16 @@ def test_split_assigns_every_fen(amount, weights):
     assert sum(parts) == amount
     for part, weight in zip(parts, weights, strict=True):
         assert abs(part - amount * weight / sum(weights)) < 1
+
+
+def test_the_rollup_is_checked_and_rebuilt_from_the_entries(shop, app):
+    shop.pay(shop.order().json)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["ledger", "check-rollup"]).exit_code == 0
+    db.session.execute(db.update(LedgerDaily).values(amount_fen=LedgerDaily.amount_fen + 1))
+    db.session.commit()
+    result = runner.invoke(args=["ledger", "check-rollup"])
+    assert result.exit_code == 1 and "2 rollup rows differ" in result.output
+    assert runner.invoke(args=["ledger", "rebuild-rollup"]).exit_code == 0
+    assert runner.invoke(args=["ledger", "check-rollup"]).exit_code == 0
+    assert db.session.scalar(db.select(db.func.sum(LedgerDaily.amount_fen))) == total()

@@ -20,14 +20,23 @@ def admin(make_user):
     return make_user(("admin", None))
 
 
-def sell(product, day, amount, buyer="370102", key=None, certificate="BF-500236-2026-000001", channel="web"):
+def sell(
+    product,
+    day,
+    amount,
+    buyer="370102",
+    key=None,
+    certificate="BF-500236-2026-000001",
+    channel="web",
+    quantity=1,
+):
     ledger.record(
         [
             ledger.Sale(
                 source_key=key or f"test:{product.id}:{day}:{amount}",
                 sale_date=day,
                 amount_fen=amount,
-                quantity=1,
+                quantity=quantity,
                 product_id=product.id,
                 buyer_region_code=buyer,
                 delivery_region_code=buyer,
@@ -60,16 +69,17 @@ def test_progress_against_chongqing_to_shandong(client, admin, officer):
     sell(orange, date(2026, 2, 10), 6_000_000_00)
     sell(orange, date(2026, 5, 3), 8_000_000_00)
     sell(orange, date(2026, 5, 4), 1_000_000_00, buyer="440106")  # bought in Guangdong: another slice
-    sell(orange, date(2025, 12, 31), 9_000_000_00)  # last year
+    sell(orange, date(2024, 12, 31), 9_000_000_00)  # long before: and no sales a year before, so linear pace
     user = officer[0]
     p = targets.progress(user, target["id"], today=date(2026, 7, 1))
     assert p["achieved_fen"] == 14_000_000_00 and p["ratio"] == round(14 / 30, 4)
     assert p["expected_by_now_fen"] == 30_000_000_00 * 182 // 365
     assert p["forecast_fen"] == 14_000_000_00 * 365 // 182
     assert p["status"] == "on_track"  # 14M against 14.96M expected: above 90%
+    assert p["pace"] == "linear"
     assert p["by_month"] == [
-        {"month": "2026-02", "amount_fen": 6_000_000_00},
-        {"month": "2026-05", "amount_fen": 8_000_000_00},
+        {"month": "2026-02", "amount_fen": 6_000_000_00, "weight_g": 0},
+        {"month": "2026-05", "amount_fen": 8_000_000_00, "weight_g": 0},
     ]
     assert targets.progress(user, target["id"], today=date(2026, 9, 1))["status"] == "behind"
     sell(orange, date(2026, 9, 1), 16_000_000_00)
@@ -118,3 +128,64 @@ def test_progress_equals_the_sum_of_the_paid_web_orders(shop, admin, officer, cl
     order = shop.order().json
     shop.pay(order)
     assert targets.progress(officer[0], target["id"])["achieved_fen"] == order["total_fen"]
+
+
+def test_seasonal_pace_follows_last_years_months(client, admin, officer):
+    """Oranges sell in winter: last year's shape, not a straight line, says what is due by now."""
+    target = make_target(client, admin, amount_fen=1_000_000_00)
+    orange = ProductFactory()
+    sell(orange, date(2025, 1, 20), 600_000_00)  # last year: 60% in January
+    sell(orange, date(2025, 11, 20), 300_000_00)
+    sell(orange, date(2025, 12, 20), 100_000_00)
+    sell(orange, date(2026, 1, 10), 550_000_00)
+    p = targets.progress(officer[0], target["id"], today=date(2026, 2, 1))
+    assert p["pace"] == "seasonal"
+    assert p["expected_by_now_fen"] == 600_000_00  # all of January's share, none of February's yet
+    assert p["expected_linear_fen"] == 1_000_000_00 * 32 // 365
+    assert p["status"] == "on_track"  # 550k against 600k expected: above 90%
+    assert p["forecast_fen"] == 550_000_00 * 1_000_000_00 // 600_000_00
+    p = targets.progress(officer[0], target["id"], today=date(2026, 11, 15))
+    assert p["expected_by_now_fen"] == 600_000_00 + 300_000_00 * 15 // 30  # half of November's share
+    assert p["status"] == "behind"
+
+
+def test_a_weight_target_counts_net_weight_of_its_category(client, admin, officer):
+    """Fengjie's 10,000 tonnes of navel oranges into Shandong."""
+    target = make_target(
+        client,
+        admin,
+        name="奉节脐橙销往山东 1 万吨",
+        amount_fen=None,
+        weight_g=10_000 * 1_000_000,
+        category_code="fruit.citrus",
+        origin_region_code="500236",
+    )
+    assert target["measure"] == "weight"
+    box = ProductFactory(category_code="fruit.citrus", net_weight_g=5000)  # a 5 kg box
+    honey = ProductFactory(category_code="honey", net_weight_g=500)
+    sell(box, date(2026, 3, 1), 6990 * 200_000, quantity=200_000)
+    sell(honey, date(2026, 3, 1), 8800, quantity=1)  # not oranges
+    p = targets.progress(officer[0], target["id"], today=date(2026, 12, 31))
+    assert p["achieved_g"] == 200_000 * 5000 and p["target_g"] == 10_000 * 1_000_000
+    assert p["target_fen"] is None and p["achieved_fen"] == 6990 * 200_000
+    assert p["ratio"] == 0.1 and p["status"] == "behind"
+    both = {"name": "两个", **YEAR_2026, "amount_fen": 1, "weight_g": 1, "category_code": "fruit.citrus"}
+    r = client.post("/api/v1/targets", json=both, headers=admin[1])
+    assert r.status_code == 422 and "amount_fen" in r.json["errors"]["json"]
+    r = client.post(
+        "/api/v1/targets", json={**both, "amount_fen": None, "category_code": None}, headers=admin[1]
+    )
+    assert r.status_code == 422 and "category_code" in r.json["errors"]["json"]
+
+
+def test_admins_change_and_delete_targets_and_officers_cannot(client, admin, officer):
+    target = make_target(client, admin)
+    url = f"/api/v1/targets/{target['id']}"
+    assert client.patch(url, json={"amount_fen": 5}, headers=officer[1]).status_code == 403
+    assert client.delete(url, headers=officer[1]).status_code == 403
+    r = client.patch(url, json={"amount_fen": 40_000_000_00, "name": "提高到 4000 万元"}, headers=admin[1])
+    assert r.status_code == 200 and r.json["amount_fen"] == 40_000_000_00
+    assert client.get(url, headers=officer[1]).json["name"] == "提高到 4000 万元"
+    assert client.patch(url, json={"period_end": "2025-01-01"}, headers=admin[1]).status_code == 422
+    assert client.delete(url, headers=admin[1]).status_code == 204
+    assert client.get(url, headers=officer[1]).status_code == 404
