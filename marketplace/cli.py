@@ -13,7 +13,7 @@ SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 seed_cli = AppGroup("seed", help="Load reference and demo data.")
-ledger_cli = AppGroup("ledger", help="The sales ledger: its daily rollup and monthly reports (台账).")
+ledger_cli = AppGroup("ledger", help="The sales ledger: its monthly rollup and monthly reports (台账).")
 
 
 @users_cli.command("create-admin")
@@ -47,7 +47,7 @@ def seed_demo() -> None:
 
 @ledger_cli.command("check-rollup")
 def check_rollup() -> None:
-    """Compare the daily rollup with the sum of the ledger entries; exit 1 if they differ."""
+    """Compare the monthly rollup with the sum of the ledger entries; exit 1 if they differ."""
     from marketplace.ledger import services as ledger
 
     differences = ledger.rollup_differences()
@@ -55,16 +55,16 @@ def check_rollup() -> None:
         click.echo(f"differs: {difference}", err=True)
     if differences:
         raise click.ClickException(f"{len(differences)} rollup rows differ from the entries.")
-    click.echo("The daily rollup equals the sum of the entries.")
+    click.echo("The monthly rollup equals the sum of the entries.")
 
 
 @ledger_cli.command("rebuild-rollup")
 def rebuild_rollup() -> None:
-    """Recompute the daily rollup from the entries, e.g. after a bulk load that bypassed the
+    """Recompute the monthly rollup from the entries, e.g. after a bulk load that bypassed the
     application. Takes the entries' totals as they are; the entries are not changed."""
     from marketplace.ledger import services as ledger
 
-    with click.progressbar(length=1, label="Summing the ledger per day and slice") as bar:
+    with click.progressbar(length=1, label="Summing the ledger per month and slice") as bar:
         rows = ledger.rebuild_rollup()
         bar.update(1)
     click.echo(f"{rows} rollup rows.")

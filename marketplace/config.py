@@ -60,6 +60,13 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_MAX_ROWS": 20_000,
     "IMPORT_MAX_UNZIPPED_BYTES": 50 * 1024 * 1024,
     "CERTIFICATION_VALID_DAYS": 730,
+    # Alerts: a product with stock (or a harvest due) and no sale for this many days is unsold (滞销);
+    # a web payment or refund still pending after this many hours, or a purchase order invoiced and
+    # unpaid after this many days, was never reconciled.
+    "UNSOLD_AFTER_DAYS": 30,
+    "UNSOLD_HARVEST_WITHIN_DAYS": 30,
+    "UNRECONCILED_AFTER_HOURS": 48,
+    "UNPAID_INVOICE_AFTER_DAYS": 30,
     "API_TITLE": "Consumption-assistance marketplace",
     "API_VERSION": "v1",
     "OPENAPI_VERSION": "3.0.3",

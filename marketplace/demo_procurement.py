@@ -125,8 +125,9 @@ def _demo_orders(desk: Agency, users: dict[str, User]) -> None:
 
 
 def load_demo_targets(echo: Callable[[str], None]) -> None:
-    """The seeds' money targets: ¥30,000,000 a year of Chongqing products sold to Shandong (seed 000,
-    2018-2020, and the same this year), and the Chongqing consumption-assistance hall's ¥3 billion
+    """The seeds' targets: ¥30,000,000 a year of Chongqing products sold to Shandong (seed 000,
+    2018-2020, and the same this year), ten thousand tonnes of Fengjie's navel oranges into Shandong
+    a year (seed 001, the same years), and the Chongqing consumption-assistance hall's ¥3 billion
     over 2021-2025 (seed 002)."""
     from datetime import date
 
@@ -149,6 +150,21 @@ def load_demo_targets(echo: Callable[[str], None]) -> None:
                 source="seed 000",
             )
         )
+        # Seed 001: Fengjie's plan "万吨脐橙进山东", ten thousand tonnes of navel oranges a year.
+        db.session.add(
+            Target(
+                name=f"{y} 年万吨奉节脐橙进山东",
+                period_start=date(y, 1, 1),
+                period_end=date(y + 1, 1, 1),
+                weight_g=10_000 * 1_000_000,
+                category_code="fruit.citrus",
+                buyer_region_code="370000",
+                origin_region_code="500236",
+                channels=[],
+                certified_only=False,
+                source="seed 001",
+            )
+        )
     db.session.add(
         Target(
             name="重庆消费帮扶馆 2021—2025 年销售 30 亿元",
@@ -162,4 +178,6 @@ def load_demo_targets(echo: Callable[[str], None]) -> None:
         )
     )
     db.session.commit()
-    echo("Targets: Chongqing → Shandong ¥30,000,000 a year; the Chongqing hall's ¥3 billion")
+    echo(
+        "Targets: Chongqing → Shandong ¥30,000,000 a year; 10,000 t of Fengjie oranges; the hall's ¥3 billion"
+    )

@@ -3,7 +3,13 @@
 from celery.schedules import crontab
 
 TIMEZONE = "Asia/Shanghai"
-TASK_MODULES = ["workers.tasks.system", "workers.tasks.certification", "workers.tasks.payments"]
+TASK_MODULES = [
+    "workers.tasks.system",
+    "workers.tasks.certification",
+    "workers.tasks.payments",
+    "workers.tasks.ledger",
+    "workers.tasks.alerts",
+]
 SCHEDULE = {
     "record-heartbeat": {"task": "system.record_heartbeat", "schedule": 60.0},
     "advance-certifications": {
@@ -13,4 +19,9 @@ SCHEDULE = {
     "expire-reservations": {"task": "orders.expire_reservations", "schedule": 60.0},
     "dispatch-outbox": {"task": "outbox.dispatch_pending", "schedule": 30.0},
     "reconcile-payments": {"task": "payments.reconcile_recent", "schedule": crontab(minute=17)},
+    "monthly-ledger-reports": {
+        "task": "ledger.monthly_reports",
+        "schedule": crontab(day_of_month=1, hour=1, minute=0),  # the month before is complete
+    },
+    "raise-alerts": {"task": "alerts.raise_daily", "schedule": crontab(hour=6, minute=30)},
 }

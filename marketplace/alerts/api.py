@@ -17,9 +17,15 @@ class AlertSchema(ma.Schema):
     kind = fields.String()
     subject_type = fields.String()
     subject_id = fields.Integer()
-    region_code = fields.String()
+    region_code = fields.String(allow_none=True, metadata={"description": "none: for admins"})
     supplier_id = fields.Integer(allow_none=True)
     message = fields.String()
+    details = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "e.g. suggested_agencies for unsold stock; achieved and expected for targets"
+        },
+    )
     due_on = fields.Date()
     created_at = fields.DateTime()
 
@@ -35,5 +41,6 @@ class Alerts(MethodView):
     @blp.paginate(page_size=20, max_page_size=100)
     @blp.doc(security=SECURITY)
     def get(self, args, pagination_parameters):
-        """Open alerts in the caller's regions, soonest due first."""
+        """Open alerts in the caller's regions, soonest due first: targets behind pace, certificates
+        expiring, unsold stock (滞销) with agencies suggested to buy, payments never reconciled."""
         return page_of(services.list_alerts(require_user(), args.get("kind")), pagination_parameters)

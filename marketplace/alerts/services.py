@@ -1,42 +1,237 @@
-from datetime import date
+"""Alerts: raised by a daily task, read by officers (their regions) and admins (all). Each is kept
+once per subject and episode, resolved when its cause goes away, and opened again if it returns."""
 
-from sqlalchemy import Select, or_, select
+from datetime import date, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, func, or_, select
 
 from marketplace.accounts.models import User
+from marketplace.agencies.models import Agency
 from marketplace.alerts.models import Alert
+from marketplace.audit.models import AuditEvent
+from marketplace.catalog.models import Product
 from marketplace.errors import Forbidden
 from marketplace.extensions import db
+from marketplace.ledger import targets
+from marketplace.ledger.models import LedgerEntry, Target
+from marketplace.payments.models import Payment, Refund
+from marketplace.procurement.models import PurchaseOrder
+from marketplace.regions.models import Pairing, Region
 from marketplace.regions.services import require_region, within
+from marketplace.suppliers.models import Supplier
+from marketplace.timeutil import china_today, now
 
 
 def raise_alert(
-    kind: str, subject, region_code: str, message: str, due_on: date, supplier_id: int | None = None
+    kind: str,
+    subject,
+    region_code: str | None,
+    message: str,
+    due_on: date,
+    supplier_id: int | None = None,
+    details: dict[str, Any] | None = None,
 ) -> bool:
-    """Add an alert unless the same one (kind, subject, due date) exists; returns whether it was new."""
-    exists = select(Alert.id).where(
-        Alert.kind == kind,
-        Alert.subject_type == subject.__tablename__,
-        Alert.subject_id == subject.id,
-        Alert.due_on == due_on,
-    )
-    if db.session.scalar(exists) is not None:
-        return False
-    db.session.add(
-        Alert(
-            kind=kind,
-            subject_type=subject.__tablename__,
-            subject_id=subject.id,
-            region_code=region_code,
-            supplier_id=supplier_id,
-            message=message,
-            due_on=due_on,
+    """Add an alert unless the same one (kind, subject, due date) exists, and open it again if it was
+    resolved; its message and details are brought up to date. Returns whether it is newly open."""
+    alert = db.session.scalar(
+        select(Alert).where(
+            Alert.kind == kind,
+            Alert.subject_type == subject.__tablename__,
+            Alert.subject_id == subject.id,
+            Alert.due_on == due_on,
         )
     )
-    return True
+    if alert is None:
+        db.session.add(
+            Alert(
+                kind=kind,
+                subject_type=subject.__tablename__,
+                subject_id=subject.id,
+                region_code=region_code,
+                supplier_id=supplier_id,
+                message=message,
+                due_on=due_on,
+                details=details,
+            )
+        )
+        return True
+    alert.message, alert.details = message, details
+    reopened = alert.resolved_at is not None
+    alert.resolved_at = None
+    return reopened
+
+
+def _resolve_others(kind: str, still_open: set[tuple[str, int, date]]) -> int:
+    """Resolve this kind's open alerts whose cause has gone (not in `still_open`)."""
+    resolved = 0
+    for alert in db.session.scalars(select(Alert).where(Alert.kind == kind, Alert.resolved_at.is_(None))):
+        if (alert.subject_type, alert.subject_id, alert.due_on) not in still_open:
+            alert.resolved_at = now()
+            resolved += 1
+    return resolved
+
+
+def targets_behind(today: date) -> dict[str, int]:
+    """A target in its period whose progress is behind pace."""
+    behind: set[tuple[str, int, date]] = set()
+    raised = 0
+    for target in db.session.scalars(
+        select(Target).where(Target.period_start <= today, Target.period_end > today)
+    ):
+        p = targets.progress_of(target, today)
+        if p["status"] != "behind":
+            continue
+        unit = "fen" if target.measure == "amount" else "g"
+        achieved, expected = p[f"achieved_{unit}"], p[f"expected_by_now_{unit}"]
+        shown = (lambda v: f"¥{v / 100:,.2f}") if unit == "fen" else (lambda v: f"{v / 1_000_000:,.1f} t")
+        raised += raise_alert(
+            "target_behind",
+            target,
+            target.origin_region_code or target.buyer_region_code,
+            f"{target.name}: {shown(achieved)} achieved, {shown(expected)} expected by now "
+            f"({p['pace']} pace); {p['ratio']:.1%} of the target.",
+            target.period_end,
+            details={"achieved": achieved, "expected_by_now": expected, "unit": unit, "pace": p["pace"]},
+        )
+        behind.add(("targets", target.id, target.period_end))
+    return {"raised": raised, "resolved": _resolve_others("target_behind", behind)}
+
+
+def suggested_agencies(origin: Region, limit: int = 5) -> list[dict[str, Any]]:
+    """Agencies in the regions paired to help the origin (or a region above it): who to ask to buy."""
+    helpers = list(
+        db.session.scalars(
+            select(Pairing.helper_region_code).where(Pairing.assisted_region_code.in_(origin.ancestor_codes))
+        )
+    )
+    if not helpers:
+        return []
+    conditions = [within(Agency.region_code, db.session.get(Region, code)) for code in helpers]
+    agencies = db.session.scalars(select(Agency).where(or_(*conditions)).order_by(Agency.id).limit(limit))
+    return [{"id": a.id, "name": a.name, "region_code": a.region_code} for a in agencies]
+
+
+def unsold_stock(today: date) -> dict[str, int]:
+    """滞销: a product on sale with stock, or a harvest due soon, and no sale for UNSOLD_AFTER_DAYS."""
+    days = current_app.config["UNSOLD_AFTER_DAYS"]
+    harvest_by = today + timedelta(days=current_app.config["UNSOLD_HARVEST_WITHIN_DAYS"])
+    last_sale = (
+        select(LedgerEntry.product_id, func.max(LedgerEntry.sale_date).label("on"))
+        .where(LedgerEntry.amount_fen > 0)
+        .group_by(LedgerEntry.product_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Product, last_sale.c.on)
+        .join(Supplier, Supplier.id == Product.supplier_id)
+        .outerjoin(last_sale, last_sale.c.product_id == Product.id)
+        .where(
+            Product.is_active.is_(True),
+            Supplier.status == "verified",
+            or_(
+                Product.stock > 0,
+                Product.expected_harvest_on.between(today, harvest_by),
+            ),
+        )
+    ).all()
+    unsold: set[tuple[str, int, date]] = set()
+    raised = 0
+    suggestions: dict[str, list] = {}
+    for product, last_sold_on in rows:
+        listed_on = product.created_at.date()
+        quiet_since = max(filter(None, (last_sold_on, listed_on)))
+        if (today - quiet_since).days < days:
+            continue
+        origin = db.session.get(Region, product.origin_region_code)
+        if origin.code not in suggestions:
+            suggestions[origin.code] = suggested_agencies(origin)
+        due_on = quiet_since + timedelta(days=days)  # one alert per quiet spell
+        harvest = (
+            f" and {product.expected_harvest_quantity} {product.unit} due on {product.expected_harvest_on}"
+            if product.expected_harvest_on
+            else ""
+        )
+        raised += raise_alert(
+            "unsold_stock",
+            product,
+            product.origin_region_code,
+            f"{product.name}: {product.stock} {product.unit} in stock{harvest}, no sale since {quiet_since}.",
+            due_on,
+            supplier_id=product.supplier_id,
+            details={
+                "stock": product.stock,
+                "last_sale_on": last_sold_on.isoformat() if last_sold_on else None,
+                "suggested_agencies": suggestions[origin.code],
+            },
+        )
+        unsold.add(("products", product.id, due_on))
+    return {"raised": raised, "resolved": _resolve_others("unsold_stock", unsold)}
+
+
+def unreconciled_payments(today: date) -> dict[str, int]:
+    """Web payments and refunds still pending after UNRECONCILED_AFTER_HOURS (the hourly
+    reconciliation could not settle them), and purchase orders invoiced but unpaid after
+    UNPAID_INVOICE_AFTER_DAYS. For admins: no region."""
+    config = current_app.config
+    cutoff = now() - timedelta(hours=config["UNRECONCILED_AFTER_HOURS"])
+    stuck: set[tuple[str, int, date]] = set()
+    raised = 0
+    for subject in [
+        *db.session.scalars(select(Payment).where(Payment.status == "pending", Payment.created_at < cutoff)),
+        *db.session.scalars(select(Refund).where(Refund.status == "pending", Refund.created_at < cutoff)),
+    ]:
+        what = "payment" if isinstance(subject, Payment) else "refund"
+        due_on = subject.created_at.date()
+        raised += raise_alert(
+            "payment_unreconciled",
+            subject,
+            None,
+            f"Order {subject.order_id}: {what} {subject.id} of ¥{subject.amount_fen / 100:,.2f} "
+            f"still pending since {subject.created_at:%Y-%m-%d %H:%M} UTC; check it at the provider.",
+            due_on,
+        )
+        stuck.add((subject.__tablename__, subject.id, due_on))
+    invoiced_on = (
+        select(AuditEvent.subject_id, func.max(AuditEvent.at).label("at"))
+        .where(AuditEvent.subject_type == "purchase_orders", AuditEvent.to_status == "invoiced")
+        .group_by(AuditEvent.subject_id)
+        .subquery()
+    )
+    overdue = now() - timedelta(days=config["UNPAID_INVOICE_AFTER_DAYS"])
+    for order, at in db.session.execute(
+        select(PurchaseOrder, invoiced_on.c.at)
+        .join(invoiced_on, invoiced_on.c.subject_id == PurchaseOrder.id)
+        .where(PurchaseOrder.status == "invoiced", invoiced_on.c.at < overdue)
+    ):
+        due_on = at.date()
+        raised += raise_alert(
+            "payment_unreconciled",
+            order,
+            None,
+            f"Purchase order {order.id}: invoiced on {due_on}; "
+            f"¥{(order.total_fen - order.paid_fen) / 100:,.2f} not yet received or not yet recorded.",
+            due_on,
+        )
+        stuck.add(("purchase_orders", order.id, due_on))
+    return {"raised": raised, "resolved": _resolve_others("payment_unreconciled", stuck)}
+
+
+def raise_daily(today: date | None = None) -> dict[str, dict[str, int]]:
+    """Every computed alert, brought up to date (idempotent: run twice, the same alerts)."""
+    today = today or china_today()
+    counts = {
+        "target_behind": targets_behind(today),
+        "unsold_stock": unsold_stock(today),
+        "payment_unreconciled": unreconciled_payments(today),
+    }
+    db.session.commit()
+    return counts
 
 
 def list_alerts(actor: User, kind: str | None) -> Select[tuple[Alert]]:
-    """Officers see their region's alerts, admins all."""
+    """Officers see their region's alerts, admins all (those with no region are for admins)."""
     if not actor.is_admin and not actor.officer_region_codes:
         raise Forbidden("Alerts are for officers and admins.")
     stmt = select(Alert).where(Alert.resolved_at.is_(None)).order_by(Alert.due_on, Alert.id)

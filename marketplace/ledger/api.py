@@ -1,4 +1,5 @@
 import marshmallow as ma
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
@@ -6,7 +7,7 @@ from webargs.fields import DelimitedList
 
 from marketplace.accounts.auth import SECURITY, require_user
 from marketplace.errors import Forbidden
-from marketplace.ledger import services, targets
+from marketplace.ledger import reports, services, targets
 from marketplace.ledger.models import CHANNELS, MECHANISMS
 from marketplace.pagination import page_of
 from marketplace.schemas import QueryArgsSchema, RegionCode
@@ -169,3 +170,69 @@ class TargetProgress(MethodView):
         """Achieved, expected by now (seasonal from last year's months, else linear), forecast, status
         (behind below 90% of expected), by month and year to date; money in fen, weight in grams."""
         return targets.progress(require_user(), target_id)
+
+
+class ReportRequestSchema(ma.Schema):
+    month = fields.String(required=True, metadata={"description": "YYYY-MM, e.g. 2026-10"})
+    format = fields.String(load_default="xlsx", validate=validate.OneOf(["xlsx", "csv"]))
+    region_code = RegionCode(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "entries whose origin or buyer lies here; officers: their region (default)"},
+    )
+
+
+class ReportQueryArgsSchema(QueryArgsSchema, ReportRequestSchema):
+    pass
+
+
+class ReportSchema(ma.Schema):
+    id = fields.Integer()
+    month = fields.String()
+    format = fields.String()
+    region_code = fields.String(allow_none=True)
+    status = fields.String(metadata={"enum": ["pending", "ready", "failed"]})
+    entries = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+
+
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+@blp.route("/reports/ledger")
+class LedgerReports(MethodView):
+    @blp.arguments(ReportQueryArgsSchema, location="query")
+    @blp.response(200, description="the file (XLSX or CSV)")
+    @blp.alt_response(202, schema=ReportSchema, description="still being made")
+    @blp.doc(security=SECURITY)
+    def get(self, args):
+        """The monthly ledger (台账): every entry of the month, and totals per county and channel."""
+        report = reports.latest_report(require_user(), args["month"], args["format"], args["region_code"])
+        if report.status != "ready":
+            return ReportSchema().dump(report), 202
+        name = f"ledger-{report.month}-{report.region_code or 'all'}.{report.format}"
+        return Response(
+            reports.read_file(report),
+            200,
+            {"Content-Disposition": f'attachment; filename="{name}"'},
+            content_type=CONTENT_TYPES[report.format],
+        )
+
+    @blp.arguments(ReportRequestSchema)
+    @blp.response(202, ReportSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body):
+        """Make the month's ledger now (the whole ledger's is made on the first of each month)."""
+        return reports.request_report(require_user(), body["month"], body["format"], body["region_code"])
+
+
+@blp.route("/reports/ledger/<int:report_id>")
+class LedgerReportById(MethodView):
+    @blp.response(200, ReportSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, report_id):
+        return reports.get_report(require_user(), report_id)

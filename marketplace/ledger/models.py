@@ -64,17 +64,23 @@ class LedgerEntry(db.Model):
     weight_g: Mapped[int | None] = mapped_column(BigInteger)
 
 
-class LedgerDaily(db.Model):
-    """The ledger summed per day and slice, kept in the same transaction as every entry written,
+class LedgerMonthly(db.Model):
+    """The ledger summed per month and slice, kept in the same transaction as every entry written,
     so a tally or a target's progress reads thousands of rows, not millions. Always equal to the sum
-    of the entries (`flask ledger check-rollup`). Supplier and the buyer's county are not in it: a
-    tally by those reads the entries. Absent city codes are '' so the key can be a primary key."""
+    of the entries (`flask ledger check-rollup`). The grain is coarse on purpose, chosen by measuring
+    (bench/tallies.py): a month, not a day, and no supplier or buyer city or county; a question
+    about those, or about a period that does not start and end on a month's first day, reads the
+    entries for what the rollup cannot answer. An origin without a city (Chongqing's counties) has
+    '' there."""
 
-    __tablename__ = "ledger_daily"
+    __tablename__ = "ledger_monthly"
+    __table_args__ = (
+        Index("ix_ledger_monthly_pairing", "buyer_province_code", "origin_province_code", "month"),
+        Index("ix_ledger_monthly_origin_county", "origin_county_code", "month"),
+    )
 
-    sale_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # its first day
     origin_county_code: Mapped[str] = mapped_column(String(9), primary_key=True)
-    buyer_city_code: Mapped[str] = mapped_column(String(9), primary_key=True)
     category_code: Mapped[str] = mapped_column(String(40), primary_key=True)
     channel: Mapped[str] = mapped_column(String(20), primary_key=True)
     mechanism: Mapped[str] = mapped_column(String(30), primary_key=True)

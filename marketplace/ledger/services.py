@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, literal_column, select
+from sqlalchemy import Date, Select, delete, func, insert, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from marketplace.catalog.models import Product
 from marketplace.extensions import db
-from marketplace.ledger.models import LedgerDaily, LedgerEntry
+from marketplace.ledger.models import LedgerEntry, LedgerMonthly
 from marketplace.regions.models import Pairing, Region
 from marketplace.regions.services import require_region
 
@@ -100,9 +100,8 @@ def _insert():
 
 
 ROLLUP_KEY = (
-    "sale_date",
+    "month",
     "origin_county_code",
-    "buyer_city_code",
     "category_code",
     "channel",
     "mechanism",
@@ -112,15 +111,15 @@ ROLLUP_KEY = (
 
 
 def _add_to_rollup(rows: list[dict[str, Any]]) -> None:
-    """Add the new entries to the daily rollup, in the entries' transaction. Rows are upserted in
+    """Add the new entries to the monthly rollup, in the entries' transaction. Rows are upserted in
     key order, so two transactions touching the same rows lock them in the same order."""
     sums: dict[tuple, dict[str, Any]] = {}
     for row in rows:
         values = {
             **row,
-            "buyer_city_code": row["buyer_city_code"] or "",
             "origin_city_code": row["origin_city_code"] or "",
             "certified": row["certificate_no"] is not None,
+            "month": row["sale_date"].replace(day=1),
         }
         key = tuple(values[k] for k in ROLLUP_KEY)
         total = sums.setdefault(
@@ -140,11 +139,11 @@ def _add_to_rollup(rows: list[dict[str, Any]]) -> None:
         total["weight_g"] += row["weight_g"] or 0
         total["entries"] += 1
     for key in sorted(sums, key=lambda k: tuple(str(part) for part in k)):
-        stmt = _insert()(LedgerDaily).values(sums[key])
+        stmt = _insert()(LedgerMonthly).values(sums[key])
         stmt = stmt.on_conflict_do_update(
             index_elements=list(ROLLUP_KEY),
             set_={
-                name: getattr(LedgerDaily, name) + getattr(stmt.excluded, name)
+                name: getattr(LedgerMonthly, name) + getattr(stmt.excluded, name)
                 for name in ("amount_fen", "quantity", "weight_g", "entries")
             },
         )
@@ -152,11 +151,11 @@ def _add_to_rollup(rows: list[dict[str, Any]]) -> None:
 
 
 def rebuild_rollup() -> int:
-    """Recompute the daily rollup from the entries (after a bulk load that bypassed `record`).
+    """Recompute the monthly rollup from the entries (after a bulk load that bypassed `record`).
     Returns the number of rollup rows."""
-    db.session.execute(delete(LedgerDaily))
+    db.session.execute(delete(LedgerMonthly))
     db.session.execute(
-        insert(LedgerDaily).from_select(
+        insert(LedgerMonthly).from_select(
             [
                 *ROLLUP_KEY,
                 "origin_city_code",
@@ -170,7 +169,13 @@ def rebuild_rollup() -> int:
         )
     )
     db.session.commit()
-    return db.session.scalar(select(func.count()).select_from(LedgerDaily))
+    return db.session.scalar(select(func.count()).select_from(LedgerMonthly))
+
+
+def _month_start(day):
+    if db.engine.dialect.name == "postgresql":
+        return func.cast(func.date_trunc(literal_column("'month'"), day), Date)
+    return func.date(day, literal_column("'start of month'"), type_=Date)
 
 
 EMPTY = literal_column("''")  # a literal, not a parameter, so GROUP BY matches the SELECT
@@ -178,9 +183,8 @@ EMPTY = literal_column("''")  # a literal, not a parameter, so GROUP BY matches 
 
 def _rollup_columns() -> list:
     return [
-        LedgerEntry.sale_date,
+        _month_start(LedgerEntry.sale_date),
         LedgerEntry.origin_county_code,
-        func.coalesce(LedgerEntry.buyer_city_code, EMPTY),
         LedgerEntry.category_code,
         LedgerEntry.channel,
         LedgerEntry.mechanism,
@@ -198,14 +202,14 @@ def _rollup_columns() -> list:
 def rollup_differences() -> list[dict[str, Any]]:
     """Rollup rows that differ from the sum of the entries (none, unless something bypassed `record`)."""
     raw = {
-        tuple(row[:8]): tuple(row[10:])
+        tuple(row[: len(ROLLUP_KEY)]): tuple(row[len(ROLLUP_KEY) + 2 :])
         for row in db.session.execute(
             select(*_rollup_columns()).group_by(*_rollup_columns()[: len(ROLLUP_KEY)])
         )
     }
     rolled = {
         tuple(getattr(r, k) for k in ROLLUP_KEY): (r.amount_fen, r.quantity, r.weight_g, r.entries)
-        for r in db.session.scalars(select(LedgerDaily))
+        for r in db.session.scalars(select(LedgerMonthly))
     }
     return [
         {"key": [str(part) for part in key], "entries": raw.get(key), "rollup": rolled.get(key)}
@@ -254,16 +258,25 @@ class Slice:
     certified_only: bool = False
 
     def fits_rollup(self, group_by: Iterable[str] = ()) -> bool:
-        """Whether the daily rollup can answer: it has neither supplier nor the buyer's county."""
-        return "supplier" not in group_by and (self.buyer is None or self.buyer.level in ("province", "city"))
+        """Whether the monthly rollup can answer: whole months, the buyer's province at most, no supplier."""
+        return self.covered_by_rollup(group_by) and all(
+            d is None or d.day == 1 for d in (self.start, self.end)
+        )
+
+    def covered_by_rollup(self, group_by: Iterable[str] = ()) -> bool:
+        """Whether the rollup holds every dimension asked for, whatever the dates."""
+        return not {"supplier", "buyer_city"} & set(group_by) and (
+            self.buyer is None or self.buyer.level == "province"
+        )
 
     def conditions(self, source) -> list:
-        rollup = source is LedgerDaily
+        rollup = source is LedgerMonthly
+        day = source.month if rollup else source.sale_date
         where = []
         if self.start:
-            where.append(source.sale_date >= self.start)
+            where.append(day >= self.start)
         if self.end:
-            where.append(source.sale_date < self.end)
+            where.append(day < self.end)
         for region, prefix in ((self.buyer, "buyer"), (self.origin, "origin")):
             if region is None:
                 continue
@@ -291,29 +304,29 @@ def sums(source) -> list:
         func.coalesce(func.sum(source.amount_fen), 0).label("amount_fen"),
         func.coalesce(func.sum(source.quantity), 0).label("quantity"),
         func.coalesce(func.sum(source.weight_g), 0).label("weight_g"),
-        (func.coalesce(func.sum(source.entries), 0) if source is LedgerDaily else func.count()).label(
+        (func.coalesce(func.sum(source.entries), 0) if source is LedgerMonthly else func.count()).label(
             "entries"
         ),
     ]
 
 
 def month_of(source):
-    return func.substr(func.cast(source.sale_date, db.String), 1, 7)
+    day = source.month if source is LedgerMonthly else source.sale_date
+    return func.substr(func.cast(day, db.String), 1, 7)
 
 
 def _group_column(source, name: str):
     if name == "month":
         return month_of(source).label("month")
     column = getattr(source, GROUP_COLUMNS[name])
-    if source is LedgerDaily and name in ("origin_city", "buyer_city"):
+    if source is LedgerMonthly and name == "origin_city":
         column = func.nullif(column, "")  # the rollup keeps an absent city as ''
     return column.label(name)
 
 
-def tally(group_by: list[str], filters: dict[str, Any], *, raw: bool = False) -> list[dict[str, Any]]:
-    """Sums over the ledger, grouped and filtered: amount_fen, quantity, weight_g and entries per
-    group. Answered from the daily rollup where it holds what is asked, else from the entries; `raw`
-    forces the entries (the rollup always equals them)."""
+def tally_statement(group_by: list[str], filters: dict[str, Any], *, raw: bool = False) -> Select:
+    """The query behind `tally`: from the monthly rollup where it holds what is asked, else from the
+    entries; `raw` forces the entries (the rollup always equals them)."""
     year = filters.get("year")
     part = Slice(
         start=date(year, 1, 1) if year else None,
@@ -327,18 +340,23 @@ def tally(group_by: list[str], filters: dict[str, Any], *, raw: bool = False) ->
         channels=tuple(filters.get("channel") or ()),
         certified_only=bool(filters.get("certified_only")),
     )
-    source = LedgerDaily if part.fits_rollup(group_by) and not raw else LedgerEntry
+    source = LedgerMonthly if part.fits_rollup(group_by) and not raw else LedgerEntry
     columns = [_group_column(source, name) for name in group_by]
     stmt: Select = select(*columns, *sums(source)).where(*part.conditions(source))
     if columns:
         stmt = stmt.group_by(*columns).order_by(*columns)
+    return stmt
+
+
+def tally(group_by: list[str], filters: dict[str, Any], *, raw: bool = False) -> list[dict[str, Any]]:
+    """Sums over the ledger, grouped and filtered: amount_fen, quantity, weight_g and entries per group."""
     return [
         {
             **row._mapping,
             **{k: int(row._mapping[k]) for k in ("amount_fen", "quantity", "weight_g", "entries")},
         }
-        for row in db.session.execute(stmt)
-        if not columns or row.entries
+        for row in db.session.execute(tally_statement(group_by, filters, raw=raw))
+        if not group_by or row.entries
     ]
 
 

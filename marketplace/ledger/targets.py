@@ -1,10 +1,11 @@
 """Targets and their progress: achieved, expected by now, forecast to the period's end, status, by
-month and year to date; every figure a sum over the ledger (its daily rollup where that holds the
+month and year to date; every figure a sum over the ledger (its monthly rollup where that holds the
 target's slice). A target is money ("¥30,000,000") or net weight of a category ("10,000 tonnes of
 navel oranges"). Pace is seasonal, from the same slice's monthly shape a year earlier, when there
 were sales then; otherwise linear over the days of the period. Days are China days."""
 
 import calendar
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -15,7 +16,7 @@ from marketplace.accounts.permissions import require_admin
 from marketplace.catalog.models import Category
 from marketplace.errors import Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
-from marketplace.ledger.models import LedgerDaily, LedgerEntry, Target
+from marketplace.ledger.models import LedgerEntry, LedgerMonthly, Target
 from marketplace.ledger.services import Slice, month_of
 from marketplace.regions.models import Region
 from marketplace.regions.services import require_region
@@ -104,16 +105,36 @@ def slice_of(target: Target, start: date | None = None, end: date | None = None)
 
 
 def monthly(part: Slice) -> dict[str, tuple[int, int]]:
-    """(amount_fen, weight_g) per month of the slice."""
-    source = LedgerDaily if part.fits_rollup() else LedgerEntry
-    month = month_of(source)
-    stmt = (
-        select(month, func.sum(source.amount_fen), func.coalesce(func.sum(source.weight_g), 0))
-        .where(*part.conditions(source))
-        .group_by(month)
-        .order_by(month)
-    )
-    return {m: (int(a), int(w)) for m, a, w in db.session.execute(stmt)}
+    """(amount_fen, weight_g) per month of the slice: the whole months from the monthly rollup, a
+    period's part-months at either end (and any slice the rollup cannot hold) from the entries."""
+    pieces = [(part, LedgerEntry)]
+    if part.covered_by_rollup():
+        first = part.start if part.start.day == 1 else _next_month(part.start)
+        last = part.end.replace(day=1)
+        if first < last:
+            pieces = [
+                (replace(part, start=first, end=last), LedgerMonthly),
+                (replace(part, end=first), LedgerEntry),
+                (replace(part, start=last), LedgerEntry),
+            ]
+    totals: dict[str, tuple[int, int]] = {}
+    for piece, source in pieces:
+        if piece.start >= piece.end:
+            continue
+        month = month_of(source)
+        stmt = (
+            select(month, func.sum(source.amount_fen), func.coalesce(func.sum(source.weight_g), 0))
+            .where(*piece.conditions(source))
+            .group_by(month)
+        )
+        for m, a, w in db.session.execute(stmt):
+            before = totals.get(m, (0, 0))
+            totals[m] = (before[0] + int(a), before[1] + int(w))
+    return dict(sorted(totals.items()))
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def _year_earlier(day: date) -> date:

@@ -16,10 +16,9 @@ depends_on = None
 
 def upgrade():
     op.create_table(
-        "ledger_daily",
-        sa.Column("sale_date", sa.Date(), nullable=False),
+        "ledger_monthly",
+        sa.Column("month", sa.Date(), nullable=False),
         sa.Column("origin_county_code", sa.String(length=9), nullable=False),
-        sa.Column("buyer_city_code", sa.String(length=9), nullable=False),
         sa.Column("category_code", sa.String(length=40), nullable=False),
         sa.Column("channel", sa.String(length=20), nullable=False),
         sa.Column("mechanism", sa.String(length=30), nullable=False),
@@ -32,16 +31,24 @@ def upgrade():
         sa.Column("weight_g", sa.BigInteger(), nullable=False),
         sa.Column("entries", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint(
-            "sale_date",
+            "month",
             "origin_county_code",
-            "buyer_city_code",
             "category_code",
             "channel",
             "mechanism",
             "certified",
             "buyer_province_code",
-            name=op.f("pk_ledger_daily"),
+            name=op.f("pk_ledger_monthly"),
         ),
+    )
+    op.create_index(
+        "ix_ledger_monthly_pairing",
+        "ledger_monthly",
+        ["buyer_province_code", "origin_province_code", "month"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_ledger_monthly_origin_county", "ledger_monthly", ["origin_county_code", "month"], unique=False
     )
     op.create_table(
         "ledger_reports",
@@ -94,16 +101,21 @@ def upgrade():
         )
 
     # The entries written before the rollup existed.
+    month = (
+        "CAST(date_trunc('month', sale_date) AS DATE)"
+        if op.get_bind().dialect.name == "postgresql"
+        else "date(sale_date, 'start of month')"
+    )
     op.execute(
-        """
-        INSERT INTO ledger_daily (sale_date, origin_county_code, buyer_city_code, category_code, channel,
+        f"""
+        INSERT INTO ledger_monthly (month, origin_county_code, category_code, channel,
             mechanism, certified, buyer_province_code, origin_city_code, origin_province_code,
             amount_fen, quantity, weight_g, entries)
-        SELECT sale_date, origin_county_code, COALESCE(buyer_city_code, ''), category_code, channel,
+        SELECT {month}, origin_county_code, category_code, channel,
             mechanism, certificate_no IS NOT NULL, buyer_province_code, MIN(COALESCE(origin_city_code, '')),
             MIN(origin_province_code), SUM(amount_fen), SUM(quantity), COALESCE(SUM(weight_g), 0), COUNT(*)
         FROM ledger_entries
-        GROUP BY sale_date, origin_county_code, COALESCE(buyer_city_code, ''), category_code, channel,
+        GROUP BY {month}, origin_county_code, category_code, channel,
             mechanism, certificate_no IS NOT NULL, buyer_province_code
         """
     )
@@ -134,4 +146,4 @@ def downgrade():
         batch_op.drop_index("ix_ledger_reports_month_scope")
 
     op.drop_table("ledger_reports")
-    op.drop_table("ledger_daily")
+    op.drop_table("ledger_monthly")

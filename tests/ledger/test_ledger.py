@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from marketplace.extensions import db
-from marketplace.ledger.models import LedgerDaily, LedgerEntry
+from marketplace.ledger.models import LedgerEntry, LedgerMonthly
 from marketplace.ledger.services import split
 from tests.procurement.test_workflow import run_to_paid
 
@@ -145,10 +145,10 @@ def test_the_rollup_is_checked_and_rebuilt_from_the_entries(shop, app):
     shop.pay(shop.order().json)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["ledger", "check-rollup"]).exit_code == 0
-    db.session.execute(db.update(LedgerDaily).values(amount_fen=LedgerDaily.amount_fen + 1))
+    db.session.execute(db.update(LedgerMonthly).values(amount_fen=LedgerMonthly.amount_fen + 1))
     db.session.commit()
     result = runner.invoke(args=["ledger", "check-rollup"])
     assert result.exit_code == 1 and "2 rollup rows differ" in result.output
     assert runner.invoke(args=["ledger", "rebuild-rollup"]).exit_code == 0
     assert runner.invoke(args=["ledger", "check-rollup"]).exit_code == 0
-    assert db.session.scalar(db.select(db.func.sum(LedgerDaily.amount_fen))) == total()
+    assert db.session.scalar(db.select(db.func.sum(LedgerMonthly.amount_fen))) == total()

@@ -1,0 +1,288 @@
+"""The monthly ledger (台账): every entry of a month with its dimensions, and totals per origin
+county and channel, as XLSX or CSV. Made by a task (on the first of each month for the month
+before, or on request) and kept in storage; officers get their region's, admins any."""
+
+import csv
+import io
+import re
+import uuid
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
+
+from marketplace.accounts.models import User
+from marketplace.catalog.models import Product
+from marketplace.errors import Forbidden, InvalidField, NotFound
+from marketplace.extensions import db
+from marketplace.ledger.models import LedgerEntry, LedgerReport
+from marketplace.outbox import services as outbox
+from marketplace.regions.models import Region
+from marketplace.regions.services import is_within, require_region, within
+from marketplace.storage import storage
+from marketplace.suppliers.models import Supplier
+from marketplace.timeutil import china_today, now
+
+MAKE_REPORT = "ledger.make_report"
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+CHANNEL_NAMES = {
+    "web": "网店",
+    "procurement": "采购",
+    "union": "工会",
+    "counter": "专柜",
+    "hall": "专馆",
+    "zone": "专区",
+}
+MECHANISM_NAMES = {
+    "east_west": "东西部协作",
+    "government_procurement": "政府采购",
+    "designated_assistance": "定点帮扶",
+    "social": "社会帮扶",
+}
+HEADER = [
+    "序号 entry",
+    "销售日期 sale date",
+    "来源 source",
+    "产品编号 product id",
+    "产品 product",
+    "品类 category",
+    "供应商编号 supplier id",
+    "供应商 supplier",
+    "产地县 origin county",
+    "产地县名 county name",
+    "产地省 origin province",
+    "购买地 buyer region",
+    "购买地名 buyer name",
+    "购买省 buyer province",
+    "收货地 delivery region",
+    "渠道 channel",
+    "机制 mechanism",
+    "采购/帮销 purchase or helped sale",
+    "数量 quantity",
+    "净重(克) net weight g",
+    "金额(分) amount fen",
+    "金额(元) amount yuan",
+    "认定证书 certificate",
+]
+TOTALS_HEADER = [
+    "产地县 origin county",
+    "县名 name",
+    "渠道 channel",
+    "笔数 entries",
+    "数量 quantity",
+    "金额(分) amount fen",
+    "金额(元) amount yuan",
+]
+
+
+def neutralise(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula (= + - @, or a leading tab or return) gets a
+    leading apostrophe; numbers stay numbers."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _scope_region(actor: User, region_code: str | None) -> str | None:
+    if actor.is_admin:
+        if region_code:
+            require_region(region_code, "region_code")
+        return region_code or None
+    if not actor.officer_region_codes:
+        raise Forbidden("The monthly ledger is for officers and admins.")
+    if region_code is None:
+        return actor.officer_region_codes[0]
+    require_region(region_code, "region_code")
+    if not any(is_within(region_code, own) for own in actor.officer_region_codes):
+        raise Forbidden("Officers get the ledger of their own region only.")
+    return region_code
+
+
+def _require_month(month: str) -> str:
+    if not MONTH.match(month or ""):
+        raise InvalidField("month", "A month as YYYY-MM, e.g. 2026-10.")
+    if month > china_today().strftime("%Y-%m"):
+        raise InvalidField("month", "That month has not begun.")
+    return month
+
+
+def request_report(actor: User | None, month: str, fmt: str, region_code: str | None = None) -> LedgerReport:
+    """Queue a report (actor None: the monthly task, whole ledger) and send it to a worker once
+    committed; where tasks run in-process it is ready on return."""
+    month = _require_month(month)
+    scope = _scope_region(actor, region_code) if actor is not None else region_code
+    report = LedgerReport(
+        month=month, region_code=scope, format=fmt, requested_by_id=actor.id if actor else None
+    )
+    db.session.add(report)
+    db.session.flush()
+    message = outbox.enqueue(MAKE_REPORT, report.id)
+    db.session.commit()
+    outbox.dispatch([message.id])
+    db.session.refresh(report)
+    return report
+
+
+def latest_report(actor: User, month: str, fmt: str, region_code: str | None) -> LedgerReport:
+    """The newest report for this month, format and scope, ready or still being made."""
+    scope = _scope_region(actor, region_code)
+    report = db.session.scalar(
+        select(LedgerReport)
+        .where(
+            LedgerReport.month == _require_month(month),
+            LedgerReport.format == fmt,
+            LedgerReport.region_code.is_(None) if scope is None else LedgerReport.region_code == scope,
+            LedgerReport.status != "failed",
+        )
+        .order_by(LedgerReport.id.desc())
+        .limit(1)
+    )
+    if report is None:
+        raise NotFound(f"No {fmt} ledger for {month} yet: request one with POST /reports/ledger.")
+    return report
+
+
+def get_report(actor: User, report_id: int) -> LedgerReport:
+    report = db.session.get(LedgerReport, report_id)
+    if report is None:
+        raise NotFound(f"No report {report_id}.")
+    if not actor.is_admin and (
+        report.region_code is None
+        or not any(is_within(report.region_code, own) for own in actor.officer_region_codes)
+    ):
+        raise NotFound(f"No report {report_id}.")
+    return report
+
+
+def read_file(report: LedgerReport) -> bytes:
+    return storage().read(report.storage_key)
+
+
+def _rows(report: LedgerReport):
+    year, month = map(int, report.month.split("-"))
+    start = date(year, month, 1)
+    end = date(year + month // 12, month % 12 + 1, 1)
+    origin, buyer = aliased(Region), aliased(Region)
+    stmt = (
+        select(LedgerEntry, Product.name, Supplier.name, origin.name, buyer.name)
+        .join(Product, Product.id == LedgerEntry.product_id)
+        .join(Supplier, Supplier.id == LedgerEntry.supplier_id)
+        .join(origin, origin.code == LedgerEntry.origin_county_code)
+        .join(buyer, buyer.code == LedgerEntry.buyer_region_code)
+        .where(LedgerEntry.sale_date >= start, LedgerEntry.sale_date < end)
+        .order_by(LedgerEntry.sale_date, LedgerEntry.id)
+        .execution_options(yield_per=2000)
+    )
+    if report.region_code:
+        region = db.session.get(Region, report.region_code)
+        stmt = stmt.where(
+            or_(within(LedgerEntry.origin_county_code, region), within(LedgerEntry.buyer_region_code, region))
+        )
+    for e, product, supplier, origin_name, buyer_name in db.session.execute(stmt):
+        yield (
+            e,
+            [
+                e.id,
+                e.sale_date,
+                e.source_key,
+                e.product_id,
+                product,
+                e.category_code,
+                e.supplier_id,
+                supplier,
+                e.origin_county_code,
+                origin_name,
+                e.origin_province_code,
+                e.buyer_region_code,
+                buyer_name,
+                e.buyer_province_code,
+                e.delivery_region_code,
+                CHANNEL_NAMES[e.channel],
+                MECHANISM_NAMES[e.mechanism],
+                "采购" if e.paired_purchase else "帮销",
+                e.quantity,
+                e.weight_g,
+                e.amount_fen,
+                _yuan(e.amount_fen),
+                e.certificate_no,
+            ],
+        )
+
+
+def _yuan(fen: int) -> Decimal:
+    return Decimal(fen) / 100
+
+
+def build(report: LedgerReport) -> tuple[bytes, int]:
+    """The file's bytes and the number of entries in it."""
+    totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    names: dict[str, str] = {}
+    entries: list[list[Any]] = []
+    if report.format == "xlsx":
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(f"台账 {report.month}")
+        sheet.append(HEADER)
+    for entry, row in _rows(report):
+        total = totals[(entry.origin_county_code, entry.channel)]
+        total[0] += 1
+        total[1] += entry.quantity
+        total[2] += entry.amount_fen
+        names[entry.origin_county_code] = row[HEADER.index("产地县名 county name")]
+        row = [neutralise(v) for v in row]
+        if report.format == "xlsx":
+            sheet.append(row)
+        else:
+            entries.append(row)
+    summary = [
+        [county, neutralise(names[county]), CHANNEL_NAMES[channel], n, quantity, amount, _yuan(amount)]
+        for (county, channel), (n, quantity, amount) in sorted(totals.items())
+    ]
+    grand = [sum(t[i] for t in totals.values()) for i in range(3)]
+    summary.append(["合计 total", "", "", grand[0], grand[1], grand[2], _yuan(grand[2])])
+    if report.format == "xlsx":
+        sums = book.create_sheet("按县和渠道合计 totals")
+        sums.append(TOTALS_HEADER)
+        for row in summary:
+            sums.append(row)
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue(), grand[0]
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(HEADER)
+    writer.writerows(entries)
+    writer.writerow([])
+    writer.writerow(TOTALS_HEADER)
+    writer.writerows(summary)
+    # With a byte-order mark: Excel opens UTF-8 CSV as GBK otherwise.
+    return ("\ufeff" + text.getvalue()).encode("utf-8"), grand[0]
+
+
+def make_report(report_id: int) -> str:
+    """Build a queued report and store it (idempotent: a report made already is left as it is)."""
+    report = db.session.get(LedgerReport, report_id)
+    if report is None or report.status == "ready":
+        return "skipped"
+    try:
+        data, count = build(report)
+    except Exception:
+        db.session.rollback()
+        report.status, report.finished_at = "failed", now()
+        db.session.commit()
+        raise
+    key = f"{uuid.uuid4().hex}.{report.format}"
+    storage().save(key, data)
+    report.storage_key, report.entries, report.status, report.finished_at = key, count, "ready", now()
+    db.session.commit()
+    return "ready"
+
+
+def request_last_month() -> list[LedgerReport]:
+    """The whole ledger of the month before, in both formats: the task on the first of each month."""
+    today = china_today()
+    month = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1).strftime("%Y-%m")
+    return [request_report(None, month, fmt) for fmt in ("xlsx", "csv")]

@@ -1,0 +1,1 @@
+from tests.orders.conftest import shop  # noqa: F401

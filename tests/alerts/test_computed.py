@@ -1,0 +1,119 @@
+"""Alerts the daily task computes: targets behind pace, unsold stock (滞销) with agencies suggested
+to buy, payments never reconciled; each scoped by role, kept once, resolved when its cause goes."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from marketplace.agencies.models import Agency
+from marketplace.alerts import services as alerts
+from marketplace.extensions import db
+from marketplace.ledger.models import Target
+from marketplace.payments.models import Payment
+from marketplace.timeutil import china_today
+from tests.factories import ProductFactory, SupplierFactory, valid_uscc
+from tests.ledger.test_targets import sell
+
+URL = "/api/v1/alerts"
+
+
+@pytest.fixture
+def people(make_user):
+    return {
+        "admin": make_user(("admin", None))[1],
+        "chongqing": make_user(("region_officer", "500000"))[1],
+        "zhaotong": make_user(("region_officer", "530600"))[1],
+        "buyer": make_user()[1],
+    }
+
+
+def kinds(client, headers, kind=None):
+    r = client.get(URL + (f"?kind={kind}" if kind else ""), headers=headers)
+    assert r.status_code == 200, r.json
+    return r.json
+
+
+def test_a_target_behind_pace_is_raised_kept_once_and_resolved(client, people):
+    target = Target(
+        name="2026 年重庆农产品销往山东 3000 万元",
+        period_start=date(2026, 1, 1),
+        period_end=date(2027, 1, 1),
+        amount_fen=30_000_000_00,
+        buyer_region_code="370000",
+        origin_region_code="500000",
+        channels=[],
+        certified_only=False,
+    )
+    db.session.add(target)
+    db.session.commit()
+    orange = ProductFactory(supplier=SupplierFactory(region_code="500236"))
+    sell(orange, date(2026, 2, 1), 5_000_000_00)
+    assert alerts.raise_daily(date(2026, 7, 1))["target_behind"]["raised"] == 1
+    alerts.raise_daily(date(2026, 7, 1))  # the task again: still one alert
+    behind = kinds(client, people["chongqing"], "target_behind")
+    assert len(behind) == 1 and behind[0]["subject_id"] == target.id
+    assert "¥5,000,000.00 achieved" in behind[0]["message"]
+    assert behind[0]["details"]["expected_by_now"] == 30_000_000_00 * 182 // 365
+    assert kinds(client, people["zhaotong"], "target_behind") == []  # not Zhaotong's target
+    assert len(kinds(client, people["admin"], "target_behind")) == 1
+    assert client.get(URL, headers=people["buyer"]).status_code == 403
+    sell(orange, date(2026, 7, 1), 20_000_000_00)  # caught up
+    assert alerts.raise_daily(date(2026, 7, 2))["target_behind"]["resolved"] == 1
+    assert kinds(client, people["chongqing"], "target_behind") == []
+
+
+def test_unsold_stock_suggests_agencies_of_the_paired_region(client, people):
+    today = china_today()
+    long_ago = datetime.now(UTC) - timedelta(days=90)
+    fengjie = SupplierFactory(region_code="500236")
+    quiet = ProductFactory(supplier=fengjie, name="奉节脐橙 滞销", stock=800, created_at=long_ago)
+    selling = ProductFactory(supplier=fengjie, name="奉节脐橙 畅销", stock=50, created_at=long_ago)
+    ProductFactory(supplier=fengjie, name="奉节脐橙 新品", stock=50)  # listed today: not unsold yet
+    ProductFactory(supplier=fengjie, name="奉节脐橙 售罄", stock=0, created_at=long_ago)  # nothing to sell
+    sell(selling, today - timedelta(days=3), 6990)
+    shandong = Agency(
+        name="山东省机关事务管理局",
+        kind="government",
+        uscc=valid_uscc(division="370102"),
+        region_code="370102",
+        approval_tiers_fen=[],
+    )
+    guangdong = Agency(
+        name="广州市机关食堂",
+        kind="government",
+        uscc=valid_uscc(division="440106"),
+        region_code="440106",
+        approval_tiers_fen=[],
+    )
+    db.session.add_all([shandong, guangdong])
+    db.session.commit()
+
+    alerts.raise_daily()
+    unsold = kinds(client, people["chongqing"], "unsold_stock")
+    assert [a["subject_id"] for a in unsold] == [quiet.id]
+    assert "800 箱 in stock" in unsold[0]["message"] and unsold[0]["supplier_id"] == fengjie.id
+    # Shandong is paired to help Chongqing; Guangdong is not.
+    assert [a["name"] for a in unsold[0]["details"]["suggested_agencies"]] == ["山东省机关事务管理局"]
+    assert kinds(client, people["zhaotong"], "unsold_stock") == []
+
+    sell(quiet, today, 6990)
+    alerts.raise_daily()
+    assert kinds(client, people["chongqing"], "unsold_stock") == []
+
+
+def test_a_payment_pending_for_days_is_for_admins(client, people, shop):
+    order = shop.order().json
+    payment = db.session.scalar(db.select(Payment).where(Payment.order_id == order["id"]))
+    alerts.raise_daily()
+    assert kinds(client, people["admin"], "payment_unreconciled") == []  # pending for minutes: normal
+    payment.created_at = datetime.now(UTC) - timedelta(days=3)
+    db.session.commit()
+    alerts.raise_daily()
+    stuck = kinds(client, people["admin"], "payment_unreconciled")
+    assert (
+        len(stuck) == 1 and stuck[0]["region_code"] is None and f"Order {order['id']}" in stuck[0]["message"]
+    )
+    assert kinds(client, people["chongqing"], "payment_unreconciled") == []
+    shop.pay(order)
+    alerts.raise_daily()
+    assert kinds(client, people["admin"], "payment_unreconciled") == []

@@ -1,0 +1,110 @@
+"""The monthly ledger (台账): XLSX and CSV of every entry with totals per county and channel."""
+
+import csv
+import io
+from datetime import date, timedelta
+
+import openpyxl
+import pytest
+
+from marketplace.extensions import db
+from marketplace.ledger.models import LedgerReport
+from marketplace.ledger.reports import HEADER
+from marketplace.timeutil import china_today
+from tests.factories import ProductFactory, SupplierFactory
+from tests.ledger.test_targets import sell
+
+URL = "/api/v1/reports/ledger"
+AMOUNT = HEADER.index("金额(分) amount fen")
+
+
+@pytest.fixture
+def month():
+    """Last month, with sales in it from two counties and a sale either side of it."""
+    first = china_today().replace(day=1)
+    start = (first - timedelta(days=1)).replace(day=1)
+    orange = ProductFactory(
+        name='=HYPERLINK("http://evil")奉节脐橙', supplier=SupplierFactory(region_code="500236")
+    )
+    plum = ProductFactory(name="巫山脆李", supplier=SupplierFactory(region_code="500237"))
+    sell(orange, start, 10_000, key="a")
+    sell(orange, start + timedelta(days=3), 20_000, key="b", channel="procurement")
+    sell(plum, start + timedelta(days=5), 5_000, key="c")
+    sell(orange, start + timedelta(days=6), -2_500, key="d")  # a refund: negative, and stays a number
+    sell(orange, start - timedelta(days=1), 99_999, key="before")
+    sell(orange, first, 88_888, key="after")
+    return start.strftime("%Y-%m")
+
+
+def test_an_admin_gets_the_months_ledger_as_xlsx(client, make_user, month):
+    _, admin = make_user(("admin", None))
+    r = client.post(URL, json={"month": month, "format": "xlsx"}, headers=admin)
+    assert r.status_code == 202 and r.json["status"] == "ready" and r.json["entries"] == 4
+    r = client.get(f"{URL}?month={month}&format=xlsx", headers=admin)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    book = openpyxl.load_workbook(io.BytesIO(r.data))
+    entries, totals = (list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets)
+    assert len(entries) == 1 + 4
+    amounts = [row[AMOUNT] for row in entries[1:]]
+    assert sorted(amounts) == [-2_500, 5_000, 10_000, 20_000]  # numbers, the refund's minus kept
+    names = {row[HEADER.index("产品 product")] for row in entries[1:]}
+    assert names == {'\'=HYPERLINK("http://evil")奉节脐橙', "巫山脆李"}
+    assert not any(str(c).startswith(("=", "+", "@")) for row in entries for c in row if isinstance(c, str))
+    by_county_channel = {(row[0], row[2]): row[5] for row in totals[1:-1]}
+    assert by_county_channel == {
+        ("500236", "网店"): 7_500,
+        ("500236", "采购"): 20_000,
+        ("500237", "网店"): 5_000,
+    }
+    assert totals[-1][0] == "合计 total" and totals[-1][5] == 32_500 and float(totals[-1][6]) == 325.0
+
+
+def test_the_csv_has_the_same_rows_and_excel_reads_its_chinese(client, make_user, month):
+    _, admin = make_user(("admin", None))
+    client.post(URL, json={"month": month, "format": "csv"}, headers=admin)
+    r = client.get(f"{URL}?month={month}&format=csv", headers=admin)
+    assert r.status_code == 200 and r.data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
+    blank = rows.index([])
+    assert len(rows[1:blank]) == 4 and rows[blank + 1][0] == "产地县 origin county"
+    assert rows[-1][0] == "合计 total" and rows[-1][5] == "32500"
+    assert "-2500" in [row[AMOUNT] for row in rows[1:blank]]
+
+
+def test_officers_get_their_regions_ledger_only(client, make_user, month):
+    _, fengjie = make_user(("region_officer", "500236"))
+    r = client.post(URL, json={"month": month, "format": "csv"}, headers=fengjie)
+    assert r.status_code == 202 and r.json["region_code"] == "500236" and r.json["entries"] == 3  # no plums
+    other = client.post(URL, json={"month": month, "format": "csv", "region_code": "530600"}, headers=fengjie)
+    assert other.status_code == 403
+    whole = client.post(URL, json={"month": month, "format": "csv", "region_code": None}, headers=fengjie)
+    assert whole.json["region_code"] == "500236"  # an officer's report is always scoped
+    _, admin = make_user(("admin", None))
+    national = client.post(URL, json={"month": month, "format": "csv"}, headers=admin).json
+    assert client.get(f"{URL}/{national['id']}", headers=fengjie).status_code == 404
+    _, buyer = make_user()
+    assert client.post(URL, json={"month": month}, headers=buyer).status_code == 403
+    assert client.get(f"{URL}?month={month}", headers=buyer).status_code == 403
+
+
+def test_bad_months_and_missing_reports(client, make_user, month):
+    _, admin = make_user(("admin", None))
+    for bad in ("2026-13", "26-01", "2026-1", ""):
+        r = client.post(URL, json={"month": bad}, headers=admin)
+        assert r.status_code == 422 and "month" in r.json["errors"]["json"]
+    future = (china_today().replace(day=1) + timedelta(days=40)).strftime("%Y-%m")
+    assert client.post(URL, json={"month": future}, headers=admin).status_code == 422
+    assert client.get(f"{URL}?month={month}&format=xlsx", headers=admin).status_code == 404
+    assert db.session.query(LedgerReport).count() == 0
+
+
+def test_the_monthly_task_makes_last_months_whole_ledger_in_both_formats(app, make_user, month):
+    from workers.tasks.ledger import monthly_reports
+
+    assert monthly_reports.apply().get() == 2
+    made = db.session.scalars(db.select(LedgerReport).order_by(LedgerReport.id)).all()
+    assert [(r.month, r.format, r.region_code, r.status, r.entries) for r in made] == [
+        (month, "xlsx", None, "ready", 4),
+        (month, "csv", None, "ready", 4),
+    ]
+    assert date.fromisoformat(month + "-01") < china_today()

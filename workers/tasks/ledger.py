@@ -1,0 +1,15 @@
+from celery import shared_task
+
+from marketplace.ledger import reports
+
+
+@shared_task(name="ledger.make_report", bind=True, acks_late=True, max_retries=3, default_retry_delay=60)
+def make_report(self, report_id: int) -> str:
+    """Build a requested monthly ledger (台账) file and store it."""
+    return reports.make_report(report_id)
+
+
+@shared_task(name="ledger.monthly_reports", acks_late=True)
+def monthly_reports() -> int:
+    """On the first of each month: the whole ledger of the month before, XLSX and CSV."""
+    return len(reports.request_last_month())
