@@ -15,6 +15,7 @@ from marketplace.accounts.models import RoleGrant, User
 from marketplace.catalog.models import Product, ProductSearchTerm, TraceBatch
 from marketplace.catalog.search import index_terms
 from marketplace.certification.models import Certification
+from marketplace.demo_history import load_demo_history
 from marketplace.demo_procurement import load_demo_procurement, load_demo_targets
 from marketplace.extensions import db
 from marketplace.regions import services as regions
@@ -94,6 +95,7 @@ def load_demo(seed_dir: Path, echo: Callable[[str], None]) -> None:
     db.session.commit()
     load_demo_procurement(echo)
     load_demo_targets(echo)
+    load_demo_history(echo)
     echo("Demo accounts (email / password / role):")
     for email, password, _, grants, supplier_name in DEMO_ACCOUNTS:
         role = ", ".join(f"{r} {c or ''}".strip() for r, c in grants)

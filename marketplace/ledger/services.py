@@ -372,7 +372,7 @@ def record_order_paid(order, sale_date: date) -> int:
             buyer_region_code=order.shipping_region_code,
             delivery_region_code=order.shipping_region_code,
             channel="web",
-            certificate_no=_certificate_on(line.product_id, sale_date),
+            certificate_no=certificate_on(line.product_id, sale_date),
         )
         for line in order.lines
     )
@@ -439,6 +439,6 @@ def _original(order_line_id: int) -> LedgerEntry | None:
     )
 
 
-def _certificate_on(product_id: int, day: date) -> str | None:
+def certificate_on(product_id: int, day: date) -> str | None:
     product = db.session.get(Product, product_id)
     return product.certificate_no if product.certified_on(day) else None

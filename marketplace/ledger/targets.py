@@ -2,7 +2,8 @@
 month and year to date; every figure a sum over the ledger (its monthly rollup where that holds the
 target's slice). A target is money ("¥30,000,000") or net weight of a category ("10,000 tonnes of
 navel oranges"). Pace is seasonal, from the same slice's monthly shape a year earlier, when there
-were sales then; otherwise linear over the days of the period. Days are China days."""
+were sales then and the ledger covers that whole year; otherwise linear over the days of the period.
+Days are China days."""
 
 import calendar
 from dataclasses import replace
@@ -166,7 +167,14 @@ def progress_of(target: Target, today: date) -> dict[str, Any]:
         ).items()
     }
     before_total = sum(before.values())
-    seasonal = before_total > 0 and all(v >= 0 for v in before.values())
+    # Only a whole year earlier gives a shape: the ledger must go back to before it began.
+    ledger_since = db.session.scalar(select(func.min(LedgerEntry.sale_date)))
+    seasonal = (
+        ledger_since is not None
+        and ledger_since <= _year_earlier(target.period_start)
+        and before_total > 0
+        and all(v >= 0 for v in before.values())
+    )
     if seasonal:
         if today < target.period_start:
             before_by_now = 0

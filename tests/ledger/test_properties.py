@@ -97,7 +97,7 @@ def _record(products, sales) -> list[ledger.Sale]:
             buyer_region_code=s["buyer"],
             delivery_region_code=s["buyer"],
             channel=s["channel"],
-            certificate_no=ledger._certificate_on(product_id, day),
+            certificate_no=ledger.certificate_on(product_id, day),
         )
         written.append(paid)
         if s["refund"]:

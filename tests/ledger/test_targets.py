@@ -134,6 +134,7 @@ def test_seasonal_pace_follows_last_years_months(client, admin, officer):
     """Oranges sell in winter: last year's shape, not a straight line, says what is due by now."""
     target = make_target(client, admin, amount_fen=1_000_000_00)
     orange = ProductFactory()
+    sell(orange, date(2024, 12, 1), 1_00, buyer="440106")  # the ledger goes back before last year
     sell(orange, date(2025, 1, 20), 600_000_00)  # last year: 60% in January
     sell(orange, date(2025, 11, 20), 300_000_00)
     sell(orange, date(2025, 12, 20), 100_000_00)
@@ -189,3 +190,12 @@ def test_admins_change_and_delete_targets_and_officers_cannot(client, admin, off
     assert client.patch(url, json={"period_end": "2025-01-01"}, headers=admin[1]).status_code == 422
     assert client.delete(url, headers=admin[1]).status_code == 204
     assert client.get(url, headers=officer[1]).status_code == 404
+
+
+def test_a_partial_year_before_gives_no_seasonal_shape(client, admin, officer):
+    """The ledger began last November: last year's 'shape' would be all November and December."""
+    target = make_target(client, admin, amount_fen=1_000_000_00)
+    orange = ProductFactory()
+    sell(orange, date(2025, 11, 20), 300_000_00)
+    p = targets.progress(officer[0], target["id"], today=date(2026, 7, 1))
+    assert p["pace"] == "linear" and p["expected_by_now_fen"] == p["expected_linear_fen"]
