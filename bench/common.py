@@ -61,6 +61,7 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         "STRIPE_SECRET_KEY": "sk_test_bench",
         "STRIPE_WEBHOOK_SECRET": "whsec_bench",
         "DATABASE_URL": database_url,
+        "MARKETPLACE_LOG_LEVEL": "WARNING",
         **extra,
     }
 
@@ -186,3 +187,40 @@ def report(title: str, rows: list[Figures], baseline: str) -> None:
     results.mkdir(exist_ok=True)
     path = results / (re.sub(r"\W+", "_", title.lower()).strip("_") + ".json")
     path.write_text(json.dumps([asdict(r) for r in rows], indent=2))
+
+
+WEBHOOK_SECRET = "whsec_bench"
+
+
+@contextmanager
+def stripe_compatible():
+    """The Stripe-compatible server the tests use (tests/stripe_server.py), for runs where several
+    server processes must see the same payments; yields it and the settings that point the app's
+    real Stripe SDK at it."""
+    import logging
+
+    from tests.stripe_server import FakeStripe
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = FakeStripe()
+    try:
+        yield (
+            server,
+            {
+                "MARKETPLACE_PAYMENT_GATEWAY": "stripe",
+                "MARKETPLACE_STRIPE_API_BASE": server.url,
+                "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            },
+        )
+    finally:
+        server.close()
+
+
+def pay(http, base: str, server, intent_id: str):
+    """Settle a payment at the provider and deliver its signed payment_intent.succeeded webhook."""
+    body, signature = server.event("payment_intent.succeeded", server.succeed(intent_id), WEBHOOK_SECRET)
+    return http.post(
+        f"{base}/api/v1/webhooks/stripe",
+        data=body,
+        headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
+    )

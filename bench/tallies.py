@@ -8,7 +8,9 @@ plain SUM over the raw entries in the same run; and the ledger's write rate whil
 2. Through gunicorn, one connection: GET /targets/{id}/progress for every target, and
    GET /tallies?group_by=origin_county,month&year=<this year>, each --repeat times; beside each,
    the plain SUM (grouped, for the tally) over ledger_entries for the same slice, from psycopg.
-3. Write rate: 16 threads place web orders and pay them (development gateway) for --seconds;
+3. Write rate: 16 threads place web orders and pay them for --seconds, through the Stripe SDK
+   against the tests' Stripe-compatible server and its signed payment_intent.succeeded webhooks
+   (the development gateway keeps payments in one process's memory; gunicorn runs two);
    entries written per second, with the rollup kept in the same transactions.
 
     .venv/bin/python bench/tallies.py [--entries 10000000] [--repeat 20] [--seconds 20]
@@ -31,7 +33,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg  # noqa: E402
 import requests  # noqa: E402
 
-from bench.common import BIN, ROOT, fresh_database, gunicorn, log, server_env  # noqa: E402
+from bench.common import (
+    ADMIN_URL,
+    BIN,
+    ROOT,
+    fresh_database,
+    gunicorn,
+    log,
+    pay,
+    server_env,
+    stripe_compatible,
+)  # noqa: E402
 
 FIRST_DAY = date(2023, 1, 1)
 CHANNELS = [("web", 50), ("procurement", 25), ("union", 10), ("counter", 8), ("hall", 5), ("zone", 2)]
@@ -229,7 +241,10 @@ def measure_writes(database_url: str, seconds: int, threads: int = 16) -> None:
     stop = time.monotonic() + seconds
     paid = []
     errors = []
-    with gunicorn("marketplace:create_app()", server_env(database_url, **DEV)) as base:
+    with (
+        stripe_compatible() as (stripe_server, stripe_env),
+        gunicorn("marketplace:create_app()", server_env(database_url, **stripe_env)) as base,
+    ):
         token = requests.post(
             f"{base}/api/v1/auth/token", json={"email": "buyer@demo.test", "password": "demo-buyer-pass"}
         ).json()["access_token"]
@@ -256,8 +271,8 @@ def measure_writes(database_url: str, seconds: int, threads: int = 16) -> None:
                     if order.status_code != 201:
                         errors.append(order.status_code)
                         continue
-                    confirm = http.post(f"{base}/api/v1/dev/orders/{order.json()['id']}/confirm-payment")
-                    (paid if confirm.ok else errors).append(confirm.status_code)
+                    webhook = pay(http, base, stripe_server, order.json()["payment"]["payment_intent_id"])
+                    (paid if webhook.ok else errors).append(webhook.status_code)
 
         pool = [threading.Thread(target=buyer, args=(n,)) for n in range(threads)]
         started = time.monotonic()
@@ -275,18 +290,10 @@ def measure_writes(database_url: str, seconds: int, threads: int = 16) -> None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--entries", type=int, default=10_000_000)
-    parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--seconds", type=int, default=20)
-    args = parser.parse_args()
-
+def build(entries: int) -> str:
     database_url = fresh_database("marketplace_bench_tallies")
     seed(database_url)
-    load_entries(database_url, args.entries)
+    load_entries(database_url, entries)
     started = time.perf_counter()
     subprocess.run(
         [str(BIN / "flask"), "ledger", "rebuild-rollup"],
@@ -298,8 +305,30 @@ def main() -> None:
         conn.execute("VACUUM ANALYZE ledger_monthly")
         rollup_rows = conn.execute("SELECT count(*) FROM ledger_monthly").fetchone()[0]
     log(
-        f"rollup: {rollup_rows:,} rows from {args.entries:,} entries, built in {time.perf_counter() - started:.0f} s"
+        f"rollup: {rollup_rows:,} rows from {entries:,} entries, built in {time.perf_counter() - started:.0f} s"
     )
+    return database_url
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--entries", type=int, default=10_000_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure against the database an earlier run built (after `flask db upgrade` on it)",
+    )
+    args = parser.parse_args()
+
+    if args.reuse:
+        database_url = ADMIN_URL.rsplit("/", 1)[0] + "/marketplace_bench_tallies"
+        log("reusing marketplace_bench_tallies")
+    else:
+        database_url = build(args.entries)
     measure_reads(database_url, args.repeat)
     measure_writes(database_url, args.seconds)
 

@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, select
 
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import require_admin
+from marketplace.audit import services as audit
 from marketplace.catalog.models import Category
 from marketplace.errors import Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
@@ -48,6 +49,8 @@ def create_target(actor: User, data: dict[str, Any]) -> Target:
     _validate(data)
     target = Target(**data)
     db.session.add(target)
+    db.session.flush()
+    audit.record(target, "create", actor.id, details=_audited(data))
     db.session.commit()
     return target
 
@@ -64,14 +67,22 @@ def update_target(actor: User, target_id: int, data: dict[str, Any]) -> Target:
     _validate(merged)
     for field, value in merged.items():
         setattr(target, field, value)
+    audit.record(target, "update", actor.id, details=_audited(data))
     db.session.commit()
     return target
 
 
 def delete_target(actor: User, target_id: int) -> None:
     require_admin(actor)
-    db.session.delete(get_target(actor, target_id))
+    target = get_target(actor, target_id)
+    audit.record(target, "delete", actor.id, details={"name": target.name})
+    db.session.delete(target)
     db.session.commit()
+
+
+def _audited(data: dict[str, Any]) -> dict[str, Any]:
+    """The fields as given, dates as ISO strings, for the audit trail."""
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
 
 
 def _require_viewer(actor: User) -> None:
@@ -159,22 +170,14 @@ def progress_of(target: Target, today: date) -> dict[str, Any]:
     days = (target.period_end - target.period_start).days
     elapsed = min(max((today - target.period_start).days + 1, 0), days)  # today counts
     linear = goal * elapsed // days
-    # The same slice a year earlier: its monthly shape sets the seasonal pace.
-    before = {
-        m: v[index]
-        for m, v in monthly(
-            slice_of(target, _year_earlier(target.period_start), _year_earlier(target.period_end))
-        ).items()
-    }
-    before_total = sum(before.values())
-    # Only a whole year earlier gives a shape: the ledger must go back to before it began.
+    # The same slice a year earlier: its monthly shape sets the seasonal pace. Only a whole year
+    # earlier gives a shape: the ledger must go back to before it began.
     ledger_since = db.session.scalar(select(func.min(LedgerEntry.sale_date)))
-    seasonal = (
-        ledger_since is not None
-        and ledger_since <= _year_earlier(target.period_start)
-        and before_total > 0
-        and all(v >= 0 for v in before.values())
-    )
+    year_before = slice_of(target, _year_earlier(target.period_start), _year_earlier(target.period_end))
+    covered = ledger_since is not None and ledger_since <= year_before.start
+    before = {m: v[index] for m, v in monthly(year_before).items()} if covered else {}
+    before_total = sum(before.values())
+    seasonal = before_total > 0 and all(v >= 0 for v in before.values())
     if seasonal:
         if today < target.period_start:
             before_by_now = 0
