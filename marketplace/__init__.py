@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from marketplace import config
+from marketplace import config, security
 from marketplace.extensions import api, celery_app, db, limiter, migrate
 
 
@@ -16,7 +16,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(config.load(app.instance_path, overrides))
     app.json.sort_keys = False
     app.json.ensure_ascii = False
-    logging.basicConfig(level=logging.INFO)
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    # The Stripe SDK logs every request at INFO; its failures still surface as warnings and errors.
+    logging.getLogger("stripe").setLevel(max(logging.WARNING, logging.getLogger().level))
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -32,6 +34,7 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     limiter.init_app(app)
+    security.init_app(app)
     init_celery(app)
 
 
@@ -59,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.accounts.api import blp as accounts_blp
     from marketplace.agencies.api import blp as agencies_blp
     from marketplace.alerts.api import blp as alerts_blp
+    from marketplace.audit.api import blp as audit_blp
     from marketplace.catalog.api import blp as catalog_blp
     from marketplace.certification.api import blp as certification_blp
     from marketplace.health.api import blp as health_blp
@@ -81,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
         procurement_blp,
         ledger_blp,
         alerts_blp,
+        audit_blp,
         health_blp,
     )
     for blp in blueprints:

@@ -18,6 +18,7 @@ class ConfigError(RuntimeError):
 
 DEFAULTS: dict[str, Any] = {
     "ENV": "development",
+    "LOG_LEVEL": "INFO",
     "SECRET_KEY": None,
     "DATABASE_URL": None,
     "REDIS_URL": None,
@@ -28,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     "ARGON2_TIME_COST": 2,
     "ARGON2_MEMORY_COST_KIB": 19456,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Browser origins allowed to call the API (comma-separated in MARKETPLACE_CORS_ORIGINS); none
+    # by default: a web front end on another origin is listed here explicitly.
+    "CORS_ORIGINS": [],
     "IMAGE_MAX_BYTES": 2 * 1024 * 1024,
     "IMAGES_PER_PRODUCT": 8,
     "CATALOG_CACHE_SECONDS": 60,
@@ -121,8 +125,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     if env not in ENVIRONMENTS:
         raise ConfigError(f"MARKETPLACE_ENV must be one of {ENVIRONMENTS}, not {env!r}")
     if env == "production":
-        if not settings["SECRET_KEY"]:
-            raise ConfigError("SECRET_KEY must be set in production")
+        if not settings["SECRET_KEY"] or settings["SECRET_KEY"] == DEV_SECRET_KEY:
+            raise ConfigError("SECRET_KEY must be set in production, from the environment")
         if not settings["DATABASE_URL"]:
             raise ConfigError("DATABASE_URL must be set in production (PostgreSQL)")
         if settings["PAYMENT_GATEWAY"] == "dev" and settings["STRIPE_SECRET_KEY"]:

@@ -7,6 +7,7 @@ from marketplace.accounts.auth import SECURITY, require_user
 from marketplace.accounts.models import normalize_email
 from marketplace.accounts.schemas import (
     MeSchema,
+    PasswordChangeSchema,
     RegisteredSchema,
     RegisterSchema,
     RoleGrantArgsSchema,
@@ -52,6 +53,26 @@ class Token(MethodView):
     @blp.response(200, TokenSchema)
     def post(self, body):
         return services.authenticate(body["email"], body["password"])
+
+
+def token_in_header() -> str:
+    """Throttle password changes per token too, so a stolen token cannot guess the password from
+    many addresses."""
+    header = request.headers.get("Authorization", "")
+    return "password:" + header[-32:]
+
+
+@blp.route("/auth/password")
+class Password(MethodView):
+    decorators = [limiter.limit(login_limit), limiter.limit(login_limit, key_func=token_in_header)]
+
+    @blp.arguments(PasswordChangeSchema)
+    @blp.response(200, TokenSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body):
+        """Change the caller's password. Every token issued before, on every device, stops working;
+        the answer is a fresh token."""
+        return services.change_password(require_user(), body["current_password"], body["new_password"])
 
 
 @blp.route("/me")

@@ -23,6 +23,11 @@ class TokenRequestSchema(ma.Schema):
     password = fields.String(required=True, validate=validate.Length(max=128), load_only=True)
 
 
+class PasswordChangeSchema(ma.Schema):
+    current_password = fields.String(required=True, validate=validate.Length(max=128), load_only=True)
+    new_password = fields.String(required=True, validate=validate.Length(min=8, max=128), load_only=True)
+
+
 class TokenSchema(ma.Schema):
     access_token = fields.String()
     token_type = fields.String()

@@ -13,6 +13,7 @@ from marketplace.accounts import tokens
 from marketplace.accounts.models import GRANTABLE_ROLES, RoleGrant, User, normalize_email
 from marketplace.accounts.permissions import require_admin
 from marketplace.agencies.models import AgencyMember
+from marketplace.audit import services as audit
 from marketplace.errors import Conflict, InvalidField, NotFound, Unauthorized
 from marketplace.extensions import db
 from marketplace.regions.services import require_region
@@ -81,6 +82,22 @@ def authenticate(email: str, password: str) -> IssuedToken:
     return issue_token(user)
 
 
+def change_password(user: User, current_password: str, new_password: str) -> IssuedToken:
+    """Set a new password; every token issued before dies, and the answer carries a fresh one."""
+    hasher = _hasher()
+    try:
+        hasher.verify(user.password_hash, current_password)
+    except (VerificationError, InvalidHashError):
+        raise InvalidField("current_password", "Wrong password.") from None
+    if new_password == current_password:
+        raise InvalidField("new_password", "Must differ from the current password.")
+    user.password_hash = hasher.hash(new_password)
+    user.token_version += 1
+    audit.record(user, "change_password", user.id)
+    db.session.commit()
+    return issue_token(user)
+
+
 def issue_token(user: User, now: float | None = None) -> IssuedToken:
     ttl = current_app.config["TOKEN_TTL_SECONDS"]
     token = tokens.issue(current_app.config["SECRET_KEY"], user.id, user.token_version, ttl, now=now)
@@ -146,6 +163,7 @@ def grant_role(actor: User, user_id: int, role: str, region_code: str | None) ->
     region_code = _check_grant(role, region_code)
     if not any(g.role == role and g.region_code == region_code for g in user.role_grants):
         user.role_grants.append(RoleGrant(role=role, region_code=region_code, granted_by_id=actor.id))
+        audit.record(user, "grant_role", actor.id, details={"role": role, "region_code": region_code})
         db.session.commit()
     return user
 
@@ -159,6 +177,7 @@ def revoke_role(actor: User, user_id: int, role: str, region_code: str | None) -
     if role == "admin" and _admin_count() <= 1:
         raise Conflict("The last admin cannot be revoked.")
     user.role_grants.remove(grant)
+    audit.record(user, "revoke_role", actor.id, details={"role": role, "region_code": region_code})
     db.session.commit()
     return user
 

@@ -1,8 +1,13 @@
 import marshmallow as ma
-from marshmallow import fields
+from marshmallow import fields, validate
+
+from marketplace.schemas import QueryArgsSchema
 
 
 class AuditEventSchema(ma.Schema):
+    id = fields.Integer()
+    subject_type = fields.String(metadata={"description": "the table: orders, purchase_orders, users, ..."})
+    subject_id = fields.Integer()
     action = fields.String()
     from_status = fields.String(allow_none=True)
     to_status = fields.String(allow_none=True)
@@ -10,3 +15,11 @@ class AuditEventSchema(ma.Schema):
     actor_id = fields.Integer(allow_none=True)
     details = fields.Dict(allow_none=True)
     at = fields.DateTime()
+
+
+class AuditQueryArgsSchema(QueryArgsSchema):
+    actor_id = fields.Integer()
+    subject_type = fields.String(validate=validate.Length(max=40))
+    subject_id = fields.Integer()
+    action = fields.String(validate=validate.Length(max=40))
+    since = fields.AwareDateTime(metadata={"description": "ISO 8601 with offset"})

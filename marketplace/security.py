@@ -1,0 +1,55 @@
+"""Response hardening every route shares: security headers and the cross-origin (CORS) policy.
+
+The API serves JSON to clients holding bearer tokens, never cookies, so a browser page on another
+origin gets nothing unless its origin is listed in CORS_ORIGINS. Swagger UI (/api/docs) is the one
+HTML page; it loads its scripts from the CDN configured for it and nothing else.
+"""
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, request
+from flask_cors import CORS
+
+API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+DOCS_POLICY = (
+    "default-src 'none'; script-src 'unsafe-inline' {cdn}; style-src 'unsafe-inline' {cdn}; "
+    "img-src 'self' data: {cdn}; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+# Sent by clients and read by the API: bearer tokens, JSON and upload bodies, idempotent retries.
+ALLOWED_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
+EXPOSED_HEADERS = ["X-Pagination", "Retry-After", "Location"]
+
+
+def init_app(app: Flask) -> None:
+    origins = app.config["CORS_ORIGINS"]
+    if isinstance(origins, str):
+        origins = [o.strip() for o in origins.split(",") if o.strip()]
+    CORS(
+        app,
+        resources={r"/api/*": {"origins": origins}},
+        allow_headers=ALLOWED_HEADERS,
+        expose_headers=EXPOSED_HEADERS,
+        supports_credentials=False,
+        max_age=600,
+    )
+    cdn = urlsplit(app.config["OPENAPI_SWAGGER_UI_URL"])
+    docs_policy = DOCS_POLICY.format(cdn=f"{cdn.scheme}://{cdn.netloc}")
+    docs_path = app.config["OPENAPI_URL_PREFIX"].rstrip("/") + app.config["OPENAPI_SWAGGER_UI_PATH"]
+    https_only = app.config["ENV"] == "production"
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        policy = docs_policy if request.path == docs_path else API_POLICY
+        headers.setdefault("Content-Security-Policy", policy)
+        if https_only:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # What a signed-in caller reads is theirs alone: no shared or browser cache keeps it.
+        if "Authorization" in request.headers and "Cache-Control" not in headers:
+            headers["Cache-Control"] = "no-store"
+            headers.add("Vary", "Authorization")
+        return response
