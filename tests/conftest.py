@@ -150,12 +150,19 @@ def app(_app, redis_url, fake_stripe):
         limiter.reset()
         fake_stripe.reset()
         yield _app
-        db.session.remove()
-        _empty_tables()
-        # Cached pages, rate-limit counters and heartbeats die with the test.
-        _app.extensions.pop("response_cache", None)
-        if redis_url:
-            redis.Redis.from_url(redis_url).flushdb()
+        start_afresh(_app, redis_url, fake_stripe)
+
+
+def start_afresh(app, redis_url, fake_stripe) -> None:
+    """Empty every table but the reference data; cached pages, rate-limit counters, heartbeats and
+    the Stripe server's payments go too."""
+    db.session.remove()
+    _empty_tables()
+    app.extensions.pop("response_cache", None)
+    if redis_url:
+        redis.Redis.from_url(redis_url).flushdb()
+    limiter.reset()
+    fake_stripe.reset()
 
 
 def _empty_tables() -> None:

@@ -152,8 +152,11 @@ def refund_order(actor: User, order_id: int, lines: list[dict] | None, amount_fe
     than was paid and not yet refunded."""
     order = db.session.get(Order, order_id)
     own = member_supplier_ids(actor)
-    if order is None or not (actor.is_admin or own & {f.supplier_id for f in order.fulfilments}):
+    may_refund = order is not None and (actor.is_admin or own & {f.supplier_id for f in order.fulfilments})
+    if order is None or not (may_refund or order.buyer_id == actor.id):
         raise NotFound(f"No order {order_id}.")
+    if not may_refund:
+        raise Forbidden("Refunds are made by the supplier or an admin; ask them for one.")
     order = lock_order(order_id)
     if order.status not in ("paid", "completed"):
         raise Conflict(f"A {order.status} order has nothing to refund.")

@@ -177,8 +177,8 @@ def _start_supplier_parts(order: PurchaseOrder) -> None:
 def approve(actor: User, order_id: int, comment: str | None) -> PurchaseOrder:
     """One tier's approval; the order is approved when every tier its amount reaches has approved."""
     order = _order_for(actor, order_id, lock=True)
-    _require(order, "submitted")
     _require_approver(actor, order)
+    _require(order, "submitted")
     if actor.id in {a.approver_id for a in order.approvals}:
         raise Forbidden("One approver approves one tier; another must approve the next.")
     tier = len(order.approvals) + 1
@@ -201,8 +201,8 @@ def _require_approver(actor: User, order: PurchaseOrder) -> None:
 
 def reject(actor: User, order_id: int, comment: str) -> PurchaseOrder:
     order = _order_for(actor, order_id, lock=True)
-    _require(order, "submitted")
     _require_approver(actor, order)
+    _require(order, "submitted")
     _release(order)
     _move(order, "rejected", actor, "reject", reason=comment)
     db.session.commit()
@@ -220,6 +220,12 @@ def cancel(actor: User, order_id: int, reason: str | None) -> PurchaseOrder:
     return order
 
 
+def _require_supplier(actor: User, order: PurchaseOrder) -> None:
+    """Who may act comes before whether the order's state allows it."""
+    if not member_supplier_ids(actor) & _order_suppliers(order):
+        raise Forbidden("Only a supplier with lines on this order acts on its part.")
+
+
 def _own_part(actor: User, order: PurchaseOrder) -> SupplierPart:
     mine = member_supplier_ids(actor)
     part = next((p for p in order.parts if p.supplier_id in mine), None)
@@ -232,6 +238,7 @@ def confirm(actor: User, order_id: int, declined_line_ids: list[int]) -> Purchas
     """A supplier confirms its part, declining lines it cannot supply (their stock is released and
     the total adjusts); when every supplier has answered the order is confirmed."""
     order = _order_for(actor, order_id, lock=True)
+    _require_supplier(actor, order)
     _require(order, "approved")
     part = _own_part(actor, order)
     if part.status != "awaiting":
@@ -264,6 +271,7 @@ def confirm(actor: User, order_id: int, declined_line_ids: list[int]) -> Purchas
 
 def ship(actor: User, order_id: int, carrier: str, tracking_no: str) -> PurchaseOrder:
     order = _order_for(actor, order_id, lock=True)
+    _require_supplier(actor, order)
     _require(order, "confirmed")
     part = _own_part(actor, order)
     if part.status != "confirmed":
@@ -309,6 +317,7 @@ def receive(actor: User, order_id: int, receipts: list[dict]) -> PurchaseOrder:
 def invoice(actor: User, order_id: int, invoice_no: str, amount_fen: int) -> PurchaseOrder:
     """A supplier's fapiao for its part: the amount must be the value of what was received."""
     order = _order_for(actor, order_id, lock=True)
+    _require_supplier(actor, order)
     _require(order, "received")
     part = _own_part(actor, order)
     if part.invoice_no is not None:

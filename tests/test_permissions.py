@@ -1,0 +1,507 @@
+"""The permission matrix: every endpoint × every role, on tenant A's objects, → the status expected.
+
+Tenant A owns every object the paths name: supplier A and its product, buyer A's web order and its
+fulfilment, agency A's purchase order, a certification in county 500236. Each role comes in two:
+the one who owns the object (`buyer`, `supplier`, `purchaser` and `approver`, `officer` of 500236
+and 370102) and another tenant's (`other_buyer`, `other_supplier`, `other_purchaser`,
+`other_officer` of 110000).
+
+A cell is a status, or OK: the permission check let the caller through (2xx, or 409/422 from the
+object's state, never 401/403/404). Each permitted caller acts on a world of its own. An endpoint
+the app serves without a row here fails `test_every_endpoint_has_a_row`.
+"""
+
+from datetime import timedelta
+from io import BytesIO
+
+import pytest
+
+from marketplace.agencies.models import Agency, AgencyMember
+from marketplace.extensions import db
+from marketplace.timeutil import china_today
+from tests.conftest import WEBHOOK_SECRET, start_afresh
+from tests.factories import ProductFactory, SupplierFactory, valid_uscc
+
+OK = "ok"
+ACTORS = (
+    "anon",
+    "buyer",
+    "other_buyer",
+    "supplier",
+    "other_supplier",
+    "purchaser",
+    "approver",
+    "other_purchaser",
+    "officer",
+    "other_officer",
+    "admin",
+)
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+ADDRESS = {
+    "region_code": "370102",
+    "detail": "济南市历下区泉城路 1 号",
+    "recipient": "张伟",
+    "phone": "13900001111",
+}
+
+
+def cells(default, **given):
+    """Every actor's cell: `default` for the signed-in, 401 for anon, unless given."""
+    row = {actor: default for actor in ACTORS}
+    row["anon"] = 401
+    row.update(given)
+    return row
+
+
+PUBLIC = {actor: OK for actor in ACTORS}
+ANY_USER = cells(OK)
+ADMIN = cells(403, admin=OK)
+OFFICERS = cells(403, officer=OK, other_officer=OK, admin=OK)
+# Officers act on what lies in their region; elsewhere they are refused.
+REGION_403 = cells(403, officer=OK, admin=OK)
+WEB_ORDER = cells(404, buyer=OK, supplier=OK, admin=OK)
+PO_READ = cells(404, purchaser=OK, approver=OK, supplier=OK, admin=OK)
+PO_SUPPLIER = cells(404, supplier=OK, purchaser=403, approver=403, admin=403)
+PO_AGENCY = cells(404, purchaser=OK, approver=403, supplier=403, admin=403)
+PO_APPROVER = cells(404, approver=OK, purchaser=403, supplier=403, admin=403)
+# Agencies are seen by their members, the approvers of lead units above them, and admins.
+SEES_AGENCY = cells(404, purchaser=OK, approver=OK, admin=OK)
+# An application is its supplier's and its officers'; to anyone else it does not exist.
+CERTIFICATION = cells(404, supplier=OK, officer=OK, admin=OK)
+COMMITMENT = {"commitment": {"quality": True, "price": True, "truthfulness": True, "signed_by": "王明"}}
+
+MATRIX = {
+    ("GET", "/api/openapi.json"): (None, PUBLIC),
+    ("GET", "/api/docs"): (None, PUBLIC),
+    ("GET", "/static/<path:filename>"): ("/static/none.css", {a: 404 for a in ACTORS}),
+    # Accounts
+    ("POST", "/api/v1/auth/register"): (
+        {"email": "new@example.test", "password": "a long password", "display_name": "新用户"},
+        PUBLIC,
+    ),
+    ("POST", "/api/v1/auth/token"): (
+        {"email": "nobody@example.test", "password": "wrong password"},
+        {a: 401 for a in ACTORS},
+    ),
+    ("POST", "/api/v1/auth/password"): (
+        {"current_password": "not the password", "new_password": "a new password"},
+        cells(422),
+    ),
+    ("GET", "/api/v1/me"): (None, ANY_USER),
+    ("GET", "/api/v1/users"): (None, ADMIN),
+    ("GET", "/api/v1/users/<int:user_id>"): (None, ADMIN),
+    ("POST", "/api/v1/users/<int:user_id>/roles"): (
+        {"role": "region_officer", "region_code": "500236"},
+        ADMIN,
+    ),
+    ("DELETE", "/api/v1/users/<int:user_id>/roles"): ("?role=region_officer&region_code=500236", ADMIN),
+    ("GET", "/api/v1/audit-events"): (None, ADMIN),
+    # Regions and the catalog
+    ("GET", "/api/v1/regions"): (None, PUBLIC),
+    ("GET", "/api/v1/regions/<string:code>"): (None, PUBLIC),
+    ("GET", "/api/v1/pairings"): (None, PUBLIC),
+    ("GET", "/api/v1/categories"): (None, PUBLIC),
+    ("GET", "/api/v1/products"): (None, PUBLIC),
+    ("GET", "/api/v1/products/<int:product_id>"): (None, PUBLIC),
+    ("POST", "/api/v1/products"): (
+        {
+            "supplier_id": "{supplier}",
+            "name": "奉节脐橙 10kg",
+            "category": "fruit.citrus",
+            "unit": "箱",
+            "price_fen": 9900,
+            "stock": 10,
+        },
+        cells(403, supplier=OK),
+    ),
+    ("PATCH", "/api/v1/products/<int:product_id>"): ({"price_fen": 9800}, cells(403, supplier=OK, admin=OK)),
+    ("GET", "/api/v1/products/<int:product_id>/batches"): (None, PUBLIC),
+    ("POST", "/api/v1/products/<int:product_id>/batches"): (
+        {"batch_code": "FJ-2026-11", "produced_on": "2026-11-01", "quantity": 10},
+        cells(403, supplier=OK, admin=OK),
+    ),
+    ("POST", "/api/v1/products/<int:product_id>/images"): ("file", cells(403, supplier=OK, admin=OK)),
+    ("DELETE", "/api/v1/products/<int:product_id>/images/<int:image_id>"): (
+        None,
+        cells(403, supplier=OK, admin=OK),
+    ),
+    ("GET", "/api/v1/images/<string:key>"): (None, PUBLIC),
+    # Suppliers
+    ("GET", "/api/v1/suppliers"): (None, PUBLIC),
+    ("GET", "/api/v1/suppliers/<int:supplier_id>"): (None, PUBLIC),
+    ("POST", "/api/v1/suppliers"): (
+        {
+            "name": "巫山县脆李专业合作社",
+            "kind": "cooperative",
+            "uscc": "{uscc}",
+            "region_code": "500237",
+            "linkage_modes": ["guaranteed_price_buying"],
+            "households_linked": 30,
+            "contact_name": "李华",
+            "contact_phone": "13800000001",
+        },
+        ANY_USER,
+    ),
+    ("GET", "/api/v1/suppliers/<int:supplier_id>/history"): (
+        None,
+        cells(403, supplier=OK, officer=OK, admin=OK),
+    ),
+    ("POST", "/api/v1/suppliers/<int:supplier_id>/members"): (
+        {"email": "{other_buyer_email}"},
+        cells(403, supplier=OK, admin=OK),
+    ),
+    ("POST", "/api/v1/suppliers/<int:supplier_id>/verify"): ({"decision": "approve"}, REGION_403),
+    ("POST", "/api/v1/suppliers/<int:supplier_id>/resubmit"): ({}, cells(403, supplier=OK)),
+    ("POST", "/api/v1/suppliers/<int:supplier_id>/suspend"): ({"reason": "抽检不合格"}, REGION_403),
+    ("POST", "/api/v1/suppliers/<int:supplier_id>/reinstate"): ({"reason": "整改完成"}, REGION_403),
+    ("POST", "/api/v1/suppliers/<int:supplier_id>/blacklist"): ({"reason": "虚假申报"}, REGION_403),
+    # Certification
+    ("POST", "/api/v1/products/<int:product_id>/certification"): (COMMITMENT, cells(404, supplier=OK)),
+    ("GET", "/api/v1/certifications"): (None, ANY_USER),
+    ("GET", "/api/v1/certifications/<int:certification_id>"): (None, {**CERTIFICATION, "anon": 404}),
+    ("GET", "/api/v1/certifications/<int:certification_id>/history"): (None, CERTIFICATION),
+    ("POST", "/api/v1/certifications/<int:certification_id>/review"): (
+        {"decision": "approve"},
+        {**CERTIFICATION, "supplier": 403},
+    ),
+    ("POST", "/api/v1/certifications/<int:certification_id>/revoke"): (
+        {"reason": "抽检不合格"},
+        {**CERTIFICATION, "supplier": 403},
+    ),
+    ("POST", "/api/v1/certifications/<int:certification_id>/renew"): (
+        COMMITMENT,
+        {**CERTIFICATION, "officer": 403, "admin": 403},
+    ),
+    # Web orders and payments
+    ("POST", "/api/v1/orders"): (
+        {
+            "items": [{"product_id": "{product}", "quantity": 1}],
+            "shipping_address": ADDRESS,
+            "payment_method": "alipay",
+        },
+        ANY_USER,
+    ),
+    ("GET", "/api/v1/orders"): (None, ANY_USER),
+    ("GET", "/api/v1/orders/<int:order_id>"): (None, WEB_ORDER),
+    ("GET", "/api/v1/orders/<int:order_id>/history"): (None, WEB_ORDER),
+    ("POST", "/api/v1/orders/<int:order_id>/cancel"): ({}, cells(404, buyer=OK, admin=OK, supplier=403)),
+    ("POST", "/api/v1/orders/<int:order_id>/refunds"): (
+        {"lines": [{"line_id": "{order_line}", "quantity": 1}]},
+        cells(404, supplier=OK, admin=OK, buyer=403),
+    ),
+    ("POST", "/api/v1/fulfilments/<int:fulfilment_id>/ship"): (
+        {"carrier": "顺丰", "tracking_no": "SF1234567890"},
+        cells(404, supplier=OK, admin=OK),
+    ),
+    ("POST", "/api/v1/fulfilments/<int:fulfilment_id>/deliver"): ({}, cells(404, supplier=OK, admin=OK)),
+    # The development gateway's page is not served when payments go to Stripe.
+    ("POST", "/api/v1/dev/orders/<int:order_id>/confirm-payment"): ({}, cells(404)),
+    ("POST", "/api/v1/webhooks/stripe"): ("webhook", PUBLIC),
+    # Agencies and procurement
+    ("POST", "/api/v1/agencies"): (
+        {
+            "name": "济南市第一中学",
+            "kind": "school",
+            "uscc": "{agency_uscc}",
+            "region_code": "370102",
+            "approval_threshold_fen": 1_000_000,
+        },
+        ADMIN,
+    ),
+    ("GET", "/api/v1/agencies/standings"): (None, OFFICERS),
+    ("GET", "/api/v1/agencies/<int:agency_id>"): (None, SEES_AGENCY),
+    ("POST", "/api/v1/agencies/<int:agency_id>/members"): (
+        {"email": "{other_buyer_email}", "role": "approver"},
+        ADMIN,
+    ),
+    ("GET", "/api/v1/agencies/<int:agency_id>/quota"): (None, SEES_AGENCY),
+    ("GET", "/api/v1/agencies/<int:agency_id>/filings/<int:year>"): (None, SEES_AGENCY),
+    ("PUT", "/api/v1/agencies/<int:agency_id>/filings/<int:year>"): (
+        {"food_budget_fen": 10_000_000, "reserved_share_bp": 1000},
+        SEES_AGENCY,
+    ),
+    ("POST", "/api/v1/agencies/<int:agency_id>/filings/<int:year>/return"): (
+        {"reason": "预算数字有误"},
+        {**SEES_AGENCY, "purchaser": 403, "approver": 403},  # a lead unit's approver's, or an admin's
+    ),
+    ("POST", "/api/v1/purchase-orders"): (
+        {
+            "agency_id": "{agency}",
+            "lines": [{"product_id": "{product}", "quantity": 1}],
+            "delivery_address": "济南市历下区 机关食堂",
+        },
+        cells(404, purchaser=OK, approver=403, admin=403),
+    ),
+    ("GET", "/api/v1/purchase-orders"): (None, ANY_USER),
+    ("GET", "/api/v1/purchase-orders/<int:order_id>"): (None, PO_READ),
+    ("GET", "/api/v1/purchase-orders/<int:order_id>/history"): (None, PO_READ),
+    ("PUT", "/api/v1/purchase-orders/<int:order_id>/lines"): (
+        {"lines": [{"product_id": "{product}", "quantity": 2}]},
+        PO_AGENCY,
+    ),
+    ("POST", "/api/v1/purchase-orders/<int:order_id>/lines/import"): ("csv", PO_AGENCY),
+    ("POST", "/api/v1/purchase-orders/<int:order_id>/submit"): ({}, PO_AGENCY),
+    ("POST", "/api/v1/purchase-orders/<int:order_id>/approve"): ({"comment": "同意采购"}, PO_APPROVER),
+    ("POST", "/api/v1/purchase-orders/<int:order_id>/reject"): ({"comment": "暂不采购"}, PO_APPROVER),
+    ("POST", "/api/v1/purchase-orders/<int:order_id>/cancel"): (
+        {"reason": "不再需要"},
+        {**PO_AGENCY, "admin": OK},
+    ),
+    ("POST", "/api/v1/purchase-orders/<int:order_id>/confirm"): ({}, PO_SUPPLIER),
+    ("POST", "/api/v1/purchase-orders/<int:order_id>/ship"): (
+        {"carrier": "顺丰", "tracking_no": "SF1234567890"},
+        PO_SUPPLIER,
+    ),
+    ("POST", "/api/v1/purchase-orders/<int:order_id>/receipts"): (
+        {"lines": [{"line_id": "{po_line}", "quantity_received": 1}]},
+        PO_AGENCY,
+    ),
+    ("POST", "/api/v1/purchase-orders/<int:order_id>/invoices"): (
+        {"invoice_no": "12345678", "amount_fen": 9900},
+        PO_SUPPLIER,
+    ),
+    ("POST", "/api/v1/purchase-orders/<int:order_id>/payments"): (
+        {"amount_fen": 9900, "reference": "BANK-0001"},
+        cells(403, admin=OK),
+    ),
+    ("POST", "/api/v1/purchase-orders/<int:order_id>/rating"): (
+        {"supplier_id": "{supplier}", "score": 5},
+        {**PO_AGENCY, "approver": OK},
+    ),
+    # The ledger
+    ("GET", "/api/v1/targets"): (None, OFFICERS),
+    ("POST", "/api/v1/targets"): (
+        {"name": "2027 年", "period_start": "2027-01-01", "period_end": "2028-01-01", "amount_fen": 100},
+        ADMIN,
+    ),
+    ("GET", "/api/v1/targets/<int:target_id>"): (None, OFFICERS),
+    ("PATCH", "/api/v1/targets/<int:target_id>"): ({"amount_fen": 200}, ADMIN),
+    ("DELETE", "/api/v1/targets/<int:target_id>"): (None, ADMIN),
+    ("GET", "/api/v1/targets/<int:target_id>/progress"): (None, OFFICERS),
+    ("GET", "/api/v1/tallies"): ("?group_by=channel", OFFICERS),
+    ("GET", "/api/v1/reports/ledger"): ("?month=2026-10&format=csv&region_code=500236", REGION_403),
+    ("POST", "/api/v1/reports/ledger"): (
+        {"month": "2026-10", "format": "csv", "region_code": "500236"},
+        REGION_403,
+    ),
+    ("GET", "/api/v1/reports/ledger/<int:report_id>"): (None, cells(404, officer=OK, admin=OK)),
+    ("GET", "/api/v1/alerts"): (None, OFFICERS),
+    ("GET", "/api/v1/health"): (None, PUBLIC),
+}
+
+
+class World:
+    """Tenant A's objects, another tenant's members, and one user per role."""
+
+    def __init__(self, client, make_user, fake_stripe):
+        self.client = client
+        self.users, self.headers = {}, {"anon": {}}
+        for actor in ACTORS[1:]:
+            grants = {
+                "officer": [("region_officer", "500236"), ("region_officer", "370102")],
+                "other_officer": [("region_officer", "110000")],
+                "admin": [("admin", None)],
+            }.get(actor, [])
+            self.users[actor], self.headers[actor] = make_user(*grants, password="correct horse 1")
+        self.supplier = SupplierFactory(members=[self.users["supplier"]], region_code="500236")
+        SupplierFactory(members=[self.users["other_supplier"]], region_code="530627")
+        certified = {
+            "certificate_no": "BF-500236-2026-000001",
+            "certified_until": china_today() + timedelta(days=300),
+        }
+        self.product = ProductFactory(supplier=self.supplier, stock=1000, **certified)
+        self.agency = self._agency("济南市机关事务服务中心", purchaser="purchaser", approver="approver")
+        self._agency("青岛市机关事务服务中心", purchaser="other_purchaser")
+        as_supplier = self.headers["supplier"]
+        image = client.post(
+            f"/api/v1/products/{self.product.id}/images",
+            data={"file": (BytesIO(PNG), "photo.png")},
+            headers=as_supplier,
+            content_type="multipart/form-data",
+        )
+        assert image.status_code == 201, image.json
+        self.image_id, self.image_key = image.json["id"], image.json["url"].rsplit("/", 1)[1]
+        certification = client.post(
+            f"/api/v1/products/{self.product.id}/certification",
+            json=MATRIX[("POST", "/api/v1/products/<int:product_id>/certification")][0],
+            headers=as_supplier,
+        )
+        assert certification.status_code == 201, certification.json
+        self.certification_id = certification.json["id"]
+        order = client.post(
+            "/api/v1/orders",
+            json=self.body(MATRIX[("POST", "/api/v1/orders")][0]),
+            headers=self.headers["buyer"],
+        )
+        assert order.status_code == 201, order.json
+        body, signature = fake_stripe.event(
+            "payment_intent.succeeded",
+            fake_stripe.succeed(order.json["payment"]["payment_intent_id"]),
+            WEBHOOK_SECRET,
+        )
+        assert (
+            client.post(
+                "/api/v1/webhooks/stripe", data=body, headers={"Stripe-Signature": signature}
+            ).status_code
+            == 200
+        )
+        self.order_id = order.json["id"]
+        self.fulfilment_id = order.json["fulfilments"][0]["id"]
+        self.order_line = order.json["lines"][0]["id"]
+        self.webhook = fake_stripe.event(
+            "payment_intent.succeeded",
+            fake_stripe.succeed(order.json["payment"]["payment_intent_id"]),
+            WEBHOOK_SECRET,
+        )
+        po = client.post(
+            "/api/v1/purchase-orders",
+            json=self.body(MATRIX[("POST", "/api/v1/purchase-orders")][0]),
+            headers=self.headers["purchaser"],
+        )
+        assert po.status_code == 201, po.json
+        self.po_id, self.po_line = po.json["id"], po.json["lines"][0]["id"]
+        filing = client.put(
+            f"/api/v1/agencies/{self.agency.id}/filings/{china_today().year}",
+            json=MATRIX[("PUT", "/api/v1/agencies/<int:agency_id>/filings/<int:year>")][0],
+            headers=self.headers["purchaser"],
+        )
+        assert filing.status_code in (200, 201), filing.json
+        as_admin = self.headers["admin"]
+        target = client.post("/api/v1/targets", json=MATRIX[("POST", "/api/v1/targets")][0], headers=as_admin)
+        assert target.status_code == 201, target.json
+        self.target_id = target.json["id"]
+        report = client.post(
+            "/api/v1/reports/ledger", json=MATRIX[("POST", "/api/v1/reports/ledger")][0], headers=as_admin
+        )
+        assert report.status_code in (200, 202), report.json
+        self.report_id = report.json["id"]
+
+    def _agency(self, name, purchaser, approver=None):
+        agency = Agency(
+            name=name,
+            kind="government",
+            uscc=valid_uscc(division="370102"),
+            region_code="370102",
+            approval_tiers_fen=[10**9],
+        )
+        db.session.add(agency)
+        db.session.flush()
+        db.session.add(AgencyMember(agency_id=agency.id, user_id=self.users[purchaser].id, role="purchaser"))
+        if approver:
+            db.session.add(
+                AgencyMember(agency_id=agency.id, user_id=self.users[approver].id, role="approver")
+            )
+        db.session.commit()
+        return agency
+
+    def values(self):
+        return {
+            "supplier": self.supplier.id,
+            "product": self.product.id,
+            "agency": self.agency.id,
+            "po_line": getattr(self, "po_line", None),
+            "order_line": getattr(self, "order_line", None),
+        }
+
+    def body(self, template):
+        """A JSON template with "{name}" placeholders filled in (as ints where they are ids)."""
+        if isinstance(template, dict):
+            return {k: self.body(v) for k, v in template.items()}
+        if isinstance(template, list):
+            return [self.body(v) for v in template]
+        if isinstance(template, str) and template.startswith("{") and template.endswith("}"):
+            name = template[1:-1]
+            if name == "uscc":
+                return valid_uscc(division="500237")
+            if name == "agency_uscc":
+                return valid_uscc(division="370102")
+            if name == "other_buyer_email":
+                return self.users["other_buyer"].email
+            return self.values()[name]
+        return template
+
+    def path(self, rule):
+        ids = {
+            "user_id": self.users["officer"].id,
+            "code": "500236",
+            "product_id": self.product.id,
+            "image_id": self.image_id,
+            "key": self.image_key,
+            "supplier_id": self.supplier.id,
+            "certification_id": self.certification_id,
+            "order_id": None,
+            "fulfilment_id": self.fulfilment_id,
+            "agency_id": self.agency.id,
+            "year": china_today().year,
+            "target_id": self.target_id,
+            "report_id": self.report_id,
+        }
+        ids["order_id"] = self.po_id if "/purchase-orders/" in rule else self.order_id
+        path = rule
+        for name, value in ids.items():
+            for converter in ("int", "string"):
+                path = path.replace(f"<{converter}:{name}>", str(value))
+        return path
+
+    def call(self, method, rule, spec, actor):
+        path = self.path(rule)
+        headers = dict(self.headers[actor])
+        if isinstance(spec, str) and spec.startswith("?"):
+            return self.client.open(path + spec, method=method, headers=headers)
+        if isinstance(spec, str) and spec.startswith("/"):
+            return self.client.open(spec, method=method, headers=headers)
+        if spec == "file":
+            data = {"file": (BytesIO(PNG), "photo.png")}
+            return self.client.open(
+                path, method=method, headers=headers, data=data, content_type="multipart/form-data"
+            )
+        if spec == "csv":
+            data = {"file": (BytesIO(f"product_id,quantity\n{self.product.id},3\n".encode()), "lines.csv")}
+            return self.client.open(
+                path, method=method, headers=headers, data=data, content_type="multipart/form-data"
+            )
+        if spec == "webhook":
+            body, signature = self.webhook
+            return self.client.open(
+                path, method=method, headers={**headers, "Stripe-Signature": signature}, data=body
+            )
+        if spec is None:
+            return self.client.open(path, method=method, headers=headers)
+        return self.client.open(path, method=method, headers=headers, json=self.body(spec))
+
+
+def allowed(status):
+    return 200 <= status < 300 or status in (409, 422)
+
+
+def check(world, method, rule, spec, actor, expected):
+    response = world.call(method, rule, spec, actor)
+    if allowed(response.status_code) if expected == OK else response.status_code == expected:
+        return None
+    message = (response.get_json(silent=True) or {}).get("message", "")
+    return f"{actor}: expected {expected}, got {response.status_code} {message[:100]}"
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX), ids=lambda e: f"{e[0]} {e[1]}")
+def test_permission_matrix(endpoint, app, client, make_user, fake_stripe, redis_url):
+    """Every refused caller on one world; each permitted caller on a fresh one, so that what one
+    changes (a deleted image, a cancelled order) cannot decide another's answer."""
+    method, rule = endpoint
+    spec, row = MATRIX[endpoint]
+    world = World(client, make_user, fake_stripe)
+    wrong = [check(world, method, rule, spec, a, row[a]) for a in ACTORS if row[a] != OK]
+    for actor in (a for a in ACTORS if row[a] == OK):
+        start_afresh(app, redis_url, fake_stripe)
+        wrong.append(check(World(client, make_user, fake_stripe), method, rule, spec, actor, OK))
+    wrong = [w for w in wrong if w]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_endpoint_has_a_row(app):
+    served = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert served - set(MATRIX) == set(), "endpoints without a row in the permission matrix"
+    assert set(MATRIX) - served == set(), "rows for endpoints the app no longer serves"
