@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := marketplace:create_app
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench fuzz clean
 
 $(BIN)/flask: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ bench: install
 	$(BIN)/python bench/catalog.py
 	$(BIN)/python bench/orders.py
 	$(BIN)/python bench/procurement.py
+
+# The long form of tests/contract: schemathesis with many examples per operation and role.
+fuzz: install
+	SCHEMATHESIS_EXAMPLES=$${SCHEMATHESIS_EXAMPLES:-200} $(BIN)/pytest -n $${PYTEST_WORKERS:-2} tests/contract
 
 clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache

@@ -6,14 +6,23 @@ import os
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from marketplace import config, security
 from marketplace.extensions import api, celery_app, db, limiter, migrate
 
 
+class IdConverter(IntegerConverter):
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(config.load(app.instance_path, overrides))
+    # Ids in paths are 32-bit like the columns they name: a larger number is a 404, not an overflow.
+    app.url_map.converters["int"] = IdConverter
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     logging.basicConfig(level=app.config["LOG_LEVEL"])

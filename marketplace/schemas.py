@@ -1,6 +1,7 @@
 """Schema pieces shared by every domain."""
 
 import unicodedata
+from datetime import UTC
 
 import marshmallow as ma
 from marshmallow import fields, validate
@@ -23,6 +24,19 @@ class Text(fields.String):
         return text.strip()
 
 
+class Timestamp(fields.AwareDateTime):
+    """An instant with its offset, as API.md promises. PostgreSQL's timestamptz gives aware values;
+    SQLite gives them back naive, in UTC, and they are written out as such."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=UTC, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 class RegionCode(Text):
     """A GB/T 2260 code: 6 digits, or 9 for a town."""
 
@@ -42,3 +56,13 @@ class QueryArgsSchema(ma.Schema):
 
 class MessageSchema(ma.Schema):
     message = fields.String()
+
+
+class ErrorSchema(ma.Schema):
+    """Every error answer, as marketplace.errors renders it (documented on every operation)."""
+
+    code = fields.Integer(metadata={"description": "the HTTP status"})
+    status = fields.String(metadata={"description": "the status's name"})
+    message = fields.String()
+    errors = fields.Dict(metadata={"description": "by location, then field: the reasons"})
+    error_code = fields.String(metadata={"description": "a stable snake_case name clients branch on"})

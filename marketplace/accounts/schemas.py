@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.accounts.models import GRANTABLE_ROLES
-from marketplace.schemas import QueryArgsSchema, RegionCode, Text
+from marketplace.schemas import QueryArgsSchema, RegionCode, Text, Timestamp
 
 
 class RegisterSchema(ma.Schema):
@@ -37,7 +37,7 @@ class TokenSchema(ma.Schema):
 class RoleGrantSchema(ma.Schema):
     role = fields.String()
     region_code = fields.String(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class UserSchema(ma.Schema):
@@ -46,7 +46,7 @@ class UserSchema(ma.Schema):
     display_name = fields.String()
     is_active = fields.Boolean()
     role_grants = fields.List(fields.Nested(RoleGrantSchema))
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class MembershipSchema(ma.Schema):

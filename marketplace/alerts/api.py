@@ -7,7 +7,7 @@ from marketplace.accounts.auth import SECURITY, require_user
 from marketplace.alerts import services
 from marketplace.alerts.models import KINDS
 from marketplace.pagination import page_of
-from marketplace.schemas import QueryArgsSchema
+from marketplace.schemas import QueryArgsSchema, Timestamp
 
 blp = Blueprint("alerts", __name__, description="Alerts for officers and admins")
 
@@ -27,7 +27,7 @@ class AlertSchema(ma.Schema):
         },
     )
     due_on = fields.Date()
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class AlertQueryArgsSchema(QueryArgsSchema):

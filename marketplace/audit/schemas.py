@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from marketplace.schemas import QueryArgsSchema
+from marketplace.schemas import QueryArgsSchema, Timestamp
 
 
 class AuditEventSchema(ma.Schema):
@@ -14,7 +14,7 @@ class AuditEventSchema(ma.Schema):
     reason = fields.String(allow_none=True)
     actor_id = fields.Integer(allow_none=True)
     details = fields.Dict(allow_none=True)
-    at = fields.DateTime()
+    at = Timestamp()
 
 
 class AuditQueryArgsSchema(QueryArgsSchema):

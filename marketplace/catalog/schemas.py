@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from marketplace.schemas import QueryArgsSchema, RegionCode, Text
+from marketplace.schemas import QueryArgsSchema, RegionCode, Text, Timestamp
 
 MAX_FEN = 10**11  # ¥1,000,000,000: far above any product, far below BigInteger overflow
 MAX_QUANTITY = 10**9
@@ -45,8 +45,8 @@ class ProductSchema(ma.Schema):
     certified_until = fields.Date(allow_none=True)
     expected_harvest = fields.Method("harvest", allow_none=True)
     images = fields.List(fields.Nested(ImageSchema))
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = Timestamp()
+    updated_at = Timestamp()
 
     def harvest(self, product):
         if product.expected_harvest_on is None:
@@ -114,7 +114,7 @@ class BatchCreateSchema(ma.Schema):
 class BatchSchema(BatchCreateSchema):
     id = fields.Integer()
     product_id = fields.Integer()
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class ImageUploadSchema(ma.Schema):

@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.certification.models import STATUSES
-from marketplace.schemas import QueryArgsSchema, RegionCode, Text
+from marketplace.schemas import QueryArgsSchema, RegionCode, Text, Timestamp
 
 
 class CommitmentSchema(ma.Schema):
@@ -36,8 +36,8 @@ class CertificationSchema(ma.Schema):
     valid_until = fields.Date(allow_none=True)
     renewal_of_id = fields.Integer(allow_none=True)
     reason = fields.String(allow_none=True)
-    revoked_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
+    revoked_at = Timestamp(allow_none=True)
+    created_at = Timestamp()
 
 
 class CertificationReviewSchema(ma.Schema):

@@ -10,16 +10,22 @@ from marketplace.errors import Forbidden
 from marketplace.ledger import reports, services, targets
 from marketplace.ledger.models import CHANNELS, MECHANISMS
 from marketplace.pagination import page_of
-from marketplace.schemas import QueryArgsSchema, RegionCode
+from marketplace.schemas import QueryArgsSchema, RegionCode, Timestamp
 
 blp = Blueprint("ledger", __name__, description="Tallies over the sales ledger")
 GROUP_NAMES = services.GROUPS
+
+
+def each_once(names: list[str]) -> None:
+    if len(set(names)) != len(names):
+        raise ma.ValidationError("Name each dimension once.")
 
 
 class TallyArgsSchema(QueryArgsSchema):
     group_by = DelimitedList(
         fields.String(validate=validate.OneOf(GROUP_NAMES)),
         load_default=list,
+        validate=each_once,
         metadata={"description": "comma-separated: " + ", ".join(GROUP_NAMES)},
     )
     year = fields.Integer(validate=validate.Range(min=2000, max=2100))
@@ -193,8 +199,8 @@ class ReportSchema(ma.Schema):
     region_code = fields.String(allow_none=True)
     status = fields.String(metadata={"enum": ["pending", "ready", "failed"]})
     entries = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
-    finished_at = fields.DateTime(allow_none=True)
+    created_at = Timestamp()
+    finished_at = Timestamp(allow_none=True)
 
 
 CONTENT_TYPES = {

@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.orders.models import ORDER_STATUSES, PAYMENT_METHODS
-from marketplace.schemas import QueryArgsSchema, RegionCode, Text
+from marketplace.schemas import QueryArgsSchema, RegionCode, Text, Timestamp
 
 
 class OrderItemSchema(ma.Schema):
@@ -45,8 +45,8 @@ class FulfilmentSchema(ma.Schema):
     status = fields.String()
     carrier = fields.String(allow_none=True)
     tracking_no = fields.String(allow_none=True)
-    shipped_at = fields.DateTime(allow_none=True)
-    delivered_at = fields.DateTime(allow_none=True)
+    shipped_at = Timestamp(allow_none=True)
+    delivered_at = Timestamp(allow_none=True)
 
 
 class PaymentViewSchema(ma.Schema):
@@ -76,9 +76,9 @@ class OrderSchema(ma.Schema):
             "phone": v["order"].shipping_phone,
         }
     )
-    reserved_until = fields.DateTime(attribute="order.reserved_until")
-    created_at = fields.DateTime(attribute="order.created_at")
-    paid_at = fields.DateTime(attribute="order.paid_at", allow_none=True)
+    reserved_until = Timestamp(attribute="order.reserved_until")
+    created_at = Timestamp(attribute="order.created_at")
+    paid_at = Timestamp(attribute="order.paid_at", allow_none=True)
     lines = fields.List(fields.Nested(OrderLineSchema))
     fulfilments = fields.List(fields.Nested(FulfilmentSchema))
     payment = fields.Nested(PaymentViewSchema, allow_none=True)
@@ -115,7 +115,7 @@ class RefundSchema(ma.Schema):
     lines = fields.Dict()
     status = fields.String()
     reason = fields.String(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class DevConfirmSchema(ma.Schema):

@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from marketplace.schemas import QueryArgsSchema, RegionCode, Text
+from marketplace.schemas import QueryArgsSchema, RegionCode, Text, Timestamp
 from marketplace.suppliers.models import KINDS, LINKAGE_MODES, STATUSES
 
 
@@ -35,8 +35,8 @@ class SupplierSchema(ma.Schema):
     contact_phone = fields.String()
     status = fields.String(metadata={"enum": list(STATUSES)})
     status_reason = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    verified_at = fields.DateTime(allow_none=True)
+    created_at = Timestamp()
+    verified_at = Timestamp(allow_none=True)
 
 
 class SupplierQueryArgsSchema(QueryArgsSchema):

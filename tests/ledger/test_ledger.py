@@ -152,3 +152,10 @@ def test_the_rollup_is_checked_and_rebuilt_from_the_entries(shop, app):
     assert runner.invoke(args=["ledger", "rebuild-rollup"]).exit_code == 0
     assert runner.invoke(args=["ledger", "check-rollup"]).exit_code == 0
     assert db.session.scalar(db.select(db.func.sum(LedgerMonthly.amount_fen))) == total()
+
+
+def test_a_dimension_named_twice_is_422_naming_group_by(client, make_user):
+    _, headers = make_user(("admin", None))
+    r = client.get("/api/v1/tallies?group_by=month,channel,month", headers=headers)
+    assert r.status_code == 422
+    assert "group_by" in r.json["errors"]["query"]
