@@ -34,6 +34,7 @@ bench: install
 	$(BIN)/python bench/catalog.py
 	$(BIN)/python bench/orders.py
 	$(BIN)/python bench/procurement.py
+	$(BIN)/python bench/tallies.py
 
 # The long form of tests/contract: schemathesis with many examples per operation and role.
 fuzz: install
