@@ -10,6 +10,12 @@ def require_admin(user: User) -> None:
         raise Forbidden("Only an admin may do this.")
 
 
+def require_officer_or_admin(user: User, what: str) -> None:
+    """Region officers (of any region) and admins only: `what` names the thing, "Alerts"."""
+    if not user.is_admin and not user.officer_region_codes:
+        raise Forbidden(f"{what} are for officers and admins.")
+
+
 def officiates(user: User, region_code: str) -> bool:
     """Whether the user is an admin or an officer of this region or one above it."""
     return user.is_admin or any(is_within(region_code, own) for own in user.officer_region_codes)

@@ -8,11 +8,11 @@ from flask import current_app
 from sqlalchemy import Select, func, or_, select
 
 from marketplace.accounts.models import User
+from marketplace.accounts.permissions import require_officer_or_admin
 from marketplace.agencies.models import Agency
 from marketplace.alerts.models import Alert
 from marketplace.audit.models import AuditEvent
 from marketplace.catalog.models import Product
-from marketplace.errors import Forbidden
 from marketplace.extensions import db
 from marketplace.ledger import targets
 from marketplace.ledger.models import LedgerEntry, Target
@@ -232,8 +232,7 @@ def raise_daily(today: date | None = None) -> dict[str, dict[str, int]]:
 
 def list_alerts(actor: User, kind: str | None) -> Select[tuple[Alert]]:
     """Officers see their region's alerts, admins all (those with no region are for admins)."""
-    if not actor.is_admin and not actor.officer_region_codes:
-        raise Forbidden("Alerts are for officers and admins.")
+    require_officer_or_admin(actor, "Alerts")
     stmt = select(Alert).where(Alert.resolved_at.is_(None)).order_by(Alert.due_on, Alert.id)
     if not actor.is_admin:
         stmt = stmt.where(

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import Date, Select, delete, func, insert, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from marketplace.accounts.models import User
+from marketplace.accounts.permissions import require_officer_or_admin
 from marketplace.catalog.models import Product
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry, LedgerMonthly
@@ -346,6 +348,12 @@ def tally_statement(group_by: list[str], filters: dict[str, Any], *, raw: bool =
     if columns:
         stmt = stmt.group_by(*columns).order_by(*columns)
     return stmt
+
+
+def tallies(actor: User, group_by: list[str], filters: dict[str, Any]) -> list[dict[str, Any]]:
+    """GET /tallies: for officers and admins."""
+    require_officer_or_admin(actor, "Tallies")
+    return tally(group_by, filters)
 
 
 def tally(group_by: list[str], filters: dict[str, Any], *, raw: bool = False) -> list[dict[str, Any]]:

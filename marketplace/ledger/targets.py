@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from marketplace.accounts.models import User
-from marketplace.accounts.permissions import require_admin
+from marketplace.accounts.permissions import require_admin, require_officer_or_admin
 from marketplace.audit import services as audit
 from marketplace.catalog.models import Category
-from marketplace.errors import Forbidden, InvalidField, NotFound
+from marketplace.errors import InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry, LedgerMonthly, Target
 from marketplace.ledger.services import Slice, month_of
@@ -85,18 +85,13 @@ def _audited(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
 
 
-def _require_viewer(actor: User) -> None:
-    if not actor.is_admin and not actor.officer_region_codes:
-        raise Forbidden("Targets are for officers and admins.")
-
-
 def list_targets(actor: User) -> Select[tuple[Target]]:
-    _require_viewer(actor)
+    require_officer_or_admin(actor, "Targets")
     return select(Target).order_by(Target.period_start.desc(), Target.id)
 
 
 def get_target(actor: User, target_id: int) -> Target:
-    _require_viewer(actor)
+    require_officer_or_admin(actor, "Targets")
     target = db.session.get(Target, target_id)
     if target is None:
         raise NotFound(f"No target {target_id}.")

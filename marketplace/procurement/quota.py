@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from marketplace.accounts.models import User
+from marketplace.accounts.permissions import require_officer_or_admin
 from marketplace.agencies.models import Agency, AgencyFiling
 from marketplace.agencies.services import filings_of, get_agency, subtree_ids
-from marketplace.errors import Forbidden
 from marketplace.extensions import db
 from marketplace.procurement.models import PurchaseOrder, PurchaseOrderLine
 from marketplace.regions.services import require_region, within
@@ -112,8 +112,7 @@ def quota(actor: User, agency_id: int, year: int) -> dict[str, Any]:
 def standings(actor: User, year: int, status: str | None, region: str | None) -> list[dict[str, Any]]:
     """For officers (their regions) and admins: every agency's quota standing, e.g. those behind
     their share or that have not filed."""
-    if not actor.is_admin and not actor.officer_region_codes:
-        raise Forbidden("Quota standings are for officers and admins.")
+    require_officer_or_admin(actor, "Quota standings")
     stmt = select(Agency).order_by(Agency.id)
     if not actor.is_admin:
         stmt = stmt.where(
