@@ -29,6 +29,13 @@ DEFAULTS: dict[str, Any] = {
     "ARGON2_TIME_COST": 2,
     "ARGON2_MEMORY_COST_KIB": 19456,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # A PostgreSQL server that stops answering fails a request in this many seconds (503), rather
+    # than holding a web worker until gunicorn kills it.
+    "DATABASE_CONNECT_TIMEOUT_SECONDS": 5,
+    # A task a worker took and never acknowledged (the worker was killed) is handed to another
+    # worker after this long. Longer than any retry countdown (600 s), or a waiting retry would be
+    # handed out twice.
+    "TASK_VISIBILITY_TIMEOUT_SECONDS": 900,
     # Browser origins allowed to call the API (comma-separated in MARKETPLACE_CORS_ORIGINS); none
     # by default: a web front end on another origin is listed here explicitly.
     "CORS_ORIGINS": [],
@@ -97,6 +104,8 @@ INT_KEYS = {
     "ARGON2_TIME_COST",
     "ARGON2_MEMORY_COST_KIB",
     "MAX_CONTENT_LENGTH",
+    "DATABASE_CONNECT_TIMEOUT_SECONDS",
+    "TASK_VISIBILITY_TIMEOUT_SECONDS",
 }
 CONVENTIONAL_NAMES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
 
@@ -142,7 +151,10 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "sqlite:///" + os.path.join(instance_path, "marketplace.db")
     )
     settings["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(settings["DATABASE_URL"])
-    settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    engine_options: dict[str, Any] = {"pool_pre_ping": True}
+    if settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        engine_options["connect_args"] = {"connect_timeout": settings["DATABASE_CONNECT_TIMEOUT_SECONDS"]}
+    settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
     redis_url = settings["REDIS_URL"]
     settings["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
     settings["CELERY"] = {
@@ -153,6 +165,7 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "task_eager_propagates": True,
         "task_ignore_result": True,
         "broker_connection_retry_on_startup": True,
+        "broker_transport_options": {"visibility_timeout": settings["TASK_VISIBILITY_TIMEOUT_SECONDS"]},
         **settings.get("CELERY", {}),
     }
     return settings

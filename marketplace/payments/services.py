@@ -8,6 +8,7 @@ duplicated and reordered events change nothing twice.
 import json
 import logging
 import time
+from datetime import timedelta
 
 import stripe
 from flask import current_app
@@ -22,7 +23,7 @@ from marketplace.ledger import services as ledger
 from marketplace.orders.models import Order
 from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, release_stock, reserve_again
 from marketplace.outbox import services as outbox
-from marketplace.payments.gateways import DevGateway, IntentState, gateway
+from marketplace.payments.gateways import DevGateway, IntentState, PaymentProviderUnavailable, gateway
 from marketplace.payments.models import Payment, Refund, WebhookEvent
 from marketplace.suppliers.services import member_supplier_ids
 from marketplace.timeutil import china_today, now
@@ -300,9 +301,26 @@ def sync_refunds(intent_id: str | None) -> str:
 
 
 def reconcile_recent(hours: int = 48) -> dict[str, int]:
-    """Repair orders whose webhook never came: re-read recent payments at the provider, and retry
-    refunds that could not be sent."""
-    counts = {"intents": 0, "refunds_retried": 0}
+    """Repair orders whose webhook never came: re-read recent payments at the provider, process
+    stored events whose task was lost (a Redis that restarted with it queued), and retry refunds
+    that could not be sent."""
+    counts = {"intents": 0, "events": 0, "refunds_retried": 0}
+    # Older than the visibility timeout: by then a killed worker's task was handed out again.
+    lost = now() - timedelta(seconds=current_app.config["TASK_VISIBILITY_TIMEOUT_SECONDS"])
+    for event_id in list(
+        db.session.scalars(
+            select(WebhookEvent.id)
+            .where(WebhookEvent.processed_at.is_(None), WebhookEvent.received_at < lost)
+            .order_by(WebhookEvent.id)
+            .limit(500)
+        )
+    ):
+        try:
+            process_event(event_id)
+        except PaymentProviderUnavailable:
+            db.session.rollback()
+            break
+        counts["events"] += 1
     for intent in gateway().list_recent_intents(int(time.time()) - hours * 3600):
         if apply_intent(intent) in ("paid", "released", "refunded"):
             counts["intents"] += 1

@@ -5,6 +5,7 @@ from marketplace.audit.models import AuditEvent
 from marketplace.extensions import db
 from marketplace.orders import services as orders
 from marketplace.orders.models import Order
+from marketplace.outbox import services as outbox
 from marketplace.payments import services as payments
 from marketplace.payments.models import WebhookEvent
 from marketplace.timeutil import now
@@ -276,6 +277,24 @@ def test_reconciliation_repairs_an_order_whose_webhook_never_came(shop):
     assert payments.reconcile_recent()["intents"] == 1
     assert shop.get(order["id"]).json["status"] == "paid"
     assert payments.reconcile_recent()["intents"] == 0
+
+
+def test_reconciliation_processes_events_whose_task_redis_lost(shop, app, monkeypatch):
+    """Redis took the task and then restarted without it: the stored event is processed by the
+    hourly reconciliation once the visibility timeout has passed, not before."""
+    monkeypatch.setattr(outbox, "_send", lambda message: None)  # queued, then lost with Redis
+    order = shop.order().json
+    shop.pay(order)
+    assert db.session.scalar(db.select(WebhookEvent.processed_at)) is None
+    assert payments.reconcile_recent()["events"] == 0  # a worker may still have it
+
+    timeout = app.config["TASK_VISIBILITY_TIMEOUT_SECONDS"]
+    db.session.execute(db.update(WebhookEvent).values(received_at=now() - timedelta(seconds=timeout + 1)))
+    db.session.commit()
+    assert payments.reconcile_recent()["events"] == 1
+    assert db.session.scalar(db.select(WebhookEvent.processed_at)) is not None
+    assert shop.get(order["id"]).json["status"] == "paid"
+    assert payments.reconcile_recent()["events"] == 0
 
 
 # Permissions ----------------------------------------------------------------------

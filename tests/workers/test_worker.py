@@ -1,13 +1,11 @@
 """A real Celery worker process, fed through Redis."""
 
-import os
-import subprocess
-import sys
 import time
 
 import pytest
 
 from marketplace.extensions import celery_app
+from tests.processes import service_env, start_worker, stop
 from workers.beat import SCHEDULE
 from workers.tasks.system import ping, record_heartbeat
 
@@ -15,39 +13,13 @@ pytestmark = [pytest.mark.redis]
 
 
 @pytest.fixture
-def worker(app, settings, tmp_path, monkeypatch):
+def worker(app, settings, tmp_path):
     celery_app.conf.task_always_eager = False
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings["DATABASE_URL"],
-        "REDIS_URL": settings["REDIS_URL"],
-        "MARKETPLACE_ENV": "test",
-    }
     log_path = tmp_path / "worker.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "workers",
-                "worker",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    proc = start_worker(service_env(settings), log_path)
     yield proc
     celery_app.conf.task_always_eager = True
-    proc.terminate()
-    proc.wait(timeout=20)
+    stop(proc)
     print(log_path.read_text()[-3000:])
 
 

@@ -9,7 +9,10 @@ from marketplace.payments.gateways import PaymentProviderUnavailable
 @shared_task(
     name="payments.process_event",
     bind=True,
+    # Acknowledged only once done, and put back on the queue if the process running it dies (a
+    # killed worker's unacknowledged task goes to another after the visibility timeout).
     acks_late=True,
+    reject_on_worker_lost=True,
     autoretry_for=(PaymentProviderUnavailable,),
     retry_backoff=True,
     retry_backoff_max=600,
