@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := marketplace:create_app
 
-.PHONY: install run test lint bench fuzz clean
+.PHONY: install run test lint bench load fuzz clean
 
 $(BIN)/flask: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ bench: install
 	$(BIN)/python bench/orders.py
 	$(BIN)/python bench/procurement.py
 	$(BIN)/python bench/tallies.py
+	$(BIN)/python bench/load.py
+
+# The long form of tests/test_load.py: the mix at 40 actions/s for two minutes, then the books.
+load: install
+	$(BIN)/python bench/load.py
 
 # The long form of tests/contract: schemathesis with many examples per operation and role.
 fuzz: install
