@@ -1,5 +1,6 @@
-"""A worker killed while it processes a webhook: the task was never acknowledged, so another worker
-takes it once the visibility timeout passes, and the payment takes effect exactly once."""
+"""A worker killed while it processes a webhook, or only the pool process running the task: the task
+was never acknowledged, so it runs again (at once in a new pool process; in another worker once
+the visibility timeout passes), and the payment takes effect exactly once."""
 
 import os
 import signal
@@ -65,22 +66,21 @@ def test_a_worker_killed_mid_webhook_leaves_the_payment_to_be_applied_once(
             assert deliver(client, event).json == {"received": True, "duplicate": False}
             eventually(lambda: waiting_on_a_lock(watcher), what="the worker inside the webhook's task")
 
-            if killed == "the whole worker":
-                kill(first)
-            else:  # the OOM killer takes the child running the task; the worker itself lives on
+            if killed == "its pool process":
+                # The OOM killer takes the child running the task; the worker puts the task back
+                # on the queue and runs it in a new child.
                 os.kill(pool_child(first), signal.SIGKILL)
-            holder.rollback()
-            if killed == "the whole worker":
+                holder.rollback()
+            else:
+                kill(first)
+                holder.rollback()
                 assert shop.status(order["id"]) == "pending_payment"
                 assert shop.unprocessed_events() == 1
                 assert shop.ledger() == (0, 0)
-
-            if killed == "the whole worker":
                 # Its replacement starts once the task's visibility timeout has passed, and on
                 # starting takes back what no live worker acknowledged.
                 time.sleep(VISIBILITY_TIMEOUT)
                 second = start_worker(env, log, pool="prefork")
-            # (Otherwise the worker puts the task back on the queue and runs it in a new child.)
             eventually(lambda: shop.status(order["id"]) == "paid", what="the retried webhook")
             eventually(lambda: shop.unprocessed_events() == 0, what="the event marked processed")
 
