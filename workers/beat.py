@@ -23,5 +23,6 @@ SCHEDULE = {
         "task": "ledger.monthly_reports",
         "schedule": crontab(day_of_month=1, hour=1, minute=0),  # the month before is complete
     },
+    "make-stale-reports": {"task": "ledger.make_stale_reports", "schedule": crontab(minute="*/15")},
     "raise-alerts": {"task": "alerts.raise_daily", "schedule": crontab(hour=6, minute=30)},
 }

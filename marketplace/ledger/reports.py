@@ -4,13 +4,15 @@ before, or on request) and kept in storage; officers get their region's, admins 
 
 import csv
 import io
+import logging
 import re
 import uuid
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
 from openpyxl import Workbook
 from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
@@ -26,6 +28,8 @@ from marketplace.regions.services import is_within, require_region, within
 from marketplace.storage import storage
 from marketplace.suppliers.models import Supplier
 from marketplace.timeutil import china_today, now
+
+log = logging.getLogger(__name__)
 
 MAKE_REPORT = "ledger.make_report"
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -279,6 +283,27 @@ def make_report(report_id: int) -> str:
     report.storage_key, report.entries, report.status, report.finished_at = key, count, "ready", now()
     db.session.commit()
     return "ready"
+
+
+def make_stale(limit: int = 20) -> int:
+    """Make the reports still pending after the visibility timeout: their task was lost (a Redis
+    that restarted with it queued). A beat task, every 15 minutes."""
+    lost = now() - timedelta(seconds=current_app.config["TASK_VISIBILITY_TIMEOUT_SECONDS"])
+    stale = db.session.scalars(
+        select(LedgerReport.id)
+        .where(LedgerReport.status == "pending", LedgerReport.created_at < lost)
+        .order_by(LedgerReport.id)
+        .limit(limit)
+    )
+    made = 0
+    for report_id in list(stale):
+        try:
+            make_report(report_id)
+        except Exception:  # marked failed by make_report; the others still get their turn
+            log.exception("ledger report %s could not be made", report_id)
+            continue
+        made += 1
+    return made
 
 
 def request_last_month() -> list[LedgerReport]:

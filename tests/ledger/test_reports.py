@@ -8,9 +8,11 @@ import openpyxl
 import pytest
 
 from marketplace.extensions import db
+from marketplace.ledger import reports
 from marketplace.ledger.models import LedgerReport
 from marketplace.ledger.reports import HEADER
-from marketplace.timeutil import china_today
+from marketplace.outbox import services as outbox
+from marketplace.timeutil import china_today, now
 from tests.factories import ProductFactory, SupplierFactory
 from tests.ledger.test_targets import sell
 
@@ -108,3 +110,18 @@ def test_the_monthly_task_makes_last_months_whole_ledger_in_both_formats(app, ma
         (month, "csv", None, "ready", 4),
     ]
     assert date.fromisoformat(month + "-01") < china_today()
+
+
+def test_a_report_whose_task_was_lost_is_made_by_the_sweep(app, client, make_user, month, monkeypatch):
+    _, admin = make_user(("admin", None))
+    monkeypatch.setattr(outbox, "_send", lambda message: None)  # queued, then lost with Redis
+    r = client.post(URL, json={"month": month, "format": "csv"}, headers=admin)
+    assert r.status_code == 202 and r.json["status"] == "pending"
+    assert reports.make_stale() == 0  # a worker may still have it
+
+    timeout = app.config["TASK_VISIBILITY_TIMEOUT_SECONDS"]
+    db.session.execute(db.update(LedgerReport).values(created_at=now() - timedelta(seconds=timeout + 1)))
+    db.session.commit()
+    assert reports.make_stale() == 1
+    assert client.get(f"{URL}?month={month}&format=csv", headers=admin).status_code == 200
+    assert reports.make_stale() == 0

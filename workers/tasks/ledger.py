@@ -13,3 +13,9 @@ def make_report(self, report_id: int) -> str:
 def monthly_reports() -> int:
     """On the first of each month: the whole ledger of the month before, XLSX and CSV."""
     return len(reports.request_last_month())
+
+
+@shared_task(name="ledger.make_stale_reports", acks_late=True)
+def make_stale_reports() -> int:
+    """Make requested reports whose task never ran (lost with a Redis restart)."""
+    return reports.make_stale()
