@@ -5,15 +5,15 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import psycopg
+
+from tests.processes import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -66,10 +66,19 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
     }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def local_app(database_url: str):
+    """The app in this process, on the benchmark's database, signing tokens as its servers do."""
+    from marketplace import create_app
+
+    return create_app(
+        {
+            "ENV": "development",
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": server_env(database_url)["SECRET_KEY"],
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST_KIB": 1024,
+        }
+    )
 
 
 @contextmanager
@@ -96,15 +105,7 @@ def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2, threads: int 
         cwd=ROOT,
     )
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"gunicorn for {app_spec} did not start")
+        wait_for_port(port, f"gunicorn for {app_spec}")
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()

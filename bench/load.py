@@ -44,6 +44,7 @@ from bench.common import (  # noqa: E402
     WEBHOOK_SECRET,
     fresh_database,
     gunicorn,
+    local_app,
     log,
     server_env,
     stripe_compatible,
@@ -131,20 +132,11 @@ def on_sale(base: str) -> list[int]:
 
 def issue_tokens(database_url: str) -> dict[str, str]:
     """Sign in the demo accounts and BUYERS buyers of the run's own (as the served app would)."""
-    from marketplace import create_app
     from marketplace.accounts import services as accounts
     from marketplace.accounts.models import User
     from marketplace.extensions import db
 
-    app = create_app(
-        {
-            "ENV": "development",
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "bench-secret-key",
-            "ARGON2_TIME_COST": 1,
-            "ARGON2_MEMORY_COST_KIB": 1024,
-        }
-    )
+    app = local_app(database_url)
     tokens = {}
     with app.app_context():
         for n in range(BUYERS):

@@ -27,7 +27,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg  # noqa: E402
 import redis  # noqa: E402
 
-from bench.common import Figures, fresh_database, gunicorn, insert_supplier, log, report, server_env, wrk  # noqa: E402
+from bench.common import (
+    Figures,
+    fresh_database,
+    gunicorn,
+    insert_supplier,
+    local_app,
+    log,
+    report,
+    server_env,
+    wrk,
+)  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 WEBHOOK_SECRET = "whsec_bench"
@@ -75,20 +85,11 @@ end
 
 def fill(database_url: str) -> tuple[int, str]:
     """A verified supplier, PRODUCTS products with stock for any run, a buyer and their token."""
-    from marketplace import create_app
     from marketplace.accounts import services as accounts
     from marketplace.accounts.models import User
     from marketplace.extensions import db
 
-    app = create_app(
-        {
-            "ENV": "development",
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "bench-secret-key",
-            "ARGON2_TIME_COST": 1,
-            "ARGON2_MEMORY_COST_KIB": 1024,
-        }
-    )
+    app = local_app(database_url)
     with psycopg.connect(database_url) as conn:
         supplier = insert_supplier(conn)
         with conn.cursor().copy(

@@ -16,11 +16,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg  # noqa: E402
 import requests  # noqa: E402
 
-from bench.common import fresh_database, gunicorn, insert_supplier, log, server_env  # noqa: E402
+from bench.common import fresh_database, gunicorn, insert_supplier, local_app, log, server_env  # noqa: E402
 
 
 def fill(database_url: str, lines: int) -> tuple[int, str, list[int]]:
-    from marketplace import create_app
     from marketplace.accounts import services as accounts
     from marketplace.accounts.models import User
     from marketplace.extensions import db
@@ -58,15 +57,7 @@ def fill(database_url: str, lines: int) -> tuple[int, str, list[int]]:
             "('山东省农业农村厅机关服务中心', 'government', %s, '370102', '[1000000]') RETURNING id",
             (first17 + uscc.check_character(first17),),
         ).fetchone()[0]
-    app = create_app(
-        {
-            "ENV": "development",
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "bench-secret-key",
-            "ARGON2_TIME_COST": 1,
-            "ARGON2_MEMORY_COST_KIB": 1024,
-        }
-    )
+    app = local_app(database_url)
     with app.app_context():
         accounts.register_user("purchaser@bench.test", "bench password", "采购员")
         user = db.session.scalar(db.select(User).where(User.email == "purchaser@bench.test"))

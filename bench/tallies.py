@@ -39,6 +39,7 @@ from bench.common import (
     ROOT,
     fresh_database,
     gunicorn,
+    local_app,
     log,
     pay,
     server_env,
@@ -175,13 +176,12 @@ def compiled(stmt) -> str:
 def measure_reads(database_url: str, repeat: int) -> None:
     from sqlalchemy import select
 
-    from marketplace import create_app
     from marketplace.extensions import db
     from marketplace.ledger import services as ledger
     from marketplace.ledger import targets
     from marketplace.ledger.models import LedgerEntry, Target
 
-    app = create_app({"ENV": "development", "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret-key"})
+    app = local_app(database_url)
     year = date.today().year
     with app.app_context():
         raw_targets = {
