@@ -4,7 +4,9 @@ Each xdist worker gets its own database, built by running the Alembic
 migrations (never create_all) and loaded with the region seed once; between
 tests every other table is emptied. On PostgreSQL (DATABASE_URL) that is a
 fresh database per worker; otherwise a SQLite file. Each worker also gets
-its own Redis database index when REDIS_URL is set.
+its own Redis database index when REDIS_URL is set. MARKETPLACE_TEST_SLOT=N (from 1) lets
+another checkout on the same machine run its tests at the same time, on databases of its own and
+Redis indexes from 1 + 2N (so one slot runs at most two xdist workers, and 13 is the load run's).
 """
 
 import os
@@ -29,6 +31,7 @@ SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
 REFERENCE_TABLES = {"regions", "pairings", "categories", "alembic_version"}
 SERVICES = svc.discover()
 REQUIRED = os.environ.get("MARKETPLACE_REQUIRE_SERVICES") == "1"
+SLOT = int(os.environ.get("MARKETPLACE_TEST_SLOT", "0"))
 TEST_SETTINGS = {
     "ENV": "test",
     "CERTIFICATION_NOTICE_DAYS": 7,
@@ -87,6 +90,10 @@ def pytest_terminal_summary(terminalreporter):
         )
 
 
+def database_name(base: str, worker_id: str) -> str:
+    return f"{base}_{worker_id}" if not SLOT else f"{base}_s{SLOT}_{worker_id}"
+
+
 def worker_index(worker_id: str) -> int:
     match = re.search(r"\d+", worker_id)
     return int(match.group()) if match else 0
@@ -95,7 +102,7 @@ def worker_index(worker_id: str) -> int:
 @pytest.fixture(scope="session")
 def database_url(worker_id, tmp_path_factory):
     if SERVICES.postgres_url:
-        name = f"marketplace_test_{worker_id}"
+        name = database_name("marketplace_test", worker_id)
         yield svc.create_database(SERVICES, name)
         svc.drop_database(SERVICES, name)
     else:
@@ -104,8 +111,9 @@ def database_url(worker_id, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def redis_url(worker_id):
-    # Index 0 is left alone; xdist workers take 1, 2, ...
-    return SERVICES.redis_database_url(1 + worker_index(worker_id)) if SERVICES.redis_url else None
+    # Index 0 is left alone; xdist workers take 1, 2, ... (two a slot: 13 is the load run's)
+    index = 1 + 2 * SLOT + worker_index(worker_id)
+    return SERVICES.redis_database_url(index) if SERVICES.redis_url else None
 
 
 @pytest.fixture(scope="session")

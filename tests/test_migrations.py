@@ -15,7 +15,7 @@ from marketplace import _migrations_dir
 from marketplace.config import sqlalchemy_url
 from marketplace.extensions import db, migrate
 from tests import services as svc
-from tests.conftest import SERVICES
+from tests.conftest import SERVICES, database_name
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
@@ -23,7 +23,7 @@ def empty_database(request, worker_id, tmp_path):
     if request.param == "postgresql":
         if not SERVICES.postgres_url:
             pytest.skip("needs PostgreSQL: set DATABASE_URL")
-        name = f"marketplace_migrations_{worker_id}"
+        name = database_name("marketplace_migrations", worker_id)
         yield svc.create_database(SERVICES, name)
         svc.drop_database(SERVICES, name)
     else:
