@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.engine import make_url
 from werkzeug.routing import IntegerConverter
 
 from marketplace import config, security
@@ -36,8 +37,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-        os.makedirs(app.instance_path, exist_ok=True)
+    _make_database_dir(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True, compare_type=True)
     api.init_app(app)
@@ -113,6 +113,17 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(ledger_cli)
+
+
+def _make_database_dir(app: Flask) -> None:
+    """The embedded default's SQLite file lives under instance/: make that folder when the database
+    is there, and not otherwise (tests, PostgreSQL), so that nothing is written into the checkout."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite" or not url.database or not os.path.isabs(url.database):
+        return  # in memory, another database, or relative (Flask-SQLAlchemy puts those in instance/)
+    folder = os.path.dirname(url.database)
+    if os.path.commonpath([folder, app.instance_path]) == app.instance_path:
+        os.makedirs(folder, exist_ok=True)
 
 
 def _migrations_dir() -> str:
