@@ -46,4 +46,4 @@ fuzz: install
 	SCHEMATHESIS_EXAMPLES=$${SCHEMATHESIS_EXAMPLES:-200} $(BIN)/pytest -n $${PYTEST_WORKERS:-2} tests/contract
 
 clean:
-	rm -rf $(VENV) instance/*.db .pytest_cache
+	rm -rf $(VENV) instance/*.db instance/*.db-wal instance/*.db-shm .pytest_cache

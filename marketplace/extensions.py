@@ -1,14 +1,19 @@
 """Extensions, created unbound and initialised by create_app."""
 
+from typing import Any
+
 from celery import Celery
+from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from marketplace import sqlite
 from marketplace.schemas import ErrorSchema
 
 NAMING_CONVENTION = {
@@ -28,7 +33,16 @@ class MarketplaceApi(Api):
     ERROR_SCHEMA = ErrorSchema
 
 
-db = SQLAlchemy(model_class=Base)
+class MarketplaceSQLAlchemy(SQLAlchemy):
+    # Every engine of every app, the migrations' included: the hook where Flask-SQLAlchemy makes one.
+    def _make_engine(self, bind_key: str | None, options: dict[str, Any], app: Flask) -> Engine:
+        engine = super()._make_engine(bind_key, options, app)
+        if sqlite.is_file_database(engine):
+            sqlite.serialise_transactions(engine)
+        return engine
+
+
+db = MarketplaceSQLAlchemy(model_class=Base)
 migrate = Migrate()
 api = MarketplaceApi()
 limiter = Limiter(

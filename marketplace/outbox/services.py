@@ -20,24 +20,37 @@ def dispatch(message_ids: list[int]) -> int:
     """Send these messages if still unsent; a broker error leaves them for dispatch_pending()."""
     sent = 0
     for message_id in message_ids:
-        # Claim it first, so two dispatchers never both send one message.
-        claimed = db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
-            .values(sent_at=now(), attempts=OutboxMessage.attempts + 1)
-        ).rowcount
-        db.session.commit()
-        if not claimed:
+        message = _claim(message_id)
+        if message is None:
             continue
-        message = db.session.get(OutboxMessage, message_id)
         try:
             _send(message)
             sent += 1
         except Exception as exc:  # the broker is down: unclaim, and beat retries later
             log.warning("outbox message %s not sent: %s", message_id, exc)
-            message.sent_at, message.last_error = None, f"{type(exc).__name__}: {exc}"[:1000]
+            db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id)
+                .values(sent_at=None, last_error=f"{type(exc).__name__}: {exc}"[:1000])
+            )
             db.session.commit()
     return sent
+
+
+def _claim(message_id: int) -> OutboxMessage | None:
+    """Mark the message sent, so that two dispatchers never both send it; returns it, detached, or
+    None when it was sent already. Commits: a task run in-process has a session of its own, and on
+    SQLite a transaction left open here would hold the write lock that task waits for."""
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
+        .values(sent_at=now(), attempts=OutboxMessage.attempts + 1)
+    ).rowcount
+    message = db.session.get(OutboxMessage, message_id) if claimed else None
+    if message is not None:
+        db.session.expunge(message)
+    db.session.commit()
+    return message
 
 
 def _send(message: OutboxMessage) -> None:

@@ -212,6 +212,7 @@ def test_daily_task_runs_through_celery_with_a_date(app, client, product, people
     cert_id = apply(client, product, people)
     review(client, cert_id, people["county"])
     review(client, cert_id, people["municipality"])
+    db.session.commit()  # the task has a session of its own; on SQLite this one's would block it
     result = advance_daily.apply(args=[(china_today() + timedelta(days=7)).isoformat()]).get()
     assert result["certified"] == 1
     assert SCHEDULE["advance-certifications"]["task"] == advance_daily.name

@@ -25,6 +25,7 @@ def test_books_stay_straight(app, client, fake_stripe, make_user):
     class Books(RuleBasedStateMachine):
         @initialize()
         def open_shop(self):
+            db.session.rollback()  # on SQLite its open transaction would hold the write lock
             _empty_tables()
             fake_stripe.reset()
             self.shop = Shop(client, fake_stripe, make_user)
