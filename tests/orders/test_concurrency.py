@@ -3,11 +3,13 @@ connection, on PostgreSQL (row locks) and on the embedded default (a SQLite file
 time)."""
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry
 from marketplace.orders.models import Order
+from marketplace.payments import services as payments
 from tests.orders.conftest import ADDRESS
 
 
@@ -26,6 +28,18 @@ def at_once(app, requests):
 
     with ThreadPoolExecutor(max_workers=len(requests)) as pool:
         return list(pool.map(send, requests))
+
+
+def slowly(check, seconds=0.2):
+    """The check, then a pause before its caller writes: without serialisation every request of a
+    race would pass the check before the first one's write, not only those that happen to."""
+
+    def slowed(*args, **kwargs):
+        result = check(*args, **kwargs)
+        time.sleep(seconds)
+        return result
+
+    return slowed
 
 
 def race(app, product_id, buyers_headers, quantity=1):
@@ -77,9 +91,10 @@ def test_orders_over_the_same_products_in_opposite_order_do_not_deadlock(app, sh
     assert (shop.stock(shop.orange), shop.stock(shop.plum)) == (5, 0)
 
 
-def test_six_parallel_full_refunds_of_one_order_one_wins(app, shop):
+def test_six_parallel_full_refunds_of_one_order_one_wins(app, shop, monkeypatch):
     order = shop.order().json
     shop.pay(order)
+    monkeypatch.setattr(payments, "_refundable", slowly(payments._refundable))
     url = f"/api/v1/orders/{order['id']}/refunds"
     body = {"amount_fen": order["total_fen"]}
 

@@ -3,8 +3,9 @@ PostgreSQL and on the embedded default (a SQLite file)."""
 
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry
+from marketplace.procurement import services as procurement
 from marketplace.procurement.models import BankPayment
-from tests.orders.test_concurrency import at_once
+from tests.orders.test_concurrency import at_once, slowly
 
 
 def invoiced(desk, quantity):
@@ -36,8 +37,9 @@ def ledger_total():
     return db.session.scalar(db.select(db.func.coalesce(db.func.sum(LedgerEntry.amount_fen), 0)))
 
 
-def test_six_parallel_transfers_of_the_whole_invoice_one_is_recorded(app, desk):
+def test_six_parallel_transfers_of_the_whole_invoice_one_is_recorded(app, desk, monkeypatch):
     order_id, amount = invoiced(desk, 1)
+    monkeypatch.setattr(procurement, "invoiced_total", slowly(procurement.invoiced_total))
     answers = at_once(app, transfers(desk, order_id, [amount] * 6))
     assert sorted(r.status_code for r in answers) == [201] + [409] * 5, [r.json for r in answers]
     assert db.session.scalars(db.select(BankPayment.amount_fen)).all() == [amount]
@@ -46,8 +48,9 @@ def test_six_parallel_transfers_of_the_whole_invoice_one_is_recorded(app, desk):
     assert ledger_total() == amount
 
 
-def test_six_parallel_part_payments_all_count(app, desk):
+def test_six_parallel_part_payments_all_count(app, desk, monkeypatch):
     order_id, amount = invoiced(desk, 6)
+    monkeypatch.setattr(procurement, "invoiced_total", slowly(procurement.invoiced_total))
     answers = at_once(app, transfers(desk, order_id, [amount // 6] * 6))
     assert [r.status_code for r in answers] == [201] * 6, [r.json for r in answers]
     order = desk.client.get(f"/api/v1/purchase-orders/{order_id}", headers=desk.admin_h).json
