@@ -86,6 +86,25 @@ def test_bad_authorization_headers_get_401(client, header):
     assert r.json["status"] == "Unauthorized"
 
 
+@pytest.mark.parametrize("junk", ["**", "====", "=", "é"])
+def test_a_token_with_anything_after_it_is_refused(client, make_user, junk):
+    _, headers = make_user()
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    r = client.get("/api/v1/me", headers={"Authorization": headers["Authorization"] + junk})
+    assert r.status_code == 401
+    assert r.json["message"] == "The token is invalid or has expired."
+
+
+def test_a_token_whose_last_character_differs_only_in_unused_bits_is_refused(client, make_user):
+    # base64's last character carries bits the signature does not use: Y and Z decode alike.
+    _, headers = make_user()
+    token = headers["Authorization"].split()[1]
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(token[-1])
+    twin = token[:-1] + alphabet[last ^ 1]
+    assert client.get("/api/v1/me", headers=bearer(twin)).status_code == 401
+
+
 def test_tampered_token_is_refused(client, make_user):
     _, headers = make_user()
     token = headers["Authorization"].split()[1]
