@@ -8,8 +8,10 @@ from marketplace.accounts import services
 from marketplace.accounts.auth import SECURITY, require_user
 from marketplace.accounts.models import normalize_email
 from marketplace.accounts.schemas import (
+    DeactivateSchema,
     MeSchema,
     PasswordChangeSchema,
+    ReactivateSchema,
     RegisteredSchema,
     RegisterSchema,
     RoleGrantArgsSchema,
@@ -119,3 +121,24 @@ class UserRoles(MethodView):
     def delete(self, args, user_id):
         """Revoke a role: `?role=region_officer&region_code=500236`."""
         return services.revoke_role(require_user(), user_id, args["role"], args["region_code"])
+
+
+@blp.route("/users/<int:user_id>/deactivate")
+class UserDeactivate(MethodView):
+    @blp.arguments(DeactivateSchema)
+    @blp.response(200, UserSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body, user_id):
+        """Deactivate an account (admins): its tokens stop working at once and it cannot sign in.
+        The last active admin cannot be deactivated (409)."""
+        return services.deactivate_user(require_user(), user_id, body["reason"])
+
+
+@blp.route("/users/<int:user_id>/reactivate")
+class UserReactivate(MethodView):
+    @blp.arguments(ReactivateSchema)
+    @blp.response(200, UserSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body, user_id):
+        """Let a deactivated account sign in again (admins); tokens issued before stay dead."""
+        return services.reactivate_user(require_user(), user_id, body["reason"])

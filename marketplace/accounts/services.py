@@ -169,13 +169,16 @@ def grant_role(actor: User, user_id: int, role: str, region_code: str | None) ->
 
 
 def revoke_role(actor: User, user_id: int, role: str, region_code: str | None) -> User:
+    """Revoke a role; never admin from the last active admin, who alone could grant it again."""
     user = get_user(actor, user_id)
     region_code = _check_grant(role, region_code)
     grant = next((g for g in user.role_grants if g.role == role and g.region_code == region_code), None)
     if grant is None:
         raise NotFound(f"User {user_id} does not hold that role.")
-    if role == "admin" and _admin_count() <= 1:
-        raise Conflict("The last admin cannot be revoked.")
+    if role == "admin" and user.is_active:
+        _keep_an_admin(
+            user, "The last active admin cannot lose the admin role: grant it to another user first."
+        )
     user.role_grants.remove(grant)
     audit.record(user, "revoke_role", actor.id, details={"role": role, "region_code": region_code})
     db.session.commit()
@@ -194,10 +197,55 @@ def _check_grant(role: str, region_code: str | None) -> str | None:
     return require_region(region_code, "region_code").code
 
 
-def _admin_count() -> int:
-    return (
-        db.session.scalar(select(func.count()).select_from(RoleGrant).where(RoleGrant.role == "admin")) or 0
+class LastAdmin(Conflict):
+    error_code = "last_admin"
+
+
+# Any number will do, so long as nothing else takes the same advisory lock.
+ADMIN_SET_LOCK = 7_301_001
+
+
+def _keep_an_admin(user: User, message: str) -> None:
+    """Refuse when `user` is the only active admin. Two admins each removing the other must not both
+    see the other still there: on PostgreSQL such changes queue on one lock, and the count is a
+    statement after it, so it sees what the one before committed."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(ADMIN_SET_LOCK)))
+    others = db.session.scalar(
+        select(func.count())
+        .select_from(RoleGrant)
+        .join(User, User.id == RoleGrant.user_id)
+        .where(RoleGrant.role == "admin", User.is_active, User.id != user.id)
     )
+    if not others:
+        raise LastAdmin(message)
+
+
+def deactivate_user(actor: User, user_id: int, reason: str) -> User:
+    """Deactivate an account: its tokens stop working at once and it cannot sign in. Never the last
+    active admin."""
+    user = get_user(actor, user_id)
+    if not user.is_active:
+        return user
+    if user.is_admin:
+        _keep_an_admin(user, "The last active admin cannot be deactivated: make another user admin first.")
+    user.is_active = False
+    # Reactivation must not bring back the tokens issued before.
+    user.token_version += 1
+    audit.record(user, "deactivate", actor.id, from_status="active", to_status="inactive", reason=reason)
+    db.session.commit()
+    return user
+
+
+def reactivate_user(actor: User, user_id: int, reason: str | None) -> User:
+    """Let a deactivated account sign in again; the tokens it held stay dead."""
+    user = get_user(actor, user_id)
+    if user.is_active:
+        return user
+    user.is_active = True
+    audit.record(user, "reactivate", actor.id, from_status="inactive", to_status="active", reason=reason)
+    db.session.commit()
+    return user
 
 
 def create_admin(email: str, password: str, display_name: str) -> tuple[User, bool]:
