@@ -1,6 +1,8 @@
 """Accounts: registration, login, roles and the permission checks other domains call."""
 
 import logging
+import re
+import threading
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -8,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
+from zxcvbn import zxcvbn
 
 from marketplace.accounts import tokens
 from marketplace.accounts.models import GRANTABLE_ROLES, RoleGrant, User, normalize_email
@@ -43,6 +46,39 @@ def _hasher() -> PasswordHasher:
     return hasher
 
 
+# zxcvbn's score 3 is "safely unguessable": about 10^8 guesses or more, out of reach of an online
+# guesser held to the login throttles.
+MIN_PASSWORD_SCORE = 3
+# zxcvbn's own default: its cost grows fast with length, and a longer password is judged by its start.
+PASSWORD_SCORED_CHARACTERS = 72
+# zxcvbn keeps the words of the user being checked in a module-level dictionary while it scores.
+_zxcvbn_lock = threading.Lock()
+
+
+def check_password_strength(password: str, email: str, display_name: str, field: str = "password") -> None:
+    """Refuse a common or guessable password, or one made of the user's email or name: a 422 naming
+    `field` and saying why. Every way of setting a password calls it."""
+    local_part = email.partition("@")[0]
+    parts = re.split(r"[@._+\-\s]+", f"{email} {display_name}")
+    # zxcvbn matches whole words: li.hua@ and "Li Hua" also give "lihua".
+    joined = [re.sub(r"[._+\-\s]+", "", local_part), re.sub(r"\s+", "", display_name)]
+    words = {email, display_name, *parts, *joined}
+    with _zxcvbn_lock:
+        result = zxcvbn(
+            password[:PASSWORD_SCORED_CHARACTERS],
+            user_inputs=sorted(w for w in words if w),
+            max_length=PASSWORD_SCORED_CHARACTERS,
+        )
+    if result["score"] >= MIN_PASSWORD_SCORE:
+        return
+    if any(match.get("dictionary_name") == "user_inputs" for match in result["sequence"]):
+        reason = "It contains your email address or name."
+    else:
+        reason = result["feedback"]["warning"]
+    advice = " ".join([reason, *result["feedback"]["suggestions"]]).strip()
+    raise InvalidField(field, f"Too easy to guess. {advice}".strip())
+
+
 def _find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
@@ -51,6 +87,7 @@ def register_user(email: str, password: str, display_name: str) -> User:
     """Create a buyer account. An email already registered yields the same answer and no account,
     so the answer cannot be used to learn who is registered."""
     email = normalize_email(email)
+    check_password_strength(password, email, display_name)
     password_hash = _hasher().hash(password)
     candidate = User(email=email, password_hash=password_hash, display_name=display_name)
     if _find_user(email) is not None:
@@ -91,6 +128,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Iss
         raise InvalidField("current_password", "Wrong password.") from None
     if new_password == current_password:
         raise InvalidField("new_password", "Must differ from the current password.")
+    check_password_strength(new_password, user.email, user.display_name, field="new_password")
     user.password_hash = hasher.hash(new_password)
     user.token_version += 1
     audit.record(user, "change_password", user.id)
@@ -253,6 +291,7 @@ def create_admin(email: str, password: str, display_name: str) -> tuple[User, bo
     user = _find_user(email)
     created = user is None
     if user is None:
+        check_password_strength(password, normalize_email(email), display_name)
         user = User(
             email=normalize_email(email), password_hash=_hasher().hash(password), display_name=display_name
         )
