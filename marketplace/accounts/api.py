@@ -23,6 +23,7 @@ from marketplace.accounts.schemas import (
 )
 from marketplace.extensions import limiter
 from marketplace.pagination import page_of
+from marketplace.ratelimit import client_address
 
 blp = Blueprint("accounts", __name__, description="Registration, tokens, users and roles")
 
@@ -31,10 +32,33 @@ def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def email_in_body() -> str:
+def login_address_limit() -> str:
+    return current_app.config["LOGIN_ADDRESS_RATE_LIMIT"]
+
+
+def login_account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _email() -> str | None:
     body = request.get_json(silent=True)
     email = body.get("email") if isinstance(body, dict) else None
-    return f"email:{normalize_email(email)}" if isinstance(email, str) else "email:-"
+    return normalize_email(email) if isinstance(email, str) else None
+
+
+def email_in_body() -> str:
+    return f"email:{_email() or '-'}"
+
+
+def email_from_address() -> str:
+    return f"email:{_email() or '-'}@{client_address()}"
+
+
+def signed_in_here_before() -> bool:
+    email = _email()
+    if email is None:
+        return False
+    return services.signed_in_from(email, client_address())
 
 
 @blp.route("/auth/register")
@@ -50,13 +74,19 @@ class Register(MethodView):
 
 @blp.route("/auth/token")
 class Token(MethodView):
-    # Per address, and per account so that many addresses cannot guess one password.
-    decorators = [limiter.limit(login_limit), limiter.limit(login_limit, key_func=email_in_body)]
+    # Per account from one address: wrong passwords from one place lock out that place only. Per
+    # address: one place guessing many accounts. Per account from addresses it has not signed in
+    # from: many places guessing one account, while the owner signs in from their own.
+    decorators = [
+        limiter.limit(login_limit, key_func=email_from_address),
+        limiter.limit(login_address_limit),
+        limiter.limit(login_account_limit, key_func=email_in_body, exempt_when=signed_in_here_before),
+    ]
 
     @blp.arguments(TokenRequestSchema)
     @blp.response(200, TokenSchema)
     def post(self, body):
-        return services.authenticate(body["email"], body["password"])
+        return services.authenticate(body["email"], body["password"], address=client_address())
 
 
 def token_in_header() -> str:

@@ -1,19 +1,23 @@
 """Accounts: registration, login, roles and the permission checks other domains call."""
 
+import hashlib
+import hmac
 import logging
 import re
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import Select, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from zxcvbn import zxcvbn
 
 from marketplace.accounts import tokens
-from marketplace.accounts.models import GRANTABLE_ROLES, RoleGrant, User, normalize_email
+from marketplace.accounts.models import GRANTABLE_ROLES, RoleGrant, SignInAddress, User, normalize_email
 from marketplace.accounts.permissions import require_admin
 from marketplace.agencies.models import AgencyMember
 from marketplace.audit import services as audit
@@ -21,6 +25,7 @@ from marketplace.errors import Conflict, InvalidField, NotFound, Unauthorized
 from marketplace.extensions import db
 from marketplace.regions.services import require_region
 from marketplace.suppliers.services import member_supplier_ids
+from marketplace.timeutil import now
 
 log = logging.getLogger(__name__)
 WRONG_CREDENTIALS = "Wrong email or password."
@@ -103,8 +108,9 @@ def register_user(email: str, password: str, display_name: str) -> User:
     return candidate
 
 
-def authenticate(email: str, password: str) -> IssuedToken:
-    """A token for the right email and password; one and the same 401 for every wrong case."""
+def authenticate(email: str, password: str, address: str | None = None) -> IssuedToken:
+    """A token for the right email and password; one and the same 401 for every wrong case. The
+    client's `address` is remembered as one the user signs in from."""
     hasher = _hasher()
     user = _find_user(email)
     try:
@@ -115,8 +121,50 @@ def authenticate(email: str, password: str) -> IssuedToken:
         raise Unauthorized(WRONG_CREDENTIALS)
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
-        db.session.commit()
+    if address is not None:
+        _remember_sign_in_address(user, address)
+    db.session.commit()
     return issue_token(user)
+
+
+def _address_digest(address: str) -> str:
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), address.encode(), hashlib.sha256).hexdigest()
+
+
+def _remember_sign_in_address(user: User, address: str) -> None:
+    cutoff = now() - timedelta(days=current_app.config["SIGN_IN_ADDRESS_DAYS"])
+    stale = SignInAddress.last_signed_in_at < cutoff
+    db.session.execute(delete(SignInAddress).where(SignInAddress.user_id == user.id, stale))
+    # An upsert: two sign-ins from one new address at once must not collide on the key.
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(SignInAddress).values(user_id=user.id, address_digest=_address_digest(address))
+    db.session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["user_id", "address_digest"], set_={"last_signed_in_at": func.now()}
+        )
+    )
+
+
+def signed_in_from(email: str, address: str) -> bool:
+    """Whether the account has signed in from `address` within SIGN_IN_ADDRESS_DAYS; False when the
+    database cannot say."""
+    cutoff = now() - timedelta(days=current_app.config["SIGN_IN_ADDRESS_DAYS"])
+    stmt = (
+        select(SignInAddress.user_id)
+        .join(User, User.id == SignInAddress.user_id)
+        .where(
+            User.email == normalize_email(email),
+            SignInAddress.address_digest == _address_digest(address),
+            SignInAddress.last_signed_in_at >= cutoff,
+        )
+    )
+    try:
+        return db.session.scalar(stmt) is not None
+    except SQLAlchemyError:
+        # The rate limiter asks this, and would take an error for its own storage failing and stop
+        # using Redis; the limit simply applies instead.
+        db.session.rollback()
+        return False
 
 
 def change_password(user: User, current_password: str, new_password: str) -> IssuedToken:
@@ -131,6 +179,8 @@ def change_password(user: User, current_password: str, new_password: str) -> Iss
     check_password_strength(new_password, user.email, user.display_name, field="new_password")
     user.password_hash = hasher.hash(new_password)
     user.token_version += 1
+    # Whoever signed in with the old password no longer guesses from an address spared the limit.
+    db.session.execute(delete(SignInAddress).where(SignInAddress.user_id == user.id))
     audit.record(user, "change_password", user.id)
     db.session.commit()
     return issue_token(user)
