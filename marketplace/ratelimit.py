@@ -16,9 +16,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 def trust_proxies(app: Flask) -> None:
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops:
-        # Only the headers every reverse proxy sets; a Host or prefix one did not set would be the
-        # client's word.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+        # X-Forwarded-For only: the app builds no absolute URLs, and a Host, scheme or prefix header
+        # that a proxy does not set would be the client's word.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)
 
 
 def client_address() -> str:
