@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 from werkzeug.routing import IntegerConverter
 
-from marketplace import config, security
+from marketplace import config, ratelimit, security
 from marketplace.extensions import api, celery_app, db, limiter, migrate
 
 
@@ -22,6 +22,7 @@ class IdConverter(IntegerConverter):
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(config.load(app.instance_path, overrides))
+    ratelimit.trust_proxies(app)
     # Ids in paths are 32-bit like the columns they name: a larger number is a 404, not an overflow.
     app.url_map.converters["int"] = IdConverter
     app.json.sort_keys = False

@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from marketplace.accounts import services as accounts
+from marketplace.errors import DomainError
 from marketplace.regions import services as regions
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
@@ -22,7 +23,10 @@ ledger_cli = AppGroup("ledger", help="The sales ledger: its monthly rollup and m
 @click.password_option(help="Password (asked for when not given).")
 def create_admin(email: str, display_name: str, password: str) -> None:
     """Create an admin account, or grant admin to an existing user."""
-    user, created = accounts.create_admin(email, password, display_name)
+    try:
+        user, created = accounts.create_admin(email, password, display_name)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
     click.echo(f"{'Created' if created else 'Granted admin to'} {user.email} (id {user.id}).")
 
 

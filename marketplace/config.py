@@ -23,7 +23,19 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,
     "REDIS_URL": None,
     "TOKEN_TTL_SECONDS": 3600,
+    # Sign-ins per account from one address; also registrations per address, and password changes
+    # per address and per token.
     "LOGIN_RATE_LIMIT": "10 per minute",
+    # Sign-ins per address whatever the account: looser, as everyone in an office may share one.
+    "LOGIN_ADDRESS_RATE_LIMIT": "60 per minute",
+    # Sign-ins per account from addresses it has not signed in from within SIGN_IN_ADDRESS_DAYS: a
+    # guesser spread over many addresses. It never counts at the owner's own addresses, so it cannot
+    # lock the owner out there.
+    "LOGIN_ACCOUNT_RATE_LIMIT": "30 per hour",
+    "SIGN_IN_ADDRESS_DAYS": 90,
+    # Reverse proxies in front of the app whose X-Forwarded-For is believed (0: the peer's address
+    # is the client's). Set it to the number of proxies, or every client shares the proxy's limits.
+    "TRUSTED_PROXY_HOPS": 0,
     "RATELIMIT_KEY_PREFIX": "marketplace",
     # argon2id; OWASP's minimum is m=19 MiB, t=2. Tests lower it for speed.
     "ARGON2_TIME_COST": 2,
@@ -106,6 +118,8 @@ INT_KEYS = {
     "MAX_CONTENT_LENGTH",
     "DATABASE_CONNECT_TIMEOUT_SECONDS",
     "TASK_VISIBILITY_TIMEOUT_SECONDS",
+    "SIGN_IN_ADDRESS_DAYS",
+    "TRUSTED_PROXY_HOPS",
 }
 CONVENTIONAL_NAMES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
 
@@ -146,6 +160,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
             )
         if not settings["STRIPE_WEBHOOK_SECRET"]:
             raise ConfigError("STRIPE_WEBHOOK_SECRET must be set in production")
+    if settings["TRUSTED_PROXY_HOPS"] < 0:
+        raise ConfigError("MARKETPLACE_TRUSTED_PROXY_HOPS is a number of proxies, 0 or more")
     settings["SECRET_KEY"] = settings["SECRET_KEY"] or DEV_SECRET_KEY
     settings["DATABASE_URL"] = settings["DATABASE_URL"] or (
         "sqlite:///" + os.path.join(instance_path, "marketplace.db")

@@ -10,10 +10,12 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, jsonify
+from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy.exc import DBAPIError, OperationalError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, TooManyRequests
 
-from marketplace.extensions import db
+from marketplace.extensions import db, limiter
+from marketplace.ratelimit import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +101,22 @@ def _summarize(errors: dict[str, Any]) -> str:
     return f"Invalid input: {shown}"
 
 
+def retry_after(error: TooManyRequests) -> int:
+    """A 429 always says when to retry: the breached limit's window end, or what the raiser gave
+    (`TooManyRequests(retry_after=...)`), or a minute."""
+    if isinstance(error, RateLimitExceeded):
+        try:
+            current = limiter.current_limit
+            return retry_after_seconds(current.reset_at if current else None)
+        except Exception:
+            # Reading the window's end asks the limiter's storage, which may have just failed.
+            log.warning("rate limit window unknown", exc_info=True)
+            return retry_after_seconds(None)
+    if isinstance(error.retry_after, int):
+        return max(1, error.retry_after)
+    return retry_after_seconds(error.retry_after.timestamp() if error.retry_after else None)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
@@ -128,6 +146,11 @@ def register_error_handlers(app: Flask) -> None:
         headers = dict(data.get("headers") or {})
         if isinstance(error, MethodNotAllowed) and error.valid_methods:
             headers["Allow"] = ", ".join(error.valid_methods)
+        if isinstance(error, TooManyRequests):
+            seconds = retry_after(error)
+            headers["Retry-After"] = str(seconds)
+            if isinstance(error, RateLimitExceeded):
+                body["message"] = f"Too many requests (at most {error.description}); retry in {seconds} s."
         return jsonify(body), status, headers
 
     @app.errorhandler(Exception)

@@ -5,7 +5,6 @@ from typing import Any
 from celery import Celery
 from flask import Flask
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -14,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 from marketplace import sqlite
+from marketplace.ratelimit import client_address
 from marketplace.schemas import ErrorSchema
 
 NAMING_CONVENTION = {
@@ -46,7 +46,7 @@ db = MarketplaceSQLAlchemy(model_class=Base)
 migrate = Migrate()
 api = MarketplaceApi()
 limiter = Limiter(
-    key_func=get_remote_address,
+    key_func=client_address,
     # A Redis outage must not take logins down: fall back to memory.
     in_memory_fallback_enabled=True,
     swallow_errors=True,

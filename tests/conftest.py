@@ -38,6 +38,8 @@ TEST_SETTINGS = {
     "ARGON2_TIME_COST": 1,
     "ARGON2_MEMORY_COST_KIB": 64,
     "LOGIN_RATE_LIMIT": "1000 per minute",
+    "LOGIN_ADDRESS_RATE_LIMIT": "1000 per minute",
+    "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per minute",
     "CORS_ORIGINS": "https://shop.example.test",
 }
 

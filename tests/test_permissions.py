@@ -95,6 +95,8 @@ MATRIX = {
         ADMIN,
     ),
     ("DELETE", "/api/v1/users/<int:user_id>/roles"): ("?role=region_officer&region_code=500236", ADMIN),
+    ("POST", "/api/v1/users/<int:user_id>/deactivate"): ({"reason": "调离岗位"}, ADMIN),
+    ("POST", "/api/v1/users/<int:user_id>/reactivate"): ({}, ADMIN),
     ("GET", "/api/v1/audit-events"): (None, ADMIN),
     # Regions and the catalog
     ("GET", "/api/v1/regions"): (None, PUBLIC),

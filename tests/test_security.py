@@ -112,6 +112,25 @@ def test_password_changes_are_throttled(app, client, make_user):
     assert codes == [422, 422, 422, 429]
 
 
+def test_junk_after_the_token_does_not_buy_more_password_guesses(app, client, make_user):
+    _, headers = make_user(password="old password 1")
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    try:
+        # From a new address each time: only the per-token limit stands in the way.
+        codes = [
+            client.post(
+                "/api/v1/auth/password",
+                json={"current_password": f"guess {i}", "new_password": "new password 2"},
+                headers={"Authorization": headers["Authorization"] + "**" * (i // 3)},
+                environ_base={"REMOTE_ADDR": f"10.0.0.{i}"},
+            ).status_code
+            for i in range(6)
+        ]
+    finally:
+        app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"
+    assert codes == [422, 422, 422, 401, 401, 401]
+
+
 # The audit log ------------------------------------------------------------------
 
 

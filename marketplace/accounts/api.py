@@ -1,3 +1,5 @@
+import hashlib
+
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -6,8 +8,10 @@ from marketplace.accounts import services
 from marketplace.accounts.auth import SECURITY, require_user
 from marketplace.accounts.models import normalize_email
 from marketplace.accounts.schemas import (
+    DeactivateSchema,
     MeSchema,
     PasswordChangeSchema,
+    ReactivateSchema,
     RegisteredSchema,
     RegisterSchema,
     RoleGrantArgsSchema,
@@ -19,6 +23,7 @@ from marketplace.accounts.schemas import (
 )
 from marketplace.extensions import limiter
 from marketplace.pagination import page_of
+from marketplace.ratelimit import client_address
 
 blp = Blueprint("accounts", __name__, description="Registration, tokens, users and roles")
 
@@ -27,10 +32,33 @@ def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def email_in_body() -> str:
+def login_address_limit() -> str:
+    return current_app.config["LOGIN_ADDRESS_RATE_LIMIT"]
+
+
+def login_account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _email() -> str | None:
     body = request.get_json(silent=True)
     email = body.get("email") if isinstance(body, dict) else None
-    return f"email:{normalize_email(email)}" if isinstance(email, str) else "email:-"
+    return normalize_email(email) if isinstance(email, str) else None
+
+
+def email_in_body() -> str:
+    return f"email:{_email() or '-'}"
+
+
+def email_from_address() -> str:
+    return f"email:{_email() or '-'}@{client_address()}"
+
+
+def signed_in_here_before() -> bool:
+    email = _email()
+    if email is None:
+        return False
+    return services.signed_in_from(email, client_address())
 
 
 @blp.route("/auth/register")
@@ -46,20 +74,26 @@ class Register(MethodView):
 
 @blp.route("/auth/token")
 class Token(MethodView):
-    # Per address, and per account so that many addresses cannot guess one password.
-    decorators = [limiter.limit(login_limit), limiter.limit(login_limit, key_func=email_in_body)]
+    # Per account from one address: wrong passwords from one place lock out that place only. Per
+    # address: one place guessing many accounts. Per account from addresses it has not signed in
+    # from: many places guessing one account, while the owner signs in from their own.
+    decorators = [
+        limiter.limit(login_limit, key_func=email_from_address),
+        limiter.limit(login_address_limit),
+        limiter.limit(login_account_limit, key_func=email_in_body, exempt_when=signed_in_here_before),
+    ]
 
     @blp.arguments(TokenRequestSchema)
     @blp.response(200, TokenSchema)
     def post(self, body):
-        return services.authenticate(body["email"], body["password"])
+        return services.authenticate(body["email"], body["password"], address=client_address())
 
 
 def token_in_header() -> str:
     """Throttle password changes per token too, so a stolen token cannot guess the password from
-    many addresses."""
-    header = request.headers.get("Authorization", "")
-    return "password:" + header[-32:]
+    many addresses. A token with anything added is refused (tokens.verify), so it buys no new count."""
+    token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    return "password:" + hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
 @blp.route("/auth/password")
@@ -117,3 +151,24 @@ class UserRoles(MethodView):
     def delete(self, args, user_id):
         """Revoke a role: `?role=region_officer&region_code=500236`."""
         return services.revoke_role(require_user(), user_id, args["role"], args["region_code"])
+
+
+@blp.route("/users/<int:user_id>/deactivate")
+class UserDeactivate(MethodView):
+    @blp.arguments(DeactivateSchema)
+    @blp.response(200, UserSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body, user_id):
+        """Deactivate an account (admins): its tokens stop working at once and it cannot sign in.
+        The last active admin cannot be deactivated (409)."""
+        return services.deactivate_user(require_user(), user_id, body["reason"])
+
+
+@blp.route("/users/<int:user_id>/reactivate")
+class UserReactivate(MethodView):
+    @blp.arguments(ReactivateSchema)
+    @blp.response(200, UserSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body, user_id):
+        """Let a deactivated account sign in again (admins); tokens issued before stay dead."""
+        return services.reactivate_user(require_user(), user_id, body["reason"])

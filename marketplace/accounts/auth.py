@@ -14,15 +14,20 @@ def current_user() -> User | None:
     """The caller, or None for an anonymous request; a bad token is a 401, not anonymity."""
     # Cached on the request itself: an app context (and its `g`) may outlive one request.
     if CACHE_KEY not in request.environ:
-        header = request.headers.get("Authorization", "")
-        if not header:
-            request.environ[CACHE_KEY] = None
-        else:
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise Unauthorized("Use 'Authorization: Bearer <token>'.")
-            request.environ[CACHE_KEY] = services.user_from_token(token.strip())
+        token = bearer_token()
+        request.environ[CACHE_KEY] = None if token is None else services.user_from_token(token)
     return request.environ[CACHE_KEY]
+
+
+def bearer_token() -> str | None:
+    """The token of the Authorization header, None without one; another scheme is a 401."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Use 'Authorization: Bearer <token>'.")
+    return token.strip()
 
 
 def require_user() -> User:

@@ -70,3 +70,14 @@ class RoleGrant(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])
+
+
+class SignInAddress(db.Model):
+    """An address a user signed in from lately. The per-account sign-in limit spares these, so a
+    guesser elsewhere cannot lock the owner out; the address itself is kept only as a keyed digest."""
+
+    __tablename__ = "sign_in_addresses"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    address_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_signed_in_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -76,3 +76,11 @@ class RoleGrantArgsSchema(ma.Schema):
 class RoleRevokeArgsSchema(QueryArgsSchema):
     role = fields.String(required=True, validate=validate.OneOf(GRANTABLE_ROLES))
     region_code = RegionCode(load_default=None)
+
+
+class DeactivateSchema(ma.Schema):
+    reason = Text(required=True, validate=validate.Length(min=2, max=2000), multiline=True)
+
+
+class ReactivateSchema(ma.Schema):
+    reason = Text(load_default=None, validate=validate.Length(max=2000), multiline=True)

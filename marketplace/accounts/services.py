@@ -1,16 +1,23 @@
 """Accounts: registration, login, roles and the permission checks other domains call."""
 
+import hashlib
+import hmac
 import logging
+import re
+import threading
 from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import Select, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from zxcvbn import zxcvbn
 
 from marketplace.accounts import tokens
-from marketplace.accounts.models import GRANTABLE_ROLES, RoleGrant, User, normalize_email
+from marketplace.accounts.models import GRANTABLE_ROLES, RoleGrant, SignInAddress, User, normalize_email
 from marketplace.accounts.permissions import require_admin
 from marketplace.agencies.models import AgencyMember
 from marketplace.audit import services as audit
@@ -18,6 +25,7 @@ from marketplace.errors import Conflict, InvalidField, NotFound, Unauthorized
 from marketplace.extensions import db
 from marketplace.regions.services import require_region
 from marketplace.suppliers.services import member_supplier_ids
+from marketplace.timeutil import now
 
 log = logging.getLogger(__name__)
 WRONG_CREDENTIALS = "Wrong email or password."
@@ -43,6 +51,39 @@ def _hasher() -> PasswordHasher:
     return hasher
 
 
+# zxcvbn's score 3 is "safely unguessable": about 10^8 guesses or more, out of reach of an online
+# guesser held to the login throttles.
+MIN_PASSWORD_SCORE = 3
+# zxcvbn's own default: its cost grows fast with length, and a longer password is judged by its start.
+PASSWORD_SCORED_CHARACTERS = 72
+# zxcvbn keeps the words of the user being checked in a module-level dictionary while it scores.
+_zxcvbn_lock = threading.Lock()
+
+
+def check_password_strength(password: str, email: str, display_name: str, field: str = "password") -> None:
+    """Refuse a common or guessable password, or one made of the user's email or name: a 422 naming
+    `field` and saying why. Every way of setting a password calls it."""
+    local_part = email.partition("@")[0]
+    parts = re.split(r"[@._+\-\s]+", f"{email} {display_name}")
+    # zxcvbn matches whole words: li.hua@ and "Li Hua" also give "lihua".
+    joined = [re.sub(r"[._+\-\s]+", "", local_part), re.sub(r"\s+", "", display_name)]
+    words = {email, display_name, *parts, *joined}
+    with _zxcvbn_lock:
+        result = zxcvbn(
+            password[:PASSWORD_SCORED_CHARACTERS],
+            user_inputs=sorted(w for w in words if w),
+            max_length=PASSWORD_SCORED_CHARACTERS,
+        )
+    if result["score"] >= MIN_PASSWORD_SCORE:
+        return
+    if any(match.get("dictionary_name") == "user_inputs" for match in result["sequence"]):
+        reason = "It contains your email address or name."
+    else:
+        reason = result["feedback"]["warning"]
+    advice = " ".join([reason, *result["feedback"]["suggestions"]]).strip()
+    raise InvalidField(field, f"Too easy to guess. {advice}".strip())
+
+
 def _find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
@@ -51,6 +92,7 @@ def register_user(email: str, password: str, display_name: str) -> User:
     """Create a buyer account. An email already registered yields the same answer and no account,
     so the answer cannot be used to learn who is registered."""
     email = normalize_email(email)
+    check_password_strength(password, email, display_name)
     password_hash = _hasher().hash(password)
     candidate = User(email=email, password_hash=password_hash, display_name=display_name)
     if _find_user(email) is not None:
@@ -66,8 +108,9 @@ def register_user(email: str, password: str, display_name: str) -> User:
     return candidate
 
 
-def authenticate(email: str, password: str) -> IssuedToken:
-    """A token for the right email and password; one and the same 401 for every wrong case."""
+def authenticate(email: str, password: str, address: str | None = None) -> IssuedToken:
+    """A token for the right email and password; one and the same 401 for every wrong case. The
+    client's `address` is remembered as one the user signs in from."""
     hasher = _hasher()
     user = _find_user(email)
     try:
@@ -78,8 +121,50 @@ def authenticate(email: str, password: str) -> IssuedToken:
         raise Unauthorized(WRONG_CREDENTIALS)
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
-        db.session.commit()
+    if address is not None:
+        _remember_sign_in_address(user, address)
+    db.session.commit()
     return issue_token(user)
+
+
+def _address_digest(address: str) -> str:
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), address.encode(), hashlib.sha256).hexdigest()
+
+
+def _remember_sign_in_address(user: User, address: str) -> None:
+    cutoff = now() - timedelta(days=current_app.config["SIGN_IN_ADDRESS_DAYS"])
+    stale = SignInAddress.last_signed_in_at < cutoff
+    db.session.execute(delete(SignInAddress).where(SignInAddress.user_id == user.id, stale))
+    # An upsert: two sign-ins from one new address at once must not collide on the key.
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(SignInAddress).values(user_id=user.id, address_digest=_address_digest(address))
+    db.session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["user_id", "address_digest"], set_={"last_signed_in_at": func.now()}
+        )
+    )
+
+
+def signed_in_from(email: str, address: str) -> bool:
+    """Whether the account has signed in from `address` within SIGN_IN_ADDRESS_DAYS; False when the
+    database cannot say."""
+    cutoff = now() - timedelta(days=current_app.config["SIGN_IN_ADDRESS_DAYS"])
+    stmt = (
+        select(SignInAddress.user_id)
+        .join(User, User.id == SignInAddress.user_id)
+        .where(
+            User.email == normalize_email(email),
+            SignInAddress.address_digest == _address_digest(address),
+            SignInAddress.last_signed_in_at >= cutoff,
+        )
+    )
+    try:
+        return db.session.scalar(stmt) is not None
+    except SQLAlchemyError:
+        # The rate limiter asks this, and would take an error for its own storage failing and stop
+        # using Redis; the limit simply applies instead.
+        db.session.rollback()
+        return False
 
 
 def change_password(user: User, current_password: str, new_password: str) -> IssuedToken:
@@ -91,8 +176,11 @@ def change_password(user: User, current_password: str, new_password: str) -> Iss
         raise InvalidField("current_password", "Wrong password.") from None
     if new_password == current_password:
         raise InvalidField("new_password", "Must differ from the current password.")
+    check_password_strength(new_password, user.email, user.display_name, field="new_password")
     user.password_hash = hasher.hash(new_password)
     user.token_version += 1
+    # Whoever signed in with the old password no longer guesses from an address spared the limit.
+    db.session.execute(delete(SignInAddress).where(SignInAddress.user_id == user.id))
     audit.record(user, "change_password", user.id)
     db.session.commit()
     return issue_token(user)
@@ -169,13 +257,16 @@ def grant_role(actor: User, user_id: int, role: str, region_code: str | None) ->
 
 
 def revoke_role(actor: User, user_id: int, role: str, region_code: str | None) -> User:
+    """Revoke a role; never admin from the last active admin, who alone could grant it again."""
     user = get_user(actor, user_id)
     region_code = _check_grant(role, region_code)
     grant = next((g for g in user.role_grants if g.role == role and g.region_code == region_code), None)
     if grant is None:
         raise NotFound(f"User {user_id} does not hold that role.")
-    if role == "admin" and _admin_count() <= 1:
-        raise Conflict("The last admin cannot be revoked.")
+    if role == "admin" and user.is_active:
+        _keep_an_admin(
+            user, "The last active admin cannot lose the admin role: grant it to another user first."
+        )
     user.role_grants.remove(grant)
     audit.record(user, "revoke_role", actor.id, details={"role": role, "region_code": region_code})
     db.session.commit()
@@ -194,10 +285,55 @@ def _check_grant(role: str, region_code: str | None) -> str | None:
     return require_region(region_code, "region_code").code
 
 
-def _admin_count() -> int:
-    return (
-        db.session.scalar(select(func.count()).select_from(RoleGrant).where(RoleGrant.role == "admin")) or 0
+class LastAdmin(Conflict):
+    error_code = "last_admin"
+
+
+# Any number will do, so long as nothing else takes the same advisory lock.
+ADMIN_SET_LOCK = 7_301_001
+
+
+def _keep_an_admin(user: User, message: str) -> None:
+    """Refuse when `user` is the only active admin. Two admins each removing the other must not both
+    see the other still there: on PostgreSQL such changes queue on one lock, and the count is a
+    statement after it, so it sees what the one before committed."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(ADMIN_SET_LOCK)))
+    others = db.session.scalar(
+        select(func.count())
+        .select_from(RoleGrant)
+        .join(User, User.id == RoleGrant.user_id)
+        .where(RoleGrant.role == "admin", User.is_active, User.id != user.id)
     )
+    if not others:
+        raise LastAdmin(message)
+
+
+def deactivate_user(actor: User, user_id: int, reason: str) -> User:
+    """Deactivate an account: its tokens stop working at once and it cannot sign in. Never the last
+    active admin."""
+    user = get_user(actor, user_id)
+    if not user.is_active:
+        return user
+    if user.is_admin:
+        _keep_an_admin(user, "The last active admin cannot be deactivated: make another user admin first.")
+    user.is_active = False
+    # Reactivation must not bring back the tokens issued before.
+    user.token_version += 1
+    audit.record(user, "deactivate", actor.id, from_status="active", to_status="inactive", reason=reason)
+    db.session.commit()
+    return user
+
+
+def reactivate_user(actor: User, user_id: int, reason: str | None) -> User:
+    """Let a deactivated account sign in again; the tokens it held stay dead."""
+    user = get_user(actor, user_id)
+    if user.is_active:
+        return user
+    user.is_active = True
+    audit.record(user, "reactivate", actor.id, from_status="inactive", to_status="active", reason=reason)
+    db.session.commit()
+    return user
 
 
 def create_admin(email: str, password: str, display_name: str) -> tuple[User, bool]:
@@ -205,6 +341,7 @@ def create_admin(email: str, password: str, display_name: str) -> tuple[User, bo
     user = _find_user(email)
     created = user is None
     if user is None:
+        check_password_strength(password, normalize_email(email), display_name)
         user = User(
             email=normalize_email(email), password_hash=_hasher().hash(password), display_name=display_name
         )

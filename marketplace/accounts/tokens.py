@@ -5,6 +5,7 @@ revokes every older token) and an expiry; itsdangerous signs it with the
 app's SECRET_KEY. No server-side session store is needed to check one.
 """
 
+import hmac
 import time
 from dataclasses import dataclass
 
@@ -29,11 +30,17 @@ def issue(
 
 
 def verify(secret_key: str, token: str, now: float | None = None) -> TokenClaims | None:
-    """The token's claims, or None if it is forged, malformed or expired."""
+    """The token's claims, or None if it is forged, malformed, expired or not exactly as issued."""
+    serializer = URLSafeSerializer(secret_key, salt=SALT)
     try:
-        payload = URLSafeSerializer(secret_key, salt=SALT).loads(token)
+        payload = serializer.loads(token)
         claims = TokenClaims(int(payload["sub"]), int(payload["ver"]), int(payload["exp"]))
     except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+    # itsdangerous decodes base64 leniently (characters outside the alphabet, padding and the unused
+    # bits of the last character are ignored), so many strings carry one valid signature; each
+    # would be a different token to anything keyed on it, such as the password-change throttle.
+    if not hmac.compare_digest(serializer.dumps(payload).encode(), token.encode()):
         return None
     if claims.expires_at <= (time.time() if now is None else now):
         return None

@@ -86,6 +86,25 @@ def test_bad_authorization_headers_get_401(client, header):
     assert r.json["status"] == "Unauthorized"
 
 
+@pytest.mark.parametrize("junk", ["**", "====", "=", "é"])
+def test_a_token_with_anything_after_it_is_refused(client, make_user, junk):
+    _, headers = make_user()
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    r = client.get("/api/v1/me", headers={"Authorization": headers["Authorization"] + junk})
+    assert r.status_code == 401
+    assert r.json["message"] == "The token is invalid or has expired."
+
+
+def test_a_token_whose_last_character_differs_only_in_unused_bits_is_refused(client, make_user):
+    # base64's last character carries bits the signature does not use: Y and Z decode alike.
+    _, headers = make_user()
+    token = headers["Authorization"].split()[1]
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(token[-1])
+    twin = token[:-1] + alphabet[last ^ 1]
+    assert client.get("/api/v1/me", headers=bearer(twin)).status_code == 401
+
+
 def test_tampered_token_is_refused(client, make_user):
     _, headers = make_user()
     token = headers["Authorization"].split()[1]
@@ -121,30 +140,6 @@ def test_me_without_token_is_401(client):
     r = client.get("/api/v1/me")
     assert r.status_code == 401
     assert r.json["message"] == "A valid bearer token is required."
-
-
-def test_login_is_throttled_per_address(app, client):
-    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
-    try:
-        codes = [login(client, email=f"x{i}@example.test").status_code for i in range(4)]
-    finally:
-        app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"
-    assert codes == [401, 401, 401, 429]
-
-
-def test_login_is_throttled_per_account_across_addresses(app, client):
-    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
-    try:
-        codes = [
-            login(
-                client, email="target@example.test", environ_base={"REMOTE_ADDR": f"10.0.0.{i}"}
-            ).status_code
-            for i in range(4)
-        ]
-    finally:
-        app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"
-    assert codes[-1] == 429
-    assert codes[:3] == [401, 401, 401]
 
 
 # Role limits --------------------------------------------------------------------
@@ -225,13 +220,13 @@ def test_unknown_user_is_404_for_admin(client, make_user):
 def test_create_admin_command_creates_then_promotes(app, make_user):
     runner = app.test_cli_runner()
     r = runner.invoke(
-        args=["users", "create-admin", "--email", "root@example.test", "--password", "s3cret pass"]
+        args=["users", "create-admin", "--email", "root@example.test", "--password", "a long root pass"]
     )
     assert r.exit_code == 0, r.output
     assert "Created root@example.test" in r.output
     existing, _ = make_user(email="promote@example.test")
     r = runner.invoke(
-        args=["users", "create-admin", "--email", "promote@example.test", "--password", "x" * 10]
+        args=["users", "create-admin", "--email", "promote@example.test", "--password", "another long pass"]
     )
     assert "Granted admin to promote@example.test" in r.output
     assert db.session.get(User, existing.id).is_admin
