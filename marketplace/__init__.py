@@ -99,6 +99,10 @@ def register_blueprints(app: Flask) -> None:
     )
     for blp in blueprints:
         api.register_blueprint(blp, url_prefix="/api/v1")
+    if app.config["ENV"] in config.DEVELOPMENT_ENVS:
+        from marketplace.payments.dev_api import blp as dev_blp
+
+        api.register_blueprint(dev_blp, url_prefix="/api/v1")
 
 
 def register_error_handlers(app: Flask) -> None:
