@@ -120,4 +120,5 @@ def register_commands(app: Flask) -> None:
 
 
 def _migrations_dir() -> str:
-    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+    # Installed as package data; in the checkout, marketplace/migrations links to migrations/.
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
