@@ -6,9 +6,9 @@ import os
 from typing import Any
 
 from flask import Flask
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from marketplace import config, security
+from marketplace import config, parsing, security
 from marketplace.extensions import api, celery_app, db, limiter, migrate
 
 
@@ -18,11 +18,21 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+class TextConverter(UnicodeConverter):
+    """Path segments never hold NUL, which PostgreSQL's text refuses: such a path is a 404."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", "[^/\x00]", 1)
+
+
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(config.load(app.instance_path, overrides))
     # Ids in paths are 32-bit like the columns they name: a larger number is a 404, not an overflow.
     app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["string"] = app.url_map.converters["default"] = TextConverter
+    app.json = parsing.JSONProvider(app)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     logging.basicConfig(level=app.config["LOG_LEVEL"])

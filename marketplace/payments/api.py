@@ -1,10 +1,10 @@
 import marshmallow as ma
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields
 
 from marketplace.outbox import services as outbox
+from marketplace.parsing import Blueprint
 from marketplace.payments import services
 
 blp = Blueprint("payments", __name__, description="Payment provider webhooks")

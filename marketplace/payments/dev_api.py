@@ -3,11 +3,11 @@ production), and answering 404 there too unless PAYMENT_GATEWAY is "dev"."""
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields
 
 from marketplace.accounts.auth import SECURITY, require_user
 from marketplace.orders.schemas import DevConfirmSchema
+from marketplace.parsing import Blueprint
 from marketplace.payments import services
 
 blp = Blueprint("dev", __name__, description="DEVELOPMENT ONLY: the development payment gateway")
