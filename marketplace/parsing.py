@@ -106,10 +106,9 @@ class Parser(FlaskParser):
     def pre_load(self, location_data: Any, *, schema: ma.Schema, req: Any, location: str) -> Any:
         errors = _nul_errors(location_data) or {}
         if location == "query":
-            for name, field in schema.fields.items():
-                key = field.data_key or name
-                strict = all(INTEGER_ARGUMENT.fullmatch(raw) for raw in req.args.getlist(key))
-                if isinstance(field, ma.fields.Integer) and not strict:
+            fields = schema.fields.items()
+            for key in [f.data_key or name for name, f in fields if isinstance(f, ma.fields.Integer)]:
+                if not all(INTEGER_ARGUMENT.fullmatch(raw) for raw in req.args.getlist(key)):
                     errors.setdefault(key, [INTEGER_MESSAGE])
         if errors:
             raise ma.ValidationError(errors)
