@@ -14,7 +14,9 @@ $(BIN)/flask: pyproject.toml
 
 install: $(BIN)/flask
 
-# The embedded default: SQLite under instance/, tasks in-process, demo data.
+# The embedded default: SQLite under instance/, tasks in-process, demo data. Development is asked for
+# by name: without MARKETPLACE_ENV the app runs as production.
+run: export MARKETPLACE_ENV := development
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed demo

@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy.engine import make_url
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from marketplace import config, ratelimit, security
+from marketplace import config, parsing, ratelimit, security
 from marketplace.extensions import api, celery_app, db, limiter, migrate
 
 
@@ -19,12 +19,22 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+class TextConverter(UnicodeConverter):
+    """Path segments never hold NUL, which PostgreSQL's text refuses: such a path is a 404."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", "[^/\x00]", 1)
+
+
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(config.load(app.instance_path, overrides))
     ratelimit.trust_proxies(app)
     # Ids in paths are 32-bit like the columns they name: a larger number is a 404, not an overflow.
     app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["string"] = app.url_map.converters["default"] = TextConverter
+    app.json = parsing.JSONProvider(app)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     logging.basicConfig(level=app.config["LOG_LEVEL"])
@@ -100,6 +110,10 @@ def register_blueprints(app: Flask) -> None:
     )
     for blp in blueprints:
         api.register_blueprint(blp, url_prefix="/api/v1")
+    if app.config["ENV"] in config.DEVELOPMENT_ENVS:
+        from marketplace.payments.dev_api import blp as dev_blp
+
+        api.register_blueprint(dev_blp, url_prefix="/api/v1")
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -128,4 +142,5 @@ def _make_database_dir(app: Flask) -> None:
 
 
 def _migrations_dir() -> str:
-    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+    # Installed as package data; in the checkout, marketplace/migrations links to migrations/.
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")

@@ -10,11 +10,24 @@ from marketplace.accounts import services as accounts
 from marketplace.errors import DomainError
 from marketplace.regions import services as regions
 
-SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
+# Installed as package data; in the checkout, marketplace/seed links to seed/.
+SEED_DIR = Path(__file__).resolve().parent / "seed"
 
-users_cli = AppGroup("users", help="Manage user accounts.")
-seed_cli = AppGroup("seed", help="Load reference and demo data.")
-ledger_cli = AppGroup("ledger", help="The sales ledger: its monthly rollup and monthly reports (台账).")
+
+class Commands(AppGroup):
+    """A command that fails on a missing file or a refused change says why and exits 1, so that a
+    deployment script running it stops there."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (DomainError, OSError) as error:
+            raise click.ClickException(str(error)) from error
+
+
+users_cli = Commands("users", help="Manage user accounts.")
+seed_cli = Commands("seed", help="Load reference and demo data.")
+ledger_cli = Commands("ledger", help="The sales ledger: its monthly rollup and monthly reports (台账).")
 
 
 @users_cli.command("create-admin")
@@ -31,10 +44,18 @@ def create_admin(email: str, display_name: str, password: str) -> None:
 
 
 @seed_cli.command("regions")
-def seed_regions() -> None:
-    """Load the region tree, poverty flags and pairings from seed/regions (idempotent)."""
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=SEED_DIR / "regions",
+    show_default="the data shipped with the package",
+    help="A folder with regions.csv, poverty_flags.csv and pairings.csv.",
+)
+def seed_regions(directory: Path) -> None:
+    """Load the region tree, poverty flags and pairings (idempotent)."""
     with click.progressbar(length=1, label="Loading regions") as bar:
-        counts = regions.load_region_seed(SEED_DIR / "regions")
+        counts = regions.load_region_seed(directory)
         bar.update(1)
     click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
 

@@ -2,13 +2,22 @@
 
 The environment is read in two forms: the conventional names that hosting
 platforms set (DATABASE_URL, REDIS_URL, SECRET_KEY) and MARKETPLACE_<KEY> for
-everything else (MARKETPLACE_TOKEN_TTL_SECONDS=600).
+everything else (MARKETPLACE_TOKEN_TTL_SECONDS=600), read as the type of the
+setting's default: integers, booleans, comma-separated lists, JSON objects.
+
+Production is the default: development behaviour (the published development
+secret key, the development payment gateway, /dev routes) is had only by asking
+for it with MARKETPLACE_ENV=development (as `make run` does) or test.
 """
 
+import json
 import os
 from typing import Any
 
 ENVIRONMENTS = ("development", "test", "production")
+# Where the development secret key, the development payment gateway and /dev routes exist.
+DEVELOPMENT_ENVS = ("development", "test")
+PAYMENT_GATEWAYS = ("stripe", "dev")
 DEV_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
 
 
@@ -17,7 +26,7 @@ class ConfigError(RuntimeError):
 
 
 DEFAULTS: dict[str, Any] = {
-    "ENV": "development",
+    "ENV": "production",
     "LOG_LEVEL": "INFO",
     "SECRET_KEY": None,
     "DATABASE_URL": None,
@@ -66,8 +75,9 @@ DEFAULTS: dict[str, Any] = {
         "500000": ["county", "province"],
     },
     "CERTIFICATION_NOTICE_DAYS": 7,
-    # Payments: "stripe", or "dev" (development gateway, refused in production).
-    "PAYMENT_GATEWAY": "dev",
+    # Payments: "stripe", or "dev" (the development gateway, development and test only). Unset, it is
+    # "stripe" whenever STRIPE_SECRET_KEY is set, in any environment, and "dev" otherwise.
+    "PAYMENT_GATEWAY": None,
     "STRIPE_SECRET_KEY": None,
     "STRIPE_WEBHOOK_SECRET": None,
     "STRIPE_API_BASE": None,
@@ -100,27 +110,6 @@ DEFAULTS: dict[str, Any] = {
     "JSON_SORT_KEYS": False,
 }
 
-INT_KEYS = {
-    "TOKEN_TTL_SECONDS",
-    "IMAGE_MAX_BYTES",
-    "IMAGES_PER_PRODUCT",
-    "CATALOG_CACHE_SECONDS",
-    "CATALOG_CACHED_PAGES",
-    "CERTIFICATION_NOTICE_DAYS",
-    "RESERVATION_MINUTES",
-    "STRIPE_TIMEOUT_SECONDS",
-    "IMPORT_MAX_BYTES",
-    "IMPORT_MAX_ROWS",
-    "IMPORT_MAX_UNZIPPED_BYTES",
-    "CERTIFICATION_VALID_DAYS",
-    "ARGON2_TIME_COST",
-    "ARGON2_MEMORY_COST_KIB",
-    "MAX_CONTENT_LENGTH",
-    "DATABASE_CONNECT_TIMEOUT_SECONDS",
-    "TASK_VISIBILITY_TIMEOUT_SECONDS",
-    "SIGN_IN_ADDRESS_DAYS",
-    "TRUSTED_PROXY_HOPS",
-}
 CONVENTIONAL_NAMES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
 
 
@@ -132,6 +121,36 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
+TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def from_environment(key: str, value: str) -> Any:
+    """MARKETPLACE_<key>'s value as the type of the setting's default; a string for settings whose
+    default is None (or that have none)."""
+    default = DEFAULTS.get(key)
+    name = f"MARKETPLACE_{key}"
+    if isinstance(default, bool):
+        if value.strip().lower() not in TRUE + FALSE:
+            raise ConfigError(f"{name} must be one of {TRUE + FALSE}, not {value!r}")
+        return value.strip().lower() in TRUE
+    if isinstance(default, int):
+        try:
+            return int(value)
+        except ValueError:
+            raise ConfigError(f"{name} must be an integer, not {value!r}") from None
+    if isinstance(default, list):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    if isinstance(default, dict):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            raise ConfigError(f"{name} must be a JSON object, not {value!r}")
+        return parsed
+    return value
+
+
 def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     settings = dict(DEFAULTS)
     for key in CONVENTIONAL_NAMES:
@@ -141,20 +160,25 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     for name, value in os.environ.items():
         if name.startswith(prefix):
             key = name[len(prefix) :]
-            settings[key] = int(value) if key in INT_KEYS else value
+            settings[key] = from_environment(key, value)
     settings.update(overrides or {})
 
     env = settings["ENV"]
     if env not in ENVIRONMENTS:
         raise ConfigError(f"MARKETPLACE_ENV must be one of {ENVIRONMENTS}, not {env!r}")
+    if not settings["PAYMENT_GATEWAY"]:
+        settings["PAYMENT_GATEWAY"] = "stripe" if settings["STRIPE_SECRET_KEY"] else "dev"
+    gateway = settings["PAYMENT_GATEWAY"]
+    if gateway not in PAYMENT_GATEWAYS:
+        raise ConfigError(f"MARKETPLACE_PAYMENT_GATEWAY must be one of {PAYMENT_GATEWAYS}, not {gateway!r}")
+    if gateway == "stripe" and not settings["STRIPE_SECRET_KEY"]:
+        raise ConfigError("The stripe payment gateway needs STRIPE_SECRET_KEY")
     if env == "production":
         if not settings["SECRET_KEY"] or settings["SECRET_KEY"] == DEV_SECRET_KEY:
             raise ConfigError("SECRET_KEY must be set in production, from the environment")
         if not settings["DATABASE_URL"]:
             raise ConfigError("DATABASE_URL must be set in production (PostgreSQL)")
-        if settings["PAYMENT_GATEWAY"] == "dev" and settings["STRIPE_SECRET_KEY"]:
-            settings["PAYMENT_GATEWAY"] = "stripe"
-        if settings["PAYMENT_GATEWAY"] != "stripe":
+        if gateway != "stripe":
             raise ConfigError(
                 "The development payment gateway is refused in production: set STRIPE_SECRET_KEY"
             )

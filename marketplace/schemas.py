@@ -1,7 +1,7 @@
 """Schema pieces shared by every domain."""
 
 import unicodedata
-from datetime import UTC
+from datetime import UTC, date
 
 import marshmallow as ma
 from marshmallow import fields, validate
@@ -35,6 +35,23 @@ class Timestamp(fields.AwareDateTime):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return super()._serialize(value, attr, obj, **kwargs)
+
+
+class Id(fields.Integer):
+    """A row id: ids are 32-bit like their columns, so a larger one finds nothing rather than overflow."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Range(min=1, max=2**31 - 1))
+        super().__init__(**kwargs)
+
+
+class Day(fields.Date):
+    """A calendar day of this era: far earlier or later days are typing mistakes, and the year before
+    or the days after them that progress and expiry compute would leave Python's date range."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31)))
+        super().__init__(**kwargs)
 
 
 class RegionCode(Text):

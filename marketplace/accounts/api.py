@@ -2,7 +2,6 @@ import hashlib
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from marketplace.accounts import services
 from marketplace.accounts.auth import SECURITY, require_user
@@ -23,6 +22,7 @@ from marketplace.accounts.schemas import (
 )
 from marketplace.extensions import limiter
 from marketplace.pagination import page_of
+from marketplace.parsing import Blueprint
 from marketplace.ratelimit import client_address
 
 blp = Blueprint("accounts", __name__, description="Registration, tokens, users and roles")

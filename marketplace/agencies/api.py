@@ -1,5 +1,4 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from marketplace.accounts.auth import SECURITY, require_user
 from marketplace.agencies import services
@@ -15,6 +14,7 @@ from marketplace.agencies.schemas import (
     UnitQuotaSchema,
     YearArgsSchema,
 )
+from marketplace.parsing import Blueprint
 from marketplace.procurement import quota as quotas
 from marketplace.timeutil import china_today
 

@@ -1,12 +1,12 @@
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from marketplace.accounts.auth import SECURITY, require_user
 from marketplace.alerts import services
 from marketplace.alerts.models import KINDS
 from marketplace.pagination import page_of
+from marketplace.parsing import Blueprint
 from marketplace.schemas import QueryArgsSchema, Timestamp
 
 blp = Blueprint("alerts", __name__, description="Alerts for officers and admins")

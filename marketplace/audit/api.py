@@ -1,10 +1,10 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from marketplace.accounts.auth import SECURITY, require_user
 from marketplace.audit import services
 from marketplace.audit.schemas import AuditEventSchema, AuditQueryArgsSchema
 from marketplace.pagination import page_of
+from marketplace.parsing import Blueprint
 
 blp = Blueprint("audit", __name__, description="The audit log of every domain's actions")
 

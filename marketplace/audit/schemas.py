@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from marketplace.schemas import QueryArgsSchema, Timestamp
+from marketplace.schemas import Id, QueryArgsSchema, Timestamp
 
 
 class AuditEventSchema(ma.Schema):
@@ -18,8 +18,8 @@ class AuditEventSchema(ma.Schema):
 
 
 class AuditQueryArgsSchema(QueryArgsSchema):
-    actor_id = fields.Integer()
+    actor_id = Id()
     subject_type = fields.String(validate=validate.Length(max=40))
-    subject_id = fields.Integer()
+    subject_id = Id()
     action = fields.String(validate=validate.Length(max=40))
     since = fields.AwareDateTime(metadata={"description": "ISO 8601 with offset"})

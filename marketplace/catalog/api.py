@@ -2,7 +2,6 @@ from urllib.parse import urlencode
 
 from flask import Response, current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from marketplace import cache
 from marketplace.accounts.auth import SECURITY, current_user, require_user
@@ -20,6 +19,7 @@ from marketplace.catalog.schemas import (
 )
 from marketplace.errors import InvalidField
 from marketplace.pagination import page_of
+from marketplace.parsing import Blueprint
 
 blp = Blueprint("catalog", __name__, description="Products and the public catalog")
 LISTING = "/api/v1/products"
@@ -31,7 +31,8 @@ def _listing_cache_key() -> str | None:
     if request.method != "GET" or request.path != LISTING or "q" in request.args:
         return None
     page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) > current_app.config["CATALOG_CACHED_PAGES"]:
+    # isdigit() alone takes "²", which int() refuses.
+    if not (page.isascii() and page.isdigit()) or int(page) > current_app.config["CATALOG_CACHED_PAGES"]:
         return None
     return urlencode(sorted(request.args.items(multi=True)))
 

@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from marketplace.schemas import QueryArgsSchema, RegionCode, Text, Timestamp
+from marketplace.schemas import Day, QueryArgsSchema, RegionCode, Text, Timestamp
 
 MAX_FEN = 10**11  # ¥1,000,000,000: far above any product, far below BigInteger overflow
 MAX_QUANTITY = 10**9
@@ -16,7 +16,7 @@ class CategorySchema(ma.Schema):
 
 class HarvestSchema(ma.Schema):
     quantity = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_QUANTITY))
-    on = fields.Date(required=True)
+    on = Day(required=True)
 
 
 class ImageSchema(ma.Schema):
@@ -105,7 +105,7 @@ class ProductQueryArgsSchema(QueryArgsSchema):
 
 class BatchCreateSchema(ma.Schema):
     batch_code = Text(required=True, validate=validate.Length(min=1, max=60))
-    produced_on = fields.Date(required=True)
+    produced_on = Day(required=True)
     quantity = fields.Integer(validate=validate.Range(min=0, max=MAX_QUANTITY))
     test_report_ref = Text(validate=validate.Length(max=200))
     has_compliance_certificate = fields.Boolean(load_default=False)

@@ -1,5 +1,4 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from marketplace.accounts.auth import SECURITY, current_user, require_user
 from marketplace.audit.schemas import AuditEventSchema
@@ -12,6 +11,7 @@ from marketplace.certification.schemas import (
     RevokeSchema,
 )
 from marketplace.pagination import page_of
+from marketplace.parsing import Blueprint
 
 blp = Blueprint("certification", __name__, description="帮扶产品认定: assistance-product certification")
 

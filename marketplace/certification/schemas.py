@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.certification.models import STATUSES
-from marketplace.schemas import QueryArgsSchema, RegionCode, Text, Timestamp
+from marketplace.schemas import Day, QueryArgsSchema, RegionCode, Text, Timestamp
 
 
 class CommitmentSchema(ma.Schema):
@@ -52,5 +52,5 @@ class RevokeSchema(ma.Schema):
 class CertificationQueryArgsSchema(QueryArgsSchema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     region = RegionCode()
-    expiring_before = fields.Date()
+    expiring_before = Day()
     product_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))

@@ -1,9 +1,9 @@
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields
 
 from marketplace.health import services
+from marketplace.parsing import Blueprint
 
 blp = Blueprint("health", __name__, description="Service health")
 

@@ -1,7 +1,6 @@
 import marshmallow as ma
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from webargs.fields import DelimitedList
 
@@ -9,7 +8,8 @@ from marketplace.accounts.auth import SECURITY, require_user
 from marketplace.ledger import reports, services, targets
 from marketplace.ledger.models import CHANNELS, MECHANISMS
 from marketplace.pagination import page_of
-from marketplace.schemas import QueryArgsSchema, RegionCode, Timestamp
+from marketplace.parsing import Blueprint
+from marketplace.schemas import Day, QueryArgsSchema, RegionCode, Timestamp
 
 blp = Blueprint("ledger", __name__, description="Tallies over the sales ledger")
 GROUP_NAMES = services.GROUPS
@@ -61,8 +61,8 @@ class Tallies(MethodView):
 
 class TargetCreateSchema(ma.Schema):
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    period_start = fields.Date(required=True)
-    period_end = fields.Date(required=True, metadata={"description": "exclusive"})
+    period_start = Day(required=True)
+    period_end = Day(required=True, metadata={"description": "exclusive"})
     amount_fen = fields.Integer(
         load_default=None,
         allow_none=True,

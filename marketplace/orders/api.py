@@ -1,5 +1,4 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from marketplace.accounts.auth import SECURITY, require_user
 from marketplace.audit.schemas import AuditEventSchema
@@ -15,6 +14,7 @@ from marketplace.orders.schemas import (
     ShipSchema,
 )
 from marketplace.pagination import page_of
+from marketplace.parsing import Blueprint
 from marketplace.payments import services as payments
 
 blp = Blueprint("orders", __name__, description="Web-shop orders, fulfilments and refunds")

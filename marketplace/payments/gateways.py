@@ -4,7 +4,7 @@
   Stripe-compatible server in tests.
 - "dev": a development gateway for the embedded default that keeps intents in
   process memory and lets a buyer confirm a payment locally. It is clearly
-  marked in every answer and refused under the production config.
+  marked in every answer and refused outside development and test.
 """
 
 import itertools
@@ -17,6 +17,7 @@ from typing import Protocol
 import stripe
 from flask import current_app
 
+from marketplace.config import DEVELOPMENT_ENVS, ConfigError
 from marketplace.errors import DomainError
 
 
@@ -250,7 +251,9 @@ def gateway() -> PaymentGateway:
                 config["STRIPE_API_BASE"],
                 timeout=float(config["STRIPE_TIMEOUT_SECONDS"]),
             )
-        else:
+        elif current_app.config["ENV"] in DEVELOPMENT_ENVS:
             cached = DevGateway()
+        else:
+            raise ConfigError(f"The development payment gateway is refused in {current_app.config['ENV']}.")
         current_app.extensions["payment_gateway"] = cached
     return cached

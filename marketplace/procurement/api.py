@@ -1,12 +1,12 @@
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from marketplace.accounts.auth import SECURITY, require_user
 from marketplace.audit import services as audit
 from marketplace.audit.schemas import AuditEventSchema
 from marketplace.idempotency import idempotent
 from marketplace.pagination import page_of
+from marketplace.parsing import Blueprint
 from marketplace.procurement import schemas as s
 from marketplace.procurement import services
 

@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.procurement.models import STATUSES
-from marketplace.schemas import QueryArgsSchema, Text
+from marketplace.schemas import Day, QueryArgsSchema, Text
 
 ID = validate.Range(min=1, max=2**31 - 1)
 
@@ -18,7 +18,7 @@ class PurchaseOrderCreateSchema(ma.Schema):
         fields.Nested(LineInputSchema), load_default=list, validate=validate.Length(max=20_000)
     )
     delivery_address = Text(required=True, validate=validate.Length(min=2, max=200))
-    needed_by = fields.Date(load_default=None, allow_none=True)
+    needed_by = Day(load_default=None, allow_none=True)
 
 
 class LinesSchema(ma.Schema):

@@ -1,7 +1,7 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from marketplace.pagination import page_of
+from marketplace.parsing import Blueprint
 from marketplace.regions import services
 from marketplace.regions.schemas import (
     PairingQueryArgsSchema,

@@ -1,9 +1,9 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from marketplace.accounts.auth import SECURITY, current_user, require_user
 from marketplace.audit.schemas import AuditEventSchema
 from marketplace.pagination import page_of
+from marketplace.parsing import Blueprint
 from marketplace.suppliers import services
 from marketplace.suppliers.schemas import (
     MemberAddSchema,

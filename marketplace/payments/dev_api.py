@@ -1,0 +1,28 @@
+"""The development gateway's own route: registered only in development and test (never in
+production), and answering 404 there too unless PAYMENT_GATEWAY is "dev"."""
+
+import marshmallow as ma
+from flask.views import MethodView
+from marshmallow import fields
+
+from marketplace.accounts.auth import SECURITY, require_user
+from marketplace.orders.schemas import DevConfirmSchema
+from marketplace.parsing import Blueprint
+from marketplace.payments import services
+
+blp = Blueprint("dev", __name__, description="DEVELOPMENT ONLY: the development payment gateway")
+
+
+class DevConfirmedSchema(ma.Schema):
+    outcome = fields.String()
+    warning = fields.Constant("DEVELOPMENT GATEWAY: no money moved.")
+
+
+@blp.route("/dev/orders/<int:order_id>/confirm-payment")
+class DevConfirm(MethodView):
+    @blp.arguments(DevConfirmSchema)
+    @blp.response(200, DevConfirmedSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body, order_id):
+        """DEVELOPMENT GATEWAY ONLY (404 otherwise): pay, or fail to pay, an order locally."""
+        return {"outcome": services.confirm_dev_payment(require_user(), order_id, body["succeed"])}
