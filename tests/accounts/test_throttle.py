@@ -194,4 +194,4 @@ def test_a_negative_number_of_proxies_is_refused_at_start():
     from marketplace.config import ConfigError, load
 
     with pytest.raises(ConfigError, match="TRUSTED_PROXY_HOPS"):
-        load("/tmp", {"TRUSTED_PROXY_HOPS": -1})
+        load("/tmp", {"ENV": "development", "TRUSTED_PROXY_HOPS": -1})
