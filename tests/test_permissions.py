@@ -56,7 +56,10 @@ def cells(default, **given):
 PUBLIC = {actor: OK for actor in ACTORS}
 ANY_USER = cells(OK)
 ADMIN = cells(403, admin=OK)
-OFFICERS = cells(403, officer=OK, other_officer=OK, admin=OK)
+# What officers read within their regions: the other officer's lists and sums are empty
+# (tests/ledger/test_scope.py, tests/alerts/test_scope.py); another region's target is not theirs.
+OFFICERS_SCOPED = cells(403, officer=OK, other_officer=OK, admin=OK)
+IN_REGION = cells(403, officer=OK, other_officer=404, admin=OK)
 # Officers act on what lies in their region; elsewhere they are refused.
 REGION_403 = cells(403, officer=OK, admin=OK)
 WEB_ORDER = cells(404, buyer=OK, supplier=OK, admin=OK)
@@ -208,7 +211,7 @@ MATRIX = {
         },
         ADMIN,
     ),
-    ("GET", "/api/v1/agencies/standings"): (None, OFFICERS),
+    ("GET", "/api/v1/agencies/standings"): (None, OFFICERS_SCOPED),
     ("GET", "/api/v1/agencies/<int:agency_id>"): (None, SEES_AGENCY),
     ("POST", "/api/v1/agencies/<int:agency_id>/members"): (
         {"email": "{other_buyer_email}", "role": "approver"},
@@ -269,23 +272,29 @@ MATRIX = {
         {**PO_AGENCY, "approver": OK},
     ),
     # The ledger
-    ("GET", "/api/v1/targets"): (None, OFFICERS),
+    ("GET", "/api/v1/targets"): (None, OFFICERS_SCOPED),
     ("POST", "/api/v1/targets"): (
-        {"name": "2027 年", "period_start": "2027-01-01", "period_end": "2028-01-01", "amount_fen": 100},
+        {
+            "name": "2027 年",
+            "period_start": "2027-01-01",
+            "period_end": "2028-01-01",
+            "amount_fen": 100,
+            "origin_region_code": "500236",
+        },
         ADMIN,
     ),
-    ("GET", "/api/v1/targets/<int:target_id>"): (None, OFFICERS),
+    ("GET", "/api/v1/targets/<int:target_id>"): (None, IN_REGION),
     ("PATCH", "/api/v1/targets/<int:target_id>"): ({"amount_fen": 200}, ADMIN),
     ("DELETE", "/api/v1/targets/<int:target_id>"): (None, ADMIN),
-    ("GET", "/api/v1/targets/<int:target_id>/progress"): (None, OFFICERS),
-    ("GET", "/api/v1/tallies"): ("?group_by=channel", OFFICERS),
+    ("GET", "/api/v1/targets/<int:target_id>/progress"): (None, IN_REGION),
+    ("GET", "/api/v1/tallies"): ("?group_by=channel", OFFICERS_SCOPED),
     ("GET", "/api/v1/reports/ledger"): ("?month=2026-10&format=csv&region_code=500236", REGION_403),
     ("POST", "/api/v1/reports/ledger"): (
         {"month": "2026-10", "format": "csv", "region_code": "500236"},
         REGION_403,
     ),
     ("GET", "/api/v1/reports/ledger/<int:report_id>"): (None, cells(404, officer=OK, admin=OK)),
-    ("GET", "/api/v1/alerts"): (None, OFFICERS),
+    ("GET", "/api/v1/alerts"): (None, OFFICERS_SCOPED),
     ("GET", "/api/v1/health"): (None, PUBLIC),
 }
 
