@@ -85,6 +85,8 @@ def review_certification(
     """The officer of the current stage approves (onwards; after the last stage, public notice) or
     rejects. During the notice an officer may still reject on an objection."""
     certification = get_certification(actor, certification_id)
+    # Who may review comes before whether it awaits review: to anyone else, that is no business.
+    _require_reviewer(actor, certification, *certification.stages)
     if certification.status == "in_notice" and decision == "reject":
         _require_reviewer(actor, certification, certification.stages[-1])
         return _reject(actor, certification, comment, action="reject_in_notice")
@@ -124,14 +126,17 @@ def review_certification(
     return certification
 
 
-def _require_reviewer(actor: User, certification: Certification, stage: str) -> None:
-    """The stage's reviewer is an officer of the origin's region at that level (or an admin)."""
+def _require_reviewer(actor: User, certification: Certification, *stages: str) -> None:
+    """A stage's reviewer is an officer of the origin's region at that level (or an admin); given
+    several stages, the reviewer of any of them."""
     origin = get_region(certification.origin_region_code)
-    stage_region = {"province": origin.province_code, "city": origin.city_code, "county": origin.county_code}[
-        stage
-    ]
-    if not (actor.is_admin or stage_region in actor.officer_region_codes):
-        raise Forbidden(f"This stage is reviewed by an officer of {stage_region} ({stage} level).")
+    levels = {"province": origin.province_code, "city": origin.city_code, "county": origin.county_code}
+    regions = [levels[stage] for stage in stages]
+    if actor.is_admin or set(regions) & set(actor.officer_region_codes):
+        return
+    if len(stages) == 1:
+        raise Forbidden(f"This stage is reviewed by an officer of {regions[0]} ({stages[0]} level).")
+    raise Forbidden(f"Certifications from {origin.code} are reviewed by officers of {', '.join(regions)}.")
 
 
 def _reject(actor: User, certification: Certification, comment: str | None, action: str) -> Certification:
