@@ -20,6 +20,7 @@ from marketplace.extensions import db
 from marketplace.regions.models import Region
 from marketplace.regions.services import get_region, require_region, within
 from marketplace.suppliers.models import SupplierMember
+from marketplace.suppliers.services import require_impartial
 from marketplace.timeutil import china_today, now
 
 EXPIRY_WARNING_DAYS = 30
@@ -87,6 +88,7 @@ def review_certification(
     certification = get_certification(actor, certification_id)
     # Who may review comes before whether it awaits review: to anyone else, that is no business.
     _require_reviewer(actor, certification, *certification.stages)
+    require_impartial(actor, certification.product.supplier)
     if certification.status == "in_notice" and decision == "reject":
         _require_reviewer(actor, certification, certification.stages[-1])
         return _reject(actor, certification, comment, action="reject_in_notice")
@@ -175,6 +177,7 @@ def revoke_certification(actor: User, certification_id: int, reason: str) -> Cer
     certification = get_certification(actor, certification_id)
     if not officiates(actor, certification.origin_region_code):
         raise Forbidden("Only an officer of the product's region or an admin may revoke its certificate.")
+    require_impartial(actor, certification.product.supplier)
     if certification.status not in ("in_notice", "certified"):
         raise Conflict(f"A {certification.status} certification cannot be revoked.")
     from_status = certification.status

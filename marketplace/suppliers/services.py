@@ -65,6 +65,7 @@ def change_status(actor: User, supplier_id: int, action: str, reason: str | None
             raise Forbidden(
                 f"Only an officer of {supplier.region_code} (or above) or an admin may {action} it."
             )
+        require_impartial(actor, supplier)
     elif actor.id not in supplier.member_user_ids:
         raise Forbidden("Only the supplier's members may resubmit it.")
     if supplier.status not in allowed_from:
@@ -81,6 +82,13 @@ def change_status(actor: User, supplier_id: int, action: str, reason: str | None
     db.session.commit()
     cache.invalidate("catalog")  # its products go on or off sale
     return supplier
+
+
+def require_impartial(actor: User, supplier: Supplier) -> None:
+    """Nobody decides on a supplier they belong to, nor on its products' certificates, whatever
+    roles they hold (回避); registering a supplier makes one its member."""
+    if actor.id in supplier.member_user_ids:
+        raise Forbidden(f"You are a member of {supplier.name}; another officer must decide on it.")
 
 
 def add_member(actor: User, supplier_id: int, email: str) -> Supplier:
