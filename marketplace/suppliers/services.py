@@ -154,3 +154,15 @@ def member_supplier_ids(user: User) -> set[int]:
     return set(
         db.session.scalars(select(SupplierMember.supplier_id).where(SupplierMember.user_id == user.id))
     )
+
+
+def others_members(supplier_ids: set[int], mine: set[int]) -> set[int]:
+    """Members of the other suppliers on an order (and of none of the caller's): who a supplier may
+    not learn of."""
+    rows = db.session.execute(
+        select(SupplierMember.user_id, SupplierMember.supplier_id).where(
+            SupplierMember.supplier_id.in_(supplier_ids)
+        )
+    ).all()
+    own = {user_id for user_id, supplier_id in rows if supplier_id in mine}
+    return {user_id for user_id, supplier_id in rows if supplier_id not in mine} - own
