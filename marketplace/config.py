@@ -43,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "IMAGES_PER_PRODUCT": 8,
     "CATALOG_CACHE_SECONDS": 60,
     "CATALOG_CACHED_PAGES": 3,
+    # The response cache holds at most this much: per process in memory, per namespace in Redis.
+    "CACHE_MAX_BYTES": 32 * 1024 * 1024,
     "UPLOAD_DIR": None,
     # Review stages of 帮扶产品认定 per province (region level of each reviewer), public
     # notice and validity. Municipalities have no city level: the municipality approves.
@@ -94,6 +96,7 @@ INT_KEYS = {
     "IMAGES_PER_PRODUCT",
     "CATALOG_CACHE_SECONDS",
     "CATALOG_CACHED_PAGES",
+    "CACHE_MAX_BYTES",
     "CERTIFICATION_NOTICE_DAYS",
     "RESERVATION_MINUTES",
     "STRIPE_TIMEOUT_SECONDS",
