@@ -326,7 +326,7 @@ def _group_column(source, name: str):
     return column.label(name)
 
 
-def scope_condition(source, scope: list[Region]) -> ColumnElement[bool] | None:
+def entries_in_scope(source, scope: list[Region]) -> ColumnElement[bool] | None:
     """Rows whose origin or buyer lies within one of the scope's regions; None where `source`
     cannot tell (the rollup keeps the buyer's province only)."""
     conditions = []
@@ -372,13 +372,13 @@ def tally_statement(
     )
     narrowed = scope is not None and not _inside(part, scope)
     rollup = part.fits_rollup(group_by) and not raw
-    if narrowed and scope_condition(LedgerMonthly, scope) is None:
+    if narrowed and entries_in_scope(LedgerMonthly, scope) is None:
         rollup = False
     source = LedgerMonthly if rollup else LedgerEntry
     columns = [_group_column(source, name) for name in group_by]
     where = part.conditions(source)
     if narrowed:
-        where.append(scope_condition(source, scope))
+        where.append(entries_in_scope(source, scope))
     stmt: Select = select(*columns, *sums(source)).where(*where)
     if columns:
         stmt = stmt.group_by(*columns).order_by(*columns)
