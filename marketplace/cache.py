@@ -2,96 +2,138 @@
 
 Invalidation bumps a namespace's version, so every process sees it at once and
 old entries simply expire. A Redis error is a cache miss, never a failed request.
+Either way the cache holds at most CACHE_MAX_BYTES: in memory the least recently
+used entries go first; in Redis a namespace's entries live in one hash that
+expires whole after the TTL and takes nothing more once full, so no flood of
+distinct keys can fill the Redis that also holds the task queue.
 """
 
+import contextlib
 import logging
 import threading
 import time
 from typing import Protocol
 
 import redis
+from cachetools import TLRUCache
 from flask import current_app
 
 log = logging.getLogger(__name__)
 
+# An entry's key and bookkeeping, beside its bytes, in process memory.
+ENTRY_OVERHEAD_BYTES = 256
+BYTES_FIELD = "#bytes"
+
 
 class Backend(Protocol):
-    def get_versioned(self, version_key: str, prefix: str) -> tuple[bytes | None, bytes]:
-        """The entry `prefix + version` under the namespace's current version, and that version."""
+    def get_versioned(self, namespace: str, key: str) -> tuple[bytes | None, bytes]:
+        """The namespace's entry for `key` under its current version, and that version."""
 
-    def set(self, key: str, value: bytes, ttl: int) -> None: ...
-    def incr(self, key: str) -> int: ...
+    def set(self, namespace: str, field: str, value: bytes, ttl: int) -> None:
+        """Keep `value` as the namespace's entry `field` ("<version>:<key>"), if there is room."""
+
+    def incr(self, namespace: str) -> int:
+        """Bump the namespace's version."""
 
 
 class MemoryBackend:
-    """For the embedded default: one process, so a dict will do."""
+    """For the embedded default: one process, so an LRU of bounded size will do."""
 
-    def __init__(self) -> None:
-        self._data: dict[str, tuple[float, bytes]] = {}
+    def __init__(self, max_bytes: int) -> None:
+        self._entries: TLRUCache = TLRUCache(
+            maxsize=max_bytes,
+            ttu=lambda _key, item, _now: item[0],
+            getsizeof=lambda item: len(item[1]) + ENTRY_OVERHEAD_BYTES,
+        )
+        # Apart from the entries, so that evicting entries never brings back an old version.
+        self._versions: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> bytes | None:
-        item = self._data.get(key)
-        return item[1] if item and item[0] > time.monotonic() else None
+    @property
+    def size_bytes(self) -> int:
+        return int(self._entries.currsize)
 
-    def get_versioned(self, version_key: str, prefix: str) -> tuple[bytes | None, bytes]:
-        version = self.get(version_key) or b"0"
-        return self.get(prefix + version.decode()), version
+    def __len__(self) -> int:
+        return len(self._entries)
 
-    def set(self, key: str, value: bytes, ttl: int) -> None:
+    def get_versioned(self, namespace: str, key: str) -> tuple[bytes | None, bytes]:
         with self._lock:
-            if len(self._data) > 10_000:
-                self._data.clear()
-            self._data[key] = (time.monotonic() + ttl, value)
+            version = str(self._versions.get(namespace, 0)).encode()
+            item = self._entries.get(f"{namespace}:{version.decode()}:{key}")
+        return (item[1] if item else None), version
 
-    def incr(self, key: str) -> int:
+    def set(self, namespace: str, field: str, value: bytes, ttl: int) -> None:
+        # A value larger than the whole cache is not kept (cachetools' ValueError).
+        with self._lock, contextlib.suppress(ValueError):
+            self._entries[f"{namespace}:{field}"] = (time.monotonic() + ttl, value)
+
+    def incr(self, namespace: str) -> int:
         with self._lock:
-            current = int(self.get(key) or 0) + 1
-            self._data[key] = (float("inf"), str(current).encode())
-            return current
+            self._versions[namespace] = self._versions.get(namespace, 0) + 1
+            return self._versions[namespace]
 
 
 class RedisBackend:
     # The version and the entry in one round trip.
     GET_VERSIONED = """
     local version = redis.call('GET', KEYS[1]) or '0'
-    return {redis.call('GET', ARGV[1] .. version), version}
+    return {redis.call('HGET', KEYS[2], version .. ':' .. ARGV[1]), version}
+    """
+    # An entry goes in only while the hash has room; the hash expires whole, its TTL set by the
+    # first entry, so no entry outlives the TTL and the hash is never kept for good.
+    SET_BOUNDED = """
+    local size = string.len(ARGV[1]) + string.len(ARGV[2])
+    local used = tonumber(redis.call('HGET', KEYS[1], ARGV[5]) or '0')
+    if used + size > tonumber(ARGV[4]) then return 0 end
+    if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+    redis.call('HINCRBY', KEYS[1], ARGV[5], size)
+    if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+    return 1
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, max_bytes: int) -> None:
         self._client = redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
         self._get_versioned = self._client.register_script(self.GET_VERSIONED)
+        self._set_bounded = self._client.register_script(self.SET_BOUNDED)
+        self._max_bytes = max_bytes
 
-    def get_versioned(self, version_key: str, prefix: str) -> tuple[bytes | None, bytes]:
-        value, version = self._get_versioned(keys=[version_key], args=[prefix])
+    def get_versioned(self, namespace: str, key: str) -> tuple[bytes | None, bytes]:
+        keys = [f"{namespace}:version", f"{namespace}:entries"]
+        value, version = self._get_versioned(keys=keys, args=[key])
         return value, version
 
-    def set(self, key: str, value: bytes, ttl: int) -> None:
-        self._client.set(key, value, ex=ttl)
+    def set(self, namespace: str, field: str, value: bytes, ttl: int) -> None:
+        self._set_bounded(
+            keys=[f"{namespace}:entries"], args=[field, value, ttl, self._max_bytes, BYTES_FIELD]
+        )
 
-    def incr(self, key: str) -> int:
-        return int(self._client.incr(key))
+    def incr(self, namespace: str) -> int:
+        # The old version's entries can never be read again: free their room at once.
+        pipe = self._client.pipeline()
+        pipe.incr(f"{namespace}:version")
+        pipe.delete(f"{namespace}:entries")
+        version, _ = pipe.execute()
+        return int(version)
 
 
 def backend() -> Backend:
     cached = current_app.extensions.get("response_cache")
     if cached is None:
-        url = current_app.config["REDIS_URL"]
-        cached = RedisBackend(url) if url else MemoryBackend()
+        url, max_bytes = current_app.config["REDIS_URL"], current_app.config["CACHE_MAX_BYTES"]
+        cached = RedisBackend(url, max_bytes) if url else MemoryBackend(max_bytes)
         current_app.extensions["response_cache"] = cached
     return cached
 
 
-def _version_key(namespace: str) -> str:
-    return f"{current_app.config['RATELIMIT_KEY_PREFIX']}:cache:{namespace}:version"
+def _namespace(namespace: str) -> str:
+    return f"{current_app.config['RATELIMIT_KEY_PREFIX']}:cache:{namespace}"
 
 
 def get(namespace: str, key: str) -> tuple[bytes | None, bytes | None]:
     """(entry or None, the version it was looked up under). Pass the version to put(), so that a
     page computed while a writer invalidated lands under the old version, never the new one."""
-    prefix = f"{current_app.config['RATELIMIT_KEY_PREFIX']}:cache:{namespace}:{key}:"
     try:
-        return backend().get_versioned(_version_key(namespace), prefix)
+        return backend().get_versioned(_namespace(namespace), key)
     except redis.RedisError as exc:
         log.warning("cache read failed, serving uncached: %s", exc)
         return None, None
@@ -100,9 +142,8 @@ def get(namespace: str, key: str) -> tuple[bytes | None, bytes | None]:
 def put(namespace: str, key: str, version: bytes | None, value: bytes, ttl: int) -> None:
     if version is None:
         return
-    full_key = f"{current_app.config['RATELIMIT_KEY_PREFIX']}:cache:{namespace}:{key}:{version.decode()}"
     try:
-        backend().set(full_key, value, ttl)
+        backend().set(_namespace(namespace), f"{version.decode()}:{key}", value, ttl)
     except redis.RedisError as exc:
         log.warning("cache write failed: %s", exc)
 
@@ -110,7 +151,7 @@ def put(namespace: str, key: str, version: bytes | None, value: bytes, ttl: int)
 def invalidate(namespace: str) -> None:
     """Make every entry of the namespace stale, in every process."""
     try:
-        backend().incr(_version_key(namespace))
+        backend().incr(_namespace(namespace))
     except redis.RedisError as exc:
         # Entries written before the outage stay at most their TTL.
         log.warning("cache invalidation failed: %s", exc)

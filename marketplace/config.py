@@ -64,6 +64,8 @@ DEFAULTS: dict[str, Any] = {
     "IMAGES_PER_PRODUCT": 8,
     "CATALOG_CACHE_SECONDS": 60,
     "CATALOG_CACHED_PAGES": 3,
+    # The response cache holds at most this much: per process in memory, per namespace in Redis.
+    "CACHE_MAX_BYTES": 32 * 1024 * 1024,
     "UPLOAD_DIR": None,
     # Review stages of 帮扶产品认定 per province (region level of each reviewer), public
     # notice and validity. Municipalities have no city level: the municipality approves.

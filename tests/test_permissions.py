@@ -16,8 +16,12 @@ from io import BytesIO
 
 import pytest
 
-from marketplace.agencies.models import Agency, AgencyMember
+from marketplace.agencies.models import Agency, AgencyFiling, AgencyMember
+from marketplace.certification.models import Certification
 from marketplace.extensions import db
+from marketplace.orders.models import Order
+from marketplace.procurement.models import PurchaseOrder
+from marketplace.suppliers.models import Supplier
 from marketplace.timeutil import china_today
 from tests.conftest import WEBHOOK_SECRET, start_afresh
 from tests.factories import ProductFactory, SupplierFactory, valid_uscc
@@ -56,7 +60,10 @@ def cells(default, **given):
 PUBLIC = {actor: OK for actor in ACTORS}
 ANY_USER = cells(OK)
 ADMIN = cells(403, admin=OK)
-OFFICERS = cells(403, officer=OK, other_officer=OK, admin=OK)
+# What officers read within their regions: the other officer's lists and sums are empty
+# (tests/ledger/test_scope.py, tests/alerts/test_scope.py); another region's target is not theirs.
+OFFICERS_SCOPED = cells(403, officer=OK, other_officer=OK, admin=OK)
+IN_REGION = cells(403, officer=OK, other_officer=404, admin=OK)
 # Officers act on what lies in their region; elsewhere they are refused.
 REGION_403 = cells(403, officer=OK, admin=OK)
 WEB_ORDER = cells(404, buyer=OK, supplier=OK, admin=OK)
@@ -210,7 +217,7 @@ MATRIX = {
         },
         ADMIN,
     ),
-    ("GET", "/api/v1/agencies/standings"): (None, OFFICERS),
+    ("GET", "/api/v1/agencies/standings"): (None, OFFICERS_SCOPED),
     ("GET", "/api/v1/agencies/<int:agency_id>"): (None, SEES_AGENCY),
     ("POST", "/api/v1/agencies/<int:agency_id>/members"): (
         {"email": "{other_buyer_email}", "role": "approver"},
@@ -271,23 +278,29 @@ MATRIX = {
         {**PO_AGENCY, "approver": OK},
     ),
     # The ledger
-    ("GET", "/api/v1/targets"): (None, OFFICERS),
+    ("GET", "/api/v1/targets"): (None, OFFICERS_SCOPED),
     ("POST", "/api/v1/targets"): (
-        {"name": "2027 年", "period_start": "2027-01-01", "period_end": "2028-01-01", "amount_fen": 100},
+        {
+            "name": "2027 年",
+            "period_start": "2027-01-01",
+            "period_end": "2028-01-01",
+            "amount_fen": 100,
+            "origin_region_code": "500236",
+        },
         ADMIN,
     ),
-    ("GET", "/api/v1/targets/<int:target_id>"): (None, OFFICERS),
+    ("GET", "/api/v1/targets/<int:target_id>"): (None, IN_REGION),
     ("PATCH", "/api/v1/targets/<int:target_id>"): ({"amount_fen": 200}, ADMIN),
     ("DELETE", "/api/v1/targets/<int:target_id>"): (None, ADMIN),
-    ("GET", "/api/v1/targets/<int:target_id>/progress"): (None, OFFICERS),
-    ("GET", "/api/v1/tallies"): ("?group_by=channel", OFFICERS),
+    ("GET", "/api/v1/targets/<int:target_id>/progress"): (None, IN_REGION),
+    ("GET", "/api/v1/tallies"): ("?group_by=channel", OFFICERS_SCOPED),
     ("GET", "/api/v1/reports/ledger"): ("?month=2026-10&format=csv&region_code=500236", REGION_403),
     ("POST", "/api/v1/reports/ledger"): (
         {"month": "2026-10", "format": "csv", "region_code": "500236"},
         REGION_403,
     ),
     ("GET", "/api/v1/reports/ledger/<int:report_id>"): (None, cells(404, officer=OK, admin=OK)),
-    ("GET", "/api/v1/alerts"): (None, OFFICERS),
+    ("GET", "/api/v1/alerts"): (None, OFFICERS_SCOPED),
     ("GET", "/api/v1/health"): (None, PUBLIC),
 }
 
@@ -497,6 +510,55 @@ def test_permission_matrix(endpoint, app, client, make_user, fake_stripe, redis_
         wrong.append(check(World(client, make_user, fake_stripe), method, rule, spec, actor, OK))
     wrong = [w for w in wrong if w]
     assert not wrong, "\n".join(wrong)
+
+
+def spend(world):
+    """Tenant A's objects past every state their actions start from (a certification past review but
+    public, a blacklisted supplier, a cancelled web order and purchase order, a returned filing)."""
+    today = china_today()
+    certification = db.session.get(Certification, world.certification_id)
+    certification.status, certification.certificate_no = "certified", "BF-500236-2026-000099"
+    certification.valid_from, certification.valid_until = today, today + timedelta(days=700)
+    db.session.get(Supplier, world.supplier.id).status = "blacklisted"
+    db.session.get(Order, world.order_id).status = "cancelled"
+    db.session.get(PurchaseOrder, world.po_id).status = "cancelled"
+    filing = db.session.scalar(db.select(AgencyFiling).where(AgencyFiling.agency_id == world.agency.id))
+    filing.status = "returned"
+    db.session.commit()
+
+
+# Endpoints whose permitted callers the spent world answers 409: the state really refuses them.
+SPENT = {
+    ("POST", "/api/v1/certifications/<int:certification_id>/review"),
+    ("POST", "/api/v1/suppliers/<int:supplier_id>/verify"),
+    ("POST", "/api/v1/suppliers/<int:supplier_id>/suspend"),
+    ("POST", "/api/v1/orders/<int:order_id>/cancel"),
+    ("POST", "/api/v1/orders/<int:order_id>/refunds"),
+    ("POST", "/api/v1/fulfilments/<int:fulfilment_id>/ship"),
+    ("POST", "/api/v1/purchase-orders/<int:order_id>/approve"),
+    ("POST", "/api/v1/purchase-orders/<int:order_id>/confirm"),
+    ("POST", "/api/v1/purchase-orders/<int:order_id>/invoices"),
+    ("POST", "/api/v1/purchase-orders/<int:order_id>/payments"),
+    ("POST", "/api/v1/agencies/<int:agency_id>/filings/<int:year>/return"),
+}
+CHANGES = sorted(e for e in MATRIX if e[0] in ("POST", "PUT", "PATCH", "DELETE") and "/auth/" not in e[1])
+
+
+@pytest.mark.parametrize("endpoint", CHANGES, ids=lambda e: f"{e[0]} {e[1]}")
+def test_role_before_state(endpoint, client, make_user, fake_stripe):
+    """With every object past the state its action needs, a caller the matrix refuses is still
+    refused (403 or 404, 401 signed out), never told about the state (409) or the body (422)."""
+    method, rule = endpoint
+    spec, row = MATRIX[endpoint]
+    world = World(client, make_user, fake_stripe)
+    spend(world)
+    refused = [a for a in ACTORS if row[a] in (401, 403, 404)]
+    answers = {a: world.call(method, rule, spec, a).status_code for a in refused}
+    wrong = {a: s for a, s in answers.items() if s not in ((401,) if row[a] == 401 else (403, 404))}
+    assert not wrong, f"told the refused about the state: {wrong}"
+    if endpoint in SPENT:
+        permitted = [world.call(method, rule, spec, a).status_code for a in ACTORS if row[a] == OK]
+        assert 409 in permitted, f"the world is not spent for {endpoint}: {permitted}"
 
 
 def test_every_endpoint_has_a_row(app):

@@ -1,8 +1,12 @@
 """Permission checks every domain's services call."""
 
+from sqlalchemy import ColumnElement, or_
+
 from marketplace.accounts.models import User
 from marketplace.errors import Forbidden
-from marketplace.regions.services import is_within
+from marketplace.extensions import db
+from marketplace.regions.models import Region
+from marketplace.regions.services import is_within, within
 
 
 def require_admin(user: User) -> None:
@@ -19,3 +23,25 @@ def require_officer_or_admin(user: User, what: str) -> None:
 def officiates(user: User, region_code: str) -> bool:
     """Whether the user is an admin or an officer of this region or one above it."""
     return user.is_admin or any(is_within(region_code, own) for own in user.officer_region_codes)
+
+
+def officer_scope(user: User, what: str) -> list[Region] | None:
+    """What an officers-and-admins read may cover: None for an admin (everything), else the
+    officer's regions, each with everything under it. Anyone else is refused (`what` as above)."""
+    require_officer_or_admin(user, what)
+    if user.is_admin:
+        return None
+    return [db.session.get(Region, code) for code in user.officer_region_codes]
+
+
+def in_scope(scope: list[Region] | None, *region_codes: str | None) -> bool:
+    """Whether a thing with these sides (its origin, its buyer; None: no side there) is in the
+    scope: one of its sides lies within one of the scope's regions."""
+    return scope is None or any(
+        code is not None and is_within(code, region.code) for code in region_codes for region in scope
+    )
+
+
+def scope_condition(scope: list[Region], *columns) -> ColumnElement[bool]:
+    """`in_scope` as SQL over the region-code columns of a thing's sides."""
+    return or_(*(within(column, region) for column in columns for region in scope))

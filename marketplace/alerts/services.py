@@ -5,21 +5,22 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from marketplace.accounts.models import User
-from marketplace.accounts.permissions import require_officer_or_admin
+from marketplace.accounts.permissions import officer_scope, scope_condition
 from marketplace.agencies.models import Agency
 from marketplace.alerts.models import Alert
 from marketplace.audit.models import AuditEvent
 from marketplace.catalog.models import Product
+from marketplace.errors import Forbidden
 from marketplace.extensions import db
 from marketplace.ledger import targets
 from marketplace.ledger.models import LedgerEntry, Target
 from marketplace.payments.models import Payment, Refund
 from marketplace.procurement.models import PurchaseOrder
 from marketplace.regions.models import Pairing, Region
-from marketplace.regions.services import require_region, within
+from marketplace.regions.services import within
 from marketplace.suppliers.models import Supplier
 from marketplace.timeutil import china_today, now
 
@@ -231,12 +232,22 @@ def raise_daily(today: date | None = None) -> dict[str, dict[str, int]]:
 
 
 def list_alerts(actor: User, kind: str | None) -> Select[tuple[Alert]]:
-    """Officers see their region's alerts, admins all (those with no region are for admins)."""
-    require_officer_or_admin(actor, "Alerts")
+    """Admins see every alert. Officers see those of their regions: certificates expiring and
+    unsold stock of products from there, and targets behind for the targets they see (origin or
+    buyer there); payments never reconciled (no region) are the admins' to chase."""
+    scope = officer_scope(actor, "Alerts")
     stmt = select(Alert).where(Alert.resolved_at.is_(None)).order_by(Alert.due_on, Alert.id)
-    if not actor.is_admin:
+    if scope is not None:
+        if kind == "payment_unreconciled":
+            raise Forbidden("Unreconciled payments are for admins.")
+        seen_targets = select(Target.id).where(
+            scope_condition(scope, Target.origin_region_code, Target.buyer_region_code)
+        )
         stmt = stmt.where(
-            or_(*(within(Alert.region_code, require_region(c, "region")) for c in actor.officer_region_codes))
+            or_(
+                scope_condition(scope, Alert.region_code),
+                and_(Alert.subject_type == Target.__tablename__, Alert.subject_id.in_(seen_targets)),
+            )
         )
     if kind:
         stmt = stmt.where(Alert.kind == kind)

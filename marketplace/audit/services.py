@@ -43,6 +43,18 @@ def history(subject_type: str, subject_id: int) -> list[AuditEvent]:
     return list(db.session.scalars(stmt))
 
 
+def shown_as(
+    event: AuditEvent, *, details: dict[str, Any] | None, hide_actor: bool = False
+) -> dict[str, Any]:
+    """The event as a caller who may not see all of it reads it: `details` in place of its own, and
+    no actor where that would name someone the caller may not know of. The stored event is untouched."""
+    fields = ("id", "subject_type", "subject_id", "action", "from_status", "to_status", "reason", "at")
+    return {name: getattr(event, name) for name in fields} | {
+        "details": details or None,
+        "actor_id": None if hide_actor else event.actor_id,
+    }
+
+
 def search(
     actor: User,
     *,

@@ -1,7 +1,9 @@
 from urllib.parse import urlencode
 
+import marshmallow as ma
 from flask import Response, current_app, request
 from flask.views import MethodView
+from marshmallow import fields, validate
 
 from marketplace import cache
 from marketplace.accounts.auth import SECURITY, current_user, require_user
@@ -23,18 +25,35 @@ from marketplace.parsing import Blueprint
 
 blp = Blueprint("catalog", __name__, description="Products and the public catalog")
 LISTING = "/api/v1/products"
+PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
 CACHE_VERSION = "marketplace.catalog_cache_version"
 
 
+class ListingKeySchema(ProductQueryArgsSchema):
+    """A listing's arguments as the view reads them, its page included (flask-smorest's bounds)."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+
+
+LISTING_KEY = ListingKeySchema()
+
+
 def _listing_cache_key() -> str | None:
-    """The first pages of listings (not searches) are the same for everyone: cache those."""
+    """The first pages of listings (not searches) are the same for everyone: cache those, keyed on
+    the arguments the listing reads, normalised (`certified=1` is `certified=true`), so parameters
+    it ignores (`&bust=1`, `&_=...`) make no entry of their own."""
     if request.method != "GET" or request.path != LISTING or "q" in request.args:
         return None
-    page = request.args.get("page", "1")
-    # isdigit() alone takes "²", which int() refuses.
-    if not (page.isascii() and page.isdigit()) or int(page) > current_app.config["CATALOG_CACHED_PAGES"]:
+    # The first value of each, as webargs takes it.
+    given = {name: request.args[name] for name in LISTING_KEY.fields if name in request.args}
+    try:
+        args = LISTING_KEY.load(given)
+    except ma.ValidationError:
+        return None  # the view answers 422; nothing is kept
+    if args["page"] > current_app.config["CATALOG_CACHED_PAGES"]:
         return None
-    return urlencode(sorted(request.args.items(multi=True)))
+    return urlencode(sorted((name, str(value)) for name, value in args.items()))
 
 
 @blp.before_request
@@ -81,7 +100,7 @@ class Categories(MethodView):
 class Products(MethodView):
     @blp.arguments(ProductQueryArgsSchema, location="query")
     @blp.response(200, ProductSchema(many=True))
-    @blp.paginate(page_size=20, max_page_size=100)
+    @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, args, pagination_parameters):
         """The public catalog. The first pages of listings are cached; searches are not."""
         low, high = args.get("min_price_fen"), args.get("max_price_fen")

@@ -20,6 +20,7 @@ from marketplace.extensions import db
 from marketplace.regions.models import Region
 from marketplace.regions.services import get_region, require_region, within
 from marketplace.suppliers.models import SupplierMember
+from marketplace.suppliers.services import require_impartial
 from marketplace.timeutil import china_today, now
 
 EXPIRY_WARNING_DAYS = 30
@@ -85,6 +86,9 @@ def review_certification(
     """The officer of the current stage approves (onwards; after the last stage, public notice) or
     rejects. During the notice an officer may still reject on an objection."""
     certification = get_certification(actor, certification_id)
+    # Who may review comes before whether it awaits review: to anyone else, that is no business.
+    _require_reviewer(actor, certification, *certification.stages)
+    require_impartial(actor, certification.product.supplier)
     if certification.status == "in_notice" and decision == "reject":
         _require_reviewer(actor, certification, certification.stages[-1])
         return _reject(actor, certification, comment, action="reject_in_notice")
@@ -124,14 +128,17 @@ def review_certification(
     return certification
 
 
-def _require_reviewer(actor: User, certification: Certification, stage: str) -> None:
-    """The stage's reviewer is an officer of the origin's region at that level (or an admin)."""
+def _require_reviewer(actor: User, certification: Certification, *stages: str) -> None:
+    """A stage's reviewer is an officer of the origin's region at that level (or an admin); given
+    several stages, the reviewer of any of them."""
     origin = get_region(certification.origin_region_code)
-    stage_region = {"province": origin.province_code, "city": origin.city_code, "county": origin.county_code}[
-        stage
-    ]
-    if not (actor.is_admin or stage_region in actor.officer_region_codes):
-        raise Forbidden(f"This stage is reviewed by an officer of {stage_region} ({stage} level).")
+    levels = {"province": origin.province_code, "city": origin.city_code, "county": origin.county_code}
+    regions = [levels[stage] for stage in stages]
+    if actor.is_admin or set(regions) & set(actor.officer_region_codes):
+        return
+    if len(stages) == 1:
+        raise Forbidden(f"This stage is reviewed by an officer of {regions[0]} ({stages[0]} level).")
+    raise Forbidden(f"Certifications from {origin.code} are reviewed by officers of {', '.join(regions)}.")
 
 
 def _reject(actor: User, certification: Certification, comment: str | None, action: str) -> Certification:
@@ -170,6 +177,7 @@ def revoke_certification(actor: User, certification_id: int, reason: str) -> Cer
     certification = get_certification(actor, certification_id)
     if not officiates(actor, certification.origin_region_code):
         raise Forbidden("Only an officer of the product's region or an admin may revoke its certificate.")
+    require_impartial(actor, certification.product.supplier)
     if certification.status not in ("in_notice", "certified"):
         raise Conflict(f"A {certification.status} certification cannot be revoked.")
     from_status = certification.status

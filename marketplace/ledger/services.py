@@ -5,16 +5,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Select, delete, func, insert, literal_column, select
+from sqlalchemy import ColumnElement, Date, Select, delete, false, func, insert, literal_column, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from marketplace.accounts.models import User
-from marketplace.accounts.permissions import require_officer_or_admin
+from marketplace.accounts.permissions import officer_scope
 from marketplace.catalog.models import Product
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry, LedgerMonthly
 from marketplace.regions.models import Pairing, Region
-from marketplace.regions.services import require_region
+from marketplace.regions.services import require_region, within
 
 
 @dataclass(frozen=True)
@@ -326,9 +326,37 @@ def _group_column(source, name: str):
     return column.label(name)
 
 
-def tally_statement(group_by: list[str], filters: dict[str, Any], *, raw: bool = False) -> Select:
+def entries_in_scope(source, scope: list[Region]) -> ColumnElement[bool] | None:
+    """Rows whose origin or buyer lies within one of the scope's regions; None where `source`
+    cannot tell (the rollup keeps the buyer's province only)."""
+    conditions = []
+    for region in scope:
+        # Origins are kept down to the county: a town's officer has no origin side here.
+        if region.level != "town":
+            conditions.append(getattr(source, f"origin_{region.level}_code") == region.code)
+        if region.level == "province":
+            conditions.append(source.buyer_province_code == region.code)
+        elif source is LedgerMonthly:
+            return None
+        elif region.level == "city":
+            conditions.append(source.buyer_city_code == region.code)
+        else:
+            conditions.append(within(source.buyer_region_code, region))
+    return or_(*conditions) if conditions else false()
+
+
+def _inside(part: Slice, scope: list[Region]) -> bool:
+    """Whether every entry of the slice lies in the scope: its origin or its buyer is within it."""
+    sides = [side for side in (part.origin, part.buyer) if side is not None]
+    return any(region.code in side.ancestor_codes for side in sides for region in scope)
+
+
+def tally_statement(
+    group_by: list[str], filters: dict[str, Any], *, raw: bool = False, scope: list[Region] | None = None
+) -> Select:
     """The query behind `tally`: from the monthly rollup where it holds what is asked, else from the
-    entries; `raw` forces the entries (the rollup always equals them)."""
+    entries; `raw` forces the entries (the rollup always equals them). With a `scope` (an
+    officer's regions), only the entries whose origin or buyer lies within it are summed."""
     year = filters.get("year")
     part = Slice(
         start=date(year, 1, 1) if year else None,
@@ -342,28 +370,37 @@ def tally_statement(group_by: list[str], filters: dict[str, Any], *, raw: bool =
         channels=tuple(filters.get("channel") or ()),
         certified_only=bool(filters.get("certified_only")),
     )
-    source = LedgerMonthly if part.fits_rollup(group_by) and not raw else LedgerEntry
+    narrowed = scope is not None and not _inside(part, scope)
+    rollup = part.fits_rollup(group_by) and not raw
+    if narrowed and entries_in_scope(LedgerMonthly, scope) is None:
+        rollup = False
+    source = LedgerMonthly if rollup else LedgerEntry
     columns = [_group_column(source, name) for name in group_by]
-    stmt: Select = select(*columns, *sums(source)).where(*part.conditions(source))
+    where = part.conditions(source)
+    if narrowed:
+        where.append(entries_in_scope(source, scope))
+    stmt: Select = select(*columns, *sums(source)).where(*where)
     if columns:
         stmt = stmt.group_by(*columns).order_by(*columns)
     return stmt
 
 
 def tallies(actor: User, group_by: list[str], filters: dict[str, Any]) -> list[dict[str, Any]]:
-    """GET /tallies: for officers and admins."""
-    require_officer_or_admin(actor, "Tallies")
-    return tally(group_by, filters)
+    """GET /tallies: admins sum the whole ledger; officers the entries whose origin or buyer lies
+    within their regions, whatever regions they name (a named region narrows within that)."""
+    return tally(group_by, filters, scope=officer_scope(actor, "Tallies"))
 
 
-def tally(group_by: list[str], filters: dict[str, Any], *, raw: bool = False) -> list[dict[str, Any]]:
+def tally(
+    group_by: list[str], filters: dict[str, Any], *, raw: bool = False, scope: list[Region] | None = None
+) -> list[dict[str, Any]]:
     """Sums over the ledger, grouped and filtered: amount_fen, quantity, weight_g and entries per group."""
     return [
         {
             **row._mapping,
             **{k: int(row._mapping[k]) for k in ("amount_fen", "quantity", "weight_g", "entries")},
         }
-        for row in db.session.execute(tally_statement(group_by, filters, raw=raw))
+        for row in db.session.execute(tally_statement(group_by, filters, raw=raw, scope=scope))
         if not group_by or row.entries
     ]
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from marketplace.accounts.models import User
-from marketplace.accounts.permissions import require_admin, require_officer_or_admin
+from marketplace.accounts.permissions import in_scope, officer_scope, require_admin, scope_condition
 from marketplace.audit import services as audit
 from marketplace.catalog.models import Category
 from marketplace.errors import InvalidField, NotFound
@@ -86,14 +86,19 @@ def _audited(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_targets(actor: User) -> Select[tuple[Target]]:
-    require_officer_or_admin(actor, "Targets")
-    return select(Target).order_by(Target.period_start.desc(), Target.id)
+    """Every target for admins; an officer's are those whose origin or buyer lies within their
+    regions (a target of the whole country is no region's)."""
+    scope = officer_scope(actor, "Targets")
+    stmt = select(Target).order_by(Target.period_start.desc(), Target.id)
+    if scope is not None:
+        stmt = stmt.where(scope_condition(scope, Target.origin_region_code, Target.buyer_region_code))
+    return stmt
 
 
 def get_target(actor: User, target_id: int) -> Target:
-    require_officer_or_admin(actor, "Targets")
+    scope = officer_scope(actor, "Targets")
     target = db.session.get(Target, target_id)
-    if target is None:
+    if target is None or not in_scope(scope, target.origin_region_code, target.buyer_region_code):
         raise NotFound(f"No target {target_id}.")
     return target
 

@@ -15,11 +15,11 @@ from marketplace.extensions import db
 from marketplace.orders.models import Fulfilment, Order, OrderLine
 from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, reserve
 from marketplace.payments.gateways import PaymentProviderUnavailable, gateway
-from marketplace.payments.models import Payment
+from marketplace.payments.models import Payment, Refund
 from marketplace.payments.services import refund_remaining
 from marketplace.regions.services import require_region
 from marketplace.suppliers.models import SupplierMember
-from marketplace.suppliers.services import member_supplier_ids
+from marketplace.suppliers.services import member_supplier_ids, others_members
 from marketplace.timeutil import china_today, now
 
 
@@ -274,6 +274,47 @@ def list_orders(actor: User, status: str | None) -> Select[tuple[Order]]:
     return stmt
 
 
+# What a supplier reads of the events about the whole order: its view shows paid_fen and refunded_fen.
+ORDER_WIDE_DETAILS = ("amount_fen",)
+
+
 def order_history(actor: User, order_id: int) -> list:
+    """The order's events as its view shows them: all of them to the buyer and admins; to a supplier,
+    its own fulfilment's, refunds of its own lines, and the whole order's changes of status (without
+    the payment, which its view leaves out)."""
     order = get_order(actor, order_id)
-    return audit.history("orders", order.id)
+    events = audit.history("orders", order.id)
+    if actor.is_admin or order.buyer_id == actor.id:
+        return events
+    mine = member_supplier_ids(actor)
+    own_fulfilments = {f.id for f in order.fulfilments if f.supplier_id in mine}
+    own_lines = {str(line.id) for line in order.lines if line.supplier_id in mine}
+    others = others_members({f.supplier_id for f in order.fulfilments}, mine)
+    shown = []
+    for event in events:
+        details = event.details or {}
+        if "fulfilment_id" in details:
+            if details["fulfilment_id"] not in own_fulfilments:
+                continue
+        elif "refund_id" in details:
+            details = _refund_seen(details, own_lines)
+            if details is None:
+                continue
+        else:
+            details = {k: details[k] for k in ORDER_WIDE_DETAILS if k in details}
+        shown.append(audit.shown_as(event, details=details, hide_actor=event.actor_id in others))
+    return shown
+
+
+def _refund_seen(details: dict[str, Any], own_lines: set[str]) -> dict[str, Any] | None:
+    """A refund event as a supplier sees it: in full when it refunds its lines only; its own lines
+    alone when it refunds others' too; not at all when none of its lines. A refund of an amount is
+    the whole order's: its amount is in refunded_fen."""
+    refund = db.session.get(Refund, details["refund_id"])
+    lines = {str(k): v for k, v in (refund.lines or {}).items()}
+    if not lines:
+        return {k: details[k] for k in ("refund_id", *ORDER_WIDE_DETAILS) if k in details}
+    own = {k: v for k, v in lines.items() if k in own_lines}
+    if not own:
+        return None
+    return details if own == lines else {"refund_id": refund.id, "lines": own}

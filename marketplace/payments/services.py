@@ -158,13 +158,13 @@ def refund_order(actor: User, order_id: int, lines: list[dict] | None, amount_fe
         raise NotFound(f"No order {order_id}.")
     if not may_refund:
         raise Forbidden("Refunds are made by the supplier or an admin; ask them for one.")
+    if amount_fen is not None and not actor.is_admin:
+        raise Forbidden("Only an admin refunds by amount; suppliers refund their own lines.")
     order = lock_order(order_id)
     if order.status not in ("paid", "completed"):
         raise Conflict(f"A {order.status} order has nothing to refund.")
     payment = latest_payment(order)
     if amount_fen is not None:
-        if not actor.is_admin:
-            raise Forbidden("Only an admin refunds by amount; suppliers refund their own lines.")
         amount, by_line = amount_fen, {}
     else:
         by_line = {}

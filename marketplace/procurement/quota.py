@@ -5,10 +5,10 @@ them only lines whose product was certified on the order date, at the value rece
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
-from marketplace.accounts.permissions import require_officer_or_admin
+from marketplace.accounts.permissions import officer_scope, scope_condition
 from marketplace.agencies.models import Agency, AgencyFiling
 from marketplace.agencies.services import filings_of, get_agency, subtree_ids
 from marketplace.extensions import db
@@ -112,14 +112,10 @@ def quota(actor: User, agency_id: int, year: int) -> dict[str, Any]:
 def standings(actor: User, year: int, status: str | None, region: str | None) -> list[dict[str, Any]]:
     """For officers (their regions) and admins: every agency's quota standing, e.g. those behind
     their share or that have not filed."""
-    require_officer_or_admin(actor, "Quota standings")
+    scope = officer_scope(actor, "Quota standings")
     stmt = select(Agency).order_by(Agency.id)
-    if not actor.is_admin:
-        stmt = stmt.where(
-            or_(
-                *(within(Agency.region_code, require_region(c, "region")) for c in actor.officer_region_codes)
-            )
-        )
+    if scope is not None:
+        stmt = stmt.where(scope_condition(scope, Agency.region_code))
     if region:
         stmt = stmt.where(within(Agency.region_code, require_region(region, "region")))
     agencies = list(db.session.scalars(stmt))

@@ -27,7 +27,7 @@ from marketplace.procurement.models import (
     SupplierPart,
 )
 from marketplace.suppliers.models import SupplierMember
-from marketplace.suppliers.services import member_supplier_ids
+from marketplace.suppliers.services import member_supplier_ids, others_members
 from marketplace.timeutil import china_today
 
 
@@ -382,6 +382,36 @@ def rate(actor: User, order_id: int, supplier_id: int, score: int, comment: str 
 
 def get_purchase_order(actor: User, order_id: int) -> PurchaseOrder:
     return _order_for(actor, order_id)
+
+
+# What a supplier reads of the events about the whole order: its view shows the total, the tiers
+# and approvals, and paid_fen; never the line count of others, nor the bank's references.
+ORDER_WIDE_DETAILS = ("total_fen", "approvals_required", "tier", "amount_fen")
+
+
+def purchase_order_history(actor: User, order_id: int) -> list:
+    """The order's events as its view shows them: all of them to the agency side and admins; to a
+    supplier, its own part's (confirmation, shipment, invoice, rating), its own lines' shortfalls,
+    and the whole order's changes of status."""
+    order = _order_for(actor, order_id)
+    events = audit.history("purchase_orders", order.id)
+    if actor.is_admin or roles_over(actor, db.session.get(Agency, order.agency_id)):
+        return events
+    mine = member_supplier_ids(actor)
+    own_lines = {str(line.id) for line in order.lines if line.supplier_id in mine}
+    others = others_members(_order_suppliers(order), mine)
+    shown = []
+    for event in events:
+        details = event.details or {}
+        if "supplier_id" in details:
+            if details["supplier_id"] not in mine:
+                continue
+        elif "shortfalls" in details:
+            details = {"shortfalls": {k: v for k, v in details["shortfalls"].items() if str(k) in own_lines}}
+        else:
+            details = {k: details[k] for k in ORDER_WIDE_DETAILS if k in details}
+        shown.append(audit.shown_as(event, details=details, hide_actor=event.actor_id in others))
+    return shown
 
 
 def view(actor: User, order: PurchaseOrder) -> dict[str, Any]:

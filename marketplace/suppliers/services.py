@@ -65,6 +65,7 @@ def change_status(actor: User, supplier_id: int, action: str, reason: str | None
             raise Forbidden(
                 f"Only an officer of {supplier.region_code} (or above) or an admin may {action} it."
             )
+        require_impartial(actor, supplier)
     elif actor.id not in supplier.member_user_ids:
         raise Forbidden("Only the supplier's members may resubmit it.")
     if supplier.status not in allowed_from:
@@ -81,6 +82,13 @@ def change_status(actor: User, supplier_id: int, action: str, reason: str | None
     db.session.commit()
     cache.invalidate("catalog")  # its products go on or off sale
     return supplier
+
+
+def require_impartial(actor: User, supplier: Supplier) -> None:
+    """Nobody decides on a supplier they belong to, nor on its products' certificates, whatever
+    roles they hold (回避); registering a supplier makes one its member."""
+    if actor.id in supplier.member_user_ids:
+        raise Forbidden(f"You are a member of {supplier.name}; another officer must decide on it.")
 
 
 def add_member(actor: User, supplier_id: int, email: str) -> Supplier:
@@ -146,3 +154,15 @@ def member_supplier_ids(user: User) -> set[int]:
     return set(
         db.session.scalars(select(SupplierMember.supplier_id).where(SupplierMember.user_id == user.id))
     )
+
+
+def others_members(supplier_ids: set[int], mine: set[int]) -> set[int]:
+    """Members of the other suppliers on an order (and of none of the caller's): who a supplier may
+    not learn of."""
+    rows = db.session.execute(
+        select(SupplierMember.user_id, SupplierMember.supplier_id).where(
+            SupplierMember.supplier_id.in_(supplier_ids)
+        )
+    ).all()
+    own = {user_id for user_id, supplier_id in rows if supplier_id in mine}
+    return {user_id for user_id, supplier_id in rows if supplier_id not in mine} - own
