@@ -58,6 +58,7 @@ class RefundState:
     payment_intent: str
     amount: int
     status: str  # pending, succeeded, failed, canceled
+    failure_reason: str | None = None  # Stripe's, when it failed: expired_or_canceled_card, ...
 
 
 class PaymentGateway(Protocol):
@@ -83,7 +84,7 @@ def _intent(obj) -> IntentState:
     metadata = obj.get("metadata") or {}
     order_id = metadata.get("order_id")
     received = obj.get("amount_received")
-    if not received and obj["status"] == "succeeded":
+    if received is None and obj["status"] == "succeeded":
         received = obj["amount"]  # Stripe always says; some compatible servers leave it out
     return IntentState(
         id=obj["id"],
@@ -104,6 +105,7 @@ def _refund(obj) -> RefundState:
         payment_intent=obj.get("payment_intent") or "",
         amount=int(obj["amount"]),
         status=obj["status"],
+        failure_reason=obj.get("failure_reason"),
     )
 
 
