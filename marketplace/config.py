@@ -61,6 +61,9 @@ DEFAULTS: dict[str, Any] = {
     "STRIPE_API_BASE": None,
     "STRIPE_TIMEOUT_SECONDS": 10,
     "RESERVATION_MINUTES": 30,
+    # An Idempotency-Key's first answer is replayed for this long (Stripe keeps its keys as long),
+    # then forgotten: the key may be used again, and beat purges the records hourly.
+    "IDEMPOTENCY_KEY_HOURS": 24,
     # What one buyer may hold without paying, so that no unpaid order (or string of them, placed
     # again each time they expire) keeps a product off the shelf. Farm products sell by the box or
     # bag: a household's order is a few boxes, a gift round a few orders (one address each), and an
@@ -105,6 +108,7 @@ INT_KEYS = {
     "CATALOG_CACHED_PAGES",
     "CERTIFICATION_NOTICE_DAYS",
     "RESERVATION_MINUTES",
+    "IDEMPOTENCY_KEY_HOURS",
     "ORDER_MAX_UNPAID_PER_BUYER",
     "ORDER_HOLD_MAX_UNITS",
     "ORDER_HOLD_MAX_SHARE_BP",

@@ -1,4 +1,4 @@
-"""why payments and refunds failed
+"""why payments and refunds failed; idempotency records purged by age
 
 Revision ID: 0012
 Revises: 0009
@@ -19,9 +19,13 @@ def upgrade():
         batch_op.add_column(sa.Column("failure_reason", sa.Text(), nullable=True))
     with op.batch_alter_table("refunds", schema=None) as batch_op:
         batch_op.add_column(sa.Column("failure_reason", sa.Text(), nullable=True))
+    with op.batch_alter_table("idempotency_records", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_idempotency_records_created_at"), ["created_at"], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table("idempotency_records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_idempotency_records_created_at"))
     with op.batch_alter_table("refunds", schema=None) as batch_op:
         batch_op.drop_column("failure_reason")
     with op.batch_alter_table("payments", schema=None) as batch_op:
