@@ -213,9 +213,8 @@ class DevGateway:
 
     def retrieve_intent(self, intent_id: str) -> IntentState:
         if intent_id not in self._intents:
-            raise PaymentProviderUnavailable(
-                f"The development gateway has no intent {intent_id} (restarted?)."
-            )
+            # As Stripe answers for an intent it does not know: nothing retrying would mend.
+            raise PaymentRefused(f"The development gateway has no intent {intent_id} (restarted?).")
         return self._intents[intent_id]
 
     def cancel_intent(self, intent_id: str) -> IntentState:

@@ -174,3 +174,18 @@ def test_an_event_for_an_unknown_payment_is_not_sent_again_and_again(shop):
     assert outbox.dispatch_pending() == 0
     assert count(Alert, Alert.kind == "payment_event_failed") == 1
     assert count(Payment) == 0
+
+
+def test_the_development_gateway_refuses_an_intent_it_does_not_know_as_stripe_does(shop, app, monkeypatch):
+    """Its intents live in process memory: after a restart, a stored event for one is recorded as
+    failed and alerted, as with Stripe, instead of holding up the reconciliation every hour."""
+    monkeypatch.setitem(app.config, "PAYMENT_GATEWAY", "dev")
+    assert (
+        shop.webhook(
+            "payment_intent.succeeded", {"id": "pi_dev_lost", "object": "payment_intent"}
+        ).status_code
+        == 200
+    )
+    event = db.session.scalar(db.select(WebhookEvent))
+    assert event.processed_at is not None and "no intent pi_dev_lost" in event.error
+    assert count(Alert, Alert.kind == "payment_event_failed") == 1
