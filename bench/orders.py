@@ -200,6 +200,9 @@ def main() -> None:
         MARKETPLACE_PAYMENT_GATEWAY="dev",
         REDIS_URL=REDIS_URL,
         MARKETPLACE_LOGIN_RATE_LIMIT="100000 per minute",
+        # One buyer stands in for a crowd, leaving every order unpaid.
+        MARKETPLACE_ORDER_MAX_UNPAID_PER_BUYER="100000000",
+        MARKETPLACE_ORDER_HOLD_MAX_UNITS="100000000",
     )
     with tempfile.TemporaryDirectory() as tmp:
         order_script = Path(tmp) / "order.lua"

@@ -85,6 +85,18 @@ DEFAULTS: dict[str, Any] = {
     "STRIPE_API_BASE": None,
     "STRIPE_TIMEOUT_SECONDS": 10,
     "RESERVATION_MINUTES": 30,
+    # An Idempotency-Key's first answer is replayed for this long (Stripe keeps its keys as long),
+    # then forgotten: the key may be used again, and beat purges the records hourly.
+    "IDEMPOTENCY_KEY_HOURS": 24,
+    # What one buyer may hold without paying, so that no unpaid order (or string of them, placed
+    # again each time they expire) keeps a product off the shelf. Farm products sell by the box or
+    # bag: a household's order is a few boxes, a gift round a few orders (one address each), and an
+    # institution buying more uses a purchase order. So: at most 3 orders awaiting payment at once;
+    # of one product, at most 50 units and at most half of its stock (never less than one unit, so
+    # the last box still sells) in a buyer's unpaid orders together.
+    "ORDER_MAX_UNPAID_PER_BUYER": 3,
+    "ORDER_HOLD_MAX_UNITS": 50,
+    "ORDER_HOLD_MAX_SHARE_BP": 5000,
     # The reserved share of canteen food budgets for assisted areas, in basis points, per province
     # (national minimum 10% under 财库〔2021〕19号; some provinces require more).
     "RESERVED_SHARE_MIN_BP": {"default": 1000},

@@ -41,6 +41,11 @@ TEST_SETTINGS = {
     "LOGIN_ADDRESS_RATE_LIMIT": "1000 per minute",
     "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per minute",
     "CORS_ORIGINS": "https://shop.example.test",
+    # Tests place many orders per buyer and leave them unpaid; tests/orders/test_limits.py sets the
+    # real limits.
+    "ORDER_MAX_UNPAID_PER_BUYER": 10_000,
+    "ORDER_HOLD_MAX_UNITS": 1_000_000,
+    "ORDER_HOLD_MAX_SHARE_BP": 10_000,
 }
 
 

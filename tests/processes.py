@@ -64,6 +64,10 @@ def service_env(settings: dict[str, Any], **overrides: str) -> dict[str, str]:
         "MARKETPLACE_ARGON2_TIME_COST": str(settings["ARGON2_TIME_COST"]),
         "MARKETPLACE_ARGON2_MEMORY_COST_KIB": str(settings["ARGON2_MEMORY_COST_KIB"]),
         "MARKETPLACE_LOG_LEVEL": "WARNING",
+        **{
+            f"MARKETPLACE_{key}": str(settings[key])
+            for key in ("ORDER_MAX_UNPAID_PER_BUYER", "ORDER_HOLD_MAX_UNITS", "ORDER_HOLD_MAX_SHARE_BP")
+        },
     }
     env.update(overrides)
     return env

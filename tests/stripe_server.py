@@ -67,13 +67,35 @@ class FakeStripe:
             self.refunds[refund_id]["status"] = status
             return copy.deepcopy(self.refunds[refund_id])
 
-    def succeed(self, intent_id: str) -> dict:
+    def succeed(
+        self, intent_id: str, amount_received: int | None = None, currency: str | None = None
+    ) -> dict:
+        """The buyer paid: in full, or (to test what we accept) another amount or currency."""
         with self.lock:
             intent = self.intents[intent_id]
             intent.update(
-                status="succeeded", amount_received=intent["amount"], latest_charge=f"ch_{intent_id[3:]}"
+                status="succeeded",
+                amount_received=intent["amount"] if amount_received is None else amount_received,
+                currency=currency or intent["currency"],
+                latest_charge=f"ch_{intent_id[3:]}",
             )
             return copy.deepcopy(intent)
+
+    def refund_at_provider(self, intent_id: str) -> dict:
+        """All of a payment refunded at the provider directly (its dashboard), not through us."""
+        with self.lock:
+            intent = self.intents[intent_id]
+            refund = copy.deepcopy(self.templates["refund"])
+            refund.update(
+                id=f"re_{next(self.ids):06d}{secrets.token_hex(6)}",
+                amount=intent["amount_received"],
+                payment_intent=intent_id,
+                currency=intent["currency"],
+                status="succeeded",
+                created=int(time.time()),
+            )
+            self.refunds[refund["id"]] = refund
+            return copy.deepcopy(refund)
 
     def fail_payment(self, intent_id: str) -> dict:
         with self.lock:

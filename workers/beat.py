@@ -9,6 +9,7 @@ TASK_MODULES = [
     "workers.tasks.payments",
     "workers.tasks.ledger",
     "workers.tasks.alerts",
+    "workers.tasks.idempotency",
 ]
 SCHEDULE = {
     "record-heartbeat": {"task": "system.record_heartbeat", "schedule": 60.0},
@@ -25,4 +26,5 @@ SCHEDULE = {
     },
     "make-stale-reports": {"task": "ledger.make_stale_reports", "schedule": crontab(minute="*/15")},
     "raise-alerts": {"task": "alerts.raise_daily", "schedule": crontab(hour=6, minute=30)},
+    "purge-idempotency-keys": {"task": "idempotency.purge_expired", "schedule": crontab(minute=41)},
 }

@@ -1,5 +1,6 @@
 """Alerts raised by beat tasks: certificates expiring, targets behind pace, unsold stock (滞销),
-payments never reconciled."""
+payments never reconciled; and by payments as they happen: money received that does not pay its
+order, refunds the provider would not make, provider events that cannot be resolved."""
 
 from datetime import date, datetime
 
@@ -8,7 +9,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.extensions import db
 
-KINDS = ("certificate_expiring", "target_behind", "unsold_stock", "payment_unreconciled")
+KINDS = (
+    "certificate_expiring",
+    "target_behind",
+    "unsold_stock",
+    "payment_unreconciled",
+    "payment_mismatch",
+    "refund_failed",
+    "payment_event_failed",
+)
 
 
 class Alert(db.Model):

@@ -17,7 +17,7 @@ from marketplace.errors import Forbidden
 from marketplace.extensions import db
 from marketplace.ledger import targets
 from marketplace.ledger.models import LedgerEntry, Target
-from marketplace.payments.models import Payment, Refund
+from marketplace.payments.models import Payment, Refund, WebhookEvent
 from marketplace.procurement.models import PurchaseOrder
 from marketplace.regions.models import Pairing, Region
 from marketplace.regions.services import within
@@ -252,3 +252,57 @@ def list_alerts(actor: User, kind: str | None) -> Select[tuple[Alert]]:
     if kind:
         stmt = stmt.where(Alert.kind == kind)
     return stmt
+
+
+def _raise_for_admins(kind: str, subject, message: str, details: dict[str, Any]) -> bool:
+    """An alert raised by the payment step that finds the problem, not by the daily task: one per
+    kind and subject, ever (the step may run again, hourly or on a redelivered event). Flushes."""
+    raised = db.session.scalar(
+        select(Alert.id).where(
+            Alert.kind == kind, Alert.subject_type == subject.__tablename__, Alert.subject_id == subject.id
+        )
+    )
+    if raised is not None:
+        return False
+    raise_alert(kind, subject, None, message, china_today(), details=details)
+    db.session.flush()
+    return True
+
+
+def payment_mismatch(payment: Payment, why: str, received: dict[str, Any]) -> bool:
+    """The provider says a payment succeeded, but what it received does not pay the order."""
+    return _raise_for_admins(
+        "payment_mismatch",
+        payment,
+        f"Order {payment.order_id}: payment {payment.provider_ref} succeeded at the provider but "
+        f"{why}; the order stays unpaid and nothing entered the ledger. Settle it with the buyer "
+        "at the provider.",
+        {
+            "order_id": payment.order_id,
+            "owed_fen": payment.amount_fen,
+            "currency": payment.currency,
+            **received,
+        },
+    )
+
+
+def refund_failed(refund: Refund, why: str) -> bool:
+    """A refund the provider refused, declined or failed: the buyer has not had the money back."""
+    return _raise_for_admins(
+        "refund_failed",
+        refund,
+        f"Order {refund.order_id}: refund {refund.id} of ¥{refund.amount_fen / 100:,.2f} failed "
+        f"({why}); the buyer has not been paid back. Refund them another way or ask again.",
+        {"order_id": refund.order_id, "amount_fen": refund.amount_fen, "reason": why},
+    )
+
+
+def payment_event_failed(event: WebhookEvent, why: str) -> bool:
+    """A provider event that cannot be resolved (its payment unknown to the provider)."""
+    return _raise_for_admins(
+        "payment_event_failed",
+        event,
+        f"Provider event {event.event_id} ({event.event_type}) for {event.object_id} could not be "
+        f"processed: {why}. Check it at the provider.",
+        {"event_id": event.event_id, "event_type": event.event_type, "object_id": event.object_id},
+    )

@@ -49,7 +49,11 @@ class Orders(MethodView):
     @idempotent(_caller_id)
     @blp.arguments(OrderCreateSchema)
     @blp.response(201, OrderSchema)
-    @blp.alt_response(409, description="Not enough stock: every short line is listed")
+    @blp.alt_response(
+        409,
+        description="Not enough stock (every short line is listed), or more than one buyer may hold "
+        "unpaid: too many orders awaiting payment, or too much of a product (the line and its limit)",
+    )
     @blp.doc(security=SECURITY, **IDEMPOTENCY_DOC)
     def post(self, body):
         """Place an order: stock is reserved and a payment opened; pay with `payment.client_secret`."""

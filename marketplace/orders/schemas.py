@@ -55,6 +55,9 @@ class PaymentViewSchema(ma.Schema):
     client_secret = fields.String(allow_none=True)
     status = fields.String()
     amount_fen = fields.Integer()
+    failure_reason = fields.String(
+        allow_none=True, metadata={"description": "why a payment the provider took did not pay the order"}
+    )
 
 
 class OrderSchema(ma.Schema):
@@ -115,6 +118,7 @@ class RefundSchema(ma.Schema):
     lines = fields.Dict()
     status = fields.String()
     reason = fields.String(allow_none=True)
+    failure_reason = fields.String(allow_none=True, metadata={"description": "why the refund failed"})
     created_at = Timestamp()
 
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
@@ -13,7 +13,7 @@ from marketplace.catalog.models import Product
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.orders.models import Fulfilment, Order, OrderLine
-from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, reserve
+from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, lock_stock, reserve
 from marketplace.payments.gateways import PaymentProviderUnavailable, gateway
 from marketplace.payments.models import Payment, Refund
 from marketplace.payments.services import refund_remaining
@@ -23,9 +23,19 @@ from marketplace.suppliers.services import member_supplier_ids, others_members
 from marketplace.timeutil import china_today, now
 
 
+class TooManyUnpaidOrders(DomainError):
+    status = 409
+    error_code = "too_many_unpaid_orders"
+
+
+class HoldLimitExceeded(DomainError):
+    status = 409
+    error_code = "order_limit_exceeded"
+
+
 def place_order(buyer: User, items: list[dict], shipping: dict[str, str], method: str) -> Order:
-    """Reserve stock for every line (all shortages reported at once), split into one fulfilment per
-    supplier, and open a payment with the provider."""
+    """Reserve stock for every line (all shortages reported at once) within what one buyer may hold
+    unpaid, split into one fulfilment per supplier, and open a payment with the provider."""
     wanted: dict[int, int] = defaultdict(int)
     for item in items:
         wanted[item["product_id"]] += item["quantity"]
@@ -38,16 +48,81 @@ def place_order(buyer: User, items: list[dict], shipping: dict[str, str], method
     if unknown:
         raise InvalidField("items", f"Not on sale: product {', '.join(map(str, unknown))}.")
 
+    held = _unpaid_holds(buyer, ids)
     order = _build_order(buyer, products, wanted, region.code, shipping, method)
     db.session.add(order)
     db.session.flush()
     audit.record(order, "place", buyer.id, to_status="pending_payment")
     db.session.flush()
     # The stock last, so that its row locks are held for as short a time as can be.
-    reserve(wanted, "items")
+    stock = lock_stock(ids)
+    _check_hold_limits(wanted, held, stock)
+    reserve(wanted, "items", locked=stock)
     db.session.commit()
     _open_payment(order)
     return order
+
+
+def _unpaid_holds(buyer: User, ids: list[int]) -> dict[int, int]:
+    """Refuse a buyer with the most orders awaiting payment; else {product id: units} their unpaid
+    orders hold of these products. The buyer's row is locked first, so that two checkouts of one
+    buyer at once are counted one after the other."""
+    db.session.execute(select(User.id).where(User.id == buyer.id).with_for_update(key_share=True))
+    most = current_app.config["ORDER_MAX_UNPAID_PER_BUYER"]
+    unpaid = db.session.scalar(
+        select(func.count()).where(Order.buyer_id == buyer.id, Order.status == "pending_payment")
+    )
+    if unpaid >= most:
+        db.session.rollback()
+        raise TooManyUnpaidOrders(
+            f"You have {unpaid} orders awaiting payment, the most one buyer may have at once "
+            f"({most}); pay for or cancel one first."
+        )
+    return dict(
+        db.session.execute(
+            select(OrderLine.product_id, func.sum(OrderLine.quantity))
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(
+                Order.buyer_id == buyer.id,
+                Order.status == "pending_payment",
+                OrderLine.product_id.in_(ids),
+            )
+            .group_by(OrderLine.product_id)
+        ).all()
+    )
+
+
+def _check_hold_limits(wanted: dict[int, int], held: dict[int, int], stock: dict[int, int]) -> None:
+    """Of one product, a buyer's unpaid orders together hold at most ORDER_HOLD_MAX_UNITS and at
+    most ORDER_HOLD_MAX_SHARE_BP of the stock they see (what is left plus what they hold), never
+    less than one unit. Lines short of stock are left to reserve() to report as such."""
+    config = current_app.config
+    max_units, share_bp = config["ORDER_HOLD_MAX_UNITS"], config["ORDER_HOLD_MAX_SHARE_BP"]
+    over: dict[str, list[str]] = {}
+    for product_id, quantity in sorted(wanted.items()):
+        left, mine = stock.get(product_id, 0), held.get(product_id, 0)
+        if quantity > left:
+            continue
+        by_share = max(1, (left + mine) * share_bp // 10_000)
+        most = min(max_units, by_share)
+        if mine + quantity <= most:
+            continue
+        why = (
+            f"{max_units} units"
+            if max_units <= by_share
+            else f"{share_bp / 100:g}% of the {left + mine} in stock"
+        )
+        already = f"{mine} already do and " if mine else ""
+        over[str(product_id)] = [
+            f"At most {most} may wait unpaid in your orders ({why}); {already}{quantity} asked for."
+        ]
+    if over:
+        db.session.rollback()
+        raise HoldLimitExceeded(
+            "Some lines ask for more than one buyer may hold without paying; pay for what you hold "
+            "or ask for less.",
+            errors={"json": {"items": over}},
+        )
 
 
 def _build_order(

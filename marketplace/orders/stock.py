@@ -16,23 +16,29 @@ class OutOfStock(DomainError):
     error_code = "out_of_stock"
 
 
-def reserve(wanted: dict[int, int], field: str) -> None:
-    """Take the stock of every product in `wanted` ({product id: quantity}), or none of it.
-
-    The rows are locked in id order, so concurrent orders cannot deadlock, and FOR NO KEY UPDATE,
-    because lines just inserted hold KEY SHARE locks on them through their foreign keys. Every short
-    product is reported at once (409, under `field`). One guarded UPDATE for all: even where locks
-    do nothing (SQLite) stock cannot go below zero, and the CHECK constraint is the last line.
-    """
-    ids = sorted(wanted)
-    stock = dict(
+def lock_stock(ids: list[int]) -> dict[int, int]:
+    """{product id: stock} with the rows locked for this transaction, in id order, so concurrent
+    orders cannot deadlock, and FOR NO KEY UPDATE, because lines just inserted hold KEY SHARE locks
+    on them through their foreign keys."""
+    return dict(
         db.session.execute(
             select(Product.id, Product.stock)
-            .where(Product.id.in_(ids))
+            .where(Product.id.in_(sorted(ids)))
             .order_by(Product.id)
             .with_for_update(key_share=True)
         ).all()
     )
+
+
+def reserve(wanted: dict[int, int], field: str, locked: dict[int, int] | None = None) -> None:
+    """Take the stock of every product in `wanted` ({product id: quantity}), or none of it.
+
+    The rows are locked (lock_stock, unless the caller has: `locked`). Every short product is
+    reported at once (409, under `field`). One guarded UPDATE for all: even where locks do nothing
+    (SQLite) stock cannot go below zero, and the CHECK constraint is the last line.
+    """
+    ids = sorted(wanted)
+    stock = locked if locked is not None else lock_stock(ids)
     short = {
         str(i): [f"Only {stock.get(i, 0)} left; {wanted[i]} asked for."]
         for i in ids

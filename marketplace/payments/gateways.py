@@ -59,6 +59,7 @@ class RefundState:
     payment_intent: str
     amount: int
     status: str  # pending, succeeded, failed, canceled
+    failure_reason: str | None = None  # Stripe's, when it failed: expired_or_canceled_card, ...
 
 
 class PaymentGateway(Protocol):
@@ -84,7 +85,7 @@ def _intent(obj) -> IntentState:
     metadata = obj.get("metadata") or {}
     order_id = metadata.get("order_id")
     received = obj.get("amount_received")
-    if not received and obj["status"] == "succeeded":
+    if received is None and obj["status"] == "succeeded":
         received = obj["amount"]  # Stripe always says; some compatible servers leave it out
     return IntentState(
         id=obj["id"],
@@ -105,6 +106,7 @@ def _refund(obj) -> RefundState:
         payment_intent=obj.get("payment_intent") or "",
         amount=int(obj["amount"]),
         status=obj["status"],
+        failure_reason=obj.get("failure_reason"),
     )
 
 
@@ -212,9 +214,8 @@ class DevGateway:
 
     def retrieve_intent(self, intent_id: str) -> IntentState:
         if intent_id not in self._intents:
-            raise PaymentProviderUnavailable(
-                f"The development gateway has no intent {intent_id} (restarted?)."
-            )
+            # As Stripe answers for an intent it does not know: nothing retrying would mend.
+            raise PaymentRefused(f"The development gateway has no intent {intent_id} (restarted?).")
         return self._intents[intent_id]
 
     def cancel_intent(self, intent_id: str) -> IntentState:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
+from marketplace.alerts import services as alerts
 from marketplace.audit import services as audit
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
@@ -23,7 +24,14 @@ from marketplace.ledger import services as ledger
 from marketplace.orders.models import Order
 from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, release_stock, reserve_again
 from marketplace.outbox import services as outbox
-from marketplace.payments.gateways import DevGateway, IntentState, PaymentProviderUnavailable, gateway
+from marketplace.payments.gateways import (
+    DevGateway,
+    IntentState,
+    PaymentDeclined,
+    PaymentProviderUnavailable,
+    PaymentRefused,
+    gateway,
+)
 from marketplace.payments.models import Payment, Refund, WebhookEvent
 from marketplace.suppliers.services import member_supplier_ids
 from marketplace.timeutil import china_today, now
@@ -73,23 +81,49 @@ def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[Webho
 
 
 def process_event(webhook_event_id: int) -> str:
-    """Apply one stored event; idempotent. Raises on a provider outage so that the task retries."""
+    """Apply one stored event; idempotent. Raises on a provider outage so that the task retries; an
+    event the provider refuses to resolve (a payment it does not know) is recorded as failed and
+    alerted, once, instead of being tried again every hour."""
     event = db.session.get(WebhookEvent, webhook_event_id)
     if event is None or event.processed_at is not None:
         return "skipped"
     obj = event.payload.get("data", {}).get("object", {})
-    if event.event_type.startswith("payment_intent."):
-        outcome = apply_intent(
-            gateway().retrieve_intent(obj["id"]), failed=event.event_type.endswith("failed")
-        )
-    elif event.event_type in ("charge.refunded", "refund.created", "refund.updated", "charge.refund.updated"):
-        outcome = sync_refunds(obj.get("payment_intent"))
-    else:
-        outcome = "ignored"
+    try:
+        if event.event_type.startswith("payment_intent."):
+            outcome = apply_intent(
+                gateway().retrieve_intent(obj["id"]), failed=event.event_type.endswith("failed")
+            )
+        elif event.event_type in (
+            "charge.refunded",
+            "refund.created",
+            "refund.updated",
+            "charge.refund.updated",
+        ):
+            outcome = sync_refunds(obj.get("payment_intent"))
+        else:
+            outcome = "ignored"
+    except PaymentRefused as exc:
+        db.session.rollback()
+        return _event_failed(webhook_event_id, exc.message)
     event = db.session.get(WebhookEvent, webhook_event_id)
     event.processed_at = now()
     db.session.commit()
     return outcome
+
+
+def _event_failed(webhook_event_id: int, why: str) -> str:
+    event = db.session.scalar(
+        select(WebhookEvent)
+        .where(WebhookEvent.id == webhook_event_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if event.processed_at is None:
+        log.warning("provider event %s cannot be processed: %s", event.event_id, why)
+        event.processed_at, event.error = now(), why
+        alerts.payment_event_failed(event, why)
+    db.session.commit()
+    return "failed"
 
 
 def apply_intent(intent: IntentState, failed: bool = False) -> str:
@@ -117,6 +151,9 @@ def _payment_succeeded(order: Order, payment: Payment, intent: IntentState) -> s
     if payment.status == "succeeded":
         db.session.commit()
         return "already paid"
+    why = _does_not_pay(order, intent)
+    if why:
+        return _reject_payment(order, payment, intent, why)
     from_status = order.status
     details = {"payment_intent": intent.id, "amount_fen": intent.amount_received}
     if order.status == "pending_payment" or (order.status == "expired" and reserve_again(order)):
@@ -146,6 +183,41 @@ def _payment_succeeded(order: Order, payment: Payment, intent: IntentState) -> s
     db.session.commit()
     _refund(order, payment, intent.amount_received, lines={}, actor_id=None, reason=reason)
     return "refunded"
+
+
+def _does_not_pay(order: Order, intent: IntentState) -> str | None:
+    """Why the money the provider received does not pay the order, or None when it does: a payment
+    counts only when the amount and currency received equal what was owed."""
+    if intent.currency.upper() != order.currency.upper():
+        return (
+            f"{intent.amount_received} was received in {intent.currency.upper()} (its smallest unit), "
+            f"not {order.total_fen} fen in {order.currency}"
+        )
+    if intent.amount_received != order.total_fen:
+        return f"{intent.amount_received} fen was received of the {order.total_fen} fen owed"
+    return None
+
+
+def _reject_payment(order: Order, payment: Payment, intent: IntentState, why: str) -> str:
+    """Money that does not pay the order: the order stays as it was (unpaid, and it expires as any
+    unpaid order does), nothing enters the ledger, and admins are alerted to settle it with the buyer
+    at the provider. Idempotent: the provider's answer for a succeeded payment does not change."""
+    if payment.failure_reason != why:
+        log.warning("payment %s of order %s rejected: %s", intent.id, order.id, why)
+        payment.status, payment.failure_reason = "failed", why
+        received = {"received": intent.amount_received, "received_currency": intent.currency.upper()}
+        audit.record(
+            order,
+            "payment_rejected",
+            None,
+            from_status=order.status,
+            to_status=order.status,
+            reason=why,
+            details={"payment_intent": intent.id, **received},
+        )
+        alerts.payment_mismatch(payment, why, received)
+    db.session.commit()
+    return "rejected"
 
 
 def refund_order(actor: User, order_id: int, lines: list[dict] | None, amount_fen: int | None) -> Refund:
@@ -246,18 +318,29 @@ def _refund(
         details={"refund_id": refund.id, "amount_fen": amount, "lines": refund.lines},
     )
     db.session.commit()
-    try:
-        state = gateway().refund(payment.provider_ref, amount, key=f"refund-{refund.id}")
-    except DomainError:
-        log.warning("refund %s left pending: provider unavailable; reconciliation retries it", refund.id)
-        return refund
-    refund.provider_ref = state.id
-    db.session.commit()
-    _settle_refund(refund.id, state.status)
+    _send_refund(refund, payment)
     return db.session.get(Refund, refund.id)
 
 
-def _settle_refund(refund_id: int, provider_status: str) -> None:
+def _send_refund(refund: Refund, payment: Payment) -> bool:
+    """Ask the provider for a recorded refund; returns whether it answered. Unreachable, the refund
+    stays pending and the hourly reconciliation asks again (with the same idempotency key); refused
+    or declined, it has failed and will not be asked for again."""
+    try:
+        state = gateway().refund(payment.provider_ref, refund.amount_fen, key=f"refund-{refund.id}")
+    except PaymentProviderUnavailable:
+        log.warning("refund %s left pending: provider unavailable; reconciliation retries it", refund.id)
+        return False
+    except (PaymentRefused, PaymentDeclined) as exc:
+        _settle_refund(refund.id, "failed", why=f"the provider refused it: {exc.message}")
+        return True
+    refund.provider_ref = state.id
+    db.session.commit()
+    _settle_refund(refund.id, state.status, why=state.failure_reason)
+    return True
+
+
+def _settle_refund(refund_id: int, provider_status: str, why: str | None = None) -> None:
     refund = db.session.get(Refund, refund_id)
     if refund.status != "pending" or provider_status not in ("succeeded", "failed", "canceled"):
         return
@@ -271,9 +354,10 @@ def _settle_refund(refund_id: int, provider_status: str) -> None:
         order.refunded_fen += refund.amount_fen
         ledger.record_refund(refund, order, china_today())
     else:
-        refund.status = "failed"
+        refund.status, refund.failure_reason = "failed", why or f"the provider's refund was {provider_status}"
         for line in order.lines:
             line.refunded_quantity -= refund.lines.get(str(line.id), 0)
+        alerts.refund_failed(refund, refund.failure_reason)
     audit.record(
         order,
         f"refund_{refund.status}",
@@ -296,7 +380,7 @@ def sync_refunds(intent_id: str | None) -> str:
     }
     for state in gateway().list_refunds(intent_id):
         if state.id in by_ref:
-            _settle_refund(by_ref[state.id].id, state.status)
+            _settle_refund(by_ref[state.id].id, state.status, why=state.failure_reason)
     return "refunds synced"
 
 
@@ -320,6 +404,11 @@ def reconcile_recent(hours: int = 48) -> dict[str, int]:
         except PaymentProviderUnavailable:
             db.session.rollback()
             break
+        except DomainError:
+            # One event that cannot be applied must not hold up the others behind it.
+            db.session.rollback()
+            log.exception("stored event %s could not be processed; the others carry on", event_id)
+            continue
         counts["events"] += 1
     for intent in gateway().list_recent_intents(int(time.time()) - hours * 3600):
         if apply_intent(intent) in ("paid", "released", "refunded"):
@@ -328,15 +417,8 @@ def reconcile_recent(hours: int = 48) -> dict[str, int]:
         select(Refund).where(Refund.status == "pending", Refund.provider_ref.is_(None))
     )
     for refund in list(stuck):
-        payment = db.session.get(Payment, refund.payment_id)
-        try:
-            state = gateway().refund(payment.provider_ref, refund.amount_fen, key=f"refund-{refund.id}")
-        except DomainError:
-            continue
-        refund.provider_ref = state.id
-        db.session.commit()
-        _settle_refund(refund.id, state.status)
-        counts["refunds_retried"] += 1
+        if _send_refund(refund, db.session.get(Payment, refund.payment_id)):
+            counts["refunds_retried"] += 1
     return counts
 
 

@@ -1,9 +1,20 @@
 from celery import shared_task
+from sqlalchemy.exc import OperationalError
 
 from marketplace.ledger import reports
 
 
-@shared_task(name="ledger.make_report", bind=True, acks_late=True, max_retries=3, default_retry_delay=60)
+@shared_task(
+    name="ledger.make_report",
+    bind=True,
+    acks_late=True,
+    # The database or the file store out of reach for a moment (OSError: a full or unmounted disk,
+    # a connection refused); waits grow to 10 minutes, under the visibility timeout.
+    autoretry_for=(OperationalError, OSError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=3,
+)
 def make_report(self, report_id: int) -> str:
     """Build a requested monthly ledger (台账) file and store it."""
     return reports.make_report(report_id)

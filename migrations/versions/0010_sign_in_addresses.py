@@ -1,6 +1,6 @@
 """addresses users signed in from, spared by the per-account sign-in limit
 
-Revision ID: 0011
+Revision ID: 0010
 Revises: 0009
 """
 
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0011"
+revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
