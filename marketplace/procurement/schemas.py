@@ -2,14 +2,14 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.procurement.models import STATUSES
-from marketplace.schemas import QueryArgsSchema, Text
+from marketplace.schemas import QueryArgsSchema, Text, WholeNumber
 
 ID = validate.Range(min=1, max=2**31 - 1)
 
 
 class LineInputSchema(ma.Schema):
     product_id = fields.Integer(required=True, validate=ID)
-    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=1_000_000))
+    quantity = WholeNumber(required=True, validate=validate.Range(min=1, max=1_000_000))
 
 
 class PurchaseOrderCreateSchema(ma.Schema):
@@ -98,7 +98,7 @@ class PartShipSchema(ma.Schema):
 
 class ReceiptLineSchema(ma.Schema):
     line_id = fields.Integer(required=True, validate=ID)
-    quantity_received = fields.Integer(required=True, validate=validate.Range(min=0, max=1_000_000))
+    quantity_received = WholeNumber(required=True, validate=validate.Range(min=0, max=1_000_000))
     note = Text(validate=validate.Length(max=500))
 
 

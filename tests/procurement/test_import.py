@@ -278,3 +278,19 @@ def test_lines_worth_more_than_an_order_can_be_paid_are_422_not_500(desk):
         "10,000,000,000,000 fen. Split it."
     ]
     assert line_count(order) == 2
+
+
+def test_a_fractional_quantity_is_422_in_json_and_in_imports(desk):
+    order = desk.draft()
+    lines = [{"product_id": desk.orange.id, "quantity": 1.5}]
+    r = desk.client.put(
+        f"/api/v1/purchase-orders/{order['id']}/lines", json={"lines": lines}, headers=desk.purchaser_h
+    )
+    assert r.status_code == 422, r.json
+    assert r.json["errors"]["json"]["lines"]["0"]["quantity"] == ["Must be a whole number."]
+    r = upload(desk, order, xlsx_bytes([("BF-500236-2026-000001", 1.5)]), filename="lines.xlsx")
+    assert r.status_code == 422
+    assert r.json["errors"]["files"]["file"]["2"]["quantity"] == [
+        "Not a whole number from 1 to 1,000,000: '1.5'."
+    ]
+    assert line_count(order) == 2
