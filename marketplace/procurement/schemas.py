@@ -35,8 +35,13 @@ class PurchaseOrderLineSchema(ma.Schema):
     unit_price_fen = fields.Integer()
     quantity = fields.Integer()
     line_total_fen = fields.Integer()
-    certificate_no = fields.String(allow_none=True)
-    counts_toward_share = fields.Boolean(metadata={"description": "certified on the order date"})
+    certificate_no = fields.String(
+        allow_none=True,
+        metadata={"description": "valid on the order date; once paid, valid on the day the money arrived"},
+    )
+    counts_toward_share = fields.Boolean(
+        metadata={"description": "certified on the order date; once paid, on the day the money arrived"}
+    )
     status = fields.String()
     quantity_received = fields.Integer(allow_none=True)
     inspection_note = fields.String(allow_none=True)

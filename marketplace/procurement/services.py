@@ -383,10 +383,26 @@ def record_payment(actor: User, order_id: int, amount_fen: int, reference: str) 
     audit.record(order, "payment", actor.id, details={"amount_fen": amount_fen, "reference": reference})
     if order.paid_fen == invoiced_total(order):
         order.paid_on = china_today()
+        _certify_at_payment(order, actor)
         ledger.record_purchase_order_paid(order, db.session.get(Agency, order.agency_id), order.paid_on)
         _move(order, "paid", actor, "paid")
     db.session.commit()
     return order
+
+
+def _certify_at_payment(order: PurchaseOrder, actor: User) -> None:
+    """A sale is certified by the certificate valid on the day its money is received, not the one
+    the draft saw: each open line takes the certificate its product holds on that day (none if it
+    was revoked or has expired since), which the ledger entry and the reserved-share quota count."""
+    held = ledger.certificates_on({line.product_id for line in order.open_lines}, order.paid_on)
+    changed = {}
+    for line in order.open_lines:
+        certificate = held.get(line.product_id)
+        if certificate != line.certificate_no:
+            changed[str(line.id)] = {"was": line.certificate_no, "now": certificate}
+            line.certificate_no = certificate
+    if changed:
+        audit.record(order, "recertify", actor.id, reason="certificates on the day paid", details=changed)
 
 
 def rate(actor: User, order_id: int, supplier_id: int, score: int, comment: str | None) -> PurchaseOrder:
