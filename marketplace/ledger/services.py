@@ -474,4 +474,6 @@ def certificates_on(product_ids: set[int], day: date) -> dict[int, str]:
 
 
 def certificate_on(product_id: int, day: date) -> str | None:
-    return certificates_on({product_id}, day).get(product_id)
+    """certificates_on for one product, from the session's identity map where it is loaded."""
+    product = db.session.get(Product, product_id)
+    return product.certificate_no if product.certified_on(day) else None
