@@ -63,7 +63,7 @@ def raise_alert(
     return reopened
 
 
-def _resolve_others(kind: str, still_open: set[tuple[str, int, date]]) -> int:
+def resolve_others(kind: str, still_open: set[tuple[str, int, date]]) -> int:
     """Resolve this kind's open alerts whose cause has gone (not in `still_open`)."""
     resolved = 0
     for alert in db.session.scalars(select(Alert).where(Alert.kind == kind, Alert.resolved_at.is_(None))):
@@ -96,7 +96,7 @@ def targets_behind(today: date) -> dict[str, int]:
             details={"achieved": achieved, "expected_by_now": expected, "unit": unit, "pace": p["pace"]},
         )
         behind.add(("targets", target.id, target.period_end))
-    return {"raised": raised, "resolved": _resolve_others("target_behind", behind)}
+    return {"raised": raised, "resolved": resolve_others("target_behind", behind)}
 
 
 def suggested_agencies(origin: Region, limit: int = 5) -> list[dict[str, Any]]:
@@ -167,7 +167,7 @@ def unsold_stock(today: date) -> dict[str, int]:
             },
         )
         unsold.add(("products", product.id, due_on))
-    return {"raised": raised, "resolved": _resolve_others("unsold_stock", unsold)}
+    return {"raised": raised, "resolved": resolve_others("unsold_stock", unsold)}
 
 
 def unreconciled_payments(today: date) -> dict[str, int]:
@@ -215,7 +215,7 @@ def unreconciled_payments(today: date) -> dict[str, int]:
             due_on,
         )
         stuck.add(("purchase_orders", order.id, due_on))
-    return {"raised": raised, "resolved": _resolve_others("payment_unreconciled", stuck)}
+    return {"raised": raised, "resolved": resolve_others("payment_unreconciled", stuck)}
 
 
 def raise_daily(today: date | None = None) -> dict[str, dict[str, int]]:
