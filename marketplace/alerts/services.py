@@ -18,6 +18,7 @@ from marketplace.ledger import targets
 from marketplace.ledger.models import LedgerEntry, Target
 from marketplace.payments.models import Payment, Refund
 from marketplace.procurement.models import PurchaseOrder
+from marketplace.procurement.services import invoiced_total
 from marketplace.regions.models import Pairing, Region
 from marketplace.regions.services import require_region, within
 from marketplace.suppliers.models import Supplier
@@ -211,7 +212,7 @@ def unreconciled_payments(today: date) -> dict[str, int]:
             order,
             None,
             f"Purchase order {order.id}: invoiced on {due_on}; "
-            f"¥{(order.total_fen - order.paid_fen) / 100:,.2f} not yet received or not yet recorded.",
+            f"¥{(invoiced_total(order) - order.paid_fen) / 100:,.2f} not yet received or not yet recorded.",
             due_on,
         )
         stuck.add(("purchase_orders", order.id, due_on))
