@@ -92,9 +92,16 @@ def targets_behind(today: date) -> dict[str, int]:
             target,
             target.origin_region_code or target.buyer_region_code,
             f"{target.name}: {shown(achieved)} achieved, {shown(expected)} expected by now "
-            f"({p['pace']} pace); {p['ratio']:.1%} of the target.",
+            f"({p['pace']} pace); {p['ratio']:.1%} of the target, counting "
+            f"{'certified sales only' if target.certified_only else 'every sale, certified or not'}.",
             target.period_end,
-            details={"achieved": achieved, "expected_by_now": expected, "unit": unit, "pace": p["pace"]},
+            details={
+                "achieved": achieved,
+                "expected_by_now": expected,
+                "unit": unit,
+                "pace": p["pace"],
+                "certified_only": target.certified_only,
+            },
         )
         behind.add(("targets", target.id, target.period_end))
     return {"raised": raised, "resolved": resolve_others("target_behind", behind)}

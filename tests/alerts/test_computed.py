@@ -53,6 +53,8 @@ def test_a_target_behind_pace_is_raised_kept_once_and_resolved(client, people):
     behind = kinds(client, people["chongqing"], "target_behind")
     assert len(behind) == 1 and behind[0]["subject_id"] == target.id
     assert "¥5,000,000.00 achieved" in behind[0]["message"]
+    assert behind[0]["message"].endswith("counting every sale, certified or not.")
+    assert behind[0]["details"]["certified_only"] is False
     assert behind[0]["details"]["expected_by_now"] == 30_000_000_00 * 182 // 365
     assert kinds(client, people["zhaotong"], "target_behind") == []  # not Zhaotong's target
     assert len(kinds(client, people["admin"], "target_behind")) == 1
