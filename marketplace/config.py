@@ -72,7 +72,8 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_MAX_UNZIPPED_BYTES": 50 * 1024 * 1024,
     # The work one import may cause, whatever its declared dimension: columns an import may use,
     # characters in one cell, and XML elements in a workbook (a full 20,000-row sheet of five
-    # columns needs about 260,000; scanning the most allowed takes under a second).
+    # columns needs about 260,000; they are counted from the raw bytes, so a workbook past the
+    # bound is refused in well under a second).
     "IMPORT_MAX_COLUMNS": 50,
     "IMPORT_MAX_CELL_CHARS": 1000,
     "IMPORT_MAX_XML_ELEMENTS": 400_000,

@@ -91,46 +91,59 @@ def _xlsx(data: bytes):
 
 
 def _bound_workbook(archive: zipfile.ZipFile) -> None:
-    """Stream every XML part once and refuse the workbook (413, naming the bound) as soon as it holds
-    more elements than an import needs, or a cell with content outside the columns and rows an
-    import may use. Bounded work: it stops at the first element past a bound."""
+    """Refuse the workbook (413, naming the bound) if it holds more XML elements than an import
+    needs, or a cell with content outside the columns and rows an import may use. The elements are
+    counted from the raw bytes first (fast: no parsing), so only a workbook within that bound is
+    parsed, once, for its cells' places."""
     config = current_app.config
-    budget, max_rows, max_columns = (
-        config["IMPORT_MAX_XML_ELEMENTS"],
-        config["IMPORT_MAX_ROWS"] + 1,
-        config["IMPORT_MAX_COLUMNS"],
-    )
+    max_rows, max_columns = config["IMPORT_MAX_ROWS"] + 1, config["IMPORT_MAX_COLUMNS"]
     last = f"{get_column_letter(max_columns)}{max_rows}"
+    _count_elements(archive, config["IMPORT_MAX_XML_ELEMENTS"])
     # Every part, whatever its name: the workbook's relationships, not the names, say which are XML.
     for info in archive.infolist():
-        row, column = 0, 0
+        row = 0
         try:
             with archive.open(info) as part:
-                for event, element in iterparse(part, events=("start", "end")):
-                    if event == "start":
-                        if element.tag == ROW_TAG:
-                            row, column = int(element.get("r") or row + 1), 0
-                        continue
-                    budget -= 1
-                    if budget < 0:
-                        raise FileTooLarge(
-                            f"The workbook holds more than {config['IMPORT_MAX_XML_ELEMENTS']:,} XML "
-                            "elements, more than an import needs; save only the lines, or send CSV."
-                        )
-                    if element.tag == CELL_TAG:
-                        ref = element.get("r")
-                        row, column = coordinate_to_tuple(ref) if ref else (row, column + 1)
-                        if len(element) and (row > max_rows or column > max_columns):
-                            raise FileTooLarge(
-                                f"Cell {ref or get_column_letter(column) + str(row)} lies outside "
-                                f"A1:{last}: an import has at most {max_columns} columns and "
-                                f"{max_rows - 1:,} rows under its header."
-                            )
-                    element.clear()
+                for _, element in iterparse(part):
+                    if element.tag == ROW_TAG:
+                        row = int(element.get("r") or row + 1)
+                        _within(element, row, max_rows, max_columns, last)
+                    if element.tag != CELL_TAG:  # a cell's reference is read with its row
+                        element.clear()
         except ParseError:
             continue  # not XML (an image, say); openpyxl refuses it if it needs it as XML
         except ValueError:
             raise UnsupportedFile("The workbook's cell references cannot be read; save it again.") from None
+
+
+def _count_elements(archive: zipfile.ZipFile, bound: int) -> None:
+    """At most `bound` elements in all the parts: one per opening tag, "<" not followed by "/" (an
+    upper bound: a comment counts too), read in chunks as they unzip."""
+    elements = 0
+    for info in archive.infolist():
+        with archive.open(info) as part:
+            while chunk := part.read(1 << 20):
+                elements += chunk.count(b"<") - chunk.count(b"</")
+                if elements > bound:
+                    raise FileTooLarge(
+                        f"The workbook holds more than {bound:,} XML elements, more than an import needs; "
+                        "save only the lines, or send CSV."
+                    )
+
+
+def _within(row_element, row: int, max_rows: int, max_columns: int, last: str) -> None:
+    """Refuse a row whose cells with content lie beyond the last row or column an import may use."""
+    column = 0
+    for cell in row_element:
+        if cell.tag != CELL_TAG:
+            continue
+        ref = cell.get("r")
+        cell_row, column = coordinate_to_tuple(ref) if ref else (row, column + 1)
+        if len(cell) and (cell_row > max_rows or column > max_columns):
+            raise FileTooLarge(
+                f"Cell {ref or get_column_letter(column) + str(cell_row)} lies outside A1:{last}: an import "
+                f"has at most {max_columns} columns and {max_rows - 1:,} rows under its header."
+            )
 
 
 def _csv(data: bytes):
