@@ -302,3 +302,18 @@ def test_an_expiring_certificates_alert_is_resolved_once_its_renewal_is_certifie
     assert expiring_alerts(client, people) == []
     assert counts["resolved"] == 1
     assert db.session.get(Certification, cert_id).status == "certified"  # in force until it ends
+
+
+@pytest.mark.parametrize(("sale_day", "counts"), [(date(2026, 11, 30), True), (date(2026, 12, 1), False)])
+@pytest.mark.parametrize("aware", [True, False])
+def test_a_revocation_takes_effect_on_its_china_day(sale_day, counts, aware):
+    from datetime import UTC, datetime
+
+    revoked_at = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # 01:00 on 1 December in Chongqing
+    cert = Certification(
+        status="revoked",
+        valid_from=date(2026, 1, 1),
+        valid_until=date(2028, 1, 1),
+        revoked_at=revoked_at if aware else revoked_at.replace(tzinfo=None),
+    )
+    assert cert.valid_on(sale_day) is counts
