@@ -475,8 +475,9 @@ def list_purchase_orders(actor: User, status: str | None) -> Select[tuple[Purcha
 
 def import_lines(actor: User, order_id: int, data: bytes) -> PurchaseOrder:
     """Replace a draft's lines with those of an XLSX or CSV file, all or nothing: any bad row and
-    nothing changes, and the answer lists every bad row by number and column."""
-    order = _order_for(actor, order_id, lock=True)
+    nothing changes, and the answer lists every bad row by number and column. The file is read and
+    checked before the order's row is locked, so its work holds up nobody else acting on the order."""
+    order = _order_for(actor, order_id)
     _require_purchaser(actor, order)
     _require(order, "draft")
     rows, key = imports.parse_lines(data)
@@ -523,6 +524,8 @@ def import_lines(actor: User, order_id: int, data: bytes) -> PurchaseOrder:
         raise InvalidField.rows(
             f"{len(errors)} of {len(rows)} rows cannot be imported; nothing was changed.", errors
         )
+    order = _order_for(actor, order_id, lock=True)
+    _require(order, "draft")
     _set_lines(order, lines, "file", "files")
     audit.record(order, "import_lines", actor.id, details={"rows": len(rows), "lines": len(order.lines)})
     db.session.commit()

@@ -294,3 +294,26 @@ def test_a_fractional_quantity_is_422_in_json_and_in_imports(desk):
         "Not a whole number from 1 to 1,000,000: '1.5'."
     ]
     assert line_count(order) == 2
+
+
+@pytest.mark.postgres
+def test_a_refused_file_does_not_wait_for_the_orders_row_lock(desk):
+    import threading
+
+    from sqlalchemy import text
+
+    order = desk.draft()
+    other = db.engine.connect()
+    other.execute(text("SELECT id FROM purchase_orders WHERE id = :id FOR UPDATE"), {"id": order["id"]})
+    release = threading.Timer(5, other.rollback)  # so that the old code, which waits, finishes too
+    release.start()
+    try:
+        started = time.monotonic()
+        r = upload(desk, order, hostile_xlsx(), filename="lines.xlsx")
+        elapsed = time.monotonic() - started
+    finally:
+        release.cancel()
+        other.rollback()
+        other.close()
+    assert r.status_code == 413
+    assert elapsed < 4  # refused while another transaction held the order
