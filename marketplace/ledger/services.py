@@ -53,6 +53,9 @@ def _by_key(model, key, values: set) -> dict:
     return {getattr(row, key.key): row for row in db.session.scalars(select(model).where(key.in_(values)))}
 
 
+INSERT_ROWS = 1000
+
+
 def record(sales: Iterable[Sale]) -> int:
     """Append entries, each once: an entry whose source key is there already is skipped, so a
     replayed payment event is counted once. Returns how many were new. Joins the caller's transaction.
@@ -103,15 +106,17 @@ def record(sales: Iterable[Sale]) -> int:
                 "weight_g": sale.quantity * product.net_weight_g if product.net_weight_g else None,
             }
         )
-    if not rows:
-        return 0
-    stmt = (
-        _insert()(LedgerEntry)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["source_key"])
-        .returning(LedgerEntry.source_key)
-    )
-    new = set(db.session.scalars(stmt))
+    new: set[str] = set()
+    # In slices: one statement may bind at most 65,535 parameters on PostgreSQL (SQLite: per build),
+    # and an entry takes 19, so a 20,000-line purchase order is 20 statements, not one refused.
+    for start in range(0, len(rows), INSERT_ROWS):
+        stmt = (
+            _insert()(LedgerEntry)
+            .values(rows[start : start + INSERT_ROWS])
+            .on_conflict_do_nothing(index_elements=["source_key"])
+            .returning(LedgerEntry.source_key)
+        )
+        new.update(db.session.scalars(stmt))
     _add_to_rollup([row for row in rows if row["source_key"] in new])
     return len(new)
 

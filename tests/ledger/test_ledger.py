@@ -264,3 +264,22 @@ def test_recording_a_large_purchase_order_reads_products_regions_and_pairings_on
         event.remove(db.engine, "before_cursor_execute", listener)
     db.session.commit()
     assert len(statements) <= 8, statements  # not one per line
+
+
+def test_thousands_of_sales_are_recorded_at_once_and_a_replay_adds_none(desk):
+    # 5,000 entries bind 95,000 parameters: more than one statement may carry on either database.
+    from datetime import date
+
+    from marketplace.ledger import services as ledger
+
+    sales = [
+        ledger.Sale(
+            f"bulk:{i}", date(2026, 11, 2), 9900, 1, desk.orange.id, "370102", "370102", "procurement", None
+        )
+        for i in range(5_000)
+    ]
+    assert ledger.record(sales) == 5_000
+    db.session.commit()
+    assert ledger.record(sales) == 0
+    assert total() == 5_000 * 9900
+    assert ledger.rollup_differences() == []
