@@ -5,11 +5,12 @@ as values and never evaluated: a formula is text, and text is not a quantity. An
 archive, so its uncompressed size is checked from the archive's directory before anything is
 unpacked (a zip bomb is refused, not inflated).
 
-The work a file can cause is bounded before openpyxl reads it: the XML of the workbook is streamed
-once, counting elements (IMPORT_MAX_XML_ELEMENTS) and placing every cell that holds something
-within IMPORT_MAX_COLUMNS columns and the header plus IMPORT_MAX_ROWS rows. The sheet's declared
-dimension is never trusted: openpyxl's read-only mode pads every row to it, so
-`<dimension ref="A1:XFD40000"/>` alone would make it walk 655 million empty cells.
+The work a file can cause is bounded before openpyxl reads it: the workbook's XML elements are
+counted from its unzipped bytes (IMPORT_MAX_XML_ELEMENTS), then its XML is streamed once to place
+every cell that holds something within IMPORT_MAX_COLUMNS columns and the header plus
+IMPORT_MAX_ROWS rows; openpyxl then reads no further than those. The sheet's declared dimension is
+never trusted: openpyxl's read-only mode pads every row to it, so `<dimension ref="A1:XFD40000"/>`
+alone would make it walk 655 million empty cells.
 """
 
 import csv
