@@ -106,6 +106,13 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
     "IMPORT_MAX_ROWS": 20_000,
     "IMPORT_MAX_UNZIPPED_BYTES": 50 * 1024 * 1024,
+    # The work one import may cause, whatever its declared dimension: columns an import may use,
+    # characters in one cell, and XML elements in a workbook (a full 20,000-row sheet of five
+    # columns needs about 260,000; they are counted from the raw bytes, so a workbook past the
+    # bound is refused in well under a second).
+    "IMPORT_MAX_COLUMNS": 50,
+    "IMPORT_MAX_CELL_CHARS": 1000,
+    "IMPORT_MAX_XML_ELEMENTS": 400_000,
     "CERTIFICATION_VALID_DAYS": 730,
     # Alerts: a product with stock (or a harvest due) and no sale for this many days is unsold (滞销);
     # a web payment or refund still pending after this many hours, or a purchase order invoiced and

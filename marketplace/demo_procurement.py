@@ -124,11 +124,16 @@ def _demo_orders(desk: Agency, users: dict[str, User]) -> None:
     procurement.record_payment(admin, paid.id, due, f"DEMO-ICBC-{paid.id:06d}")
 
 
+# 帮扶产品认定 began in 2020: from then on official tallies count certified sales only; the
+# years before it counted every sale.
+CERTIFIED_ONLY_FROM = 2020
+
+
 def load_demo_targets(echo: Callable[[str], None]) -> None:
     """The seeds' targets: ¥30,000,000 a year of Chongqing products sold to Shandong (seed 000,
     2018-2020, and the same this year), ten thousand tonnes of Fengjie's navel oranges into Shandong
     a year (seed 001, the same years), and the Chongqing consumption-assistance hall's ¥3 billion
-    over 2021-2025 (seed 002)."""
+    over 2021-2025 (seed 002). Those from CERTIFIED_ONLY_FROM on count certified sales only."""
     from datetime import date
 
     from marketplace.ledger.models import Target
@@ -146,7 +151,7 @@ def load_demo_targets(echo: Callable[[str], None]) -> None:
                 buyer_region_code="370000",
                 origin_region_code="500000",
                 channels=[],
-                certified_only=False,
+                certified_only=y >= CERTIFIED_ONLY_FROM,
                 source="seed 000",
             )
         )
@@ -161,7 +166,7 @@ def load_demo_targets(echo: Callable[[str], None]) -> None:
                 buyer_region_code="370000",
                 origin_region_code="500236",
                 channels=[],
-                certified_only=False,
+                certified_only=y >= CERTIFIED_ONLY_FROM,
                 source="seed 001",
             )
         )

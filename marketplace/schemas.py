@@ -24,6 +24,18 @@ class Text(fields.String):
         return text.strip()
 
 
+class WholeNumber(fields.Integer):
+    """A count of units: 12, 12.0 and "12" are twelve, but 1.5 is refused, where fields.Integer
+    would silently make it 1."""
+
+    default_error_messages = {"fraction": "Must be a whole number."}
+
+    def _validated(self, value):
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("fraction")
+        return super()._validated(value)
+
+
 class Timestamp(fields.AwareDateTime):
     """An instant with its offset, as API.md promises. PostgreSQL's timestamptz gives aware values;
     SQLite gives them back naive, in UTC, and they are written out as such."""

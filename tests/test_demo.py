@@ -57,13 +57,21 @@ def test_demo_seed_is_realistic_and_idempotent(app, client):
         "/api/v1/auth/token", json={"email": "admin@demo.test", "password": "demo-admin-pass"}
     )
     admin = {"Authorization": f"Bearer {token.json['access_token']}"}
+    seeded = client.get("/api/v1/targets?page_size=100", headers=admin).json
     this_year = next(
-        t
-        for t in client.get("/api/v1/targets", headers=admin).json
-        if t["period_start"] == f"{china_today().year}-01-01"
+        t for t in seeded if t["period_start"] == f"{china_today().year}-01-01" and t["measure"] == "amount"
     )
     progress = client.get(f"/api/v1/targets/{this_year['id']}/progress", headers=admin).json
     assert progress["target_fen"] == 30_000_000_00 and progress["achieved_fen"] > 0  # the paid purchase order
+    # Under 帮扶产品认定 (2020 on) the targets count certified sales only, as official tallies do.
+    assert {(t["period_start"][:4], t["certified_only"]) for t in seeded} == {
+        ("2018", False),
+        ("2019", False),
+        ("2020", True),
+        ("2021", True),
+        (str(china_today().year), True),
+    }
+    assert progress["certified_only"] is True
 
 
 def test_demo_seed_is_refused_under_the_production_config(app, monkeypatch):

@@ -129,8 +129,16 @@ def file_filing(actor: User, agency_id: int, year: int, data: dict[str, Any]) ->
     return filing
 
 
+FIRST_FILING_YEAR = 2018  # the first plans the marketplace tallies (seed 000)
+
+
 def _write_filing(actor: User, agency: Agency, year: int, data: dict[str, Any]) -> AgencyFiling:
     """Check and write a filing into the caller's transaction."""
+    last = china_today().year + 1  # next year's budget is filed before it starts
+    if not FIRST_FILING_YEAR <= year <= last:
+        raise InvalidField(
+            "year", f"A filing is for a year from {FIRST_FILING_YEAR} to {last}.", location="path"
+        )
     exemption = data.get("exemption")
     if exemption is None:
         floor = minimum_share_bp(agency.region_code)

@@ -19,6 +19,7 @@ from marketplace.ledger import targets
 from marketplace.ledger.models import LedgerEntry, Target
 from marketplace.payments.models import Payment, Refund, WebhookEvent
 from marketplace.procurement.models import PurchaseOrder
+from marketplace.procurement.services import invoiced_total
 from marketplace.regions.models import Pairing, Region
 from marketplace.regions.services import within
 from marketplace.suppliers.models import Supplier
@@ -64,7 +65,7 @@ def raise_alert(
     return reopened
 
 
-def _resolve_others(kind: str, still_open: set[tuple[str, int, date]]) -> int:
+def resolve_others(kind: str, still_open: set[tuple[str, int, date]]) -> int:
     """Resolve this kind's open alerts whose cause has gone (not in `still_open`)."""
     resolved = 0
     for alert in db.session.scalars(select(Alert).where(Alert.kind == kind, Alert.resolved_at.is_(None))):
@@ -92,12 +93,19 @@ def targets_behind(today: date) -> dict[str, int]:
             target,
             target.origin_region_code or target.buyer_region_code,
             f"{target.name}: {shown(achieved)} achieved, {shown(expected)} expected by now "
-            f"({p['pace']} pace); {p['ratio']:.1%} of the target.",
+            f"({p['pace']} pace); {p['ratio']:.1%} of the target, counting "
+            f"{'certified sales only' if target.certified_only else 'every sale, certified or not'}.",
             target.period_end,
-            details={"achieved": achieved, "expected_by_now": expected, "unit": unit, "pace": p["pace"]},
+            details={
+                "achieved": achieved,
+                "expected_by_now": expected,
+                "unit": unit,
+                "pace": p["pace"],
+                "certified_only": target.certified_only,
+            },
         )
         behind.add(("targets", target.id, target.period_end))
-    return {"raised": raised, "resolved": _resolve_others("target_behind", behind)}
+    return {"raised": raised, "resolved": resolve_others("target_behind", behind)}
 
 
 def suggested_agencies(origin: Region, limit: int = 5) -> list[dict[str, Any]]:
@@ -168,7 +176,7 @@ def unsold_stock(today: date) -> dict[str, int]:
             },
         )
         unsold.add(("products", product.id, due_on))
-    return {"raised": raised, "resolved": _resolve_others("unsold_stock", unsold)}
+    return {"raised": raised, "resolved": resolve_others("unsold_stock", unsold)}
 
 
 def unreconciled_payments(today: date) -> dict[str, int]:
@@ -212,11 +220,11 @@ def unreconciled_payments(today: date) -> dict[str, int]:
             order,
             None,
             f"Purchase order {order.id}: invoiced on {due_on}; "
-            f"¥{(order.total_fen - order.paid_fen) / 100:,.2f} not yet received or not yet recorded.",
+            f"¥{(invoiced_total(order) - order.paid_fen) / 100:,.2f} not yet received or not yet recorded.",
             due_on,
         )
         stuck.add(("purchase_orders", order.id, due_on))
-    return {"raised": raised, "resolved": _resolve_others("payment_unreconciled", stuck)}
+    return {"raised": raised, "resolved": resolve_others("payment_unreconciled", stuck)}
 
 
 def raise_daily(today: date | None = None) -> dict[str, dict[str, int]]:

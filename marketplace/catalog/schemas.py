@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from marketplace.schemas import Day, QueryArgsSchema, RegionCode, Text, Timestamp
+from marketplace.schemas import Day, QueryArgsSchema, RegionCode, Text, Timestamp, WholeNumber
 
 MAX_FEN = 10**11  # ¥1,000,000,000: far above any product, far below BigInteger overflow
 MAX_QUANTITY = 10**9
@@ -15,7 +15,7 @@ class CategorySchema(ma.Schema):
 
 
 class HarvestSchema(ma.Schema):
-    quantity = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_QUANTITY))
+    quantity = WholeNumber(required=True, validate=validate.Range(min=0, max=MAX_QUANTITY))
     on = Day(required=True)
 
 
@@ -65,7 +65,7 @@ class ProductCreateSchema(ma.Schema):
         allow_none=True,
         metadata={"description": "net weight of one unit in grams (5 kg box: 5000)"},
     )
-    stock = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_QUANTITY))
+    stock = WholeNumber(required=True, validate=validate.Range(min=0, max=MAX_QUANTITY))
     origin_region_code = RegionCode(metadata={"description": "defaults to the supplier's county"})
     description = Text(load_default="", validate=validate.Length(max=5000), multiline=True)
     expected_harvest = fields.Nested(HarvestSchema)
@@ -81,7 +81,7 @@ class ProductUpdateSchema(ma.Schema):
         allow_none=True,
         metadata={"description": "net weight of one unit in grams (5 kg box: 5000)"},
     )
-    stock = fields.Integer(validate=validate.Range(min=0, max=MAX_QUANTITY))
+    stock = WholeNumber(validate=validate.Range(min=0, max=MAX_QUANTITY))
     description = Text(validate=validate.Length(max=5000), multiline=True)
     active = fields.Boolean()
     expected_harvest = fields.Nested(HarvestSchema)
@@ -106,7 +106,7 @@ class ProductQueryArgsSchema(QueryArgsSchema):
 class BatchCreateSchema(ma.Schema):
     batch_code = Text(required=True, validate=validate.Length(min=1, max=60))
     produced_on = Day(required=True)
-    quantity = fields.Integer(validate=validate.Range(min=0, max=MAX_QUANTITY))
+    quantity = WholeNumber(validate=validate.Range(min=0, max=MAX_QUANTITY))
     test_report_ref = Text(validate=validate.Length(max=200))
     has_compliance_certificate = fields.Boolean(load_default=False)
 

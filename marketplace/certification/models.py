@@ -1,12 +1,13 @@
 """帮扶产品认定: a product's certification as an assistance product, stage by stage."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.catalog.models import Product
 from marketplace.extensions import db
+from marketplace.timeutil import CHINA
 
 STATUSES = ("applied", "in_notice", "certified", "rejected", "revoked", "expired")
 OPEN_STATUSES = ("applied", "in_notice")
@@ -62,5 +63,11 @@ class Certification(db.Model):
         ):
             return False
         return self.status in ("certified", "expired") or (
-            self.status == "revoked" and self.revoked_at is not None and day < self.revoked_at.date()
+            self.status == "revoked" and self.revoked_at is not None and day < self.revoked_on
         )
+
+    @property
+    def revoked_on(self) -> date:
+        """The China day of the revocation (SQLite gives the instant back naive, in UTC)."""
+        at = self.revoked_at if self.revoked_at.tzinfo else self.revoked_at.replace(tzinfo=UTC)
+        return at.astimezone(CHINA).date()

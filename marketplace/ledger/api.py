@@ -80,7 +80,13 @@ class TargetCreateSchema(ma.Schema):
     origin_region_code = RegionCode(load_default=None, allow_none=True)
     channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), load_default=list)
     mechanism = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(MECHANISMS))
-    certified_only = fields.Boolean(load_default=True)
+    certified_only = fields.Boolean(
+        load_default=True,
+        metadata={
+            "description": "the rule the target counts by: true, certified sales only (帮扶产品认定, valid "
+            "on the day the money was received), as official tallies count; false, every sale"
+        },
+    )
     source = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
@@ -108,6 +114,7 @@ class ProgressSchema(ma.Schema):
     target_id = fields.Integer()
     name = fields.String()
     measure = fields.String(metadata={"enum": ["amount", "weight"]})
+    certified_only = fields.Boolean(metadata={"description": "counts certified sales only, or every sale"})
     pace = fields.String(
         metadata={"enum": ["seasonal", "linear"], "description": "seasonal: last year's monthly shape"}
     )

@@ -32,28 +32,50 @@ class Sale:
     certificate_no: str | None
 
 
-def _paired(buyer: Region, origin: Region) -> bool:
-    """Whether the buyer's region (or one above it) is paired to help the origin (or one above it)."""
-    stmt = (
-        select(Pairing.id)
-        .where(
-            Pairing.helper_region_code.in_(buyer.ancestor_codes),
-            Pairing.assisted_region_code.in_(origin.ancestor_codes),
+def _pairings(buyers: Iterable[Region], origins: Iterable[Region]) -> set[tuple[str, str]]:
+    """The (helper, assisted) pairings among these regions and the ones above them, in one query."""
+    helpers = {code for region in buyers for code in region.ancestor_codes}
+    assisted = {code for region in origins for code in region.ancestor_codes}
+    if not helpers or not assisted:
+        return set()
+    rows = db.session.execute(
+        select(Pairing.helper_region_code, Pairing.assisted_region_code).where(
+            Pairing.helper_region_code.in_(helpers), Pairing.assisted_region_code.in_(assisted)
         )
-        .limit(1)
     )
-    return db.session.scalar(stmt) is not None
+    return {(helper, assisted) for helper, assisted in rows}
+
+
+def _by_key(model, key, values: set) -> dict:
+    """Rows of `model` whose `key` is among `values`, by that key: one query, however many."""
+    if not values:
+        return {}
+    return {getattr(row, key.key): row for row in db.session.scalars(select(model).where(key.in_(values)))}
+
+
+INSERT_ROWS = 1000
 
 
 def record(sales: Iterable[Sale]) -> int:
     """Append entries, each once: an entry whose source key is there already is skipped, so a
-    replayed payment event is counted once. Returns how many were new. Joins the caller's transaction."""
+    replayed payment event is counted once. Returns how many were new. Joins the caller's transaction.
+    Products, regions and pairings are read once for the whole batch (a purchase order may have
+    20,000 lines, and it is written under the order's row lock)."""
+    sales = list(sales)
+    products = _by_key(Product, Product.id, {sale.product_id for sale in sales})
+    regions = _by_key(
+        Region,
+        Region.code,
+        {p.origin_region_code for p in products.values()} | {sale.buyer_region_code for sale in sales},
+    )
+    origins = {regions[p.origin_region_code] for p in products.values()}
+    pairings = _pairings((regions[sale.buyer_region_code] for sale in sales), origins)
     rows: list[dict[str, Any]] = []
     for sale in sales:
-        product = db.session.get(Product, sale.product_id)
-        origin = db.session.get(Region, product.origin_region_code)
-        buyer = db.session.get(Region, sale.buyer_region_code)
-        paired = _paired(buyer, origin)
+        product = products[sale.product_id]
+        origin = regions[product.origin_region_code]
+        buyer = regions[sale.buyer_region_code]
+        paired = any((h, a) in pairings for h in buyer.ancestor_codes for a in origin.ancestor_codes)
         mechanism = (
             "east_west"
             if paired
@@ -84,15 +106,17 @@ def record(sales: Iterable[Sale]) -> int:
                 "weight_g": sale.quantity * product.net_weight_g if product.net_weight_g else None,
             }
         )
-    if not rows:
-        return 0
-    stmt = (
-        _insert()(LedgerEntry)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["source_key"])
-        .returning(LedgerEntry.source_key)
-    )
-    new = set(db.session.scalars(stmt))
+    new: set[str] = set()
+    # In slices: one statement may bind at most 65,535 parameters on PostgreSQL (SQLite: per build),
+    # and an entry takes 19, so a 20,000-line purchase order is 20 statements, not one refused.
+    for start in range(0, len(rows), INSERT_ROWS):
+        stmt = (
+            _insert()(LedgerEntry)
+            .values(rows[start : start + INSERT_ROWS])
+            .on_conflict_do_nothing(index_elements=["source_key"])
+            .returning(LedgerEntry.source_key)
+        )
+        new.update(db.session.scalars(stmt))
     _add_to_rollup([row for row in rows if row["source_key"] in new])
     return len(new)
 
@@ -407,6 +431,7 @@ def tally(
 
 def record_order_paid(order, sale_date: date) -> int:
     """A web order's money arrived: one entry per line, under the certificate valid that day."""
+    certificates = certificates_on({line.product_id for line in order.lines}, sale_date)
     return record(
         Sale(
             source_key=f"order_line:{line.id}:paid",
@@ -417,7 +442,7 @@ def record_order_paid(order, sale_date: date) -> int:
             buyer_region_code=order.shipping_region_code,
             delivery_region_code=order.shipping_region_code,
             channel="web",
-            certificate_no=certificate_on(line.product_id, sale_date),
+            certificate_no=certificates.get(line.product_id),
         )
         for line in order.lines
     )
@@ -425,8 +450,12 @@ def record_order_paid(order, sale_date: date) -> int:
 
 def record_refund(refund, order, refund_date: date) -> int:
     """Negative entries for a refund: by the lines it names, or its amount split over the lines in
-    proportion to their value. Only lines whose sale is in the ledger are reversed."""
-    lines = [line for line in order.lines if _original(line.id) is not None]
+    proportion to their value. Only lines whose sale is in the ledger are reversed, each under the
+    certificate its sale counted under."""
+    originals = _by_key(
+        LedgerEntry, LedgerEntry.source_key, {f"order_line:{line.id}:paid" for line in order.lines}
+    )
+    lines = [line for line in order.lines if f"order_line:{line.id}:paid" in originals]
     if not lines:
         return 0
     if refund.lines:
@@ -452,14 +481,15 @@ def record_refund(refund, order, refund_date: date) -> int:
             buyer_region_code=order.shipping_region_code,
             delivery_region_code=order.shipping_region_code,
             channel="web",
-            certificate_no=_original(line.id).certificate_no,
+            certificate_no=originals[f"order_line:{line.id}:paid"].certificate_no,
         )
         for line, amount, quantity in parts
     )
 
 
 def record_purchase_order_paid(order, agency, sale_date: date) -> int:
-    """A purchase order fully paid: one entry per line, at the value received."""
+    """A purchase order fully paid: one entry per line, at the value received, under the
+    certificate each line's product holds on the day the money arrived (lines say which)."""
     channel = "union" if agency.kind == "union" else "procurement"
     return record(
         Sale(
@@ -478,12 +508,14 @@ def record_purchase_order_paid(order, agency, sale_date: date) -> int:
     )
 
 
-def _original(order_line_id: int) -> LedgerEntry | None:
-    return db.session.scalar(
-        select(LedgerEntry).where(LedgerEntry.source_key == f"order_line:{order_line_id}:paid")
-    )
+def certificates_on(product_ids: set[int], day: date) -> dict[int, str]:
+    """The certificate each product holds on `day`, for those that hold one: a sale counts as
+    certified only under a certificate valid, and not revoked, on the day its money is received."""
+    products = _by_key(Product, Product.id, product_ids)
+    return {i: p.certificate_no for i, p in products.items() if p.certificate_no and p.certified_on(day)}
 
 
 def certificate_on(product_id: int, day: date) -> str | None:
+    """certificates_on for one product, from the session's identity map where it is loaded."""
     product = db.session.get(Product, product_id)
     return product.certificate_no if product.certified_on(day) else None

@@ -202,6 +202,7 @@ def progress_of(target: Target, today: date) -> dict[str, Any]:
         "target_id": target.id,
         "name": target.name,
         "measure": measure,
+        "certified_only": target.certified_only,
         "pace": "seasonal" if seasonal else "linear",
         "achieved_fen": sum(v[0] for v in months.values()),
         "achieved_g": sum(v[1] for v in months.values()),

@@ -2,12 +2,12 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.orders.models import ORDER_STATUSES, PAYMENT_METHODS
-from marketplace.schemas import QueryArgsSchema, RegionCode, Text, Timestamp
+from marketplace.schemas import QueryArgsSchema, RegionCode, Text, Timestamp, WholeNumber
 
 
 class OrderItemSchema(ma.Schema):
     product_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
-    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=10_000))
+    quantity = WholeNumber(required=True, validate=validate.Range(min=1, max=10_000))
 
 
 class ShippingAddressSchema(ma.Schema):
@@ -98,7 +98,7 @@ class ShipSchema(ma.Schema):
 
 class RefundLineSchema(ma.Schema):
     line_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
-    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=10_000))
+    quantity = WholeNumber(required=True, validate=validate.Range(min=1, max=10_000))
 
 
 class RefundCreateSchema(ma.Schema):

@@ -93,8 +93,9 @@ class PurchaseOrderLine(db.Model):
     product_name: Mapped[str] = mapped_column(String(100))
     unit_price_fen: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int] = mapped_column(BigInteger)
-    # The certificate valid on the order date; lines without one are allowed, flagged, and do
-    # not count toward the reserved share.
+    # The certificate valid on the order date, and from payment the one valid on the day the money
+    # was received, which the ledger and the reserved share count; lines without one are allowed,
+    # flagged, and do not count toward the reserved share.
     certificate_no: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20), default="open")
     quantity_received: Mapped[int | None] = mapped_column(BigInteger)

@@ -1,6 +1,7 @@
 """Reserved-share quotas: how much of its canteen budget (a union: of its gift funds) an agency has
 spent on certified products from assisted areas in a year. Only paid purchase orders count, and of
-them only lines whose product was certified on the order date, at the value received."""
+them only lines whose product was certified on the day the money was received (the certificate the
+line and its ledger entry carry from payment), at the value received."""
 
 from datetime import date
 from typing import Any

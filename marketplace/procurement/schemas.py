@@ -2,14 +2,14 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.procurement.models import STATUSES
-from marketplace.schemas import Day, QueryArgsSchema, Text
+from marketplace.schemas import Day, QueryArgsSchema, Text, WholeNumber
 
 ID = validate.Range(min=1, max=2**31 - 1)
 
 
 class LineInputSchema(ma.Schema):
     product_id = fields.Integer(required=True, validate=ID)
-    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=1_000_000))
+    quantity = WholeNumber(required=True, validate=validate.Range(min=1, max=1_000_000))
 
 
 class PurchaseOrderCreateSchema(ma.Schema):
@@ -35,8 +35,13 @@ class PurchaseOrderLineSchema(ma.Schema):
     unit_price_fen = fields.Integer()
     quantity = fields.Integer()
     line_total_fen = fields.Integer()
-    certificate_no = fields.String(allow_none=True)
-    counts_toward_share = fields.Boolean(metadata={"description": "certified on the order date"})
+    certificate_no = fields.String(
+        allow_none=True,
+        metadata={"description": "valid on the order date; once paid, valid on the day the money arrived"},
+    )
+    counts_toward_share = fields.Boolean(
+        metadata={"description": "certified on the order date; once paid, on the day the money arrived"}
+    )
     status = fields.String()
     quantity_received = fields.Integer(allow_none=True)
     inspection_note = fields.String(allow_none=True)
@@ -98,7 +103,7 @@ class PartShipSchema(ma.Schema):
 
 class ReceiptLineSchema(ma.Schema):
     line_id = fields.Integer(required=True, validate=ID)
-    quantity_received = fields.Integer(required=True, validate=validate.Range(min=0, max=1_000_000))
+    quantity_received = WholeNumber(required=True, validate=validate.Range(min=0, max=1_000_000))
     note = Text(validate=validate.Length(max=500))
 
 

@@ -2,6 +2,7 @@
 purchasers draft, submit and receive; approvers approve in tiers (never their own order); each
 supplier confirms, ships and invoices its part; an admin records the bank transfers."""
 
+import re
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -48,16 +49,38 @@ def create_purchase_order(
     return order
 
 
-def _set_lines(order: PurchaseOrder, lines: list[dict]) -> None:
+MAX_LINE_QUANTITY = 1_000_000
+# No order can be invoiced or paid beyond this (the invoice and payment schemas' cap): ¥100 billion.
+MAX_ORDER_TOTAL_FEN = 10**13
+
+
+def _set_lines(order: PurchaseOrder, lines: list[dict], field: str = "lines", location: str = "json") -> None:
     """Replace the draft's lines: listed products only, at today's price, each flagged by whether a
-    certificate is valid today (only those count toward the reserved share)."""
+    certificate is valid today. Lines naming one product are summed into one, which must keep
+    within the per-line cap, and the order within MAX_ORDER_TOTAL_FEN."""
     wanted: dict[int, int] = defaultdict(int)
     for item in lines:
         wanted[item["product_id"]] += item["quantity"]
+    over = sorted(i for i, quantity in wanted.items() if quantity > MAX_LINE_QUANTITY)
+    if over:
+        raise InvalidField(
+            field,
+            f"At most {MAX_LINE_QUANTITY:,} of one product per order; lines naming product "
+            f"{', '.join(map(str, over))} come to more.",
+            location=location,
+        )
     products = _load_products(Product.id.in_(list(wanted)))
     unknown = sorted(i for i in wanted if i not in products or not products[i].is_listed)
     if unknown:
-        raise InvalidField("lines", f"Not on sale: product {', '.join(map(str, unknown))}.")
+        raise InvalidField(field, f"Not on sale: product {', '.join(map(str, unknown))}.", location=location)
+    total = sum(products[i].price_fen * quantity for i, quantity in wanted.items())
+    if total > MAX_ORDER_TOTAL_FEN:
+        raise InvalidField(
+            field,
+            f"The order would come to {total:,} fen; one order may come to at most "
+            f"{MAX_ORDER_TOTAL_FEN:,} fen. Split it.",
+            location=location,
+        )
     today = china_today()
     order.lines.clear()
     for product_id in sorted(wanted):
@@ -360,10 +383,26 @@ def record_payment(actor: User, order_id: int, amount_fen: int, reference: str) 
     audit.record(order, "payment", actor.id, details={"amount_fen": amount_fen, "reference": reference})
     if order.paid_fen == invoiced_total(order):
         order.paid_on = china_today()
+        _certify_at_payment(order, actor)
         ledger.record_purchase_order_paid(order, db.session.get(Agency, order.agency_id), order.paid_on)
         _move(order, "paid", actor, "paid")
     db.session.commit()
     return order
+
+
+def _certify_at_payment(order: PurchaseOrder, actor: User) -> None:
+    """A sale is certified by the certificate valid on the day its money is received, not the one
+    the draft saw: each open line takes the certificate its product holds on that day (none if it
+    was revoked or has expired since), which the ledger entry and the reserved-share quota count."""
+    held = ledger.certificates_on({line.product_id for line in order.open_lines}, order.paid_on)
+    changed = {}
+    for line in order.open_lines:
+        certificate = held.get(line.product_id)
+        if certificate != line.certificate_no:
+            changed[str(line.id)] = {"was": line.certificate_no, "now": certificate}
+            line.certificate_no = certificate
+    if changed:
+        audit.record(order, "recertify", actor.id, reason="certificates on the day paid", details=changed)
 
 
 def rate(actor: User, order_id: int, supplier_id: int, score: int, comment: str | None) -> PurchaseOrder:
@@ -466,8 +505,9 @@ def list_purchase_orders(actor: User, status: str | None) -> Select[tuple[Purcha
 
 def import_lines(actor: User, order_id: int, data: bytes) -> PurchaseOrder:
     """Replace a draft's lines with those of an XLSX or CSV file, all or nothing: any bad row and
-    nothing changes, and the answer lists every bad row by number and column."""
-    order = _order_for(actor, order_id, lock=True)
+    nothing changes, and the answer lists every bad row by number and column. The file is read and
+    checked before the order's row is locked, so its work holds up nobody else acting on the order."""
+    order = _order_for(actor, order_id)
     _require_purchaser(actor, order)
     _require(order, "draft")
     rows, key = imports.parse_lines(data)
@@ -481,16 +521,19 @@ def import_lines(actor: User, order_id: int, data: bytes) -> PurchaseOrder:
     quantities, keys = {}, {}
     for number, _, raw_key, raw_quantity in rows:
         quantity = _whole(raw_quantity)
-        if quantity is None or not 1 <= quantity <= 1_000_000:
+        if quantity is None or not 1 <= quantity <= MAX_LINE_QUANTITY:
             bad(number, "quantity", f"Not a whole number from 1 to 1,000,000: {str(raw_quantity)[:40]!r}.")
         value = (
             _whole(raw_key) if key == "product_id" else (str(raw_key).strip() if raw_key is not None else "")
         )
+        if key == "product_id" and value is not None and not 1 <= value < 2**31:
+            value = None  # no such id, and beyond what the database's integers hold
         if value in (None, ""):
             bad(number, key, f"Missing or not valid: {str(raw_key)[:40]!r}.")
         quantities[number], keys[number] = quantity, value
     product_of = _products_by(key, {v for v in keys.values() if v not in (None, "")})
     lines = []
+    summed: dict[int, int] = defaultdict(int)
     for number, value in keys.items():
         if value in (None, ""):
             continue
@@ -498,15 +541,29 @@ def import_lines(actor: User, order_id: int, data: bytes) -> PurchaseOrder:
         if product is None:
             bad(number, key, f"No product on sale with {key} {str(value)[:40]!r}.")
         elif quantities[number] is not None and str(number) not in errors:
+            summed[product.id] += quantities[number]
+            if summed[product.id] > MAX_LINE_QUANTITY >= summed[product.id] - quantities[number]:
+                bad(
+                    number,
+                    "quantity",
+                    f"Rows of product {product.id} come to more than {MAX_LINE_QUANTITY:,} by this row; "
+                    "one order holds at most that many of one product.",
+                )
             lines.append({"product_id": product.id, "quantity": quantities[number]})
     if errors:
         raise InvalidField.rows(
             f"{len(errors)} of {len(rows)} rows cannot be imported; nothing was changed.", errors
         )
-    _set_lines(order, lines)
+    order = _order_for(actor, order_id, lock=True)
+    _require(order, "draft")
+    _set_lines(order, lines, "file", "files")
     audit.record(order, "import_lines", actor.id, details={"rows": len(rows), "lines": len(order.lines)})
     db.session.commit()
     return order
+
+
+# ASCII digits only: str.isdigit() is true of "²" and "¹⁰", which int() then refuses.
+WHOLE = re.compile(r"[0-9]{1,12}")
 
 
 def _whole(value: object) -> int | None:
@@ -517,7 +574,7 @@ def _whole(value: object) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 12:
+    if isinstance(value, str) and WHOLE.fullmatch(value.strip()):
         return int(value.strip())
     return None
 

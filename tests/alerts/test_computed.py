@@ -53,6 +53,8 @@ def test_a_target_behind_pace_is_raised_kept_once_and_resolved(client, people):
     behind = kinds(client, people["chongqing"], "target_behind")
     assert len(behind) == 1 and behind[0]["subject_id"] == target.id
     assert "¥5,000,000.00 achieved" in behind[0]["message"]
+    assert behind[0]["message"].endswith("counting every sale, certified or not.")
+    assert behind[0]["details"]["certified_only"] is False
     assert behind[0]["details"]["expected_by_now"] == 30_000_000_00 * 182 // 365
     assert kinds(client, people["zhaotong"], "target_behind") == []  # not Zhaotong's target
     assert len(kinds(client, people["admin"], "target_behind")) == 1
@@ -118,3 +120,39 @@ def test_a_payment_pending_for_days_is_for_admins(client, people, shop):
     shop.pay(order)
     alerts.raise_daily()
     assert kinds(client, people["admin"], "payment_unreconciled") == []
+
+
+def test_an_invoice_unpaid_for_a_month_shows_what_was_invoiced_less_what_was_paid(client, people, desk):
+    from marketplace.audit.models import AuditEvent
+
+    order = desk.draft()  # 100 oranges at ¥99 and 40 potatoes at ¥50: ¥11,900 ordered
+    desk.step(order, "submit", desk.purchaser_h)
+    desk.step(order, "approve", desk.approver_h)
+    for headers in (desk.supplier_a_h, desk.supplier_b_h):
+        desk.step(order, "confirm", headers)
+    for headers in (desk.supplier_a_h, desk.supplier_b_h):
+        desk.step(order, "ship", headers, {"carrier": "邮政", "tracking_no": "EMS1"})
+    received = [
+        {"line_id": line["id"], "quantity_received": 95 if line["product_id"] == desk.orange.id else 40}
+        for line in order["lines"]
+    ]
+    desk.step(order, "receipts", desk.purchaser_h, {"lines": received})
+    desk.step(order, "invoices", desk.supplier_a_h, {"invoice_no": "37002600001", "amount_fen": 95 * 9900})
+    desk.step(order, "invoices", desk.supplier_b_h, {"invoice_no": "53002600002", "amount_fen": 200_000})
+    r = desk.client.post(
+        f"/api/v1/purchase-orders/{order['id']}/payments",
+        json={"amount_fen": 100_000, "reference": "BOC-PART-1"},
+        headers=desk.admin_h,
+    )
+    assert r.status_code == 201, r.json
+    invoiced = db.session.scalar(
+        db.select(AuditEvent).where(AuditEvent.subject_id == order["id"], AuditEvent.to_status == "invoiced")
+    )
+    invoiced.at = datetime.now(UTC) - timedelta(days=31)
+    db.session.commit()
+    alerts.raise_daily()
+    [alert] = [
+        a for a in kinds(client, people["admin"], "payment_unreconciled") if a["subject_id"] == order["id"]
+    ]
+    # ¥11,405 invoiced (95 oranges arrived, not 100), ¥1,000 paid.
+    assert "¥10,405.00 not yet received" in alert["message"], alert["message"]

@@ -264,3 +264,57 @@ def test_listing_is_scoped(client, product, people, make_user):
     assert client.get("/api/v1/certifications", headers=buyer).json == []
     assert client.get(f"/api/v1/certifications/{cert_id}", headers=buyer).status_code == 404
     assert client.get("/api/v1/certifications").status_code == 401
+
+
+def expiring_alerts(client, people):
+    r = client.get("/api/v1/alerts?kind=certificate_expiring", headers=people["county"])
+    assert r.status_code == 200, r.json
+    return [a["subject_id"] for a in r.json]
+
+
+def test_an_expiring_certificates_alert_is_resolved_when_it_expires(client, product, people):
+    cert_id = certify(client, product, people)
+    valid_until = db.session.get(Certification, cert_id).valid_until
+    certification.advance_certifications(valid_until - timedelta(days=30))
+    assert expiring_alerts(client, people) == [cert_id]
+    counts = certification.advance_certifications(valid_until)
+    assert expiring_alerts(client, people) == []
+    assert counts["resolved"] == 1
+
+
+def test_an_expiring_certificates_alert_is_resolved_once_its_renewal_is_certified(client, product, people):
+    cert_id = certify(client, product, people)
+    today = china_today()
+    old = db.session.get(Certification, cert_id)
+    old.valid_from, old.valid_until = today - timedelta(days=700), today + timedelta(days=20)
+    db.session.commit()
+    certification.advance_certifications(today)
+    assert expiring_alerts(client, people) == [cert_id]
+    r = client.post(
+        f"/api/v1/certifications/{cert_id}/renew", json=COMMITMENT, headers=people["member_headers"]
+    )
+    renewal_id = r.json["id"]
+    assert review(client, renewal_id, people["county"]).status_code == 200
+    assert review(client, renewal_id, people["municipality"]).status_code == 200
+    certification.advance_certifications(today + timedelta(days=6))
+    assert expiring_alerts(client, people) == [cert_id]  # the renewal is only in its notice
+    counts = certification.advance_certifications(today + timedelta(days=7))
+    assert db.session.get(Certification, renewal_id).status == "certified"
+    assert expiring_alerts(client, people) == []
+    assert counts["resolved"] == 1
+    assert db.session.get(Certification, cert_id).status == "certified"  # in force until it ends
+
+
+@pytest.mark.parametrize(("sale_day", "counts"), [(date(2026, 11, 30), True), (date(2026, 12, 1), False)])
+@pytest.mark.parametrize("aware", [True, False])
+def test_a_revocation_takes_effect_on_its_china_day(sale_day, counts, aware):
+    from datetime import UTC, datetime
+
+    revoked_at = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # 01:00 on 1 December in Chongqing
+    cert = Certification(
+        status="revoked",
+        valid_from=date(2026, 1, 1),
+        valid_until=date(2028, 1, 1),
+        revoked_at=revoked_at if aware else revoked_at.replace(tzinfo=None),
+    )
+    assert cert.valid_on(sale_day) is counts

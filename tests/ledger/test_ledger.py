@@ -159,3 +159,127 @@ def test_a_dimension_named_twice_is_422_naming_group_by(client, make_user):
     r = client.get("/api/v1/tallies?group_by=month,channel,month", headers=headers)
     assert r.status_code == 422
     assert "group_by" in r.json["errors"]["query"]
+
+
+def certify(product, certificate_no):
+    """A certificate in force for `product`, as the certification workflow leaves it."""
+    from datetime import timedelta
+
+    from marketplace.certification.models import Certification
+    from marketplace.timeutil import china_today
+
+    today = china_today()
+    certification = Certification(
+        product_id=product.id,
+        supplier_id=product.supplier_id,
+        origin_region_code=product.origin_region_code,
+        status="certified",
+        stages=["county", "city"],
+        stage_index=1,
+        commitment={"quality": True, "price": True, "truthfulness": True},
+        certificate_no=certificate_no,
+        valid_from=today - timedelta(days=30),
+        valid_until=today + timedelta(days=300),
+    )
+    db.session.add(certification)
+    product.certificate_no, product.certified_until = certificate_no, certification.valid_until
+    db.session.commit()
+    return certification
+
+
+def revoke(client, headers, certification):
+    r = client.post(
+        f"/api/v1/certifications/{certification.id}/revoke", json={"reason": "抽检不合格"}, headers=headers
+    )
+    assert r.status_code == 200, r.json
+
+
+def test_a_certificate_revoked_after_the_draft_leaves_the_paid_order_uncertified(desk):
+    certification = certify(desk.orange, "BF-500236-2026-000555")
+    order = desk.draft()
+    orange_line = next(line for line in order["lines"] if line["product_id"] == desk.orange.id)
+    assert orange_line["certificate_no"] == "BF-500236-2026-000555"
+    revoke(desk.client, desk.admin_h, certification)
+    paid = run_to_paid(desk, order)
+    orange = [e for e in entries(channel="procurement") if e.product_id == desk.orange.id]
+    assert [(e.amount_fen, e.certificate_no) for e in orange] == [(100 * 9900, None)]
+    assert ledger_tally_certified() == 40 * 5000  # the potatoes only
+    r = desk.client.get(f"/api/v1/agencies/{desk.unit.id}/quota", headers=desk.purchaser_h)
+    assert r.json["units"][0]["purchased_fen"] == 40 * 5000  # the quota agrees with the ledger
+    line = next(line for line in paid["lines"] if line["product_id"] == desk.orange.id)
+    assert (line["certificate_no"], line["counts_toward_share"]) == (None, False)
+
+
+def ledger_tally_certified():
+    from marketplace.ledger.services import tally
+
+    return tally([], {"certified_only": True})[0]["amount_fen"]
+
+
+def test_a_certificate_revoked_before_a_web_payment_leaves_the_sale_uncertified(shop):
+    certification = certify(shop.orange, "BF-500236-2026-000556")
+    certify(shop.plum, "BF-500237-2026-000557")
+    placed = shop.order().json
+    assert {line["certificate_no"] for line in placed["lines"]} == {
+        "BF-500236-2026-000556",
+        "BF-500237-2026-000557",
+    }
+    revoke(shop.client, shop.admin_headers, certification)
+    shop.pay(placed)
+    assert {(e.product_id, e.certificate_no) for e in entries(channel="web")} == {
+        (shop.orange.id, None),
+        (shop.plum.id, "BF-500237-2026-000557"),
+    }
+
+
+def test_recording_a_large_purchase_order_reads_products_regions_and_pairings_once(desk, app):
+    from sqlalchemy import event
+
+    from marketplace.agencies.models import Agency
+    from marketplace.ledger import services as ledger
+    from marketplace.procurement.models import PurchaseOrder
+    from tests.factories import ProductFactory
+
+    order = desk.draft()
+    extra = [ProductFactory(supplier=desk.supplier_a, stock=10) for _ in range(30)]
+    r = desk.client.put(
+        f"/api/v1/purchase-orders/{order['id']}/lines",
+        json={"lines": [{"product_id": p.id, "quantity": 2} for p in (desk.orange, desk.potato, *extra)]},
+        headers=desk.purchaser_h,
+    )
+    assert r.status_code == 200, r.json
+    po = db.session.get(PurchaseOrder, order["id"])
+    for line in po.lines:
+        line.quantity_received = line.quantity
+    db.session.commit()
+    db.session.expire_all()
+    po = db.session.get(PurchaseOrder, order["id"])
+    agency = db.session.get(Agency, po.agency_id)
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert ledger.record_purchase_order_paid(po, agency, po.created_at.date()) == 32
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    db.session.commit()
+    assert len(statements) <= 8, statements  # not one per line
+
+
+def test_thousands_of_sales_are_recorded_at_once_and_a_replay_adds_none(desk):
+    # 5,000 entries bind 95,000 parameters: more than one statement may carry on either database.
+    from datetime import date
+
+    from marketplace.ledger import services as ledger
+
+    sales = [
+        ledger.Sale(
+            f"bulk:{i}", date(2026, 11, 2), 9900, 1, desk.orange.id, "370102", "370102", "procurement", None
+        )
+        for i in range(5_000)
+    ]
+    assert ledger.record(sales) == 5_000
+    db.session.commit()
+    assert ledger.record(sales) == 0
+    assert total() == 5_000 * 9900
+    assert ledger.rollup_differences() == []

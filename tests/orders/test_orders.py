@@ -363,3 +363,11 @@ def test_provider_timeout_at_checkout_is_503_and_releases_stock(shop, app, monke
         app.extensions.pop("payment_gateway", None)
     assert r.status_code == 503
     assert (shop.stock(shop.orange), shop.stock(shop.plum)) == (10, 5)
+
+
+def test_a_fractional_quantity_is_422_naming_it_not_truncated(shop):
+    r = shop.order([{"product_id": shop.orange.id, "quantity": 1.5}])
+    assert r.status_code == 422, r.json
+    assert r.json["errors"]["json"]["items"]["0"]["quantity"] == ["Must be a whole number."]
+    assert shop.stock(shop.orange) == 10
+    assert shop.order([{"product_id": shop.orange.id, "quantity": 2.0}]).status_code == 201

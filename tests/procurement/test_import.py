@@ -1,4 +1,5 @@
 import io
+import time
 import zipfile
 
 import openpyxl
@@ -137,3 +138,182 @@ def test_gb18030_csv_from_excel_is_read(desk):
     data = f"product_id,quantity,备注\n{desk.orange.id},3,食堂用\n".encode("gb18030")
     r = upload(desk, order, data)
     assert r.status_code == 200 and r.json["lines"][0]["quantity"] == 3
+
+
+def hostile_xlsx(dimension="A1:XFD40000", row=40000, extra=""):
+    """A workbook whose sheet declares a huge dimension and holds a header and one row far down."""
+    book = openpyxl.Workbook()
+    book.active.append(["product_id", "quantity"])
+    source = io.BytesIO()
+    book.save(source)
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<dimension ref="{dimension}"/><sheetData>'
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>product_id</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>quantity</t></is></c></row>'
+        f'<row r="{row}"><c r="A{row}"><v>1</v></c><c r="B{row}"><v>1</v></c>{extra}</row>'
+        "</sheetData></worksheet>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in original.infolist():
+            body = sheet.encode() if info.filename == "xl/worksheets/sheet1.xml" else original.read(info)
+            copy.writestr(info.filename, body)
+    return out.getvalue()
+
+
+def test_a_sheet_declaring_a_huge_dimension_is_refused_at_once_naming_the_bound(desk):
+    order = desk.draft()
+    data = hostile_xlsx()
+    assert len(data) < 8 * 1024
+    started = time.monotonic()
+    r = upload(desk, order, data, filename="lines.xlsx")
+    elapsed = time.monotonic() - started
+    assert r.status_code == 413, r.json
+    assert r.json["errors"]["files"]["file"] == [
+        "Cell A40000 lies outside A1:AX20001: an import has at most 50 columns and "
+        "20,000 rows under its header."
+    ]
+    assert elapsed < 5  # generous: the walk it replaces took minutes; this one reads a dozen elements
+    assert line_count(order) == 2
+
+
+def test_a_declared_dimension_is_not_walked_when_the_cells_fit(desk):
+    # The same lie about the sheet's size, with the one row where it belongs: read, not walked.
+    order = desk.draft()
+    data = _with_product(hostile_xlsx(dimension="A1:XFD1048576", row=2), desk.orange.id)
+    started = time.monotonic()
+    r = upload(desk, order, data, filename="lines.xlsx")
+    assert time.monotonic() - started < 5  # walking the dimension would take hours
+    assert r.status_code == 200, r.json
+    assert [(line["product_id"], line["quantity"]) for line in r.json["lines"]] == [(desk.orange.id, 1)]
+
+
+def test_a_cell_beyond_the_last_column_and_a_workbook_of_too_many_elements_are_413(app, desk, monkeypatch):
+    order = desk.draft()
+    r = upload(desk, order, hostile_xlsx(row=2, extra='<c r="XFD2"><v>7</v></c>'), filename="lines.xlsx")
+    assert r.status_code == 413
+    assert r.json["errors"]["files"]["file"][0].startswith("Cell XFD2 lies outside A1:AX20001")
+    monkeypatch.setitem(app.config, "IMPORT_MAX_XML_ELEMENTS", 50)
+    r = upload(desk, order, xlsx_bytes([("BF-500236-2026-000001", 1)] * 20), filename="lines.xlsx")
+    assert r.status_code == 413
+    assert "more than 50 XML elements" in r.json["errors"]["files"]["file"][0]
+    assert line_count(order) == 2
+
+
+def _with_product(data, product_id):
+    """hostile_xlsx's workbook with its row naming `product_id`."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as original, zipfile.ZipFile(out, "w") as copy:
+        for info in original.infolist():
+            body = original.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = body.replace(b'<c r="A2"><v>1</v>', f'<c r="A2"><v>{product_id}</v>'.encode())
+            copy.writestr(info.filename, body)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("cell", ["²", "¹⁰", "٣"])
+def test_superscript_and_non_ascii_digits_are_422_naming_the_row(desk, cell):
+    order = desk.draft()
+    r = upload(desk, order, csv_bytes([(desk.orange.id, 1), (desk.orange.id, cell), (cell, 1)]))
+    assert r.status_code == 422, r.json
+    rows = r.json["errors"]["files"]["file"]
+    assert rows["3"] == {"quantity": [f"Not a whole number from 1 to 1,000,000: {cell!r}."]}
+    assert rows["4"] == {"product_id": [f"Missing or not valid: {cell!r}."]}
+    assert line_count(order) == 2
+
+
+@pytest.mark.parametrize("length", [1001, 131_073])
+def test_an_overlong_cell_is_422_naming_its_row_and_column(desk, length):
+    order = desk.draft()
+    data = f"product_id,quantity,备注\n{desk.orange.id},1,ok\n{desk.orange.id},1,{'x' * length}\n".encode()
+    r = upload(desk, order, data)
+    assert r.status_code == 422, r.json
+    assert r.json["errors"]["files"]["file"] == {
+        "3": {"备注": [f"{length:,} characters; a cell holds at most 1,000."]}
+    }
+    assert line_count(order) == 2
+
+
+def test_repeated_rows_are_summed_before_the_per_line_cap(desk):
+    order = desk.draft()
+    r = upload(
+        desk, order, csv_bytes([(desk.orange.id, 600_000), (desk.potato.id, 1), (desk.orange.id, 600_000)])
+    )
+    assert r.status_code == 422, r.json
+    assert r.json["errors"]["files"]["file"] == {
+        "4": {
+            "quantity": [
+                f"Rows of product {desk.orange.id} come to more than 1,000,000 by this row; "
+                "one order holds at most that many of one product."
+            ]
+        }
+    }
+    lines = [{"product_id": desk.orange.id, "quantity": 1_000_000}] * 2
+    r = desk.client.put(
+        f"/api/v1/purchase-orders/{order['id']}/lines", json={"lines": lines}, headers=desk.purchaser_h
+    )
+    assert r.status_code == 422 and "lines" in r.json["errors"]["json"]
+    assert line_count(order) == 2
+
+
+def test_lines_worth_more_than_an_order_can_be_paid_are_422_not_500(desk):
+    from tests.factories import ProductFactory
+
+    order = desk.draft()
+    dear = [ProductFactory(supplier=desk.supplier_a, price_fen=10**11, stock=10**9) for _ in range(2)]
+    lines = [{"product_id": p.id, "quantity": 1_000_000} for p in dear] * 50
+    r = desk.client.put(
+        f"/api/v1/purchase-orders/{order['id']}/lines", json={"lines": lines}, headers=desk.purchaser_h
+    )
+    assert r.status_code == 422 and "lines" in r.json["errors"]["json"], r.json
+    lines = [{"product_id": p.id, "quantity": 1_000_000} for p in dear]
+    r = desk.client.put(
+        f"/api/v1/purchase-orders/{order['id']}/lines", json={"lines": lines}, headers=desk.purchaser_h
+    )
+    assert r.status_code == 422, r.json
+    assert r.json["errors"]["json"]["lines"] == [
+        "The order would come to 200,000,000,000,000,000 fen; one order may come to at most "
+        "10,000,000,000,000 fen. Split it."
+    ]
+    assert line_count(order) == 2
+
+
+def test_a_fractional_quantity_is_422_in_json_and_in_imports(desk):
+    order = desk.draft()
+    lines = [{"product_id": desk.orange.id, "quantity": 1.5}]
+    r = desk.client.put(
+        f"/api/v1/purchase-orders/{order['id']}/lines", json={"lines": lines}, headers=desk.purchaser_h
+    )
+    assert r.status_code == 422, r.json
+    assert r.json["errors"]["json"]["lines"]["0"]["quantity"] == ["Must be a whole number."]
+    r = upload(desk, order, xlsx_bytes([("BF-500236-2026-000001", 1.5)]), filename="lines.xlsx")
+    assert r.status_code == 422
+    assert r.json["errors"]["files"]["file"]["2"]["quantity"] == [
+        "Not a whole number from 1 to 1,000,000: '1.5'."
+    ]
+    assert line_count(order) == 2
+
+
+@pytest.mark.postgres
+def test_a_refused_file_does_not_wait_for_the_orders_row_lock(desk):
+    import threading
+
+    from sqlalchemy import text
+
+    order = desk.draft()
+    other = db.engine.connect()
+    other.execute(text("SELECT id FROM purchase_orders WHERE id = :id FOR UPDATE"), {"id": order["id"]})
+    release = threading.Timer(5, other.rollback)  # so that the old code, which waits, finishes too
+    release.start()
+    try:
+        started = time.monotonic()
+        r = upload(desk, order, hostile_xlsx(), filename="lines.xlsx")
+        elapsed = time.monotonic() - started
+    finally:
+        release.cancel()
+        other.rollback()
+        other.close()
+    assert r.status_code == 413
+    assert elapsed < 4  # refused while another transaction held the order

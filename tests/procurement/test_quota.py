@@ -1,3 +1,5 @@
+import pytest
+
 from marketplace.timeutil import china_today
 from tests.procurement.test_workflow import run_to_paid
 
@@ -203,3 +205,14 @@ def test_admin_creates_agencies_and_members_with_checks(desk, make_user):
     assert r.status_code == 200
     q = desk.client.get(f"/api/v1/agencies/{r.json['id']}/quota", headers=nurse_h).json
     assert (q["budget_fen"], q["reserved_fen"], q["status"]) == (3_000_000, 300_000, "behind")
+
+
+@pytest.mark.parametrize("year", [0, 2017, YEAR + 2, 2147483647])
+def test_a_filing_year_outside_2018_to_next_year_is_422_naming_it(desk, year):
+    r = desk.client.put(
+        f"/api/v1/agencies/{desk.unit.id}/filings/{year}",
+        json={"food_budget_fen": 1_000_000, "reserved_share_bp": 1500},
+        headers=desk.admin_h,
+    )
+    assert r.status_code == 422, r.json
+    assert r.json["errors"]["path"]["year"] == [f"A filing is for a year from 2018 to {YEAR + 1}."]
