@@ -73,7 +73,15 @@ def test_the_readme_production_steps_work_from_a_wheel_outside_the_checkout(tmp_
         seeded = run([*flask, "seed", "regions"], env, elsewhere)
         assert "regions" in seeded.stdout
         admin = run(
-            [*flask, "users", "create-admin", "--email", "you@example.org", "--password", "pw 12345678"],
+            [
+                *flask,
+                "users",
+                "create-admin",
+                "--email",
+                "you@example.org",
+                "--password",
+                "kumquat ferry lantern 7",
+            ],
             env,
             elsewhere,
         )
@@ -93,7 +101,7 @@ def test_the_readme_production_steps_work_from_a_wheel_outside_the_checkout(tmp_
             assert health.status_code == 200 and health.json()["database"]["ok"], health.text
             token = requests.post(
                 f"http://127.0.0.1:{port}/api/v1/auth/token",
-                json={"email": "you@example.org", "password": "pw 12345678"},
+                json={"email": "you@example.org", "password": "kumquat ferry lantern 7"},
                 timeout=30,
             )
             assert token.status_code == 200, token.text
