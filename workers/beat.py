@@ -9,6 +9,7 @@ TASK_MODULES = [
     "workers.tasks.payments",
     "workers.tasks.ledger",
     "workers.tasks.alerts",
+    "workers.tasks.mail",
 ]
 SCHEDULE = {
     "record-heartbeat": {"task": "system.record_heartbeat", "schedule": 60.0},
