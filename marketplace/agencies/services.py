@@ -13,6 +13,7 @@ from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.invitations import services as invitations
 from marketplace.invitations.models import Invitation
+from marketplace.outbox import services as outbox
 from marketplace.regions.services import require_region
 from marketplace.suppliers import uscc as credit_code
 from marketplace.timeutil import china_today
@@ -66,7 +67,9 @@ def invite_member(actor: User, agency_id: int, email: str, role: str) -> Invitat
     agency = _agency(agency_id)
     invitation, message = invitations.invite(actor, email, agency_id=agency.id, role=role)
     audit.record(agency, "invite_member", actor.id, details={"invitation_id": invitation.id, "role": role})
-    return invitations.send(invitation, message)
+    db.session.commit()
+    outbox.dispatch([message.id])
+    return invitation
 
 
 def list_invitations(actor: User, agency_id: int, status: str | None) -> Select[tuple[Invitation]]:
@@ -77,7 +80,10 @@ def list_invitations(actor: User, agency_id: int, status: str | None) -> Select[
 def revoke_invitation(actor: User, agency_id: int, invitation_id: int) -> Invitation:
     require_admin(actor)
     agency = _agency(agency_id)
-    return invitations.revoke(actor, invitations.find(invitation_id, agency_id=agency.id), agency)
+    invitation = invitations.find(invitation_id, agency_id=agency.id)
+    invitations.revoke(actor, invitation, agency)
+    db.session.commit()
+    return invitation
 
 
 def _agency(agency_id: int) -> Agency:

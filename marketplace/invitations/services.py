@@ -15,7 +15,6 @@ from marketplace.errors import Conflict, NotFound
 from marketplace.extensions import db
 from marketplace.invitations import mails
 from marketplace.invitations.models import Invitation
-from marketplace.outbox import services as outbox
 from marketplace.outbox.models import OutboxMessage
 from marketplace.suppliers.models import Supplier, SupplierMember
 from marketplace.timeutil import now
@@ -63,14 +62,6 @@ def _same(column, value):
     return column.is_(None) if value is None else column == value
 
 
-def send(invitation: Invitation, message: OutboxMessage) -> Invitation:
-    """Commit the caller's transaction and send the invitation's mail."""
-    db.session.commit()
-    outbox.dispatch([message.id])
-    db.session.refresh(invitation)
-    return invitation
-
-
 def of_target(
     *, supplier_id: int | None = None, agency_id: int | None = None, status: str | None = None
 ) -> Select:
@@ -97,8 +88,9 @@ def find(invitation_id: int, *, supplier_id: int | None = None, agency_id: int |
     return invitation
 
 
-def revoke(actor: User, invitation: Invitation, subject: Supplier | Agency) -> Invitation:
-    """Withdraw a pending invitation (expired ones too); one accepted is a membership now."""
+def revoke(actor: User, invitation: Invitation, subject: Supplier | Agency) -> None:
+    """Withdraw a pending invitation (expired ones too) in the caller's transaction; one accepted is
+    a membership now."""
     revoked = db.session.execute(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.status == "pending")
@@ -106,12 +98,8 @@ def revoke(actor: User, invitation: Invitation, subject: Supplier | Agency) -> I
         .execution_options(synchronize_session=False)
     ).rowcount
     if not revoked:
-        db.session.rollback()
         raise Conflict(f"The invitation is {invitation.shown_status}; only a pending one can be revoked.")
     audit.record(subject, "revoke_invitation", actor.id, details={"invitation_id": invitation.id})
-    db.session.commit()
-    db.session.refresh(invitation)
-    return invitation
 
 
 def pending_for(actor: User) -> Select:

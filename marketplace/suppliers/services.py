@@ -14,6 +14,7 @@ from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.invitations import services as invitations
 from marketplace.invitations.models import Invitation
+from marketplace.outbox import services as outbox
 from marketplace.regions.services import is_assisted, require_region, within
 from marketplace.suppliers import uscc as credit_code
 from marketplace.suppliers.models import Supplier, SupplierMember
@@ -91,7 +92,9 @@ def invite_member(actor: User, supplier_id: int, email: str) -> Invitation:
     supplier = _managed_by_members(actor, supplier_id, "invite members")
     invitation, message = invitations.invite(actor, email, supplier_id=supplier.id)
     audit.record(supplier, "invite_member", actor.id, details={"invitation_id": invitation.id})
-    return invitations.send(invitation, message)
+    db.session.commit()
+    outbox.dispatch([message.id])
+    return invitation
 
 
 def list_invitations(actor: User, supplier_id: int, status: str | None) -> Select[tuple[Invitation]]:
@@ -102,7 +105,9 @@ def list_invitations(actor: User, supplier_id: int, status: str | None) -> Selec
 def revoke_invitation(actor: User, supplier_id: int, invitation_id: int) -> Invitation:
     supplier = _managed_by_members(actor, supplier_id, "revoke its invitations")
     invitation = invitations.find(invitation_id, supplier_id=supplier.id)
-    return invitations.revoke(actor, invitation, supplier)
+    invitations.revoke(actor, invitation, supplier)
+    db.session.commit()
+    return invitation
 
 
 def _managed_by_members(actor: User, supplier_id: int, what: str) -> Supplier:

@@ -99,6 +99,8 @@ def test_supplier_invitation_answers_alike_whether_or_not_the_address_has_an_acc
     # Nobody was added: the registered account has to accept.
     assert db.session.get(type(supplier), supplier.id).member_user_ids == {member.id}
     assert mailbox.messages("nobody@example.test") and mailbox.messages("registered@example.test")
+    too_long = client.post(url, json={"email": "a" * 64 + "@" + "b" * 200 + ".test"}, headers=member_headers)
+    assert too_long.status_code == 422 and "email" in too_long.json["errors"]["json"]
 
 
 def test_only_the_addressee_may_accept_and_only_once(client, make_user, agency):
