@@ -60,6 +60,10 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         "SECRET_KEY": "bench-secret-key",
         "STRIPE_SECRET_KEY": "sk_test_bench",
         "STRIPE_WEBHOOK_SECRET": "whsec_bench",
+        # Production mails by SMTP; no benchmark sends any, so the server is never reached.
+        "MARKETPLACE_MAIL_SMTP_HOST": "127.0.0.1",
+        "MARKETPLACE_MAIL_FROM": "bench@example.test",
+        "MARKETPLACE_PUBLIC_BASE_URL": "http://127.0.0.1",
         "DATABASE_URL": database_url,
         "MARKETPLACE_LOG_LEVEL": "WARNING",
         **extra,

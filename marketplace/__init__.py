@@ -86,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.catalog.api import blp as catalog_blp
     from marketplace.certification.api import blp as certification_blp
     from marketplace.health.api import blp as health_blp
+    from marketplace.invitations.api import blp as invitations_blp
     from marketplace.ledger.api import blp as ledger_blp
     from marketplace.orders.api import blp as orders_blp
     from marketplace.payments.api import blp as payments_blp
@@ -102,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
         orders_blp,
         payments_blp,
         agencies_blp,
+        invitations_blp,
         procurement_blp,
         ledger_blp,
         alerts_blp,

@@ -31,16 +31,22 @@ ledger_cli = Commands("ledger", help="The sales ledger: its monthly rollup and m
 
 
 @users_cli.command("create-admin")
-@click.option("--email", required=True, help="The admin's email; an existing user is made admin.")
+@click.option(
+    "--email", required=True, help="The admin's email; an existing user who verified it is made admin."
+)
 @click.option("--name", "display_name", default="Administrator", show_default=True, help="Display name.")
-@click.password_option(help="Password (asked for when not given).")
+@click.password_option(help="Password of a new account (asked for when not given).")
 def create_admin(email: str, display_name: str, password: str) -> None:
-    """Create an admin account, or grant admin to an existing user."""
+    """Create an admin account, or grant admin to an existing user who verified their address
+    (their password is left as it is). Refuses, exit status 1, an account never verified."""
     try:
         user, created = accounts.create_admin(email, password, display_name)
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
-    click.echo(f"{'Created' if created else 'Granted admin to'} {user.email} (id {user.id}).")
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    if created:
+        click.echo(f"Created {user.email} (id {user.id}).")
+    else:
+        click.echo(f"Granted admin to {user.email} (id {user.id}); its password is unchanged.")
 
 
 @seed_cli.command("regions")

@@ -45,6 +45,28 @@ DEFAULTS: dict[str, Any] = {
     # Reverse proxies in front of the app whose X-Forwarded-For is believed (0: the peer's address
     # is the client's). Set it to the number of proxies, or every client shares the proxy's limits.
     "TRUSTED_PROXY_HOPS": 0,
+    # Mail sent on a caller's request (verification, password reset), per account or address, and
+    # invitations per inviter: each one mails a stranger, so fewer than logins.
+    "MAIL_RATE_LIMIT": "5 per hour",
+    "INVITE_RATE_LIMIT": "60 per hour",
+    # Links in mail: an email-verification link lives two days, a password-reset link one hour (and
+    # dies once used or with any password change), an invitation two weeks.
+    "EMAIL_VERIFICATION_TTL_SECONDS": 2 * 24 * 3600,
+    "PASSWORD_RESET_TTL_SECONDS": 3600,
+    "INVITATION_TTL_DAYS": 14,
+    # Where links in mail lead: the web app.
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    # Mail: "smtp" (production, where MAIL_SMTP_HOST is required) or "file" (.eml files in MAIL_DIR,
+    # instance/mail by default). MAIL_SMTP_SECURITY is "starttls", "ssl" or "none".
+    "MAIL_BACKEND": "file",
+    "MAIL_DIR": None,
+    "MAIL_FROM": "消费帮扶平台 <noreply@marketplace.localhost>",
+    "MAIL_SMTP_HOST": None,
+    "MAIL_SMTP_PORT": 587,
+    "MAIL_SMTP_USERNAME": None,
+    "MAIL_SMTP_PASSWORD": None,
+    "MAIL_SMTP_SECURITY": "starttls",
+    "MAIL_SMTP_TIMEOUT_SECONDS": 10,
     "RATELIMIT_KEY_PREFIX": "marketplace",
     # argon2id; OWASP's minimum is m=19 MiB, t=2. Tests lower it for speed.
     "ARGON2_TIME_COST": 2,
@@ -131,6 +153,7 @@ DEFAULTS: dict[str, Any] = {
     "JSON_SORT_KEYS": False,
 }
 
+MAIL_SECURITY = ("starttls", "ssl", "none")
 CONVENTIONAL_NAMES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
 
 
@@ -205,6 +228,20 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
             )
         if not settings["STRIPE_WEBHOOK_SECRET"]:
             raise ConfigError("STRIPE_WEBHOOK_SECRET must be set in production")
+        # Mail proves who owns an address: in production it goes out by SMTP, never to a folder.
+        settings["MAIL_BACKEND"] = "smtp"
+        # The development defaults of the sender and of the links' base would be wrong there.
+        missing = [
+            k
+            for k in ("MAIL_SMTP_HOST", "MAIL_FROM", "PUBLIC_BASE_URL")
+            if not settings[k] or settings[k] == DEFAULTS[k]
+        ]
+        if missing:
+            raise ConfigError(f"Mail needs {', '.join('MARKETPLACE_' + k for k in missing)} in production")
+    if settings["MAIL_BACKEND"] not in ("smtp", "file"):
+        raise ConfigError(f"MARKETPLACE_MAIL_BACKEND must be smtp or file, not {settings['MAIL_BACKEND']!r}")
+    if settings["MAIL_SMTP_SECURITY"] not in MAIL_SECURITY:
+        raise ConfigError(f"MARKETPLACE_MAIL_SMTP_SECURITY must be one of {MAIL_SECURITY}")
     if settings["TRUSTED_PROXY_HOPS"] < 0:
         raise ConfigError("MARKETPLACE_TRUSTED_PROXY_HOPS is a number of proxies, 0 or more")
     settings["SECRET_KEY"] = settings["SECRET_KEY"] or DEV_SECRET_KEY

@@ -11,6 +11,9 @@ Redis indexes from 1 + 2N (so one slot runs at most two xdist workers, and 13 is
 
 import os
 import re
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,7 @@ from marketplace import create_app
 from marketplace.accounts.models import RoleGrant, User
 from marketplace.extensions import db, limiter
 from marketplace.regions.services import load_region_seed
+from marketplace.timeutil import now
 from tests import services as svc
 from tests.stripe_server import FakeStripe
 
@@ -46,6 +50,13 @@ TEST_SETTINGS = {
     "ORDER_MAX_UNPAID_PER_BUYER": 10_000,
     "ORDER_HOLD_MAX_UNITS": 1_000_000,
     "ORDER_HOLD_MAX_SHARE_BP": 10_000,
+}
+
+# What production needs besides its secrets: mail goes out by SMTP, links lead to the real site.
+PRODUCTION_MAIL = {
+    "MAIL_SMTP_HOST": "smtp.example.test",
+    "MAIL_FROM": "noreply@example.test",
+    "PUBLIC_BASE_URL": "https://shop.example.test",
 }
 
 
@@ -138,6 +149,7 @@ def settings(database_url, redis_url, worker_id, tmp_path_factory, fake_stripe):
         "REDIS_URL": redis_url,
         "RATELIMIT_KEY_PREFIX": f"test-{worker_id}",
         "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
+        "MAIL_DIR": str(tmp_path_factory.mktemp("mail")),
         # The real Stripe SDK, over HTTP, against tests/stripe_server.py.
         "PAYMENT_GATEWAY": "stripe",
         "STRIPE_SECRET_KEY": "sk_test_marketplace",
@@ -197,16 +209,50 @@ def client(app):
 
 
 @pytest.fixture
+def mailbox(app, tmp_path):
+    """The mail the app sends during the test, as parsed messages, oldest first."""
+    box = Mailbox(tmp_path / "mail")
+    previous, app.config["MAIL_DIR"] = app.config["MAIL_DIR"], str(box.directory)
+    yield box
+    app.config["MAIL_DIR"] = previous
+
+
+class Mailbox:
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def messages(self, to: str | None = None) -> list[EmailMessage]:
+        paths = sorted(self.directory.glob("*.eml")) if self.directory.exists() else []
+        parsed = [BytesParser(policy=policy.default).parsebytes(p.read_bytes()) for p in paths]
+        return [m for m in parsed if to is None or m["To"] == to]
+
+    def last_token(self, to: str, path: str) -> str:
+        """The token of the newest link to `path` (e.g. "/verify-email") mailed to `to`."""
+        for message in reversed(self.messages(to)):
+            found = re.search(re.escape(path) + r"\?token=([\w.\-]+)", message.get_content())
+            if found:
+                return found.group(1)
+        raise AssertionError(f"no {path} link mailed to {to}")
+
+
+@pytest.fixture
 def make_user(app):
     """Create a user with roles; returns (user, auth headers)."""
     from marketplace.accounts import services as accounts
 
     counter = iter(range(1, 10_000))
 
-    def make(*grants: tuple[str, str | None], email: str | None = None, password: str = "correct horse 1"):
+    def make(
+        *grants: tuple[str, str | None],
+        email: str | None = None,
+        password: str = "correct horse 1",
+        verified: bool = True,
+    ):
         email = email or f"user{next(counter)}@example.test"
         accounts.register_user(email, password, email.split("@")[0])
         user = db.session.scalars(db.select(User).where(User.email == email)).one()
+        if verified:
+            user.email_verified_at = now()
         for role, region_code in grants:
             user.role_grants.append(RoleGrant(role=role, region_code=region_code))
         db.session.commit()

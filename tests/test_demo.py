@@ -33,6 +33,7 @@ def test_demo_seed_is_realistic_and_idempotent(app, client):
     )
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token.json['access_token']}"}).json
     assert "supplier_member" in me["roles"]
+    assert me["user"]["email_verified"] is True
 
     from marketplace.agencies.models import Agency
     from marketplace.procurement.models import PurchaseOrder

@@ -94,8 +94,9 @@ def test_openapi_document_is_served(client):
 
 def test_production_refuses_the_development_payment_gateway_and_missing_secrets():
     from marketplace.config import ConfigError, load
+    from tests.conftest import PRODUCTION_MAIL
 
-    base = {"ENV": "production", "SECRET_KEY": "s", "DATABASE_URL": "postgresql://db/x"}
+    base = {"ENV": "production", "SECRET_KEY": "s", "DATABASE_URL": "postgresql://db/x", **PRODUCTION_MAIL}
     with pytest.raises(ConfigError, match="development payment gateway"):
         load("/tmp", {**base, "PAYMENT_GATEWAY": "dev"})
     with pytest.raises(ConfigError, match="STRIPE_WEBHOOK_SECRET"):

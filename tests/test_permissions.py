@@ -94,7 +94,18 @@ MATRIX = {
         {"current_password": "not the password", "new_password": "a new password"},
         cells(422),
     ),
+    ("POST", "/api/v1/auth/verify-email"): ({"token": "not-a-mailed-token"}, cells(422)),
+    # Signed-in callers are verified here: a resend is a 409 for them.
+    ("POST", "/api/v1/auth/verify-email/resend"): ({}, ANY_USER),
+    ("POST", "/api/v1/auth/password-reset"): ({"email": "nobody@example.test"}, PUBLIC),
+    ("POST", "/api/v1/auth/password-reset/confirm"): (
+        {"token": "not-a-mailed-token", "new_password": "a new password"},
+        {a: 422 for a in ACTORS},
+    ),
     ("GET", "/api/v1/me"): (None, ANY_USER),
+    ("GET", "/api/v1/me/invitations"): (None, ANY_USER),
+    # The admin's invitation of other_buyer to agency A: theirs alone to accept.
+    ("POST", "/api/v1/invitations/<int:invitation_id>/accept"): (None, cells(404, other_buyer=OK)),
     ("GET", "/api/v1/users"): (None, ADMIN),
     ("GET", "/api/v1/users/<int:user_id>"): (None, ADMIN),
     ("POST", "/api/v1/users/<int:user_id>/roles"): (
@@ -157,6 +168,11 @@ MATRIX = {
     ),
     ("POST", "/api/v1/suppliers/<int:supplier_id>/members"): (
         {"email": "{other_buyer_email}"},
+        cells(403, supplier=OK, admin=OK),
+    ),
+    ("GET", "/api/v1/suppliers/<int:supplier_id>/invitations"): (None, cells(403, supplier=OK, admin=OK)),
+    ("DELETE", "/api/v1/suppliers/<int:supplier_id>/invitations/<int:invitation_id>"): (
+        None,
         cells(403, supplier=OK, admin=OK),
     ),
     ("POST", "/api/v1/suppliers/<int:supplier_id>/verify"): ({"decision": "approve"}, REGION_403),
@@ -223,6 +239,8 @@ MATRIX = {
         {"email": "{other_buyer_email}", "role": "approver"},
         ADMIN,
     ),
+    ("GET", "/api/v1/agencies/<int:agency_id>/invitations"): (None, ADMIN),
+    ("DELETE", "/api/v1/agencies/<int:agency_id>/invitations/<int:invitation_id>"): (None, ADMIN),
     ("GET", "/api/v1/agencies/<int:agency_id>/quota"): (None, SEES_AGENCY),
     ("GET", "/api/v1/agencies/<int:agency_id>/filings/<int:year>"): (None, SEES_AGENCY),
     ("PUT", "/api/v1/agencies/<int:agency_id>/filings/<int:year>"): (
@@ -390,6 +408,20 @@ class World:
         )
         assert report.status_code in (200, 202), report.json
         self.report_id = report.json["id"]
+        invitation = client.post(
+            f"/api/v1/agencies/{self.agency.id}/members",
+            json={"email": self.users["other_buyer"].email, "role": "approver"},
+            headers=as_admin,
+        )
+        assert invitation.status_code == 202, invitation.json
+        self.agency_invitation_id = invitation.json["id"]
+        invitation = client.post(
+            f"/api/v1/suppliers/{self.supplier.id}/members",
+            json={"email": "invitee@example.test"},
+            headers=as_supplier,
+        )
+        assert invitation.status_code == 202, invitation.json
+        self.supplier_invitation_id = invitation.json["id"]
 
     def _agency(self, name, purchaser, approver=None):
         agency = Agency(
@@ -452,6 +484,9 @@ class World:
             "report_id": self.report_id,
         }
         ids["order_id"] = self.po_id if "/purchase-orders/" in rule else self.order_id
+        ids["invitation_id"] = (
+            self.supplier_invitation_id if "/suppliers/" in rule else self.agency_invitation_id
+        )
         path = rule
         for name, value in ids.items():
             for converter in ("int", "string"):

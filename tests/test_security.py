@@ -3,6 +3,7 @@
 import pytest
 
 from marketplace.config import DEV_SECRET_KEY, ConfigError, load
+from tests.conftest import PRODUCTION_MAIL
 
 ALLOWED = "https://shop.example.test"
 
@@ -52,7 +53,12 @@ def test_cors_preflight_admits_the_configured_origin_only(client):
 
 
 def test_production_takes_secrets_from_the_environment_only(monkeypatch):
-    base = {"ENV": "production", "DATABASE_URL": "postgresql://db/x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}
+    base = {
+        "ENV": "production",
+        "DATABASE_URL": "postgresql://db/x",
+        "STRIPE_WEBHOOK_SECRET": "whsec_x",
+        **PRODUCTION_MAIL,
+    }
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         load("/tmp", {**base, "STRIPE_SECRET_KEY": "sk_live_x", "SECRET_KEY": DEV_SECRET_KEY})
     monkeypatch.setenv("SECRET_KEY", "from-the-environment-" + "x" * 20)

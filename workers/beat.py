@@ -10,6 +10,7 @@ TASK_MODULES = [
     "workers.tasks.ledger",
     "workers.tasks.alerts",
     "workers.tasks.idempotency",
+    "workers.tasks.mail",
 ]
 SCHEDULE = {
     "record-heartbeat": {"task": "system.record_heartbeat", "schedule": 60.0},

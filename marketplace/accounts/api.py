@@ -8,8 +8,11 @@ from marketplace.accounts.auth import SECURITY, require_user
 from marketplace.accounts.models import normalize_email
 from marketplace.accounts.schemas import (
     DeactivateSchema,
+    MailSentSchema,
     MeSchema,
     PasswordChangeSchema,
+    PasswordResetRequestSchema,
+    PasswordResetSchema,
     ReactivateSchema,
     RegisteredSchema,
     RegisterSchema,
@@ -19,6 +22,7 @@ from marketplace.accounts.schemas import (
     TokenSchema,
     UserQueryArgsSchema,
     UserSchema,
+    VerifyEmailSchema,
 )
 from marketplace.extensions import limiter
 from marketplace.pagination import page_of
@@ -107,6 +111,73 @@ class Password(MethodView):
         """Change the caller's password. Every token issued before, on every device, stops working;
         the answer is a fresh token."""
         return services.change_password(require_user(), body["current_password"], body["new_password"])
+
+
+def mail_limit() -> str:
+    return current_app.config["MAIL_RATE_LIMIT"]
+
+
+def caller_key() -> str:
+    """The caller's token, to throttle per account whichever address they come from."""
+    return "caller:" + request.headers.get("Authorization", "")[-32:]
+
+
+RESET_REQUESTED = (
+    "If an account has this address, a link to set a new password was mailed to it. "
+    "It is valid for a limited time and can be used once."
+)
+
+
+@blp.route("/auth/verify-email")
+class VerifyEmail(MethodView):
+    decorators = [limiter.limit(login_limit)]
+
+    @blp.arguments(VerifyEmailSchema)
+    @blp.response(200, UserSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body):
+        """Verify the caller's address with the token of the mailed link; signed in as the account
+        it was sent for."""
+        return services.verify_email(require_user(), body["token"])
+
+
+@blp.route("/auth/verify-email/resend")
+class ResendVerification(MethodView):
+    decorators = [limiter.limit(login_limit), limiter.limit(mail_limit, key_func=caller_key)]
+
+    @blp.response(202, MailSentSchema)
+    @blp.doc(security=SECURITY)
+    def post(self):
+        """Mail the caller's own address a fresh verification link."""
+        user = require_user()
+        services.resend_verification(user)
+        return {"message": f"A verification link was mailed to {user.email}."}
+
+
+@blp.route("/auth/password-reset")
+class PasswordReset(MethodView):
+    # Per address, and per email so that many addresses cannot flood one mailbox.
+    decorators = [limiter.limit(login_limit), limiter.limit(mail_limit, key_func=email_in_body)]
+
+    @blp.arguments(PasswordResetRequestSchema)
+    @blp.response(202, MailSentSchema)
+    def post(self, body):
+        """Mail a link to set a new password. The answer is the same whether or not the address has
+        an account."""
+        services.request_password_reset(body["email"])
+        return {"message": RESET_REQUESTED}
+
+
+@blp.route("/auth/password-reset/confirm")
+class PasswordResetConfirm(MethodView):
+    decorators = [limiter.limit(login_limit)]
+
+    @blp.arguments(PasswordResetSchema)
+    @blp.response(200, TokenSchema)
+    def post(self, body):
+        """Set a new password with the mailed link's token; it verifies the address, signs the
+        account out everywhere, and answers with a fresh token."""
+        return services.reset_password(body["token"], body["new_password"])
 
 
 @blp.route("/me")

@@ -29,6 +29,9 @@ class User(db.Model):
     is_active: Mapped[bool] = mapped_column(default=True, server_default="1")
     # Bumped on a password change so that every token issued before it dies.
     token_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set when the owner of the address proved it (a mailed link, or a password reset by mail).
+    # Roles and memberships granted by email reach verified owners only.
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     role_grants: Mapped[list["RoleGrant"]] = relationship(
@@ -37,6 +40,10 @@ class User(db.Model):
 
     def has_role(self, role: str) -> bool:
         return any(g.role == role for g in self.role_grants)
+
+    @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def is_admin(self) -> bool:

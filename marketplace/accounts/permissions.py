@@ -3,10 +3,26 @@
 from sqlalchemy import ColumnElement, or_
 
 from marketplace.accounts.models import User
-from marketplace.errors import Forbidden
+from marketplace.errors import Conflict, Forbidden
 from marketplace.extensions import db
 from marketplace.regions.models import Region
 from marketplace.regions.services import is_within, within
+
+
+class EmailNotVerified(Forbidden):
+    error_code = "email_not_verified"
+    message = "Verify your email address first (POST /api/v1/auth/verify-email/resend sends the link)."
+
+
+class AccountNotVerified(Conflict):
+    error_code = "email_not_verified"
+    message = "This account has not verified its email address: it may not be its owner's."
+
+
+def require_verified(user: User) -> None:
+    """The caller proved they own their address: what is granted by email may reach them."""
+    if not user.is_email_verified:
+        raise EmailNotVerified()
 
 
 def require_admin(user: User) -> None:

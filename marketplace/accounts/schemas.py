@@ -15,7 +15,26 @@ class RegisteredSchema(ma.Schema):
     email = fields.String()
     display_name = fields.String()
     roles = fields.Constant(["buyer"])
-    message = fields.Constant("Registered. Sign in with POST /api/v1/auth/token.")
+    message = fields.Constant(
+        "Registered. Sign in with POST /api/v1/auth/token; a link to verify the address was mailed to it."
+    )
+
+
+class VerifyEmailSchema(ma.Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class PasswordResetRequestSchema(ma.Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+
+class PasswordResetSchema(ma.Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    new_password = fields.String(required=True, validate=validate.Length(min=8, max=128), load_only=True)
+
+
+class MailSentSchema(ma.Schema):
+    message = fields.String()
 
 
 class TokenRequestSchema(ma.Schema):
@@ -45,6 +64,8 @@ class UserSchema(ma.Schema):
     email = fields.String()
     display_name = fields.String()
     is_active = fields.Boolean()
+    email_verified = fields.Boolean(attribute="is_email_verified")
+    email_verified_at = Timestamp(allow_none=True)
     role_grants = fields.List(fields.Nested(RoleGrantSchema))
     created_at = Timestamp()
 

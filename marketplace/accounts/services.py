@@ -16,13 +16,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from zxcvbn import zxcvbn
 
-from marketplace.accounts import tokens
+from marketplace.accounts import mails, tokens
 from marketplace.accounts.models import GRANTABLE_ROLES, RoleGrant, SignInAddress, User, normalize_email
-from marketplace.accounts.permissions import require_admin
+from marketplace.accounts.permissions import AccountNotVerified, require_admin
 from marketplace.agencies.models import AgencyMember
 from marketplace.audit import services as audit
 from marketplace.errors import Conflict, InvalidField, NotFound, Unauthorized
 from marketplace.extensions import db
+from marketplace.mail import queue as queue_mail
+from marketplace.outbox import services as outbox
 from marketplace.regions.services import require_region
 from marketplace.suppliers.services import member_supplier_ids
 from marketplace.timeutil import now
@@ -89,23 +91,102 @@ def _find_user(email: str) -> User | None:
 
 
 def register_user(email: str, password: str, display_name: str) -> User:
-    """Create a buyer account. An email already registered yields the same answer and no account,
-    so the answer cannot be used to learn who is registered."""
+    """Create a buyer account and mail its address a verification link. An email already registered
+    yields the same answer and no account, so the answer cannot be used to learn who is registered;
+    that address is mailed instead, with a link to reset the password (its owner may find a
+    stranger registered it)."""
     email = normalize_email(email)
     check_password_strength(password, email, display_name)
     password_hash = _hasher().hash(password)
     candidate = User(email=email, password_hash=password_hash, display_name=display_name)
-    if _find_user(email) is not None:
-        log.info("registration for an existing email ignored")
+    existing = _find_user(email)
+    if existing is not None:
+        log.info("registration for an existing email: its owner is mailed")
+        message = queue_mail(mails.ALREADY_REGISTERED, user_id=existing.id)
+        db.session.commit()
+        outbox.dispatch([message.id])
         return candidate
     db.session.add(candidate)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         log.info("registration raced another for the same email; ignored")
         return User(email=email, password_hash=password_hash, display_name=display_name)
+    message = queue_mail(mails.VERIFY_EMAIL, user_id=candidate.id)
+    db.session.commit()
+    outbox.dispatch([message.id])
     return candidate
+
+
+def verify_email(user: User, token: str) -> User:
+    """Mark the caller's address verified with the link mailed to it. The caller must be signed in
+    as the account: holding the mailbox alone (the owner clicking a link a squatter's registration
+    sent them) must not verify a stranger's account."""
+    claims = tokens.verify_mailed(
+        current_app.config["SECRET_KEY"],
+        tokens.VERIFY_EMAIL_SALT,
+        token,
+        current_app.config["EMAIL_VERIFICATION_TTL_SECONDS"],
+    )
+    if claims is None:
+        raise InvalidField("token", "The link is invalid or has expired; ask for a new one.")
+    if claims.user_id != user.id or claims.email != user.email:
+        raise InvalidField("token", "This link was sent for another account; sign in as that account.")
+    if user.email_verified_at is None:
+        user.email_verified_at = now()
+        audit.record(user, "verify_email", user.id)
+        db.session.commit()
+    return user
+
+
+def resend_verification(user: User) -> None:
+    """Mail the caller's own address a fresh verification link."""
+    if user.is_email_verified:
+        raise Conflict("This address is verified already.")
+    message = queue_mail(mails.VERIFY_EMAIL, user_id=user.id)
+    db.session.commit()
+    outbox.dispatch([message.id])
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if an active account has this address; nothing otherwise. The caller is
+    answered alike either way."""
+    user = _find_user(email)
+    if user is None or not user.is_active:
+        log.info("password reset for an address without an active account ignored")
+        return
+    message = queue_mail(mails.PASSWORD_RESET, user_id=user.id)
+    db.session.commit()
+    outbox.dispatch([message.id])
+
+
+def reset_password(token: str, new_password: str) -> IssuedToken:
+    """Set a new password with a mailed reset link. The link dies with it (token_version), as every
+    earlier token does; the address is verified, since only its owner could have opened the link."""
+    claims = tokens.verify_mailed(
+        current_app.config["SECRET_KEY"],
+        tokens.PASSWORD_RESET_SALT,
+        token,
+        current_app.config["PASSWORD_RESET_TTL_SECONDS"],
+    )
+    user = db.session.get(User, claims.user_id) if claims else None
+    if (
+        claims is None
+        or user is None
+        or not user.is_active
+        or user.email != claims.email
+        or user.token_version != claims.token_version
+    ):
+        raise InvalidField("token", "The link is invalid, used or expired; ask for a new one.")
+    check_password_strength(new_password, user.email, user.display_name, field="new_password")
+    user.password_hash = _hasher().hash(new_password)
+    user.token_version += 1
+    if user.email_verified_at is None:
+        user.email_verified_at = now()
+    audit.record(user, "reset_password", user.id)
+    db.session.commit()
+    return issue_token(user)
 
 
 def authenticate(email: str, password: str, address: str | None = None) -> IssuedToken:
@@ -249,6 +330,10 @@ def grant_role(actor: User, user_id: int, role: str, region_code: str | None) ->
     """Grant admin, or region officer of one region; granting what is held already changes nothing."""
     user = get_user(actor, user_id)
     region_code = _check_grant(role, region_code)
+    if not user.is_email_verified:
+        # The admin found this account by its address; until its holder proves the address is
+        # theirs, it may be a stranger's who registered it first.
+        raise AccountNotVerified()
     if not any(g.role == role and g.region_code == region_code for g in user.role_grants):
         user.role_grants.append(RoleGrant(role=role, region_code=region_code, granted_by_id=actor.id))
         audit.record(user, "grant_role", actor.id, details={"role": role, "region_code": region_code})
@@ -336,17 +421,37 @@ def reactivate_user(actor: User, user_id: int, reason: str | None) -> User:
     return user
 
 
+def create_verified_user(email: str, password: str, display_name: str) -> User:
+    """A new account whose address the operator vouches for (the CLI, the demo); flushed, not
+    committed."""
+    user = User(
+        email=normalize_email(email),
+        password_hash=_hasher().hash(password),
+        display_name=display_name,
+        email_verified_at=now(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
 def create_admin(email: str, password: str, display_name: str) -> tuple[User, bool]:
-    """Create an admin, or make an existing user one; returns (user, created)."""
+    """Create an admin (its address taken as verified: the operator vouches for it), or make an
+    existing verified user one, whose password stays theirs; returns (user, created). An existing
+    account that never verified its address is refused: whoever registered it may not own it."""
     user = _find_user(email)
     created = user is None
     if user is None:
         check_password_strength(password, normalize_email(email), display_name)
-        user = User(
-            email=normalize_email(email), password_hash=_hasher().hash(password), display_name=display_name
+        user = create_verified_user(email, password, display_name)
+    elif not user.is_email_verified:
+        raise AccountNotVerified(
+            f"{user.email} has an account that never verified its address, so it may be a stranger's. "
+            "Reset its password through the mailed link (POST /api/v1/auth/password-reset), which "
+            "verifies it, then run this again; or use another address."
         )
-        db.session.add(user)
     if not user.is_admin:
         user.role_grants.append(RoleGrant(role="admin"))
+        audit.record(user, "grant_role", None, details={"role": "admin", "region_code": None})
     db.session.commit()
     return user, created

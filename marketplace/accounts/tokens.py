@@ -9,7 +9,7 @@ import hmac
 import time
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
 SALT = "marketplace.access-token"
 
@@ -45,3 +45,32 @@ def verify(secret_key: str, token: str, now: float | None = None) -> TokenClaims
     if claims.expires_at <= (time.time() if now is None else now):
         return None
     return claims
+
+
+# Links mailed to an address -------------------------------------------------------
+
+VERIFY_EMAIL_SALT = "marketplace.verify-email"
+PASSWORD_RESET_SALT = "marketplace.password-reset"
+
+
+@dataclass(frozen=True)
+class MailedClaims:
+    user_id: int
+    email: str
+    token_version: int
+
+
+def issue_mailed(secret_key: str, salt: str, user_id: int, email: str, token_version: int) -> str:
+    """A link token bound to the account, its address and its token_version (a password change, or
+    the reset the token is for, kills it)."""
+    payload = {"sub": user_id, "email": email, "ver": token_version}
+    return URLSafeTimedSerializer(secret_key, salt=salt).dumps(payload)
+
+
+def verify_mailed(secret_key: str, salt: str, token: str, max_age: int) -> MailedClaims | None:
+    """The claims of a link token, or None if it is forged, malformed or older than max_age."""
+    try:
+        payload = URLSafeTimedSerializer(secret_key, salt=salt).loads(token, max_age=max_age)
+        return MailedClaims(int(payload["sub"]), str(payload["email"]), int(payload["ver"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None

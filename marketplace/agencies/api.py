@@ -14,6 +14,10 @@ from marketplace.agencies.schemas import (
     UnitQuotaSchema,
     YearArgsSchema,
 )
+from marketplace.extensions import limiter
+from marketplace.invitations.api import invite_limit, inviter_key
+from marketplace.invitations.schemas import InvitationQueryArgsSchema, InvitationSchema, InvitationSentSchema
+from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
 from marketplace.procurement import quota as quotas
 from marketplace.timeutil import china_today
@@ -52,11 +56,36 @@ class AgencyById(MethodView):
 
 @blp.route("/agencies/<int:agency_id>/members")
 class AgencyMembers(MethodView):
+    decorators = [limiter.limit(invite_limit, key_func=inviter_key, methods=["POST"])]
+
     @blp.arguments(AgencyMemberAddSchema)
-    @blp.response(200, AgencySchema)
+    @blp.response(202, InvitationSentSchema)
     @blp.doc(security=SECURITY)
     def post(self, body, agency_id):
-        return services.add_member(require_user(), agency_id, body["email"], body["role"])
+        """Invite an address to a role (admin): it is mailed an invitation that its owner, signed in
+        with the address verified, accepts. The same answer whether or not the address has an account."""
+        return services.invite_member(require_user(), agency_id, body["email"], body["role"])
+
+
+@blp.route("/agencies/<int:agency_id>/invitations")
+class AgencyInvitations(MethodView):
+    @blp.arguments(InvitationQueryArgsSchema, location="query")
+    @blp.response(200, InvitationSchema(many=True))
+    @blp.paginate(page_size=20, max_page_size=100)
+    @blp.doc(security=SECURITY)
+    def get(self, args, agency_id, pagination_parameters):
+        """The agency's invitations (admin), newest first: `?status=pending|accepted|revoked|expired`."""
+        stmt = services.list_invitations(require_user(), agency_id, args.get("status"))
+        return page_of(stmt, pagination_parameters)
+
+
+@blp.route("/agencies/<int:agency_id>/invitations/<int:invitation_id>")
+class AgencyInvitation(MethodView):
+    @blp.response(200, InvitationSchema)
+    @blp.doc(security=SECURITY)
+    def delete(self, agency_id, invitation_id):
+        """Revoke a pending invitation (admin)."""
+        return services.revoke_invitation(require_user(), agency_id, invitation_id)
 
 
 @blp.route("/agencies/<int:agency_id>/filings/<int:year>")

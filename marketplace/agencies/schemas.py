@@ -48,7 +48,7 @@ class AgencySchema(ma.Schema):
 
 
 class AgencyMemberAddSchema(ma.Schema):
-    email = fields.Email(required=True)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
     role = fields.String(required=True, validate=validate.OneOf(MEMBER_ROLES))
 
 

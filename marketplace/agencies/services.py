@@ -3,14 +3,17 @@
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
-from marketplace.accounts.models import User, normalize_email
+from marketplace.accounts.models import User
 from marketplace.accounts.permissions import require_admin
-from marketplace.agencies.models import Agency, AgencyFiling, AgencyMember
+from marketplace.agencies.models import Agency, AgencyFiling
 from marketplace.audit import services as audit
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
+from marketplace.invitations import services as invitations
+from marketplace.invitations.models import Invitation
+from marketplace.outbox import services as outbox
 from marketplace.regions.services import require_region
 from marketplace.suppliers import uscc as credit_code
 from marketplace.timeutil import china_today
@@ -57,17 +60,30 @@ def create_agency(actor: User, data: dict[str, Any]) -> Agency:
     return agency
 
 
-def add_member(actor: User, agency_id: int, email: str, role: str) -> Agency:
+def invite_member(actor: User, agency_id: int, email: str, role: str) -> Invitation:
+    """Invite an address to a role at the agency; the owner of the address, verified, accepts. The
+    answer is the same whether or not the address has an account."""
     require_admin(actor)
     agency = _agency(agency_id)
-    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
-    if user is None:
-        raise InvalidField("email", "No account has this email; ask them to register first.")
-    if role not in agency.role_of(user.id):
-        agency.members.append(AgencyMember(user_id=user.id, role=role))
-        audit.record(agency, "add_member", actor.id, details={"user_id": user.id, "role": role})
-        db.session.commit()
-    return agency
+    invitation, message = invitations.invite(actor, email, agency_id=agency.id, role=role)
+    audit.record(agency, "invite_member", actor.id, details={"invitation_id": invitation.id, "role": role})
+    db.session.commit()
+    outbox.dispatch([message.id])
+    return invitation
+
+
+def list_invitations(actor: User, agency_id: int, status: str | None) -> Select[tuple[Invitation]]:
+    require_admin(actor)
+    return invitations.of_target(agency_id=_agency(agency_id).id, status=status)
+
+
+def revoke_invitation(actor: User, agency_id: int, invitation_id: int) -> Invitation:
+    require_admin(actor)
+    agency = _agency(agency_id)
+    invitation = invitations.find(invitation_id, agency_id=agency.id)
+    invitations.revoke(actor, invitation, agency)
+    db.session.commit()
+    return invitation
 
 
 def _agency(agency_id: int) -> Agency:

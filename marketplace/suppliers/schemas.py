@@ -59,4 +59,4 @@ class OptionalReasonSchema(ma.Schema):
 
 
 class MemberAddSchema(ma.Schema):
-    email = fields.Email(required=True)
+    email = fields.Email(required=True, validate=validate.Length(max=254))

@@ -7,11 +7,14 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import cache
-from marketplace.accounts.models import User, normalize_email
+from marketplace.accounts.models import User
 from marketplace.accounts.permissions import officiates
 from marketplace.audit import services as audit
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
+from marketplace.invitations import services as invitations
+from marketplace.invitations.models import Invitation
+from marketplace.outbox import services as outbox
 from marketplace.regions.services import is_assisted, require_region, within
 from marketplace.suppliers import uscc as credit_code
 from marketplace.suppliers.models import Supplier, SupplierMember
@@ -91,17 +94,34 @@ def require_impartial(actor: User, supplier: Supplier) -> None:
         raise Forbidden(f"You are a member of {supplier.name}; another officer must decide on it.")
 
 
-def add_member(actor: User, supplier_id: int, email: str) -> Supplier:
+def invite_member(actor: User, supplier_id: int, email: str) -> Invitation:
+    """Invite an address to become a member; the owner of the address, verified, accepts. The
+    answer is the same whether or not the address has an account."""
+    supplier = _managed_by_members(actor, supplier_id, "invite members")
+    invitation, message = invitations.invite(actor, email, supplier_id=supplier.id)
+    audit.record(supplier, "invite_member", actor.id, details={"invitation_id": invitation.id})
+    db.session.commit()
+    outbox.dispatch([message.id])
+    return invitation
+
+
+def list_invitations(actor: User, supplier_id: int, status: str | None) -> Select[tuple[Invitation]]:
+    supplier = _managed_by_members(actor, supplier_id, "see its invitations")
+    return invitations.of_target(supplier_id=supplier.id, status=status)
+
+
+def revoke_invitation(actor: User, supplier_id: int, invitation_id: int) -> Invitation:
+    supplier = _managed_by_members(actor, supplier_id, "revoke its invitations")
+    invitation = invitations.find(invitation_id, supplier_id=supplier.id)
+    invitations.revoke(actor, invitation, supplier)
+    db.session.commit()
+    return invitation
+
+
+def _managed_by_members(actor: User, supplier_id: int, what: str) -> Supplier:
     supplier = get_supplier(actor, supplier_id)
     if actor.id not in supplier.member_user_ids and not actor.is_admin:
-        raise Forbidden("Only the supplier's members or an admin may add members.")
-    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
-    if user is None:
-        raise InvalidField("email", "No account has this email; ask them to register first.")
-    if user.id not in supplier.member_user_ids:
-        supplier.members.append(SupplierMember(user_id=user.id))
-        audit.record(supplier, "add_member", actor.id, details={"user_id": user.id})
-        db.session.commit()
+        raise Forbidden(f"Only the supplier's members or an admin may {what}.")
     return supplier
 
 

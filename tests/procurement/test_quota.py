@@ -197,13 +197,15 @@ def test_admin_creates_agencies_and_members_with_checks(desk, make_user):
     r = desk.client.post("/api/v1/agencies", json=body, headers=desk.admin_h)
     assert r.status_code == 201 and r.json["approval_tiers_fen"] == [500_000]
     nurse, nurse_h = make_user(email="canteen@hospital.test")
+    agency_id = r.json["id"]
     r = desk.client.post(
-        f"/api/v1/agencies/{r.json['id']}/members",
+        f"/api/v1/agencies/{agency_id}/members",
         json={"email": "canteen@hospital.test", "role": "purchaser"},
         headers=desk.admin_h,
     )
-    assert r.status_code == 200
-    q = desk.client.get(f"/api/v1/agencies/{r.json['id']}/quota", headers=nurse_h).json
+    assert r.status_code == 202
+    assert desk.client.post(f"/api/v1/invitations/{r.json['id']}/accept", headers=nurse_h).status_code == 200
+    q = desk.client.get(f"/api/v1/agencies/{agency_id}/quota", headers=nurse_h).json
     assert (q["budget_fen"], q["reserved_fen"], q["status"]) == (3_000_000, 300_000, "behind")
 
 

@@ -190,18 +190,20 @@ def test_visibility_public_sees_verified_members_and_officers_see_theirs(client,
     assert client.get(f"/api/v1/suppliers/{pending.id}/history", headers=other_officer).status_code == 404
 
 
-def test_members_add_members_by_email_others_cannot(client, make_user):
+def test_members_invite_by_email_and_the_invitee_accepts_others_cannot(client, make_user, mailbox):
     member, member_headers = make_user()
-    colleague, _ = make_user(email="colleague@example.test")
+    colleague, colleague_headers = make_user(email="colleague@example.test")
     _, stranger = make_user()
     supplier = SupplierFactory(members=[member])
     url = f"/api/v1/suppliers/{supplier.id}/members"
     assert client.post(url, json={"email": "colleague@example.test"}, headers=stranger).status_code == 403
     r = client.post(url, json={"email": "colleague@example.test"}, headers=member_headers)
-    assert r.status_code == 200
+    assert r.status_code == 202 and r.json["status"] == "pending"
+    assert colleague.id not in db.session.get(Supplier, supplier.id).member_user_ids
+    assert supplier.name in mailbox.messages("colleague@example.test")[-1]["Subject"]
+    accepted = client.post(f"/api/v1/invitations/{r.json['id']}/accept", headers=colleague_headers)
+    assert accepted.status_code == 200 and accepted.json["status"] == "accepted"
     assert colleague.id in db.session.get(Supplier, supplier.id).member_user_ids
-    r = client.post(url, json={"email": "nobody@example.test"}, headers=member_headers)
-    assert r.status_code == 422 and "email" in r.json["errors"]["json"]
 
 
 def test_filters_by_region_and_kind(client):

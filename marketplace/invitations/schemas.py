@@ -1,0 +1,31 @@
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from marketplace.invitations.models import KINDS, SHOWN_STATUSES
+from marketplace.schemas import QueryArgsSchema, Timestamp
+
+
+class InvitationSchema(ma.Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"enum": list(KINDS)})
+    email = fields.String()
+    supplier_id = fields.Integer(allow_none=True)
+    agency_id = fields.Integer(allow_none=True)
+    role = fields.String(allow_none=True)
+    status = fields.String(attribute="shown_status", metadata={"enum": list(SHOWN_STATUSES)})
+    invited_by_id = fields.Integer()
+    created_at = Timestamp()
+    expires_at = Timestamp()
+    accepted_by_id = fields.Integer(allow_none=True)
+    closed_at = Timestamp(allow_none=True)
+
+
+class InvitationSentSchema(InvitationSchema):
+    message = fields.Constant(
+        "An invitation was mailed to this address. The membership is granted when the owner of the "
+        "address, signed in with it verified, accepts it."
+    )
+
+
+class InvitationQueryArgsSchema(QueryArgsSchema):
+    status = fields.String(validate=validate.OneOf(SHOWN_STATUSES))

@@ -1,0 +1,148 @@
+"""Invitations: made by the supplier and agency domains (which decide who may invite), accepted by
+the verified owner of the address, whatever account holds it."""
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import Select, select, update
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.accounts.models import User, normalize_email
+from marketplace.accounts.permissions import require_verified
+from marketplace.agencies.models import Agency, AgencyMember
+from marketplace.audit import services as audit
+from marketplace.errors import Conflict, NotFound
+from marketplace.extensions import db
+from marketplace.invitations import mails
+from marketplace.invitations.models import Invitation
+from marketplace.outbox.models import OutboxMessage
+from marketplace.suppliers.models import Supplier, SupplierMember
+from marketplace.timeutil import now
+
+
+def invite(
+    actor: User,
+    email: str,
+    *,
+    supplier_id: int | None = None,
+    agency_id: int | None = None,
+    role: str | None = None,
+) -> tuple[Invitation, OutboxMessage]:
+    """Add an invitation and its mail to the caller's transaction (flushed, not committed). Inviting
+    again renews the pending invitation. Nothing here looks at whether the address has an account,
+    so the inviter learns nothing about it."""
+    email = normalize_email(email)
+    kind = "supplier_member" if supplier_id is not None else "agency_member"
+    expires_at = now() + timedelta(days=current_app.config["INVITATION_TTL_DAYS"])
+    invitation = db.session.scalar(
+        select(Invitation).where(
+            Invitation.status == "pending",
+            Invitation.email == email,
+            Invitation.kind == kind,
+            _same(Invitation.supplier_id, supplier_id),
+            _same(Invitation.agency_id, agency_id),
+            _same(Invitation.role, role),
+        )
+    )
+    if invitation is None:
+        invitation = Invitation(
+            kind=kind, email=email, supplier_id=supplier_id, agency_id=agency_id, role=role
+        )
+        db.session.add(invitation)
+    invitation.invited_by_id, invitation.expires_at = actor.id, expires_at
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same invitation, sent twice at once
+        db.session.rollback()
+        raise Conflict("This address is being invited already; try again.") from None
+    return invitation, mails.queue_invitation(invitation)
+
+
+def _same(column, value):
+    return column.is_(None) if value is None else column == value
+
+
+def of_target(
+    *, supplier_id: int | None = None, agency_id: int | None = None, status: str | None = None
+) -> Select:
+    """A supplier's or an agency's invitations, newest first; `status` as shown (expired included)."""
+    stmt = select(Invitation).order_by(Invitation.id.desc())
+    stmt = stmt.where(
+        Invitation.supplier_id == supplier_id
+        if supplier_id is not None
+        else Invitation.agency_id == agency_id
+    )
+    if status == "expired":
+        stmt = stmt.where(Invitation.status == "pending", Invitation.expires_at <= now())
+    elif status == "pending":
+        stmt = stmt.where(Invitation.status == "pending", Invitation.expires_at > now())
+    elif status:
+        stmt = stmt.where(Invitation.status == status)
+    return stmt
+
+
+def find(invitation_id: int, *, supplier_id: int | None = None, agency_id: int | None = None) -> Invitation:
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or (invitation.supplier_id, invitation.agency_id) != (supplier_id, agency_id):
+        raise NotFound(f"No invitation {invitation_id}.")
+    return invitation
+
+
+def revoke(actor: User, invitation: Invitation, subject: Supplier | Agency) -> None:
+    """Withdraw a pending invitation (expired ones too) in the caller's transaction; one accepted is
+    a membership now."""
+    revoked = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.status == "pending")
+        .values(status="revoked", closed_at=now())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not revoked:
+        raise Conflict(f"The invitation is {invitation.shown_status}; only a pending one can be revoked.")
+    audit.record(subject, "revoke_invitation", actor.id, details={"invitation_id": invitation.id})
+
+
+def pending_for(actor: User) -> Select:
+    """The invitations waiting for the caller's address; only once they proved it is theirs."""
+    require_verified(actor)
+    return (
+        select(Invitation)
+        .where(Invitation.email == actor.email, Invitation.status == "pending", Invitation.expires_at > now())
+        .order_by(Invitation.id)
+    )
+
+
+def accept_invitation(actor: User, invitation_id: int) -> Invitation:
+    """Take up an invitation addressed to the caller's verified address: the membership (or role)
+    is granted now, once, however often or concurrently this is called."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.email != actor.email:
+        raise NotFound(f"No invitation {invitation_id}.")
+    require_verified(actor)
+    # Claimed by a guarded UPDATE, so two acceptances at once grant once.
+    claimed = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.status == "pending", Invitation.expires_at > now())
+        .values(status="accepted", accepted_by_id=actor.id, closed_at=now())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        db.session.rollback()
+        db.session.refresh(invitation)
+        raise Conflict(f"The invitation is {invitation.shown_status}.")
+    subject: Supplier | Agency
+    details = {"user_id": actor.id, "invitation_id": invitation.id}
+    if invitation.kind == "supplier_member":
+        subject = db.session.get(Supplier, invitation.supplier_id)
+        if actor.id not in subject.member_user_ids:
+            subject.members.append(SupplierMember(user_id=actor.id))
+    else:
+        subject = db.session.get(Agency, invitation.agency_id)
+        details["role"] = invitation.role
+        if invitation.role not in subject.role_of(actor.id):
+            subject.members.append(AgencyMember(user_id=actor.id, role=invitation.role))
+    audit.record(subject, "add_member", invitation.invited_by_id, details=details)
+    audit.record(invitation, "accept", actor.id, from_status="pending", to_status="accepted")
+    db.session.commit()
+    db.session.refresh(invitation)
+    return invitation
