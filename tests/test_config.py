@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from marketplace.config import DEFAULTS, ConfigError, load
+from tests.conftest import PRODUCTION_MAIL
 
 CONVENTIONAL = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
 
@@ -64,6 +65,7 @@ def test_an_app_with_no_env_runs_as_production_refusing_missing_secrets_and_serv
             DATABASE_URL="sqlite://",
             STRIPE_SECRET_KEY="sk_test_x",
             STRIPE_WEBHOOK_SECRET="whsec_x",
+            **{f"MARKETPLACE_{key}": value for key, value in PRODUCTION_MAIL.items()},
         ),
     )
     assert served.returncode == 0, served.stderr

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from tests import services as svc
-from tests.conftest import SERVICES, database_name
+from tests.conftest import PRODUCTION_MAIL, SERVICES, database_name
 from tests.processes import free_port, stop, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +66,7 @@ def test_the_readme_production_steps_work_from_a_wheel_outside_the_checkout(tmp_
             "STRIPE_SECRET_KEY": "sk_test_wheel",
             "STRIPE_WEBHOOK_SECRET": "whsec_wheel",
             "MARKETPLACE_LOG_LEVEL": "WARNING",
+            **{f"MARKETPLACE_{key}": value for key, value in PRODUCTION_MAIL.items()},
             **({"REDIS_URL": redis_url} if redis_url else {}),
         }
         flask = [str(python), "-m", "flask", "--app", "marketplace:create_app"]

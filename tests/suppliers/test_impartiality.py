@@ -79,7 +79,9 @@ def test_an_officer_added_to_a_supplier_later_cannot_review_it(client, make_user
     added = client.post(
         f"/api/v1/suppliers/{supplier['id']}/members", json={"email": officer.email}, headers=founder
     )
-    assert added.status_code == 200, added.json
+    assert added.status_code == 202, added.json
+    accepted = client.post(f"/api/v1/invitations/{added.json['id']}/accept", headers=as_officer)
+    assert accepted.status_code == 200, accepted.json
     r = client.post(
         f"/api/v1/suppliers/{supplier['id']}/verify", json={"decision": "approve"}, headers=as_officer
     )
