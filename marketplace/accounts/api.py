@@ -4,7 +4,7 @@ from flask import current_app, request
 from flask.views import MethodView
 
 from marketplace.accounts import services
-from marketplace.accounts.auth import SECURITY, require_user
+from marketplace.accounts.auth import SECURITY, account_key, require_user
 from marketplace.accounts.models import normalize_email
 from marketplace.accounts.schemas import (
     DeactivateSchema,
@@ -117,11 +117,6 @@ def mail_limit() -> str:
     return current_app.config["MAIL_RATE_LIMIT"]
 
 
-def caller_key() -> str:
-    """The caller's token, to throttle per account whichever address they come from."""
-    return "caller:" + request.headers.get("Authorization", "")[-32:]
-
-
 RESET_REQUESTED = (
     "If an account has this address, a link to set a new password was mailed to it. "
     "It is valid for a limited time and can be used once."
@@ -143,7 +138,7 @@ class VerifyEmail(MethodView):
 
 @blp.route("/auth/verify-email/resend")
 class ResendVerification(MethodView):
-    decorators = [limiter.limit(login_limit), limiter.limit(mail_limit, key_func=caller_key)]
+    decorators = [limiter.limit(login_limit), limiter.limit(mail_limit, key_func=account_key)]
 
     @blp.response(202, MailSentSchema)
     @blp.doc(security=SECURITY)

@@ -4,7 +4,8 @@ from flask import request
 
 from marketplace.accounts import services
 from marketplace.accounts.models import User
-from marketplace.errors import Unauthorized
+from marketplace.errors import DomainError, Unauthorized
+from marketplace.ratelimit import client_address
 
 SECURITY = [{"bearer": []}]
 CACHE_KEY = "marketplace.current_user"
@@ -35,3 +36,14 @@ def require_user() -> User:
     if user is None:
         raise Unauthorized()
     return user
+
+
+def account_key() -> str:
+    """A rate-limit key per account, whichever token or address the caller uses (a fresh sign-in is
+    a fresh token, so a token is no key); a caller without a valid token is keyed on their address,
+    and the view answers them 401."""
+    try:
+        user = current_user()
+    except DomainError:
+        user = None
+    return f"account:{user.id}" if user is not None else "address:" + client_address()

@@ -180,6 +180,8 @@ def reset_password(token: str, new_password: str) -> IssuedToken:
     ):
         raise InvalidField("token", "The link is invalid, used or expired; ask for a new one.")
     check_password_strength(new_password, user.email, user.display_name, field="new_password")
+    # Whoever held the account before (a squatter) keeps no address exempt from the sign-in limits.
+    db.session.execute(delete(SignInAddress).where(SignInAddress.user_id == user.id))
     user.password_hash = _hasher().hash(new_password)
     user.token_version += 1
     if user.email_verified_at is None:

@@ -1,6 +1,6 @@
 from flask.views import MethodView
 
-from marketplace.accounts.auth import SECURITY, require_user
+from marketplace.accounts.auth import SECURITY, account_key, require_user
 from marketplace.agencies import services
 from marketplace.agencies.schemas import (
     AgencyCreateSchema,
@@ -15,7 +15,7 @@ from marketplace.agencies.schemas import (
     YearArgsSchema,
 )
 from marketplace.extensions import limiter
-from marketplace.invitations.api import invite_limit, inviter_key
+from marketplace.invitations.api import invite_limit
 from marketplace.invitations.schemas import InvitationQueryArgsSchema, InvitationSchema, InvitationSentSchema
 from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
@@ -56,7 +56,7 @@ class AgencyById(MethodView):
 
 @blp.route("/agencies/<int:agency_id>/members")
 class AgencyMembers(MethodView):
-    decorators = [limiter.limit(invite_limit, key_func=inviter_key, methods=["POST"])]
+    decorators = [limiter.limit(invite_limit, key_func=account_key, methods=["POST"])]
 
     @blp.arguments(AgencyMemberAddSchema)
     @blp.response(202, InvitationSentSchema)

@@ -44,12 +44,14 @@ def history(subject_type: str, subject_id: int) -> list[AuditEvent]:
 
 
 def shown_as(
-    event: AuditEvent, *, details: dict[str, Any] | None, hide_actor: bool = False
+    event: AuditEvent, *, details: dict[str, Any] | None, hide_actor: bool = False, hide_reason: bool = False
 ) -> dict[str, Any]:
-    """The event as a caller who may not see all of it reads it: `details` in place of its own, and
-    no actor where that would name someone the caller may not know of. The stored event is untouched."""
-    fields = ("id", "subject_type", "subject_id", "action", "from_status", "to_status", "reason", "at")
+    """The event as a caller who may not see all of it reads it: `details` in place of its own, no
+    actor where that would name someone the caller may not know of, and no reason where it speaks of
+    what the caller may not see. The stored event is untouched."""
+    fields = ("id", "subject_type", "subject_id", "action", "from_status", "to_status", "at")
     return {name: getattr(event, name) for name in fields} | {
+        "reason": None if hide_reason else event.reason,
         "details": details or None,
         "actor_id": None if hide_actor else event.actor_id,
     }

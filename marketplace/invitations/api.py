@@ -1,4 +1,4 @@
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 
 from marketplace.accounts.auth import SECURITY, require_user
@@ -12,11 +12,6 @@ blp = Blueprint("invitations", __name__, description="Invitations to suppliers a
 
 def invite_limit() -> str:
     return current_app.config["INVITE_RATE_LIMIT"]
-
-
-def inviter_key() -> str:
-    """Invitations mail strangers: throttled per inviter (their token), whichever address they use."""
-    return "inviter:" + request.headers.get("Authorization", "")[-32:]
 
 
 @blp.route("/me/invitations")

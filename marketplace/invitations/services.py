@@ -30,7 +30,9 @@ def invite(
 ) -> tuple[Invitation, OutboxMessage]:
     """Add an invitation and its mail to the caller's transaction (flushed, not committed). Inviting
     again renews the pending invitation. Nothing here looks at whether the address has an account,
-    so the inviter learns nothing about it."""
+    so the inviter learns nothing about it. Only an inviter who verified their own address may
+    invite: each invitation mails a stranger."""
+    require_verified(actor)
     email = normalize_email(email)
     kind = "supplier_member" if supplier_id is not None else "agency_member"
     expires_at = now() + timedelta(days=current_app.config["INVITATION_TTL_DAYS"])

@@ -351,6 +351,9 @@ def list_orders(actor: User, status: str | None) -> Select[tuple[Order]]:
 
 # What a supplier reads of the events about the whole order: its view shows paid_fen and refunded_fen.
 ORDER_WIDE_DETAILS = ("amount_fen",)
+# Their reasons speak of the buyer's payment (what was received, in which currency), which a
+# supplier's view of the order leaves out.
+PAYMENT_EVENTS = ("payment_rejected",)
 
 
 def order_history(actor: User, order_id: int) -> list:
@@ -377,7 +380,14 @@ def order_history(actor: User, order_id: int) -> list:
                 continue
         else:
             details = {k: details[k] for k in ORDER_WIDE_DETAILS if k in details}
-        shown.append(audit.shown_as(event, details=details, hide_actor=event.actor_id in others))
+        shown.append(
+            audit.shown_as(
+                event,
+                details=details,
+                hide_actor=event.actor_id in others,
+                hide_reason=event.action in PAYMENT_EVENTS,
+            )
+        )
     return shown
 
 

@@ -554,7 +554,9 @@ def import_lines(actor: User, order_id: int, data: bytes) -> PurchaseOrder:
         raise InvalidField.rows(
             f"{len(errors)} of {len(rows)} rows cannot be imported; nothing was changed.", errors
         )
+    # Asked again under the lock: the order, or the caller's role, may have changed during the parse.
     order = _order_for(actor, order_id, lock=True)
+    _require_purchaser(actor, order)
     _require(order, "draft")
     _set_lines(order, lines, "file", "files")
     audit.record(order, "import_lines", actor.id, details={"rows": len(rows), "lines": len(order.lines)})

@@ -1,9 +1,9 @@
 from flask.views import MethodView
 
-from marketplace.accounts.auth import SECURITY, current_user, require_user
+from marketplace.accounts.auth import SECURITY, account_key, current_user, require_user
 from marketplace.audit.schemas import AuditEventSchema
 from marketplace.extensions import limiter
-from marketplace.invitations.api import invite_limit, inviter_key
+from marketplace.invitations.api import invite_limit
 from marketplace.invitations.schemas import InvitationQueryArgsSchema, InvitationSchema, InvitationSentSchema
 from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
@@ -80,7 +80,7 @@ _status_route("resubmit", OptionalReasonSchema, "Resubmit a rejected registratio
 
 @blp.route("/suppliers/<int:supplier_id>/members")
 class SupplierMembers(MethodView):
-    decorators = [limiter.limit(invite_limit, key_func=inviter_key, methods=["POST"])]
+    decorators = [limiter.limit(invite_limit, key_func=account_key, methods=["POST"])]
 
     @blp.arguments(MemberAddSchema)
     @blp.response(202, InvitationSentSchema)

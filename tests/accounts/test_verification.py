@@ -1,6 +1,6 @@
 """Email verification, password reset by mail, and what an unverified account can never receive."""
 
-from marketplace.accounts.models import User
+from marketplace.accounts.models import SignInAddress, User
 from marketplace.extensions import db
 from tests.accounts.test_api import bearer, login, register
 
@@ -185,3 +185,17 @@ def test_create_admin_creates_a_verified_admin_or_promotes_a_verified_user_keepi
     )
     assert r.exit_code == 0 and "password is unchanged" in r.output
     assert login(client, email="lead@prod.test", password="their own pass").status_code == 200
+
+
+def test_a_reset_forgets_the_addresses_the_account_was_signed_in_from(client, make_user, mailbox):
+    user, _ = make_user(email="li@example.test", password="old password 1")
+    squatter = {"REMOTE_ADDR": "203.0.113.9"}
+    signed_in = login(client, email="li@example.test", password="old password 1", environ_base=squatter)
+    assert signed_in.status_code == 200
+    known = db.select(db.func.count()).select_from(SignInAddress).where(SignInAddress.user_id == user.id)
+    assert db.session.scalar(known) == 1
+
+    client.post(RESET, json={"email": "li@example.test"})
+    token = mailbox.last_token("li@example.test", "/reset-password")
+    assert client.post(CONFIRM, json={"token": token, "new_password": "taken back 2 owls"}).status_code == 200
+    assert db.session.scalar(known) == 0

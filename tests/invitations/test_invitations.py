@@ -2,6 +2,7 @@
 accept; the inviter learns nothing about whether the address has an account."""
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -206,3 +207,40 @@ def test_invitations_are_throttled_per_inviter(app, client, make_user):
     finally:
         app.config["INVITE_RATE_LIMIT"] = "60 per hour"
     assert codes == [202, 202, 429]
+
+
+def test_a_fresh_token_for_each_invitation_buys_no_more_of_them(app, client, make_user):
+    from marketplace.accounts import services as accounts
+
+    member, _ = make_user()
+    supplier = SupplierFactory(members=[member])
+    app.config["INVITE_RATE_LIMIT"] = "2 per hour"
+    try:
+        codes = []
+        for i in range(3):
+            # Issued a second apart, as sign-ins a second apart are: three different tokens.
+            token = accounts.issue_token(member, now=time.time() + i).access_token
+            codes.append(
+                client.post(
+                    f"/api/v1/suppliers/{supplier.id}/members",
+                    json={"email": f"probe{i}@example.test"},
+                    headers={"Authorization": f"Bearer {token}"},
+                ).status_code
+            )
+    finally:
+        app.config["INVITE_RATE_LIMIT"] = "60 per hour"
+    assert codes == [202, 202, 429]
+
+
+def test_an_inviter_who_never_verified_their_own_address_mails_no_stranger(client, make_user, mailbox):
+    member, member_headers = make_user(verified=False)
+    supplier = SupplierFactory(members=[member])
+    before = len(mailbox.messages())
+    r = client.post(
+        f"/api/v1/suppliers/{supplier.id}/members",
+        json={"email": "someone@example.test"},
+        headers=member_headers,
+    )
+    assert r.status_code == 403 and r.json["error_code"] == "email_not_verified"
+    assert len(mailbox.messages()) == before
+    assert db.session.scalar(db.select(db.func.count()).select_from(Invitation)) == 0

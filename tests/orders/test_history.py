@@ -49,6 +49,17 @@ def test_a_supplier_reads_its_own_fulfilments_history_only(shop):
     assert "YTO-PLUM-0002" in b_text and "SF-ORANGE-0001" not in b_text and intent not in b_text
 
 
+def test_a_supplier_reads_that_a_payment_was_refused_not_what_the_buyer_paid(shop):
+    order = shop.order().json
+    intent = shop.stripe.succeed(order["payment"]["payment_intent_id"], amount_received=1)
+    assert shop.webhook("payment_intent.succeeded", intent).status_code == 200
+
+    rejected = [e for e in history(shop, order, shop.buyer_headers) if e["action"] == "payment_rejected"]
+    assert rejected and "1 fen" in rejected[0]["reason"]
+    seen = [e for e in history(shop, order, shop.supplier_a_headers) if e["action"] == "payment_rejected"]
+    assert seen == [{**rejected[0], "reason": None, "details": None}]
+
+
 def test_another_buyer_reads_no_history(shop):
     order = shop.order().json
     r = shop.client.get(f"/api/v1/orders/{order['id']}/history", headers=shop.other_headers)
