@@ -27,6 +27,9 @@ def views(app, make_user):
     with one idempotent view per shape of result and order of decorators."""
     user, _ = make_user()
     user_id, made = user.id, []
+    # Reading user.id began a transaction; on SQLite an open one holds the database's one write lock,
+    # which the small app's requests, on connections of their own, would wait for.
+    db.session.commit()
 
     def make():
         made.append(1)
