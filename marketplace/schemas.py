@@ -25,8 +25,8 @@ class Text(fields.String):
 
 
 class WholeNumber(fields.Integer):
-    """A count of units: 12, 12.0 and "12" are twelve, but 1.5 is refused, where fields.Integer
-    would silently make it 1."""
+    """Every integer the API reads (a count of units, an amount in fen, an id): 12, 12.0 and "12"
+    are twelve, but 1.5 is refused, where fields.Integer would silently make it 1."""
 
     default_error_messages = {"fraction": "Must be a whole number."}
 
@@ -49,7 +49,7 @@ class Timestamp(fields.AwareDateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
-class Id(fields.Integer):
+class Id(WholeNumber):
     """A row id: ids are 32-bit like their columns, so a larger one finds nothing rather than overflow."""
 
     def __init__(self, **kwargs):

@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.accounts.models import GRANTABLE_ROLES
-from marketplace.schemas import QueryArgsSchema, RegionCode, Text, Timestamp
+from marketplace.schemas import QueryArgsSchema, RegionCode, Text, Timestamp, WholeNumber
 
 
 class RegisterSchema(ma.Schema):
@@ -50,7 +50,7 @@ class PasswordChangeSchema(ma.Schema):
 class TokenSchema(ma.Schema):
     access_token = fields.String()
     token_type = fields.String()
-    expires_in = fields.Integer(metadata={"description": "seconds"})
+    expires_in = WholeNumber(metadata={"description": "seconds"})
 
 
 class RoleGrantSchema(ma.Schema):
@@ -60,7 +60,7 @@ class RoleGrantSchema(ma.Schema):
 
 
 class UserSchema(ma.Schema):
-    id = fields.Integer()
+    id = WholeNumber()
     email = fields.String()
     display_name = fields.String()
     is_active = fields.Boolean()
@@ -74,8 +74,8 @@ class MembershipSchema(ma.Schema):
     kind = fields.String(metadata={"enum": ["region", "supplier", "agency"]})
     role = fields.String()
     region_code = fields.String()
-    supplier_id = fields.Integer()
-    agency_id = fields.Integer()
+    supplier_id = WholeNumber()
+    agency_id = WholeNumber()
 
 
 class MeSchema(ma.Schema):

@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.agencies.models import EXEMPTIONS, KINDS, MEMBER_ROLES
-from marketplace.schemas import QueryArgsSchema, RegionCode, Text
+from marketplace.schemas import QueryArgsSchema, RegionCode, Text, WholeNumber
 
 MAX_FEN = 10**13
 
@@ -12,38 +12,36 @@ class AgencyCreateSchema(ma.Schema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     uscc = Text(required=True)
     region_code = RegionCode(required=True)
-    parent_id = fields.Integer(
-        load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1)
-    )
-    annual_food_budget_fen = fields.Integer(
+    parent_id = WholeNumber(load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
+    annual_food_budget_fen = WholeNumber(
         validate=validate.Range(min=0, max=MAX_FEN), metadata={"description": "this year's filing, if given"}
     )
-    reserved_share_bp = fields.Integer(validate=validate.Range(min=0, max=10_000))
-    approval_threshold_fen = fields.Integer(
+    reserved_share_bp = WholeNumber(validate=validate.Range(min=0, max=10_000))
+    approval_threshold_fen = WholeNumber(
         required=True,
         validate=validate.Range(min=0, max=MAX_FEN),
         metadata={"description": "orders at or above need an approval"},
     )
     approval_tiers_fen = fields.List(
-        fields.Integer(validate=validate.Range(min=0, max=MAX_FEN)),
+        WholeNumber(validate=validate.Range(min=0, max=MAX_FEN)),
         validate=validate.Length(min=1, max=5),
         metadata={"description": "ascending; at or above the n-th, n approvals"},
     )
 
 
 class AgencyMemberSchema(ma.Schema):
-    user_id = fields.Integer()
+    user_id = WholeNumber()
     role = fields.String()
 
 
 class AgencySchema(ma.Schema):
-    id = fields.Integer()
+    id = WholeNumber()
     name = fields.String()
     kind = fields.String()
     uscc = fields.String()
     region_code = fields.String()
-    parent_id = fields.Integer(allow_none=True)
-    approval_tiers_fen = fields.List(fields.Integer())
+    parent_id = WholeNumber(allow_none=True)
+    approval_tiers_fen = fields.List(WholeNumber())
     members = fields.List(fields.Nested(AgencyMemberSchema))
 
 
@@ -53,25 +51,25 @@ class AgencyMemberAddSchema(ma.Schema):
 
 
 class FilingCreateSchema(ma.Schema):
-    food_budget_fen = fields.Integer(validate=validate.Range(min=0, max=MAX_FEN))
-    reserved_share_bp = fields.Integer(validate=validate.Range(min=0, max=10_000))
+    food_budget_fen = WholeNumber(validate=validate.Range(min=0, max=MAX_FEN))
+    reserved_share_bp = WholeNumber(validate=validate.Range(min=0, max=10_000))
     exemption = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(EXEMPTIONS))
     exemption_note = Text(validate=validate.Length(max=500))
-    covered_by_agency_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
-    gift_budget_fen = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_FEN))
-    gift_share_bp = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000))
+    covered_by_agency_id = WholeNumber(validate=validate.Range(min=1, max=2**31 - 1))
+    gift_budget_fen = WholeNumber(load_default=0, validate=validate.Range(min=0, max=MAX_FEN))
+    gift_share_bp = WholeNumber(load_default=0, validate=validate.Range(min=0, max=10_000))
 
 
 class FilingSchema(ma.Schema):
-    agency_id = fields.Integer()
-    year = fields.Integer()
-    food_budget_fen = fields.Integer()
-    reserved_share_bp = fields.Integer()
+    agency_id = WholeNumber()
+    year = WholeNumber()
+    food_budget_fen = WholeNumber()
+    reserved_share_bp = WholeNumber()
     exemption = fields.String(allow_none=True)
     exemption_note = fields.String(allow_none=True)
-    covered_by_agency_id = fields.Integer(allow_none=True)
-    gift_budget_fen = fields.Integer()
-    gift_share_bp = fields.Integer()
+    covered_by_agency_id = WholeNumber(allow_none=True)
+    gift_budget_fen = WholeNumber()
+    gift_share_bp = WholeNumber()
     status = fields.String()
     return_reason = fields.String(allow_none=True)
 
@@ -81,7 +79,7 @@ class ReturnSchema(ma.Schema):
 
 
 class YearArgsSchema(QueryArgsSchema):
-    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+    year = WholeNumber(validate=validate.Range(min=2000, max=2100))
 
 
 class StandingArgsSchema(YearArgsSchema):
@@ -90,33 +88,33 @@ class StandingArgsSchema(YearArgsSchema):
 
 
 class GiftQuotaSchema(ma.Schema):
-    budget_fen = fields.Integer()
-    reserved_fen = fields.Integer()
-    purchased_fen = fields.Integer()
+    budget_fen = WholeNumber()
+    reserved_fen = WholeNumber()
+    purchased_fen = WholeNumber()
     status = fields.String()
 
 
 class UnitQuotaSchema(ma.Schema):
-    agency_id = fields.Integer()
+    agency_id = WholeNumber()
     name = fields.String()
     kind = fields.String()
-    budget_fen = fields.Integer()
-    reserved_fen = fields.Integer()
-    purchased_fen = fields.Integer()
-    share_bp = fields.Integer()
+    budget_fen = WholeNumber()
+    reserved_fen = WholeNumber()
+    purchased_fen = WholeNumber()
+    share_bp = WholeNumber()
     status = fields.String(metadata={"enum": ["met", "behind", "not_filed", "exempt"]})
     exemption = fields.String(allow_none=True)
     gift = fields.Nested(GiftQuotaSchema, allow_none=True)
 
 
 class QuotaSchema(ma.Schema):
-    agency_id = fields.Integer()
-    year = fields.Integer()
-    budget_fen = fields.Integer()
-    reserved_fen = fields.Integer()
-    purchased_fen = fields.Integer()
-    share_bp = fields.Integer()
+    agency_id = WholeNumber()
+    year = WholeNumber()
+    budget_fen = WholeNumber()
+    reserved_fen = WholeNumber()
+    purchased_fen = WholeNumber()
+    share_bp = WholeNumber()
     status = fields.String()
     gift = fields.Nested(GiftQuotaSchema, allow_none=True)
     units = fields.List(fields.Nested(UnitQuotaSchema))
-    not_filed = fields.List(fields.Integer())
+    not_filed = fields.List(WholeNumber())

@@ -7,18 +7,18 @@ from marketplace.alerts import services
 from marketplace.alerts.models import KINDS
 from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
-from marketplace.schemas import QueryArgsSchema, Timestamp
+from marketplace.schemas import QueryArgsSchema, Timestamp, WholeNumber
 
 blp = Blueprint("alerts", __name__, description="Alerts for officers and admins")
 
 
 class AlertSchema(ma.Schema):
-    id = fields.Integer()
+    id = WholeNumber()
     kind = fields.String()
     subject_type = fields.String()
-    subject_id = fields.Integer()
+    subject_id = WholeNumber()
     region_code = fields.String(allow_none=True, metadata={"description": "none: for admins"})
-    supplier_id = fields.Integer(allow_none=True)
+    supplier_id = WholeNumber(allow_none=True)
     message = fields.String()
     details = fields.Dict(
         allow_none=True,

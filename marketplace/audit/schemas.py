@@ -1,18 +1,18 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from marketplace.schemas import Id, QueryArgsSchema, Timestamp
+from marketplace.schemas import Id, QueryArgsSchema, Timestamp, WholeNumber
 
 
 class AuditEventSchema(ma.Schema):
-    id = fields.Integer()
+    id = WholeNumber()
     subject_type = fields.String(metadata={"description": "the table: orders, purchase_orders, users, ..."})
-    subject_id = fields.Integer()
+    subject_id = WholeNumber()
     action = fields.String()
     from_status = fields.String(allow_none=True)
     to_status = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
-    actor_id = fields.Integer(allow_none=True)
+    actor_id = WholeNumber(allow_none=True)
     details = fields.Dict(allow_none=True)
     at = Timestamp()
 

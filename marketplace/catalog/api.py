@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 import marshmallow as ma
 from flask import Response, current_app, request
 from flask.views import MethodView
-from marshmallow import fields, validate
+from marshmallow import validate
 
 from marketplace import cache
 from marketplace.accounts.auth import SECURITY, current_user, require_user
@@ -22,6 +22,7 @@ from marketplace.catalog.schemas import (
 from marketplace.errors import InvalidField
 from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
+from marketplace.schemas import WholeNumber
 
 blp = Blueprint("catalog", __name__, description="Products and the public catalog")
 LISTING = "/api/v1/products"
@@ -32,8 +33,8 @@ CACHE_VERSION = "marketplace.catalog_cache_version"
 class ListingKeySchema(ProductQueryArgsSchema):
     """A listing's arguments as the view reads them, its page included (flask-smorest's bounds)."""
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = fields.Integer(load_default=PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+    page = WholeNumber(load_default=1, validate=validate.Range(min=1))
+    page_size = WholeNumber(load_default=PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
 
 
 LISTING_KEY = ListingKeySchema()

@@ -20,23 +20,23 @@ class HarvestSchema(ma.Schema):
 
 
 class ImageSchema(ma.Schema):
-    id = fields.Integer()
+    id = WholeNumber()
     url = fields.Function(lambda image: f"/api/v1/images/{image.key}")
     content_type = fields.String()
-    size_bytes = fields.Integer()
+    size_bytes = WholeNumber()
 
 
 class ProductSchema(ma.Schema):
-    id = fields.Integer()
-    supplier_id = fields.Integer()
+    id = WholeNumber()
+    supplier_id = WholeNumber()
     supplier_name = fields.String(attribute="supplier.name")
     name = fields.String()
     category = fields.String(attribute="category_code")
     category_name = fields.String(attribute="category.name")
     unit = fields.String()
-    price_fen = fields.Integer()
-    net_weight_g = fields.Integer(allow_none=True)
-    stock = fields.Integer()
+    price_fen = WholeNumber()
+    net_weight_g = WholeNumber(allow_none=True)
+    stock = WholeNumber()
     origin_region_code = fields.String()
     origin_name = fields.String(attribute="origin.name")
     description = fields.String()
@@ -55,12 +55,12 @@ class ProductSchema(ma.Schema):
 
 
 class ProductCreateSchema(ma.Schema):
-    supplier_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    supplier_id = WholeNumber(required=True, validate=validate.Range(min=1, max=2**31 - 1))
     name = Text(required=True, validate=validate.Length(min=2, max=100))
     category = fields.String(required=True, validate=validate.Length(max=40))
     unit = Text(required=True, validate=validate.Length(min=1, max=20))
-    price_fen = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_FEN))
-    net_weight_g = fields.Integer(
+    price_fen = WholeNumber(required=True, validate=validate.Range(min=1, max=MAX_FEN))
+    net_weight_g = WholeNumber(
         validate=validate.Range(min=1, max=MAX_WEIGHT_G),
         allow_none=True,
         metadata={"description": "net weight of one unit in grams (5 kg box: 5000)"},
@@ -75,8 +75,8 @@ class ProductUpdateSchema(ma.Schema):
     name = Text(validate=validate.Length(min=2, max=100))
     category = fields.String(validate=validate.Length(max=40))
     unit = Text(validate=validate.Length(min=1, max=20))
-    price_fen = fields.Integer(validate=validate.Range(min=1, max=MAX_FEN))
-    net_weight_g = fields.Integer(
+    price_fen = WholeNumber(validate=validate.Range(min=1, max=MAX_FEN))
+    net_weight_g = WholeNumber(
         validate=validate.Range(min=1, max=MAX_WEIGHT_G),
         allow_none=True,
         metadata={"description": "net weight of one unit in grams (5 kg box: 5000)"},
@@ -96,10 +96,10 @@ class ProductQueryArgsSchema(QueryArgsSchema):
         validate=validate.Length(max=40), metadata={"description": "a category and its children"}
     )
     origin = RegionCode(metadata={"description": "origin region, everything under it included"})
-    supplier_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    supplier_id = WholeNumber(validate=validate.Range(min=1, max=2**31 - 1))
     certified = fields.Boolean(metadata={"description": "only products certified today (帮扶产品认定)"})
-    min_price_fen = fields.Integer(validate=validate.Range(min=0, max=MAX_FEN))
-    max_price_fen = fields.Integer(validate=validate.Range(min=0, max=MAX_FEN))
+    min_price_fen = WholeNumber(validate=validate.Range(min=0, max=MAX_FEN))
+    max_price_fen = WholeNumber(validate=validate.Range(min=0, max=MAX_FEN))
     sort = fields.String(validate=validate.OneOf(["price_fen", "-price_fen", "name", "-created_at"]))
 
 
@@ -112,8 +112,8 @@ class BatchCreateSchema(ma.Schema):
 
 
 class BatchSchema(BatchCreateSchema):
-    id = fields.Integer()
-    product_id = fields.Integer()
+    id = WholeNumber()
+    product_id = WholeNumber()
     created_at = Timestamp()
 
 

@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.certification.models import STATUSES
-from marketplace.schemas import Day, QueryArgsSchema, RegionCode, Text, Timestamp
+from marketplace.schemas import Day, QueryArgsSchema, RegionCode, Text, Timestamp, WholeNumber
 
 
 class CommitmentSchema(ma.Schema):
@@ -21,10 +21,10 @@ class ApplicationSchema(ma.Schema):
 
 
 class CertificationSchema(ma.Schema):
-    id = fields.Integer()
-    product_id = fields.Integer()
+    id = WholeNumber()
+    product_id = WholeNumber()
     product_name = fields.String(attribute="product.name")
-    supplier_id = fields.Integer()
+    supplier_id = WholeNumber()
     origin_region_code = fields.String()
     status = fields.String(metadata={"enum": list(STATUSES)})
     stages = fields.List(fields.String())
@@ -34,7 +34,7 @@ class CertificationSchema(ma.Schema):
     certificate_no = fields.String(allow_none=True)
     valid_from = fields.Date(allow_none=True)
     valid_until = fields.Date(allow_none=True)
-    renewal_of_id = fields.Integer(allow_none=True)
+    renewal_of_id = WholeNumber(allow_none=True)
     reason = fields.String(allow_none=True)
     revoked_at = Timestamp(allow_none=True)
     created_at = Timestamp()
@@ -53,4 +53,4 @@ class CertificationQueryArgsSchema(QueryArgsSchema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     region = RegionCode()
     expiring_before = Day()
-    product_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    product_id = WholeNumber(validate=validate.Range(min=1, max=2**31 - 1))

@@ -2,21 +2,21 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.invitations.models import KINDS, SHOWN_STATUSES
-from marketplace.schemas import QueryArgsSchema, Timestamp
+from marketplace.schemas import QueryArgsSchema, Timestamp, WholeNumber
 
 
 class InvitationSchema(ma.Schema):
-    id = fields.Integer()
+    id = WholeNumber()
     kind = fields.String(metadata={"enum": list(KINDS)})
     email = fields.String()
-    supplier_id = fields.Integer(allow_none=True)
-    agency_id = fields.Integer(allow_none=True)
+    supplier_id = WholeNumber(allow_none=True)
+    agency_id = WholeNumber(allow_none=True)
     role = fields.String(allow_none=True)
     status = fields.String(attribute="shown_status", metadata={"enum": list(SHOWN_STATUSES)})
-    invited_by_id = fields.Integer()
+    invited_by_id = WholeNumber()
     created_at = Timestamp()
     expires_at = Timestamp()
-    accepted_by_id = fields.Integer(allow_none=True)
+    accepted_by_id = WholeNumber(allow_none=True)
     closed_at = Timestamp(allow_none=True)
 
 

@@ -9,7 +9,7 @@ from marketplace.ledger import reports, services, targets
 from marketplace.ledger.models import CHANNELS, MECHANISMS
 from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
-from marketplace.schemas import Day, QueryArgsSchema, RegionCode, Timestamp
+from marketplace.schemas import Day, QueryArgsSchema, RegionCode, Timestamp, WholeNumber
 
 blp = Blueprint("ledger", __name__, description="Tallies over the sales ledger")
 GROUP_NAMES = services.GROUPS
@@ -27,7 +27,7 @@ class TallyArgsSchema(QueryArgsSchema):
         validate=each_once,
         metadata={"description": "comma-separated: " + ", ".join(GROUP_NAMES)},
     )
-    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+    year = WholeNumber(validate=validate.Range(min=2000, max=2100))
     buyer_region = RegionCode()
     origin_region = RegionCode()
     channel = DelimitedList(fields.String(validate=validate.OneOf(CHANNELS)))
@@ -38,10 +38,10 @@ class TallyRowSchema(ma.Schema):
     class Meta:
         unknown = ma.INCLUDE
 
-    amount_fen = fields.Integer()
-    quantity = fields.Integer()
-    weight_g = fields.Integer(metadata={"description": "net weight, where the products give one"})
-    entries = fields.Integer()
+    amount_fen = WholeNumber()
+    quantity = WholeNumber()
+    weight_g = WholeNumber(metadata={"description": "net weight, where the products give one"})
+    entries = WholeNumber()
 
     @ma.post_dump(pass_original=True)
     def keep_groups(self, data, original, **kwargs):
@@ -63,13 +63,13 @@ class TargetCreateSchema(ma.Schema):
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
     period_start = Day(required=True)
     period_end = Day(required=True, metadata={"description": "exclusive"})
-    amount_fen = fields.Integer(
+    amount_fen = WholeNumber(
         load_default=None,
         allow_none=True,
         validate=validate.Range(min=1, max=10**15),
         metadata={"description": "a money target; or give weight_g"},
     )
-    weight_g = fields.Integer(
+    weight_g = WholeNumber(
         load_default=None,
         allow_none=True,
         validate=validate.Range(min=1, max=10**15),
@@ -95,40 +95,40 @@ class TargetUpdateSchema(TargetCreateSchema):
 
 
 class TargetSchema(TargetCreateSchema):
-    id = fields.Integer()
+    id = WholeNumber()
     measure = fields.String(metadata={"enum": ["amount", "weight"]})
 
 
 class MonthSchema(ma.Schema):
     month = fields.String()
-    amount_fen = fields.Integer()
-    weight_g = fields.Integer()
+    amount_fen = WholeNumber()
+    weight_g = WholeNumber()
 
 
 class YearToDateSchema(ma.Schema):
-    amount_fen = fields.Integer()
-    weight_g = fields.Integer()
+    amount_fen = WholeNumber()
+    weight_g = WholeNumber()
 
 
 class ProgressSchema(ma.Schema):
-    target_id = fields.Integer()
+    target_id = WholeNumber()
     name = fields.String()
     measure = fields.String(metadata={"enum": ["amount", "weight"]})
     certified_only = fields.Boolean(metadata={"description": "counts certified sales only, or every sale"})
     pace = fields.String(
         metadata={"enum": ["seasonal", "linear"], "description": "seasonal: last year's monthly shape"}
     )
-    target_fen = fields.Integer(allow_none=True)
-    target_g = fields.Integer(allow_none=True)
-    achieved_fen = fields.Integer()
-    achieved_g = fields.Integer()
+    target_fen = WholeNumber(allow_none=True)
+    target_g = WholeNumber(allow_none=True)
+    achieved_fen = WholeNumber()
+    achieved_g = WholeNumber()
     ratio = fields.Float()
-    expected_by_now_fen = fields.Integer(allow_none=True)
-    expected_by_now_g = fields.Integer(allow_none=True)
-    expected_linear_fen = fields.Integer(allow_none=True)
-    expected_linear_g = fields.Integer(allow_none=True)
-    forecast_fen = fields.Integer(allow_none=True)
-    forecast_g = fields.Integer(allow_none=True)
+    expected_by_now_fen = WholeNumber(allow_none=True)
+    expected_by_now_g = WholeNumber(allow_none=True)
+    expected_linear_fen = WholeNumber(allow_none=True)
+    expected_linear_g = WholeNumber(allow_none=True)
+    forecast_fen = WholeNumber(allow_none=True)
+    forecast_g = WholeNumber(allow_none=True)
     status = fields.String(metadata={"enum": ["on_track", "behind", "achieved"]})
     as_of = fields.String()
     by_month = fields.List(fields.Nested(MonthSchema))
@@ -196,12 +196,12 @@ class ReportQueryArgsSchema(QueryArgsSchema, ReportRequestSchema):
 
 
 class ReportSchema(ma.Schema):
-    id = fields.Integer()
+    id = WholeNumber()
     month = fields.String()
     format = fields.String()
     region_code = fields.String(allow_none=True)
     status = fields.String(metadata={"enum": ["pending", "ready", "failed"]})
-    entries = fields.Integer(allow_none=True)
+    entries = WholeNumber(allow_none=True)
     created_at = Timestamp()
     finished_at = Timestamp(allow_none=True)
 

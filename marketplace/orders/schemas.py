@@ -6,7 +6,7 @@ from marketplace.schemas import QueryArgsSchema, RegionCode, Text, Timestamp, Wh
 
 
 class OrderItemSchema(ma.Schema):
-    product_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    product_id = WholeNumber(required=True, validate=validate.Range(min=1, max=2**31 - 1))
     quantity = WholeNumber(required=True, validate=validate.Range(min=1, max=10_000))
 
 
@@ -26,22 +26,22 @@ class OrderCreateSchema(ma.Schema):
 
 
 class OrderLineSchema(ma.Schema):
-    id = fields.Integer()
-    product_id = fields.Integer()
-    supplier_id = fields.Integer()
-    fulfilment_id = fields.Integer()
+    id = WholeNumber()
+    product_id = WholeNumber()
+    supplier_id = WholeNumber()
+    fulfilment_id = WholeNumber()
     product_name = fields.String()
     unit = fields.String()
-    unit_price_fen = fields.Integer()
-    quantity = fields.Integer()
-    line_total_fen = fields.Integer()
-    refunded_quantity = fields.Integer()
+    unit_price_fen = WholeNumber()
+    quantity = WholeNumber()
+    line_total_fen = WholeNumber()
+    refunded_quantity = WholeNumber()
     certificate_no = fields.String(allow_none=True)
 
 
 class FulfilmentSchema(ma.Schema):
-    id = fields.Integer()
-    supplier_id = fields.Integer()
+    id = WholeNumber()
+    supplier_id = WholeNumber()
     status = fields.String()
     carrier = fields.String(allow_none=True)
     tracking_no = fields.String(allow_none=True)
@@ -54,7 +54,7 @@ class PaymentViewSchema(ma.Schema):
     payment_intent_id = fields.String(attribute="provider_ref")
     client_secret = fields.String(allow_none=True)
     status = fields.String()
-    amount_fen = fields.Integer()
+    amount_fen = WholeNumber()
     failure_reason = fields.String(
         allow_none=True, metadata={"description": "why a payment the provider took did not pay the order"}
     )
@@ -63,12 +63,12 @@ class PaymentViewSchema(ma.Schema):
 class OrderSchema(ma.Schema):
     """An order as the caller may see it (a supplier: its own fulfilment and lines only)."""
 
-    id = fields.Integer(attribute="order.id")
+    id = WholeNumber(attribute="order.id")
     status = fields.String(attribute="order.status")
-    buyer_id = fields.Integer(attribute="order.buyer_id")
-    total_fen = fields.Integer(attribute="order.total_fen")
-    paid_fen = fields.Integer(attribute="order.paid_fen")
-    refunded_fen = fields.Integer(attribute="order.refunded_fen")
+    buyer_id = WholeNumber(attribute="order.buyer_id")
+    total_fen = WholeNumber(attribute="order.total_fen")
+    paid_fen = WholeNumber(attribute="order.paid_fen")
+    refunded_fen = WholeNumber(attribute="order.refunded_fen")
     currency = fields.String(attribute="order.currency")
     payment_method = fields.String(attribute="order.payment_method")
     shipping_address = fields.Function(
@@ -97,13 +97,13 @@ class ShipSchema(ma.Schema):
 
 
 class RefundLineSchema(ma.Schema):
-    line_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    line_id = WholeNumber(required=True, validate=validate.Range(min=1, max=2**31 - 1))
     quantity = WholeNumber(required=True, validate=validate.Range(min=1, max=10_000))
 
 
 class RefundCreateSchema(ma.Schema):
     lines = fields.List(fields.Nested(RefundLineSchema), validate=validate.Length(min=1, max=100))
-    amount_fen = fields.Integer(validate=validate.Range(min=1, max=10**11))
+    amount_fen = WholeNumber(validate=validate.Range(min=1, max=10**11))
 
     @ma.validates_schema
     def one_of(self, data, **kwargs):
@@ -112,9 +112,9 @@ class RefundCreateSchema(ma.Schema):
 
 
 class RefundSchema(ma.Schema):
-    id = fields.Integer()
-    order_id = fields.Integer()
-    amount_fen = fields.Integer()
+    id = WholeNumber()
+    order_id = WholeNumber()
+    amount_fen = WholeNumber()
     lines = fields.Dict()
     status = fields.String()
     reason = fields.String(allow_none=True)

@@ -8,12 +8,12 @@ ID = validate.Range(min=1, max=2**31 - 1)
 
 
 class LineInputSchema(ma.Schema):
-    product_id = fields.Integer(required=True, validate=ID)
+    product_id = WholeNumber(required=True, validate=ID)
     quantity = WholeNumber(required=True, validate=validate.Range(min=1, max=1_000_000))
 
 
 class PurchaseOrderCreateSchema(ma.Schema):
-    agency_id = fields.Integer(required=True, validate=ID)
+    agency_id = WholeNumber(required=True, validate=ID)
     lines = fields.List(
         fields.Nested(LineInputSchema), load_default=list, validate=validate.Length(max=20_000)
     )
@@ -28,13 +28,13 @@ class LinesSchema(ma.Schema):
 
 
 class PurchaseOrderLineSchema(ma.Schema):
-    id = fields.Integer()
-    product_id = fields.Integer()
-    supplier_id = fields.Integer()
+    id = WholeNumber()
+    product_id = WholeNumber()
+    supplier_id = WholeNumber()
     product_name = fields.String()
-    unit_price_fen = fields.Integer()
-    quantity = fields.Integer()
-    line_total_fen = fields.Integer()
+    unit_price_fen = WholeNumber()
+    quantity = WholeNumber()
+    line_total_fen = WholeNumber()
     certificate_no = fields.String(
         allow_none=True,
         metadata={"description": "valid on the order date; once paid, valid on the day the money arrived"},
@@ -43,33 +43,33 @@ class PurchaseOrderLineSchema(ma.Schema):
         metadata={"description": "certified on the order date; once paid, on the day the money arrived"}
     )
     status = fields.String()
-    quantity_received = fields.Integer(allow_none=True)
+    quantity_received = WholeNumber(allow_none=True)
     inspection_note = fields.String(allow_none=True)
 
 
 class SupplierPartSchema(ma.Schema):
-    supplier_id = fields.Integer()
+    supplier_id = WholeNumber()
     status = fields.String()
     carrier = fields.String(allow_none=True)
     tracking_no = fields.String(allow_none=True)
     invoice_no = fields.String(allow_none=True)
-    invoice_amount_fen = fields.Integer(allow_none=True)
-    rating = fields.Integer(allow_none=True)
+    invoice_amount_fen = WholeNumber(allow_none=True)
+    rating = WholeNumber(allow_none=True)
 
 
 class PurchaseOrderSchema(ma.Schema):
-    id = fields.Integer(attribute="order.id")
-    agency_id = fields.Integer(attribute="order.agency_id")
+    id = WholeNumber(attribute="order.id")
+    agency_id = WholeNumber(attribute="order.agency_id")
     status = fields.String(attribute="order.status")
-    created_by_id = fields.Integer(attribute="order.created_by_id")
+    created_by_id = WholeNumber(attribute="order.created_by_id")
     delivery_address = fields.String(attribute="order.delivery_address")
     needed_by = fields.Date(attribute="order.needed_by", allow_none=True)
-    total_fen = fields.Integer(attribute="order.total_fen")
-    approvals_required = fields.Integer(attribute="order.approvals_required")
+    total_fen = WholeNumber(attribute="order.total_fen")
+    approvals_required = WholeNumber(attribute="order.approvals_required")
     approvals = fields.Function(
         lambda v: [{"approver_id": a.approver_id, "tier": a.tier} for a in v["order"].approvals]
     )
-    paid_fen = fields.Integer(attribute="order.paid_fen")
+    paid_fen = WholeNumber(attribute="order.paid_fen")
     submitted_on = fields.Date(attribute="order.submitted_on", allow_none=True)
     paid_on = fields.Date(attribute="order.paid_on", allow_none=True)
     lines = fields.List(fields.Nested(PurchaseOrderLineSchema))
@@ -93,7 +93,7 @@ class CancelSchema(ma.Schema):
 
 
 class ConfirmSchema(ma.Schema):
-    declined_line_ids = fields.List(fields.Integer(validate=ID), load_default=list)
+    declined_line_ids = fields.List(WholeNumber(validate=ID), load_default=list)
 
 
 class PartShipSchema(ma.Schema):
@@ -102,7 +102,7 @@ class PartShipSchema(ma.Schema):
 
 
 class ReceiptLineSchema(ma.Schema):
-    line_id = fields.Integer(required=True, validate=ID)
+    line_id = WholeNumber(required=True, validate=ID)
     quantity_received = WholeNumber(required=True, validate=validate.Range(min=0, max=1_000_000))
     note = Text(validate=validate.Length(max=500))
 
@@ -117,18 +117,18 @@ class InvoiceSchema(ma.Schema):
         validate=validate.Regexp(r"^[0-9A-Za-z-]{8,40}$"),
         metadata={"description": "the fapiao number"},
     )
-    amount_fen = fields.Integer(required=True, validate=validate.Range(min=1, max=10**13))
+    amount_fen = WholeNumber(required=True, validate=validate.Range(min=1, max=10**13))
 
 
 class PaymentSchema(ma.Schema):
-    amount_fen = fields.Integer(required=True, validate=validate.Range(min=1, max=10**13))
+    amount_fen = WholeNumber(required=True, validate=validate.Range(min=1, max=10**13))
     method = fields.String(load_default="bank_transfer", validate=validate.OneOf(["bank_transfer"]))
     reference = Text(required=True, validate=validate.Length(min=4, max=60))
 
 
 class RatingSchema(ma.Schema):
-    supplier_id = fields.Integer(required=True, validate=ID)
-    score = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    supplier_id = WholeNumber(required=True, validate=ID)
+    score = WholeNumber(required=True, validate=validate.Range(min=1, max=5))
     comment = Text(validate=validate.Length(max=1000))
 
 

@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.regions.models import LEVELS
-from marketplace.schemas import QueryArgsSchema, RegionCode, Text
+from marketplace.schemas import QueryArgsSchema, RegionCode, Text, WholeNumber
 
 
 class RegionSchema(ma.Schema):
@@ -12,7 +12,7 @@ class RegionSchema(ma.Schema):
     parent_code = fields.String(allow_none=True)
     national_key_county = fields.Boolean()
     deep_poverty = fields.Boolean()
-    exited_year = fields.Integer(allow_none=True)
+    exited_year = WholeNumber(allow_none=True)
 
 
 class RegionQueryArgsSchema(QueryArgsSchema):
@@ -22,14 +22,14 @@ class RegionQueryArgsSchema(QueryArgsSchema):
 
 
 class PairingSchema(ma.Schema):
-    id = fields.Integer()
+    id = WholeNumber()
     helper_region_code = fields.String()
     helper_name = fields.String(attribute="helper.name")
     assisted_region_code = fields.String()
     assisted_name = fields.String(attribute="assisted.name")
     level = fields.String()
     role = fields.String(metadata={"description": "lead: the pairing itself; assisting: helps a lead helper"})
-    since = fields.Integer(metadata={"description": "first year of the plan that set the pairing"})
+    since = WholeNumber(metadata={"description": "first year of the plan that set the pairing"})
     source = fields.String()
 
 

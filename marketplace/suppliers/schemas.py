@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from marketplace.schemas import QueryArgsSchema, RegionCode, Text, Timestamp
+from marketplace.schemas import QueryArgsSchema, RegionCode, Text, Timestamp, WholeNumber
 from marketplace.suppliers.models import KINDS, LINKAGE_MODES, STATUSES
 
 
@@ -18,19 +18,19 @@ class SupplierCreateSchema(ma.Schema):
         validate=validate.Length(min=1, max=len(LINKAGE_MODES)),
         metadata={"description": "联农带农 / 带贫方式"},
     )
-    households_linked = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000_000))
+    households_linked = WholeNumber(required=True, validate=validate.Range(min=0, max=10_000_000))
     contact_name = Text(required=True, validate=validate.Length(min=1, max=50))
     contact_phone = Text(required=True, validate=validate.Regexp(r"^\+?[0-9][0-9 -]{5,18}$"))
 
 
 class SupplierSchema(ma.Schema):
-    id = fields.Integer()
+    id = WholeNumber()
     name = fields.String()
     kind = fields.String()
     uscc = fields.String()
     region_code = fields.String()
     linkage_modes = fields.List(fields.String())
-    households_linked = fields.Integer()
+    households_linked = WholeNumber()
     contact_name = fields.String()
     contact_phone = fields.String()
     status = fields.String(metadata={"enum": list(STATUSES)})

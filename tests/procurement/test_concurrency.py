@@ -56,3 +56,11 @@ def test_six_parallel_part_payments_all_count(app, desk, monkeypatch):
     order = desk.client.get(f"/api/v1/purchase-orders/{order_id}", headers=desk.admin_h).json
     assert (order["status"], order["paid_fen"]) == ("paid", amount)  # no payment lost to another
     assert ledger_total() == amount
+
+
+def test_a_transfer_of_a_fraction_of_a_fen_is_422_not_rounded_down(desk):
+    order_id, amount = invoiced(desk, 1)
+    body = {"amount_fen": amount - 0.5, "method": "bank_transfer", "reference": "ICBC20261201999"}
+    r = desk.client.post(f"/api/v1/purchase-orders/{order_id}/payments", json=body, headers=desk.admin_h)
+    assert r.status_code == 422 and r.json["errors"]["json"]["amount_fen"] == ["Must be a whole number."]
+    assert db.session.scalars(db.select(BankPayment.amount_fen)).all() == []
