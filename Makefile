@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := marketplace:create_app
 
-.PHONY: install run test lint bench load fuzz clean
+.PHONY: install run test lint bench load fuzz clean translations
 
 $(BIN)/flask: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,16 @@ load: install
 # The long form of tests/contract: schemathesis with many examples per operation and role.
 fuzz: install
 	SCHEMATHESIS_EXAMPLES=$${SCHEMATHESIS_EXAMPLES:-200} $(BIN)/pytest -n $${PYTEST_WORKERS:-2} tests/contract
+
+# After marking or changing messages: re-extracts them into both catalogs (new ones untranslated,
+# gone ones dropped), then compiles. Translate what is new in the zh-CN catalog, marketplace/
+# translations/zh_Hans_CN (tests/test_i18n.py names what is left), and run it again to compile.
+CATALOGS := marketplace/translations
+translations: install
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o $(CATALOGS)/messages.pot .
+	$(BIN)/pybabel -q update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
+	$(BIN)/pybabel -q compile -d $(CATALOGS)
+	rm $(CATALOGS)/messages.pot
 
 clean:
 	rm -rf $(VENV) instance/*.db instance/*.db-wal instance/*.db-shm .pytest_cache

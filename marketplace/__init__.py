@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from marketplace import config, parsing, ratelimit, security
+from marketplace import config, i18n, parsing, ratelimit, security
 from marketplace.extensions import api, celery_app, db, limiter, migrate
 
 
@@ -55,6 +55,10 @@ def register_extensions(app: Flask) -> None:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     limiter.init_app(app)
     security.init_app(app)
+    i18n.init_app(app)
+    from marketplace.accounts.auth import saved_locale
+
+    i18n.saved_preference(saved_locale)
     init_celery(app)
 
 

@@ -2,7 +2,9 @@
 
 The shape is flask-smorest's, as API.md fixes it:
 {"code": 409, "status": "Conflict", "message": "...", "errors": {...}}
-plus "error_code", a stable snake_case name clients can branch on.
+plus "error_code", a stable snake_case name clients can branch on. "message" and the reasons under
+"errors" are in the reader's language (marketplace.i18n); "code", "status", "error_code" and the
+field names never change with it.
 """
 
 import logging
@@ -15,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, TooManyRequests
 
 from marketplace.extensions import db, limiter
+from marketplace.i18n import N_, _, translate, translate_all
 from marketplace.ratelimit import retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -23,7 +26,7 @@ log = logging.getLogger(__name__)
 class DomainError(Exception):
     status = 400
     error_code = "bad_request"
-    message = "The request cannot be carried out."
+    message = N_("The request cannot be carried out.")
 
     def __init__(self, message: str | None = None, *, errors: dict[str, Any] | None = None):
         super().__init__(message or self.message)
@@ -34,19 +37,19 @@ class DomainError(Exception):
 class NotFound(DomainError):
     status = 404
     error_code = "not_found"
-    message = "Not found."
+    message = N_("Not found.")
 
 
 class Forbidden(DomainError):
     status = 403
     error_code = "forbidden"
-    message = "You are not allowed to do this."
+    message = N_("You are not allowed to do this.")
 
 
 class Unauthorized(DomainError):
     status = 401
     error_code = "unauthorized"
-    message = "A valid bearer token is required."
+    message = N_("A valid bearer token is required.")
 
 
 class Conflict(DomainError):
@@ -61,7 +64,10 @@ class InvalidField(DomainError):
     error_code = "invalid_field"
 
     def __init__(self, field: str, why: str, *, location: str = "json"):
-        super().__init__(f"Invalid {field}: {why}", errors={location: {field: [why]}})
+        super().__init__(
+            _("Invalid %(field)s: %(why)s", field=field, why=translate(why)),
+            errors={location: {field: [why]}},
+        )
 
     @classmethod
     def rows(cls, message: str, rows: dict[str, dict[str, list[str]]]) -> "InvalidField":
@@ -80,25 +86,70 @@ def error_body(status: int, message: str | None, **extra: Any) -> dict[str, Any]
     return body
 
 
+LOCATIONS = {"json", "query", "querystring", "form", "files", "headers", "cookies", "path", "view_args"}
+
+# What a person reads for an error that carries no message of its own.
+STATUS_MESSAGES = {
+    400: N_("The request is malformed."),
+    401: N_("A valid bearer token is required."),
+    403: N_("You are not allowed to do this."),
+    404: N_("Not found."),
+    405: N_("This method is not allowed here."),
+    406: N_("This answer is available as JSON only."),
+    409: N_("The request conflicts with the current state."),
+    413: N_("The request is too large."),
+    415: N_("Send the body as JSON (Content-Type: application/json), or as the upload form asks."),
+    429: N_("Too many requests; try again later."),
+    500: N_("Internal error."),
+    503: N_("The service is unavailable; try again shortly."),
+}
+
+
 def _summarize(errors: dict[str, Any]) -> str:
-    """'Invalid input: json.email: Not a valid email address.' from webargs' nested messages."""
+    """'输入有误：email：不是有效的电子邮件地址。' from webargs' nested (translated) messages: each
+    reason after the field it is about; the location ("json", "query") is left to the errors map."""
     parts: list[str] = []
+
+    def reason(path: str, text: str) -> str:
+        return _("%(field)s: %(reason)s", field=path, reason=text) if path else text
 
     def walk(node: Any, path: str) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
-                walk(value, f"{path}.{key}" if path else str(key))
+                at_top = not path and str(key) in LOCATIONS
+                walk(value, "" if at_top else f"{path}.{key}" if path else str(key))
         elif isinstance(node, list) and all(isinstance(m, str) for m in node):
-            parts.append(f"{path}: {' '.join(node)}")
+            parts.append(reason(path, " ".join(node)))
         elif isinstance(node, list):
             for i, value in enumerate(node):
                 walk(value, f"{path}[{i}]")
         else:
-            parts.append(f"{path}: {node}")
+            parts.append(reason(path, str(node)))
 
     walk(errors, "")
-    shown = "; ".join(parts[:5]) + (f"; and {len(parts) - 5} more" if len(parts) > 5 else "")
-    return f"Invalid input: {shown}"
+    separator = _("; ")
+    shown = separator.join(parts[:5])
+    if len(parts) > 5:
+        shown += separator + _("and %(count)s more", count=len(parts) - 5)
+    return _("Invalid input: %(details)s", details=shown)
+
+
+PER = {
+    "second": N_("%(amount)s per %(multiples)s second"),
+    "minute": N_("%(amount)s per %(multiples)s minute"),
+    "hour": N_("%(amount)s per %(multiples)s hour"),
+    "day": N_("%(amount)s per %(multiples)s day"),
+    "month": N_("%(amount)s per %(multiples)s month"),
+    "year": N_("%(amount)s per %(multiples)s year"),
+}
+
+
+def describe(limit: Any) -> str:
+    """'每 1 分钟 3 次' for the limits library's '3 per 1 minute'."""
+    template = PER.get(limit.GRANULARITY.name)
+    if template is None:
+        return str(limit)
+    return _(template, amount=limit.amount, multiples=limit.multiples)
 
 
 def retry_after(error: TooManyRequests) -> int:
@@ -121,7 +172,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         db.session.rollback()
-        body = error_body(error.status, error.message, errors=error.errors, error_code=error.error_code)
+        body = error_body(
+            error.status,
+            translate(error.message),
+            errors=translate_all(error.errors),
+            error_code=error.error_code,
+        )
         return jsonify(body), error.status
 
     @app.errorhandler(OperationalError)
@@ -131,17 +187,18 @@ def register_error_handlers(app: Flask) -> None:
         log.warning("database error: %s", error)
         db.session.rollback()
         if isinstance(error, OperationalError) or error.connection_invalidated:
-            body = error_body(503, "The database is unavailable; try again shortly.")
+            body = error_body(503, _("The database is unavailable; try again shortly."))
             return jsonify(body), 503, {"Retry-After": "5"}
         log.exception("unexpected database error")
-        return jsonify(error_body(500, "Internal error.")), 500
+        return jsonify(error_body(500, _("Internal error."))), 500
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):
         status = error.code or 500
         data = getattr(error, "data", None) or {}
-        errors = data.get("errors") or data.get("messages")
-        message = data.get("message") or (_summarize(errors) if errors else error.description)
+        errors = translate_all(data.get("errors") or data.get("messages"))
+        message = translate(data.get("message")) or (_summarize(errors) if errors else None)
+        message = message or translate(STATUS_MESSAGES.get(status)) or error.description
         body = error_body(status, message, errors=errors)
         headers = dict(data.get("headers") or {})
         if isinstance(error, MethodNotAllowed) and error.valid_methods:
@@ -150,11 +207,15 @@ def register_error_handlers(app: Flask) -> None:
             seconds = retry_after(error)
             headers["Retry-After"] = str(seconds)
             if isinstance(error, RateLimitExceeded):
-                body["message"] = f"Too many requests (at most {error.description}); retry in {seconds} s."
+                body["message"] = _(
+                    "Too many requests (at most %(limit)s); retry in %(seconds)s s.",
+                    limit=error.description if error.limit.error_message else describe(error.limit.limit),
+                    seconds=seconds,
+                )
         return jsonify(body), status, headers
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         log.exception("unhandled error")
         db.session.rollback()
-        return jsonify(error_body(500, "Internal error.")), 500
+        return jsonify(error_body(500, _("Internal error."))), 500

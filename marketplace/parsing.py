@@ -19,10 +19,13 @@ from flask.json.provider import DefaultJSONProvider
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 
+from marketplace.i18n import N_, _
+
 MAX_JSON_DEPTH = 32
 MAX_INTEGER_DIGITS = 18
 INTEGER_ARGUMENT = re.compile(rf"-?[0-9]{{1,{MAX_INTEGER_DIGITS}}}")
-INTEGER_MESSAGE = f"Not a valid integer: ASCII digits, at most {MAX_INTEGER_DIGITS}."
+NO_NUL = N_("Must not contain NUL characters.")
+INTEGER_MESSAGE = N_("Not a valid integer: ASCII digits, at most {digits}.").format(digits=MAX_INTEGER_DIGITS)
 
 
 class BodyRefused(ValueError):
@@ -31,19 +34,19 @@ class BodyRefused(ValueError):
 
 def _integer(text: str) -> int:
     if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
-        raise BodyRefused(f"Integers have at most {MAX_INTEGER_DIGITS} digits.")
+        raise BodyRefused(_("Integers have at most %(digits)s digits.", digits=MAX_INTEGER_DIGITS))
     return int(text)
 
 
 def _float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise BodyRefused(f"{text} is beyond the range of numbers.")
+        raise BodyRefused(_("%(number)s is beyond the range of numbers.", number=text))
     return value
 
 
 def _constant(name: str) -> None:
-    raise BodyRefused(f"{name} is not a number.")
+    raise BodyRefused(_("%(name)s is not a number.", name=name))
 
 
 def _depth(value: Any) -> int:
@@ -62,9 +65,9 @@ def loads(data: str | bytes) -> Any:
     try:
         value = json.loads(data, parse_int=_integer, parse_float=_float, parse_constant=_constant)
     except RecursionError:
-        raise BodyRefused(f"JSON nested more than {MAX_JSON_DEPTH} deep.") from None
+        raise BodyRefused(_("JSON nested more than %(depth)s deep.", depth=MAX_JSON_DEPTH)) from None
     if _depth(value) > MAX_JSON_DEPTH:
-        raise BodyRefused(f"JSON nested more than {MAX_JSON_DEPTH} deep.")
+        raise BodyRefused(_("JSON nested more than %(depth)s deep.", depth=MAX_JSON_DEPTH))
     return value
 
 
@@ -78,7 +81,7 @@ class JSONProvider(DefaultJSONProvider):
 def _nul_errors(value: Any) -> Any:
     """marshmallow-shaped messages for every NUL under value, or None."""
     if isinstance(value, str):
-        return ["Must not contain NUL characters."] if "\x00" in value else None
+        return [NO_NUL] if "\x00" in value else None
     if isinstance(value, Mapping):
         items: Any = ((key, value[key]) for key in value)
     elif isinstance(value, list | tuple):
@@ -88,7 +91,7 @@ def _nul_errors(value: Any) -> Any:
     errors = {}
     for key, child in items:
         if isinstance(key, str) and "\x00" in key:
-            errors[key] = ["Must not contain NUL characters."]
+            errors[key] = [NO_NUL]
         elif (found := _nul_errors(child)) is not None:
             errors[key] = found
     return errors or None
@@ -101,7 +104,7 @@ class Parser(FlaskParser):
         try:
             return loads(req.get_data(cache=True))
         except BodyRefused as error:
-            abort(400, exc=error, messages={"json": [f"Invalid JSON body: {error}"]})
+            abort(400, exc=error, messages={"json": [_("Invalid JSON body: %(reason)s", reason=error)]})
 
     def pre_load(self, location_data: Any, *, schema: ma.Schema, req: Any, location: str) -> Any:
         errors = _nul_errors(location_data) or {}

@@ -6,11 +6,14 @@ from datetime import UTC, date
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from marketplace.i18n import N_
+from marketplace.timeutil import CHINA
+
 
 class Text(fields.String):
     """A string without control characters (PostgreSQL refuses NUL; nobody needs the rest)."""
 
-    default_error_messages = {"control": "Must not contain control characters."}
+    default_error_messages = {"control": N_("Must not contain control characters.")}
 
     def __init__(self, *args, multiline: bool = False, **kwargs):
         self.multiline = multiline
@@ -28,7 +31,7 @@ class WholeNumber(fields.Integer):
     """Every integer the API reads (a count of units, an amount in fen, an id): 12, 12.0 and "12"
     are twelve, but 1.5 is refused, where fields.Integer would silently make it 1."""
 
-    default_error_messages = {"fraction": "Must be a whole number."}
+    default_error_messages = {"fraction": N_("Must be a whole number.")}
 
     def _validated(self, value):
         if isinstance(value, float) and not value.is_integer():
@@ -37,8 +40,9 @@ class WholeNumber(fields.Integer):
 
 
 class Timestamp(fields.AwareDateTime):
-    """An instant with its offset, as API.md promises. PostgreSQL's timestamptz gives aware values;
-    SQLite gives them back naive, in UTC, and they are written out as such."""
+    """An instant with its offset, as API.md promises, written in China time (+08:00), the clock its
+    readers live by. PostgreSQL's timestamptz gives aware values; SQLite gives them back naive, in UTC.
+    Instants read without an offset are UTC."""
 
     def __init__(self, **kwargs):
         super().__init__(default_timezone=UTC, **kwargs)
@@ -46,6 +50,8 @@ class Timestamp(fields.AwareDateTime):
     def _serialize(self, value, attr, obj, **kwargs):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
+        if value is not None:
+            value = value.astimezone(CHINA)
         return super()._serialize(value, attr, obj, **kwargs)
 
 
@@ -71,7 +77,7 @@ class RegionCode(Text):
 
     def __init__(self, **kwargs):
         kwargs.setdefault(
-            "validate", validate.Regexp(r"^\d{6}(\d{3})?$", error="Must be a 6- or 9-digit code.")
+            "validate", validate.Regexp(r"^\d{6}(\d{3})?$", error=N_("Must be a 6- or 9-digit code."))
         )
         super().__init__(**kwargs)
 

@@ -23,7 +23,7 @@ def test_malformed_json_is_400(client):
 def test_unknown_field_is_422_naming_it(client):
     r = client.post(REGISTER, json={**GOOD, "is_admin": True})
     assert_error_shape(r, 422)
-    assert r.json["errors"]["json"] == {"is_admin": ["Unknown field."]}
+    assert r.json["errors"]["json"] == {"is_admin": ["未知字段。"]}
     assert "is_admin" in r.json["message"]
 
 
@@ -36,7 +36,7 @@ def test_wrong_type_is_422_naming_the_field(client):
 def test_missing_field_is_422_naming_it(client):
     r = client.post(REGISTER, json={"email": "a@example.test", "display_name": "A"})
     assert_error_shape(r, 422)
-    assert r.json["errors"]["json"] == {"password": ["Missing data for required field."]}
+    assert r.json["errors"]["json"] == {"password": ["必填项，不能缺少。"]}
 
 
 def test_json_array_instead_of_object_is_422(client):

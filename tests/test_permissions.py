@@ -103,6 +103,7 @@ MATRIX = {
         {a: 422 for a in ACTORS},
     ),
     ("GET", "/api/v1/me"): (None, ANY_USER),
+    ("PATCH", "/api/v1/me"): ({"locale": "en"}, ANY_USER),
     ("GET", "/api/v1/me/invitations"): (None, ANY_USER),
     # The admin's invitation of other_buyer to agency A: theirs alone to accept.
     ("POST", "/api/v1/invitations/<int:invitation_id>/accept"): (None, cells(404, other_buyer=OK)),

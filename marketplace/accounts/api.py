@@ -10,6 +10,7 @@ from marketplace.accounts.schemas import (
     DeactivateSchema,
     MailSentSchema,
     MeSchema,
+    MeUpdateSchema,
     PasswordChangeSchema,
     PasswordResetRequestSchema,
     PasswordResetSchema,
@@ -181,6 +182,14 @@ class Me(MethodView):
     @blp.doc(security=SECURITY)
     def get(self):
         return services.describe_user(require_user())
+
+    @blp.arguments(MeUpdateSchema)
+    @blp.response(200, MeSchema)
+    @blp.doc(security=SECURITY)
+    def patch(self, body):
+        """Choose the language ("zh-CN" or "en") of your messages and mails; null follows your
+        browser's Accept-Language."""
+        return services.choose_locale(require_user(), body["locale"])
 
 
 @blp.route("/users")

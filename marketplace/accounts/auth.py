@@ -20,6 +20,12 @@ def current_user() -> User | None:
     return request.environ[CACHE_KEY]
 
 
+def saved_locale() -> str | None:
+    """The caller's chosen language, for marketplace.i18n (None: anonymous, or no choice)."""
+    user = current_user()
+    return user.locale if user is not None else None
+
+
 def bearer_token() -> str | None:
     """The token of the Authorization header, None without one; another scheme is a 401."""
     header = request.headers.get("Authorization", "")

@@ -32,6 +32,9 @@ class User(db.Model):
     # Set when the owner of the address proved it (a mailed link, or a password reset by mail).
     # Roles and memberships granted by email reach verified owners only.
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The language the user chose ("zh-CN", "en"); None follows their browser's Accept-Language.
+    # Mails to them are written in it too.
+    locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     role_grants: Mapped[list["RoleGrant"]] = relationship(

@@ -2,6 +2,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.accounts.models import GRANTABLE_ROLES
+from marketplace.i18n import LOCALES
 from marketplace.schemas import QueryArgsSchema, RegionCode, Text, Timestamp, WholeNumber
 
 
@@ -66,8 +67,21 @@ class UserSchema(ma.Schema):
     is_active = fields.Boolean()
     email_verified = fields.Boolean(attribute="is_email_verified")
     email_verified_at = Timestamp(allow_none=True)
+    locale = fields.String(
+        allow_none=True,
+        metadata={"enum": list(LOCALES), "description": "chosen language; null follows Accept-Language"},
+    )
     role_grants = fields.List(fields.Nested(RoleGrantSchema))
     created_at = Timestamp()
+
+
+class MeUpdateSchema(ma.Schema):
+    locale = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf(list(LOCALES)),
+        metadata={"description": "the language of messages and mails; null follows Accept-Language"},
+    )
 
 
 class MembershipSchema(ma.Schema):

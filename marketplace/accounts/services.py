@@ -307,6 +307,13 @@ def describe_user(user: User) -> dict:
     return {"user": user, "roles": roles, "memberships": memberships}
 
 
+def choose_locale(user: User, locale: str | None) -> dict:
+    """The user's language for messages and mails from now on (None: their browser's)."""
+    user.locale = locale
+    db.session.commit()
+    return describe_user(user)
+
+
 # Admin use cases ---------------------------------------------------------------
 
 

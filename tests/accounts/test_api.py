@@ -139,7 +139,7 @@ def test_deactivated_user_can_neither_use_a_token_nor_log_in(client, make_user):
 def test_me_without_token_is_401(client):
     r = client.get("/api/v1/me")
     assert r.status_code == 401
-    assert r.json["message"] == "A valid bearer token is required."
+    assert r.json["message"] == "需要有效的登录令牌（Bearer token），请先登录。"
 
 
 # Role limits --------------------------------------------------------------------

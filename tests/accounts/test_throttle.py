@@ -42,7 +42,7 @@ def assert_says_when_to_retry(response, window):
     assert response.status_code == 429
     # flask-limiter rounds the window's end up to the next second.
     assert 1 <= int(response.headers["Retry-After"]) <= window + 1
-    assert "retry in" in response.json["message"]
+    assert f"请 {response.headers['Retry-After']} 秒后重试" in response.json["message"]
 
 
 def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out_elsewhere(app, client, make_user):

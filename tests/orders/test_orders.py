@@ -368,7 +368,7 @@ def test_provider_timeout_at_checkout_is_503_and_releases_stock(shop, app, monke
 def test_a_fractional_quantity_is_422_naming_it_not_truncated(shop):
     r = shop.order([{"product_id": shop.orange.id, "quantity": 1.5}])
     assert r.status_code == 422, r.json
-    assert r.json["errors"]["json"]["items"]["0"]["quantity"] == ["Must be a whole number."]
+    assert r.json["errors"]["json"]["items"]["0"]["quantity"] == ["须为整数。"]
     assert shop.stock(shop.orange) == 10
     assert shop.order([{"product_id": shop.orange.id, "quantity": 2.0}]).status_code == 201
 
@@ -378,6 +378,6 @@ def test_a_refund_of_a_fraction_of_a_fen_is_422_not_rounded_down(shop):
     shop.pay(order)
     url = f"/api/v1/orders/{order['id']}/refunds"
     r = shop.client.post(url, json={"amount_fen": 100.5}, headers=shop.admin_headers)
-    assert r.status_code == 422 and r.json["errors"]["json"]["amount_fen"] == ["Must be a whole number."]
+    assert r.status_code == 422 and r.json["errors"]["json"]["amount_fen"] == ["须为整数。"]
     seen = shop.client.get(f"/api/v1/orders/{order['id']}", headers=shop.buyer_headers).json
     assert seen["refunded_fen"] == 0

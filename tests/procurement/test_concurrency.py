@@ -62,5 +62,5 @@ def test_a_transfer_of_a_fraction_of_a_fen_is_422_not_rounded_down(desk):
     order_id, amount = invoiced(desk, 1)
     body = {"amount_fen": amount - 0.5, "method": "bank_transfer", "reference": "ICBC20261201999"}
     r = desk.client.post(f"/api/v1/purchase-orders/{order_id}/payments", json=body, headers=desk.admin_h)
-    assert r.status_code == 422 and r.json["errors"]["json"]["amount_fen"] == ["Must be a whole number."]
+    assert r.status_code == 422 and r.json["errors"]["json"]["amount_fen"] == ["须为整数。"]
     assert db.session.scalars(db.select(BankPayment.amount_fen)).all() == []

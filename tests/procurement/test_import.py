@@ -287,7 +287,7 @@ def test_a_fractional_quantity_is_422_in_json_and_in_imports(desk):
         f"/api/v1/purchase-orders/{order['id']}/lines", json={"lines": lines}, headers=desk.purchaser_h
     )
     assert r.status_code == 422, r.json
-    assert r.json["errors"]["json"]["lines"]["0"]["quantity"] == ["Must be a whole number."]
+    assert r.json["errors"]["json"]["lines"]["0"]["quantity"] == ["须为整数。"]
     r = upload(desk, order, xlsx_bytes([("BF-500236-2026-000001", 1.5)]), filename="lines.xlsx")
     assert r.status_code == 422
     assert r.json["errors"]["files"]["file"]["2"]["quantity"] == [
