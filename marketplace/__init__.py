@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from marketplace import config, i18n, parsing, ratelimit, security
+from marketplace import apidocs, config, i18n, parsing, ratelimit, security
 from marketplace.extensions import api, celery_app, db, limiter, migrate
 
 
@@ -51,6 +51,7 @@ def register_extensions(app: Flask) -> None:
     _make_database_dir(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True, compare_type=True)
+    apidocs.init_app(app)
     api.init_app(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     limiter.init_app(app)

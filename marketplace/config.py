@@ -148,8 +148,13 @@ DEFAULTS: dict[str, Any] = {
     "OPENAPI_VERSION": "3.0.3",
     "OPENAPI_URL_PREFIX": "/api",
     "OPENAPI_JSON_PATH": "openapi.json",
+    # Swagger UI at /api/docs, with its files served by the app itself (marketplace/apidocs): on in
+    # every environment, production too, unless switched off (MARKETPLACE_API_DOCS_ENABLED=false:
+    # then /api/docs is a 404, and /api/openapi.json is still served). No validator badge: it would
+    # send the document to validator.swagger.io.
+    "API_DOCS_ENABLED": True,
     "OPENAPI_SWAGGER_UI_PATH": "/docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+    "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None, "displayOperationId": True},
     "JSON_SORT_KEYS": False,
 }
 

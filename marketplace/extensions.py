@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 from marketplace import sqlite
+from marketplace.apidocs import OperationIds
 from marketplace.ratelimit import client_address
 from marketplace.schemas import ErrorSchema
 
@@ -44,7 +45,7 @@ class MarketplaceSQLAlchemy(SQLAlchemy):
 
 db = MarketplaceSQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = MarketplaceApi()
+api = MarketplaceApi(spec_kwargs={"extra_plugins": [OperationIds()]})
 limiter = Limiter(
     key_func=client_address,
     # A Redis outage must not take logins down: fall back to memory.

@@ -2,18 +2,19 @@
 
 The API serves JSON to clients holding bearer tokens, never cookies, so a browser page on another
 origin gets nothing unless its origin is listed in CORS_ORIGINS. Swagger UI (/api/docs) is the one
-HTML page; it loads its scripts from the CDN configured for it and nothing else.
+HTML page; it loads its scripts and styles from this server and nothing else (marketplace/apidocs).
 """
-
-from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 from flask_cors import CORS
 
+from marketplace import apidocs
+
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# Swagger UI sets styles inline; its scripts are files (the page has no inline script).
 DOCS_POLICY = (
-    "default-src 'none'; script-src 'unsafe-inline' {cdn}; style-src 'unsafe-inline' {cdn}; "
-    "img-src 'self' data: {cdn}; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
 # Sent by clients and read by the API: bearer tokens, JSON and upload bodies, idempotent retries.
 ALLOWED_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
@@ -32,9 +33,7 @@ def init_app(app: Flask) -> None:
         supports_credentials=False,
         max_age=600,
     )
-    cdn = urlsplit(app.config["OPENAPI_SWAGGER_UI_URL"])
-    docs_policy = DOCS_POLICY.format(cdn=f"{cdn.scheme}://{cdn.netloc}")
-    docs_path = app.config["OPENAPI_URL_PREFIX"].rstrip("/") + app.config["OPENAPI_SWAGGER_UI_PATH"]
+    docs_path = apidocs.docs_path(app)
     https_only = app.config["ENV"] == "production"
 
     @app.after_request
@@ -44,7 +43,7 @@ def init_app(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "no-referrer")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        policy = docs_policy if request.path == docs_path else API_POLICY
+        policy = DOCS_POLICY if request.path == docs_path else API_POLICY
         headers.setdefault("Content-Security-Policy", policy)
         if https_only:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

@@ -2,6 +2,7 @@
 CLI commands that fail with a message and a non-zero exit status."""
 
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -106,6 +107,13 @@ def test_the_readme_production_steps_work_from_a_wheel_outside_the_checkout(tmp_
                 timeout=30,
             )
             assert token.status_code == 200, token.text
+            # Swagger UI's page, its template and files are in the wheel: the docs are on in production.
+            docs = requests.get(f"http://127.0.0.1:{port}/api/docs", timeout=30)
+            assert docs.status_code == 200, docs.text
+            loads = re.findall(r'(?:src|href)="(/[^"]+)"', docs.text)
+            assert any(url.endswith("swagger-ui-init.js") for url in loads), docs.text
+            for url in loads:
+                assert requests.get(f"http://127.0.0.1:{port}{url}", timeout=30).status_code == 200, url
         finally:
             stop(server)
     finally:

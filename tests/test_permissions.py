@@ -80,6 +80,7 @@ COMMITMENT = {"commitment": {"quality": True, "price": True, "truthfulness": Tru
 MATRIX = {
     ("GET", "/api/openapi.json"): (None, PUBLIC),
     ("GET", "/api/docs"): (None, PUBLIC),
+    ("GET", "/api/docs/static/<path:filename>"): ("/api/docs/static/swagger-ui-bundle.js", PUBLIC),
     ("GET", "/static/<path:filename>"): ("/static/none.css", {a: 404 for a in ACTORS}),
     # Accounts
     ("POST", "/api/v1/auth/register"): (

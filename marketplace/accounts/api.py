@@ -73,7 +73,9 @@ class Register(MethodView):
     @blp.arguments(RegisterSchema)
     @blp.response(201, RegisteredSchema)
     def post(self, body):
-        """Create a buyer account. The answer is the same whether or not the email was registered."""
+        """注册买家账号
+
+        Create a buyer account. The answer is the same whether or not the email was registered."""
         return services.register_user(**body)
 
 
@@ -91,6 +93,7 @@ class Token(MethodView):
     @blp.arguments(TokenRequestSchema)
     @blp.response(200, TokenSchema)
     def post(self, body):
+        """登录：签发访问令牌"""
         return services.authenticate(body["email"], body["password"], address=client_address())
 
 
@@ -109,7 +112,9 @@ class Password(MethodView):
     @blp.response(200, TokenSchema)
     @blp.doc(security=SECURITY)
     def post(self, body):
-        """Change the caller's password. Every token issued before, on every device, stops working;
+        """修改密码
+
+        Change the caller's password. Every token issued before, on every device, stops working;
         the answer is a fresh token."""
         return services.change_password(require_user(), body["current_password"], body["new_password"])
 
@@ -132,7 +137,9 @@ class VerifyEmail(MethodView):
     @blp.response(200, UserSchema)
     @blp.doc(security=SECURITY)
     def post(self, body):
-        """Verify the caller's address with the token of the mailed link; signed in as the account
+        """验证邮箱
+
+        Verify the caller's address with the token of the mailed link; signed in as the account
         it was sent for."""
         return services.verify_email(require_user(), body["token"])
 
@@ -144,7 +151,9 @@ class ResendVerification(MethodView):
     @blp.response(202, MailSentSchema)
     @blp.doc(security=SECURITY)
     def post(self):
-        """Mail the caller's own address a fresh verification link."""
+        """重发邮箱验证链接
+
+        Mail the caller's own address a fresh verification link."""
         user = require_user()
         services.resend_verification(user)
         return {"message": f"A verification link was mailed to {user.email}."}
@@ -158,7 +167,9 @@ class PasswordReset(MethodView):
     @blp.arguments(PasswordResetRequestSchema)
     @blp.response(202, MailSentSchema)
     def post(self, body):
-        """Mail a link to set a new password. The answer is the same whether or not the address has
+        """申请重置密码
+
+        Mail a link to set a new password. The answer is the same whether or not the address has
         an account."""
         services.request_password_reset(body["email"])
         return {"message": RESET_REQUESTED}
@@ -171,7 +182,9 @@ class PasswordResetConfirm(MethodView):
     @blp.arguments(PasswordResetSchema)
     @blp.response(200, TokenSchema)
     def post(self, body):
-        """Set a new password with the mailed link's token; it verifies the address, signs the
+        """确认重置密码
+
+        Set a new password with the mailed link's token; it verifies the address, signs the
         account out everywhere, and answers with a fresh token."""
         return services.reset_password(body["token"], body["new_password"])
 
@@ -181,6 +194,7 @@ class Me(MethodView):
     @blp.response(200, MeSchema)
     @blp.doc(security=SECURITY)
     def get(self):
+        """查看当前用户"""
         return services.describe_user(require_user())
 
     @blp.arguments(MeUpdateSchema)
@@ -199,6 +213,7 @@ class Users(MethodView):
     @blp.paginate(page_size=20, max_page_size=100)
     @blp.doc(security=SECURITY)
     def get(self, args, pagination_parameters):
+        """用户列表"""
         stmt = services.list_users(require_user(), args.get("email"), args.get("role"))
         return page_of(stmt, pagination_parameters)
 
@@ -208,6 +223,7 @@ class UserById(MethodView):
     @blp.response(200, UserSchema)
     @blp.doc(security=SECURITY)
     def get(self, user_id):
+        """查看用户"""
         return services.get_user(require_user(), user_id)
 
 
@@ -217,14 +233,18 @@ class UserRoles(MethodView):
     @blp.response(200, UserSchema)
     @blp.doc(security=SECURITY)
     def post(self, body, user_id):
-        """Grant admin, or region officer of `region_code`."""
+        """授予角色
+
+        Grant admin, or region officer of `region_code`."""
         return services.grant_role(require_user(), user_id, body["role"], body["region_code"])
 
     @blp.arguments(RoleRevokeArgsSchema, location="query")
     @blp.response(200, UserSchema)
     @blp.doc(security=SECURITY)
     def delete(self, args, user_id):
-        """Revoke a role: `?role=region_officer&region_code=500236`."""
+        """撤销角色
+
+        Revoke a role: `?role=region_officer&region_code=500236`."""
         return services.revoke_role(require_user(), user_id, args["role"], args["region_code"])
 
 
@@ -234,7 +254,9 @@ class UserDeactivate(MethodView):
     @blp.response(200, UserSchema)
     @blp.doc(security=SECURITY)
     def post(self, body, user_id):
-        """Deactivate an account (admins): its tokens stop working at once and it cannot sign in.
+        """停用账号
+
+        Deactivate an account (admins): its tokens stop working at once and it cannot sign in.
         The last active admin cannot be deactivated (409)."""
         return services.deactivate_user(require_user(), user_id, body["reason"])
 
@@ -245,5 +267,7 @@ class UserReactivate(MethodView):
     @blp.response(200, UserSchema)
     @blp.doc(security=SECURITY)
     def post(self, body, user_id):
-        """Let a deactivated account sign in again (admins); tokens issued before stay dead."""
+        """恢复账号
+
+        Let a deactivated account sign in again (admins); tokens issued before stay dead."""
         return services.reactivate_user(require_user(), user_id, body["reason"])

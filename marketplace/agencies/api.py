@@ -31,7 +31,9 @@ class Agencies(MethodView):
     @blp.response(201, AgencySchema)
     @blp.doc(security=SECURITY)
     def post(self, body):
-        """Create an agency (admin); with a budget and share, this year's filing too."""
+        """创建采购单位
+
+        Create an agency (admin); with a budget and share, this year's filing too."""
         return services.create_agency(require_user(), body)
 
 
@@ -41,7 +43,9 @@ class Standings(MethodView):
     @blp.response(200, UnitQuotaSchema(many=True))
     @blp.doc(security=SECURITY)
     def get(self, args):
-        """Officers and admins: each agency's standing, e.g. `?status=behind` or `?status=not_filed`."""
+        """各单位预留份额完成情况
+
+        Officers and admins: each agency's standing, e.g. `?status=behind` or `?status=not_filed`."""
         year = args.get("year") or china_today().year
         return quotas.standings(require_user(), year, args.get("status"), args.get("region"))
 
@@ -51,6 +55,7 @@ class AgencyById(MethodView):
     @blp.response(200, AgencySchema)
     @blp.doc(security=SECURITY)
     def get(self, agency_id):
+        """查看采购单位"""
         return services.get_agency(require_user(), agency_id)
 
 
@@ -62,7 +67,9 @@ class AgencyMembers(MethodView):
     @blp.response(202, InvitationSentSchema)
     @blp.doc(security=SECURITY)
     def post(self, body, agency_id):
-        """Invite an address to a role (admin): it is mailed an invitation that its owner, signed in
+        """邀请单位成员
+
+        Invite an address to a role (admin): it is mailed an invitation that its owner, signed in
         with the address verified, accepts. The same answer whether or not the address has an account."""
         return services.invite_member(require_user(), agency_id, body["email"], body["role"])
 
@@ -74,7 +81,9 @@ class AgencyInvitations(MethodView):
     @blp.paginate(page_size=20, max_page_size=100)
     @blp.doc(security=SECURITY)
     def get(self, args, agency_id, pagination_parameters):
-        """The agency's invitations (admin), newest first: `?status=pending|accepted|revoked|expired`."""
+        """单位邀请列表
+
+        The agency's invitations (admin), newest first: `?status=pending|accepted|revoked|expired`."""
         stmt = services.list_invitations(require_user(), agency_id, args.get("status"))
         return page_of(stmt, pagination_parameters)
 
@@ -84,7 +93,9 @@ class AgencyInvitation(MethodView):
     @blp.response(200, InvitationSchema)
     @blp.doc(security=SECURITY)
     def delete(self, agency_id, invitation_id):
-        """Revoke a pending invitation (admin)."""
+        """撤销单位邀请
+
+        Revoke a pending invitation (admin)."""
         return services.revoke_invitation(require_user(), agency_id, invitation_id)
 
 
@@ -94,13 +105,17 @@ class Filing(MethodView):
     @blp.response(200, FilingSchema)
     @blp.doc(security=SECURITY)
     def put(self, body, agency_id, year):
-        """File the year's canteen budget and reserved share (basis points), or an exemption."""
+        """填报年度预算与预留比例
+
+        File the year's canteen budget and reserved share (basis points), or an exemption."""
         return services.file_filing(require_user(), agency_id, year, body)
 
     @blp.response(200, FilingSchema)
     @blp.doc(security=SECURITY)
     def get(self, agency_id, year):
-        """The agency's own members and the approvers of its lead units read its filing."""
+        """查看年度填报
+
+        The agency's own members and the approvers of its lead units read its filing."""
         return services.get_filing(require_user(), agency_id, year)
 
 
@@ -110,7 +125,9 @@ class ReturnFiling(MethodView):
     @blp.response(200, FilingSchema)
     @blp.doc(security=SECURITY)
     def post(self, body, agency_id, year):
-        """A lead unit's approver sends a subordinate's filing back."""
+        """退回下级单位的填报
+
+        A lead unit's approver sends a subordinate's filing back."""
         return services.return_filing(require_user(), agency_id, year, body["reason"])
 
 
@@ -120,5 +137,7 @@ class Quota(MethodView):
     @blp.response(200, QuotaSchema)
     @blp.doc(security=SECURITY)
     def get(self, args, agency_id):
-        """The reserved share: budget, reserved, purchased (certified, paid), with subordinates rolled up."""
+        """查看预留份额
+
+        The reserved share: budget, reserved, purchased (certified, paid), with subordinates rolled up."""
         return quotas.quota(require_user(), agency_id, args.get("year") or china_today().year)

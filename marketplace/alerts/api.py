@@ -41,6 +41,8 @@ class Alerts(MethodView):
     @blp.paginate(page_size=20, max_page_size=100)
     @blp.doc(security=SECURITY)
     def get(self, args, pagination_parameters):
-        """Open alerts in the caller's regions, soonest due first: targets behind pace, certificates
+        """预警列表
+
+        Open alerts in the caller's regions, soonest due first: targets behind pace, certificates
         expiring, unsold stock (滞销) with agencies suggested to buy, payments never reconciled."""
         return page_of(services.list_alerts(require_user(), args.get("kind")), pagination_parameters)

@@ -16,6 +16,8 @@ class AuditEvents(MethodView):
     @blp.paginate(page_size=50, max_page_size=100)
     @blp.doc(security=SECURITY)
     def get(self, args, pagination_parameters):
-        """Who did what to which object, newest first (admins): role grants, target edits, reviews,
+        """审计日志
+
+        Who did what to which object, newest first (admins): role grants, target edits, reviews,
         verifications, payments reconciled, refunds, password changes, ..."""
         return page_of(services.search(require_user(), **args), pagination_parameters)

@@ -93,7 +93,9 @@ def store_listing(response: Response) -> Response:
 class Categories(MethodView):
     @blp.response(200, CategorySchema(many=True))
     def get(self):
-        """The category tree; a filter on a category includes its children."""
+        """商品分类树
+
+        The category tree; a filter on a category includes its children."""
         return services.list_categories()
 
 
@@ -103,7 +105,9 @@ class Products(MethodView):
     @blp.response(200, ProductSchema(many=True))
     @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, args, pagination_parameters):
-        """The public catalog. The first pages of listings are cached; searches are not."""
+        """商品列表
+
+        The public catalog. The first pages of listings are cached; searches are not."""
         low, high = args.get("min_price_fen"), args.get("max_price_fen")
         if low is not None and high is not None and low > high:
             raise InvalidField("min_price_fen", "Must not exceed max_price_fen.", location="query")
@@ -113,7 +117,9 @@ class Products(MethodView):
     @blp.response(201, ProductSchema)
     @blp.doc(security=SECURITY)
     def post(self, body):
-        """List a product (members of a verified supplier)."""
+        """上架商品
+
+        List a product (members of a verified supplier)."""
         return services.create_product(require_user(), body)
 
 
@@ -121,13 +127,16 @@ class Products(MethodView):
 class ProductById(MethodView):
     @blp.response(200, ProductSchema)
     def get(self, product_id):
+        """查看商品"""
         return services.get_product(current_user(), product_id)
 
     @blp.arguments(ProductUpdateSchema)
     @blp.response(200, ProductSchema)
     @blp.doc(security=SECURITY)
     def patch(self, body, product_id):
-        """Change price, stock, description, active and the rest (the supplier's members)."""
+        """修改商品
+
+        Change price, stock, description, active and the rest (the supplier's members)."""
         return services.update_product(require_user(), product_id, body)
 
 
@@ -137,7 +146,9 @@ class ProductImages(MethodView):
     @blp.response(201, ImageSchema)
     @blp.doc(security=SECURITY)
     def post(self, files, product_id):
-        """Upload an image: multipart field `file`, JPEG, PNG or WebP, at most IMAGE_MAX_BYTES."""
+        """上传商品图片
+
+        Upload an image: multipart field `file`, JPEG, PNG or WebP, at most IMAGE_MAX_BYTES."""
         return services.add_image(require_user(), product_id, files["file"].read())
 
 
@@ -146,6 +157,7 @@ class ProductImageById(MethodView):
     @blp.response(204)
     @blp.doc(security=SECURITY)
     def delete(self, product_id, image_id):
+        """删除商品图片"""
         services.delete_image(require_user(), product_id, image_id)
 
 
@@ -153,6 +165,7 @@ class ProductImageById(MethodView):
 class Images(MethodView):
     @blp.response(200, content_type="image/*")
     def get(self, key):
+        """获取图片"""
         data, content_type = services.read_image(key)
         headers = {"Cache-Control": "public, max-age=86400, immutable", "X-Content-Type-Options": "nosniff"}
         return Response(data, 200, headers, content_type=content_type)
@@ -162,11 +175,14 @@ class Images(MethodView):
 class ProductBatches(MethodView):
     @blp.response(200, BatchSchema(many=True))
     def get(self, product_id):
-        """Traceability batches (质量溯源), newest first."""
+        """溯源批次列表
+
+        Traceability batches (质量溯源), newest first."""
         return services.list_batches(current_user(), product_id)
 
     @blp.arguments(BatchCreateSchema)
     @blp.response(201, BatchSchema)
     @blp.doc(security=SECURITY)
     def post(self, body, product_id):
+        """登记溯源批次"""
         return services.add_batch(require_user(), product_id, body)

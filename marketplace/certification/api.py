@@ -22,7 +22,9 @@ class Apply(MethodView):
     @blp.response(201, CertificationSchema)
     @blp.doc(security=SECURITY)
     def post(self, body, product_id):
-        """Apply, with the signed commitment (quality, price, truthfulness)."""
+        """申请帮扶产品认定
+
+        Apply, with the signed commitment (quality, price, truthfulness)."""
         return services.apply_for_certification(require_user(), product_id, body["commitment"])
 
 
@@ -33,7 +35,9 @@ class Certifications(MethodView):
     @blp.paginate(page_size=20, max_page_size=100)
     @blp.doc(security=SECURITY)
     def get(self, args, pagination_parameters):
-        """Officers: their regions'; suppliers: their own; admins: all."""
+        """认定申请列表
+
+        Officers: their regions'; suppliers: their own; admins: all."""
         return page_of(services.list_certifications(require_user(), args), pagination_parameters)
 
 
@@ -41,7 +45,9 @@ class Certifications(MethodView):
 class CertificationById(MethodView):
     @blp.response(200, CertificationSchema)
     def get(self, certification_id):
-        """Public once in notice (公示) or certified."""
+        """查看认定
+
+        Public once in notice (公示) or certified."""
         return services.get_certification(current_user(), certification_id)
 
 
@@ -51,7 +57,9 @@ class Review(MethodView):
     @blp.response(200, CertificationSchema)
     @blp.doc(security=SECURITY)
     def post(self, body, certification_id):
-        """The current stage's officer approves or rejects; the last approval starts the public notice."""
+        """审核认定申请
+
+        The current stage's officer approves or rejects; the last approval starts the public notice."""
         return services.review_certification(
             require_user(), certification_id, body["decision"], body["comment"]
         )
@@ -63,6 +71,7 @@ class Revoke(MethodView):
     @blp.response(200, CertificationSchema)
     @blp.doc(security=SECURITY)
     def post(self, body, certification_id):
+        """撤销认定"""
         return services.revoke_certification(require_user(), certification_id, body["reason"])
 
 
@@ -72,7 +81,9 @@ class Renew(MethodView):
     @blp.response(201, CertificationSchema)
     @blp.doc(security=SECURITY)
     def post(self, body, certification_id):
-        """Apply again for a certified or expired product; the new application goes through every stage."""
+        """重新申请认定
+
+        Apply again for a certified or expired product; the new application goes through every stage."""
         return services.renew_certification(require_user(), certification_id, body["commitment"])
 
 
@@ -81,5 +92,7 @@ class History(MethodView):
     @blp.response(200, AuditEventSchema(many=True))
     @blp.doc(security=SECURITY)
     def get(self, certification_id):
-        """The audit trail: who, when, from, to, why."""
+        """认定审核记录
+
+        The audit trail: who, when, from, to, why."""
         return services.certification_history(require_user(), certification_id)

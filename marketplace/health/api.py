@@ -20,5 +20,7 @@ class Health(MethodView):
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, schema=HealthSchema, description="The database does not answer")
     def get(self):
-        """Database, Redis and queue status. Redis down is "degraded", not an error."""
+        """服务健康状态
+
+        Database, Redis and queue status. Redis down is "degraded", not an error."""
         return services.health()

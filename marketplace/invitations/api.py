@@ -20,7 +20,9 @@ class MyInvitations(MethodView):
     @blp.paginate(page_size=20, max_page_size=100)
     @blp.doc(security=SECURITY)
     def get(self, pagination_parameters):
-        """Pending invitations to the caller's address, once the caller has verified it."""
+        """我的待接受邀请
+
+        Pending invitations to the caller's address, once the caller has verified it."""
         return page_of(services.pending_for(require_user()), pagination_parameters)
 
 
@@ -29,5 +31,7 @@ class AcceptInvitation(MethodView):
     @blp.response(200, InvitationSchema)
     @blp.doc(security=SECURITY)
     def post(self, invitation_id):
-        """Accept an invitation to the caller's verified address: the membership or role is granted."""
+        """接受邀请
+
+        Accept an invitation to the caller's verified address: the membership or role is granted."""
         return services.accept_invitation(require_user(), invitation_id)

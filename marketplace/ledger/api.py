@@ -54,7 +54,9 @@ class Tallies(MethodView):
     @blp.response(200, TallyRowSchema(many=True))
     @blp.doc(security=SECURITY)
     def get(self, args):
-        """Sums over the ledger, e.g.
+        """销售汇总统计
+
+        Sums over the ledger, e.g.
         `?group_by=origin_county,month&year=2026&buyer_region=370000&origin_region=500000`."""
         return services.tallies(require_user(), args["group_by"], args)
 
@@ -141,13 +143,16 @@ class Targets(MethodView):
     @blp.paginate(page_size=20, max_page_size=100)
     @blp.doc(security=SECURITY)
     def get(self, pagination_parameters):
+        """帮扶目标列表"""
         return page_of(targets.list_targets(require_user()), pagination_parameters)
 
     @blp.arguments(TargetCreateSchema)
     @blp.response(201, TargetSchema)
     @blp.doc(security=SECURITY)
     def post(self, body):
-        """Money (amount_fen) or net weight of a category (weight_g) over [period_start, period_end)
+        """创建帮扶目标
+
+        Money (amount_fen) or net weight of a category (weight_g) over [period_start, period_end)
         for a slice: buyer region x origin region, channels, mechanism, category, certified only."""
         return targets.create_target(require_user(), body)
 
@@ -157,17 +162,20 @@ class TargetById(MethodView):
     @blp.response(200, TargetSchema)
     @blp.doc(security=SECURITY)
     def get(self, target_id):
+        """查看帮扶目标"""
         return targets.get_target(require_user(), target_id)
 
     @blp.arguments(TargetUpdateSchema(partial=True))
     @blp.response(200, TargetSchema)
     @blp.doc(security=SECURITY)
     def patch(self, body, target_id):
+        """修改帮扶目标"""
         return targets.update_target(require_user(), target_id, body)
 
     @blp.response(204)
     @blp.doc(security=SECURITY)
     def delete(self, target_id):
+        """删除帮扶目标"""
         targets.delete_target(require_user(), target_id)
 
 
@@ -176,7 +184,9 @@ class TargetProgress(MethodView):
     @blp.response(200, ProgressSchema)
     @blp.doc(security=SECURITY)
     def get(self, target_id):
-        """Achieved, expected by now (seasonal from last year's months, else linear), forecast, status
+        """目标完成进度
+
+        Achieved, expected by now (seasonal from last year's months, else linear), forecast, status
         (behind below 90% of expected), by month and year to date; money in fen, weight in grams."""
         return targets.progress(require_user(), target_id)
 
@@ -219,7 +229,9 @@ class LedgerReports(MethodView):
     @blp.alt_response(202, schema=ReportSchema, description="still being made")
     @blp.doc(security=SECURITY)
     def get(self, args):
-        """The monthly ledger (台账): every entry of the month, and totals per county and channel."""
+        """下载月度台账
+
+        The monthly ledger (台账): every entry of the month, and totals per county and channel."""
         report = reports.latest_report(require_user(), args["month"], args["format"], args["region_code"])
         if report.status != "ready":
             return ReportSchema().dump(report), 202
@@ -235,7 +247,9 @@ class LedgerReports(MethodView):
     @blp.response(202, ReportSchema)
     @blp.doc(security=SECURITY)
     def post(self, body):
-        """Make the month's ledger now (the whole ledger's is made on the first of each month)."""
+        """立即生成月度台账
+
+        Make the month's ledger now (the whole ledger's is made on the first of each month)."""
         return reports.request_report(require_user(), body["month"], body["format"], body["region_code"])
 
 
@@ -244,4 +258,5 @@ class LedgerReportById(MethodView):
     @blp.response(200, ReportSchema)
     @blp.doc(security=SECURITY)
     def get(self, report_id):
+        """查看台账生成状态"""
         return reports.get_report(require_user(), report_id)

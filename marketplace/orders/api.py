@@ -41,7 +41,9 @@ class Orders(MethodView):
     @blp.paginate(page_size=20, max_page_size=100)
     @blp.doc(security=SECURITY)
     def get(self, args, pagination_parameters):
-        """The buyer's orders; a supplier's orders with its part in them (only that part); all for admins."""
+        """订单列表
+
+        The buyer's orders; a supplier's orders with its part in them (only that part); all for admins."""
         user = require_user()
         orders = page_of(services.list_orders(user, args.get("status")), pagination_parameters)
         return services.view_orders(user, orders)
@@ -56,7 +58,9 @@ class Orders(MethodView):
     )
     @blp.doc(security=SECURITY, **IDEMPOTENCY_DOC)
     def post(self, body):
-        """Place an order: stock is reserved and a payment opened; pay with `payment.client_secret`."""
+        """下单
+
+        Place an order: stock is reserved and a payment opened; pay with `payment.client_secret`."""
         user = require_user()
         order = services.place_order(user, body["items"], body["shipping_address"], body["payment_method"])
         return services.view_order(user, order)
@@ -67,6 +71,7 @@ class OrderById(MethodView):
     @blp.response(200, OrderSchema)
     @blp.doc(security=SECURITY)
     def get(self, order_id):
+        """查看订单"""
         user = require_user()
         return services.view_order(user, services.get_order(user, order_id))
 
@@ -76,7 +81,9 @@ class CancelOrder(MethodView):
     @blp.response(200, OrderSchema)
     @blp.doc(security=SECURITY)
     def post(self, order_id):
-        """Cancel before shipping: stock is released; a paid order is refunded in full."""
+        """取消订单
+
+        Cancel before shipping: stock is released; a paid order is refunded in full."""
         user = require_user()
         return services.view_order(user, services.cancel_order(user, order_id))
 
@@ -86,7 +93,9 @@ class OrderHistory(MethodView):
     @blp.response(200, AuditEventSchema(many=True))
     @blp.doc(security=SECURITY)
     def get(self, order_id):
-        """Every status change of the order: who, when, why."""
+        """订单状态记录
+
+        Every status change of the order: who, when, why."""
         return services.order_history(require_user(), order_id)
 
 
@@ -97,7 +106,9 @@ class OrderRefunds(MethodView):
     @blp.response(201, RefundSchema)
     @blp.doc(security=SECURITY, **IDEMPOTENCY_DOC)
     def post(self, body, order_id):
-        """Refund lines (admin, or the supplier for its own lines) or an amount (admin)."""
+        """退款
+
+        Refund lines (admin, or the supplier for its own lines) or an amount (admin)."""
         return payments.refund_order(require_user(), order_id, body.get("lines"), body.get("amount_fen"))
 
 
@@ -107,6 +118,7 @@ class ShipFulfilment(MethodView):
     @blp.response(200, FulfilmentSchema)
     @blp.doc(security=SECURITY)
     def post(self, body, fulfilment_id):
+        """发货"""
         return services.ship_fulfilment(require_user(), fulfilment_id, body["carrier"], body["tracking_no"])
 
 
@@ -115,4 +127,5 @@ class DeliverFulfilment(MethodView):
     @blp.response(200, FulfilmentSchema)
     @blp.doc(security=SECURITY)
     def post(self, fulfilment_id):
+        """确认送达"""
         return services.deliver_fulfilment(require_user(), fulfilment_id)

@@ -20,7 +20,9 @@ class StripeWebhook(MethodView):
     @blp.response(200, ReceivedSchema)
     @blp.alt_response(400, description="Bad or stale signature")
     def post(self):
-        """Stripe's events: verified by signature, stored once, then processed by a worker."""
+        """接收 Stripe 事件通知
+
+        Stripe's events: verified by signature, stored once, then processed by a worker."""
         event, messages = services.receive_stripe_webhook(
             request.get_data(), request.headers.get("Stripe-Signature")
         )

@@ -24,5 +24,7 @@ class DevConfirm(MethodView):
     @blp.response(200, DevConfirmedSchema)
     @blp.doc(security=SECURITY)
     def post(self, body, order_id):
-        """DEVELOPMENT GATEWAY ONLY (404 otherwise): pay, or fail to pay, an order locally."""
+        """模拟支付结果（仅开发环境）
+
+        DEVELOPMENT GATEWAY ONLY (404 otherwise): pay, or fail to pay, an order locally."""
         return {"outcome": services.confirm_dev_payment(require_user(), order_id, body["succeed"])}

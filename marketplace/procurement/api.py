@@ -27,6 +27,7 @@ class PurchaseOrders(MethodView):
     @blp.paginate(page_size=20, max_page_size=100)
     @blp.doc(security=SECURITY)
     def get(self, args, pagination_parameters):
+        """采购订单列表"""
         user = require_user()
         orders = page_of(services.list_purchase_orders(user, args.get("status")), pagination_parameters)
         return services.view_many(user, orders)
@@ -35,7 +36,9 @@ class PurchaseOrders(MethodView):
     @blp.response(201, s.PurchaseOrderSchema)
     @blp.doc(security=SECURITY)
     def post(self, body):
-        """Draft an order (the agency's purchasers)."""
+        """起草采购订单
+
+        Draft an order (the agency's purchasers)."""
         return _view(
             services.create_purchase_order(
                 require_user(), body["agency_id"], body["lines"], body["delivery_address"], body["needed_by"]
@@ -48,7 +51,9 @@ class PurchaseOrderById(MethodView):
     @blp.response(200, s.PurchaseOrderSchema)
     @blp.doc(security=SECURITY)
     def get(self, order_id):
-        """The agency side sees everything; a supplier its own lines and part."""
+        """查看采购订单
+
+        The agency side sees everything; a supplier its own lines and part."""
         return _view(services.get_purchase_order(require_user(), order_id))
 
 
@@ -58,7 +63,9 @@ class Lines(MethodView):
     @blp.response(200, s.PurchaseOrderSchema)
     @blp.doc(security=SECURITY)
     def put(self, body, order_id):
-        """Replace a draft's lines (purchasers; approvers cannot edit lines)."""
+        """替换采购明细
+
+        Replace a draft's lines (purchasers; approvers cannot edit lines)."""
         return _view(services.replace_lines(require_user(), order_id, body["lines"]))
 
 
@@ -75,7 +82,9 @@ class ImportLines(MethodView):
     @blp.response(200, s.PurchaseOrderSchema)
     @blp.doc(security=SECURITY)
     def post(self, files, order_id):
-        """Replace a draft's lines from XLSX or CSV (columns quantity and product_id or certificate_no), all
+        """导入采购明细
+
+        Replace a draft's lines from XLSX or CSV (columns quantity and product_id or certificate_no), all
         or nothing; every bad row is reported by row number and column."""
         return _view(services.import_lines(require_user(), order_id, files["file"].read()))
 
@@ -85,15 +94,17 @@ class History(MethodView):
     @blp.response(200, AuditEventSchema(many=True))
     @blp.doc(security=SECURITY)
     def get(self, order_id):
-        """Every step of the order: who, when, why; a supplier reads its own part's."""
+        """采购订单流转记录
+
+        Every step of the order: who, when, why; a supplier reads its own part's."""
         return services.purchase_order_history(require_user(), order_id)
 
 
-def _step(path: str, schema, call, doc: str, status: int = 200) -> None:
+def _step(path: str, schema, call, summary: str, doc: str, status: int = 200) -> None:
     class Step(MethodView):
         @blp.arguments(schema)
         @blp.response(status, s.PurchaseOrderSchema)
-        @blp.doc(security=SECURITY, summary=doc)
+        @blp.doc(security=SECURITY, summary=summary, description=doc)
         def post(self, body, order_id):
             return _view(call(require_user(), order_id, body))
 
@@ -102,49 +113,66 @@ def _step(path: str, schema, call, doc: str, status: int = 200) -> None:
 
 
 _step(
-    "submit", s.EmptySchema, lambda u, i, b: services.submit(u, i), "Submit: stock is reserved (purchasers)"
+    "submit",
+    s.EmptySchema,
+    lambda u, i, b: services.submit(u, i),
+    "提交采购订单",
+    "Submit: stock is reserved (purchasers)",
 )
 _step(
     "approve",
     s.CommentSchema,
     lambda u, i, b: services.approve(u, i, b["comment"]),
+    "审批通过",
     "Approve one tier (approvers; never one's own order)",
 )
-_step("reject", s.RejectSchema, lambda u, i, b: services.reject(u, i, b["comment"]), "Reject (approvers)")
+_step(
+    "reject",
+    s.RejectSchema,
+    lambda u, i, b: services.reject(u, i, b["comment"]),
+    "驳回采购订单",
+    "Reject (approvers)",
+)
 _step(
     "cancel",
     s.CancelSchema,
     lambda u, i, b: services.cancel(u, i, b["reason"]),
+    "取消采购订单",
     "Cancel before suppliers confirm",
 )
 _step(
     "confirm",
     s.ConfirmSchema,
     lambda u, i, b: services.confirm(u, i, b["declined_line_ids"]),
+    "供应商确认",
     "A supplier confirms its part, declining lines it cannot supply",
 )
 _step(
     "ship",
     s.PartShipSchema,
     lambda u, i, b: services.ship(u, i, b["carrier"], b["tracking_no"]),
+    "供应商发货",
     "A supplier ships its part",
 )
 _step(
     "receipts",
     s.ReceiptSchema,
     lambda u, i, b: services.receive(u, i, b["lines"]),
+    "登记到货",
     "The agency records what arrived, per line",
 )
 _step(
     "invoices",
     s.InvoiceSchema,
     lambda u, i, b: services.invoice(u, i, b["invoice_no"], b["amount_fen"]),
+    "登记发票",
     "A supplier's fapiao for its part; the amount must equal the value received",
 )
 _step(
     "rating",
     s.RatingSchema,
     lambda u, i, b: services.rate(u, i, b["supplier_id"], b["score"], b.get("comment")),
+    "评价供应商",
     "Rate a supplier",
 )
 
@@ -156,5 +184,7 @@ class Payments(MethodView):
     @blp.response(201, s.PurchaseOrderSchema)
     @blp.doc(security=SECURITY)
     def post(self, body, order_id):
-        """An admin records a bank transfer; partial payments add up; an overpayment is refused."""
+        """登记银行转账
+
+        An admin records a bank transfer; partial payments add up; an overpayment is refused."""
         return _view(services.record_payment(require_user(), order_id, body["amount_fen"], body["reference"]))

@@ -19,7 +19,9 @@ class Regions(MethodView):
     @blp.response(200, RegionSchema(many=True))
     @blp.paginate(page_size=100, max_page_size=100)
     def get(self, args, pagination_parameters):
-        """List regions: children of `parent`, or all of one `level`."""
+        """行政区划列表
+
+        List regions: children of `parent`, or all of one `level`."""
         return page_of(
             services.list_regions(**{k: args.get(k) for k in ("parent", "level", "q")}), pagination_parameters
         )
@@ -29,6 +31,7 @@ class Regions(MethodView):
 class RegionByCode(MethodView):
     @blp.response(200, RegionSchema)
     def get(self, code):
+        """查看行政区划"""
         return services.get_region(code)
 
 
@@ -37,5 +40,7 @@ class Pairings(MethodView):
     @blp.arguments(PairingQueryArgsSchema, location="query")
     @blp.response(200, PairingSchema(many=True))
     def get(self, args):
-        """Pairings; `assisted=500236` answers "who helps Fengjie?"."""
+        """东西部协作结对关系
+
+        Pairings; `assisted=500236` answers "who helps Fengjie?"."""
         return services.list_pairings(args.get("helper"), args.get("assisted"))

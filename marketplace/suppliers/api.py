@@ -27,7 +27,9 @@ class Suppliers(MethodView):
     @blp.response(200, SupplierSchema(many=True))
     @blp.paginate(page_size=20, max_page_size=100)
     def get(self, args, pagination_parameters):
-        """Verified suppliers; members and officers also see their own in any status."""
+        """供应商列表
+
+        Verified suppliers; members and officers also see their own in any status."""
         stmt = services.list_suppliers(
             current_user(), args.get("region"), args.get("kind"), args.get("status")
         )
@@ -37,7 +39,9 @@ class Suppliers(MethodView):
     @blp.response(201, SupplierSchema)
     @blp.doc(security=SECURITY)
     def post(self, body):
-        """Register a supplier; it is pending until its county reviews it."""
+        """注册供应商
+
+        Register a supplier; it is pending until its county reviews it."""
         return services.register_supplier(require_user(), body)
 
 
@@ -45,6 +49,7 @@ class Suppliers(MethodView):
 class SupplierById(MethodView):
     @blp.response(200, SupplierSchema)
     def get(self, supplier_id):
+        """查看供应商"""
         return services.get_supplier(current_user(), supplier_id)
 
 
@@ -54,15 +59,17 @@ class VerifySupplier(MethodView):
     @blp.response(200, SupplierSchema)
     @blp.doc(security=SECURITY)
     def post(self, body, supplier_id):
-        """The county's review: approve (verified) or reject with a comment."""
+        """县级审核供应商
+
+        The county's review: approve (verified) or reject with a comment."""
         return services.change_status(require_user(), supplier_id, body["decision"], body["comment"])
 
 
-def _status_route(action: str, schema: type, doc: str) -> None:
+def _status_route(action: str, schema: type, summary: str, doc: str) -> None:
     class StatusChange(MethodView):
         @blp.arguments(schema)
         @blp.response(200, SupplierSchema)
-        @blp.doc(security=SECURITY, summary=doc)
+        @blp.doc(security=SECURITY, summary=summary, description=doc)
         def post(self, body, supplier_id):
             return services.change_status(require_user(), supplier_id, action, body.get("reason"))
 
@@ -70,12 +77,19 @@ def _status_route(action: str, schema: type, doc: str) -> None:
     blp.route(f"/suppliers/<int:supplier_id>/{action}")(StatusChange)
 
 
-_status_route("suspend", ReasonSchema, "Suspend a verified supplier (officer, admin)")
-_status_route("reinstate", OptionalReasonSchema, "Reinstate a suspended supplier (officer, admin)")
+_status_route("suspend", ReasonSchema, "暂停供应商", "Suspend a verified supplier (officer, admin)")
 _status_route(
-    "blacklist", ReasonSchema, "Blacklist a supplier for good, e.g. for inflated prices (officer, admin)"
+    "reinstate", OptionalReasonSchema, "恢复供应商", "Reinstate a suspended supplier (officer, admin)"
 )
-_status_route("resubmit", OptionalReasonSchema, "Resubmit a rejected registration (its members)")
+_status_route(
+    "blacklist",
+    ReasonSchema,
+    "将供应商列入黑名单",
+    "Blacklist a supplier for good, e.g. for inflated prices (officer, admin)",
+)
+_status_route(
+    "resubmit", OptionalReasonSchema, "重新提交注册", "Resubmit a rejected registration (its members)"
+)
 
 
 @blp.route("/suppliers/<int:supplier_id>/members")
@@ -86,7 +100,9 @@ class SupplierMembers(MethodView):
     @blp.response(202, InvitationSentSchema)
     @blp.doc(security=SECURITY)
     def post(self, body, supplier_id):
-        """Invite an address to become a member: it is mailed an invitation that its owner, signed in
+        """邀请供应商成员
+
+        Invite an address to become a member: it is mailed an invitation that its owner, signed in
         with the address verified, accepts. The same answer whether or not the address has an account."""
         return services.invite_member(require_user(), supplier_id, body["email"])
 
@@ -98,7 +114,9 @@ class SupplierInvitations(MethodView):
     @blp.paginate(page_size=20, max_page_size=100)
     @blp.doc(security=SECURITY)
     def get(self, args, supplier_id, pagination_parameters):
-        """The supplier's invitations, newest first: `?status=pending|accepted|revoked|expired`."""
+        """供应商邀请列表
+
+        The supplier's invitations, newest first: `?status=pending|accepted|revoked|expired`."""
         stmt = services.list_invitations(require_user(), supplier_id, args.get("status"))
         return page_of(stmt, pagination_parameters)
 
@@ -108,7 +126,9 @@ class SupplierInvitation(MethodView):
     @blp.response(200, InvitationSchema)
     @blp.doc(security=SECURITY)
     def delete(self, supplier_id, invitation_id):
-        """Revoke a pending invitation."""
+        """撤销供应商邀请
+
+        Revoke a pending invitation."""
         return services.revoke_invitation(require_user(), supplier_id, invitation_id)
 
 
@@ -117,5 +137,7 @@ class SupplierHistory(MethodView):
     @blp.response(200, AuditEventSchema(many=True))
     @blp.doc(security=SECURITY)
     def get(self, supplier_id):
-        """Every status change: who, when, from, to, why."""
+        """供应商状态记录
+
+        Every status change: who, when, from, to, why."""
         return services.supplier_history(require_user(), supplier_id)
