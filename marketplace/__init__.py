@@ -44,6 +44,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
+    start_schedule(app)
     return app
 
 
@@ -78,6 +79,13 @@ def init_celery(app: Flask) -> None:
     # Register the tasks here too: the outbox runs them in-process on the embedded default.
     for module in TASK_MODULES:
         importlib.import_module(module)
+
+
+def start_schedule(app: Flask) -> None:
+    """On the embedded default with SCHEDULE_IN_PROCESS (`make run`), beat's schedule in this process."""
+    from workers import in_process
+
+    in_process.start(app)
 
 
 def register_blueprints(app: Flask) -> None:
