@@ -14,9 +14,10 @@ $(BIN)/flask: pyproject.toml
 
 install: $(BIN)/flask
 
-# The embedded default: SQLite under instance/, tasks in-process, demo data. Development is asked for
-# by name: without MARKETPLACE_ENV the app runs as production.
+# The embedded default: SQLite under instance/, tasks and their schedule in-process, demo data.
+# Development is asked for by name: without MARKETPLACE_ENV the app runs as production.
 run: export MARKETPLACE_ENV := development
+run: export MARKETPLACE_SCHEDULE_IN_PROCESS := 1
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed demo
@@ -58,4 +59,4 @@ translations: install
 	rm $(CATALOGS)/messages.pot
 
 clean:
-	rm -rf $(VENV) instance/*.db instance/*.db-wal instance/*.db-shm .pytest_cache
+	rm -rf $(VENV) instance/*.db instance/*.db-wal instance/*.db-shm instance/schedule* .pytest_cache

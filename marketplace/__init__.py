@@ -44,6 +44,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
+    start_schedule(app)
     return app
 
 
@@ -72,15 +73,24 @@ def init_celery(app: Flask) -> None:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
+    from workers.beat import SCHEDULE, TASK_MODULES, TIMEZONE
+
     celery_app.config_from_object(app.config["CELERY"])
+    # The schedule, in China time, in every process that builds the app (not only in beat).
+    celery_app.conf.update(timezone=TIMEZONE, beat_schedule=SCHEDULE)
     celery_app.Task = FlaskTask
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     # Register the tasks here too: the outbox runs them in-process on the embedded default.
-    from workers.beat import TASK_MODULES
-
     for module in TASK_MODULES:
         importlib.import_module(module)
+
+
+def start_schedule(app: Flask) -> None:
+    """On the embedded default with SCHEDULE_IN_PROCESS (`make run`), beat's schedule in this process."""
+    from workers import in_process
+
+    in_process.start(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -79,6 +79,13 @@ DEFAULTS: dict[str, Any] = {
     # worker after this long. Longer than any retry countdown (600 s), or a waiting retry would be
     # handed out twice.
     "TASK_VISIBILITY_TIMEOUT_SECONDS": 900,
+    # The beat schedule run by the serving process itself (workers/in_process.py), on the embedded
+    # default only (with REDIS_URL, `celery -A workers beat` runs it): `make run` turns it on. When
+    # each entry last ran is kept in SCHEDULE_FILE (instance/schedule by default); the schedule is
+    # looked at again at least every SCHEDULE_TICK_SECONDS.
+    "SCHEDULE_IN_PROCESS": False,
+    "SCHEDULE_FILE": None,
+    "SCHEDULE_TICK_SECONDS": 30,
     # Browser origins allowed to call the API (comma-separated in MARKETPLACE_CORS_ORIGINS); none
     # by default: a web front end on another origin is listed here explicitly.
     "CORS_ORIGINS": [],

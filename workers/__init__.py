@@ -12,11 +12,12 @@ _built: dict[str, Any] = {}
 def build() -> Any:
     if not _built:
         from marketplace import create_app
-        from workers.beat import SCHEDULE, TASK_MODULES, TIMEZONE
+        from workers.beat import TASK_MODULES
 
         flask_app = create_app()
         celery = flask_app.extensions["celery"]
-        celery.conf.update(include=TASK_MODULES, timezone=TIMEZONE, beat_schedule=SCHEDULE)
+        # The schedule and its time zone come with create_app (init_celery).
+        celery.conf.update(include=TASK_MODULES)
         _built.update(flask_app=flask_app, celery=celery, app=celery)
     return _built
 

@@ -68,7 +68,10 @@ def health() -> tuple[dict[str, Any], int]:
     return {"status": status, "database": database, "redis": redis_status, "queue": queue}, code
 
 
-def record_heartbeat() -> float:
+def record_heartbeat() -> float | None:
+    """Seen by /health through Redis; on the embedded default (no Redis) no worker is watched."""
+    if not current_app.config["REDIS_URL"]:
+        return None
     now = time.time()
     _redis().set(HEARTBEAT_KEY, now, ex=HEARTBEAT_STALE_SECONDS * 2)
     return now

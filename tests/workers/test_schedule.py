@@ -1,8 +1,12 @@
-"""The beat schedule names only tasks a worker has (the modules it is told to include)."""
+"""The beat schedule names only tasks a worker has (the modules it is told to include), and its
+times are China's."""
 
 import importlib
+from copy import copy
+from datetime import datetime, timedelta
 
 from marketplace.extensions import celery_app
+from marketplace.timeutil import CHINA
 from workers.beat import SCHEDULE, TASK_MODULES
 
 
@@ -11,3 +15,17 @@ def test_every_scheduled_task_is_one_a_worker_registers():
         importlib.import_module(module)
     assert {entry["task"] for entry in SCHEDULE.values()} - set(celery_app.tasks) == set()
     assert "ledger.make_stale_reports" in {entry["task"] for entry in SCHEDULE.values()}
+
+
+def test_monthly_ledger_reports_fall_due_once_on_the_first_at_one_in_china_time(app):
+    # Due as the Celery app create_app configures finds it due (beat's, and the in-process one's).
+    schedule = copy(SCHEDULE["monthly-ledger-reports"]["schedule"])
+    clock = datetime(2026, 1, 31, 0, 0, tzinfo=CHINA)
+    schedule.nowfun = lambda: clock
+    last_run, fired = clock, []
+    while clock < datetime(2026, 2, 2, tzinfo=CHINA):  # beat ticking every minute for two days
+        clock += timedelta(minutes=1)
+        if schedule.is_due(last_run)[0]:
+            fired.append(clock)
+            last_run = clock
+    assert fired == [datetime(2026, 2, 1, 1, 0, tzinfo=CHINA)]

@@ -6,7 +6,7 @@ from marketplace.health import services
 
 
 @shared_task(name="system.record_heartbeat", ignore_result=True)
-def record_heartbeat() -> float:
+def record_heartbeat() -> float | None:
     """Written every minute by beat, read by /health to tell whether workers run."""
     return services.record_heartbeat()
 
