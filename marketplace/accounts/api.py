@@ -201,7 +201,9 @@ class Me(MethodView):
     @blp.response(200, MeSchema)
     @blp.doc(security=SECURITY)
     def patch(self, body):
-        """Choose the language ("zh-CN" or "en") of your messages and mails; null follows your
+        """设置界面与邮件语言
+
+        Choose the language ("zh-CN" or "en") of your messages and mails; null follows your
         browser's Accept-Language."""
         return services.choose_locale(require_user(), body["locale"])
 
