@@ -9,20 +9,24 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SERVICES
+from tests.conftest import SERVICES, SLOT, database_name
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_load_run_answers_every_request_and_balances_the_books():
+def test_the_load_run_answers_every_request_and_balances_the_books(worker_id, redis_url):
+    # Its own database, and Redis index 13 unless a parallel checkout (a slot) runs it: then this
+    # worker's own index, which no other test uses while this one runs.
+    database = database_name("marketplace_test_load", worker_id)
+    redis = redis_url if SLOT else SERVICES.redis_database_url(13)
     run = subprocess.run(
         [
             sys.executable,
             "bench/load.py",
             *("--seconds", "10", "--rate", "10", "--workers", "2", "--threads", "8"),
-            *("--database", "marketplace_test_load", "--redis-url", SERVICES.redis_database_url(13)),
+            *("--database", database, "--redis-url", redis),
         ],
         cwd=ROOT,
         env={**os.environ, "BENCH_ADMIN_DATABASE_URL": SERVICES.postgres_database_url("postgres")},
