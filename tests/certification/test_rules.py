@@ -118,7 +118,13 @@ def test_rules_are_versioned_with_their_history_and_audited(client, people, make
         "created_at": None,
     }
     first = set_rule(client, admin, "530000", ["county", "city", "province"], 10).json
-    second = set_rule(client, admin, "530000", ["county", "province"], 20).json
+    body = {
+        "province_code": "530000",
+        "stages": ["county", "province"],
+        "notice_days": 20,
+        "reason": "新文件",
+    }
+    second = client.post("/api/v1/certification-rules", json=body, headers=admin).json
     set_rule(client, admin, "500000", ["county"], 3)
 
     in_force = client.get("/api/v1/certification-rules/530000", headers=admin).json
@@ -136,7 +142,7 @@ def test_rules_are_versioned_with_their_history_and_audited(client, people, make
         "/api/v1/audit-events?subject_type=certification_rules&action=set", headers=admin
     ).json
     latest = next(e for e in events if e["subject_id"] == second["id"])
-    assert latest["actor_id"] == second["created_by_id"] is not None
+    assert latest["actor_id"] == second["created_by_id"] is not None and latest["reason"] == "新文件"
     assert latest["details"] == {
         "province_code": "530000",
         "stages": ["county", "province"],
