@@ -37,7 +37,7 @@ def rule_in_force(province_code: str) -> CertificationRule:
     )
 
 
-def require_province(code: str, field: str, location: str = "json") -> Region:
+def _require_province(code: str, field: str, location: str = "json") -> Region:
     """The province-level region a request names, or a 422 naming the field."""
     region = db.session.get(Region, code)
     if region is None:
@@ -56,19 +56,21 @@ def _validate_stages(province: Region, stages: list[str]) -> None:
         raise InvalidField(
             "stages", "Each stage at most once, from the county up: county, then city, then province."
         )
-    has_cities = db.session.scalar(
-        select(Region.code).where(Region.parent_code == province.code, Region.level == "city").limit(1)
-    )
-    if "city" in stages and has_cities is None:
+    if "city" in stages and not _has_cities(province):
         raise InvalidField(
             "stages", f"{province.name} has no city level: its counties are reviewed by the province."
         )
 
 
+def _has_cities(province: Region) -> bool:
+    city = select(Region.code).where(Region.parent_code == province.code, Region.level == "city")
+    return db.session.scalar(city.limit(1)) is not None
+
+
 def set_rule(actor: User, data: dict[str, Any]) -> CertificationRule:
     """A new rule for the province, in force from now on; applications already made keep theirs."""
     require_admin(actor)
-    province = require_province(data["province_code"], "province_code")
+    province = _require_province(data["province_code"], "province_code")
     _validate_stages(province, data["stages"])
     previous = rule_in_force(province.code)
     rule = CertificationRule(
@@ -107,4 +109,4 @@ def list_rules(actor: User, args: dict[str, Any]) -> Select[tuple[CertificationR
 
 def get_rule_in_force(actor: User, province_code: str) -> CertificationRule:
     require_admin(actor)
-    return rule_in_force(require_province(province_code, "province_code", location="path").code)
+    return rule_in_force(_require_province(province_code, "province_code", location="path").code)
