@@ -96,8 +96,9 @@ DEFAULTS: dict[str, Any] = {
     # The response cache holds at most this much: per process in memory, per namespace in Redis.
     "CACHE_MAX_BYTES": 32 * 1024 * 1024,
     "UPLOAD_DIR": None,
-    # Review stages of 帮扶产品认定 per province (region level of each reviewer), public
-    # notice and validity. Municipalities have no city level: the municipality approves.
+    # The default rule of 帮扶产品认定 for a province that has no certification rule of its own
+    # (admins set those through the API): review stages (region level of each reviewer) and
+    # public-notice days. Municipalities have no city level: the municipality approves.
     "CERTIFICATION_STAGES": {
         "default": ["county", "city"],
         "110000": ["county", "province"],

@@ -14,7 +14,8 @@ from marketplace.accounts import services as accounts
 from marketplace.accounts.models import RoleGrant, User
 from marketplace.catalog.models import Product, ProductSearchTerm, TraceBatch
 from marketplace.catalog.search import index_terms
-from marketplace.certification.models import Certification
+from marketplace.certification.models import Certification, CertificationRule
+from marketplace.certification.rules import rule_in_force
 from marketplace.demo_history import load_demo_history
 from marketplace.demo_procurement import load_demo_procurement, load_demo_targets
 from marketplace.extensions import db
@@ -55,6 +56,22 @@ DEMO_ACCOUNTS = [
 ]
 
 
+# The certification rules of the provinces the demo's counties lie in: (province, stages, notice days).
+# The seeds (../shared/seeds/) name who stands above each county but set no public-notice length,
+# so every province keeps the default 7 days.
+DEMO_CERTIFICATION_RULES = [
+    # 000_e37e082ec6529c91.txt (渝府办〔2018〕23号) and 002_0d11fb7ed90ad6b5.txt (渝府办发〔2021〕149号,
+    # "继续开展脱贫地区帮扶重点产品认定") go from the municipality straight to its 区县: no city
+    # level, so the county reviews and the municipality approves.
+    ("500000", ["county", "province"], 7),
+    # 004_10ce8ea790a16c66.txt (东扶贫〔2018〕5号): Dongguan's partner is 云南省昭通市 and its
+    # counties, so the county reviews and the prefecture-level city approves.
+    ("530000", ["county", "city"], 7),
+    # 003_56174073b50e21eb.txt (丽水): the assisted counties are 四川省广元市剑阁县, 巴中市通江县, ...:
+    # county, then prefecture-level city.
+    ("510000", ["county", "city"], 7),
+]
+
 AGENCY_ROLES = {
     "purchaser@demo.test": "purchaser at 山东省农业农村厅机关服务中心",
     "approver@demo.test": "approver at 山东省农业农村厅机关服务中心 and its lead unit 山东省农业农村厅",
@@ -64,6 +81,7 @@ AGENCY_ROLES = {
 def load_demo(seed_dir: Path, echo: Callable[[str], None]) -> None:
     counts = regions.load_region_seed(seed_dir / "regions")
     echo("Regions: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    _demo_certification_rules(echo)
     sys.path.insert(0, str(seed_dir))
     from demo_catalog import COUNTIES, SURNAMES, VARIANTS
 
@@ -73,6 +91,7 @@ def load_demo(seed_dir: Path, echo: Callable[[str], None]) -> None:
     with click.progressbar(list(COUNTIES.items()), label="Demo suppliers and products") as bar:
         for county_code, (short, specialties) in bar:
             county = regions.get_region(county_code)
+            rule = rule_in_force(county.province_code)
             # Seeded by name, so a re-run makes the same choices and finds everything there.
             names = _supplier_names(county.name, short, specialties, random.Random(county_code), SURNAMES)
             for kind, name in names:
@@ -86,7 +105,7 @@ def load_demo(seed_dir: Path, echo: Callable[[str], None]) -> None:
                         product = _product(
                             supplier, f"{short}{specialty} {suffix}", category, unit, base, factor, rng
                         )
-                        _demo_certification(product, rng, today)
+                        _demo_certification(product, rule, rng, today)
                         added += 1
             db.session.commit()
     echo(f"Suppliers: {len(suppliers)}; products added this run: {added}")
@@ -184,7 +203,21 @@ def _product(supplier, name, category, unit, base, factor, rng) -> Product:
     return product
 
 
-def _demo_certification(product: Product, rng: random.Random, today) -> None:
+def _demo_certification_rules(echo: Callable[[str], None]) -> None:
+    """Each demo province's rule, unless it has one already."""
+    ruled = set(db.session.scalars(select(CertificationRule.province_code)))
+    for province_code, stages, notice_days in DEMO_CERTIFICATION_RULES:
+        if province_code not in ruled:
+            db.session.add(
+                CertificationRule(
+                    province_code=province_code, stages=stages, notice_days=notice_days, valid_from=now()
+                )
+            )
+    db.session.commit()
+    echo(f"Certification rules: {', '.join(code for code, _, _ in DEMO_CERTIFICATION_RULES)}")
+
+
+def _demo_certification(product: Product, rule: CertificationRule, rng: random.Random, today) -> None:
     """Most products certified; some expired, some under review or in public notice, some never applied."""
     roll = rng.random()
     if roll < 0.08:
@@ -204,7 +237,9 @@ def _demo_certification(product: Product, rng: random.Random, today) -> None:
         supplier_id=product.supplier_id,
         origin_region_code=product.origin_region_code,
         status=status,
-        stages=["county", "province"] if product.origin_region_code.startswith("50") else ["county", "city"],
+        rule_id=rule.id,
+        stages=list(rule.stages),
+        notice_days=rule.notice_days,
         commitment=commitment,
     )
     if status == "certified":
@@ -212,7 +247,7 @@ def _demo_certification(product: Product, rng: random.Random, today) -> None:
     elif status == "expired":
         cert.valid_from = today - timedelta(days=rng.randint(740, 900))
     elif status == "in_notice":
-        cert.valid_from = cert.notice_ends_on = today + timedelta(days=rng.randint(1, 7))
+        cert.valid_from = cert.notice_ends_on = today + timedelta(days=rng.randint(1, rule.notice_days))
         cert.stage_index = 1
     if cert.valid_from:
         cert.valid_until = cert.valid_from + timedelta(days=730)
@@ -220,7 +255,8 @@ def _demo_certification(product: Product, rng: random.Random, today) -> None:
     db.session.flush()
     if cert.valid_from:
         county = product.origin_region_code
-        cert.certificate_no = f"BF-{county}-{(cert.valid_from - timedelta(days=7)).year}-{cert.id:06d}"
+        approved_on = cert.valid_from - timedelta(days=rule.notice_days)
+        cert.certificate_no = f"BF-{county}-{approved_on.year}-{cert.id:06d}"
     if status == "certified":
         product.certificate_no, product.certified_until = cert.certificate_no, cert.valid_until
 

@@ -74,6 +74,20 @@ def test_demo_seed_is_realistic_and_idempotent(app, client):
     }
     assert progress["certified_only"] is True
 
+    # The seeds' provinces have their certification rules, loaded once, and the demo applications
+    # follow them: Chongqing's without a city stage.
+    rules = client.get("/api/v1/certification-rules", headers=admin).json
+    assert sorted((r["province_code"], tuple(r["stages"])) for r in rules) == [
+        ("500000", ("county", "province")),
+        ("510000", ("county", "city")),
+        ("530000", ("county", "city")),
+    ]
+    chongqing = next(r["id"] for r in rules if r["province_code"] == "500000")
+    assert count(Certification, Certification.rule_id.is_(None)) == 0
+    assert count(Certification, Certification.rule_id == chongqing) == count(
+        Certification, Certification.origin_region_code.like("50%")
+    )
+
 
 def test_demo_seed_is_refused_under_the_production_config(app, monkeypatch):
     monkeypatch.setitem(app.config, "ENV", "production")

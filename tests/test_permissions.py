@@ -199,6 +199,12 @@ MATRIX = {
         COMMITMENT,
         {**CERTIFICATION, "officer": 403, "admin": 403},
     ),
+    ("GET", "/api/v1/certification-rules"): (None, ADMIN),
+    ("POST", "/api/v1/certification-rules"): (
+        {"province_code": "530000", "stages": ["county", "city", "province"], "notice_days": 10},
+        ADMIN,
+    ),
+    ("GET", "/api/v1/certification-rules/<string:province_code>"): (None, ADMIN),
     # Web orders and payments
     ("POST", "/api/v1/orders"): (
         {
@@ -473,6 +479,7 @@ class World:
         ids = {
             "user_id": self.users["officer"].id,
             "code": "500236",
+            "province_code": "500000",
             "product_id": self.product.id,
             "image_id": self.image_id,
             "key": self.image_key,

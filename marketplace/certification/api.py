@@ -2,11 +2,14 @@ from flask.views import MethodView
 
 from marketplace.accounts.auth import SECURITY, current_user, require_user
 from marketplace.audit.schemas import AuditEventSchema
-from marketplace.certification import services
+from marketplace.certification import rules, services
 from marketplace.certification.schemas import (
     ApplicationSchema,
     CertificationQueryArgsSchema,
     CertificationReviewSchema,
+    CertificationRuleCreateSchema,
+    CertificationRuleQueryArgsSchema,
+    CertificationRuleSchema,
     CertificationSchema,
     RevokeSchema,
 )
@@ -96,3 +99,31 @@ class History(MethodView):
 
         The audit trail: who, when, from, to, why."""
         return services.certification_history(require_user(), certification_id)
+
+
+@blp.route("/certification-rules")
+class CertificationRules(MethodView):
+    @blp.arguments(CertificationRuleQueryArgsSchema, location="query")
+    @blp.response(200, CertificationRuleSchema(many=True))
+    @blp.paginate(page_size=50, max_page_size=100)
+    @blp.doc(security=SECURITY)
+    def get(self, args, pagination_parameters):
+        """Every rule ever set, newest first (admins): each province's history."""
+        return page_of(rules.list_rules(require_user(), args), pagination_parameters)
+
+    @blp.arguments(CertificationRuleCreateSchema)
+    @blp.response(201, CertificationRuleSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body):
+        """Set a province's review stages and public-notice days (admins), in force from now on;
+        applications already made follow the rule they were made under."""
+        return rules.set_rule(require_user(), body)
+
+
+@blp.route("/certification-rules/<string:province_code>")
+class CertificationRuleInForce(MethodView):
+    @blp.response(200, CertificationRuleSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, province_code):
+        """The province's rule in force (admins); the default rule where it has none of its own."""
+        return rules.get_rule_in_force(require_user(), province_code)

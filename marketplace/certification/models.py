@@ -11,6 +11,36 @@ from marketplace.timeutil import CHINA
 
 STATUSES = ("applied", "in_notice", "certified", "rejected", "revoked", "expired")
 OPEN_STATUSES = ("applied", "in_notice")
+# The review stages a rule may name, in the order an application climbs them.
+STAGES = ("county", "city", "province")
+NOTICE_DAYS_MIN, NOTICE_DAYS_MAX = 1, 30
+
+
+class CertificationRule(db.Model):
+    """A province's rule for 帮扶产品认定: its review stages and public-notice (公示) days. A change
+    is a new row in force from then on; the rows before it stay, the history of the rule. A
+    province with no row follows the configured default (CERTIFICATION_STAGES and
+    CERTIFICATION_NOTICE_DAYS)."""
+
+    __tablename__ = "certification_rules"
+    __table_args__ = (
+        CheckConstraint(f"notice_days BETWEEN {NOTICE_DAYS_MIN} AND {NOTICE_DAYS_MAX}", name="notice_days"),
+        Index("ix_certification_rules_province_in_force", "province_code", "valid_from", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    stages: Mapped[list[str]] = mapped_column(JSON)
+    notice_days: Mapped[int]
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # None for a rule the demo data loaded.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    @property
+    def is_default(self) -> bool:
+        """The configured default, standing in for a province that has no rule of its own."""
+        return self.id is None
 
 
 class Certification(db.Model):
@@ -35,8 +65,12 @@ class Certification(db.Model):
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
     origin_region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="applied", index=True)
-    # The review stages (region levels) in force when it was applied for, and where it stands.
+    # The rule in force when it was applied for (None: the configured default), copied: its review
+    # stages (region levels) and public-notice days are followed to the end, whatever rule comes
+    # after. And where it stands.
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("certification_rules.id"))
     stages: Mapped[list[str]] = mapped_column(JSON)
+    notice_days: Mapped[int]
     stage_index: Mapped[int] = mapped_column(default=0)
     commitment: Mapped[dict] = mapped_column(JSON)
     notice_ends_on: Mapped[date | None] = mapped_column(Date)

@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from marketplace.certification.models import STATUSES
+from marketplace.certification.models import NOTICE_DAYS_MAX, NOTICE_DAYS_MIN, STAGES, STATUSES
 from marketplace.schemas import Day, QueryArgsSchema, RegionCode, Text, Timestamp, WholeNumber
 
 
@@ -27,7 +27,12 @@ class CertificationSchema(ma.Schema):
     supplier_id = WholeNumber()
     origin_region_code = fields.String()
     status = fields.String(metadata={"enum": list(STATUSES)})
-    stages = fields.List(fields.String())
+    rule_id = WholeNumber(
+        allow_none=True,
+        metadata={"description": "the province's rule it was applied under; null: the default rule"},
+    )
+    stages = fields.List(fields.String(metadata={"enum": list(STAGES)}))
+    notice_days = WholeNumber(metadata={"description": "days of public notice (公示) after the last stage"})
     current_stage = fields.String(allow_none=True)
     commitment = fields.Dict()
     notice_ends_on = fields.Date(allow_none=True)
@@ -54,3 +59,36 @@ class CertificationQueryArgsSchema(QueryArgsSchema):
     region = RegionCode()
     expiring_before = Day()
     product_id = WholeNumber(validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class CertificationRuleCreateSchema(ma.Schema):
+    province_code = RegionCode(required=True, metadata={"description": "a province-level region"})
+    stages = fields.List(
+        fields.String(validate=validate.OneOf(STAGES)),
+        required=True,
+        validate=validate.Length(min=1, max=len(STAGES)),
+        metadata={"description": "review stages in order, from the county up: county, city, province"},
+    )
+    notice_days = WholeNumber(
+        required=True,
+        validate=validate.Range(min=NOTICE_DAYS_MIN, max=NOTICE_DAYS_MAX),
+        metadata={"description": "days of public notice (公示) after the last stage's approval"},
+    )
+    reason = Text(load_default=None, validate=validate.Length(max=2000), multiline=True)
+
+
+class CertificationRuleSchema(ma.Schema):
+    id = WholeNumber(allow_none=True, metadata={"description": "null for the default rule"})
+    province_code = fields.String()
+    stages = fields.List(fields.String(metadata={"enum": list(STAGES)}))
+    notice_days = WholeNumber()
+    is_default = fields.Boolean(
+        metadata={"description": "the configured default: the province has no rule of its own"}
+    )
+    valid_from = Timestamp(allow_none=True)
+    created_by_id = WholeNumber(allow_none=True)
+    created_at = Timestamp(allow_none=True)
+
+
+class CertificationRuleQueryArgsSchema(QueryArgsSchema):
+    province_code = RegionCode()

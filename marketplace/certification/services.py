@@ -15,21 +15,15 @@ from marketplace.alerts.services import raise_alert, resolve_others
 from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
 from marketplace.certification.models import OPEN_STATUSES, Certification
+from marketplace.certification.rules import rule_in_force
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
-from marketplace.regions.models import Region
 from marketplace.regions.services import get_region, require_region, within
 from marketplace.suppliers.models import SupplierMember
 from marketplace.suppliers.services import require_impartial
 from marketplace.timeutil import china_today, now
 
 EXPIRY_WARNING_DAYS = 30
-
-
-def stages_for(origin: Region) -> list[str]:
-    """The review stages configured for the origin's province, or the default."""
-    configured = current_app.config["CERTIFICATION_STAGES"]
-    return list(configured.get(origin.province_code) or configured["default"])
 
 
 def apply_for_certification(actor: User, product_id: int, commitment: dict[str, Any]) -> Certification:
@@ -61,11 +55,14 @@ def _open_application(actor: User, product: Product, commitment: dict, renewal_o
     )
     if db.session.scalar(under_way) is not None:
         raise Conflict("This product has an application under way already.")
+    rule = rule_in_force(product.origin.province_code)
     certification = Certification(
         product_id=product.id,
         supplier_id=product.supplier_id,
         origin_region_code=product.origin_region_code,
-        stages=stages_for(product.origin),
+        rule_id=rule.id,
+        stages=list(rule.stages),
+        notice_days=rule.notice_days,
         commitment={**commitment, "signed_by_user_id": actor.id, "signed_at": now().isoformat()},
         renewal_of_id=renewal_of.id if renewal_of else None,
     )
@@ -158,7 +155,7 @@ def _start_notice(certification: Certification) -> None:
     """Final approval: the certificate number is published in the notice; it is valid once the notice ends."""
     today = china_today()
     certification.status = "in_notice"
-    certification.notice_ends_on = today + timedelta(days=current_app.config["CERTIFICATION_NOTICE_DAYS"])
+    certification.notice_ends_on = today + timedelta(days=certification.notice_days)
     certification.valid_from = certification.notice_ends_on
     validity = timedelta(days=current_app.config["CERTIFICATION_VALID_DAYS"])
     certification.valid_until = certification.valid_from + validity

@@ -40,6 +40,7 @@ def test_certification_transition(client, make_user, status, action):
         origin_region_code="500236",
         status=status,
         stages=["county", "province"],
+        notice_days=7,
         commitment=COMMITMENT,
         stage_index=1 if status != "applied" else 0,
         valid_from=today - timedelta(days=10),

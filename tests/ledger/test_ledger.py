@@ -175,6 +175,7 @@ def certify(product, certificate_no):
         origin_region_code=product.origin_region_code,
         status="certified",
         stages=["county", "city"],
+        notice_days=7,
         stage_index=1,
         commitment={"quality": True, "price": True, "truthfulness": True},
         certificate_no=certificate_no,
