@@ -13,6 +13,7 @@ from marketplace.audit import services as audit
 from marketplace.certification.models import STAGES, CertificationRule
 from marketplace.errors import InvalidField
 from marketplace.extensions import db
+from marketplace.i18n import _
 from marketplace.regions.models import Region
 from marketplace.timeutil import now
 
@@ -41,11 +42,15 @@ def _require_province(code: str, field: str, location: str = "json") -> Region:
     """The province-level region a request names, or a 422 naming the field."""
     region = db.session.get(Region, code)
     if region is None:
-        raise InvalidField(field, f"No region with code {code}.", location=location)
+        raise InvalidField(field, _("No region with code %(code)s.", code=code), location=location)
     if region.level != "province":
         raise InvalidField(
             field,
-            f"{code} {region.name} is a {region.level}; rules are set per province-level region.",
+            _(
+                "%(code)s %(name)s is not a province; rules are set per province.",
+                code=code,
+                name=region.name,
+            ),
             location=location,
         )
     return region
@@ -54,11 +59,12 @@ def _require_province(code: str, field: str, location: str = "json") -> Region:
 def _validate_stages(province: Region, stages: list[str]) -> None:
     if [STAGES.index(s) for s in stages] != sorted({STAGES.index(s) for s in stages}):
         raise InvalidField(
-            "stages", "Each stage at most once, from the county up: county, then city, then province."
+            "stages", _("Each stage at most once, from the county up: county, then city, then province.")
         )
     if "city" in stages and not _has_cities(province):
         raise InvalidField(
-            "stages", f"{province.name} has no city level: its counties are reviewed by the province."
+            "stages",
+            _("%(name)s has no city level: its counties are reviewed by the province.", name=province.name),
         )
 
 

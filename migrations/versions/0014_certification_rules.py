@@ -1,7 +1,7 @@
 """certification rules per province, versioned; an application keeps the rule it was made under
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 
 Applications already made keep the stages they recorded and get the public-notice days configured
 when this runs (CERTIFICATION_NOTICE_DAYS, 7 unless set otherwise): the rule they were made under.
@@ -12,8 +12,8 @@ from alembic import op
 from flask import current_app
 
 # revision identifiers, used by Alembic.
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
