@@ -75,8 +75,9 @@ class ImportLines(MethodView):
     @blp.response(200, s.PurchaseOrderSchema)
     @blp.doc(security=SECURITY)
     def post(self, files, order_id):
-        """Replace a draft's lines from XLSX or CSV (columns quantity and product_id or certificate_no), all
-        or nothing; every bad row is reported by row number and column."""
+        """Replace a draft's lines from XLSX or CSV (columns 数量/quantity and 商品编号/product_id or
+        证书编号/certificate_no; 商品名称/product_name checked, 备注/note kept out), all or nothing; every
+        bad row is reported by row number and column."""
         return _view(services.import_lines(require_user(), order_id, files["file"].read()))
 
 
