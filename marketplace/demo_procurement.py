@@ -10,6 +10,7 @@ from marketplace.accounts.models import User
 from marketplace.agencies.models import Agency, AgencyFiling, AgencyMember
 from marketplace.catalog.models import Product
 from marketplace.extensions import db
+from marketplace.i18n import _, wan_yuan
 from marketplace.procurement import services as procurement
 from marketplace.suppliers import uscc
 from marketplace.suppliers.models import Supplier
@@ -33,11 +34,14 @@ AGENCIES = [
     ("东莞市总工会", "union", "441900", None, 3_000_000_00, 3000),
 ]
 DESK = "山东省农业农村厅机关服务中心"
+# The seeds' targets in money: Chongqing's sales to Shandong a year, the hall's over 2021-2025.
+SHANDONG_YEARLY_FEN = 30_000_000_00
+HALL_FEN = 3_000_000_000_00
 
 
 def load_demo_procurement(echo: Callable[[str], None]) -> None:
     if db.session.scalar(select(Agency.id).where(Agency.name == DESK)) is not None:
-        echo("Agencies: already loaded")
+        echo(_("Agencies: already loaded"))
         return
     rng = random.Random("agencies")
     year = china_today().year
@@ -83,8 +87,12 @@ def load_demo_procurement(echo: Callable[[str], None]) -> None:
     db.session.commit()
     _demo_orders(desk, users)
     echo(
-        f"Agencies: {len(AGENCIES)} in Shandong, Binzhou and Dongguan, with {year} filings; purchase orders "
-        "drafted, awaiting approval and paid"
+        _(
+            "Agencies: %(count)s in Shandong, Binzhou and Dongguan, with %(year)s filings; purchase orders "
+            "drafted, awaiting approval and paid",
+            count=len(AGENCIES),
+            year=year,
+        )
     )
 
 
@@ -147,7 +155,7 @@ def load_demo_targets(echo: Callable[[str], None]) -> None:
                 name=f"{y} 年重庆农产品销往山东 3000 万元",
                 period_start=date(y, 1, 1),
                 period_end=date(y + 1, 1, 1),
-                amount_fen=30_000_000_00,
+                amount_fen=SHANDONG_YEARLY_FEN,
                 buyer_region_code="370000",
                 origin_region_code="500000",
                 channels=[],
@@ -175,7 +183,7 @@ def load_demo_targets(echo: Callable[[str], None]) -> None:
             name="重庆消费帮扶馆 2021—2025 年销售 30 亿元",
             period_start=date(2021, 1, 1),
             period_end=date(2026, 1, 1),
-            amount_fen=3_000_000_000_00,
+            amount_fen=HALL_FEN,
             origin_region_code="500000",
             channels=["hall"],
             certified_only=True,
@@ -184,5 +192,10 @@ def load_demo_targets(echo: Callable[[str], None]) -> None:
     )
     db.session.commit()
     echo(
-        "Targets: Chongqing → Shandong ¥30,000,000 a year; 10,000 t of Fengjie oranges; the hall's ¥3 billion"
+        _(
+            "Targets: Chongqing → Shandong %(yearly)s a year; 10,000 t of Fengjie oranges; "
+            "the hall's %(hall)s",
+            yearly=wan_yuan(SHANDONG_YEARLY_FEN),
+            hall=wan_yuan(HALL_FEN),
+        )
     )

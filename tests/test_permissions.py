@@ -275,6 +275,7 @@ MATRIX = {
         PO_AGENCY,
     ),
     ("POST", "/api/v1/purchase-orders/<int:order_id>/lines/import"): ("csv", PO_AGENCY),
+    ("GET", "/api/v1/purchase-orders/<int:order_id>/lines/template.xlsx"): (None, PO_AGENCY),
     ("POST", "/api/v1/purchase-orders/<int:order_id>/submit"): ({}, PO_AGENCY),
     ("POST", "/api/v1/purchase-orders/<int:order_id>/approve"): ({"comment": "同意采购"}, PO_APPROVER),
     ("POST", "/api/v1/purchase-orders/<int:order_id>/reject"): ({"comment": "暂不采购"}, PO_APPROVER),

@@ -1,13 +1,16 @@
-from flask import current_app, request
+import io
+
+from flask import current_app, request, send_file
 from flask.views import MethodView
 
 from marketplace.accounts.auth import SECURITY, require_user
 from marketplace.audit.schemas import AuditEventSchema
+from marketplace.i18n import _
 from marketplace.idempotency import idempotent
 from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
 from marketplace.procurement import schemas as s
-from marketplace.procurement import services
+from marketplace.procurement import services, template
 
 blp = Blueprint("procurement", __name__, description="Institutional purchase orders")
 
@@ -84,9 +87,27 @@ class ImportLines(MethodView):
     def post(self, files, order_id):
         """导入采购明细
 
-        Replace a draft's lines from XLSX or CSV (columns quantity and product_id or certificate_no), all
-        or nothing; every bad row is reported by row number and column."""
+        Replace a draft's lines from XLSX or CSV (columns 数量/quantity and 商品编号/product_id or
+        证书编号/certificate_no; 商品名称/product_name checked, 备注/note kept out), all or nothing; every
+        bad row is reported by row number and column."""
         return _view(services.import_lines(require_user(), order_id, files["file"].read()))
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@blp.route("/purchase-orders/<int:order_id>/lines/template.xlsx")
+class LinesTemplate(MethodView):
+    @blp.response(200, description="the XLSX workbook", content_type=XLSX)
+    @blp.doc(security=SECURITY)
+    def get(self, order_id):
+        """下载采购明细导入模板
+
+        The workbook to fill in for the import (its purchasers): headers in the reader's language, an
+        example row, a drop-down of the products on sale, and instructions."""
+        data = template.lines_template(require_user(), order_id)
+        name = _("purchase-order-%(id)s-lines.xlsx", id=order_id)
+        return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)
 
 
 @blp.route("/purchase-orders/<int:order_id>/history")

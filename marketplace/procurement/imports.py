@@ -1,6 +1,8 @@
 """Reading purchase-order lines from an uploaded XLSX or CSV file.
 
-The header row names the columns: `quantity`, and `product_id` or `certificate_no`. Cells are read
+The header row names the columns, in English or Chinese (COLUMNS): `quantity` (数量), and
+`product_id` (商品编号) or `certificate_no` (证书编号); `product_name` (商品名称) and `note` (备注) may be
+given too. Messages about a cell name its column as the file's header writes it. Cells are read
 as values and never evaluated: a formula is text, and text is not a quantity. An XLSX file is a zip
 archive, so its uncompressed size is checked from the archive's directory before anything is
 unpacked (a zip bomb is refused, not inflated).
@@ -17,6 +19,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError, iterparse
 
 from flask import current_app
@@ -25,6 +28,7 @@ from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from marketplace.errors import DomainError, InvalidField
+from marketplace.i18n import _
 
 XLSX_MAGIC = b"PK\x03\x04"
 ROW_TAG = f"{{{SHEET_MAIN_NS}}}row"
@@ -47,7 +51,12 @@ class FileTooLarge(DomainError):
 def read_rows(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[object]]]]:
     """The header and the (row number, cells) of each data row, from XLSX or CSV bytes."""
     if len(data) > current_app.config["IMPORT_MAX_BYTES"]:
-        raise FileTooLarge(f"The file may be at most {current_app.config['IMPORT_MAX_BYTES'] // 1024} KiB.")
+        raise FileTooLarge(
+            _(
+                "The file may be at most %(kib)s KiB.",
+                kib=f"{current_app.config['IMPORT_MAX_BYTES'] // 1024:,}",
+            )
+        )
     if data.startswith(XLSX_MAGIC):
         return _xlsx(data)
     return _csv(data)
@@ -58,14 +67,14 @@ def _xlsx(data: bytes):
         archive = zipfile.ZipFile(io.BytesIO(data))
         unzipped = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile:
-        raise UnsupportedFile("The file looks like XLSX but is not a readable workbook.") from None
+        raise UnsupportedFile(_("The file looks like XLSX but is not a readable workbook.")) from None
     if unzipped > current_app.config["IMPORT_MAX_UNZIPPED_BYTES"]:
-        raise FileTooLarge("The workbook unpacks to more than the import limit; split it.")
+        raise FileTooLarge(_("The workbook unpacks to more than the import limit; split it."))
     _bound_workbook(archive)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many kinds for a damaged workbook
-        raise UnsupportedFile("The workbook cannot be read; save it again as .xlsx or as CSV.") from None
+        raise UnsupportedFile(_("The workbook cannot be read; save it again as .xlsx or as CSV.")) from None
     rows = book.worksheets[0].iter_rows(
         max_row=current_app.config["IMPORT_MAX_ROWS"] + 1,
         max_col=current_app.config["IMPORT_MAX_COLUMNS"],
@@ -73,7 +82,7 @@ def _xlsx(data: bytes):
     )
 
     def unreadable() -> UnsupportedFile:
-        return UnsupportedFile("The workbook cannot be read; save it again as .xlsx or as CSV.")
+        return UnsupportedFile(_("The workbook cannot be read; save it again as .xlsx or as CSV."))
 
     try:
         header = next(rows, None) or ()
@@ -88,7 +97,7 @@ def _xlsx(data: bytes):
         except Exception:
             raise unreadable() from None
 
-    return [str(h or "").strip().lower() for h in header], body()
+    return [str(h or "").strip() for h in header], body()
 
 
 def _bound_workbook(archive: zipfile.ZipFile) -> None:
@@ -114,7 +123,9 @@ def _bound_workbook(archive: zipfile.ZipFile) -> None:
         except ParseError:
             continue  # not XML (an image, say); openpyxl refuses it if it needs it as XML
         except ValueError:
-            raise UnsupportedFile("The workbook's cell references cannot be read; save it again.") from None
+            raise UnsupportedFile(
+                _("The workbook's cell references cannot be read; save it again.")
+            ) from None
 
 
 def _count_elements(archive: zipfile.ZipFile, bound: int) -> None:
@@ -127,8 +138,11 @@ def _count_elements(archive: zipfile.ZipFile, bound: int) -> None:
                 elements += chunk.count(b"<") - chunk.count(b"</")
                 if elements > bound:
                     raise FileTooLarge(
-                        f"The workbook holds more than {bound:,} XML elements, more than an import needs; "
-                        "save only the lines, or send CSV."
+                        _(
+                            "The workbook holds more than %(bound)s XML elements, more than an import "
+                            "needs; save only the lines, or send CSV.",
+                            bound=f"{bound:,}",
+                        )
                     )
 
 
@@ -142,8 +156,14 @@ def _within(row_element, row: int, max_rows: int, max_columns: int, last: str) -
         cell_row, column = coordinate_to_tuple(ref) if ref else (row, column + 1)
         if len(cell) and (cell_row > max_rows or column > max_columns):
             raise FileTooLarge(
-                f"Cell {ref or get_column_letter(column) + str(cell_row)} lies outside A1:{last}: an import "
-                f"has at most {max_columns} columns and {max_rows - 1:,} rows under its header."
+                _(
+                    "Cell %(cell)s lies outside A1:%(last)s: an import has at most %(columns)s columns "
+                    "and %(rows)s rows under its header.",
+                    cell=ref or get_column_letter(column) + str(cell_row),
+                    last=last,
+                    columns=max_columns,
+                    rows=f"{max_rows - 1:,}",
+                )
             )
 
 
@@ -155,9 +175,9 @@ def _csv(data: bytes):
         except UnicodeDecodeError:
             continue
     else:
-        raise UnsupportedFile("Send XLSX, or CSV in UTF-8 or GB18030.")
+        raise UnsupportedFile(_("Send XLSX, or CSV in UTF-8 or GB18030."))
     if "\x00" in text:
-        raise UnsupportedFile("This is not a text file; send XLSX or CSV.")
+        raise UnsupportedFile(_("This is not a text file; send XLSX or CSV."))
     # The csv module refuses a field over 131,072 characters with an error that names neither row nor
     # column; no field can be longer than the file, so that limit goes, and parse_lines applies ours.
     csv.field_size_limit(max(csv.field_size_limit(), current_app.config["IMPORT_MAX_BYTES"]))
@@ -165,7 +185,7 @@ def _csv(data: bytes):
     try:
         header = next(reader, None) or []
     except csv.Error:
-        raise UnsupportedFile("The CSV header row cannot be read.") from None
+        raise UnsupportedFile(_("The CSV header row cannot be read.")) from None
 
     def body():
         try:
@@ -173,23 +193,83 @@ def _csv(data: bytes):
                 if any(cell.strip() for cell in cells):
                     yield number, cells
         except csv.Error as error:
-            raise UnsupportedFile(f"The CSV cannot be read at line {reader.line_num}: {error}.") from None
+            raise UnsupportedFile(
+                _("The CSV cannot be read at line %(line)s: %(error)s.", line=reader.line_num, error=error)
+            ) from None
 
-    return [h.strip().lower() for h in header], body()
+    return [h.strip() for h in header], body()
 
 
-def parse_lines(data: bytes) -> tuple[list[tuple[int, str, object, object]], str]:
-    """(row number, key column, key, quantity) for every row, and the key column's name; bad
-    headers are a 422 naming the file."""
+# The columns an import reads, and what a header may call each (matched trimmed and case-folded):
+# the API's English name, or the Chinese a canteen writes. The product is named by its id or by its
+# certificate; its name is checked against the product when given; a note stays in the purchaser's file.
+COLUMNS = {
+    "product_id": ("product_id", "商品编号"),
+    "certificate_no": ("certificate_no", "证书编号"),
+    "product_name": ("product_name", "商品名称"),
+    "quantity": ("quantity", "数量"),
+    "note": ("note", "备注"),
+}
+HEADER_NAMES = {name.casefold(): column for column, names in COLUMNS.items() for name in names}
+# Longer header cells are cut short in the messages that quote them.
+QUOTED = 40
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int
+    key: object
+    quantity: object
+    name: object
+
+
+@dataclass(frozen=True)
+class Lines:
+    """The rows of a file, the column naming their product ("product_id" or "certificate_no"), and
+    each column's header as the file writes it, for the messages about its cells."""
+
+    rows: list[Row]
+    key: str
+    headers: dict[str, str]
+
+
+def accepted_headers() -> str:
+    return ", ".join(" / ".join(reversed(names)) for names in COLUMNS.values())
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    """Where each known column is; a header cell naming no column, or one named twice, is a 422."""
+    at: dict[str, int] = {}
+    for index, text in enumerate(header):
+        if not text:
+            continue  # a column without a header is not read
+        column = HEADER_NAMES.get(text.casefold())
+        if column is None:
+            raise InvalidField(
+                "file",
+                _(
+                    "Column %(header)s is not one an import reads; the header row may name: %(accepted)s.",
+                    header=repr(text[:QUOTED]),
+                    accepted=accepted_headers(),
+                ),
+            )
+        if column in at:
+            raise InvalidField(
+                "file",
+                _(
+                    "Columns %(first)s and %(second)s are the same column; keep one.",
+                    first=repr(header[at[column]][:QUOTED]),
+                    second=repr(text[:QUOTED]),
+                ),
+            )
+        at[column] = index
+    return at
+
+
+def parse_lines(data: bytes) -> Lines:
+    """Every row's product, quantity and name, read by the header row; bad headers are a 422 naming
+    the file."""
     header, rows = read_rows(data)
-    key = "product_id" if "product_id" in header else "certificate_no" if "certificate_no" in header else None
-    if key is None or "quantity" not in header:
-        raise InvalidField(
-            "file",
-            f"The header row must name quantity and product_id or certificate_no; it has "
-            f"{', '.join(h for h in header if h) or 'nothing'}.",
-        )
-    key_at, quantity_at = header.index(key), header.index("quantity")
     config = current_app.config
     limit, max_columns, max_chars = (
         config["IMPORT_MAX_ROWS"],
@@ -197,26 +277,64 @@ def parse_lines(data: bytes) -> tuple[list[tuple[int, str, object, object]], str
         config["IMPORT_MAX_CELL_CHARS"],
     )
     if len(header) > max_columns:
-        raise FileTooLarge(f"The header row has {len(header)} columns; an import has at most {max_columns}.")
+        raise FileTooLarge(
+            _(
+                "The header row has %(count)s columns; an import has at most %(max)s.",
+                count=len(header),
+                max=max_columns,
+            )
+        )
+    at = _columns(header)
+    key = "product_id" if "product_id" in at else "certificate_no" if "certificate_no" in at else None
+    if key is None or "quantity" not in at:
+        raise InvalidField(
+            "file",
+            _(
+                "The header row must name the quantity (数量 / quantity) and the product (商品编号 / "
+                "product_id, or 证书编号 / certificate_no); it has %(headers)s.",
+                headers=", ".join(h[:QUOTED] for h in header if h) or _("nothing"),
+            ),
+        )
     parsed = []
     too_long: dict[str, dict[str, list[str]]] = {}
     for number, cells in rows:
         if len(parsed) >= limit:
-            raise FileTooLarge(f"At most {limit} rows per import.")
+            raise FileTooLarge(_("At most %(limit)s rows per import.", limit=f"{limit:,}"))
         if len(cells) > max_columns:
-            raise FileTooLarge(f"Row {number} has {len(cells)} cells; an import has at most {max_columns}.")
-        for at, cell in enumerate(cells):
+            raise FileTooLarge(
+                _(
+                    "Row %(row)s has %(count)s cells; an import has at most %(max)s.",
+                    row=number,
+                    count=len(cells),
+                    max=max_columns,
+                )
+            )
+        for index, cell in enumerate(cells):
             if isinstance(cell, str) and len(cell) > max_chars:
-                column = header[at] if at < len(header) and header[at] else get_column_letter(at + 1)
+                column = (
+                    header[index] if index < len(header) and header[index] else get_column_letter(index + 1)
+                )
                 too_long.setdefault(str(number), {})[column] = [
-                    f"{len(cell):,} characters; a cell holds at most {max_chars:,}."
+                    _(
+                        "%(length)s characters; a cell holds at most %(max)s.",
+                        length=f"{len(cell):,}",
+                        max=f"{max_chars:,}",
+                    )
                 ]
-        parsed.append((number, key, _cell(cells, key_at), _cell(cells, quantity_at)))
+        parsed.append(
+            Row(
+                number,
+                _cell(cells, at[key]),
+                _cell(cells, at["quantity"]),
+                _cell(cells, at["product_name"]) if "product_name" in at else None,
+            )
+        )
     if too_long:
         raise InvalidField.rows(
-            f"{len(too_long)} rows have cells too long to be a line; nothing was changed.", too_long
+            _("Rows with cells too long to be a line: %(count)s; nothing was changed.", count=len(too_long)),
+            too_long,
         )
-    return parsed, key
+    return Lines(parsed, key, {column: header[index] for column, index in at.items()})
 
 
 def _cell(cells: list[object], index: int) -> object:

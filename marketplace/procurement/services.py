@@ -3,6 +3,7 @@ purchasers draft, submit and receive; approvers approve in tiers (never their ow
 supplier confirms, ships and invoices its part; an admin records the bank transfers."""
 
 import re
+import unicodedata
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -17,6 +18,7 @@ from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
+from marketplace.i18n import _, yuan
 from marketplace.ledger import services as ledger
 from marketplace.orders.stock import put_back, reserve
 from marketplace.procurement import imports
@@ -37,7 +39,7 @@ def create_purchase_order(
 ) -> PurchaseOrder:
     agency = get_agency(actor, agency_id)
     if "purchaser" not in agency.role_of(actor.id):
-        raise Forbidden("Only the agency's purchasers draft its orders.")
+        raise Forbidden(_("Only the agency's purchasers draft its orders."))
     order = PurchaseOrder(
         agency_id=agency.id, created_by_id=actor.id, delivery_address=delivery_address, needed_by=needed_by
     )
@@ -65,20 +67,30 @@ def _set_lines(order: PurchaseOrder, lines: list[dict], field: str = "lines", lo
     if over:
         raise InvalidField(
             field,
-            f"At most {MAX_LINE_QUANTITY:,} of one product per order; lines naming product "
-            f"{', '.join(map(str, over))} come to more.",
+            _(
+                "At most %(max)s of one product per order; lines naming product %(products)s come to more.",
+                max=f"{MAX_LINE_QUANTITY:,}",
+                products=", ".join(map(str, over)),
+            ),
             location=location,
         )
     products = _load_products(Product.id.in_(list(wanted)))
     unknown = sorted(i for i in wanted if i not in products or not products[i].is_listed)
     if unknown:
-        raise InvalidField(field, f"Not on sale: product {', '.join(map(str, unknown))}.", location=location)
+        raise InvalidField(
+            field,
+            _("Not on sale: product %(products)s.", products=", ".join(map(str, unknown))),
+            location=location,
+        )
     total = sum(products[i].price_fen * quantity for i, quantity in wanted.items())
     if total > MAX_ORDER_TOTAL_FEN:
         raise InvalidField(
             field,
-            f"The order would come to {total:,} fen; one order may come to at most "
-            f"{MAX_ORDER_TOTAL_FEN:,} fen. Split it.",
+            _(
+                "The order would come to %(total)s; one order may come to at most %(max)s. Split it.",
+                total=yuan(total),
+                max=yuan(MAX_ORDER_TOTAL_FEN),
+            ),
             location=location,
         )
     today = china_today()
@@ -105,7 +117,7 @@ def _order_for(actor: User, order_id: int, lock: bool = False) -> PurchaseOrder:
         )
     order = db.session.get(PurchaseOrder, order_id, populate_existing=lock)
     if order is None or not can_see(actor, order):
-        raise NotFound(f"No purchase order {order_id}.")
+        raise NotFound(_("No purchase order %(id)s.", id=order_id))
     return order
 
 
@@ -125,7 +137,11 @@ def _order_suppliers(order: PurchaseOrder) -> set[int]:
 def _require(order: PurchaseOrder, *statuses: str) -> None:
     if order.status not in statuses:
         raise Conflict(
-            f"A {order.status} purchase order cannot do that (it must be {' or '.join(statuses)})."
+            _(
+                "A purchase order in status %(status)s cannot do that (it must be %(allowed)s).",
+                status=order.status,
+                allowed=_(" or ").join(statuses),
+            )
         )
 
 
@@ -146,7 +162,7 @@ def replace_lines(actor: User, order_id: int, lines: list[dict]) -> PurchaseOrde
 
 def _require_purchaser(actor: User, order: PurchaseOrder) -> None:
     if "purchaser" not in db.session.get(Agency, order.agency_id).role_of(actor.id):
-        raise Forbidden("Only the agency's purchasers may do this.")
+        raise Forbidden(_("Only the agency's purchasers may do this."))
 
 
 def submit(actor: User, order_id: int) -> PurchaseOrder:
@@ -155,7 +171,7 @@ def submit(actor: User, order_id: int) -> PurchaseOrder:
     _require_purchaser(actor, order)
     _require(order, "draft")
     if not order.lines:
-        raise InvalidField("lines", "An order needs at least one line.")
+        raise InvalidField("lines", _("An order needs at least one line."))
     _reserve(order)
     agency = db.session.get(Agency, order.agency_id)
     order.approvals_required = sum(1 for tier in agency.approval_tiers_fen if order.total_fen >= tier)
@@ -203,7 +219,7 @@ def approve(actor: User, order_id: int, comment: str | None) -> PurchaseOrder:
     _require_approver(actor, order)
     _require(order, "submitted")
     if actor.id in {a.approver_id for a in order.approvals}:
-        raise Forbidden("One approver approves one tier; another must approve the next.")
+        raise Forbidden(_("One approver approves one tier; another must approve the next."))
     tier = len(order.approvals) + 1
     order.approvals.append(Approval(approver_id=actor.id, tier=tier, comment=comment))
     audit.record(order, "approve_tier", actor.id, reason=comment, details={"tier": tier})
@@ -217,9 +233,9 @@ def approve(actor: User, order_id: int, comment: str | None) -> PurchaseOrder:
 def _require_approver(actor: User, order: PurchaseOrder) -> None:
     agency = db.session.get(Agency, order.agency_id)
     if not ({"approver", "lead_approver"} & roles_over(actor, agency)):
-        raise Forbidden("Only an approver of the agency or of a lead unit above it may do this.")
+        raise Forbidden(_("Only an approver of the agency or of a lead unit above it may do this."))
     if actor.id == order.created_by_id:
-        raise Forbidden("Nobody approves an order they drafted.")
+        raise Forbidden(_("Nobody approves an order they drafted."))
 
 
 def reject(actor: User, order_id: int, comment: str) -> PurchaseOrder:
@@ -246,14 +262,14 @@ def cancel(actor: User, order_id: int, reason: str | None) -> PurchaseOrder:
 def _require_supplier(actor: User, order: PurchaseOrder) -> None:
     """Who may act comes before whether the order's state allows it."""
     if not member_supplier_ids(actor) & _order_suppliers(order):
-        raise Forbidden("Only a supplier with lines on this order acts on its part.")
+        raise Forbidden(_("Only a supplier with lines on this order acts on its part."))
 
 
 def _own_part(actor: User, order: PurchaseOrder) -> SupplierPart:
     mine = member_supplier_ids(actor)
     part = next((p for p in order.parts if p.supplier_id in mine), None)
     if part is None:
-        raise Forbidden("Only a supplier with lines on this order acts on its part.")
+        raise Forbidden(_("Only a supplier with lines on this order acts on its part."))
     return part
 
 
@@ -265,11 +281,13 @@ def confirm(actor: User, order_id: int, declined_line_ids: list[int]) -> Purchas
     _require(order, "approved")
     part = _own_part(actor, order)
     if part.status != "awaiting":
-        raise Conflict("This supplier has answered already.")
+        raise Conflict(_("This supplier has answered already."))
     own_lines = [line for line in order.lines if line.supplier_id == part.supplier_id]
     unknown = set(declined_line_ids) - {line.id for line in own_lines}
     if unknown:
-        raise InvalidField("declined_line_ids", f"Not lines of yours: {sorted(unknown)}.")
+        raise InvalidField(
+            "declined_line_ids", _("Not lines of yours: %(ids)s.", ids=", ".join(map(str, sorted(unknown))))
+        )
     declined = [line for line in own_lines if line.id in declined_line_ids]
     _release(order, declined)
     for line in own_lines:
@@ -298,7 +316,7 @@ def ship(actor: User, order_id: int, carrier: str, tracking_no: str) -> Purchase
     _require(order, "confirmed")
     part = _own_part(actor, order)
     if part.status != "confirmed":
-        raise Conflict(f"A {part.status} part does not ship.")
+        raise Conflict(_("A part in status %(status)s does not ship.", status=part.status))
     part.status, part.carrier, part.tracking_no = "shipped", carrier, tracking_no
     audit.record(
         order,
@@ -321,11 +339,24 @@ def receive(actor: User, order_id: int, receipts: list[dict]) -> PurchaseOrder:
     given = {r["line_id"]: r for r in receipts}
     missing = sorted(set(by_id) - set(given))
     if missing or set(given) - set(by_id):
-        raise InvalidField("lines", f"Give exactly the order's open lines; missing {missing}.")
+        raise InvalidField(
+            "lines",
+            _(
+                "Give exactly the order's open lines; missing: %(missing)s.",
+                missing=", ".join(map(str, missing)) or _("none"),
+            ),
+        )
     for line_id, receipt in given.items():
         line = by_id[line_id]
         if receipt["quantity_received"] > line.quantity:
-            raise InvalidField("lines", f"Line {line_id}: more received than ordered ({line.quantity}).")
+            raise InvalidField(
+                "lines",
+                _(
+                    "Line %(line)s: more received than ordered (%(ordered)s).",
+                    line=line_id,
+                    ordered=line.quantity,
+                ),
+            )
         line.quantity_received, line.inspection_note = receipt["quantity_received"], receipt.get("note")
     shortfalls = {
         line.id: line.quantity - line.quantity_received
@@ -344,10 +375,12 @@ def invoice(actor: User, order_id: int, invoice_no: str, amount_fen: int) -> Pur
     _require(order, "received")
     part = _own_part(actor, order)
     if part.invoice_no is not None:
-        raise Conflict("This part is invoiced already.")
+        raise Conflict(_("This part is invoiced already."))
     due = sum(line.received_value_fen for line in order.open_lines if line.supplier_id == part.supplier_id)
     if amount_fen != due:
-        raise InvalidField("amount_fen", f"Must equal the value received, {due} fen.")
+        raise InvalidField(
+            "amount_fen", _("Must equal the value received, %(due)s fen (%(yuan)s).", due=due, yuan=yuan(due))
+        )
     part.invoice_no, part.invoice_amount_fen = invoice_no, amount_fen
     audit.record(
         order,
@@ -368,16 +401,24 @@ def invoiced_total(order: PurchaseOrder) -> int:
 def record_payment(actor: User, order_id: int, amount_fen: int, reference: str) -> PurchaseOrder:
     """An admin reconciles a bank transfer; partial payments add up, an overpayment is refused."""
     if not actor.is_admin:
-        raise Forbidden("Only an admin records bank transfers.")
+        raise Forbidden(_("Only an admin records bank transfers."))
     order = _order_for(actor, order_id, lock=True)
     _require(order, "invoiced")
     if db.session.scalar(select(BankPayment.id).where(BankPayment.reference == reference)) is not None:
         raise Conflict(
-            "This bank reference is recorded already.", errors={"json": {"reference": ["Already used."]}}
+            _("This bank reference is recorded already."),
+            errors={"json": {"reference": [_("Already used.")]}},
         )
     outstanding = invoiced_total(order) - order.paid_fen
     if amount_fen > outstanding:
-        raise InvalidField("amount_fen", f"Only {outstanding} fen is outstanding.")
+        raise InvalidField(
+            "amount_fen",
+            _(
+                "Only %(outstanding)s fen (%(yuan)s) is outstanding.",
+                outstanding=outstanding,
+                yuan=yuan(outstanding),
+            ),
+        )
     order.payments.append(BankPayment(amount_fen=amount_fen, reference=reference, recorded_by_id=actor.id))
     order.paid_fen += amount_fen
     audit.record(order, "payment", actor.id, details={"amount_fen": amount_fen, "reference": reference})
@@ -408,11 +449,11 @@ def _certify_at_payment(order: PurchaseOrder, actor: User) -> None:
 def rate(actor: User, order_id: int, supplier_id: int, score: int, comment: str | None) -> PurchaseOrder:
     order = _order_for(actor, order_id, lock=True)
     if not db.session.get(Agency, order.agency_id).role_of(actor.id):
-        raise Forbidden("Only the agency's members rate its suppliers.")
+        raise Forbidden(_("Only the agency's members rate its suppliers."))
     _require(order, "paid")
     part = next((p for p in order.parts if p.supplier_id == supplier_id and p.status != "declined"), None)
     if part is None:
-        raise InvalidField("supplier_id", "Not a supplier that delivered on this order.")
+        raise InvalidField("supplier_id", _("Not a supplier that delivered on this order."))
     part.rating, part.rating_comment = score, comment
     audit.record(order, "rate", actor.id, details={"supplier_id": supplier_id, "score": score})
     db.session.commit()
@@ -503,35 +544,53 @@ def list_purchase_orders(actor: User, status: str | None) -> Select[tuple[Purcha
     return stmt
 
 
-def import_lines(actor: User, order_id: int, data: bytes) -> PurchaseOrder:
-    """Replace a draft's lines with those of an XLSX or CSV file, all or nothing: any bad row and
-    nothing changes, and the answer lists every bad row by number and column. The file is read and
-    checked before the order's row is locked, so its work holds up nobody else acting on the order."""
+def order_for_import(actor: User, order_id: int) -> PurchaseOrder:
+    """The order, if the caller is one of its agency's purchasers, who import its lines."""
     order = _order_for(actor, order_id)
     _require_purchaser(actor, order)
+    return order
+
+
+def import_lines(actor: User, order_id: int, data: bytes) -> PurchaseOrder:
+    """Replace a draft's lines with those of an XLSX or CSV file, all or nothing: any bad row and
+    nothing changes, and the answer lists every bad row by number and column (as the file's header
+    names it). A product name given beside the product must be the product's (or a part of it): a
+    row whose name contradicts its 商品编号 is refused, not bought. The file is read and checked
+    before the order's row is locked, so its work holds up nobody else acting on the order."""
+    order = order_for_import(actor, order_id)
     _require(order, "draft")
-    rows, key = imports.parse_lines(data)
+    parsed = imports.parse_lines(data)
+    rows, key, headers = parsed.rows, parsed.key, parsed.headers
     if not rows:
-        raise InvalidField("file", "The file has a header but no rows.")
+        raise InvalidField("file", _("The file has a header but no rows."))
     errors: dict[str, dict[str, list[str]]] = {}
 
     def bad(number: int, column: str, why: str) -> None:
-        errors.setdefault(str(number), {}).setdefault(column, []).append(why)
+        errors.setdefault(str(number), {}).setdefault(headers[column], []).append(why)
 
     quantities, keys = {}, {}
-    for number, _, raw_key, raw_quantity in rows:
-        quantity = _whole(raw_quantity)
+    for row in rows:
+        quantity = _whole(row.quantity)
         if quantity is None or not 1 <= quantity <= MAX_LINE_QUANTITY:
-            bad(number, "quantity", f"Not a whole number from 1 to 1,000,000: {str(raw_quantity)[:40]!r}.")
+            bad(
+                row.number,
+                "quantity",
+                _(
+                    "Not a whole number from 1 to %(max)s: %(value)s.",
+                    max=f"{MAX_LINE_QUANTITY:,}",
+                    value=_quoted(row.quantity),
+                ),
+            )
         value = (
-            _whole(raw_key) if key == "product_id" else (str(raw_key).strip() if raw_key is not None else "")
+            _whole(row.key) if key == "product_id" else (str(row.key).strip() if row.key is not None else "")
         )
         if key == "product_id" and value is not None and not 1 <= value < 2**31:
             value = None  # no such id, and beyond what the database's integers hold
         if value in (None, ""):
-            bad(number, key, f"Missing or not valid: {str(raw_key)[:40]!r}.")
-        quantities[number], keys[number] = quantity, value
+            bad(row.number, key, _("Missing or not valid: %(value)s.", value=_quoted(row.key)))
+        quantities[row.number], keys[row.number] = quantity, value
     product_of = _products_by(key, {v for v in keys.values() if v not in (None, "")})
+    names = {row.number: row.name for row in rows}
     lines = []
     summed: dict[int, int] = defaultdict(int)
     for number, value in keys.items():
@@ -539,20 +598,50 @@ def import_lines(actor: User, order_id: int, data: bytes) -> PurchaseOrder:
             continue
         product = product_of.get(value)
         if product is None:
-            bad(number, key, f"No product on sale with {key} {str(value)[:40]!r}.")
+            bad(
+                number,
+                key,
+                _(
+                    "No product on sale with %(column)s %(value)s.",
+                    column=headers[key],
+                    value=_quoted(value),
+                ),
+            )
+            continue
+        if not _same_name(names[number], product.name):
+            bad(
+                number,
+                "product_name",
+                _(
+                    "%(column)s %(value)s is %(name)s, not %(written)s; correct the one that is wrong.",
+                    column=headers[key],
+                    value=_quoted(value),
+                    name=repr(product.name),
+                    written=_quoted(names[number]),
+                ),
+            )
         elif quantities[number] is not None and str(number) not in errors:
             summed[product.id] += quantities[number]
             if summed[product.id] > MAX_LINE_QUANTITY >= summed[product.id] - quantities[number]:
                 bad(
                     number,
                     "quantity",
-                    f"Rows of product {product.id} come to more than {MAX_LINE_QUANTITY:,} by this row; "
-                    "one order holds at most that many of one product.",
+                    _(
+                        "Rows of product %(product)s come to more than %(max)s by this row; one order "
+                        "holds at most that many of one product.",
+                        product=product.id,
+                        max=f"{MAX_LINE_QUANTITY:,}",
+                    ),
                 )
             lines.append({"product_id": product.id, "quantity": quantities[number]})
     if errors:
         raise InvalidField.rows(
-            f"{len(errors)} of {len(rows)} rows cannot be imported; nothing was changed.", errors
+            _(
+                "%(bad)s of %(rows)s rows cannot be imported; nothing was changed.",
+                bad=len(errors),
+                rows=len(rows),
+            ),
+            errors,
         )
     # Asked again under the lock: the order, or the caller's role, may have changed during the parse.
     order = _order_for(actor, order_id, lock=True)
@@ -562,6 +651,24 @@ def import_lines(actor: User, order_id: int, data: bytes) -> PurchaseOrder:
     audit.record(order, "import_lines", actor.id, details={"rows": len(rows), "lines": len(order.lines)})
     db.session.commit()
     return order
+
+
+def _quoted(value: object) -> str:
+    """A cell as a message quotes it: its text, cut short."""
+    return repr(str(value)[: imports.QUOTED])
+
+
+def _comparable(name: str) -> str:
+    """A name as a purchaser may type it: full-width letters and digits as half-width, any case,
+    spaces anywhere."""
+    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def _same_name(written: object, name: str) -> bool:
+    """No name, or the product's name or a part of it ("奉节脐橙" for "奉节脐橙 10kg")."""
+    if written is None or not str(written).strip():
+        return True
+    return _comparable(str(written)) in _comparable(name)
 
 
 # ASCII digits only: str.isdigit() is true of "²" and "¹⁰", which int() then refuses.

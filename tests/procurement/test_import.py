@@ -35,6 +35,10 @@ def xlsx_bytes(rows, header=("certificate_no", "quantity")):
     return out.getvalue()
 
 
+def english(desk):
+    return {**desk.purchaser_h, "Accept-Language": "en"}
+
+
 def line_count(order):
     return len(db.session.get(PurchaseOrder, order["id"], populate_existing=True).lines)
 
@@ -69,22 +73,22 @@ def test_every_bad_row_is_reported_by_number_and_column_and_nothing_changes(desk
     r = upload(desk, order, csv_bytes(rows))
     assert r.status_code == 422
     assert r.json["errors"]["files"]["file"] == {
-        "3": {"product_id": ["No product on sale with product_id '999999'."]},
-        "4": {"quantity": ["Not a whole number from 1 to 1,000,000: '0'."]},
+        "3": {"product_id": ["没有 product_id 为 '999999' 的在售商品。"]},
+        "4": {"quantity": ["不是 1 至 1,000,000 的整数：'0'。"]},
         "5": {
-            "quantity": ["Not a whole number from 1 to 1,000,000: 'x'."],
-            "product_id": ["Missing or not valid: 'abc'."],
+            "quantity": ["不是 1 至 1,000,000 的整数：'x'。"],
+            "product_id": ["未填写或无效：'abc'。"],
         },
-        "6": {"quantity": [f"Not a whole number from 1 to 1,000,000: {EVIL!r}."]},
+        "6": {"quantity": [f"不是 1 至 1,000,000 的整数：{EVIL!r}。"]},
     }
-    assert "4 of 5 rows" in r.json["message"]
+    assert r.json["message"] == "5 行中有 4 行无法导入，未做任何改动。"
     assert line_count(order) == 2
 
 
 def test_formula_cells_stay_inert_text(desk):
     order = desk.draft()
     data = xlsx_bytes([(EVIL, 1), ("BF-500236-2026-000001", "=1+1")])
-    r = upload(desk, order, data, filename="lines.xlsx")
+    r = upload(desk, order, data, filename="lines.xlsx", headers=english(desk))
     assert r.status_code == 422
     rows = r.json["errors"]["files"]["file"]
     assert rows["2"]["certificate_no"] == [f"No product on sale with certificate_no {EVIL!r}."]
@@ -167,7 +171,7 @@ def test_a_sheet_declaring_a_huge_dimension_is_refused_at_once_naming_the_bound(
     data = hostile_xlsx()
     assert len(data) < 8 * 1024
     started = time.monotonic()
-    r = upload(desk, order, data, filename="lines.xlsx")
+    r = upload(desk, order, data, filename="lines.xlsx", headers=english(desk))
     elapsed = time.monotonic() - started
     assert r.status_code == 413, r.json
     assert r.json["errors"]["files"]["file"] == [
@@ -191,13 +195,14 @@ def test_a_declared_dimension_is_not_walked_when_the_cells_fit(desk):
 
 def test_a_cell_beyond_the_last_column_and_a_workbook_of_too_many_elements_are_413(app, desk, monkeypatch):
     order = desk.draft()
-    r = upload(desk, order, hostile_xlsx(row=2, extra='<c r="XFD2"><v>7</v></c>'), filename="lines.xlsx")
+    extra = '<c r="XFD2"><v>7</v></c>'
+    r = upload(desk, order, hostile_xlsx(row=2, extra=extra), filename="lines.xlsx", headers=english(desk))
     assert r.status_code == 413
     assert r.json["errors"]["files"]["file"][0].startswith("Cell XFD2 lies outside A1:AX20001")
     monkeypatch.setitem(app.config, "IMPORT_MAX_XML_ELEMENTS", 50)
     r = upload(desk, order, xlsx_bytes([("BF-500236-2026-000001", 1)] * 20), filename="lines.xlsx")
     assert r.status_code == 413
-    assert "more than 50 XML elements" in r.json["errors"]["files"]["file"][0]
+    assert "超过 50 个 XML 元素" in r.json["errors"]["files"]["file"][0]
     assert line_count(order) == 2
 
 
@@ -219,8 +224,8 @@ def test_superscript_and_non_ascii_digits_are_422_naming_the_row(desk, cell):
     r = upload(desk, order, csv_bytes([(desk.orange.id, 1), (desk.orange.id, cell), (cell, 1)]))
     assert r.status_code == 422, r.json
     rows = r.json["errors"]["files"]["file"]
-    assert rows["3"] == {"quantity": [f"Not a whole number from 1 to 1,000,000: {cell!r}."]}
-    assert rows["4"] == {"product_id": [f"Missing or not valid: {cell!r}."]}
+    assert rows["3"] == {"quantity": [f"不是 1 至 1,000,000 的整数：{cell!r}。"]}
+    assert rows["4"] == {"product_id": [f"未填写或无效：{cell!r}。"]}
     assert line_count(order) == 2
 
 
@@ -231,16 +236,15 @@ def test_an_overlong_cell_is_422_naming_its_row_and_column(desk, length):
     r = upload(desk, order, data)
     assert r.status_code == 422, r.json
     assert r.json["errors"]["files"]["file"] == {
-        "3": {"备注": [f"{length:,} characters; a cell holds at most 1,000."]}
+        "3": {"备注": [f"共 {length:,} 个字符，每个单元格最多 1,000 个。"]}
     }
     assert line_count(order) == 2
 
 
 def test_repeated_rows_are_summed_before_the_per_line_cap(desk):
     order = desk.draft()
-    r = upload(
-        desk, order, csv_bytes([(desk.orange.id, 600_000), (desk.potato.id, 1), (desk.orange.id, 600_000)])
-    )
+    rows = [(desk.orange.id, 600_000), (desk.potato.id, 1), (desk.orange.id, 600_000)]
+    r = upload(desk, order, csv_bytes(rows), headers=english(desk))
     assert r.status_code == 422, r.json
     assert r.json["errors"]["files"]["file"] == {
         "4": {
@@ -270,12 +274,12 @@ def test_lines_worth_more_than_an_order_can_be_paid_are_422_not_500(desk):
     assert r.status_code == 422 and "lines" in r.json["errors"]["json"], r.json
     lines = [{"product_id": p.id, "quantity": 1_000_000} for p in dear]
     r = desk.client.put(
-        f"/api/v1/purchase-orders/{order['id']}/lines", json={"lines": lines}, headers=desk.purchaser_h
+        f"/api/v1/purchase-orders/{order['id']}/lines", json={"lines": lines}, headers=english(desk)
     )
     assert r.status_code == 422, r.json
     assert r.json["errors"]["json"]["lines"] == [
-        "The order would come to 200,000,000,000,000,000 fen; one order may come to at most "
-        "10,000,000,000,000 fen. Split it."
+        "The order would come to CN¥2,000,000,000,000,000.00; one order may come to at most "
+        "CN¥100,000,000,000.00. Split it."
     ]
     assert line_count(order) == 2
 
@@ -290,9 +294,7 @@ def test_a_fractional_quantity_is_422_in_json_and_in_imports(desk):
     assert r.json["errors"]["json"]["lines"]["0"]["quantity"] == ["须为整数。"]
     r = upload(desk, order, xlsx_bytes([("BF-500236-2026-000001", 1.5)]), filename="lines.xlsx")
     assert r.status_code == 422
-    assert r.json["errors"]["files"]["file"]["2"]["quantity"] == [
-        "Not a whole number from 1 to 1,000,000: '1.5'."
-    ]
+    assert r.json["errors"]["files"]["file"]["2"]["quantity"] == ["不是 1 至 1,000,000 的整数：'1.5'。"]
     assert line_count(order) == 2
 
 
@@ -317,3 +319,95 @@ def test_a_refused_file_does_not_wait_for_the_orders_row_lock(desk):
         other.close()
     assert r.status_code == 413
     assert elapsed < 4  # refused while another transaction held the order
+
+
+def test_chinese_headers_import_and_a_name_is_checked_against_the_product(desk):
+    order = desk.draft()
+    data = (
+        "商品编号,商品名称,数量,备注\n"
+        f"{desk.orange.id},奉节脐橙 10kg,12,食堂周一用\n"
+        f"{desk.potato.id},镇雄马铃薯,30,\n"
+        f"{desk.uncertified.id},,5,名称可不填\n"
+    ).encode("gb18030")
+    r = upload(desk, order, data)
+    assert r.status_code == 200, r.json
+    assert {line["product_id"]: line["quantity"] for line in r.json["lines"]} == {
+        desk.orange.id: 12,
+        desk.potato.id: 30,
+        desk.uncertified.id: 5,
+    }
+
+
+@pytest.mark.parametrize(
+    "header",
+    [" 商品编号 ,QUANTITY", "Product_ID,数量", "证书编号,Quantity ", "certificate_no,数量,NOTE,商品名称"],
+)
+def test_headers_match_trimmed_and_case_folded_english_chinese_or_mixed(desk, header):
+    order = desk.draft()
+    key = desk.orange.certificate_no if "证书" in header or "certificate" in header else desk.orange.id
+    cells = [key, 7, "", ""][: len(header.split(","))]
+    r = upload(desk, order, f"{header}\n{','.join(map(str, cells))}\n".encode())
+    assert r.status_code == 200, r.json
+    assert [(line["product_id"], line["quantity"]) for line in r.json["lines"]] == [(desk.orange.id, 7)]
+
+
+def test_a_name_contradicting_the_product_is_a_row_error_under_the_files_own_header(desk):
+    order = desk.draft()
+    data = (
+        f"商品编号,商品名称,数量\n{desk.orange.id},镇雄马铃薯 25kg,12\n{desk.potato.id},马铃薯,1\n".encode()
+    )
+    r = upload(desk, order, data)
+    assert r.status_code == 422, r.json
+    assert r.json["errors"]["files"]["file"] == {
+        "2": {
+            "商品名称": [
+                f"商品编号 {str(desk.orange.id)!r} 对应的商品是 '奉节脐橙 10kg'，不是所填的 "
+                "'镇雄马铃薯 25kg'，请改正填错的一项。"
+            ]
+        }
+    }
+    assert line_count(order) == 2
+    r = upload(desk, order, data, headers=english(desk))
+    assert r.json["errors"]["files"]["file"]["2"]["商品名称"] == [
+        f"商品编号 {str(desk.orange.id)!r} is '奉节脐橙 10kg', not '镇雄马铃薯 25kg'; "
+        "correct the one that is wrong."
+    ]
+    assert r.json["message"] == "1 of 2 rows cannot be imported; nothing was changed."
+
+
+def test_row_errors_name_the_column_as_the_chinese_header_writes_it(desk):
+    order = desk.draft()
+    r = upload(desk, order, "商品编号,数量\n999999,0\n".encode())
+    assert r.status_code == 422, r.json
+    assert r.json["errors"]["files"]["file"] == {
+        "2": {
+            "数量": ["不是 1 至 1,000,000 的整数：'0'。"],
+            "商品编号": ["没有 商品编号 为 '999999' 的在售商品。"],
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("header", "zh", "en"),
+    [
+        (
+            "商品编号,数量,单价",
+            "无法识别列 '单价'；表头可用的列名为：",
+            "Column '单价' is not one an import reads; the header row may name: ",
+        ),
+        ("商品编号,数量,Quantity", "列 '数量' 和 'Quantity' 是同一列，请只保留一列。", "are the same column"),
+    ],
+)
+def test_a_header_naming_no_column_or_one_twice_is_422_naming_the_accepted_ones(desk, header, zh, en):
+    order = desk.draft()
+    data = csv_bytes([(desk.orange.id, 1, 1)], header=header)
+    r = upload(desk, order, data)
+    assert r.status_code == 422, r.json
+    assert zh in r.json["message"] and zh in r.json["errors"]["json"]["file"][0]
+    english_answer = upload(desk, order, data, headers=english(desk)).json
+    assert en in english_answer["message"]
+    if "单价" in header:
+        for accepted in ("商品编号 / product_id", "证书编号 / certificate_no", "商品名称 / product_name"):
+            assert accepted in r.json["message"]
+        assert "数量 / quantity" in english_answer["message"] and "备注 / note" in english_answer["message"]
+    assert line_count(order) == 2

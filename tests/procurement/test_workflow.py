@@ -215,3 +215,28 @@ def test_visibility_agency_lead_unit_suppliers_and_strangers(desk, make_user):
     listed = desk.client.get("/api/v1/purchase-orders", headers=desk.lead_approver_h).json
     assert [o["id"] for o in listed] == [order["id"]]
     assert desk.client.get("/api/v1/purchase-orders", headers=desk.stranger_h).json == []
+
+
+def test_a_step_out_of_order_is_explained_in_chinese_by_default_and_in_english_on_request(desk):
+    order = desk.draft()
+    path = f"/api/v1/purchase-orders/{order['id']}/approve"
+    r = desk.client.post(path, json={}, headers=desk.approver_h)
+    assert r.status_code == 409
+    assert r.json["message"] == "采购单当前状态为 draft，不能进行此操作（须为 submitted）。"
+    assert r.json["error_code"] == "conflict"
+    r = desk.client.post(path, json={}, headers={**desk.approver_h, "Accept-Language": "en"})
+    assert r.json["message"] == "A purchase order in status draft cannot do that (it must be submitted)."
+    assert r.json["error_code"] == "conflict"
+
+
+def test_a_malformed_fapiao_number_is_422_saying_what_is_allowed(desk):
+    order = desk.draft()
+    body = {"invoice_no": "发票/1", "amount_fen": 1}
+    path = f"/api/v1/purchase-orders/{order['id']}/invoices"
+    r = desk.client.post(path, json=body, headers=desk.supplier_a_h)
+    assert r.status_code == 422
+    assert r.json["errors"]["json"]["invoice_no"] == ["须为 8 至 40 位字母、数字或连字符（发票号码）。"]
+    r = desk.client.post(path, json=body, headers={**desk.supplier_a_h, "Accept-Language": "en"})
+    assert r.json["errors"]["json"]["invoice_no"] == [
+        "8 to 40 letters, digits or hyphens (the fapiao number)."
+    ]
