@@ -108,14 +108,18 @@ class CertificationRules(MethodView):
     @blp.paginate(page_size=50, max_page_size=100)
     @blp.doc(security=SECURITY)
     def get(self, args, pagination_parameters):
-        """Every rule ever set, newest first (admins): each province's history."""
+        """查看各省认定规则历史
+
+        Every rule ever set, newest first (admins): each province's history."""
         return page_of(rules.list_rules(require_user(), args), pagination_parameters)
 
     @blp.arguments(CertificationRuleCreateSchema)
     @blp.response(201, CertificationRuleSchema)
     @blp.doc(security=SECURITY)
     def post(self, body):
-        """Set a province's review stages and public-notice days (admins), in force from now on;
+        """设置省级认定规则
+
+        Set a province's review stages and public-notice days (admins), in force from now on;
         applications already made follow the rule they were made under."""
         return rules.set_rule(require_user(), body)
 
@@ -125,5 +129,7 @@ class CertificationRuleInForce(MethodView):
     @blp.response(200, CertificationRuleSchema)
     @blp.doc(security=SECURITY)
     def get(self, province_code):
-        """The province's rule in force (admins); the default rule where it has none of its own."""
+        """查看省现行认定规则
+
+        The province's rule in force (admins); the default rule where it has none of its own."""
         return rules.get_rule_in_force(require_user(), province_code)
