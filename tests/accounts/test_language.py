@@ -149,3 +149,12 @@ def test_the_command_line_speaks_the_terminals_language(app, monkeypatch, lang, 
         args=["users", "create-admin", "--email", "root@example.test", "--password", "a long root pass"]
     )
     assert r.exit_code == 0 and r.output.startswith(created)
+
+
+def test_a_bad_idempotency_key_is_refused_in_the_readers_language(client, make_user):
+    _, buyer = make_user()
+    headers = {**buyer, "Idempotency-Key": "k" * 300}
+    chinese = client.post("/api/v1/orders", json={"items": []}, headers=headers).json
+    assert chinese["errors"]["headers"]["Idempotency-Key"] == ["须为 1 至 255 个字符。"]
+    english = client.post("/api/v1/orders", json={"items": []}, headers={**headers, **EN}).json
+    assert english["errors"]["headers"]["Idempotency-Key"] == ["Must be 1 to 255 characters."]
