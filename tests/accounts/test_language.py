@@ -79,8 +79,11 @@ def test_the_verification_mail_speaks_the_recipients_saved_language(client, make
     user.locale = "en"
     db.session.commit()
     headers = {"Authorization": "Bearer " + accounts.issue_token(user).access_token}
-    # Asked for in Chinese, written in the recipient's English.
-    assert client.post("/api/v1/auth/verify-email/resend", headers=headers).status_code == 202
+    resent = client.post("/api/v1/auth/verify-email/resend", headers=headers)
+    assert (
+        resent.status_code == 202
+        and resent.json["message"] == "A verification link was mailed to li.hua@example.test."
+    )
     english = mailbox.messages("li.hua@example.test")[-1]
     assert english["Subject"] == "Verify your email address"
     text = english.get_content()
