@@ -1,6 +1,9 @@
 """Command-line entry points: `flask users ...`, `flask seed ...`, `flask ledger ...`."""
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -8,6 +11,7 @@ from flask.cli import AppGroup
 
 from marketplace.accounts import services as accounts
 from marketplace.errors import DomainError
+from marketplace.i18n import _, force_locale, terminal_locale, translate
 from marketplace.regions import services as regions
 
 # Installed as package data; in the checkout, marketplace/seed links to seed/.
@@ -15,14 +19,28 @@ SEED_DIR = Path(__file__).resolve().parent / "seed"
 
 
 class Commands(AppGroup):
-    """A command that fails on a missing file or a refused change says why and exits 1, so that a
-    deployment script running it stops there."""
+    """Each command speaks the terminal's language (i18n.terminal_locale: English for an English
+    LANG, Chinese otherwise). One that fails on a missing file or a refused change says why and
+    exits 1, so that a deployment script running it stops there."""
 
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except (DomainError, OSError) as error:
-            raise click.ClickException(str(error)) from error
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[Callable], click.Command]:
+        register = super().command(*args, **kwargs)
+
+        def decorator(callback: Callable) -> click.Command:
+            @functools.wraps(callback)
+            def in_terminal_language(*call_args: Any, **call_kwargs: Any) -> Any:
+                # Inside the app context AppGroup pushes around the callback, which the locale needs.
+                with force_locale(terminal_locale()):
+                    try:
+                        return callback(*call_args, **call_kwargs)
+                    except DomainError as error:
+                        raise click.ClickException(translate(error.message)) from error
+                    except OSError as error:
+                        raise click.ClickException(str(error)) from error
+
+            return register(in_terminal_language)
+
+        return decorator
 
 
 users_cli = Commands("users", help="Manage user accounts.")
@@ -39,14 +57,17 @@ ledger_cli = Commands("ledger", help="The sales ledger: its monthly rollup and m
 def create_admin(email: str, display_name: str, password: str) -> None:
     """Create an admin account, or grant admin to an existing user who verified their address
     (their password is left as it is). Refuses, exit status 1, an account never verified."""
-    try:
-        user, created = accounts.create_admin(email, password, display_name)
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from None
+    user, created = accounts.create_admin(email, password, display_name)
     if created:
-        click.echo(f"Created {user.email} (id {user.id}).")
+        click.echo(_("Created %(email)s (id %(id)s).", email=user.email, id=user.id))
     else:
-        click.echo(f"Granted admin to {user.email} (id {user.id}); its password is unchanged.")
+        click.echo(
+            _(
+                "Granted admin to %(email)s (id %(id)s); its password is unchanged.",
+                email=user.email,
+                id=user.id,
+            )
+        )
 
 
 @seed_cli.command("regions")
@@ -60,17 +81,17 @@ def create_admin(email: str, display_name: str, password: str) -> None:
 )
 def seed_regions(directory: Path) -> None:
     """Load the region tree, poverty flags and pairings (idempotent)."""
-    with click.progressbar(length=1, label="Loading regions") as bar:
+    with click.progressbar(length=1, label=_("Loading regions")) as bar:
         counts = regions.load_region_seed(directory)
         bar.update(1)
-    click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
+    click.echo(regions.describe_seed(counts))
 
 
 @seed_cli.command("demo")
 def seed_demo() -> None:
     """Load the regions and the demo data; never under the production config."""
     if current_app.config["ENV"] == "production":
-        raise click.ClickException("Demo data is never loaded under the production config.")
+        raise click.ClickException(_("Demo data is never loaded under the production config."))
     from marketplace.demo import load_demo
 
     load_demo(SEED_DIR, echo=click.echo)
@@ -83,10 +104,11 @@ def check_rollup() -> None:
 
     differences = ledger.rollup_differences()
     for difference in differences[:20]:
-        click.echo(f"differs: {difference}", err=True)
+        click.echo(_("differs: %(row)s", row=difference), err=True)
     if differences:
-        raise click.ClickException(f"{len(differences)} rollup rows differ from the entries.")
-    click.echo("The monthly rollup equals the sum of the entries.")
+        count = len(differences)
+        raise click.ClickException(_("%(count)s rollup rows differ from the entries.", count=count))
+    click.echo(_("The monthly rollup equals the sum of the entries."))
 
 
 @ledger_cli.command("rebuild-rollup")
@@ -95,7 +117,7 @@ def rebuild_rollup() -> None:
     application. Takes the entries' totals as they are; the entries are not changed."""
     from marketplace.ledger import services as ledger
 
-    with click.progressbar(length=1, label="Summing the ledger per month and slice") as bar:
+    with click.progressbar(length=1, label=_("Summing the ledger per month and slice")) as bar:
         rows = ledger.rebuild_rollup()
         bar.update(1)
-    click.echo(f"{rows} rollup rows.")
+    click.echo(_("%(count)s rollup rows.", count=rows))

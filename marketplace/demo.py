@@ -19,6 +19,7 @@ from marketplace.certification.rules import rule_in_force
 from marketplace.demo_history import load_demo_history
 from marketplace.demo_procurement import load_demo_procurement, load_demo_targets
 from marketplace.extensions import db
+from marketplace.i18n import _
 from marketplace.regions import services as regions
 from marketplace.suppliers import uscc
 from marketplace.suppliers.models import Supplier, SupplierMember
@@ -80,7 +81,7 @@ AGENCY_ROLES = {
 
 def load_demo(seed_dir: Path, echo: Callable[[str], None]) -> None:
     counts = regions.load_region_seed(seed_dir / "regions")
-    echo("Regions: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    echo(_("Regions: %(counts)s", counts=regions.describe_seed(counts)))
     _demo_certification_rules(echo)
     sys.path.insert(0, str(seed_dir))
     from demo_catalog import COUNTIES, SURNAMES, VARIANTS
@@ -108,15 +109,16 @@ def load_demo(seed_dir: Path, echo: Callable[[str], None]) -> None:
                         _demo_certification(product, rule, rng, today)
                         added += 1
             db.session.commit()
-    echo(f"Suppliers: {len(suppliers)}; products added this run: {added}")
+    count = len(suppliers)
+    echo(_("Suppliers: %(suppliers)s; products added this run: %(added)s", suppliers=count, added=added))
     for email, password, name, grants, supplier_name in DEMO_ACCOUNTS:
         _demo_account(email, password, name, grants, suppliers.get(supplier_name))
     db.session.commit()
     load_demo_procurement(echo)
     load_demo_targets(echo)
     load_demo_history(echo)
-    echo("Demo accounts (email / password / role):")
-    for email, password, _, grants, supplier_name in DEMO_ACCOUNTS:
+    echo(_("Demo accounts (email / password / role):"))
+    for email, password, _name, grants, supplier_name in DEMO_ACCOUNTS:
         role = ", ".join(f"{r} {c or ''}".strip() for r, c in grants)
         if supplier_name is not None:
             role = f"member of {supplier_name}"
@@ -214,7 +216,8 @@ def _demo_certification_rules(echo: Callable[[str], None]) -> None:
                 )
             )
     db.session.commit()
-    echo(f"Certification rules: {', '.join(code for code, _, _ in DEMO_CERTIFICATION_RULES)}")
+    provinces = ", ".join(code for code, _stages, _days in DEMO_CERTIFICATION_RULES)
+    echo(_("Certification rules: %(provinces)s", provinces=provinces))
 
 
 def _demo_certification(product: Product, rule: CertificationRule, rng: random.Random, today) -> None:

@@ -15,9 +15,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.errors import Conflict, InvalidField
 from marketplace.extensions import db
+from marketplace.i18n import N_, _
 from marketplace.timeutil import now
 
 HEADER = "Idempotency-Key"
+IN_PROGRESS = N_("A request with this Idempotency-Key is in progress; retry shortly.")
 
 
 class IdempotencyRecord(db.Model):
@@ -50,7 +52,7 @@ def idempotent(user_id_of: Callable[[], int]) -> Callable:
             if key is None:
                 return view(*args, **kwargs)
             if not 1 <= len(key) <= 255:
-                raise InvalidField(HEADER, "Must be 1 to 255 characters.", location="headers")
+                raise InvalidField(HEADER, _("Must be 1 to 255 characters."), location="headers")
             user_id = user_id_of()
             digest = hashlib.sha256(request.path.encode() + b"\n" + request.get_data()).hexdigest()
             # A key past its window is forgotten, even if the hourly purge has not got to it yet.
@@ -68,9 +70,7 @@ def idempotent(user_id_of: Callable[[], int]) -> Callable:
                     db.session.commit()
                 except IntegrityError:
                     db.session.rollback()
-                    raise Conflict(
-                        "A request with this Idempotency-Key is in progress; retry shortly."
-                    ) from None
+                    raise Conflict(_(IN_PROGRESS)) from None
                 try:
                     result = view(*args, **kwargs)
                 except Exception:
@@ -81,9 +81,11 @@ def idempotent(user_id_of: Callable[[], int]) -> Callable:
                 after_this_request(lambda response: _store(user_id, key, response))
                 return result
             if record.request_hash != digest:
-                raise InvalidField(HEADER, "This key was used with a different request.", location="headers")
+                raise InvalidField(
+                    HEADER, _("This key was used with a different request."), location="headers"
+                )
             if record.status_code is None:
-                raise Conflict("A request with this Idempotency-Key is in progress; retry shortly.")
+                raise Conflict(_(IN_PROGRESS))
             return Response(
                 record.response_body,
                 record.status_code,

@@ -4,7 +4,8 @@ A mail is queued by template name and parameters through the outbox, in the tran
 change that calls for it, and rendered when it is sent: the content (and any signed link in it) is
 made from the database as it is then, so no live token waits in the outbox table, and a mail whose
 reason has gone (an invitation revoked, an address verified meanwhile) is skipped. Domains register
-their templates with @template; in-app and SMS notifications can take the same path.
+their templates with @template, and render them `with in_language(...)` of the recipient; in-app and
+SMS notifications can take the same path.
 """
 
 import logging
@@ -13,6 +14,7 @@ import smtplib
 import ssl
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -23,6 +25,7 @@ from urllib.parse import urlencode
 
 from flask import current_app
 
+from marketplace.i18n import DEFAULT_LOCALE, LOCALES, force_locale
 from marketplace.outbox import services as outbox
 from marketplace.outbox.models import OutboxMessage
 
@@ -159,6 +162,12 @@ def queue(name: str, **params: Any) -> OutboxMessage:
     if name not in TEMPLATES:
         raise KeyError(f"no mail template {name!r}")
     return outbox.enqueue(SEND_MAIL, name, params)
+
+
+def in_language(tag: str | None) -> AbstractContextManager[None]:
+    """Where a mail is rendered: in its recipient's language (a saved tag, "zh-CN" or "en"), else
+    Chinese; never the language of whoever caused it."""
+    return force_locale(LOCALES.get(tag or "", DEFAULT_LOCALE))
 
 
 def link(path: str, **query: str) -> str:

@@ -6,7 +6,7 @@ from datetime import UTC, date
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from marketplace.i18n import N_
+from marketplace.i18n import N_, translate
 from marketplace.timeutil import CHINA
 
 
@@ -25,6 +25,20 @@ class Text(fields.String):
         if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text):
             raise self.make_error("control")
         return text.strip()
+
+
+class Message(fields.String):
+    """A fixed sentence an answer carries for people, in the reader's language (mark it with N_)."""
+
+    def __init__(self, text: str, **kwargs):
+        self.text = text
+        super().__init__(dump_only=True, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return translate(self.text)
+
+    def get_value(self, obj, attr, accessor=None, default=ma.missing):
+        return self.text
 
 
 class WholeNumber(fields.Integer):

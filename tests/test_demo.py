@@ -23,7 +23,7 @@ def test_demo_seed_is_realistic_and_idempotent(app, client):
     assert count(Supplier, Supplier.name == "奉节县脐橙专业合作社") == 1
 
     second = runner.invoke(args=["seed", "demo"])
-    assert second.exit_code == 0 and "products added this run: 0" in second.output
+    assert second.exit_code == 0 and "本次新增商品：0 件" in second.output
     assert (count(Supplier), count(Product)) == (suppliers, products)
 
     hits = client.get("/api/v1/products?q=脐橙&certified=true").json
@@ -93,5 +93,5 @@ def test_demo_seed_is_refused_under_the_production_config(app, monkeypatch):
     monkeypatch.setitem(app.config, "ENV", "production")
     result = app.test_cli_runner().invoke(args=["seed", "demo"])
     assert result.exit_code != 0
-    assert "never loaded under the production config" in result.output
+    assert "生产配置下不加载演示数据" in result.output
     assert count(Supplier) == 0

@@ -26,6 +26,7 @@ from marketplace.accounts.schemas import (
     VerifyEmailSchema,
 )
 from marketplace.extensions import limiter
+from marketplace.i18n import N_, _
 from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
 from marketplace.ratelimit import client_address
@@ -123,7 +124,7 @@ def mail_limit() -> str:
     return current_app.config["MAIL_RATE_LIMIT"]
 
 
-RESET_REQUESTED = (
+RESET_REQUESTED = N_(
     "If an account has this address, a link to set a new password was mailed to it. "
     "It is valid for a limited time and can be used once."
 )
@@ -156,7 +157,7 @@ class ResendVerification(MethodView):
         Mail the caller's own address a fresh verification link."""
         user = require_user()
         services.resend_verification(user)
-        return {"message": f"A verification link was mailed to {user.email}."}
+        return {"message": _("A verification link was mailed to %(email)s.", email=user.email)}
 
 
 @blp.route("/auth/password-reset")
@@ -172,7 +173,7 @@ class PasswordReset(MethodView):
         Mail a link to set a new password. The answer is the same whether or not the address has
         an account."""
         services.request_password_reset(body["email"])
-        return {"message": RESET_REQUESTED}
+        return {"message": _(RESET_REQUESTED)}
 
 
 @blp.route("/auth/password-reset/confirm")

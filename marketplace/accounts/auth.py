@@ -5,6 +5,7 @@ from flask import request
 from marketplace.accounts import services
 from marketplace.accounts.models import User
 from marketplace.errors import DomainError, Unauthorized
+from marketplace.i18n import N_
 from marketplace.ratelimit import client_address
 
 SECURITY = [{"bearer": []}]
@@ -33,7 +34,8 @@ def bearer_token() -> str | None:
         return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Use 'Authorization: Bearer <token>'.")
+        # N_: the reader's locale is being chosen from this very token, so it is translated when shown.
+        raise Unauthorized(N_("Use 'Authorization: Bearer <token>'."))
     return token.strip()
 
 

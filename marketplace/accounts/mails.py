@@ -1,4 +1,7 @@
-"""The accounts' mail: address verification and password reset, rendered when sent (marketplace.mail)."""
+"""The accounts' mail: address verification and password reset, rendered when sent (marketplace.mail)
+in the recipient's language."""
+
+import json
 
 from flask import current_app
 
@@ -6,6 +9,7 @@ from marketplace import mail
 from marketplace.accounts import tokens
 from marketplace.accounts.models import User
 from marketplace.extensions import db
+from marketplace.i18n import _
 
 VERIFY_EMAIL = "accounts.verify_email"
 ALREADY_REGISTERED = "accounts.already_registered"
@@ -33,6 +37,10 @@ def _recipient(user_id: int) -> User | None:
     return user if user is not None and user.is_active else None
 
 
+def _paragraphs(*paragraphs: str) -> str:
+    return "\n\n".join(paragraphs) + "\n"
+
+
 @mail.template(VERIFY_EMAIL)
 def verify_email(user_id: int) -> mail.Mail | None:
     user = _recipient(user_id)
@@ -40,43 +48,42 @@ def verify_email(user_id: int) -> mail.Mail | None:
         return None
     token = verification_token(user)
     hours = _hours("EMAIL_VERIFICATION_TTL_SECONDS")
-    return mail.Mail(
-        to=user.email,
-        subject="请验证您的邮箱 / Verify your email address",
-        text=f"""{user.display_name}，您好：
-
-请登录后打开以下链接，验证 {user.email} 是您的邮箱（{hours} 小时内有效）：
-{mail.link("/verify-email", token=token)}
-
-验证之后，他人才能以此邮箱邀请您加入供应商或采购单位。如果您没有注册，请忽略本邮件。
-
-Hello {user.display_name},
-
-Sign in, then open this link to confirm that {user.email} is yours (valid for {hours} hours):
-{mail.link("/verify-email", token=token)}
-
-Until it is verified, no one can invite this address to a supplier or an agency. If you did not
-register, ignore this mail.
-
-(API: POST /api/v1/auth/verify-email {{"token": "{token}"}}, signed in.)
-""",
-    )
+    with mail.in_language(user.locale):
+        return mail.Mail(
+            to=user.email,
+            subject=_("Verify your email address"),
+            text=_paragraphs(
+                _("Hello %(name)s,", name=user.display_name),
+                _(
+                    "Sign in, then open this link to confirm that %(email)s is yours "
+                    "(valid for %(hours)s h):",
+                    email=user.email,
+                    hours=hours,
+                )
+                + "\n"
+                + mail.link("/verify-email", token=token),
+                _(
+                    "Until it is verified, no one can invite this address to a supplier or an agency. "
+                    "If you did not register, ignore this mail."
+                ),
+                _(
+                    "(API: %(call)s, signed in.)",
+                    call="POST /api/v1/auth/verify-email " + json.dumps({"token": token}),
+                ),
+            ),
+        )
 
 
 def _reset_text(user: User, token: str) -> str:
     minutes = max(1, current_app.config["PASSWORD_RESET_TTL_SECONDS"] // 60)
-    return f"""请打开以下链接设置新密码（{minutes} 分钟内有效，仅可使用一次）：
-{mail.link("/reset-password", token=token)}
-
-设置新密码也将验证此邮箱，并使此账户在所有设备上的登录失效。
-
-Open this link to set a new password (valid for {minutes} minutes, once):
-{mail.link("/reset-password", token=token)}
-
-Setting it also verifies this address and signs the account out everywhere.
-
-(API: POST /api/v1/auth/password-reset/confirm {{"token": "{token}", "new_password": "..."}})
-"""
+    body = {"token": token, "new_password": "..."}
+    return _paragraphs(
+        _("Open this link to set a new password (valid for %(minutes)s min, once):", minutes=minutes)
+        + "\n"
+        + mail.link("/reset-password", token=token),
+        _("Setting it also verifies this address and signs the account out everywhere."),
+        _("(API: %(call)s)", call="POST /api/v1/auth/password-reset/confirm " + json.dumps(body)),
+    )
 
 
 @mail.template(ALREADY_REGISTERED)
@@ -84,17 +91,18 @@ def already_registered(user_id: int) -> mail.Mail | None:
     user = _recipient(user_id)
     if user is None:
         return None
-    return mail.Mail(
-        to=user.email,
-        subject="此邮箱已注册 / This address is registered already",
-        text=f"""有人（也许是您）尝试用 {user.email} 注册。此邮箱已有账户，请直接登录。
-如果您忘记了密码，或此账户并非您本人注册，请设置新密码：
-
-Someone, perhaps you, tried to register with {user.email}, which has an account already: sign in.
-If you forgot its password, or did not create it, set a new one:
-
-{_reset_text(user, reset_token(user))}""",
-    )
+    with mail.in_language(user.locale):
+        return mail.Mail(
+            to=user.email,
+            subject=_("This address is registered already"),
+            text=_(
+                "Someone, perhaps you, tried to register with %(email)s, which has an account already: "
+                "sign in. If you forgot its password, or did not create it, set a new one:",
+                email=user.email,
+            )
+            + "\n\n"
+            + _reset_text(user, reset_token(user)),
+        )
 
 
 @mail.template(PASSWORD_RESET)
@@ -102,12 +110,15 @@ def password_reset(user_id: int) -> mail.Mail | None:
     user = _recipient(user_id)
     if user is None:
         return None
-    return mail.Mail(
-        to=user.email,
-        subject="重置密码 / Reset your password",
-        text=f"""有人（也许是您）请求重置 {user.email} 的密码。如果不是您，请忽略本邮件。
-
-Someone, perhaps you, asked to reset the password of {user.email}. If it was not you, ignore this.
-
-{_reset_text(user, reset_token(user))}""",
-    )
+    with mail.in_language(user.locale):
+        return mail.Mail(
+            to=user.email,
+            subject=_("Reset your password"),
+            text=_(
+                "Someone, perhaps you, asked to reset the password of %(email)s. "
+                "If it was not you, ignore this.",
+                email=user.email,
+            )
+            + "\n\n"
+            + _reset_text(user, reset_token(user)),
+        )

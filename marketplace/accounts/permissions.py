@@ -5,18 +5,19 @@ from sqlalchemy import ColumnElement, or_
 from marketplace.accounts.models import User
 from marketplace.errors import Conflict, Forbidden
 from marketplace.extensions import db
+from marketplace.i18n import N_, _, translate
 from marketplace.regions.models import Region
 from marketplace.regions.services import is_within, within
 
 
 class EmailNotVerified(Forbidden):
     error_code = "email_not_verified"
-    message = "Verify your email address first (POST /api/v1/auth/verify-email/resend sends the link)."
+    message = N_("Verify your email address first (POST /api/v1/auth/verify-email/resend sends the link).")
 
 
 class AccountNotVerified(Conflict):
     error_code = "email_not_verified"
-    message = "This account has not verified its email address: it may not be its owner's."
+    message = N_("This account has not verified its email address: it may not be its owner's.")
 
 
 def require_verified(user: User) -> None:
@@ -27,13 +28,17 @@ def require_verified(user: User) -> None:
 
 def require_admin(user: User) -> None:
     if not user.is_admin:
-        raise Forbidden("Only an admin may do this.")
+        raise Forbidden(_("Only an admin may do this."))
+
+
+# What the domains call officers-and-admins reads (`what` below), in the reader's language.
+OFFICER_READS = [N_("Alerts"), N_("Quota standings"), N_("Tallies"), N_("Targets")]
 
 
 def require_officer_or_admin(user: User, what: str) -> None:
     """Region officers (of any region) and admins only: `what` names the thing, "Alerts"."""
     if not user.is_admin and not user.officer_region_codes:
-        raise Forbidden(f"{what} are for officers and admins.")
+        raise Forbidden(_("%(what)s are for officers and admins.", what=translate(what)))
 
 
 def officiates(user: User, region_code: str) -> bool:

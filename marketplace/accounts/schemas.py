@@ -2,8 +2,8 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.accounts.models import GRANTABLE_ROLES
-from marketplace.i18n import LOCALES
-from marketplace.schemas import QueryArgsSchema, RegionCode, Text, Timestamp, WholeNumber
+from marketplace.i18n import LOCALES, N_
+from marketplace.schemas import Message, QueryArgsSchema, RegionCode, Text, Timestamp, WholeNumber
 
 
 class RegisterSchema(ma.Schema):
@@ -16,8 +16,8 @@ class RegisteredSchema(ma.Schema):
     email = fields.String()
     display_name = fields.String()
     roles = fields.Constant(["buyer"])
-    message = fields.Constant(
-        "Registered. Sign in with POST /api/v1/auth/token; a link to verify the address was mailed to it."
+    message = Message(
+        N_("Registered. Sign in with POST /api/v1/auth/token; a link to verify the address was mailed to it.")
     )
 
 

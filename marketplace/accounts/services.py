@@ -23,6 +23,7 @@ from marketplace.agencies.models import AgencyMember
 from marketplace.audit import services as audit
 from marketplace.errors import Conflict, InvalidField, NotFound, Unauthorized
 from marketplace.extensions import db
+from marketplace.i18n import N_, _, locale_tag, translate
 from marketplace.mail import queue as queue_mail
 from marketplace.outbox import services as outbox
 from marketplace.regions.services import require_region
@@ -30,7 +31,7 @@ from marketplace.suppliers.services import member_supplier_ids
 from marketplace.timeutil import now
 
 log = logging.getLogger(__name__)
-WRONG_CREDENTIALS = "Wrong email or password."
+WRONG_CREDENTIALS = N_("Wrong email or password.")
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,36 @@ MIN_PASSWORD_SCORE = 3
 PASSWORD_SCORED_CHARACTERS = 72
 # zxcvbn keeps the words of the user being checked in a module-level dictionary while it scores.
 _zxcvbn_lock = threading.Lock()
+# zxcvbn's feedback, a fixed set of English sentences, for the catalog (translated when shown).
+PASSWORD_FEEDBACK = [
+    N_("Use a few words, avoid common phrases."),
+    N_("No need for symbols, digits, or uppercase letters."),
+    N_("Add another word or two. Uncommon words are better."),
+    N_("Straight rows of keys are easy to guess."),
+    N_("Short keyboard patterns are easy to guess."),
+    N_("Use a longer keyboard pattern with more turns."),
+    N_('Repeats like "aaa" are easy to guess.'),
+    N_('Repeats like "abcabcabc" are only slightly harder to guess than "abc".'),
+    N_("Avoid repeated words and characters."),
+    N_('Sequences like "abc" or "6543" are easy to guess.'),
+    N_("Avoid sequences."),
+    N_("Recent years are easy to guess."),
+    N_("Avoid recent years."),
+    N_("Avoid years that are associated with you."),
+    N_("Dates are often easy to guess."),
+    N_("Avoid dates and years that are associated with you."),
+    N_("This is a top-10 common password."),
+    N_("This is a top-100 common password."),
+    N_("This is a very common password."),
+    N_("This is similar to a commonly used password."),
+    N_("A word by itself is easy to guess."),
+    N_("Names and surnames by themselves are easy to guess."),
+    N_("Common names and surnames are easy to guess."),
+    N_("Capitalization doesn't help very much."),
+    N_("All-uppercase is almost as easy to guess as all-lowercase."),
+    N_("Reversed words aren't much harder to guess."),
+    N_("Predictable substitutions like '@' instead of 'a' don't help very much."),
+]
 
 
 def check_password_strength(password: str, email: str, display_name: str, field: str = "password") -> None:
@@ -79,11 +110,14 @@ def check_password_strength(password: str, email: str, display_name: str, field:
     if result["score"] >= MIN_PASSWORD_SCORE:
         return
     if any(match.get("dictionary_name") == "user_inputs" for match in result["sequence"]):
-        reason = "It contains your email address or name."
+        reason = _("It contains your email address or name.")
     else:
-        reason = result["feedback"]["warning"]
-    advice = " ".join([reason, *result["feedback"]["suggestions"]]).strip()
-    raise InvalidField(field, f"Too easy to guess. {advice}".strip())
+        reason = translate(result["feedback"]["warning"])
+    advice = [translate(suggestion) for suggestion in result["feedback"]["suggestions"]]
+    # Chinese sentences follow one another without a space.
+    separator = "" if locale_tag() == "zh-CN" else " "
+    why = separator.join([_("Too easy to guess."), *(part for part in [reason, *advice] if part)])
+    raise InvalidField(field, why)
 
 
 def _find_user(email: str) -> User | None:
@@ -130,9 +164,9 @@ def verify_email(user: User, token: str) -> User:
         current_app.config["EMAIL_VERIFICATION_TTL_SECONDS"],
     )
     if claims is None:
-        raise InvalidField("token", "The link is invalid or has expired; ask for a new one.")
+        raise InvalidField("token", _("The link is invalid or has expired; ask for a new one."))
     if claims.user_id != user.id or claims.email != user.email:
-        raise InvalidField("token", "This link was sent for another account; sign in as that account.")
+        raise InvalidField("token", _("This link was sent for another account; sign in as that account."))
     if user.email_verified_at is None:
         user.email_verified_at = now()
         audit.record(user, "verify_email", user.id)
@@ -143,7 +177,7 @@ def verify_email(user: User, token: str) -> User:
 def resend_verification(user: User) -> None:
     """Mail the caller's own address a fresh verification link."""
     if user.is_email_verified:
-        raise Conflict("This address is verified already.")
+        raise Conflict(_("This address is verified already."))
     message = queue_mail(mails.VERIFY_EMAIL, user_id=user.id)
     db.session.commit()
     outbox.dispatch([message.id])
@@ -178,7 +212,7 @@ def reset_password(token: str, new_password: str) -> IssuedToken:
         or user.email != claims.email
         or user.token_version != claims.token_version
     ):
-        raise InvalidField("token", "The link is invalid, used or expired; ask for a new one.")
+        raise InvalidField("token", _("The link is invalid, used or expired; ask for a new one."))
     check_password_strength(new_password, user.email, user.display_name, field="new_password")
     # Whoever held the account before (a squatter) keeps no address exempt from the sign-in limits.
     db.session.execute(delete(SignInAddress).where(SignInAddress.user_id == user.id))
@@ -256,9 +290,9 @@ def change_password(user: User, current_password: str, new_password: str) -> Iss
     try:
         hasher.verify(user.password_hash, current_password)
     except (VerificationError, InvalidHashError):
-        raise InvalidField("current_password", "Wrong password.") from None
+        raise InvalidField("current_password", _("Wrong password.")) from None
     if new_password == current_password:
-        raise InvalidField("new_password", "Must differ from the current password.")
+        raise InvalidField("new_password", _("Must differ from the current password."))
     check_password_strength(new_password, user.email, user.display_name, field="new_password")
     user.password_hash = hasher.hash(new_password)
     user.token_version += 1
@@ -279,7 +313,8 @@ def user_from_token(token: str) -> User:
     claims = tokens.verify(current_app.config["SECRET_KEY"], token)
     user = db.session.get(User, claims.user_id) if claims else None
     if claims is None or user is None or not user.is_active or user.token_version != claims.token_version:
-        raise Unauthorized("The token is invalid or has expired.")
+        # N_: the reader's locale is being chosen from this very token, so it is translated when shown.
+        raise Unauthorized(N_("The token is invalid or has expired."))
     return user
 
 
@@ -331,7 +366,7 @@ def get_user(actor: User, user_id: int) -> User:
     require_admin(actor)
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound(f"No user {user_id}.")
+        raise NotFound(_("No user %(id)s.", id=user_id))
     return user
 
 
@@ -356,10 +391,10 @@ def revoke_role(actor: User, user_id: int, role: str, region_code: str | None) -
     region_code = _check_grant(role, region_code)
     grant = next((g for g in user.role_grants if g.role == role and g.region_code == region_code), None)
     if grant is None:
-        raise NotFound(f"User {user_id} does not hold that role.")
+        raise NotFound(_("User %(id)s does not hold that role.", id=user_id))
     if role == "admin" and user.is_active:
         _keep_an_admin(
-            user, "The last active admin cannot lose the admin role: grant it to another user first."
+            user, _("The last active admin cannot lose the admin role: grant it to another user first.")
         )
     user.role_grants.remove(grant)
     audit.record(user, "revoke_role", actor.id, details={"role": role, "region_code": region_code})
@@ -369,13 +404,13 @@ def revoke_role(actor: User, user_id: int, role: str, region_code: str | None) -
 
 def _check_grant(role: str, region_code: str | None) -> str | None:
     if role not in GRANTABLE_ROLES:
-        raise InvalidField("role", f"Must be one of {', '.join(GRANTABLE_ROLES)}.")
+        raise InvalidField("role", _("Must be one of %(choices)s.", choices=", ".join(GRANTABLE_ROLES)))
     if role == "admin":
         if region_code:
-            raise InvalidField("region_code", "An admin grant has no region.")
+            raise InvalidField("region_code", _("An admin grant has no region."))
         return None
     if not region_code:
-        raise InvalidField("region_code", "A region officer needs a region.")
+        raise InvalidField("region_code", _("A region officer needs a region."))
     return require_region(region_code, "region_code").code
 
 
@@ -410,7 +445,7 @@ def deactivate_user(actor: User, user_id: int, reason: str) -> User:
     if not user.is_active:
         return user
     if user.is_admin:
-        _keep_an_admin(user, "The last active admin cannot be deactivated: make another user admin first.")
+        _keep_an_admin(user, _("The last active admin cannot be deactivated: make another user admin first."))
     user.is_active = False
     # Reactivation must not bring back the tokens issued before.
     user.token_version += 1
@@ -455,9 +490,12 @@ def create_admin(email: str, password: str, display_name: str) -> tuple[User, bo
         user = create_verified_user(email, password, display_name)
     elif not user.is_email_verified:
         raise AccountNotVerified(
-            f"{user.email} has an account that never verified its address, so it may be a stranger's. "
-            "Reset its password through the mailed link (POST /api/v1/auth/password-reset), which "
-            "verifies it, then run this again; or use another address."
+            _(
+                "%(email)s has an account that never verified its address, so it may be a stranger's. "
+                "Reset its password through the mailed link (POST /api/v1/auth/password-reset), which "
+                "verifies it, then run this again; or use another address.",
+                email=user.email,
+            )
         )
     if not user.is_admin:
         user.role_grants.append(RoleGrant(role="admin"))

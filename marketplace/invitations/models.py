@@ -57,11 +57,11 @@ class Invitation(db.Model):
 
     @property
     def shown_status(self) -> str:
-        if self.status == "pending" and _aware(self.expires_at) <= now():
+        if self.status == "pending" and aware(self.expires_at) <= now():
             return "expired"
         return self.status
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
     # SQLite hands timezone-aware columns back naive (in UTC).
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

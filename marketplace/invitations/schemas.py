@@ -1,8 +1,9 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from marketplace.i18n import N_
 from marketplace.invitations.models import KINDS, SHOWN_STATUSES
-from marketplace.schemas import QueryArgsSchema, Timestamp, WholeNumber
+from marketplace.schemas import Message, QueryArgsSchema, Timestamp, WholeNumber
 
 
 class InvitationSchema(ma.Schema):
@@ -21,9 +22,11 @@ class InvitationSchema(ma.Schema):
 
 
 class InvitationSentSchema(InvitationSchema):
-    message = fields.Constant(
-        "An invitation was mailed to this address. The membership is granted when the owner of the "
-        "address, signed in with it verified, accepts it."
+    message = Message(
+        N_(
+            "An invitation was mailed to this address. The membership is granted when the owner of the "
+            "address, signed in with it verified, accepts it."
+        )
     )
 
 

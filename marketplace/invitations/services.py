@@ -13,11 +13,20 @@ from marketplace.agencies.models import Agency, AgencyMember
 from marketplace.audit import services as audit
 from marketplace.errors import Conflict, NotFound
 from marketplace.extensions import db
+from marketplace.i18n import N_, _
 from marketplace.invitations import mails
 from marketplace.invitations.models import Invitation
 from marketplace.outbox.models import OutboxMessage
 from marketplace.suppliers.models import Supplier, SupplierMember
 from marketplace.timeutil import now
+
+# An invitation's status as a person reads it.
+STATUS_NAMES = {
+    "pending": N_("pending"),
+    "accepted": N_("accepted"),
+    "revoked": N_("revoked"),
+    "expired": N_("expired"),
+}
 
 
 def invite(
@@ -56,7 +65,7 @@ def invite(
         db.session.flush()
     except IntegrityError:  # the same invitation, sent twice at once
         db.session.rollback()
-        raise Conflict("This address is being invited already; try again.") from None
+        raise Conflict(_("This address is being invited already; try again.")) from None
     return invitation, mails.queue_invitation(invitation)
 
 
@@ -86,7 +95,7 @@ def of_target(
 def find(invitation_id: int, *, supplier_id: int | None = None, agency_id: int | None = None) -> Invitation:
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or (invitation.supplier_id, invitation.agency_id) != (supplier_id, agency_id):
-        raise NotFound(f"No invitation {invitation_id}.")
+        raise NotFound(_("No invitation %(id)s.", id=invitation_id))
     return invitation
 
 
@@ -100,7 +109,12 @@ def revoke(actor: User, invitation: Invitation, subject: Supplier | Agency) -> N
         .execution_options(synchronize_session=False)
     ).rowcount
     if not revoked:
-        raise Conflict(f"The invitation is {invitation.shown_status}; only a pending one can be revoked.")
+        raise Conflict(
+            _(
+                "The invitation is %(status)s; only a pending one can be revoked.",
+                status=_(STATUS_NAMES[invitation.shown_status]),
+            )
+        )
     audit.record(subject, "revoke_invitation", actor.id, details={"invitation_id": invitation.id})
 
 
@@ -119,7 +133,7 @@ def accept_invitation(actor: User, invitation_id: int) -> Invitation:
     is granted now, once, however often or concurrently this is called."""
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.email != actor.email:
-        raise NotFound(f"No invitation {invitation_id}.")
+        raise NotFound(_("No invitation %(id)s.", id=invitation_id))
     require_verified(actor)
     # Claimed by a guarded UPDATE, so two acceptances at once grant once.
     claimed = db.session.execute(
@@ -131,7 +145,7 @@ def accept_invitation(actor: User, invitation_id: int) -> Invitation:
     if not claimed:
         db.session.rollback()
         db.session.refresh(invitation)
-        raise Conflict(f"The invitation is {invitation.shown_status}.")
+        raise Conflict(_("The invitation is %(status)s.", status=_(STATUS_NAMES[invitation.shown_status])))
     subject: Supplier | Agency
     details = {"user_id": actor.id, "invitation_id": invitation.id}
     if invitation.kind == "supplier_member":

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Select, select
 
 from marketplace.errors import InvalidField, NotFound
 from marketplace.extensions import db
+from marketplace.i18n import N_, _
 from marketplace.regions.models import Pairing, Region
 
 ANCESTOR_COLUMN = {
@@ -22,7 +23,7 @@ ANCESTOR_COLUMN = {
 def get_region(code: str) -> Region:
     region = db.session.get(Region, code)
     if region is None:
-        raise NotFound(f"No region with code {code}.")
+        raise NotFound(_("No region with code %(code)s.", code=code))
     return region
 
 
@@ -30,7 +31,7 @@ def require_region(code: str, field: str) -> Region:
     """The region a request names, or a 422 naming the field."""
     region = db.session.get(Region, code)
     if region is None:
-        raise InvalidField(field, f"No region with code {code}.")
+        raise InvalidField(field, _("No region with code %(code)s.", code=code))
     return region
 
 
@@ -117,6 +118,19 @@ def load_region_seed(folder: Path) -> dict[str, int]:
     return {"regions": len(regions), "poverty_flags": len(flags), "pairings": len(rows)}
 
 
+# What load_region_seed counts, as a person reads it.
+SEEDED = {
+    "regions": N_("%(count)s regions"),
+    "poverty_flags": N_("%(count)s poverty flags"),
+    "pairings": N_("%(count)s pairings"),
+}
+
+
+def describe_seed(counts: dict[str, int]) -> str:
+    """ "3,200 个地区；……" for load_region_seed's counts."""
+    return _("; ").join(_(SEEDED[what], count=n) for what, n in counts.items())
+
+
 def _read(path: Path) -> Iterable[dict[str, str]]:
     with open(path, encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
@@ -132,6 +146,13 @@ def _chain(code: str, regions: dict[str, dict[str, str]]) -> list[str]:
 def _named(regions: dict[str, Region], code: str, name: str) -> Region:
     region = regions.get(code)
     if region is None or region.name != name:
-        found = region.name if region else "nothing"
-        raise ValueError(f"seed row names {code} {name}, but the region data has {found} there")
+        found = region.name if region else _("nothing")
+        raise ValueError(
+            _(
+                "A seed row names %(code)s %(name)s, but the region data has %(found)s there.",
+                code=code,
+                name=name,
+                found=found,
+            )
+        )
     return region

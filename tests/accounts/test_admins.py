@@ -84,7 +84,7 @@ def test_the_last_active_admin_cannot_deactivate_themselves(client, make_user):
     r = deactivate(client, headers, admin.id)
     assert r.status_code == 409
     assert r.json["error_code"] == "last_admin"
-    assert "last active admin" in r.json["message"]
+    assert r.json["message"] == "不能停用最后一位在用的管理员：请先将其他用户设为管理员。"
     assert client.get("/api/v1/me", headers=headers).status_code == 200
 
 

@@ -52,7 +52,7 @@ def test_login_wrong_password_and_unknown_email_get_identical_answers(client):
     unknown_email = login(client, email="nobody@example.test")
     assert wrong_password.status_code == unknown_email.status_code == 401
     assert wrong_password.json == unknown_email.json
-    assert wrong_password.json["message"] == "Wrong email or password."
+    assert wrong_password.json["message"] == "邮箱或密码错误。"
 
 
 def test_short_password_is_refused_naming_the_field(client):
@@ -66,7 +66,7 @@ def test_expired_token_is_refused(client, make_user):
     expired = accounts.issue_token(user, now=time.time() - 3601).access_token
     r = client.get("/api/v1/me", headers=bearer(expired))
     assert r.status_code == 401
-    assert r.json["code"] == 401 and "expired" in r.json["message"]
+    assert r.json["code"] == 401 and r.json["message"] == "令牌无效或已过期。"
 
 
 def test_token_that_has_not_expired_is_accepted(client, make_user):
@@ -92,7 +92,7 @@ def test_a_token_with_anything_after_it_is_refused(client, make_user, junk):
     assert client.get("/api/v1/me", headers=headers).status_code == 200
     r = client.get("/api/v1/me", headers={"Authorization": headers["Authorization"] + junk})
     assert r.status_code == 401
-    assert r.json["message"] == "The token is invalid or has expired."
+    assert r.json["message"] == "令牌无效或已过期。"
 
 
 def test_a_token_whose_last_character_differs_only_in_unused_bits_is_refused(client, make_user):
@@ -223,10 +223,10 @@ def test_create_admin_command_creates_then_promotes(app, make_user):
         args=["users", "create-admin", "--email", "root@example.test", "--password", "a long root pass"]
     )
     assert r.exit_code == 0, r.output
-    assert "Created root@example.test" in r.output
+    assert "已创建 root@example.test" in r.output
     existing, _ = make_user(email="promote@example.test")
     r = runner.invoke(
         args=["users", "create-admin", "--email", "promote@example.test", "--password", "another long pass"]
     )
-    assert "Granted admin to promote@example.test" in r.output
+    assert "已授予 promote@example.test" in r.output
     assert db.session.get(User, existing.id).is_admin

@@ -18,11 +18,11 @@ def users() -> int:
 @pytest.mark.parametrize(
     ("password", "why"),
     [
-        ("12345678", "common password"),
-        ("password", "common password"),
-        ("qwertyuiop", "common password"),
-        ("li.hua@example.test", "your email address or name"),
-        ("lihua2026", "your email address or name"),
+        ("12345678", "最常用的 10 个密码"),
+        ("password", "最常用的 10 个密码"),
+        ("qwertyuiop", "最常用的 100 个密码"),
+        ("li.hua@example.test", "含有您的邮箱或姓名"),
+        ("lihua2026", "含有您的邮箱或姓名"),
     ],
 )
 def test_registration_refuses_a_guessable_password_saying_why(client, password, why):
@@ -30,7 +30,7 @@ def test_registration_refuses_a_guessable_password_saying_why(client, password, 
     r = client.post(REGISTER, json=body)
     assert r.status_code == 422
     [message] = r.json["errors"]["json"]["password"]
-    assert message.startswith("Too easy to guess.") and why in message
+    assert message.startswith("密码太容易被猜中。") and why in message
     assert users() == 0
 
 
@@ -38,7 +38,7 @@ def test_a_password_made_of_the_display_name_is_refused(client):
     body = {"email": "a1@example.test", "password": "zhangxiaoming", "display_name": "zhang xiaoming"}
     r = client.post(REGISTER, json=body)
     assert r.status_code == 422
-    assert "your email address or name" in r.json["errors"]["json"]["password"][0]
+    assert "含有您的邮箱或姓名" in r.json["errors"]["json"]["password"][0]
 
 
 def test_registration_takes_a_strong_password(client):
@@ -55,7 +55,7 @@ def test_a_password_change_to_a_common_password_is_refused_naming_new_password(c
         headers=headers,
     )
     assert r.status_code == 422
-    assert "common password" in r.json["errors"]["json"]["new_password"][0]
+    assert "常用的密码" in r.json["errors"]["json"]["new_password"][0]
     assert client.get("/api/v1/me", headers=headers).status_code == 200
     login = client.post(
         "/api/v1/auth/token", json={"email": "wang@example.test", "password": "old password 1"}
@@ -68,7 +68,7 @@ def test_create_admin_refuses_a_guessable_password(app):
         args=["users", "create-admin", "--email", "root@example.test", "--password", "administrator"]
     )
     assert r.exit_code != 0
-    assert "Too easy to guess" in r.output
+    assert "密码太容易被猜中" in r.output
     assert users() == 0
 
 

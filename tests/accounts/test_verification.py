@@ -21,7 +21,7 @@ def test_registration_mails_a_link_that_verifies_only_when_signed_in_as_the_acco
     headers = signed_in(client)  # unverified accounts sign in
     assert client.get("/api/v1/me", headers=headers).json["user"]["email_verified"] is False
     [message] = mailbox.messages("li.hua@example.test")
-    assert "验证" in message["Subject"] and "Verify" in message["Subject"]
+    assert message["Subject"] == "请验证您的邮箱"
     token = mailbox.last_token("li.hua@example.test", "/verify-email")
 
     # The owner of the mailbox clicking a link a stranger's registration sent them verifies nothing.
@@ -47,7 +47,7 @@ def test_forged_or_expired_verification_link_is_refused_naming_the_field(app, cl
         r = client.post(VERIFY, json={"token": token}, headers=headers)
     finally:
         app.config["EMAIL_VERIFICATION_TTL_SECONDS"] = 2 * 24 * 3600
-    assert r.status_code == 422 and "expired" in r.json["message"]
+    assert r.status_code == 422 and "链接无效或已过期" in r.json["message"]
     assert client.post(RESEND, headers=headers).status_code == 202
     fresh = mailbox.last_token("li.hua@example.test", "/verify-email")
     assert client.post(VERIFY, json={"token": fresh}, headers=headers).status_code == 200
@@ -162,7 +162,7 @@ def test_create_admin_refuses_an_unverified_account_and_exits_non_zero(app, clie
         args=["users", "create-admin", "--email", "ops@prod.test", "--password", "operator pass"]
     )
     assert r.exit_code == 1
-    assert "never verified" in r.output
+    assert "从未验证邮箱" in r.output
     db.session.expire_all()
     assert not db.session.get(User, squatter.id).is_admin
     assert login(client, email="ops@prod.test", password="squatter pass 1").status_code == 200
@@ -183,7 +183,7 @@ def test_create_admin_creates_a_verified_admin_or_promotes_a_verified_user_keepi
     r = runner.invoke(
         args=["users", "create-admin", "--email", "lead@prod.test", "--password", "ignored pass"]
     )
-    assert r.exit_code == 0 and "password is unchanged" in r.output
+    assert r.exit_code == 0 and "其密码不变" in r.output
     assert login(client, email="lead@prod.test", password="their own pass").status_code == 200
 
 

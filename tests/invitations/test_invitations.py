@@ -114,7 +114,7 @@ def test_only_the_addressee_may_accept_and_only_once(client, make_user, agency):
     assert client.post(url, headers=admin).status_code == 404
     assert client.post(url, headers=invitee).status_code == 200
     again = client.post(url, headers=invitee)
-    assert again.status_code == 409 and "accepted" in again.json["message"]
+    assert again.status_code == 409 and again.json["message"] == "该邀请已被接受。"
     assert roles(client, invitee).count("agency_purchaser") == 1
     assert db.session.scalar(db.select(db.func.count()).select_from(AgencyMember)) == 1
 
@@ -155,7 +155,7 @@ def test_an_expired_invitation_cannot_be_accepted_and_is_listed_as_expired(clien
     row.expires_at = now() - timedelta(minutes=1)
     db.session.commit()
     r = client.post(f"/api/v1/invitations/{invitation['id']}/accept", headers=invitee)
-    assert r.status_code == 409 and "expired" in r.json["message"]
+    assert r.status_code == 409 and r.json["message"] == "该邀请已过期。"
     assert client.get("/api/v1/me/invitations", headers=invitee).json == []
     listed = client.get(f"/api/v1/agencies/{agency.id}/invitations?status=expired", headers=admin).json
     assert [(i["id"], i["status"]) for i in listed] == [(invitation["id"], "expired")]

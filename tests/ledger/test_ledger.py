@@ -148,7 +148,7 @@ def test_the_rollup_is_checked_and_rebuilt_from_the_entries(shop, app):
     db.session.execute(db.update(LedgerMonthly).values(amount_fen=LedgerMonthly.amount_fen + 1))
     db.session.commit()
     result = runner.invoke(args=["ledger", "check-rollup"])
-    assert result.exit_code == 1 and "2 rollup rows differ" in result.output
+    assert result.exit_code == 1 and "月度汇总中有 2 行与台账明细不符" in result.output
     assert runner.invoke(args=["ledger", "rebuild-rollup"]).exit_code == 0
     assert runner.invoke(args=["ledger", "check-rollup"]).exit_code == 0
     assert db.session.scalar(db.select(db.func.sum(LedgerMonthly.amount_fen))) == total()

@@ -59,7 +59,7 @@ def test_duplicate_credit_code_is_409(client, make_user):
 
 @pytest.mark.parametrize(
     ("region", "why"),
-    [("371602", "not in an assisted region"), ("500000", "county"), ("999999", "No region")],
+    [("371602", "not in an assisted region"), ("500000", "county"), ("999999", "代码为 999999 的地区不存在")],
     ids=["binzhou-helper", "whole-municipality", "unknown"],
 )
 def test_home_county_must_be_an_assisted_county(client, make_user, region, why):
