@@ -82,6 +82,22 @@ class RegionCode(Text):
         super().__init__(**kwargs)
 
 
+class Phone(Text):
+    """A telephone number as people write one: 023-5555 1234, +86 138 0000 0000."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "validate",
+            validate.Regexp(
+                r"^\+?[0-9][0-9 -]{5,18}$",
+                error=N_(
+                    "Must be a phone number: a digit (or +) first, then 5 to 18 digits, spaces or hyphens."
+                ),
+            ),
+        )
+        super().__init__(**kwargs)
+
+
 class QueryArgsSchema(ma.Schema):
     """Query strings ignore parameters they do not know (page, page_size, cache busters)."""
 

@@ -20,6 +20,7 @@ from marketplace.alerts import services as alerts
 from marketplace.audit import services as audit
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
+from marketplace.i18n import _, yuan
 from marketplace.ledger import services as ledger
 from marketplace.orders.models import Order
 from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, release_stock, reserve_again
@@ -50,14 +51,14 @@ def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[Webho
     Returns the event and the outbox messages to send after commit."""
     secret = current_app.config["STRIPE_WEBHOOK_SECRET"]
     if not secret:
-        raise BadSignature("Webhooks are not configured (STRIPE_WEBHOOK_SECRET).")
+        raise BadSignature(_("Webhooks are not configured (STRIPE_WEBHOOK_SECRET)."))
     try:
         stripe.Webhook.construct_event(payload, signature, secret)  # verifies signature and timestamp
         event = json.loads(payload)
     except stripe.SignatureVerificationError:
-        raise BadSignature("The Stripe-Signature header does not verify.") from None
+        raise BadSignature(_("The Stripe-Signature header does not verify.")) from None
     except ValueError:
-        raise BadSignature("The body is not a Stripe event.") from None
+        raise BadSignature(_("The body is not a Stripe event.")) from None
     existing = db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event["id"]))
     if existing is not None:
         return existing, []
@@ -227,14 +228,14 @@ def refund_order(actor: User, order_id: int, lines: list[dict] | None, amount_fe
     own = member_supplier_ids(actor)
     may_refund = order is not None and (actor.is_admin or own & {f.supplier_id for f in order.fulfilments})
     if order is None or not (may_refund or order.buyer_id == actor.id):
-        raise NotFound(f"No order {order_id}.")
+        raise NotFound(_("No order %(id)s.", id=order_id))
     if not may_refund:
-        raise Forbidden("Refunds are made by the supplier or an admin; ask them for one.")
+        raise Forbidden(_("Refunds are made by the supplier or an admin; ask them for one."))
     if amount_fen is not None and not actor.is_admin:
-        raise Forbidden("Only an admin refunds by amount; suppliers refund their own lines.")
+        raise Forbidden(_("Only an admin refunds by amount; suppliers refund their own lines."))
     order = lock_order(order_id)
     if order.status not in ("paid", "completed"):
-        raise Conflict(f"A {order.status} order has nothing to refund.")
+        raise Conflict(_("A %(status)s order has nothing to refund.", status=order.status))
     payment = latest_payment(order)
     if amount_fen is not None:
         amount, by_line = amount_fen, {}
@@ -245,15 +246,30 @@ def refund_order(actor: User, order_id: int, lines: list[dict] | None, amount_fe
             line = by_id.get(item["line_id"])
             if line is None or not (actor.is_admin or line.supplier_id in own):
                 raise InvalidField(
-                    "lines", f"[{i}] line {item['line_id']} is not a line of yours on this order."
+                    "lines",
+                    _(
+                        "[%(index)s] line %(line)s is not a line of yours on this order.",
+                        index=i,
+                        line=item["line_id"],
+                    ),
                 )
             left = line.quantity - line.refunded_quantity - by_line.get(line.id, 0)
             if item["quantity"] > left:
-                raise InvalidField("lines", f"[{i}] only {left} of line {line.id} can still be refunded.")
+                raise InvalidField(
+                    "lines",
+                    _(
+                        "[%(index)s] only %(left)s of line %(line)s can still be refunded.",
+                        index=i,
+                        left=left,
+                        line=line.id,
+                    ),
+                )
             by_line[line.id] = by_line.get(line.id, 0) + item["quantity"]
         amount = sum(by_id[line_id].unit_price_fen * q for line_id, q in by_line.items())
     if amount > _refundable(order):
-        raise Conflict(f"At most {_refundable(order)} fen can still be refunded on this order.")
+        raise Conflict(
+            _("At most %(amount)s can still be refunded on this order.", amount=yuan(_refundable(order)))
+        )
     return _refund(order, payment, amount, lines=by_line, actor_id=actor.id, reason=None)
 
 
@@ -426,9 +442,9 @@ def confirm_dev_payment(actor: User, order_id: int, succeed: bool) -> str:
     """DEVELOPMENT GATEWAY ONLY: the buyer 'pays' locally; the same code path as a Stripe event."""
     provider = gateway()
     if not isinstance(provider, DevGateway):
-        raise NotFound("The development gateway is not in use.")
+        raise NotFound(_("The development gateway is not in use."))
     order = db.session.get(Order, order_id)
     if order is None or order.buyer_id != actor.id:
-        raise NotFound(f"No order {order_id} of yours.")
+        raise NotFound(_("No order %(id)s of yours.", id=order_id))
     payment = latest_payment(order)
     return apply_intent(provider.confirm(payment.provider_ref, succeed), failed=not succeed)

@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from marketplace.i18n import N_
 from marketplace.procurement.models import STATUSES
 from marketplace.schemas import Day, QueryArgsSchema, Text, WholeNumber
 
@@ -114,7 +115,9 @@ class ReceiptSchema(ma.Schema):
 class InvoiceSchema(ma.Schema):
     invoice_no = Text(
         required=True,
-        validate=validate.Regexp(r"^[0-9A-Za-z-]{8,40}$"),
+        validate=validate.Regexp(
+            r"^[0-9A-Za-z-]{8,40}$", error=N_("Must be a fapiao number: 8 to 40 letters, digits or hyphens.")
+        ),
         metadata={"description": "the fapiao number"},
     )
     amount_fen = WholeNumber(required=True, validate=validate.Range(min=1, max=10**13))
