@@ -6,7 +6,7 @@ from datetime import UTC, date
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from marketplace.i18n import N_
+from marketplace.i18n import N_, translate
 from marketplace.timeutil import CHINA
 
 
@@ -25,6 +25,14 @@ class Text(fields.String):
         if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text):
             raise self.make_error("control")
         return text.strip()
+
+
+class Translated(fields.String):
+    """A message the system stored as its English template (marked with N_, its {placeholders}
+    filled in), written out in the reader's language; what people wrote passes as it is."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(translate(value), attr, obj, **kwargs)
 
 
 class WholeNumber(fields.Integer):

@@ -3,7 +3,7 @@ from marshmallow import fields, validate
 
 from marketplace.i18n import N_
 from marketplace.orders.models import ORDER_STATUSES, PAYMENT_METHODS
-from marketplace.schemas import Phone, QueryArgsSchema, RegionCode, Text, Timestamp, WholeNumber
+from marketplace.schemas import Phone, QueryArgsSchema, RegionCode, Text, Timestamp, Translated, WholeNumber
 
 
 class OrderItemSchema(ma.Schema):
@@ -56,7 +56,7 @@ class PaymentViewSchema(ma.Schema):
     client_secret = fields.String(allow_none=True)
     status = fields.String()
     amount_fen = WholeNumber()
-    failure_reason = fields.String(
+    failure_reason = Translated(
         allow_none=True, metadata={"description": "why a payment the provider took did not pay the order"}
     )
 
@@ -118,8 +118,8 @@ class RefundSchema(ma.Schema):
     amount_fen = WholeNumber()
     lines = fields.Dict()
     status = fields.String()
-    reason = fields.String(allow_none=True)
-    failure_reason = fields.String(allow_none=True, metadata={"description": "why the refund failed"})
+    reason = Translated(allow_none=True)
+    failure_reason = Translated(allow_none=True, metadata={"description": "why the refund failed"})
     created_at = Timestamp()
 
 

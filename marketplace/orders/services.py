@@ -13,7 +13,7 @@ from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
-from marketplace.i18n import _
+from marketplace.i18n import N_, _
 from marketplace.orders.models import Fulfilment, Order, OrderLine
 from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, lock_stock, reserve
 from marketplace.payments.gateways import PaymentProviderUnavailable, gateway
@@ -201,7 +201,7 @@ def _open_payment(order: Order) -> None:
             order.id, order.total_fen, order.currency, order.payment_method, key=f"order-{order.id}-payment"
         )
     except PaymentProviderUnavailable:
-        close_unpaid(order, "cancelled", actor_id=None, reason="payment provider unavailable")
+        close_unpaid(order, "cancelled", actor_id=None, reason=N_("payment provider unavailable"))
         raise
     db.session.add(
         Payment(
@@ -233,7 +233,7 @@ def expire_reservations(at: datetime | None = None) -> int:
         if order.status != "pending_payment":
             db.session.rollback()
             continue
-        close_unpaid(order, "expired", actor_id=None, reason="unpaid when the reservation ran out")
+        close_unpaid(order, "expired", actor_id=None, reason=N_("unpaid when the reservation ran out"))
         expired += 1
         _cancel_intent_quietly(order)
     return expired
@@ -259,7 +259,7 @@ def cancel_order(actor: User, order_id: int) -> Order:
         raise Forbidden(_("Only the buyer or an admin may cancel an order."))
     order = lock_order(order_id)
     if order.status == "pending_payment":
-        close_unpaid(order, "cancelled", actor.id, reason="cancelled before payment")
+        close_unpaid(order, "cancelled", actor.id, reason=N_("cancelled before payment"))
         _cancel_intent_quietly(order)
         return order
     if order.status != "paid" or any(f.status != "pending" for f in order.fulfilments):
@@ -269,7 +269,7 @@ def cancel_order(actor: User, order_id: int) -> Order:
                 status=order.status,
             )
         )
-    refund_remaining(order, actor.id, reason="cancelled by the buyer before shipping", restock=True)
+    refund_remaining(order, actor.id, reason=N_("cancelled by the buyer before shipping"), restock=True)
     return order
 
 

@@ -20,7 +20,7 @@ from marketplace.alerts import services as alerts
 from marketplace.audit import services as audit
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
-from marketplace.i18n import _, yuan
+from marketplace.i18n import N_, _, yuan
 from marketplace.ledger import services as ledger
 from marketplace.orders.models import Order
 from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, release_stock, reserve_again
@@ -39,6 +39,19 @@ from marketplace.timeutil import china_today, now
 
 log = logging.getLogger(__name__)
 PROCESS_EVENT = "payments.process_event"
+# Why an order was closed, paid or refunded, and why money did not pay it or a refund failed: kept as
+# these English templates, written out in each reader's language when read (marketplace.schemas.Translated).
+CLOSED_AS = {"canceled": N_("payment canceled"), "failed": N_("payment failed")}
+PAID = N_("paid")
+PAID_AFTER_EXPIRY = N_("paid after expiry; stock reserved again")
+REFUNDED_AFTER_CANCELLATION = N_("paid after cancellation: refunded automatically")
+REFUNDED_AFTER_EXPIRY = N_("paid after expiry, and the stock had gone: refunded automatically")
+OTHER_CURRENCY = N_(
+    "{received} was received in {currency} (its smallest unit), not {owed} fen in {owed_currency}"
+)
+SHORT = N_("{received} fen was received of the {owed} fen owed")
+REFUSED = N_("the provider refused it: {why}")
+ENDED_AS = N_("the provider's refund was {status}")
 
 
 class BadSignature(DomainError):
@@ -140,7 +153,7 @@ def apply_intent(intent: IntentState, failed: bool = False) -> str:
     if intent.status == "canceled" or (failed and intent.status == "requires_payment_method"):
         payment.status = "canceled" if intent.status == "canceled" else "failed"
         if order.status == "pending_payment":
-            close_unpaid(order, "cancelled", None, reason=f"payment {payment.status}")
+            close_unpaid(order, "cancelled", None, reason=CLOSED_AS[payment.status])
             return "released"
         db.session.commit()
         return payment.status
@@ -161,7 +174,7 @@ def _payment_succeeded(order: Order, payment: Payment, intent: IntentState) -> s
         payment.status, payment.amount_received_fen = "succeeded", intent.amount_received
         order.status, order.paid_fen, order.paid_at = "paid", intent.amount_received, now()
         ledger.record_order_paid(order, china_today())
-        note = "paid" if from_status == "pending_payment" else "paid after expiry; stock reserved again"
+        note = PAID if from_status == "pending_payment" else PAID_AFTER_EXPIRY
         audit.record(
             order, "pay", None, from_status=from_status, to_status="paid", reason=note, details=details
         )
@@ -173,11 +186,7 @@ def _payment_succeeded(order: Order, payment: Payment, intent: IntentState) -> s
     payment = db.session.get(Payment, payment.id, populate_existing=True)
     payment.status, payment.amount_received_fen = "succeeded", intent.amount_received
     order.paid_fen = intent.amount_received
-    reason = (
-        "paid after cancellation"
-        if from_status == "cancelled"
-        else "paid after expiry, and the stock had gone"
-    ) + ": refunded automatically"
+    reason = REFUNDED_AFTER_CANCELLATION if from_status == "cancelled" else REFUNDED_AFTER_EXPIRY
     audit.record(
         order, "pay", None, from_status=from_status, to_status=order.status, reason=reason, details=details
     )
@@ -190,12 +199,14 @@ def _does_not_pay(order: Order, intent: IntentState) -> str | None:
     """Why the money the provider received does not pay the order, or None when it does: a payment
     counts only when the amount and currency received equal what was owed."""
     if intent.currency.upper() != order.currency.upper():
-        return (
-            f"{intent.amount_received} was received in {intent.currency.upper()} (its smallest unit), "
-            f"not {order.total_fen} fen in {order.currency}"
+        return OTHER_CURRENCY.format(
+            received=intent.amount_received,
+            currency=intent.currency.upper(),
+            owed=order.total_fen,
+            owed_currency=order.currency,
         )
     if intent.amount_received != order.total_fen:
-        return f"{intent.amount_received} fen was received of the {order.total_fen} fen owed"
+        return SHORT.format(received=intent.amount_received, owed=order.total_fen)
     return None
 
 
@@ -348,7 +359,7 @@ def _send_refund(refund: Refund, payment: Payment) -> bool:
         log.warning("refund %s left pending: provider unavailable; reconciliation retries it", refund.id)
         return False
     except (PaymentRefused, PaymentDeclined) as exc:
-        _settle_refund(refund.id, "failed", why=f"the provider refused it: {exc.message}")
+        _settle_refund(refund.id, "failed", why=REFUSED.format(why=exc.message))
         return True
     refund.provider_ref = state.id
     db.session.commit()
@@ -370,7 +381,7 @@ def _settle_refund(refund_id: int, provider_status: str, why: str | None = None)
         order.refunded_fen += refund.amount_fen
         ledger.record_refund(refund, order, china_today())
     else:
-        refund.status, refund.failure_reason = "failed", why or f"the provider's refund was {provider_status}"
+        refund.status, refund.failure_reason = "failed", why or ENDED_AS.format(status=provider_status)
         for line in order.lines:
             line.refunded_quantity -= refund.lines.get(str(line.id), 0)
         alerts.refund_failed(refund, refund.failure_reason)

@@ -151,8 +151,11 @@ def test_payment_after_expiry_reserves_again_when_it_can(shop):
     shop.webhook("payment_intent.succeeded", intent)
     assert shop.get(order["id"]).json["status"] == "paid"
     assert (shop.stock(shop.orange), shop.stock(shop.plum)) == (8, 4)
-    history = shop.client.get(f"/api/v1/orders/{order['id']}/history", headers=shop.buyer_headers).json
-    assert history[-1]["reason"] == "paid after expiry; stock reserved again"
+    url = f"/api/v1/orders/{order['id']}/history"
+    history = shop.client.get(url, headers=shop.buyer_headers).json
+    assert history[-1]["reason"] == "超时后付款，已重新预留库存"
+    english = shop.client.get(url, headers={**shop.buyer_headers, "Accept-Language": "en"}).json
+    assert english[-1]["reason"] == "paid after expiry; stock reserved again"
 
 
 def test_payment_after_expiry_is_refunded_when_the_stock_is_gone(shop):
@@ -168,7 +171,7 @@ def test_payment_after_expiry_is_refunded_when_the_stock_is_gone(shop):
     assert late["status"] == "expired" and late["refunded_fen"] == late["paid_fen"] == 5 * 5880
     assert shop.stripe.succeeded_refunds(intent["id"]) == 5 * 5880
     history = shop.client.get(f"/api/v1/orders/{order['id']}/history", headers=shop.buyer_headers).json
-    assert any("refunded automatically" in (e["reason"] or "") for e in history)
+    assert any("已自动退款" in (e["reason"] or "") for e in history)
     assert shop.stock(shop.plum) == 0
 
 
