@@ -38,7 +38,7 @@ def test_a_dropped_database_is_503_then_recovers_without_a_restart(
         ):
             assert response.status_code == 503, response.json
             assert response.headers["Retry-After"] == "5"
-            assert response.json["message"] == "The database is unavailable; try again shortly."
+            assert response.json["message"] == "数据库暂时不可用，请稍后重试。"
         health = client.get("/api/v1/health")
         assert (health.status_code, health.json["database"]["ok"]) == (503, False)
         assert (shop.stock(shop.orange), shop.stock(shop.plum)) == (10, 5)  # the order changed nothing
