@@ -41,6 +41,14 @@ class Message(fields.String):
         return self.text
 
 
+class Translated(fields.String):
+    """A message the system stored as its English template (marked with N_, its {placeholders}
+    filled in), written out in the reader's language; what people wrote passes as it is."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(translate(value), attr, obj, **kwargs)
+
+
 class WholeNumber(fields.Integer):
     """Every integer the API reads (a count of units, an amount in fen, an id): 12, 12.0 and "12"
     are twelve, but 1.5 is refused, where fields.Integer would silently make it 1."""
@@ -92,6 +100,22 @@ class RegionCode(Text):
     def __init__(self, **kwargs):
         kwargs.setdefault(
             "validate", validate.Regexp(r"^\d{6}(\d{3})?$", error=N_("Must be a 6- or 9-digit code."))
+        )
+        super().__init__(**kwargs)
+
+
+class Phone(Text):
+    """A telephone number as people write one: 023-5555 1234, +86 138 0000 0000."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "validate",
+            validate.Regexp(
+                r"^\+?[0-9][0-9 -]{5,18}$",
+                error=N_(
+                    "Must be a phone number: a digit (or +) first, then 5 to 18 digits, spaces or hyphens."
+                ),
+            ),
         )
         super().__init__(**kwargs)
 

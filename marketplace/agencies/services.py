@@ -11,6 +11,7 @@ from marketplace.agencies.models import Agency, AgencyFiling
 from marketplace.audit import services as audit
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
+from marketplace.i18n import _
 from marketplace.invitations import services as invitations
 from marketplace.invitations.models import Invitation
 from marketplace.outbox import services as outbox
@@ -26,14 +27,15 @@ def create_agency(actor: User, data: dict[str, Any]) -> Agency:
         raise InvalidField("uscc", why)
     if db.session.scalar(select(Agency.id).where(Agency.uscc == code)) is not None:
         raise Conflict(
-            "An agency with this credit code exists.", errors={"json": {"uscc": ["Already registered."]}}
+            _("An agency with this credit code exists."),
+            errors={"json": {"uscc": [_("Already registered.")]}},
         )
     require_region(data["region_code"], "region_code")
     if data.get("parent_id") is not None and db.session.get(Agency, data["parent_id"]) is None:
-        raise InvalidField("parent_id", f"No agency {data['parent_id']}.")
+        raise InvalidField("parent_id", _("No agency %(id)s.", id=data["parent_id"]))
     tiers = data.get("approval_tiers_fen") or [data["approval_threshold_fen"]]
     if tiers != sorted(tiers) or len(set(tiers)) != len(tiers):
-        raise InvalidField("approval_tiers_fen", "Tiers must be distinct and ascending.")
+        raise InvalidField("approval_tiers_fen", _("Tiers must be distinct and ascending."))
     agency = Agency(
         name=data["name"],
         kind=data["kind"],
@@ -89,7 +91,7 @@ def revoke_invitation(actor: User, agency_id: int, invitation_id: int) -> Invita
 def _agency(agency_id: int) -> Agency:
     agency = db.session.get(Agency, agency_id)
     if agency is None:
-        raise NotFound(f"No agency {agency_id}.")
+        raise NotFound(_("No agency %(id)s.", id=agency_id))
     return agency
 
 
@@ -124,7 +126,7 @@ def roles_over(user: User, agency: Agency) -> set[str]:
 def get_agency(actor: User, agency_id: int) -> Agency:
     agency = db.session.get(Agency, agency_id)
     if agency is None or not (actor.is_admin or roles_over(actor, agency)):
-        raise NotFound(f"No agency {agency_id}.")
+        raise NotFound(_("No agency %(id)s.", id=agency_id))
     return agency
 
 
@@ -139,7 +141,7 @@ def file_filing(actor: User, agency_id: int, year: int, data: dict[str, Any]) ->
     """File (or file again) a year's budget and reserved share, or an exemption with its reason."""
     agency = get_agency(actor, agency_id)
     if not (actor.is_admin or agency.role_of(actor.id)):
-        raise Forbidden("Only the agency's own members file for it.")
+        raise Forbidden(_("Only the agency's own members file for it."))
     filing = _write_filing(actor, agency, year, data)
     db.session.commit()
     return filing
@@ -153,23 +155,27 @@ def _write_filing(actor: User, agency: Agency, year: int, data: dict[str, Any]) 
     last = china_today().year + 1  # next year's budget is filed before it starts
     if not FIRST_FILING_YEAR <= year <= last:
         raise InvalidField(
-            "year", f"A filing is for a year from {FIRST_FILING_YEAR} to {last}.", location="path"
+            "year",
+            _("A filing is for a year from %(first)s to %(last)s.", first=FIRST_FILING_YEAR, last=last),
+            location="path",
         )
     exemption = data.get("exemption")
     if exemption is None:
         floor = minimum_share_bp(agency.region_code)
         if data.get("reserved_share_bp", 0) < floor:
-            raise InvalidField("reserved_share_bp", f"At least {floor} basis points in this province.")
+            raise InvalidField(
+                "reserved_share_bp", _("At least %(floor)s basis points in this province.", floor=floor)
+            )
         if not data.get("food_budget_fen"):
-            raise InvalidField("food_budget_fen", "A canteen budget is required unless exempt.")
+            raise InvalidField("food_budget_fen", _("A canteen budget is required unless exempt."))
     elif exemption == "shared_canteen":
         covered = data.get("covered_by_agency_id")
         if covered is None or covered == agency.id or db.session.get(Agency, covered) is None:
             raise InvalidField(
-                "covered_by_agency_id", "Name the agency whose canteen filing covers this one."
+                "covered_by_agency_id", _("Name the agency whose canteen filing covers this one.")
             )
     if agency.kind != "union" and (data.get("gift_budget_fen") or data.get("gift_share_bp")):
-        raise InvalidField("gift_budget_fen", "Holiday-gift budgets are filed by trade unions.")
+        raise InvalidField("gift_budget_fen", _("Holiday-gift budgets are filed by trade unions."))
     if (
         agency.kind == "union"
         and data.get("gift_budget_fen")
@@ -177,7 +183,10 @@ def _write_filing(actor: User, agency: Agency, year: int, data: dict[str, Any]) 
     ):
         raise InvalidField(
             "gift_share_bp",
-            f"At least {current_app.config['UNION_GIFT_SHARE_MIN_BP']} basis points of gift funds.",
+            _(
+                "At least %(floor)s basis points of gift funds.",
+                floor=current_app.config["UNION_GIFT_SHARE_MIN_BP"],
+            ),
         )
     filing = db.session.scalar(
         select(AgencyFiling).where(AgencyFiling.agency_id == agency.id, AgencyFiling.year == year)
@@ -206,7 +215,7 @@ def get_filing(actor: User, agency_id: int, year: int) -> AgencyFiling:
         select(AgencyFiling).where(AgencyFiling.agency_id == agency.id, AgencyFiling.year == year)
     )
     if filing is None:
-        raise NotFound(f"{agency.name} has not filed for {year}.")
+        raise NotFound(_("%(agency)s has not filed for %(year)s.", agency=agency.name, year=year))
     return filing
 
 
@@ -214,12 +223,12 @@ def return_filing(actor: User, agency_id: int, year: int, reason: str) -> Agency
     """A lead unit's approver sends a subordinate's filing back to be corrected."""
     agency = get_agency(actor, agency_id)
     if not (actor.is_admin or "lead_approver" in roles_over(actor, agency)):
-        raise Forbidden("Only an approver of a lead unit above this agency may send its filing back.")
+        raise Forbidden(_("Only an approver of a lead unit above this agency may send its filing back."))
     filing = db.session.scalar(
         select(AgencyFiling).where(AgencyFiling.agency_id == agency.id, AgencyFiling.year == year)
     )
     if filing is None or filing.status != "filed":
-        raise Conflict(f"No filed {year} filing to send back.")
+        raise Conflict(_("No filed %(year)s filing to send back.", year=year))
     filing.status, filing.return_reason = "returned", reason
     audit.record(filing, "return", actor.id, from_status="filed", to_status="returned", reason=reason)
     db.session.commit()

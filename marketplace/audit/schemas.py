@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from marketplace.schemas import Id, QueryArgsSchema, Timestamp, WholeNumber
+from marketplace.schemas import Id, QueryArgsSchema, Timestamp, Translated, WholeNumber
 
 
 class AuditEventSchema(ma.Schema):
@@ -11,7 +11,9 @@ class AuditEventSchema(ma.Schema):
     action = fields.String()
     from_status = fields.String(allow_none=True)
     to_status = fields.String(allow_none=True)
-    reason = fields.String(allow_none=True)
+    reason = Translated(
+        allow_none=True, metadata={"description": "in the reader's language when the system wrote it"}
+    )
     actor_id = WholeNumber(allow_none=True)
     details = fields.Dict(allow_none=True)
     at = Timestamp()

@@ -20,6 +20,7 @@ from marketplace.catalog.schemas import (
     ProductUpdateSchema,
 )
 from marketplace.errors import InvalidField
+from marketplace.i18n import _
 from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
 from marketplace.schemas import WholeNumber
@@ -110,7 +111,7 @@ class Products(MethodView):
         The public catalog. The first pages of listings are cached; searches are not."""
         low, high = args.get("min_price_fen"), args.get("max_price_fen")
         if low is not None and high is not None and low > high:
-            raise InvalidField("min_price_fen", "Must not exceed max_price_fen.", location="query")
+            raise InvalidField("min_price_fen", _("Must not exceed max_price_fen."), location="query")
         return page_of(services.catalog_query(args), pagination_parameters)
 
     @blp.arguments(ProductCreateSchema)

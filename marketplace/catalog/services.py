@@ -14,6 +14,7 @@ from marketplace.catalog.models import Category, Product, ProductImage, ProductS
 from marketplace.catalog.search import index_terms, query_terms, words
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
+from marketplace.i18n import _
 from marketplace.regions.services import is_assisted, require_region, within
 from marketplace.storage import storage
 from marketplace.suppliers.models import Supplier
@@ -46,7 +47,9 @@ def list_categories() -> list[Category]:
 def _require_category(code: str) -> Category:
     category = db.session.get(Category, code)
     if category is None:
-        raise InvalidField("category", f"No category {code!r}; GET /api/v1/categories lists them.")
+        raise InvalidField(
+            "category", _("No category %(code)s; GET /api/v1/categories lists them.", code=repr(code))
+        )
     return category
 
 
@@ -54,7 +57,7 @@ def _require_origin(code: str) -> None:
     region = require_region(code, "origin_region_code")
     if region.level not in ("county", "town") or not is_assisted(code):
         raise InvalidField(
-            "origin_region_code", "The origin must be a county (or town) in an assisted region."
+            "origin_region_code", _("The origin must be a county (or town) in an assisted region.")
         )
 
 
@@ -82,9 +85,14 @@ def create_product(actor: User, data: dict[str, Any]) -> Product:
     """List a product for a verified supplier the caller is a member of."""
     supplier = db.session.get(Supplier, data["supplier_id"])
     if supplier is None or actor.id not in supplier.member_user_ids:
-        raise Forbidden("Only the supplier's members may list its products.")
+        raise Forbidden(_("Only the supplier's members may list its products."))
     if not supplier.is_selling:
-        raise Conflict(f"The supplier is {supplier.status}; only a verified supplier may list products.")
+        raise Conflict(
+            _(
+                "The supplier is %(status)s; only a verified supplier may list products.",
+                status=supplier.status,
+            )
+        )
     data = dict(data)
     data.setdefault("origin_region_code", supplier.region_code)
     product = Product(supplier=supplier)
@@ -118,14 +126,14 @@ def get_product(actor: User | None, product_id: int) -> Product:
     """A listed product for anyone; an unlisted one for its members, its officers and admins."""
     product = db.session.get(Product, product_id)
     if product is None or not (product.is_listed or can_manage(actor, product)):
-        raise NotFound(f"No product {product_id}.")
+        raise NotFound(_("No product %(id)s.", id=product_id))
     return product
 
 
 def _manageable(actor: User, product_id: int) -> Product:
     product = get_product(actor, product_id)
     if actor.id not in product.supplier.member_user_ids and not actor.is_admin:
-        raise Forbidden("Only the supplier's members may change its products.")
+        raise Forbidden(_("Only the supplier's members may change its products."))
     return product
 
 
@@ -169,12 +177,14 @@ def add_image(actor: User, product_id: int, data: bytes) -> ProductImage:
     product = _manageable(actor, product_id)
     limit = current_app.config["IMAGE_MAX_BYTES"]
     if len(data) > limit:
-        raise TooLarge(f"An image may be at most {limit // 1024} KiB.")
+        raise TooLarge(_("An image may be at most %(kib)s KiB.", kib=limit // 1024))
     content_type = sniff_image(data)
     if content_type is None:
-        raise UnsupportedImage("Only JPEG, PNG and WebP images are accepted.")
+        raise UnsupportedImage(_("Only JPEG, PNG and WebP images are accepted."))
     if len(product.images) >= current_app.config["IMAGES_PER_PRODUCT"]:
-        raise Conflict(f"A product has at most {current_app.config['IMAGES_PER_PRODUCT']} images.")
+        raise Conflict(
+            _("A product has at most %(count)s images.", count=current_app.config["IMAGES_PER_PRODUCT"])
+        )
     key = f"{uuid.uuid4().hex}.{IMAGE_TYPES[content_type]}"
     storage().save(key, data)
     image = ProductImage(key=key, content_type=content_type, size_bytes=len(data))
@@ -188,7 +198,7 @@ def delete_image(actor: User, product_id: int, image_id: int) -> None:
     product = _manageable(actor, product_id)
     image = next((i for i in product.images if i.id == image_id), None)
     if image is None:
-        raise NotFound(f"No image {image_id} on product {product_id}.")
+        raise NotFound(_("No image %(image)s on product %(product)s.", image=image_id, product=product_id))
     product.images.remove(image)
     db.session.commit()
     storage().delete(image.key)
@@ -209,7 +219,7 @@ def read_image(key: str) -> tuple[bytes, str]:
     image = db.session.scalar(select(ProductImage).where(ProductImage.key == key))
     data = storage().read(key) if image else None
     if image is None or data is None:
-        raise NotFound("No such image.")
+        raise NotFound(_("No such image."))
     return data, image.content_type
 
 
@@ -220,8 +230,8 @@ def add_batch(actor: User, product_id: int, data: dict[str, Any]) -> TraceBatch:
     )
     if db.session.scalar(exists) is not None:
         raise Conflict(
-            "This product has a batch with that code already.",
-            errors={"json": {"batch_code": ["Already used for this product."]}},
+            _("This product has a batch with that code already."),
+            errors={"json": {"batch_code": [_("Already used for this product.")]}},
         )
     batch = TraceBatch(product_id=product.id, **data)
     db.session.add(batch)

@@ -18,6 +18,7 @@ from marketplace.certification.models import OPEN_STATUSES, Certification
 from marketplace.certification.rules import rule_in_force
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
+from marketplace.i18n import _
 from marketplace.regions.services import get_region, require_region, within
 from marketplace.suppliers.models import SupplierMember
 from marketplace.suppliers.services import require_impartial
@@ -30,7 +31,7 @@ def apply_for_certification(actor: User, product_id: int, commitment: dict[str, 
     """A supplier member applies, signing the quality, price and truthfulness commitment."""
     product = db.session.get(Product, product_id)
     if product is None or actor.id not in product.supplier.member_user_ids:
-        raise NotFound(f"No product {product_id} of yours.")
+        raise NotFound(_("No product %(id)s of yours.", id=product_id))
     return _open_application(actor, product, commitment, renewal_of=None)
 
 
@@ -38,23 +39,33 @@ def renew_certification(actor: User, certification_id: int, commitment: dict[str
     """Apply again for a product whose certificate is in force or has expired."""
     old = get_certification(actor, certification_id)
     if actor.id not in old.product.supplier.member_user_ids:
-        raise Forbidden("Only the supplier's members may renew its certificates.")
+        raise Forbidden(_("Only the supplier's members may renew its certificates."))
     if old.status not in ("certified", "expired"):
-        raise Conflict(f"A {old.status} certification cannot be renewed; apply anew instead.")
+        raise Conflict(
+            _("A %(status)s certification cannot be renewed; apply anew instead.", status=old.status)
+        )
     return _open_application(actor, old.product, commitment, renewal_of=old)
 
 
 def _open_application(actor: User, product: Product, commitment: dict, renewal_of: Certification | None):
     if not product.supplier.is_selling:
-        raise Conflict(f"The supplier is {product.supplier.status}; only a verified supplier may apply.")
+        raise Conflict(
+            _(
+                "The supplier is %(status)s; only a verified supplier may apply.",
+                status=product.supplier.status,
+            )
+        )
     unsigned = [k for k in ("quality", "price", "truthfulness") if commitment.get(k) is not True]
     if unsigned:
-        raise InvalidField("commitment", f"Every commitment must be accepted: {', '.join(unsigned)}.")
+        raise InvalidField(
+            "commitment",
+            _("Every commitment must be accepted: %(unsigned)s.", unsigned=", ".join(unsigned)),
+        )
     under_way = select(Certification.id).where(
         Certification.product_id == product.id, Certification.status.in_(OPEN_STATUSES)
     )
     if db.session.scalar(under_way) is not None:
-        raise Conflict("This product has an application under way already.")
+        raise Conflict(_("This product has an application under way already."))
     rule = rule_in_force(product.origin.province_code)
     certification = Certification(
         product_id=product.id,
@@ -71,7 +82,7 @@ def _open_application(actor: User, product: Product, commitment: dict, renewal_o
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("This product has an application under way already.") from None
+        raise Conflict(_("This product has an application under way already.")) from None
     audit.record(certification, "renew" if renewal_of else "apply", actor.id, to_status="applied")
     db.session.commit()
     return certification
@@ -90,12 +101,12 @@ def review_certification(
         _require_reviewer(actor, certification, certification.stages[-1])
         return _reject(actor, certification, comment, action="reject_in_notice")
     if certification.status != "applied":
-        raise Conflict(f"A {certification.status} certification is not awaiting review.")
+        raise Conflict(_("A %(status)s certification is not awaiting review.", status=certification.status))
     stage = certification.current_stage
     _require_reviewer(actor, certification, stage)
     earlier = {e.actor_id for e in audit.history("certifications", certification.id) if e.action == "approve"}
     if actor.id in earlier:
-        raise Forbidden("One person approves one stage only; another officer must review this one.")
+        raise Forbidden(_("One person approves one stage only; another officer must review this one."))
     if decision == "reject":
         return _reject(actor, certification, comment, action="reject")
     details = {"stage": stage}
@@ -134,13 +145,25 @@ def _require_reviewer(actor: User, certification: Certification, *stages: str) -
     if actor.is_admin or set(regions) & set(actor.officer_region_codes):
         return
     if len(stages) == 1:
-        raise Forbidden(f"This stage is reviewed by an officer of {regions[0]} ({stages[0]} level).")
-    raise Forbidden(f"Certifications from {origin.code} are reviewed by officers of {', '.join(regions)}.")
+        raise Forbidden(
+            _(
+                "This stage is reviewed by an officer of %(region)s (%(level)s level).",
+                region=regions[0],
+                level=stages[0],
+            )
+        )
+    raise Forbidden(
+        _(
+            "Certifications from %(origin)s are reviewed by officers of %(regions)s.",
+            origin=origin.code,
+            regions=", ".join(regions),
+        )
+    )
 
 
 def _reject(actor: User, certification: Certification, comment: str | None, action: str) -> Certification:
     if not comment:
-        raise InvalidField("comment", "A rejection needs a comment saying why.")
+        raise InvalidField("comment", _("A rejection needs a comment saying why."))
     from_status = certification.status
     certification.status, certification.reason = "rejected", comment
     certification.certificate_no = None
@@ -173,10 +196,10 @@ def revoke_certification(actor: User, certification_id: int, reason: str) -> Cer
     """Revoke for a quality failure, a complaint, or a price far above the market's."""
     certification = get_certification(actor, certification_id)
     if not officiates(actor, certification.origin_region_code):
-        raise Forbidden("Only an officer of the product's region or an admin may revoke its certificate.")
+        raise Forbidden(_("Only an officer of the product's region or an admin may revoke its certificate."))
     require_impartial(actor, certification.product.supplier)
     if certification.status not in ("in_notice", "certified"):
-        raise Conflict(f"A {certification.status} certification cannot be revoked.")
+        raise Conflict(_("A %(status)s certification cannot be revoked.", status=certification.status))
     from_status = certification.status
     certification.status, certification.reason, certification.revoked_at = "revoked", reason, now()
     audit.record(
@@ -277,14 +300,14 @@ def get_certification(actor: User | None, certification_id: int) -> Certificatio
     certification = db.session.get(Certification, certification_id)
     public = certification is not None and certification.status in ("in_notice", "certified")
     if certification is None or not (public or can_manage(actor, certification)):
-        raise NotFound(f"No certification {certification_id}.")
+        raise NotFound(_("No certification %(id)s.", id=certification_id))
     return certification
 
 
 def certification_history(actor: User, certification_id: int) -> list:
     certification = get_certification(actor, certification_id)
     if not can_manage(actor, certification):
-        raise Forbidden("Only the supplier, its officers and admins may read the review history.")
+        raise Forbidden(_("Only the supplier, its officers and admins may read the review history."))
     return audit.history("certifications", certification.id)
 
 

@@ -1,8 +1,9 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from marketplace.i18n import N_
 from marketplace.orders.models import ORDER_STATUSES, PAYMENT_METHODS
-from marketplace.schemas import QueryArgsSchema, RegionCode, Text, Timestamp, WholeNumber
+from marketplace.schemas import Phone, QueryArgsSchema, RegionCode, Text, Timestamp, Translated, WholeNumber
 
 
 class OrderItemSchema(ma.Schema):
@@ -14,7 +15,7 @@ class ShippingAddressSchema(ma.Schema):
     region_code = RegionCode(required=True)
     detail = Text(required=True, validate=validate.Length(min=2, max=200))
     recipient = Text(required=True, validate=validate.Length(min=1, max=50))
-    phone = Text(required=True, validate=validate.Regexp(r"^\+?[0-9][0-9 -]{5,18}$"))
+    phone = Phone(required=True)
 
 
 class OrderCreateSchema(ma.Schema):
@@ -55,7 +56,7 @@ class PaymentViewSchema(ma.Schema):
     client_secret = fields.String(allow_none=True)
     status = fields.String()
     amount_fen = WholeNumber()
-    failure_reason = fields.String(
+    failure_reason = Translated(
         allow_none=True, metadata={"description": "why a payment the provider took did not pay the order"}
     )
 
@@ -108,7 +109,7 @@ class RefundCreateSchema(ma.Schema):
     @ma.validates_schema
     def one_of(self, data, **kwargs):
         if ("lines" in data) == ("amount_fen" in data):
-            raise ma.ValidationError("Give either lines or amount_fen.", "lines")
+            raise ma.ValidationError(N_("Give either lines or amount_fen."), "lines")
 
 
 class RefundSchema(ma.Schema):
@@ -117,8 +118,8 @@ class RefundSchema(ma.Schema):
     amount_fen = WholeNumber()
     lines = fields.Dict()
     status = fields.String()
-    reason = fields.String(allow_none=True)
-    failure_reason = fields.String(allow_none=True, metadata={"description": "why the refund failed"})
+    reason = Translated(allow_none=True)
+    failure_reason = Translated(allow_none=True, metadata={"description": "why the refund failed"})
     created_at = Timestamp()
 
 

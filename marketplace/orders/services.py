@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from flask import current_app
@@ -12,6 +13,7 @@ from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
+from marketplace.i18n import N_, _
 from marketplace.orders.models import Fulfilment, Order, OrderLine
 from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, lock_stock, reserve
 from marketplace.payments.gateways import PaymentProviderUnavailable, gateway
@@ -41,12 +43,14 @@ def place_order(buyer: User, items: list[dict], shipping: dict[str, str], method
         wanted[item["product_id"]] += item["quantity"]
     region = require_region(shipping["region_code"], "shipping_address.region_code")
     if region.level not in ("county", "town"):
-        raise InvalidField("shipping_address", "region_code must be a county (or town), where goods can go.")
+        raise InvalidField(
+            "shipping_address", _("region_code must be a county (or town), where goods can go.")
+        )
     ids = sorted(wanted)
     products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(ids)))}
     unknown = [i for i in ids if i not in products or not products[i].is_listed]
     if unknown:
-        raise InvalidField("items", f"Not on sale: product {', '.join(map(str, unknown))}.")
+        raise InvalidField("items", _("Not on sale: product %(ids)s.", ids=", ".join(map(str, unknown))))
 
     held = _unpaid_holds(buyer, ids)
     order = _build_order(buyer, products, wanted, region.code, shipping, method)
@@ -75,8 +79,12 @@ def _unpaid_holds(buyer: User, ids: list[int]) -> dict[int, int]:
     if unpaid >= most:
         db.session.rollback()
         raise TooManyUnpaidOrders(
-            f"You have {unpaid} orders awaiting payment, the most one buyer may have at once "
-            f"({most}); pay for or cancel one first."
+            _(
+                "You have %(unpaid)s orders awaiting payment, the most one buyer may have at once "
+                "(%(most)s); pay for or cancel one first.",
+                unpaid=unpaid,
+                most=most,
+            )
         )
     return dict(
         db.session.execute(
@@ -107,20 +115,35 @@ def _check_hold_limits(wanted: dict[int, int], held: dict[int, int], stock: dict
         most = min(max_units, by_share)
         if mine + quantity <= most:
             continue
-        why = (
-            f"{max_units} units"
-            if max_units <= by_share
-            else f"{share_bp / 100:g}% of the {left + mine} in stock"
-        )
-        already = f"{mine} already do and " if mine else ""
-        over[str(product_id)] = [
-            f"At most {most} may wait unpaid in your orders ({why}); {already}{quantity} asked for."
-        ]
+        if max_units <= by_share:
+            limit = _("%(units)s units", units=max_units)
+        else:
+            percent = f"{Decimal(share_bp).scaleb(-2).normalize():f}"
+            limit = _("%(percent)s%% of the %(stock)s in stock", percent=percent, stock=left + mine)
+        if mine:
+            why = _(
+                "At most %(most)s may wait unpaid in your orders (%(limit)s); %(held)s already do and "
+                "%(asked)s asked for.",
+                most=most,
+                limit=limit,
+                held=mine,
+                asked=quantity,
+            )
+        else:
+            why = _(
+                "At most %(most)s may wait unpaid in your orders (%(limit)s); %(asked)s asked for.",
+                most=most,
+                limit=limit,
+                asked=quantity,
+            )
+        over[str(product_id)] = [why]
     if over:
         db.session.rollback()
         raise HoldLimitExceeded(
-            "Some lines ask for more than one buyer may hold without paying; pay for what you hold "
-            "or ask for less.",
+            _(
+                "Some lines ask for more than one buyer may hold without paying; pay for what you hold "
+                "or ask for less."
+            ),
             errors={"json": {"items": over}},
         )
 
@@ -178,7 +201,7 @@ def _open_payment(order: Order) -> None:
             order.id, order.total_fen, order.currency, order.payment_method, key=f"order-{order.id}-payment"
         )
     except PaymentProviderUnavailable:
-        close_unpaid(order, "cancelled", actor_id=None, reason="payment provider unavailable")
+        close_unpaid(order, "cancelled", actor_id=None, reason=N_("payment provider unavailable"))
         raise
     db.session.add(
         Payment(
@@ -210,7 +233,7 @@ def expire_reservations(at: datetime | None = None) -> int:
         if order.status != "pending_payment":
             db.session.rollback()
             continue
-        close_unpaid(order, "expired", actor_id=None, reason="unpaid when the reservation ran out")
+        close_unpaid(order, "expired", actor_id=None, reason=N_("unpaid when the reservation ran out"))
         expired += 1
         _cancel_intent_quietly(order)
     return expired
@@ -233,17 +256,20 @@ def cancel_order(actor: User, order_id: int) -> Order:
     """The buyer (or an admin) cancels before anything has shipped; a paid order is refunded in full."""
     order = get_order(actor, order_id)
     if order.buyer_id != actor.id and not actor.is_admin:
-        raise Forbidden("Only the buyer or an admin may cancel an order.")
+        raise Forbidden(_("Only the buyer or an admin may cancel an order."))
     order = lock_order(order_id)
     if order.status == "pending_payment":
-        close_unpaid(order, "cancelled", actor.id, reason="cancelled before payment")
+        close_unpaid(order, "cancelled", actor.id, reason=N_("cancelled before payment"))
         _cancel_intent_quietly(order)
         return order
     if order.status != "paid" or any(f.status != "pending" for f in order.fulfilments):
         raise Conflict(
-            f"A {order.status} order with goods on their way cannot be cancelled; ask for a refund."
+            _(
+                "A %(status)s order with goods on their way cannot be cancelled; ask for a refund.",
+                status=order.status,
+            )
         )
-    refund_remaining(order, actor.id, reason="cancelled by the buyer before shipping", restock=True)
+    refund_remaining(order, actor.id, reason=N_("cancelled by the buyer before shipping"), restock=True)
     return order
 
 
@@ -251,8 +277,11 @@ def ship_fulfilment(actor: User, fulfilment_id: int, carrier: str, tracking_no: 
     fulfilment = _own_fulfilment(actor, fulfilment_id)
     if fulfilment.order.status != "paid" or fulfilment.status != "pending":
         raise Conflict(
-            f"Only a pending part of a paid order ships (this one is {fulfilment.status}, "
-            f"the order {fulfilment.order.status})."
+            _(
+                "Only a pending part of a paid order ships (this one is %(part)s, the order %(order)s).",
+                part=fulfilment.status,
+                order=fulfilment.order.status,
+            )
         )
     fulfilment.status, fulfilment.carrier, fulfilment.tracking_no = "shipped", carrier, tracking_no
     fulfilment.shipped_at = now()
@@ -271,7 +300,9 @@ def ship_fulfilment(actor: User, fulfilment_id: int, carrier: str, tracking_no: 
 def deliver_fulfilment(actor: User, fulfilment_id: int) -> Fulfilment:
     fulfilment = _own_fulfilment(actor, fulfilment_id)
     if fulfilment.status != "shipped":
-        raise Conflict(f"Only a shipped part can be delivered (this one is {fulfilment.status}).")
+        raise Conflict(
+            _("Only a shipped part can be delivered (this one is %(status)s).", status=fulfilment.status)
+        )
     fulfilment.status, fulfilment.delivered_at = "delivered", now()
     order = fulfilment.order
     done = all(f.status in ("delivered", "cancelled") for f in order.fulfilments)
@@ -292,7 +323,7 @@ def deliver_fulfilment(actor: User, fulfilment_id: int) -> Fulfilment:
 def _own_fulfilment(actor: User, fulfilment_id: int) -> Fulfilment:
     fulfilment = db.session.get(Fulfilment, fulfilment_id)
     if fulfilment is None or not (actor.is_admin or fulfilment.supplier_id in member_supplier_ids(actor)):
-        raise NotFound(f"No fulfilment {fulfilment_id} of yours.")
+        raise NotFound(_("No fulfilment %(id)s of yours.", id=fulfilment_id))
     return fulfilment
 
 
@@ -304,7 +335,7 @@ def get_order(actor: User, order_id: int) -> Order:
         or order.buyer_id == actor.id
         or member_supplier_ids(actor) & {f.supplier_id for f in order.fulfilments}
     ):
-        raise NotFound(f"No order {order_id}.")
+        raise NotFound(_("No order %(id)s.", id=order_id))
     return order
 
 

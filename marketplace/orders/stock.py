@@ -6,6 +6,7 @@ from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
+from marketplace.i18n import _
 from marketplace.orders.models import Order
 from marketplace.payments.models import Payment
 from marketplace.timeutil import now
@@ -40,7 +41,7 @@ def reserve(wanted: dict[int, int], field: str, locked: dict[int, int] | None = 
     ids = sorted(wanted)
     stock = locked if locked is not None else lock_stock(ids)
     short = {
-        str(i): [f"Only {stock.get(i, 0)} left; {wanted[i]} asked for."]
+        str(i): [_("Only %(left)s left; %(asked)s asked for.", left=stock.get(i, 0), asked=wanted[i])]
         for i in ids
         if stock.get(i, 0) < wanted[i]
     }
@@ -54,9 +55,9 @@ def reserve(wanted: dict[int, int], field: str, locked: dict[int, int] | None = 
         taken = db.session.connection().execute(guarded, [{"pid": i, "qty": wanted[i]} for i in ids]).rowcount
         if taken == len(ids):
             return
-        short = {"": ["Sold out while ordering; try again."]}
+        short = {"": [_("Sold out while ordering; try again.")]}
     db.session.rollback()
-    raise OutOfStock("Not enough stock for some lines.", errors={"json": {field: short}})
+    raise OutOfStock(_("Not enough stock for some lines."), errors={"json": {field: short}})
 
 
 def put_back(quantities: list[tuple[int, int]]) -> None:
@@ -108,7 +109,7 @@ def lock_order(order_id: int) -> Order:
     db.session.execute(select(Order.id).where(Order.id == order_id).with_for_update(key_share=True))
     order = db.session.get(Order, order_id, populate_existing=True)
     if order is None:
-        raise NotFound(f"No order {order_id}.")
+        raise NotFound(_("No order %(id)s.", id=order_id))
     return order
 
 

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from marshmallow import fields
 
 from marketplace.accounts.auth import SECURITY, require_user
+from marketplace.i18n import _
 from marketplace.orders.schemas import DevConfirmSchema
 from marketplace.parsing import Blueprint
 from marketplace.payments import services
@@ -15,7 +16,7 @@ blp = Blueprint("dev", __name__, description="DEVELOPMENT ONLY: the development 
 
 class DevConfirmedSchema(ma.Schema):
     outcome = fields.String()
-    warning = fields.Constant("DEVELOPMENT GATEWAY: no money moved.")
+    warning = fields.String()
 
 
 @blp.route("/dev/orders/<int:order_id>/confirm-payment")
@@ -27,4 +28,5 @@ class DevConfirm(MethodView):
         """模拟支付结果（仅开发环境）
 
         DEVELOPMENT GATEWAY ONLY (404 otherwise): pay, or fail to pay, an order locally."""
-        return {"outcome": services.confirm_dev_payment(require_user(), order_id, body["succeed"])}
+        outcome = services.confirm_dev_payment(require_user(), order_id, body["succeed"])
+        return {"outcome": outcome, "warning": _("DEVELOPMENT GATEWAY: no money moved.")}

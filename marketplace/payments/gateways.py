@@ -19,16 +19,19 @@ from flask import current_app
 
 from marketplace.config import DEVELOPMENT_ENVS, ConfigError
 from marketplace.errors import DomainError
+from marketplace.i18n import N_
 
 
 class PaymentProviderUnavailable(DomainError):
     status = 503
     error_code = "payment_provider_unavailable"
-    message = "The payment provider could not be reached; nothing was charged. Try again shortly."
+    message = N_("The payment provider could not be reached; nothing was charged. Try again shortly.")
 
 
 class PaymentRefused(DomainError):
-    """The provider refused the request for the payment's state (cancel a succeeded payment...)."""
+    """The provider refused the request for the payment's state (cancel a succeeded payment...).
+    Its message is the provider's, in the provider's words (English): it is stored with the event or
+    refund it fails, and alerts quote it."""
 
     status = 409
     error_code = "payment_refused"

@@ -20,6 +20,7 @@ from marketplace.alerts import services as alerts
 from marketplace.audit import services as audit
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
+from marketplace.i18n import N_, _, yuan
 from marketplace.ledger import services as ledger
 from marketplace.orders.models import Order
 from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, release_stock, reserve_again
@@ -38,6 +39,19 @@ from marketplace.timeutil import china_today, now
 
 log = logging.getLogger(__name__)
 PROCESS_EVENT = "payments.process_event"
+# Why an order was closed, paid or refunded, and why money did not pay it or a refund failed: kept as
+# these English templates, written out in each reader's language when read (marketplace.schemas.Translated).
+CLOSED_AS = {"canceled": N_("payment canceled"), "failed": N_("payment failed")}
+PAID = N_("paid")
+PAID_AFTER_EXPIRY = N_("paid after expiry; stock reserved again")
+REFUNDED_AFTER_CANCELLATION = N_("paid after cancellation: refunded automatically")
+REFUNDED_AFTER_EXPIRY = N_("paid after expiry, and the stock had gone: refunded automatically")
+OTHER_CURRENCY = N_(
+    "{received} was received in {currency} (its smallest unit), not {owed} fen in {owed_currency}"
+)
+SHORT = N_("{received} fen was received of the {owed} fen owed")
+REFUSED = N_("the provider refused it: {why}")
+ENDED_AS = N_("the provider's refund was {status}")
 
 
 class BadSignature(DomainError):
@@ -50,14 +64,14 @@ def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[Webho
     Returns the event and the outbox messages to send after commit."""
     secret = current_app.config["STRIPE_WEBHOOK_SECRET"]
     if not secret:
-        raise BadSignature("Webhooks are not configured (STRIPE_WEBHOOK_SECRET).")
+        raise BadSignature(_("Webhooks are not configured (STRIPE_WEBHOOK_SECRET)."))
     try:
         stripe.Webhook.construct_event(payload, signature, secret)  # verifies signature and timestamp
         event = json.loads(payload)
     except stripe.SignatureVerificationError:
-        raise BadSignature("The Stripe-Signature header does not verify.") from None
+        raise BadSignature(_("The Stripe-Signature header does not verify.")) from None
     except ValueError:
-        raise BadSignature("The body is not a Stripe event.") from None
+        raise BadSignature(_("The body is not a Stripe event.")) from None
     existing = db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event["id"]))
     if existing is not None:
         return existing, []
@@ -139,7 +153,7 @@ def apply_intent(intent: IntentState, failed: bool = False) -> str:
     if intent.status == "canceled" or (failed and intent.status == "requires_payment_method"):
         payment.status = "canceled" if intent.status == "canceled" else "failed"
         if order.status == "pending_payment":
-            close_unpaid(order, "cancelled", None, reason=f"payment {payment.status}")
+            close_unpaid(order, "cancelled", None, reason=CLOSED_AS[payment.status])
             return "released"
         db.session.commit()
         return payment.status
@@ -160,7 +174,7 @@ def _payment_succeeded(order: Order, payment: Payment, intent: IntentState) -> s
         payment.status, payment.amount_received_fen = "succeeded", intent.amount_received
         order.status, order.paid_fen, order.paid_at = "paid", intent.amount_received, now()
         ledger.record_order_paid(order, china_today())
-        note = "paid" if from_status == "pending_payment" else "paid after expiry; stock reserved again"
+        note = PAID if from_status == "pending_payment" else PAID_AFTER_EXPIRY
         audit.record(
             order, "pay", None, from_status=from_status, to_status="paid", reason=note, details=details
         )
@@ -172,11 +186,7 @@ def _payment_succeeded(order: Order, payment: Payment, intent: IntentState) -> s
     payment = db.session.get(Payment, payment.id, populate_existing=True)
     payment.status, payment.amount_received_fen = "succeeded", intent.amount_received
     order.paid_fen = intent.amount_received
-    reason = (
-        "paid after cancellation"
-        if from_status == "cancelled"
-        else "paid after expiry, and the stock had gone"
-    ) + ": refunded automatically"
+    reason = REFUNDED_AFTER_CANCELLATION if from_status == "cancelled" else REFUNDED_AFTER_EXPIRY
     audit.record(
         order, "pay", None, from_status=from_status, to_status=order.status, reason=reason, details=details
     )
@@ -189,12 +199,14 @@ def _does_not_pay(order: Order, intent: IntentState) -> str | None:
     """Why the money the provider received does not pay the order, or None when it does: a payment
     counts only when the amount and currency received equal what was owed."""
     if intent.currency.upper() != order.currency.upper():
-        return (
-            f"{intent.amount_received} was received in {intent.currency.upper()} (its smallest unit), "
-            f"not {order.total_fen} fen in {order.currency}"
+        return OTHER_CURRENCY.format(
+            received=intent.amount_received,
+            currency=intent.currency.upper(),
+            owed=order.total_fen,
+            owed_currency=order.currency,
         )
     if intent.amount_received != order.total_fen:
-        return f"{intent.amount_received} fen was received of the {order.total_fen} fen owed"
+        return SHORT.format(received=intent.amount_received, owed=order.total_fen)
     return None
 
 
@@ -227,14 +239,14 @@ def refund_order(actor: User, order_id: int, lines: list[dict] | None, amount_fe
     own = member_supplier_ids(actor)
     may_refund = order is not None and (actor.is_admin or own & {f.supplier_id for f in order.fulfilments})
     if order is None or not (may_refund or order.buyer_id == actor.id):
-        raise NotFound(f"No order {order_id}.")
+        raise NotFound(_("No order %(id)s.", id=order_id))
     if not may_refund:
-        raise Forbidden("Refunds are made by the supplier or an admin; ask them for one.")
+        raise Forbidden(_("Refunds are made by the supplier or an admin; ask them for one."))
     if amount_fen is not None and not actor.is_admin:
-        raise Forbidden("Only an admin refunds by amount; suppliers refund their own lines.")
+        raise Forbidden(_("Only an admin refunds by amount; suppliers refund their own lines."))
     order = lock_order(order_id)
     if order.status not in ("paid", "completed"):
-        raise Conflict(f"A {order.status} order has nothing to refund.")
+        raise Conflict(_("A %(status)s order has nothing to refund.", status=order.status))
     payment = latest_payment(order)
     if amount_fen is not None:
         amount, by_line = amount_fen, {}
@@ -245,15 +257,30 @@ def refund_order(actor: User, order_id: int, lines: list[dict] | None, amount_fe
             line = by_id.get(item["line_id"])
             if line is None or not (actor.is_admin or line.supplier_id in own):
                 raise InvalidField(
-                    "lines", f"[{i}] line {item['line_id']} is not a line of yours on this order."
+                    "lines",
+                    _(
+                        "[%(index)s] line %(line)s is not a line of yours on this order.",
+                        index=i,
+                        line=item["line_id"],
+                    ),
                 )
             left = line.quantity - line.refunded_quantity - by_line.get(line.id, 0)
             if item["quantity"] > left:
-                raise InvalidField("lines", f"[{i}] only {left} of line {line.id} can still be refunded.")
+                raise InvalidField(
+                    "lines",
+                    _(
+                        "[%(index)s] only %(left)s of line %(line)s can still be refunded.",
+                        index=i,
+                        left=left,
+                        line=line.id,
+                    ),
+                )
             by_line[line.id] = by_line.get(line.id, 0) + item["quantity"]
         amount = sum(by_id[line_id].unit_price_fen * q for line_id, q in by_line.items())
     if amount > _refundable(order):
-        raise Conflict(f"At most {_refundable(order)} fen can still be refunded on this order.")
+        raise Conflict(
+            _("At most %(amount)s can still be refunded on this order.", amount=yuan(_refundable(order)))
+        )
     return _refund(order, payment, amount, lines=by_line, actor_id=actor.id, reason=None)
 
 
@@ -332,7 +359,7 @@ def _send_refund(refund: Refund, payment: Payment) -> bool:
         log.warning("refund %s left pending: provider unavailable; reconciliation retries it", refund.id)
         return False
     except (PaymentRefused, PaymentDeclined) as exc:
-        _settle_refund(refund.id, "failed", why=f"the provider refused it: {exc.message}")
+        _settle_refund(refund.id, "failed", why=REFUSED.format(why=exc.message))
         return True
     refund.provider_ref = state.id
     db.session.commit()
@@ -354,7 +381,7 @@ def _settle_refund(refund_id: int, provider_status: str, why: str | None = None)
         order.refunded_fen += refund.amount_fen
         ledger.record_refund(refund, order, china_today())
     else:
-        refund.status, refund.failure_reason = "failed", why or f"the provider's refund was {provider_status}"
+        refund.status, refund.failure_reason = "failed", why or ENDED_AS.format(status=provider_status)
         for line in order.lines:
             line.refunded_quantity -= refund.lines.get(str(line.id), 0)
         alerts.refund_failed(refund, refund.failure_reason)
@@ -426,9 +453,9 @@ def confirm_dev_payment(actor: User, order_id: int, succeed: bool) -> str:
     """DEVELOPMENT GATEWAY ONLY: the buyer 'pays' locally; the same code path as a Stripe event."""
     provider = gateway()
     if not isinstance(provider, DevGateway):
-        raise NotFound("The development gateway is not in use.")
+        raise NotFound(_("The development gateway is not in use."))
     order = db.session.get(Order, order_id)
     if order is None or order.buyer_id != actor.id:
-        raise NotFound(f"No order {order_id} of yours.")
+        raise NotFound(_("No order %(id)s of yours.", id=order_id))
     payment = latest_payment(order)
     return apply_intent(provider.confirm(payment.provider_ref, succeed), failed=not succeed)

@@ -116,7 +116,7 @@ class InvoiceSchema(ma.Schema):
     invoice_no = Text(
         required=True,
         validate=validate.Regexp(
-            r"^[0-9A-Za-z-]{8,40}$", error=N_("8 to 40 letters, digits or hyphens (the fapiao number).")
+            r"^[0-9A-Za-z-]{8,40}$", error=N_("Must be a fapiao number: 8 to 40 letters, digits or hyphens.")
         ),
         metadata={"description": "the fapiao number"},
     )

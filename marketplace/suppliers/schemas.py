@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from marketplace.schemas import QueryArgsSchema, RegionCode, Text, Timestamp, WholeNumber
+from marketplace.schemas import Phone, QueryArgsSchema, RegionCode, Text, Timestamp, WholeNumber
 from marketplace.suppliers.models import KINDS, LINKAGE_MODES, STATUSES
 
 
@@ -20,7 +20,7 @@ class SupplierCreateSchema(ma.Schema):
     )
     households_linked = WholeNumber(required=True, validate=validate.Range(min=0, max=10_000_000))
     contact_name = Text(required=True, validate=validate.Length(min=1, max=50))
-    contact_phone = Text(required=True, validate=validate.Regexp(r"^\+?[0-9][0-9 -]{5,18}$"))
+    contact_phone = Phone(required=True)
 
 
 class SupplierSchema(ma.Schema):

@@ -12,6 +12,7 @@ from marketplace.accounts.permissions import officiates
 from marketplace.audit import services as audit
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
+from marketplace.i18n import _
 from marketplace.invitations import services as invitations
 from marketplace.invitations.models import Invitation
 from marketplace.outbox import services as outbox
@@ -38,13 +39,18 @@ def register_supplier(actor: User, data: dict[str, Any]) -> Supplier:
         raise InvalidField("uscc", why)
     region = require_region(data["region_code"], "region_code")
     if region.level not in ("county", "town"):
-        raise InvalidField("region_code", "A supplier registers in a county (or a town), not a whole city.")
+        raise InvalidField(
+            "region_code", _("A supplier registers in a county (or a town), not a whole city.")
+        )
     if not is_assisted(region.code):
-        raise InvalidField("region_code", f"{region.name} ({region.code}) is not in an assisted region.")
+        raise InvalidField(
+            "region_code",
+            _("%(name)s (%(code)s) is not in an assisted region.", name=region.name, code=region.code),
+        )
     if db.session.scalar(select(Supplier.id).where(Supplier.uscc == code)) is not None:
         raise Conflict(
-            "A supplier with this credit code is registered already.",
-            errors={"json": {"uscc": ["Already registered."]}},
+            _("A supplier with this credit code is registered already."),
+            errors={"json": {"uscc": [_("Already registered.")]}},
         )
     supplier = Supplier(**{**data, "uscc": code, "linkage_modes": sorted(set(data["linkage_modes"]))})
     supplier.members.append(SupplierMember(user_id=actor.id))
@@ -53,7 +59,7 @@ def register_supplier(actor: User, data: dict[str, Any]) -> Supplier:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("A supplier with this credit code is registered already.") from None
+        raise Conflict(_("A supplier with this credit code is registered already.")) from None
     audit.record(supplier, "register", actor.id, to_status="pending")
     db.session.commit()
     return supplier
@@ -66,16 +72,27 @@ def change_status(actor: User, supplier_id: int, action: str, reason: str | None
     if action in OFFICER_ACTIONS:
         if not officiates(actor, supplier.region_code):
             raise Forbidden(
-                f"Only an officer of {supplier.region_code} (or above) or an admin may {action} it."
+                _(
+                    "Only an officer of %(region)s (or above) or an admin may %(action)s it.",
+                    region=supplier.region_code,
+                    action=action,
+                )
             )
         require_impartial(actor, supplier)
     elif actor.id not in supplier.member_user_ids:
-        raise Forbidden("Only the supplier's members may resubmit it.")
+        raise Forbidden(_("Only the supplier's members may resubmit it."))
     if supplier.status not in allowed_from:
-        raise Conflict(f"A {supplier.status} supplier cannot be {action}d.")
+        raise Conflict(
+            _(
+                "A %(status)s supplier cannot take the action %(action)s.",
+                status=supplier.status,
+                action=action,
+            )
+        )
     if needs_reason and not reason:
         raise InvalidField(
-            "comment" if action == "reject" else "reason", f"A reason is required to {action}."
+            "comment" if action == "reject" else "reason",
+            _("A reason is required to %(action)s.", action=action),
         )
     from_status, supplier.status = supplier.status, to_status
     supplier.status_reason = reason
@@ -91,13 +108,17 @@ def require_impartial(actor: User, supplier: Supplier) -> None:
     """Nobody decides on a supplier they belong to, nor on its products' certificates, whatever
     roles they hold (回避); registering a supplier makes one its member."""
     if actor.id in supplier.member_user_ids:
-        raise Forbidden(f"You are a member of {supplier.name}; another officer must decide on it.")
+        raise Forbidden(
+            _("You are a member of %(name)s; another officer must decide on it.", name=supplier.name)
+        )
 
 
 def invite_member(actor: User, supplier_id: int, email: str) -> Invitation:
     """Invite an address to become a member; the owner of the address, verified, accepts. The
     answer is the same whether or not the address has an account."""
-    supplier = _managed_by_members(actor, supplier_id, "invite members")
+    supplier = _managed_by_members(
+        actor, supplier_id, _("Only the supplier's members or an admin may invite members.")
+    )
     invitation, message = invitations.invite(actor, email, supplier_id=supplier.id)
     audit.record(supplier, "invite_member", actor.id, details={"invitation_id": invitation.id})
     db.session.commit()
@@ -106,22 +127,26 @@ def invite_member(actor: User, supplier_id: int, email: str) -> Invitation:
 
 
 def list_invitations(actor: User, supplier_id: int, status: str | None) -> Select[tuple[Invitation]]:
-    supplier = _managed_by_members(actor, supplier_id, "see its invitations")
+    supplier = _managed_by_members(
+        actor, supplier_id, _("Only the supplier's members or an admin may see its invitations.")
+    )
     return invitations.of_target(supplier_id=supplier.id, status=status)
 
 
 def revoke_invitation(actor: User, supplier_id: int, invitation_id: int) -> Invitation:
-    supplier = _managed_by_members(actor, supplier_id, "revoke its invitations")
+    supplier = _managed_by_members(
+        actor, supplier_id, _("Only the supplier's members or an admin may revoke its invitations.")
+    )
     invitation = invitations.find(invitation_id, supplier_id=supplier.id)
     invitations.revoke(actor, invitation, supplier)
     db.session.commit()
     return invitation
 
 
-def _managed_by_members(actor: User, supplier_id: int, what: str) -> Supplier:
+def _managed_by_members(actor: User, supplier_id: int, refusal: str) -> Supplier:
     supplier = get_supplier(actor, supplier_id)
     if actor.id not in supplier.member_user_ids and not actor.is_admin:
-        raise Forbidden(f"Only the supplier's members or an admin may {what}.")
+        raise Forbidden(refusal)
     return supplier
 
 
@@ -135,7 +160,7 @@ def can_manage(actor: User | None, supplier: Supplier) -> bool:
 def get_supplier(actor: User | None, supplier_id: int) -> Supplier:
     supplier = db.session.get(Supplier, supplier_id)
     if supplier is None or not (supplier.status == "verified" or can_manage(actor, supplier)):
-        raise NotFound(f"No supplier {supplier_id}.")
+        raise NotFound(_("No supplier %(id)s.", id=supplier_id))
     return supplier
 
 
@@ -165,7 +190,7 @@ def list_suppliers(
 def supplier_history(actor: User, supplier_id: int) -> list:
     supplier = get_supplier(actor, supplier_id)
     if not can_manage(actor, supplier):
-        raise Forbidden("Only its members, its officers and admins may read a supplier's history.")
+        raise Forbidden(_("Only its members, its officers and admins may read a supplier's history."))
     return audit.history("suppliers", supplier.id)
 
 

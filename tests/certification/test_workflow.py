@@ -149,7 +149,13 @@ def test_commitment_must_be_signed_in_full(client, product, people):
     r = client.post(
         f"/api/v1/products/{product.id}/certification", json=body, headers=people["member_headers"]
     )
-    assert r.status_code == 422 and "commitment" in r.json["errors"]["json"]
+    assert r.status_code == 422 and r.json["errors"]["json"]["commitment"] == ["须接受全部承诺：price。"]
+    english = client.post(
+        f"/api/v1/products/{product.id}/certification",
+        json=body,
+        headers={**people["member_headers"], "Accept-Language": "en"},
+    )
+    assert english.json["errors"]["json"]["commitment"] == ["Every commitment must be accepted: price."]
 
 
 def test_one_application_at_a_time_and_only_for_ones_own_products(client, product, people, make_user):

@@ -55,7 +55,7 @@ def test_a_supplier_reads_that_a_payment_was_refused_not_what_the_buyer_paid(sho
     assert shop.webhook("payment_intent.succeeded", intent).status_code == 200
 
     rejected = [e for e in history(shop, order, shop.buyer_headers) if e["action"] == "payment_rejected"]
-    assert rejected and "1 fen" in rejected[0]["reason"]
+    assert rejected and rejected[0]["reason"] == "应付 19860 分，只收到 1 分"
     seen = [e for e in history(shop, order, shop.supplier_a_headers) if e["action"] == "payment_rejected"]
     assert seen == [{**rejected[0], "reason": None, "details": None}]
 

@@ -30,7 +30,7 @@ def test_one_unpaid_order_cannot_take_a_products_whole_stock(shop, limits):
     r = shop.order([{"product_id": shop.orange.id, "quantity": 10}])
     assert r.status_code == 409 and r.json["error_code"] == "order_limit_exceeded", r.json
     [why] = r.json["errors"]["json"]["items"][str(shop.orange.id)]
-    assert "At most 5" in why and "50% of the 10 in stock" in why
+    assert "最多可有 5 件" in why and "库存 10 件的 50%" in why
     assert shop.stock(shop.orange) == 10 and unpaid_orders() == 0
     assert shop.order([{"product_id": shop.orange.id, "quantity": 5}]).status_code == 201
     assert shop.stock(shop.orange) == 5
@@ -40,7 +40,7 @@ def test_a_buyers_unpaid_orders_together_hold_at_most_their_share(shop, limits):
     first = shop.order([{"product_id": shop.orange.id, "quantity": 3}]).json
     r = shop.order([{"product_id": shop.orange.id, "quantity": 3}])
     assert r.status_code == 409
-    assert "3 already do" in r.json["errors"]["json"]["items"][str(shop.orange.id)][0]
+    assert "已有 3 件" in r.json["errors"]["json"]["items"][str(shop.orange.id)][0]
     # Another buyer is not held back by the first one's orders.
     other = shop.order([{"product_id": shop.orange.id, "quantity": 3}], headers=shop.other_headers)
     assert other.status_code == 201
@@ -52,7 +52,7 @@ def test_a_buyers_unpaid_orders_together_hold_at_most_their_share(shop, limits):
 def test_at_most_fifty_units_of_a_plentiful_product(shop, limits):
     rice = ProductFactory(supplier=shop.supplier_a, name="城口富硒大米 5kg", price_fen=4500, stock=100_000)
     r = shop.order([{"product_id": rice.id, "quantity": 51}])
-    assert r.status_code == 409 and "(50 units)" in r.json["errors"]["json"]["items"][str(rice.id)][0]
+    assert r.status_code == 409 and "（50 件）" in r.json["errors"]["json"]["items"][str(rice.id)][0]
     assert shop.order([{"product_id": rice.id, "quantity": 50}]).status_code == 201
 
 
@@ -70,7 +70,7 @@ def test_at_most_three_orders_awaiting_payment_per_buyer(shop, limits):
     placed = [shop.order(one).json for _ in range(3)]
     r = shop.order(one)
     assert r.status_code == 409 and r.json["error_code"] == "too_many_unpaid_orders"
-    assert "(3)" in r.json["message"]
+    assert "（3 笔）" in r.json["message"]
     assert shop.stock(shop.orange) == 7 and unpaid_orders() == 3
     assert shop.order(one, headers=shop.other_headers).status_code == 201
     cancelled = shop.client.post(f"/api/v1/orders/{placed[0]['id']}/cancel", headers=shop.buyer_headers)

@@ -44,6 +44,14 @@ def test_every_short_line_is_reported_and_nothing_changes(shop):
     )
     assert r.status_code == 409 and r.json["error_code"] == "out_of_stock"
     assert set(r.json["errors"]["json"]["items"]) == {str(shop.orange.id), str(shop.plum.id)}
+    assert r.json["message"] == "部分商品库存不足。"
+    assert r.json["errors"]["json"]["items"][str(shop.orange.id)] == ["库存不足：仅剩 10 件，要 11 件。"]
+    english = shop.order(
+        [{"product_id": shop.orange.id, "quantity": 11}],
+        headers={**shop.buyer_headers, "Accept-Language": "en"},
+    )
+    assert english.json["message"] == "Not enough stock for some lines."
+    assert english.json["errors"]["json"]["items"][str(shop.orange.id)] == ["Only 10 left; 11 asked for."]
     assert (shop.stock(shop.orange), shop.stock(shop.plum)) == (10, 5)
     assert count(Order) == 0
 
@@ -97,6 +105,10 @@ def test_bad_and_stale_signatures_are_400_and_store_nothing(shop):
     body, signature = shop.stripe.event("payment_intent.succeeded", intent, "whsec_wrong")
     r = shop.client.post("/api/v1/webhooks/stripe", data=body, headers={"Stripe-Signature": signature})
     assert r.status_code == 400 and r.json["error_code"] == "bad_signature"
+    assert r.json["message"] == "Stripe-Signature 请求头验签未通过。"
+    english = {"Stripe-Signature": signature, "Accept-Language": "en"}
+    r = shop.client.post("/api/v1/webhooks/stripe", data=body, headers=english)
+    assert r.json["message"] == "The Stripe-Signature header does not verify."
     stale = shop.webhook("payment_intent.succeeded", intent, timestamp=int(time.time()) - 3600)
     assert stale.status_code == 400
     r = shop.client.post("/api/v1/webhooks/stripe", data=body)
@@ -139,8 +151,11 @@ def test_payment_after_expiry_reserves_again_when_it_can(shop):
     shop.webhook("payment_intent.succeeded", intent)
     assert shop.get(order["id"]).json["status"] == "paid"
     assert (shop.stock(shop.orange), shop.stock(shop.plum)) == (8, 4)
-    history = shop.client.get(f"/api/v1/orders/{order['id']}/history", headers=shop.buyer_headers).json
-    assert history[-1]["reason"] == "paid after expiry; stock reserved again"
+    url = f"/api/v1/orders/{order['id']}/history"
+    history = shop.client.get(url, headers=shop.buyer_headers).json
+    assert history[-1]["reason"] == "超时后付款，已重新预留库存"
+    english = shop.client.get(url, headers={**shop.buyer_headers, "Accept-Language": "en"}).json
+    assert english[-1]["reason"] == "paid after expiry; stock reserved again"
 
 
 def test_payment_after_expiry_is_refunded_when_the_stock_is_gone(shop):
@@ -156,7 +171,7 @@ def test_payment_after_expiry_is_refunded_when_the_stock_is_gone(shop):
     assert late["status"] == "expired" and late["refunded_fen"] == late["paid_fen"] == 5 * 5880
     assert shop.stripe.succeeded_refunds(intent["id"]) == 5 * 5880
     history = shop.client.get(f"/api/v1/orders/{order['id']}/history", headers=shop.buyer_headers).json
-    assert any("refunded automatically" in (e["reason"] or "") for e in history)
+    assert any("已自动退款" in (e["reason"] or "") for e in history)
     assert shop.stock(shop.plum) == 0
 
 
@@ -326,7 +341,8 @@ def test_development_gateway_confirms_a_payment_locally(shop, app, monkeypatch):
     url = f"/api/v1/dev/orders/{order['id']}/confirm-payment"
     assert shop.client.post(url, json={}, headers=shop.other_headers).status_code == 404
     r = shop.client.post(url, json={}, headers=shop.buyer_headers)
-    assert r.json["outcome"] == "paid" and "DEVELOPMENT" in r.json["warning"]
+    assert r.json["outcome"] == "paid"
+    assert r.json["warning"] == "开发用支付通道（DEVELOPMENT GATEWAY）：没有真实资金往来。"
     assert shop.get(order["id"]).json["status"] == "paid"
     monkeypatch.setitem(app.config, "PAYMENT_GATEWAY", "stripe")
     assert shop.client.post(url, json={}, headers=shop.buyer_headers).status_code == 404

@@ -35,7 +35,7 @@ def hamper(shop):
 
 @pytest.mark.parametrize(
     ("received", "currency", "why"),
-    [(1, None, "1 fen was received of the 15000 fen owed"), (15000, "usd", "in USD")],
+    [(1, None, "1 fen was received of the 15000 fen owed"), (15000, "usd", "was received in USD")],
     ids=["one_fen", "another_currency"],
 )
 def test_a_payment_short_or_in_another_currency_leaves_the_order_unpaid_and_alerts_once(
@@ -46,9 +46,11 @@ def test_a_payment_short_or_in_another_currency_leaves_the_order_unpaid_and_aler
     intent = shop.stripe.succeed(order["payment"]["payment_intent_id"], received, currency)
     assert shop.webhook("payment_intent.succeeded", intent).status_code == 200
 
-    seen = shop.get(order["id"]).json
+    seen = shop.get(order["id"], headers={**shop.buyer_headers, "Accept-Language": "en"}).json
     assert (seen["status"], seen["paid_fen"]) == ("pending_payment", 0)
     assert seen["payment"]["status"] == "failed" and why in seen["payment"]["failure_reason"]
+    chinese = shop.get(order["id"]).json["payment"]["failure_reason"]
+    assert chinese.startswith(("应付 15000 分", "收到的是 15000（USD")), chinese
     assert count(LedgerEntry) == 0
     assert db.session.scalar(db.select(WebhookEvent.processed_at)) is not None
     [alert] = alerts(shop, "payment_mismatch")

@@ -217,4 +217,16 @@ def test_a_filing_year_outside_2018_to_next_year_is_422_naming_it(desk, year):
         headers=desk.admin_h,
     )
     assert r.status_code == 422, r.json
-    assert r.json["errors"]["path"]["year"] == [f"A filing is for a year from 2018 to {YEAR + 1}."]
+    assert r.json["errors"]["path"]["year"] == [f"填报年度须在 2018 年至 {YEAR + 1} 年之间。"]
+
+
+def test_a_filing_below_the_provinces_floor_is_told_in_chinese_and_in_english_on_request(desk):
+    url = f"/api/v1/agencies/{desk.unit.id}/filings/{YEAR}"
+    body = {"food_budget_fen": 1_000_000, "reserved_share_bp": 1}
+    chinese = desk.client.put(url, json=body, headers=desk.admin_h)
+    assert chinese.status_code == 422
+    [why] = chinese.json["errors"]["json"]["reserved_share_bp"]
+    assert why.startswith("本省要求至少 ") and why.endswith(" 个基点。")
+    english = desk.client.put(url, json=body, headers={**desk.admin_h, "Accept-Language": "en"})
+    [why] = english.json["errors"]["json"]["reserved_share_bp"]
+    assert why.startswith("At least ") and why.endswith(" basis points in this province.")

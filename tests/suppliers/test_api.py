@@ -36,9 +36,9 @@ def test_registration_makes_a_pending_supplier_and_its_registrant_a_member(clien
 @pytest.mark.parametrize(
     ("uscc", "why"),
     [
-        ("9350023612345678", "18 characters"),
-        ("93500236MA5U7R1FIB", "outside the code set"),
-        ("91350100M000100Y44", "check character"),
+        ("9350023612345678", "须为 18 位"),
+        ("93500236MA5U7R1FIB", "代码字符集以外的字符：I"),
+        ("91350100M000100Y44", "校验码（第 18 位）不符"),
     ],
 )
 def test_bad_credit_codes_get_422_naming_uscc(client, make_user, uscc, why):
@@ -59,7 +59,7 @@ def test_duplicate_credit_code_is_409(client, make_user):
 
 @pytest.mark.parametrize(
     ("region", "why"),
-    [("371602", "not in an assisted region"), ("500000", "county"), ("999999", "代码为 999999 的地区不存在")],
+    [("371602", "不在帮扶地区内"), ("500000", "区县"), ("999999", "999999")],
     ids=["binzhou-helper", "whole-municipality", "unknown"],
 )
 def test_home_county_must_be_an_assisted_county(client, make_user, region, why):
@@ -213,3 +213,15 @@ def test_filters_by_region_and_kind(client):
     assert [s["region_code"] for s in rows] == ["530627"]
     rows = client.get("/api/v1/suppliers?kind=cooperative").json
     assert [s["region_code"] for s in rows] == ["500236"]
+
+
+def test_a_bad_credit_code_is_explained_in_chinese_by_default_and_in_english_on_request(client, make_user):
+    _, headers = make_user()
+    body = registration(uscc="9350023612345678")
+    chinese = client.post("/api/v1/suppliers", json=body, headers=headers)
+    assert chinese.status_code == 422
+    assert chinese.json["errors"]["json"]["uscc"] == ["须为 18 位，而不是 16 位。"]
+    assert chinese.json["message"] == "uscc 有误：须为 18 位，而不是 16 位。"
+    english = client.post("/api/v1/suppliers", json=body, headers={**headers, "Accept-Language": "en"})
+    assert english.json["errors"]["json"]["uscc"] == ["Must be 18 characters, not 16."]
+    assert english.json["error_code"] == chinese.json["error_code"] == "invalid_field"

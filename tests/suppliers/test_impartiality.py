@@ -16,7 +16,7 @@ def test_an_officer_cannot_verify_the_supplier_they_registered(client, make_user
     assert r.status_code == 201, r.json
     verify = f"/api/v1/suppliers/{r.json['id']}/verify"
     refused = client.post(verify, json={"decision": "approve"}, headers=as_officer)
-    assert refused.status_code == 403 and "member" in refused.json["message"], refused.json
+    assert refused.status_code == 403 and "成员" in refused.json["message"], refused.json
     # Nor reject it, nor suspend it later: every decision on it is another officer's.
     assert (
         client.post(
@@ -59,7 +59,7 @@ def test_an_officer_cannot_review_the_certification_of_their_suppliers_product(c
     ).json
     for decision, comment in (("approve", None), ("reject", "材料不全")):
         r = review(client, cert["id"], as_officer, decision, comment)
-        assert r.status_code == 403 and "member" in r.json["message"], r.json
+        assert r.status_code == 403 and "成员" in r.json["message"], r.json
     assert review(client, cert["id"], colleague).status_code == 200
     assert review(client, cert["id"], municipality).status_code == 200
     # In its public notice and once certified, the member may neither object nor revoke.
