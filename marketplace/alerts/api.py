@@ -3,7 +3,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from marketplace.accounts.auth import SECURITY, require_user
-from marketplace.alerts import services
+from marketplace.alerts import services, texts
 from marketplace.alerts.models import KINDS
 from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
@@ -18,8 +18,14 @@ class AlertSchema(ma.Schema):
     subject_type = fields.String()
     subject_id = WholeNumber()
     region_code = fields.String(allow_none=True, metadata={"description": "none: for admins"})
+    region_name = fields.String(allow_none=True, metadata={"description": "e.g. 奉节县"})
     supplier_id = WholeNumber(allow_none=True)
-    message = fields.String()
+    supplier_name = fields.String(allow_none=True)
+    title = fields.Function(texts.title, metadata={"description": "the kind, in the reader's language"})
+    message = fields.Function(
+        texts.message,
+        metadata={"description": "in the reader's language, worded when read; money formatted from fen"},
+    )
     details = fields.Dict(
         allow_none=True,
         metadata={

@@ -5,9 +5,11 @@ order, refunds the provider would not make, provider events that cannot be resol
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text, UniqueConstraint, func
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
+from marketplace.regions.models import Region
+from marketplace.suppliers.models import Supplier
 
 KINDS = (
     "certificate_expiring",
@@ -32,9 +34,24 @@ class Alert(db.Model):
     # Officers of this region (and those above it) see the alert; None: admins only.
     region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"), index=True)
-    message: Mapped[str] = mapped_column(Text)
+    # What the message says, rendered when read, in the reader's language (amounts in fen, days as
+    # ISO dates): {"name": ..., "achieved": 191571690, ...}. None: an alert raised before alerts
+    # spoke two languages, whose `message` is its English text.
+    params: Mapped[dict | None] = mapped_column(JSON)
+    message: Mapped[str | None] = mapped_column(Text)
     # What the alert's reader acts on, e.g. {"suggested_agencies": [{"id", "name"}]} for unsold stock.
     details: Mapped[dict | None] = mapped_column(JSON)
     due_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Loaded with the alert (one query for a page of them): the names a reader sees beside the codes.
+    region: Mapped[Region | None] = relationship(lazy="joined", viewonly=True)
+    supplier: Mapped[Supplier | None] = relationship(lazy="joined", viewonly=True)
+
+    @property
+    def region_name(self) -> str | None:
+        return self.region.name if self.region else None
+
+    @property
+    def supplier_name(self) -> str | None:
+        return self.supplier.name if self.supplier else None

@@ -15,6 +15,7 @@ from marketplace.audit.models import AuditEvent
 from marketplace.catalog.models import Product
 from marketplace.errors import Forbidden
 from marketplace.extensions import db
+from marketplace.i18n import _
 from marketplace.ledger import targets
 from marketplace.ledger.models import LedgerEntry, Target
 from marketplace.payments.models import Payment, Refund, WebhookEvent
@@ -30,13 +31,14 @@ def raise_alert(
     kind: str,
     subject,
     region_code: str | None,
-    message: str,
+    params: dict[str, Any],
     due_on: date,
     supplier_id: int | None = None,
     details: dict[str, Any] | None = None,
 ) -> bool:
     """Add an alert unless the same one (kind, subject, due date) exists, and open it again if it was
-    resolved; its message and details are brought up to date. Returns whether it is newly open."""
+    resolved; its wording's figures (`params`, see alerts.texts) and details are brought up to date.
+    Returns whether it is newly open."""
     alert = db.session.scalar(
         select(Alert).where(
             Alert.kind == kind,
@@ -53,13 +55,13 @@ def raise_alert(
                 subject_id=subject.id,
                 region_code=region_code,
                 supplier_id=supplier_id,
-                message=message,
+                params=params,
                 due_on=due_on,
                 details=details,
             )
         )
         return True
-    alert.message, alert.details = message, details
+    alert.params, alert.message, alert.details = params, None, details
     reopened = alert.resolved_at is not None
     alert.resolved_at = None
     return reopened
@@ -87,14 +89,19 @@ def targets_behind(today: date) -> dict[str, int]:
             continue
         unit = "fen" if target.measure == "amount" else "g"
         achieved, expected = p[f"achieved_{unit}"], p[f"expected_by_now_{unit}"]
-        shown = (lambda v: f"¥{v / 100:,.2f}") if unit == "fen" else (lambda v: f"{v / 1_000_000:,.1f} t")
         raised += raise_alert(
             "target_behind",
             target,
             target.origin_region_code or target.buyer_region_code,
-            f"{target.name}: {shown(achieved)} achieved, {shown(expected)} expected by now "
-            f"({p['pace']} pace); {p['ratio']:.1%} of the target, counting "
-            f"{'certified sales only' if target.certified_only else 'every sale, certified or not'}.",
+            {
+                "name": target.name,
+                "unit": unit,
+                "achieved": achieved,
+                "expected": expected,
+                "goal": p[f"target_{unit}"],
+                "pace": p["pace"],
+                "certified_only": target.certified_only,
+            },
             target.period_end,
             details={
                 "achieved": achieved,
@@ -118,8 +125,17 @@ def suggested_agencies(origin: Region, limit: int = 5) -> list[dict[str, Any]]:
     if not helpers:
         return []
     conditions = [within(Agency.region_code, db.session.get(Region, code)) for code in helpers]
-    agencies = db.session.scalars(select(Agency).where(or_(*conditions)).order_by(Agency.id).limit(limit))
-    return [{"id": a.id, "name": a.name, "region_code": a.region_code} for a in agencies]
+    agencies = db.session.execute(
+        select(Agency, Region.name)
+        .join(Region, Region.code == Agency.region_code)
+        .where(or_(*conditions))
+        .order_by(Agency.id)
+        .limit(limit)
+    )
+    return [
+        {"id": a.id, "name": a.name, "region_code": a.region_code, "region_name": region_name}
+        for a, region_name in agencies
+    ]
 
 
 def unsold_stock(today: date) -> dict[str, int]:
@@ -157,16 +173,18 @@ def unsold_stock(today: date) -> dict[str, int]:
         if origin.code not in suggestions:
             suggestions[origin.code] = suggested_agencies(origin)
         due_on = quiet_since + timedelta(days=days)  # one alert per quiet spell
-        harvest = (
-            f" and {product.expected_harvest_quantity} {product.unit} due on {product.expected_harvest_on}"
-            if product.expected_harvest_on
-            else ""
-        )
         raised += raise_alert(
             "unsold_stock",
             product,
             product.origin_region_code,
-            f"{product.name}: {product.stock} {product.unit} in stock{harvest}, no sale since {quiet_since}.",
+            {
+                "product": product.name,
+                "stock": product.stock,
+                "unit": product.unit,
+                "harvest": product.expected_harvest_quantity,
+                "harvest_on": product.expected_harvest_on and product.expected_harvest_on.isoformat(),
+                "since": quiet_since.isoformat(),
+            },
             due_on,
             supplier_id=product.supplier_id,
             details={
@@ -191,14 +209,18 @@ def unreconciled_payments(today: date) -> dict[str, int]:
         *db.session.scalars(select(Payment).where(Payment.status == "pending", Payment.created_at < cutoff)),
         *db.session.scalars(select(Refund).where(Refund.status == "pending", Refund.created_at < cutoff)),
     ]:
-        what = "payment" if isinstance(subject, Payment) else "refund"
         due_on = subject.created_at.date()
         raised += raise_alert(
             "payment_unreconciled",
             subject,
             None,
-            f"Order {subject.order_id}: {what} {subject.id} of ¥{subject.amount_fen / 100:,.2f} "
-            f"still pending since {subject.created_at:%Y-%m-%d %H:%M} UTC; check it at the provider.",
+            {
+                "what": "payment" if isinstance(subject, Payment) else "refund",
+                "order_id": subject.order_id,
+                "id": subject.id,
+                "amount_fen": subject.amount_fen,
+                "since": subject.created_at.isoformat(),
+            },
             due_on,
         )
         stuck.add((subject.__tablename__, subject.id, due_on))
@@ -219,8 +241,12 @@ def unreconciled_payments(today: date) -> dict[str, int]:
             "payment_unreconciled",
             order,
             None,
-            f"Purchase order {order.id}: invoiced on {due_on}; "
-            f"¥{(invoiced_total(order) - order.paid_fen) / 100:,.2f} not yet received or not yet recorded.",
+            {
+                "what": "purchase_order",
+                "id": order.id,
+                "invoiced_on": due_on.isoformat(),
+                "owed_fen": invoiced_total(order) - order.paid_fen,
+            },
             due_on,
         )
         stuck.add(("purchase_orders", order.id, due_on))
@@ -247,7 +273,7 @@ def list_alerts(actor: User, kind: str | None) -> Select[tuple[Alert]]:
     stmt = select(Alert).where(Alert.resolved_at.is_(None)).order_by(Alert.due_on, Alert.id)
     if scope is not None:
         if kind == "payment_unreconciled":
-            raise Forbidden("Unreconciled payments are for admins.")
+            raise Forbidden(_("Unreconciled payments are for admins."))
         seen_targets = select(Target.id).where(
             scope_condition(scope, Target.origin_region_code, Target.buyer_region_code)
         )
@@ -262,7 +288,7 @@ def list_alerts(actor: User, kind: str | None) -> Select[tuple[Alert]]:
     return stmt
 
 
-def _raise_for_admins(kind: str, subject, message: str, details: dict[str, Any]) -> bool:
+def _raise_for_admins(kind: str, subject, params: dict[str, Any], details: dict[str, Any]) -> bool:
     """An alert raised by the payment step that finds the problem, not by the daily task: one per
     kind and subject, ever (the step may run again, hourly or on a redelivered event). Flushes."""
     raised = db.session.scalar(
@@ -272,7 +298,7 @@ def _raise_for_admins(kind: str, subject, message: str, details: dict[str, Any])
     )
     if raised is not None:
         return False
-    raise_alert(kind, subject, None, message, china_today(), details=details)
+    raise_alert(kind, subject, None, params, china_today(), details=details)
     db.session.flush()
     return True
 
@@ -282,9 +308,7 @@ def payment_mismatch(payment: Payment, why: str, received: dict[str, Any]) -> bo
     return _raise_for_admins(
         "payment_mismatch",
         payment,
-        f"Order {payment.order_id}: payment {payment.provider_ref} succeeded at the provider but "
-        f"{why}; the order stays unpaid and nothing entered the ledger. Settle it with the buyer "
-        "at the provider.",
+        {"order_id": payment.order_id, "provider_ref": payment.provider_ref, "why": why},
         {
             "order_id": payment.order_id,
             "owed_fen": payment.amount_fen,
@@ -299,8 +323,7 @@ def refund_failed(refund: Refund, why: str) -> bool:
     return _raise_for_admins(
         "refund_failed",
         refund,
-        f"Order {refund.order_id}: refund {refund.id} of ¥{refund.amount_fen / 100:,.2f} failed "
-        f"({why}); the buyer has not been paid back. Refund them another way or ask again.",
+        {"order_id": refund.order_id, "id": refund.id, "amount_fen": refund.amount_fen, "why": why},
         {"order_id": refund.order_id, "amount_fen": refund.amount_fen, "reason": why},
     )
 
@@ -310,7 +333,11 @@ def payment_event_failed(event: WebhookEvent, why: str) -> bool:
     return _raise_for_admins(
         "payment_event_failed",
         event,
-        f"Provider event {event.event_id} ({event.event_type}) for {event.object_id} could not be "
-        f"processed: {why}. Check it at the provider.",
+        {
+            "event_id": event.event_id,
+            "event_type": event.event_type,
+            "object_id": event.object_id,
+            "why": why,
+        },
         {"event_id": event.event_id, "event_type": event.event_type, "object_id": event.object_id},
     )

@@ -257,8 +257,11 @@ def advance_certifications(today: date | None = None) -> dict[str, int]:
             "certificate_expiring",
             certification,
             certification.origin_region_code,
-            f"{certification.product.name}: certificate {certification.certificate_no} expires on "
-            f"{certification.valid_until.isoformat()}.",
+            {
+                "product": certification.product.name,
+                "certificate_no": certification.certificate_no,
+                "valid_until": certification.valid_until.isoformat(),
+            },
             certification.valid_until,
             supplier_id=certification.supplier_id,
         )

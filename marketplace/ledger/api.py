@@ -5,6 +5,7 @@ from marshmallow import fields, validate
 from webargs.fields import DelimitedList
 
 from marketplace.accounts.auth import SECURITY, require_user
+from marketplace.i18n import _
 from marketplace.ledger import reports, services, targets
 from marketplace.ledger.models import CHANNELS, MECHANISMS
 from marketplace.pagination import page_of
@@ -17,7 +18,7 @@ GROUP_NAMES = services.GROUPS
 
 def each_once(names: list[str]) -> None:
     if len(set(names)) != len(names):
-        raise ma.ValidationError("Name each dimension once.")
+        raise ma.ValidationError(_("Name each dimension once."))
 
 
 class TallyArgsSchema(QueryArgsSchema):
@@ -42,6 +43,15 @@ class TallyRowSchema(ma.Schema):
     quantity = WholeNumber()
     weight_g = WholeNumber(metadata={"description": "net weight, where the products give one"})
     entries = WholeNumber()
+    origin_county_name = fields.String(metadata={"description": "beside origin_county, e.g. 奉节县"})
+    origin_city_name = fields.String(allow_none=True)
+    origin_province_name = fields.String()
+    buyer_province_name = fields.String()
+    buyer_city_name = fields.String(allow_none=True)
+    supplier_name = fields.String()
+    category_name = fields.String()
+    channel_name = fields.String(metadata={"description": "in the reader's language, e.g. 网店"})
+    mechanism_name = fields.String(metadata={"description": "in the reader's language, e.g. 东西部协作"})
 
     @ma.post_dump(pass_original=True)
     def keep_groups(self, data, original, **kwargs):
@@ -99,6 +109,9 @@ class TargetUpdateSchema(TargetCreateSchema):
 class TargetSchema(TargetCreateSchema):
     id = WholeNumber()
     measure = fields.String(metadata={"enum": ["amount", "weight"]})
+    buyer_region_name = fields.String(allow_none=True)
+    origin_region_name = fields.String(allow_none=True)
+    category_name = fields.String(allow_none=True)
 
 
 class MonthSchema(ma.Schema):
@@ -210,6 +223,10 @@ class ReportSchema(ma.Schema):
     month = fields.String()
     format = fields.String()
     region_code = fields.String(allow_none=True)
+    region_name = fields.String(allow_none=True)
+    locale = fields.String(
+        metadata={"enum": ["zh-CN", "en"], "description": "the file's language: its requester's"}
+    )
     status = fields.String(metadata={"enum": ["pending", "ready", "failed"]})
     entries = WholeNumber(allow_none=True)
     created_at = Timestamp()

@@ -16,9 +16,11 @@ from sqlalchemy import (
     String,
     func,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.catalog.models import Category
 from marketplace.extensions import db
+from marketplace.regions.models import Region
 
 CHANNELS = ("web", "procurement", "union", "counter", "hall", "zone")
 MECHANISMS = ("east_west", "government_procurement", "designated_assistance", "social")
@@ -131,10 +133,30 @@ class Target(db.Model):
     certified_only: Mapped[bool] = mapped_column(Boolean, default=True)
     source: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Loaded with the target (one query for a page of them): the names beside the codes.
+    buyer_region: Mapped[Region | None] = relationship(
+        foreign_keys=[buyer_region_code], lazy="joined", viewonly=True
+    )
+    origin_region: Mapped[Region | None] = relationship(
+        foreign_keys=[origin_region_code], lazy="joined", viewonly=True
+    )
+    category: Mapped[Category | None] = relationship(lazy="joined", viewonly=True)
 
     @property
     def measure(self) -> str:
         return "weight" if self.weight_g is not None else "amount"
+
+    @property
+    def buyer_region_name(self) -> str | None:
+        return self.buyer_region.name if self.buyer_region else None
+
+    @property
+    def origin_region_name(self) -> str | None:
+        return self.origin_region.name if self.origin_region else None
+
+    @property
+    def category_name(self) -> str | None:
+        return self.category.name if self.category else None
 
 
 class LedgerReport(db.Model):
@@ -157,5 +179,12 @@ class LedgerReport(db.Model):
     storage_key: Mapped[str | None] = mapped_column(String(120))
     entries: Mapped[int | None] = mapped_column(BigInteger)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The language of the file's headers and labels: its requester's, zh-CN for the monthly task's.
+    locale: Mapped[str] = mapped_column(String(10), default="zh-CN", server_default="zh-CN")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    region: Mapped[Region | None] = relationship(lazy="joined", viewonly=True)
+
+    @property
+    def region_name(self) -> str | None:
+        return self.region.name if self.region else None

@@ -14,14 +14,16 @@ from typing import Any
 
 from flask import current_app
 from openpyxl import Workbook
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.orm import aliased
 
 from marketplace.accounts.models import User
-from marketplace.catalog.models import Product
+from marketplace.catalog.models import Category, Product
 from marketplace.errors import Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
+from marketplace.i18n import LOCALES, N_, _, force_locale, locale_tag
 from marketplace.ledger.models import LedgerEntry, LedgerReport
+from marketplace.ledger.services import CHANNEL_NAMES, MECHANISM_NAMES
 from marketplace.outbox import services as outbox
 from marketplace.regions.models import Region
 from marketplace.regions.services import is_within, require_region, within
@@ -33,53 +35,44 @@ log = logging.getLogger(__name__)
 
 MAKE_REPORT = "ledger.make_report"
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-CHANNEL_NAMES = {
-    "web": "网店",
-    "procurement": "采购",
-    "union": "工会",
-    "counter": "专柜",
-    "hall": "专馆",
-    "zone": "专区",
-}
-MECHANISM_NAMES = {
-    "east_west": "东西部协作",
-    "government_procurement": "政府采购",
-    "designated_assistance": "定点帮扶",
-    "social": "社会帮扶",
-}
+# The columns, in the file's language (its requester's; zh-CN for the monthly task's).
 HEADER = [
-    "序号 entry",
-    "销售日期 sale date",
-    "来源 source",
-    "产品编号 product id",
-    "产品 product",
-    "品类 category",
-    "供应商编号 supplier id",
-    "供应商 supplier",
-    "产地县 origin county",
-    "产地县名 county name",
-    "产地省 origin province",
-    "购买地 buyer region",
-    "购买地名 buyer name",
-    "购买省 buyer province",
-    "收货地 delivery region",
-    "渠道 channel",
-    "机制 mechanism",
-    "采购/帮销 purchase or helped sale",
-    "数量 quantity",
-    "净重(克) net weight g",
-    "金额(分) amount fen",
-    "金额(元) amount yuan",
-    "认定证书 certificate",
+    N_("Entry"),
+    N_("Sale date"),
+    N_("Source"),
+    N_("Product ID"),
+    N_("Product"),
+    N_("Category"),
+    N_("Category name"),
+    N_("Supplier ID"),
+    N_("Supplier"),
+    N_("Origin county"),
+    N_("Origin county name"),
+    N_("Origin province"),
+    N_("Origin province name"),
+    N_("Buyer region"),
+    N_("Buyer region name"),
+    N_("Buyer province"),
+    N_("Buyer province name"),
+    N_("Delivery region"),
+    N_("Delivery region name"),
+    N_("Channel"),
+    N_("Mechanism"),
+    N_("Purchase or helped sale"),
+    N_("Quantity"),
+    N_("Net weight (g)"),
+    N_("Amount (fen)"),
+    N_("Amount (yuan)"),
+    N_("Certificate"),
 ]
 TOTALS_HEADER = [
-    "产地县 origin county",
-    "县名 name",
-    "渠道 channel",
-    "笔数 entries",
-    "数量 quantity",
-    "金额(分) amount fen",
-    "金额(元) amount yuan",
+    N_("Origin county"),
+    N_("Origin county name"),
+    N_("Channel"),
+    N_("Entries"),
+    N_("Quantity"),
+    N_("Amount (fen)"),
+    N_("Amount (yuan)"),
 ]
 
 
@@ -97,30 +90,35 @@ def _scope_region(actor: User, region_code: str | None) -> str | None:
             require_region(region_code, "region_code")
         return region_code or None
     if not actor.officer_region_codes:
-        raise Forbidden("The monthly ledger is for officers and admins.")
+        raise Forbidden(_("The monthly ledger is for officers and admins."))
     if region_code is None:
         return actor.officer_region_codes[0]
     require_region(region_code, "region_code")
     if not any(is_within(region_code, own) for own in actor.officer_region_codes):
-        raise Forbidden("Officers get the ledger of their own region only.")
+        raise Forbidden(_("Officers get the ledger of their own region only."))
     return region_code
 
 
 def _require_month(month: str) -> str:
     if not MONTH.match(month or ""):
-        raise InvalidField("month", "A month as YYYY-MM, e.g. 2026-10.")
+        raise InvalidField("month", _("A month as YYYY-MM, e.g. 2026-10."))
     if month > china_today().strftime("%Y-%m"):
-        raise InvalidField("month", "That month has not begun.")
+        raise InvalidField("month", _("That month has not begun."))
     return month
 
 
 def request_report(actor: User | None, month: str, fmt: str, region_code: str | None = None) -> LedgerReport:
     """Queue a report (actor None: the monthly task, whole ledger) and send it to a worker once
-    committed; where tasks run in-process it is ready on return."""
+    committed; where tasks run in-process it is ready on return. It is written in the requester's
+    language; the monthly task's in Chinese."""
     month = _require_month(month)
     scope = _scope_region(actor, region_code) if actor is not None else region_code
     report = LedgerReport(
-        month=month, region_code=scope, format=fmt, requested_by_id=actor.id if actor else None
+        month=month,
+        region_code=scope,
+        format=fmt,
+        requested_by_id=actor.id if actor else None,
+        locale=locale_tag() if actor else "zh-CN",
     )
     db.session.add(report)
     db.session.flush()
@@ -132,7 +130,8 @@ def request_report(actor: User | None, month: str, fmt: str, region_code: str | 
 
 
 def latest_report(actor: User, month: str, fmt: str, region_code: str | None) -> LedgerReport:
-    """The newest report for this month, format and scope, ready or still being made."""
+    """The newest report for this month, format and scope, ready or still being made; one in the
+    reader's language first."""
     scope = _scope_region(actor, region_code)
     report = db.session.scalar(
         select(LedgerReport)
@@ -142,23 +141,29 @@ def latest_report(actor: User, month: str, fmt: str, region_code: str | None) ->
             LedgerReport.region_code.is_(None) if scope is None else LedgerReport.region_code == scope,
             LedgerReport.status != "failed",
         )
-        .order_by(LedgerReport.id.desc())
+        .order_by(case((LedgerReport.locale == locale_tag(), 0), else_=1), LedgerReport.id.desc())
         .limit(1)
     )
     if report is None:
-        raise NotFound(f"No {fmt} ledger for {month} yet: request one with POST /reports/ledger.")
+        raise NotFound(
+            _(
+                "No %(format)s ledger for %(month)s yet: request one with POST /reports/ledger.",
+                format=fmt,
+                month=month,
+            )
+        )
     return report
 
 
 def get_report(actor: User, report_id: int) -> LedgerReport:
     report = db.session.get(LedgerReport, report_id)
     if report is None:
-        raise NotFound(f"No report {report_id}.")
+        raise NotFound(_("No report %(id)s.", id=report_id))
     if not actor.is_admin and (
         report.region_code is None
         or not any(is_within(report.region_code, own) for own in actor.officer_region_codes)
     ):
-        raise NotFound(f"No report {report_id}.")
+        raise NotFound(_("No report %(id)s.", id=report_id))
     return report
 
 
@@ -170,13 +175,28 @@ def _rows(report: LedgerReport):
     year, month = map(int, report.month.split("-"))
     start = date(year, month, 1)
     end = date(year + month // 12, month % 12 + 1, 1)
-    origin, buyer = aliased(Region), aliased(Region)
+    origin, origin_province, buyer = aliased(Region), aliased(Region), aliased(Region)
+    buyer_province, delivery = aliased(Region), aliased(Region)
     stmt = (
-        select(LedgerEntry, Product.name, Supplier.name, origin.name, buyer.name)
+        select(
+            LedgerEntry,
+            Product.name,
+            Category.name,
+            Supplier.name,
+            origin.name,
+            origin_province.name,
+            buyer.name,
+            buyer_province.name,
+            delivery.name,
+        )
         .join(Product, Product.id == LedgerEntry.product_id)
         .join(Supplier, Supplier.id == LedgerEntry.supplier_id)
         .join(origin, origin.code == LedgerEntry.origin_county_code)
         .join(buyer, buyer.code == LedgerEntry.buyer_region_code)
+        .outerjoin(Category, Category.code == LedgerEntry.category_code)
+        .outerjoin(origin_province, origin_province.code == LedgerEntry.origin_province_code)
+        .outerjoin(buyer_province, buyer_province.code == LedgerEntry.buyer_province_code)
+        .outerjoin(delivery, delivery.code == LedgerEntry.delivery_region_code)
         .where(LedgerEntry.sale_date >= start, LedgerEntry.sale_date < end)
         .order_by(LedgerEntry.sale_date, LedgerEntry.id)
         .execution_options(yield_per=2000)
@@ -186,7 +206,11 @@ def _rows(report: LedgerReport):
         stmt = stmt.where(
             or_(within(LedgerEntry.origin_county_code, region), within(LedgerEntry.buyer_region_code, region))
         )
-    for e, product, supplier, origin_name, buyer_name in db.session.execute(stmt):
+    channels = {code: _(name) for code, name in CHANNEL_NAMES.items()}
+    mechanisms = {code: _(name) for code, name in MECHANISM_NAMES.items()}
+    purchase, helped = _("Purchase"), _("Helped sale")
+    for e, product, category, supplier, *regions in db.session.execute(stmt):
+        origin_name, origin_province_name, buyer_name, buyer_province_name, delivery_name = regions
         yield (
             e,
             [
@@ -196,18 +220,22 @@ def _rows(report: LedgerReport):
                 e.product_id,
                 product,
                 e.category_code,
+                category,
                 e.supplier_id,
                 supplier,
                 e.origin_county_code,
                 origin_name,
                 e.origin_province_code,
+                origin_province_name,
                 e.buyer_region_code,
                 buyer_name,
                 e.buyer_province_code,
+                buyer_province_name,
                 e.delivery_region_code,
-                CHANNEL_NAMES[e.channel],
-                MECHANISM_NAMES[e.mechanism],
-                "采购" if e.paired_purchase else "帮销",
+                delivery_name,
+                channels[e.channel],
+                mechanisms[e.mechanism],
+                purchase if e.paired_purchase else helped,
                 e.quantity,
                 e.weight_g,
                 e.amount_fen,
@@ -218,38 +246,45 @@ def _rows(report: LedgerReport):
 
 
 def _yuan(fen: int) -> Decimal:
-    return Decimal(fen) / 100
+    """Yuan for a spreadsheet's number cell, exact from the fen (no float)."""
+    return Decimal(fen).scaleb(-2)
 
 
 def build(report: LedgerReport) -> tuple[bytes, int]:
-    """The file's bytes and the number of entries in it."""
+    """The file's bytes and the number of entries in it, in the report's language."""
+    with force_locale(LOCALES[report.locale]):
+        return _build(report)
+
+
+def _build(report: LedgerReport) -> tuple[bytes, int]:
     totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     names: dict[str, str] = {}
     entries: list[list[Any]] = []
+    header, totals_header = [_(h) for h in HEADER], [_(h) for h in TOTALS_HEADER]
     if report.format == "xlsx":
         book = Workbook(write_only=True)
-        sheet = book.create_sheet(f"台账 {report.month}")
-        sheet.append(HEADER)
+        sheet = book.create_sheet(_("Ledger %(month)s", month=report.month))
+        sheet.append(header)
     for entry, row in _rows(report):
         total = totals[(entry.origin_county_code, entry.channel)]
         total[0] += 1
         total[1] += entry.quantity
         total[2] += entry.amount_fen
-        names[entry.origin_county_code] = row[HEADER.index("产地县名 county name")]
+        names[entry.origin_county_code] = row[HEADER.index("Origin county name")]
         row = [neutralise(v) for v in row]
         if report.format == "xlsx":
             sheet.append(row)
         else:
             entries.append(row)
     summary = [
-        [county, neutralise(names[county]), CHANNEL_NAMES[channel], n, quantity, amount, _yuan(amount)]
+        [county, neutralise(names[county]), _(CHANNEL_NAMES[channel]), n, quantity, amount, _yuan(amount)]
         for (county, channel), (n, quantity, amount) in sorted(totals.items())
     ]
     grand = [sum(t[i] for t in totals.values()) for i in range(3)]
-    summary.append(["合计 total", "", "", grand[0], grand[1], grand[2], _yuan(grand[2])])
+    summary.append([_("Total"), "", "", grand[0], grand[1], grand[2], _yuan(grand[2])])
     if report.format == "xlsx":
-        sums = book.create_sheet("按县和渠道合计 totals")
-        sums.append(TOTALS_HEADER)
+        sums = book.create_sheet(_("Totals by county and channel"))
+        sums.append(totals_header)
         for row in summary:
             sums.append(row)
         out = io.BytesIO()
@@ -257,10 +292,10 @@ def build(report: LedgerReport) -> tuple[bytes, int]:
         return out.getvalue(), grand[0]
     text = io.StringIO()
     writer = csv.writer(text)
-    writer.writerow(HEADER)
+    writer.writerow(header)
     writer.writerows(entries)
     writer.writerow([])
-    writer.writerow(TOTALS_HEADER)
+    writer.writerow(totals_header)
     writer.writerows(summary)
     # With a byte-order mark: Excel opens UTF-8 CSV as GBK otherwise.
     return ("\ufeff" + text.getvalue()).encode("utf-8"), grand[0]

@@ -10,11 +10,29 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import officer_scope
-from marketplace.catalog.models import Product
+from marketplace.catalog.models import Category, Product
 from marketplace.extensions import db
+from marketplace.i18n import N_, _
 from marketplace.ledger.models import LedgerEntry, LedgerMonthly
 from marketplace.regions.models import Pairing, Region
 from marketplace.regions.services import require_region, within
+from marketplace.suppliers.models import Supplier
+
+# The channels and mechanisms as people call them, translated when shown.
+CHANNEL_NAMES = {
+    "web": N_("Online shop"),
+    "procurement": N_("Procurement"),
+    "union": N_("Trade union"),
+    "counter": N_("Assistance counter"),
+    "hall": N_("Assistance hall"),
+    "zone": N_("Assistance zone"),
+}
+MECHANISM_NAMES = {
+    "east_west": N_("East-west cooperation"),
+    "government_procurement": N_("Government procurement"),
+    "designated_assistance": N_("Designated assistance"),
+    "social": N_("Social assistance"),
+}
 
 
 @dataclass(frozen=True)
@@ -411,8 +429,33 @@ def tally_statement(
 
 def tallies(actor: User, group_by: list[str], filters: dict[str, Any]) -> list[dict[str, Any]]:
     """GET /tallies: admins sum the whole ledger; officers the entries whose origin or buyer lies
-    within their regions, whatever regions they name (a named region narrows within that)."""
-    return tally(group_by, filters, scope=officer_scope(actor, "Tallies"))
+    within their regions, whatever regions they name (a named region narrows within that). Each
+    code grouped by has its name beside it (`origin_county_name`, `supplier_name`, ...)."""
+    return with_names(tally(group_by, filters, scope=officer_scope(actor, "Tallies")), group_by)
+
+
+REGION_GROUPS = ("origin_county", "origin_city", "origin_province", "buyer_province", "buyer_city")
+LABELS = {"channel": CHANNEL_NAMES, "mechanism": MECHANISM_NAMES}
+
+
+def with_names(rows: list[dict[str, Any]], group_by: list[str]) -> list[dict[str, Any]]:
+    """The rows with a `<group>_name` beside each code: regions, suppliers and categories read in
+    one query each, whatever the number of rows; channels and mechanisms in the reader's language."""
+    lookups = [
+        (Region.code, Region.name, [g for g in group_by if g in REGION_GROUPS]),
+        (Supplier.id, Supplier.name, [g for g in group_by if g == "supplier"]),
+        (Category.code, Category.name, [g for g in group_by if g == "category"]),
+    ]
+    names: dict[str, dict] = {}
+    for key, name, groups in lookups:
+        wanted = {row[g] for row in rows for g in groups if row[g] is not None}
+        stmt = select(key, name).where(key.in_(wanted))
+        found = dict(db.session.execute(stmt).tuples().all()) if wanted else {}
+        names.update({g: found for g in groups})
+    for group, labels in LABELS.items():
+        if group in group_by:
+            names[group] = {code: _(label) for code, label in labels.items()}
+    return [{**row, **{f"{g}_name": names[g].get(row[g]) for g in group_by if g in names}} for row in rows]
 
 
 def tally(

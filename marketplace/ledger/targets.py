@@ -18,6 +18,7 @@ from marketplace.audit import services as audit
 from marketplace.catalog.models import Category
 from marketplace.errors import InvalidField, NotFound
 from marketplace.extensions import db
+from marketplace.i18n import _
 from marketplace.ledger.models import LedgerEntry, LedgerMonthly, Target
 from marketplace.ledger.services import Slice, month_of
 from marketplace.regions.models import Region
@@ -30,15 +31,15 @@ UNIT = {"amount": "fen", "weight": "g"}
 
 def _validate(data: dict[str, Any]) -> None:
     if data["period_end"] <= data["period_start"]:
-        raise InvalidField("period_end", "Must be after period_start (periods are [start, end)).")
+        raise InvalidField("period_end", _("Must be after period_start (periods are [start, end))."))
     if (data.get("amount_fen") is None) == (data.get("weight_g") is None):
         raise InvalidField(
-            "amount_fen", "Give amount_fen (a money target) or weight_g (a weight target), not both."
+            "amount_fen", _("Give amount_fen (a money target) or weight_g (a weight target), not both.")
         )
     if data.get("weight_g") is not None and not data.get("category_code"):
-        raise InvalidField("category_code", "A weight target is for a category, e.g. fruit.citrus.")
+        raise InvalidField("category_code", _("A weight target is for a category, e.g. fruit.citrus."))
     if data.get("category_code") and db.session.get(Category, data["category_code"]) is None:
-        raise InvalidField("category_code", f"No category {data['category_code']}.")
+        raise InvalidField("category_code", _("No category %(code)s.", code=data["category_code"]))
     for field in ("buyer_region_code", "origin_region_code"):
         if data.get(field):
             require_region(data[field], field)
@@ -99,7 +100,7 @@ def get_target(actor: User, target_id: int) -> Target:
     scope = officer_scope(actor, "Targets")
     target = db.session.get(Target, target_id)
     if target is None or not in_scope(scope, target.origin_region_code, target.buyer_region_code):
-        raise NotFound(f"No target {target_id}.")
+        raise NotFound(_("No target %(id)s.", id=target_id))
     return target
 
 

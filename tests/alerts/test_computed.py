@@ -7,6 +7,7 @@ import pytest
 
 from marketplace.agencies.models import Agency
 from marketplace.alerts import services as alerts
+from marketplace.alerts.models import Alert
 from marketplace.extensions import db
 from marketplace.ledger.models import Target
 from marketplace.payments.models import Payment
@@ -52,8 +53,9 @@ def test_a_target_behind_pace_is_raised_kept_once_and_resolved(client, people):
     alerts.raise_daily(date(2026, 7, 1))  # the task again: still one alert
     behind = kinds(client, people["chongqing"], "target_behind")
     assert len(behind) == 1 and behind[0]["subject_id"] == target.id
-    assert "¥5,000,000.00 achieved" in behind[0]["message"]
-    assert behind[0]["message"].endswith("counting every sale, certified or not.")
+    assert "已完成 500.00 万元" in behind[0]["message"]
+    assert behind[0]["message"].endswith("计入全部销售（不论是否认定）。")
+    assert (behind[0]["title"], behind[0]["region_name"]) == ("目标进度落后", "重庆市")
     assert behind[0]["details"]["certified_only"] is False
     assert behind[0]["details"]["expected_by_now"] == 30_000_000_00 * 182 // 365
     assert kinds(client, people["zhaotong"], "target_behind") == []  # not Zhaotong's target
@@ -62,6 +64,59 @@ def test_a_target_behind_pace_is_raised_kept_once_and_resolved(client, people):
     sell(orange, date(2026, 7, 1), 20_000_000_00)  # caught up
     assert alerts.raise_daily(date(2026, 7, 2))["target_behind"]["resolved"] == 1
     assert kinds(client, people["chongqing"], "target_behind") == []
+
+
+def test_an_alert_is_worded_when_read_in_the_readers_language_in_wan_yuan_from_fen(client, people):
+    """Stored as figures, not text: a Chinese official reads 万元, an English one the full amount."""
+    db.session.add(
+        Target(
+            name="2026 年重庆农产品销往山东 3000 万元",
+            period_start=date(2026, 1, 1),
+            period_end=date(2027, 1, 1),
+            amount_fen=30_000_000_00,
+            buyer_region_code="370000",
+            origin_region_code="500000",
+            channels=[],
+            certified_only=False,
+        )
+    )
+    db.session.commit()
+    sell(ProductFactory(supplier=SupplierFactory(region_code="500236")), date(2026, 2, 1), 19_157_168_90)
+    alerts.raise_daily(date(2026, 11, 29))  # day 333 of 365: ¥27,369,863.01 expected by now
+    [chinese] = kinds(client, people["chongqing"], "target_behind")
+    assert chinese["message"] == (
+        "2026 年重庆农产品销往山东 3000 万元：已完成 1,915.72 万元，按进度应完成 2,736.99 万元"
+        "（按时间均衡进度）；完成目标的 63.9%，计入全部销售（不论是否认定）。"
+    )
+    english_reader = {**people["chongqing"], "Accept-Language": "en"}
+    [english] = client.get(URL, query_string={"kind": "target_behind"}, headers=english_reader).json
+    assert english["message"] == (
+        "2026 年重庆农产品销往山东 3000 万元: CN¥19,157,168.90 achieved, CN¥27,369,863.01 expected by "
+        "now (linear pace); 63.9% of the target, counting every sale, certified or not."
+    )
+    assert english["title"] == "Target behind pace" and english["kind"] == chinese["kind"] == "target_behind"
+    assert english["details"] == chinese["details"]  # the figures stay fen, whatever the language
+
+
+def test_an_alert_raised_before_alerts_were_worded_when_read_keeps_its_text(client, people):
+    target = Target(
+        name="旧目标", period_start=date(2026, 1, 1), period_end=date(2027, 1, 1), amount_fen=1, channels=[]
+    )
+    db.session.add(target)
+    db.session.flush()
+    db.session.add(
+        Alert(
+            kind="target_behind",
+            subject_type="targets",
+            subject_id=target.id,
+            region_code="500000",
+            message="旧目标: ¥0.00 achieved",
+            due_on=date(2027, 1, 1),
+        )
+    )
+    db.session.commit()
+    [alert] = kinds(client, people["admin"], "target_behind")
+    assert alert["message"] == "旧目标: ¥0.00 achieved" and alert["region_name"] == "重庆市"
 
 
 def test_unsold_stock_suggests_agencies_of_the_paired_region(client, people):
@@ -93,9 +148,12 @@ def test_unsold_stock_suggests_agencies_of_the_paired_region(client, people):
     alerts.raise_daily()
     unsold = kinds(client, people["chongqing"], "unsold_stock")
     assert [a["subject_id"] for a in unsold] == [quiet.id]
-    assert "800 箱 in stock" in unsold[0]["message"] and unsold[0]["supplier_id"] == fengjie.id
+    assert "库存 800 箱" in unsold[0]["message"] and unsold[0]["supplier_id"] == fengjie.id
+    assert unsold[0]["supplier_name"] == fengjie.name and unsold[0]["region_name"] == "奉节县"
     # Shandong is paired to help Chongqing; Guangdong is not.
-    assert [a["name"] for a in unsold[0]["details"]["suggested_agencies"]] == ["山东省机关事务管理局"]
+    assert [(a["name"], a["region_name"]) for a in unsold[0]["details"]["suggested_agencies"]] == [
+        ("山东省机关事务管理局", "历下区")
+    ]
     assert kinds(client, people["zhaotong"], "unsold_stock") == []
 
     sell(quiet, today, 6990)
@@ -113,7 +171,7 @@ def test_a_payment_pending_for_days_is_for_admins(client, people, shop):
     alerts.raise_daily()
     stuck = kinds(client, people["admin"], "payment_unreconciled")
     assert (
-        len(stuck) == 1 and stuck[0]["region_code"] is None and f"Order {order['id']}" in stuck[0]["message"]
+        len(stuck) == 1 and stuck[0]["region_code"] is None and f"订单 {order['id']}" in stuck[0]["message"]
     )
     assert client.get(f"{URL}?kind=payment_unreconciled", headers=people["chongqing"]).status_code == 403
     assert all(a["kind"] != "payment_unreconciled" for a in kinds(client, people["chongqing"]))
@@ -155,4 +213,4 @@ def test_an_invoice_unpaid_for_a_month_shows_what_was_invoiced_less_what_was_pai
         a for a in kinds(client, people["admin"], "payment_unreconciled") if a["subject_id"] == order["id"]
     ]
     # ¥11,405 invoiced (95 oranges arrived, not 100), ¥1,000 paid.
-    assert "¥10,405.00 not yet received" in alert["message"], alert["message"]
+    assert "尚有 ¥10,405.00 未到账" in alert["message"], alert["message"]

@@ -43,6 +43,9 @@ def test_a_target_behind_is_seen_by_the_officers_of_either_side(client, make_use
 def test_officers_asking_for_unreconciled_payments_are_refused(client, make_user):
     _, officer = make_user(("region_officer", "500000"))
     r = client.get(f"{URL}?kind=payment_unreconciled", headers=officer)
-    assert r.status_code == 403 and "admins" in r.json["message"]
+    assert r.status_code == 403 and r.json["message"] == "未对账款项仅限管理员查看。"
+    r = client.get(f"{URL}?kind=payment_unreconciled", headers={**officer, "Accept-Language": "en"})
+    assert r.json["message"] == "Unreconciled payments are for admins."
+    assert r.json["error_code"] == "forbidden"
     _, admin = make_user(("admin", None))
     assert client.get(f"{URL}?kind=payment_unreconciled", headers=admin).status_code == 200

@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 import sqlalchemy
 from hypothesis import given
@@ -6,6 +8,8 @@ from hypothesis import strategies as st
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry, LedgerMonthly
 from marketplace.ledger.services import split
+from marketplace.suppliers.models import Supplier
+from tests.factories import ProductFactory, SupplierFactory
 from tests.procurement.test_workflow import run_to_paid
 
 
@@ -104,7 +108,9 @@ def test_tallies_group_and_filter_and_equal_the_raw_sum(shop, make_user):
     assert rows == [
         {
             "origin_county": "500236",
+            "origin_county_name": "奉节县",
             "channel": "web",
+            "channel_name": "网店",
             "amount_fen": 13980,
             "quantity": 2,
             "weight_g": 0,
@@ -112,7 +118,9 @@ def test_tallies_group_and_filter_and_equal_the_raw_sum(shop, make_user):
         },
         {
             "origin_county": "500237",
+            "origin_county_name": "巫山县",
             "channel": "web",
+            "channel_name": "网店",
             "amount_fen": 5880,
             "quantity": 1,
             "weight_g": 0,
@@ -128,6 +136,46 @@ def test_tallies_group_and_filter_and_equal_the_raw_sum(shop, make_user):
     ]
     assert shop.client.get("/api/v1/tallies?group_by=nonsense", headers=officer).status_code == 422
     assert shop.client.get("/api/v1/tallies", headers=shop.buyer_headers).status_code == 403
+
+
+def test_tallies_name_what_they_group_by_in_a_few_queries_whatever_the_rows(shop, make_user):
+    from sqlalchemy import event
+
+    from tests.ledger.test_targets import sell
+
+    shop.pay(shop.order().json)
+    _, admin = make_user(("admin", None))
+    url = "/api/v1/tallies?group_by=origin_province,origin_city,buyer_province,supplier,category,mechanism"
+    rows = shop.client.get(url, headers=admin).json
+    assert {(r["origin_province_name"], r["origin_city_name"], r["buyer_province_name"]) for r in rows} == {
+        ("重庆市", None, "山东省")  # Chongqing's counties have no city
+    }
+    suppliers = {e.supplier_id: db.session.get(Supplier, e.supplier_id).name for e in entries()}
+    assert {r["supplier"]: r["supplier_name"] for r in rows} == suppliers
+    assert all(r["category_name"] and r["mechanism_name"] == "东西部协作" for r in rows)
+    english = shop.client.get(
+        "/api/v1/tallies?group_by=channel,mechanism", headers={**admin, "Accept-Language": "en"}
+    ).json
+    assert [(r["channel_name"], r["mechanism_name"]) for r in english] == [
+        ("Online shop", "East-west cooperation")
+    ]
+
+    def statements_for(group_by):
+        db.session.expire_all()  # the request reads its caller afresh either way
+        seen = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert shop.client.get(f"/api/v1/tallies?group_by={group_by}", headers=admin).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return [statement for statement in seen if statement.startswith("SELECT")]
+
+    few = statements_for("origin_county,supplier,category")
+    for county in ("500101", "500102", "500103", "500104", "500105"):
+        sell(ProductFactory(supplier=SupplierFactory(region_code=county)), date(2026, 3, 1), 100)
+    many = statements_for("origin_county,supplier,category")
+    assert len(many) == len(few), (few, many)  # one lookup per kind of name
 
 
 @given(

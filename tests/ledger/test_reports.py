@@ -17,7 +17,7 @@ from tests.factories import ProductFactory, SupplierFactory
 from tests.ledger.test_targets import sell
 
 URL = "/api/v1/reports/ledger"
-AMOUNT = HEADER.index("金额(分) amount fen")
+AMOUNT = HEADER.index("Amount (fen)")
 
 
 @pytest.fixture
@@ -49,7 +49,8 @@ def test_an_admin_gets_the_months_ledger_as_xlsx(client, make_user, month):
     assert len(entries) == 1 + 4
     amounts = [row[AMOUNT] for row in entries[1:]]
     assert sorted(amounts) == [-2_500, 5_000, 10_000, 20_000]  # numbers, the refund's minus kept
-    names = {row[HEADER.index("产品 product")] for row in entries[1:]}
+    assert entries[0][AMOUNT] == "金额（分）" and book.sheetnames == [f"台账 {month}", "按县和渠道合计"]
+    names = {row[HEADER.index("Product")] for row in entries[1:]}
     assert names == {'\'=HYPERLINK("http://evil")奉节脐橙', "巫山脆李"}
     assert not any(str(c).startswith(("=", "+", "@")) for row in entries for c in row if isinstance(c, str))
     by_county_channel = {(row[0], row[2]): row[5] for row in totals[1:-1]}
@@ -58,7 +59,7 @@ def test_an_admin_gets_the_months_ledger_as_xlsx(client, make_user, month):
         ("500236", "采购"): 20_000,
         ("500237", "网店"): 5_000,
     }
-    assert totals[-1][0] == "合计 total" and totals[-1][5] == 32_500 and float(totals[-1][6]) == 325.0
+    assert totals[-1][0] == "合计" and totals[-1][5] == 32_500 and totals[-1][6] == 325
 
 
 def test_the_csv_has_the_same_rows_and_excel_reads_its_chinese(client, make_user, month):
@@ -68,15 +69,54 @@ def test_the_csv_has_the_same_rows_and_excel_reads_its_chinese(client, make_user
     assert r.status_code == 200 and r.data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
     blank = rows.index([])
-    assert len(rows[1:blank]) == 4 and rows[blank + 1][0] == "产地县 origin county"
-    assert rows[-1][0] == "合计 total" and rows[-1][5] == "32500"
+    assert len(rows[1:blank]) == 4 and rows[blank + 1][0] == "产地县"
+    assert rows[-1][0] == "合计" and rows[-1][5] == "32500" and rows[-1][6] == "325.00"
     assert "-2500" in [row[AMOUNT] for row in rows[1:blank]]
+
+
+def csv_rows(response):
+    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+def column(rows, name):
+    return {row[HEADER.index(name)] for row in rows}
+
+
+def test_each_code_has_its_name_beside_it(client, make_user, month):
+    _, admin = make_user(("admin", None))
+    client.post(URL, json={"month": month, "format": "csv"}, headers=admin)
+    rows = csv_rows(client.get(f"{URL}?month={month}&format=csv", headers=admin))
+    entries = rows[1 : rows.index([])]
+    assert column(entries, "Origin county name") == {"奉节县", "巫山县"}
+    assert column(entries, "Origin province name") == {"重庆市"}
+    assert column(entries, "Buyer region name") == column(entries, "Delivery region name") == {"历下区"}
+    assert column(entries, "Buyer province name") == {"山东省"}
+    assert None not in column(entries, "Category name") and "" not in column(entries, "Category name")
+
+
+def test_a_report_is_in_its_requesters_language_and_the_reader_gets_theirs_first(client, make_user, month):
+    _, admin = make_user(("admin", None))
+    english = {**admin, "Accept-Language": "en"}
+    chinese = client.post(URL, json={"month": month, "format": "csv"}, headers=admin).json
+    made = client.post(URL, json={"month": month, "format": "csv"}, headers=english).json
+    assert (chinese["locale"], made["locale"], made["region_name"]) == ("zh-CN", "en", None)
+    rows = csv_rows(client.get(f"{URL}?month={month}&format=csv", headers=english))
+    assert rows[0][:3] == ["Entry", "Sale date", "Source"] and rows[-1][0] == "Total"
+    assert column(rows[1 : rows.index([])], "Channel") == {"Online shop", "Procurement"}
+    rows = csv_rows(client.get(f"{URL}?month={month}&format=csv", headers=admin))
+    assert rows[0][:3] == ["序号", "销售日期", "来源"]  # the newer English one is not a Chinese reader's
+    r = client.get(f"{URL}?month=2000-01&format=xlsx", headers=admin)
+    assert r.status_code == 404
+    assert r.json["message"] == "2000-01 的 xlsx 台账尚未生成：请用 POST /reports/ledger 申请。"
+    r = client.get(f"{URL}?month=2000-01&format=xlsx", headers=english)
+    assert r.json["message"] == "No xlsx ledger for 2000-01 yet: request one with POST /reports/ledger."
 
 
 def test_officers_get_their_regions_ledger_only(client, make_user, month):
     _, fengjie = make_user(("region_officer", "500236"))
     r = client.post(URL, json={"month": month, "format": "csv"}, headers=fengjie)
     assert r.status_code == 202 and r.json["region_code"] == "500236" and r.json["entries"] == 3  # no plums
+    assert r.json["region_name"] == "奉节县"
     other = client.post(URL, json={"month": month, "format": "csv", "region_code": "530600"}, headers=fengjie)
     assert other.status_code == 403
     whole = client.post(URL, json={"month": month, "format": "csv", "region_code": None}, headers=fengjie)

@@ -117,6 +117,24 @@ def test_targets_are_for_officers_and_admins(client, admin, officer, make_user):
     assert r.status_code == 422 and "period_end" in r.json["errors"]["json"]
 
 
+def test_a_target_names_its_regions_and_category_and_its_errors_speak_the_readers_language(
+    client, admin, officer
+):
+    weight = {"weight_g": 10_000_000_000, "amount_fen": None, "category_code": "fruit.citrus"}
+    target = make_target(client, admin, **weight)
+    assert (target["buyer_region_name"], target["origin_region_name"]) == ("山东省", "重庆市")
+    assert target["category_name"] and target["category_name"] != "fruit.citrus"
+    assert client.get("/api/v1/targets", headers=officer[1]).json[0]["origin_region_name"] == "重庆市"
+    backwards = {"name": "倒序", "amount_fen": 1, "period_start": "2026-02-01", "period_end": "2026-01-01"}
+    chinese = client.post("/api/v1/targets", json=backwards, headers=admin[1]).json["errors"]["json"]
+    assert chinese["period_end"] == ["须晚于 period_start（期间为 [start, end)，含起不含止）。"]
+    english = {**admin[1], "Accept-Language": "en"}
+    r = client.post("/api/v1/targets", json=backwards, headers=english).json["errors"]["json"]
+    assert r["period_end"] == ["Must be after period_start (periods are [start, end))."]
+    missing = client.get("/api/v1/targets/999999", headers=admin[1]).json
+    assert (missing["message"], missing["error_code"]) == ("没有编号为 999999 的目标。", "not_found")
+
+
 def test_progress_equals_the_sum_of_the_paid_web_orders(shop, admin, officer, client):
     target = make_target(
         client,
