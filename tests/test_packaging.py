@@ -67,13 +67,16 @@ def test_the_readme_production_steps_work_from_a_wheel_outside_the_checkout(tmp_
             "STRIPE_SECRET_KEY": "sk_test_wheel",
             "STRIPE_WEBHOOK_SECRET": "whsec_wheel",
             "MARKETPLACE_LOG_LEVEL": "WARNING",
+            "LANG": "C.UTF-8",  # a server's terminal: the commands answer in Chinese
+            "LC_ALL": "",
+            "LC_MESSAGES": "",
             **{f"MARKETPLACE_{key}": value for key, value in PRODUCTION_MAIL.items()},
             **({"REDIS_URL": redis_url} if redis_url else {}),
         }
         flask = [str(python), "-m", "flask", "--app", "marketplace:create_app"]
         run([*flask, "db", "upgrade"], env, elsewhere)
         seeded = run([*flask, "seed", "regions"], env, elsewhere)
-        assert "regions" in seeded.stdout
+        assert "个地区" in seeded.stdout
         admin = run(
             [
                 *flask,

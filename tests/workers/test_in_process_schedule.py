@@ -59,6 +59,7 @@ with app.app_context():
         status="in_notice",
         stages=["county", "province"],
         stage_index=1,
+        notice_days=7,
         commitment={"quality": True, "price": True, "truthfulness": True, "signed_by": "刘强"},
         notice_ends_on=ended,
         certificate_no=f"BF-{plum.origin_region_code}-{ended.year}-000001",
