@@ -2,7 +2,9 @@
 
 The API serves JSON to clients holding bearer tokens, never cookies, so a browser page on another
 origin gets nothing unless its origin is listed in CORS_ORIGINS. Swagger UI (/api/docs) is the one
-HTML page; it loads its scripts from the CDN configured for it and nothing else.
+HTML page of the API; it loads its scripts from the CDN configured for it and nothing else. The web
+app (marketplace/web.py, every path outside /api) loads only what this server serves: its scripts,
+styles, fonts and images, and its calls to the API, all from its own origin.
 """
 
 from urllib.parse import urlsplit
@@ -14,6 +16,10 @@ API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-
 DOCS_POLICY = (
     "default-src 'none'; script-src 'unsafe-inline' {cdn}; style-src 'unsafe-inline' {cdn}; "
     "img-src 'self' data: {cdn}; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+WEB_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 # Sent by clients and read by the API: bearer tokens, JSON and upload bodies, idempotent retries.
 ALLOWED_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
@@ -44,7 +50,12 @@ def init_app(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "no-referrer")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        policy = docs_policy if request.path == docs_path else API_POLICY
+        if request.path == docs_path:
+            policy = docs_policy
+        elif request.path == "/api" or request.path.startswith("/api/"):
+            policy = API_POLICY
+        else:
+            policy = WEB_POLICY
         headers.setdefault("Content-Security-Policy", policy)
         if https_only:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
