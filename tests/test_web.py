@@ -3,7 +3,10 @@ strict CSP, and a page that says how to build it when it is missing, with the AP
 
 import pytest
 
-INDEX = '<!doctype html><html lang="zh-CN"><head><script type="module" src="/assets/index-3f9a1c.js"></script></head></html>'
+INDEX = (
+    '<!doctype html><html lang="zh-CN"><head>'
+    '<script type="module" src="/assets/index-3f9a1c.js"></script></head></html>'
+)
 
 
 @pytest.fixture

@@ -25,7 +25,9 @@ export async function api<T>(path: string, options: Options = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': currentLocale() }
   if (options.body !== undefined) headers['Content-Type'] = 'application/json'
   const signedIn = options.signedIn ?? true
-  if (signedIn && session.token) headers.Authorization = `Bearer ${session.token}`
+  // Signed out meanwhile (a page still loading when the user left): nothing more is asked for.
+  if (signedIn && !session.token) throw new ApiError(401, i18n.global.t('signIn.signedOut'))
+  if (signedIn) headers.Authorization = `Bearer ${session.token}`
   let response: Response
   try {
     response = await fetch(`/api/v1${path}`, {

@@ -1,18 +1,15 @@
 import { createRouter, createWebHistory } from 'vue-router'
 import { useSession } from '../stores/session'
 
+const targetsPage = () => import('../pages/dashboard/TargetsPage.vue')
+
 export const router = createRouter({
   history: createWebHistory(),
   routes: [
     { path: '/sign-in', name: 'sign-in', component: () => import('../pages/SignIn.vue'), meta: { public: true } },
     // Never shown: the guard sends each user to their first page.
     { path: '/', name: 'home', component: () => import('../pages/AccountPage.vue') },
-    {
-      path: '/dashboard',
-      name: 'dashboard',
-      component: () => import('../pages/dashboard/TargetsPage.vue'),
-      meta: { dashboard: true },
-    },
+    { path: '/dashboard', name: 'dashboard', component: targetsPage, meta: { dashboard: true } },
     { path: '/account', name: 'account', component: () => import('../pages/AccountPage.vue') },
     {
       path: '/:missing(.*)*',
@@ -28,6 +25,8 @@ router.beforeEach(async (to) => {
   const session = useSession()
   if (to.meta.public) return true
   if (!session.signedIn) return { name: 'sign-in', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
+  // The dashboard's code (ECharts) loads while the user is asked for, not after.
+  if (to.meta.dashboard) void targetsPage()
   try {
     await session.loadMe()
   } catch {
