@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := marketplace:create_app
 
-.PHONY: install run test lint bench load fuzz clean translations
+.PHONY: install web run test lint bench load fuzz clean translations
 
 $(BIN)/flask: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,18 +14,29 @@ $(BIN)/flask: pyproject.toml
 
 install: $(BIN)/flask
 
-# The embedded default: SQLite under instance/, tasks and their schedule in-process, demo data.
-# Development is asked for by name: without MARKETPLACE_ENV the app runs as production.
+# The web app (web/), built into web/dist for Flask to serve at /: only when the build is missing or
+# older than its sources or lock file; without Node.js and npm, a notice, and the API is served alone.
+WEB_SOURCES := web/src web/index.html web/vite.config.ts web/package.json web/package-lock.json
+web:
+	@if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then \
+	  echo "NOTICE: Node.js and npm are not installed: the web app is not built; / says how to build it, the API is served."; \
+	elif [ ! -f web/dist/index.html ] || [ -n "$$(find $(WEB_SOURCES) -newer web/dist/index.html 2>/dev/null | head -1)" ]; then \
+	  (cd web && npm ci --no-audit --no-fund && npm run build); \
+	fi
+
+# The embedded default: SQLite under instance/, tasks and their schedule in-process, demo data, the
+# web app. Development is asked for by name: without MARKETPLACE_ENV the app runs as production.
 run: export MARKETPLACE_ENV := development
 run: export MARKETPLACE_SCHEDULE_IN_PROCESS := 1
-run: install
+run: install web
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # On PostgreSQL and Redis when DATABASE_URL / REDIS_URL point at them,
-# on SQLite otherwise; the summary lists what could not run.
-test: install
+# on SQLite otherwise; the summary lists what could not run. The browser tests (tests/web) use the
+# web build, and run web/'s Vitest tests.
+test: install web
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
 
 lint: install
@@ -59,4 +70,4 @@ translations: install
 	rm $(CATALOGS)/messages.pot
 
 clean:
-	rm -rf $(VENV) instance/*.db instance/*.db-wal instance/*.db-shm instance/schedule* .pytest_cache
+	rm -rf $(VENV) instance/*.db instance/*.db-wal instance/*.db-shm instance/schedule* .pytest_cache web/dist web/node_modules

@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from marketplace import apidocs, config, i18n, parsing, ratelimit, security
+from marketplace import apidocs, config, i18n, parsing, ratelimit, security, web
 from marketplace.extensions import api, celery_app, db, limiter, migrate
 
 
@@ -131,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
         from marketplace.payments.dev_api import blp as dev_blp
 
         api.register_blueprint(dev_blp, url_prefix="/api/v1")
+    web.init_app(app)
 
 
 def register_error_handlers(app: Flask) -> None:

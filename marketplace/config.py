@@ -54,6 +54,8 @@ DEFAULTS: dict[str, Any] = {
     "EMAIL_VERIFICATION_TTL_SECONDS": 2 * 24 * 3600,
     "PASSWORD_RESET_TTL_SECONDS": 3600,
     "INVITATION_TTL_DAYS": 14,
+    # The web app's build (web/ `npm run build`), served at /: the checkout's web/dist when None.
+    "WEB_DIST": None,
     # Where links in mail lead: the web app.
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     # Mail: "smtp" (production, where MAIL_SMTP_HOST is required) or "file" (.eml files in MAIL_DIR,

@@ -2,7 +2,9 @@
 
 The API serves JSON to clients holding bearer tokens, never cookies, so a browser page on another
 origin gets nothing unless its origin is listed in CORS_ORIGINS. Swagger UI (/api/docs) is the one
-HTML page; it loads its scripts and styles from this server and nothing else (marketplace/apidocs).
+HTML page of the API; it loads its scripts and styles from this server and nothing else
+(marketplace/apidocs). The web app (marketplace/web.py, every path outside /api) loads only what this
+server serves: its scripts, styles, fonts and images, and its calls to the API, all from its own origin.
 """
 
 from flask import Flask, Response, request
@@ -15,6 +17,10 @@ API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-
 DOCS_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+WEB_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 # Sent by clients and read by the API: bearer tokens, JSON and upload bodies, idempotent retries.
 ALLOWED_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
@@ -43,7 +49,12 @@ def init_app(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "no-referrer")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        policy = DOCS_POLICY if request.path == docs_path else API_POLICY
+        if request.path == docs_path:
+            policy = DOCS_POLICY
+        elif request.path == "/api" or request.path.startswith("/api/"):
+            policy = API_POLICY
+        else:
+            policy = WEB_POLICY
         headers.setdefault("Content-Security-Policy", policy)
         if https_only:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

@@ -28,12 +28,15 @@ from marketplace.regions.services import load_region_seed
 from marketplace.timeutil import now
 from tests import services as svc
 from tests.stripe_server import FakeStripe
+from tests.web.harness import missing as web_missing
 
 WEBHOOK_SECRET = "whsec_test_marketplace"
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
 REFERENCE_TABLES = {"regions", "pairings", "categories", "alembic_version"}
 SERVICES = svc.discover()
+# What the browser tests (tests/web) need: Debian's Chromium, the web build, axe-core, Playwright.
+WEB_MISSING = web_missing()
 REQUIRED = os.environ.get("MARKETPLACE_REQUIRE_SERVICES") == "1"
 SLOT = int(os.environ.get("MARKETPLACE_TEST_SLOT", "0"))
 TEST_SETTINGS = {
@@ -71,6 +74,7 @@ def pytest_sessionstart(session):
             missing.append("PostgreSQL: set DATABASE_URL to a reachable server")
         if not SERVICES.redis_url:
             missing.append("Redis: set REDIS_URL to a reachable server")
+        missing += WEB_MISSING
         if missing:
             pytest.exit("MARKETPLACE_REQUIRE_SERVICES=1 but:\n  " + "\n  ".join(missing), returncode=3)
 
@@ -80,7 +84,8 @@ def pytest_report_header(config):
         f"database: {'PostgreSQL' if SERVICES.postgres_url else 'SQLite (embedded default)'}",
         f"redis: {'yes' if SERVICES.redis_url else 'NO: tests marked redis are skipped'}",
     ]
-    return lines + [f"WARNING: {p}" for p in SERVICES.problems]
+    lines.append(f"browser: {'Chromium' if not WEB_MISSING else 'NO: tests marked web are skipped'}")
+    return lines + [f"WARNING: {p}" for p in SERVICES.problems + WEB_MISSING]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -89,20 +94,25 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL"))
         if "redis" in item.keywords and not SERVICES.redis_url:
             item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL"))
+        if "web" in item.keywords and WEB_MISSING:
+            item.add_marker(pytest.mark.skip(reason="needs the browser: " + "; ".join(WEB_MISSING)))
 
 
 def pytest_terminal_summary(terminalreporter):
     skipped = terminalreporter.stats.get("skipped", [])
     needing = [
-        r for r in skipped if "needs PostgreSQL" in str(r.longrepr) or "needs Redis" in str(r.longrepr)
+        r
+        for r in skipped
+        if any(n in str(r.longrepr) for n in ("needs PostgreSQL", "needs Redis", "needs the browser"))
     ]
-    if needing or SERVICES.problems:
+    if needing or SERVICES.problems or WEB_MISSING:
         terminalreporter.section("NOT RUN: tests that need real services", sep="!", red=True, bold=True)
-        for problem in SERVICES.problems:
+        for problem in SERVICES.problems + WEB_MISSING:
             terminalreporter.write_line(f"!! {problem}", red=True)
         terminalreporter.write_line(
-            f"!! {len(needing)} tests did not run for want of PostgreSQL or Redis "
-            "(see 'SKIPPED' above). Set DATABASE_URL and REDIS_URL to run them.",
+            f"!! {len(needing)} tests did not run for want of PostgreSQL, Redis or the browser "
+            "(see 'SKIPPED' above). Set DATABASE_URL and REDIS_URL, install Chromium and build web/ "
+            "to run them.",
             red=True,
             bold=True,
         )

@@ -82,6 +82,10 @@ MATRIX = {
     ("GET", "/api/docs"): (None, PUBLIC),
     ("GET", "/api/docs/static/<path:filename>"): ("/api/docs/static/swagger-ui-bundle.js", PUBLIC),
     ("GET", "/static/<path:filename>"): ("/static/none.css", {a: 404 for a in ACTORS}),
+    # The web app (marketplace/web.py): its page for every path outside /api, built or not.
+    ("GET", "/"): (None, PUBLIC),
+    ("GET", "/<app_path:path>"): ("/dashboard", PUBLIC),
+    ("GET", "/assets/<path:filename>"): ("/assets/none.js", {a: 404 for a in ACTORS}),
     # Accounts
     ("POST", "/api/v1/auth/register"): (
         {"email": "new@example.test", "password": "a long password", "display_name": "新用户"},

@@ -1,0 +1,89 @@
+"""What the browser tests and bench/web.py share: the web app served on the embedded default (SQLite
+in a folder of its own, migrated and loaded with the demo data, `flask run` on a free port) and
+Debian's Chromium driven by Playwright (its own browser download cannot reach the internet here)."""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.processes import free_port, stop, wait_for_port
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+WEB_DIST = ROOT / "web" / "dist"
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+FLASK = Path(sys.executable).parent / "flask"
+
+
+def missing() -> list[str]:
+    """Why the browser tests cannot run here, if they cannot."""
+    problems = []
+    if not CHROMIUM.exists():
+        problems.append(f"Chromium: {CHROMIUM} is missing (apt-get install chromium)")
+    if not (WEB_DIST / "index.html").is_file():
+        problems.append(
+            f"the web build: {WEB_DIST}/index.html is missing (cd web && npm ci && npm run build)"
+        )
+    if not AXE.is_file():
+        problems.append(f"axe-core: {AXE} is missing (cd web && npm ci)")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        problems.append("Playwright: the playwright package is not installed (make install)")
+    return problems
+
+
+def embedded_env(folder: Path) -> dict[str, str]:
+    """The embedded default, as `make run` has it, in a folder of its own: no PostgreSQL, no Redis."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(
+        {
+            "MARKETPLACE_ENV": "development",
+            "FLASK_APP": "marketplace:create_app",
+            "DATABASE_URL": f"sqlite:///{folder / 'marketplace.db'}",
+            "MARKETPLACE_MAIL_DIR": str(folder / "mail"),
+            "MARKETPLACE_WEB_DIST": str(WEB_DIST),
+            "MARKETPLACE_LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+@contextmanager
+def served_demo(folder: Path) -> Iterator[str]:
+    """The migrated, demo-loaded app under `flask run`; yields its base URL."""
+    env = embedded_env(folder)
+    log_path = folder / "server.log"
+    with open(log_path, "w") as log:
+        for command in (["db", "upgrade"], ["seed", "demo"]):
+            subprocess.run(
+                [str(FLASK), *command], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, check=True
+            )
+        port = free_port()
+        proc = subprocess.Popen(
+            [str(FLASK), "run", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for_port(port, "flask run")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(proc)
+
+
+@contextmanager
+def chromium() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        try:
+            yield browser
+        finally:
+            browser.close()

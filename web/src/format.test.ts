@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest'
+import { day, percent, period, statusLabel, statusType, tonnes, wanYuan, wholeYuan, yuan } from './format'
+
+describe('money', () => {
+  it('shows 万元 to two decimals, grouped, as officials write them', () => {
+    expect(wanYuan(1_915_720_000)).toBe('1,915.72 万元')
+    expect(wanYuan(3_000_000_000)).toBe('3,000.00 万元')
+    expect(wanYuan(0)).toBe('0.00 万元')
+  })
+
+  it('rounds half a hundredth of 万元 up, in integers, past the safe range of floats', () => {
+    expect(wanYuan(4_999)).toBe('0.00 万元')
+    expect(wanYuan(5_000)).toBe('0.01 万元')
+    expect(wanYuan(123_456_789_012_345_678n)).toBe('123,456,789,012.35 万元')
+  })
+
+  it('keeps a refund negative', () => {
+    expect(wanYuan(-1_234_567)).toBe('-1.23 万元')
+    expect(yuan(-1)).toBe('-¥0.01')
+  })
+
+  it('shows yuan to the fen without float error', () => {
+    expect(yuan(1_915_719_999)).toBe('¥19,157,199.99')
+    expect(yuan(10)).toBe('¥0.10')
+    expect(wholeYuan(1_915_719_999)).toBe(19_157_199)
+  })
+
+  it('speaks English when asked', () => {
+    expect(wanYuan(1_915_720_000, 'en')).toBe('¥1,915.72 × 10k')
+  })
+
+  it('refuses a fraction of a fen', () => {
+    expect(() => yuan(10.5)).toThrow(RangeError)
+  })
+})
+
+describe('weight and ratio', () => {
+  it('shows grams in tonnes', () => {
+    expect(tonnes(10_000 * 1_000_000)).toBe('10,000.00 吨')
+    expect(tonnes(1_500_000, 'en')).toBe('1.50 t')
+  })
+
+  it('shows the ratio as a percentage', () => {
+    expect(percent(0.6386)).toBe('63.86%')
+    expect(percent(1.2)).toBe('120.00%')
+  })
+})
+
+describe('dates', () => {
+  it('writes a China day in Chinese or English', () => {
+    expect(day('2026-12-01')).toBe('2026年12月1日')
+    expect(day('2026-12-01', 'en')).toBe('1 Dec 2026')
+  })
+
+  it('shows a period by its last day, not its exclusive end', () => {
+    expect(period('2026-01-01', '2027-01-01')).toBe('2026年1月1日 — 2026年12月31日')
+  })
+})
+
+describe('status', () => {
+  it('names each status in Chinese, and colours it', () => {
+    expect(statusLabel('on_track')).toBe('进度正常')
+    expect(statusLabel('behind')).toBe('进度滞后')
+    expect(statusLabel('achieved')).toBe('已完成')
+    expect(statusLabel('behind', 'en')).toBe('Behind')
+    expect(statusType('achieved')).toBe('success')
+    expect(statusType('behind')).toBe('danger')
+  })
+})

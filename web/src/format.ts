@@ -1,0 +1,95 @@
+// Every figure the API gives is an integer: money in fen, weight in grams. They are formatted here
+// with integer (BigInt) arithmetic only, so that ¥19,157,200.00 never shows as ¥19,157,199.99.
+
+export type Locale = 'zh-CN' | 'en'
+export type Status = 'on_track' | 'behind' | 'achieved'
+
+const FEN_PER_WAN_YUAN = 1_000_000n // 1 万元 = 10,000 yuan = 1,000,000 fen
+const GRAMS_PER_TONNE = 1_000_000n
+
+function grouped(whole: bigint): string {
+  return new Intl.NumberFormat('en-US', { useGrouping: true }).format(whole)
+}
+
+// `value / unit` to two decimals, halves rounded away from zero: "1,915.72".
+function hundredths(value: bigint, unit: bigint): string {
+  const negative = value < 0n
+  const size = negative ? -value : value
+  const scaled = (size * 100n + unit / 2n) / unit
+  const text = `${grouped(scaled / 100n)}.${(scaled % 100n).toString().padStart(2, '0')}`
+  return negative && scaled !== 0n ? `-${text}` : text
+}
+
+function big(value: number | bigint): bigint {
+  if (typeof value === 'number' && !Number.isSafeInteger(value)) {
+    throw new RangeError(`not a whole number: ${value}`)
+  }
+  return BigInt(value)
+}
+
+/** Fen as yuan to the fen: 1915720000 -> "¥19,157,200.00". */
+export function yuan(fen: number | bigint): string {
+  const value = big(fen)
+  const size = value < 0n ? -value : value
+  const text = `¥${grouped(size / 100n)}.${(size % 100n).toString().padStart(2, '0')}`
+  return value < 0n ? `-${text}` : text
+}
+
+/** Fen in 万元, as officials write large sums: 1915720000 -> "1,915.72 万元". */
+export function wanYuan(fen: number | bigint, locale: Locale = 'zh-CN'): string {
+  const figure = hundredths(big(fen), FEN_PER_WAN_YUAN)
+  return locale === 'zh-CN' ? `${figure} 万元` : `¥${figure} × 10k`
+}
+
+/** Grams in tonnes: 10000000000 -> "10,000.00 吨". */
+export function tonnes(grams: number | bigint, locale: Locale = 'zh-CN'): string {
+  const figure = hundredths(big(grams), GRAMS_PER_TONNE)
+  return locale === 'zh-CN' ? `${figure} 吨` : `${figure} t`
+}
+
+/** Whole yuan of an amount in fen (truncated), a plain number a chart can plot. */
+export function wholeYuan(fen: number | bigint): number {
+  return Number(big(fen) / 100n)
+}
+
+/** The API's ratio (achieved / target, 4 decimals) as a percentage: 0.6386 -> "63.86%". */
+export function percent(ratio: number): string {
+  return `${(Math.round(ratio * 10000) / 100).toFixed(2)}%`
+}
+
+/** A China day ("2026-12-01") as people there write it: "2026年12月1日" / "1 Dec 2026". */
+export function day(iso: string, locale: Locale = 'zh-CN'): string {
+  const [y, m, d] = iso.split('-').map(Number)
+  const instant = new Date(Date.UTC(y, m - 1, d, 4)) // noon in Asia/Shanghai
+  return new Intl.DateTimeFormat(locale === 'zh-CN' ? 'zh-CN' : 'en-GB', {
+    timeZone: 'Asia/Shanghai',
+    year: 'numeric',
+    month: locale === 'zh-CN' ? 'long' : 'short',
+    day: 'numeric',
+  }).format(instant)
+}
+
+/** A period [start, end) as its first and last day: "2026年1月1日 — 2026年12月31日". */
+export function period(start: string, endExclusive: string, locale: Locale = 'zh-CN'): string {
+  const [y, m, d] = endExclusive.split('-').map(Number)
+  const last = new Date(Date.UTC(y, m - 1, d) - 86_400_000).toISOString().slice(0, 10)
+  return `${day(start, locale)} — ${day(last, locale)}`
+}
+
+const STATUS_LABELS: Record<Locale, Record<Status, string>> = {
+  'zh-CN': { on_track: '进度正常', behind: '进度滞后', achieved: '已完成' },
+  en: { on_track: 'On track', behind: 'Behind', achieved: 'Achieved' },
+}
+
+/** A target's status in words. */
+export function statusLabel(status: Status, locale: Locale = 'zh-CN'): string {
+  return STATUS_LABELS[locale][status]
+}
+
+/** The colour of a status, as Element Plus names tag types: green, blue, red. */
+export function statusType(status: Status): 'success' | 'primary' | 'danger' {
+  return { achieved: 'success', on_track: 'primary', behind: 'danger' }[status] as
+    | 'success'
+    | 'primary'
+    | 'danger'
+}

@@ -1,0 +1,40 @@
+import { createRouter, createWebHistory } from 'vue-router'
+import { useSession } from '../stores/session'
+
+const targetsPage = () => import('../pages/dashboard/TargetsPage.vue')
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/sign-in', name: 'sign-in', component: () => import('../pages/SignIn.vue'), meta: { public: true } },
+    // Never shown: the guard sends each user to their first page.
+    { path: '/', name: 'home', component: () => import('../pages/AccountPage.vue') },
+    { path: '/dashboard', name: 'dashboard', component: targetsPage, meta: { dashboard: true } },
+    { path: '/account', name: 'account', component: () => import('../pages/AccountPage.vue') },
+    {
+      path: '/:missing(.*)*',
+      name: 'not-found',
+      component: () => import('../pages/NotFound.vue'),
+      meta: { public: true },
+    },
+  ],
+})
+
+// Pages need a session, the dashboard a role that may use it; anyone else goes where they may.
+router.beforeEach(async (to) => {
+  const session = useSession()
+  if (to.meta.public) return true
+  if (!session.signedIn) return { name: 'sign-in', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
+  // The dashboard's code (ECharts) loads while the user is asked for, not after.
+  if (to.meta.dashboard) void targetsPage()
+  try {
+    await session.loadMe()
+  } catch {
+    if (!session.signedIn) return { name: 'sign-in' }
+    throw new Error('could not load the signed-in user')
+  }
+  if (!session.signedIn) return { name: 'sign-in' }
+  if (to.name === 'home') return { name: session.mayUseDashboard ? 'dashboard' : 'account' }
+  if (to.meta.dashboard && !session.mayUseDashboard) return { name: 'account' }
+  return true
+})
