@@ -153,7 +153,7 @@ DEFAULTS: dict[str, Any] = {
     "UNSOLD_HARVEST_WITHIN_DAYS": 30,
     "UNRECONCILED_AFTER_HOURS": 48,
     "UNPAID_INVOICE_AFTER_DAYS": 30,
-    "API_TITLE": "Consumption-assistance marketplace",
+    "API_TITLE": "消费帮扶平台 (consumption-assistance marketplace)",
     "API_VERSION": "v1",
     "OPENAPI_VERSION": "3.0.3",
     "OPENAPI_URL_PREFIX": "/api",

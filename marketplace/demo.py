@@ -19,15 +19,16 @@ from marketplace.certification.rules import rule_in_force
 from marketplace.demo_history import load_demo_history
 from marketplace.demo_procurement import load_demo_procurement, load_demo_targets
 from marketplace.extensions import db
-from marketplace.i18n import _
+from marketplace.i18n import N_, _
 from marketplace.regions import services as regions
+from marketplace.regions.models import Region
 from marketplace.suppliers import uscc
 from marketplace.suppliers.models import Supplier, SupplierMember
 from marketplace.timeutil import china_today, now
 
 # (email, password, display name, role grants, member of the demo supplier of this name)
 DEMO_ACCOUNTS = [
-    ("admin@demo.test", "demo-admin-pass", "Demo admin", [("admin", None)], None),
+    ("admin@demo.test", "demo-admin-pass", "平台管理员", [("admin", None)], None),
     (
         "fengjie.officer@demo.test",
         "demo-officer-pass",
@@ -74,9 +75,10 @@ DEMO_CERTIFICATION_RULES = [
 ]
 
 AGENCY_ROLES = {
-    "purchaser@demo.test": "purchaser at 山东省农业农村厅机关服务中心",
-    "approver@demo.test": "approver at 山东省农业农村厅机关服务中心 and its lead unit 山东省农业农村厅",
+    "purchaser@demo.test": N_("purchaser at 山东省农业农村厅机关服务中心"),
+    "approver@demo.test": N_("approver at 山东省农业农村厅机关服务中心 and its lead unit 山东省农业农村厅"),
 }
+ROLE_NAMES = {"admin": N_("administrator"), "region_officer": N_("region officer of {region}")}
 
 
 def load_demo(seed_dir: Path, echo: Callable[[str], None]) -> None:
@@ -89,7 +91,7 @@ def load_demo(seed_dir: Path, echo: Callable[[str], None]) -> None:
     today = china_today()
     suppliers: dict[str, Supplier] = {}
     added = 0
-    with click.progressbar(list(COUNTIES.items()), label="Demo suppliers and products") as bar:
+    with click.progressbar(list(COUNTIES.items()), label=_("Demo suppliers and products")) as bar:
         for county_code, (short, specialties) in bar:
             county = regions.get_region(county_code)
             rule = rule_in_force(county.province_code)
@@ -119,12 +121,12 @@ def load_demo(seed_dir: Path, echo: Callable[[str], None]) -> None:
     load_demo_history(echo)
     echo(_("Demo accounts (email / password / role):"))
     for email, password, _name, grants, supplier_name in DEMO_ACCOUNTS:
-        role = ", ".join(f"{r} {c or ''}".strip() for r, c in grants)
+        role = _(", ").join(_(ROLE_NAMES[r]).format(region=_region_named(c)) for r, c in grants)
         if supplier_name is not None:
-            role = f"member of {supplier_name}"
+            role = _("member of %(supplier)s", supplier=supplier_name)
         if email in AGENCY_ROLES:
-            role = AGENCY_ROLES[email]
-        echo(f"  {email:30} {password:20} {role or 'buyer'}")
+            role = _(AGENCY_ROLES[email])
+        echo(f"  {email:30} {password:20} {role or _('buyer')}")
 
 
 def _supplier_names(county_name, short, specialties, rng, surnames) -> list[tuple[str, str]]:
@@ -205,6 +207,11 @@ def _product(supplier, name, category, unit, base, factor, rng) -> Product:
     return product
 
 
+def _region_named(code: str | None) -> str:
+    region = db.session.get(Region, code) if code else None
+    return f"{code} {region.name}" if region else ""
+
+
 def _demo_certification_rules(echo: Callable[[str], None]) -> None:
     """Each demo province's rule, unless it has one already."""
     ruled = set(db.session.scalars(select(CertificationRule.province_code)))
@@ -216,7 +223,7 @@ def _demo_certification_rules(echo: Callable[[str], None]) -> None:
                 )
             )
     db.session.commit()
-    provinces = ", ".join(code for code, _stages, _days in DEMO_CERTIFICATION_RULES)
+    provinces = _(", ").join(_region_named(code) for code, _stages, _days in DEMO_CERTIFICATION_RULES)
     echo(_("Certification rules: %(provinces)s", provinces=provinces))
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from marketplace.catalog.models import Product
 from marketplace.extensions import db
+from marketplace.i18n import _
 from marketplace.ledger import services as ledger
 from marketplace.ledger.models import LedgerEntry
 from marketplace.regions.models import Pairing, Region
@@ -89,8 +90,8 @@ def load_demo_history(echo: Callable[[str], None]) -> None:
             )
         )
     sales.sort(key=lambda s: s.sale_date)
-    with click.progressbar(range(0, len(sales), 500), label="A year of demo sales") as bar:
+    with click.progressbar(range(0, len(sales), 500), label=_("A year of demo sales")) as bar:
         for start in bar:
             ledger.record(sales[start : start + 500])
             db.session.commit()
-    echo(f"Ledger: {len(sales)} demo sales over the last {DAYS} days")
+    echo(_("Ledger: %(sales)s demo sales over the last %(days)s days", sales=len(sales), days=DAYS))

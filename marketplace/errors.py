@@ -128,7 +128,8 @@ def _summarize(errors: dict[str, Any]) -> str:
 
     walk(errors, "")
     separator = _("; ")
-    shown = separator.join(parts[:5])
+    # Each reason is a sentence of its own: its full stop would stand before the separator.
+    shown = separator.join(part.rstrip("。.") for part in parts[:5])
     if len(parts) > 5:
         shown += separator + _("and %(count)s more", count=len(parts) - 5)
     return _("Invalid input: %(details)s", details=shown)

@@ -199,7 +199,8 @@ LIBRARY_MESSAGES = [
 
 
 def translate(message: Any) -> Any:
-    """A message made by marshmallow or a schema, in the reader's language; other values as they are."""
+    """A message made by marshmallow or a schema, in the reader's language; other values as they are.
+    What a template's placeholders were filled with is translated too (a reason inside a reason)."""
     if not isinstance(message, str):
         return message
     translated = gettext(message)
@@ -207,7 +208,8 @@ def translate(message: Any) -> Any:
         return translated
     for source, pattern in _templates.items():
         if match := pattern.match(message):
-            return gettext(source).format(**match.groupdict())
+            values = {name: translate(value) for name, value in match.groupdict().items()}
+            return gettext(source).format(**values)
     return message
 
 

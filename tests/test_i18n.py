@@ -77,7 +77,7 @@ def test_without_a_language_asked_for_a_422_is_chinese_naming_each_field(client)
     body = response.get_json()
     assert response.status_code == 422
     assert body["message"].startswith("输入有误：")
-    assert "email：不是有效的电子邮箱地址。" in body["message"]
+    assert "email：不是有效的电子邮箱地址；" in body["message"]  # one stop, not "。；"
     assert body["errors"]["json"]["display_name"] == ["必填项，不能缺少。"]
     assert body["status"] == "Unprocessable Entity"  # machine fields stay
 

@@ -9,16 +9,22 @@ was down runs once when it is started again. A task that fails is logged and the
 
 It runs only in a process that serves (`flask run`, in the process the reloader starts when there
 is one, or a WSGI server), never in a one-off command (`flask db upgrade`, `flask seed demo`), and
-once per process. It is for the embedded default's one process: several (gunicorn -w 4) would each
-run the whole schedule, over one file.
+once per process. It is for the embedded default's one process: where several serve (gunicorn -w 4),
+the first to lock SCHEDULE_FILE's lock file runs it and the others leave it to that one.
 """
 
 import logging
 import os
 import threading
 import time
+from typing import IO
 
 import click
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; one process there, as the docstring says
+    fcntl = None
 from celery import Celery
 from celery.beat import PersistentScheduler
 from flask import Flask
@@ -27,6 +33,7 @@ from werkzeug.serving import is_running_from_reloader
 
 log = logging.getLogger(__name__)
 _running: list["InProcessBeat"] = []
+_locks: list[IO[bytes]] = []  # held open, and so locked, while the process lives
 
 
 class InProcessBeat(threading.Thread):
@@ -64,9 +71,27 @@ def start(app: Flask) -> None:
         return
     filename = app.config["SCHEDULE_FILE"] or os.path.join(app.instance_path, "schedule")
     os.makedirs(os.path.dirname(filename), exist_ok=True)
+    lock = hold_lock(filename + ".lock")
+    if lock is None:
+        log.info("Another process runs the in-process schedule (%s is locked)", filename + ".lock")
+        return
+    _locks.append(lock)
     beat = InProcessBeat(app.extensions["celery"], filename, app.config["SCHEDULE_TICK_SECONDS"])
     _running.append(beat)
     beat.start()
+
+
+def hold_lock(path: str) -> IO[bytes] | None:
+    """The lock file, opened and locked for this process alone; None when another process holds it."""
+    handle = open(path, "ab")  # noqa: SIM115 - held open for the process's life
+    if fcntl is None:
+        return handle
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
 
 
 def _serves() -> bool:

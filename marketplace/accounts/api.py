@@ -31,7 +31,7 @@ from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
 from marketplace.ratelimit import client_address
 
-blp = Blueprint("accounts", __name__, description="Registration, tokens, users and roles")
+blp = Blueprint("accounts", __name__, description="账户：注册、登录令牌、用户与角色")
 
 
 def login_limit() -> str:

@@ -22,7 +22,7 @@ from marketplace.parsing import Blueprint
 from marketplace.procurement import quota as quotas
 from marketplace.timeutil import china_today
 
-blp = Blueprint("agencies", __name__, description="Agencies, their filings and reserved-share quotas")
+blp = Blueprint("agencies", __name__, description="预算单位：单位信息、年度预留份额填报与完成情况")
 
 
 @blp.route("/agencies")

@@ -9,7 +9,7 @@ from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
 from marketplace.schemas import QueryArgsSchema, Timestamp, WholeNumber
 
-blp = Blueprint("alerts", __name__, description="Alerts for officers and admins")
+blp = Blueprint("alerts", __name__, description="预警：面向地区工作人员和管理员")
 
 
 class AlertSchema(ma.Schema):

@@ -10,7 +10,7 @@ from babel.numbers import format_decimal, format_percent
 from flask_babel import get_locale
 
 from marketplace.alerts.models import Alert
-from marketplace.i18n import N_, _, format_day, format_instant, wan_yuan, yuan
+from marketplace.i18n import N_, _, format_day, format_instant, translate, wan_yuan, yuan
 
 TITLES = {
     "certificate_expiring": N_("Certificate expiring"),
@@ -125,7 +125,7 @@ def _payment_mismatch(p: dict[str, Any]) -> str:
         "unpaid and nothing entered the ledger. Settle it with the buyer at the provider.",
         order=p["order_id"],
         ref=p["provider_ref"],
-        why=p["why"],
+        why=translate(p["why"]),
     )
 
 
@@ -136,7 +136,7 @@ def _refund_failed(p: dict[str, Any]) -> str:
         order=p["order_id"],
         id=p["id"],
         amount=yuan(p["amount_fen"]),
-        why=p["why"],
+        why=translate(p["why"]),
     )
 
 
@@ -147,7 +147,7 @@ def _payment_event_failed(p: dict[str, Any]) -> str:
         event=p["event_id"],
         type=p["event_type"],
         object=p["object_id"],
-        why=p["why"],
+        why=translate(p["why"]),
     )
 
 

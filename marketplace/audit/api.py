@@ -6,7 +6,7 @@ from marketplace.audit.schemas import AuditEventSchema, AuditQueryArgsSchema
 from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
 
-blp = Blueprint("audit", __name__, description="The audit log of every domain's actions")
+blp = Blueprint("audit", __name__, description="审计记录：各业务的操作留痕")
 
 
 @blp.route("/audit-events")

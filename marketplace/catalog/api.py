@@ -25,7 +25,7 @@ from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
 from marketplace.schemas import WholeNumber
 
-blp = Blueprint("catalog", __name__, description="Products and the public catalog")
+blp = Blueprint("catalog", __name__, description="商品与公开目录")
 LISTING = "/api/v1/products"
 PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
 CACHE_VERSION = "marketplace.catalog_cache_version"

@@ -16,7 +16,7 @@ from marketplace.certification.schemas import (
 from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
 
-blp = Blueprint("certification", __name__, description="帮扶产品认定: assistance-product certification")
+blp = Blueprint("certification", __name__, description="帮扶产品认定：申请、审核、公示与证书")
 
 
 @blp.route("/products/<int:product_id>/certification")

@@ -5,7 +5,7 @@ from marshmallow import fields
 from marketplace.health import services
 from marketplace.parsing import Blueprint
 
-blp = Blueprint("health", __name__, description="Service health")
+blp = Blueprint("health", __name__, description="服务健康状态")
 
 
 class HealthSchema(ma.Schema):

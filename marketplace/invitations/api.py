@@ -7,7 +7,7 @@ from marketplace.invitations.schemas import InvitationSchema
 from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
 
-blp = Blueprint("invitations", __name__, description="Invitations to suppliers and agencies, by email")
+blp = Blueprint("invitations", __name__, description="邀请：以邮件邀请加入供应商与预算单位")
 
 
 def invite_limit() -> str:

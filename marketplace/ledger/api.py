@@ -12,7 +12,7 @@ from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
 from marketplace.schemas import Day, QueryArgsSchema, RegionCode, Timestamp, WholeNumber
 
-blp = Blueprint("ledger", __name__, description="Tallies over the sales ledger")
+blp = Blueprint("ledger", __name__, description="销售台账：汇总统计、目标与进度、月度台账")
 GROUP_NAMES = services.GROUPS
 
 

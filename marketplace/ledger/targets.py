@@ -25,7 +25,7 @@ from marketplace.regions.models import Region
 from marketplace.regions.services import require_region
 from marketplace.timeutil import china_today
 
-BEHIND_BELOW = 0.9  # of the expected amount
+BEHIND_BELOW = (9, 10)  # nine tenths of the expected amount, compared in whole fen
 UNIT = {"amount": "fen", "weight": "g"}
 
 
@@ -193,7 +193,7 @@ def progress_of(target: Target, today: date) -> dict[str, Any]:
         forecast = achieved * days // elapsed if elapsed else 0
     if achieved >= goal:
         status = "achieved"
-    elif achieved < expected * BEHIND_BELOW:
+    elif achieved * BEHIND_BELOW[1] < expected * BEHIND_BELOW[0]:
         status = "behind"
     else:
         status = "on_track"

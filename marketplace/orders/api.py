@@ -17,7 +17,7 @@ from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
 from marketplace.payments import services as payments
 
-blp = Blueprint("orders", __name__, description="Web-shop orders, fulfilments and refunds")
+blp = Blueprint("orders", __name__, description="网上商城订单：发货与退款")
 IDEMPOTENCY_DOC = {
     "parameters": [
         {

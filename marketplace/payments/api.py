@@ -7,7 +7,7 @@ from marketplace.outbox import services as outbox
 from marketplace.parsing import Blueprint
 from marketplace.payments import services
 
-blp = Blueprint("payments", __name__, description="Payment provider webhooks")
+blp = Blueprint("payments", __name__, description="支付：支付机构回调通知")
 
 
 class ReceivedSchema(ma.Schema):

@@ -11,7 +11,7 @@ from marketplace.orders.schemas import DevConfirmSchema
 from marketplace.parsing import Blueprint
 from marketplace.payments import services
 
-blp = Blueprint("dev", __name__, description="DEVELOPMENT ONLY: the development payment gateway")
+blp = Blueprint("dev", __name__, description="仅限开发环境：模拟支付通道")
 
 
 class DevConfirmedSchema(ma.Schema):

@@ -1,4 +1,5 @@
 import io
+from urllib.parse import quote
 
 from flask import current_app, request, send_file
 from flask.views import MethodView
@@ -12,7 +13,7 @@ from marketplace.parsing import Blueprint
 from marketplace.procurement import schemas as s
 from marketplace.procurement import services, template
 
-blp = Blueprint("procurement", __name__, description="Institutional purchase orders")
+blp = Blueprint("procurement", __name__, description="单位采购：采购单与审批")
 
 
 def _caller_id() -> int:
@@ -106,8 +107,11 @@ class LinesTemplate(MethodView):
         The workbook to fill in for the import (its purchasers): headers in the reader's language, an
         example row, a drop-down of the products on sale, and instructions."""
         data = template.lines_template(require_user(), order_id)
-        name = _("purchase-order-%(id)s-lines.xlsx", id=order_id)
-        return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)
+        plain = f"purchase-order-{order_id}-lines.xlsx"  # for clients that cannot read filename*
+        response = send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=plain)
+        name = quote(_("purchase-order-%(id)s-lines.xlsx", id=order_id))
+        response.headers["Content-Disposition"] = f"attachment; filename={plain}; filename*=UTF-8''{name}"
+        return response
 
 
 @blp.route("/purchase-orders/<int:order_id>/history")

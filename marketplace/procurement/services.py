@@ -18,7 +18,7 @@ from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
-from marketplace.i18n import _, yuan
+from marketplace.i18n import N_, _, yuan
 from marketplace.ledger import services as ledger
 from marketplace.orders.stock import put_back, reserve
 from marketplace.procurement import imports
@@ -185,7 +185,7 @@ def submit(actor: User, order_id: int) -> PurchaseOrder:
     )
     if order.approvals_required == 0:
         _start_supplier_parts(order)
-        _move(order, "approved", actor, "approve", reason="below every approval threshold")
+        _move(order, "approved", actor, "approve", reason=N_("below every approval threshold"))
     db.session.commit()
     return order
 
@@ -303,7 +303,7 @@ def confirm(actor: User, order_id: int, declined_line_ids: list[int]) -> Purchas
     if all(p.status != "awaiting" for p in order.parts):
         if not order.open_lines:
             order.stock_held = False
-            _move(order, "cancelled", actor, "cancel", reason="every supplier declined")
+            _move(order, "cancelled", actor, "cancel", reason=N_("every supplier declined"))
         else:
             _move(order, "confirmed", actor, "confirm")
     db.session.commit()
@@ -443,7 +443,7 @@ def _certify_at_payment(order: PurchaseOrder, actor: User) -> None:
             changed[str(line.id)] = {"was": line.certificate_no, "now": certificate}
             line.certificate_no = certificate
     if changed:
-        audit.record(order, "recertify", actor.id, reason="certificates on the day paid", details=changed)
+        audit.record(order, "recertify", actor.id, reason=N_("certificates on the day paid"), details=changed)
 
 
 def rate(actor: User, order_id: int, supplier_id: int, score: int, comment: str | None) -> PurchaseOrder:
@@ -562,7 +562,7 @@ def import_lines(actor: User, order_id: int, data: bytes) -> PurchaseOrder:
     parsed = imports.parse_lines(data)
     rows, key, headers = parsed.rows, parsed.key, parsed.headers
     if not rows:
-        raise InvalidField("file", _("The file has a header but no rows."))
+        raise InvalidField("file", _("The file has a header but no rows."), location="files")
     errors: dict[str, dict[str, list[str]]] = {}
 
     def bad(number: int, column: str, why: str) -> None:

@@ -10,7 +10,7 @@ from marketplace.regions.schemas import (
     RegionSchema,
 )
 
-blp = Blueprint("regions", __name__, description="The administrative tree and East-West pairings")
+blp = Blueprint("regions", __name__, description="行政区划与东西部协作结对关系")
 
 
 @blp.route("/regions")

@@ -18,7 +18,7 @@ from marketplace.suppliers.schemas import (
     SupplierSchema,
 )
 
-blp = Blueprint("suppliers", __name__, description="Supplier registration and county review")
+blp = Blueprint("suppliers", __name__, description="供应商：入驻登记与区县审核")
 
 
 @blp.route("/suppliers")

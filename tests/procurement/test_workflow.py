@@ -238,5 +238,5 @@ def test_a_malformed_fapiao_number_is_422_saying_what_is_allowed(desk):
     assert r.json["errors"]["json"]["invoice_no"] == ["须为发票号码：8 到 40 位字母、数字或连字符。"]
     r = desk.client.post(path, json=body, headers={**desk.supplier_a_h, "Accept-Language": "en"})
     assert r.json["errors"]["json"]["invoice_no"] == [
-        "8 to 40 letters, digits or hyphens (the fapiao number)."
+        "Must be a fapiao number: 8 to 40 letters, digits or hyphens."
     ]

@@ -29,3 +29,17 @@ def test_monthly_ledger_reports_fall_due_once_on_the_first_at_one_in_china_time(
             fired.append(clock)
             last_run = clock
     assert fired == [datetime(2026, 2, 1, 1, 0, tzinfo=CHINA)]
+
+
+def test_of_several_serving_processes_only_the_one_holding_the_lock_runs_the_schedule(tmp_path):
+    """gunicorn -w 4 on the embedded default: each worker starts the app, one runs the schedule."""
+    from workers.in_process import hold_lock
+
+    path = str(tmp_path / "schedule.lock")
+    first = hold_lock(path)
+    assert first is not None
+    assert hold_lock(path) is None  # the next worker leaves it to the first
+    first.close()  # the first worker ends
+    again = hold_lock(path)
+    assert again is not None
+    again.close()
