@@ -21,8 +21,9 @@ def count(model, *where):
     return db.session.scalar(db.select(db.func.count()).select_from(model).where(*where))
 
 
-def alerts(shop, kind):
-    r = shop.client.get("/api/v1/alerts", query_string={"kind": kind}, headers=shop.admin_headers)
+def alerts(shop, kind, language="zh-CN"):
+    headers = {**shop.admin_headers, "Accept-Language": language}
+    r = shop.client.get("/api/v1/alerts", query_string={"kind": kind}, headers=headers)
     assert r.status_code == 200, r.json
     return r.json
 
@@ -55,7 +56,8 @@ def test_a_payment_short_or_in_another_currency_leaves_the_order_unpaid_and_aler
     assert db.session.scalar(db.select(WebhookEvent.processed_at)) is not None
     [alert] = alerts(shop, "payment_mismatch")
     assert alert["subject_type"] == "payments" and alert["details"]["order_id"] == order["id"]
-    assert why in alert["message"]
+    assert chinese in alert["message"]  # the reason in the reader's language too, no English inside
+    assert why in alerts(shop, "payment_mismatch", "en")[0]["message"]
 
     # The same payment again, by another event and by the hourly reconciliation: nothing more.
     assert shop.webhook("payment_intent.succeeded", intent).status_code == 200
