@@ -126,7 +126,8 @@ def load_demo(seed_dir: Path, echo: Callable[[str], None]) -> None:
             role = _("member of %(supplier)s", supplier=supplier_name)
         if email in AGENCY_ROLES:
             role = _(AGENCY_ROLES[email])
-        echo(f"  {email:30} {password:20} {role or _('buyer')}")
+        role = role or _("buyer")
+        echo(f"  {email:30} {password:20} {role}")
 
 
 def _supplier_names(county_name, short, specialties, rng, surnames) -> list[tuple[str, str]]:
