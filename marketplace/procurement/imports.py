@@ -248,8 +248,8 @@ def _columns(header: list[str]) -> dict[str, int]:
             raise InvalidField(
                 "file",
                 _(
-                    "Column %(header)s is not one an import reads; the header row may name: %(accepted)s.",
-                    header=repr(text[:QUOTED]),
+                    'Column "%(header)s" is not one an import reads; the header row may name: %(accepted)s.',
+                    header=text[:QUOTED],
                     accepted=accepted_headers(),
                 ),
             )
@@ -257,9 +257,9 @@ def _columns(header: list[str]) -> dict[str, int]:
             raise InvalidField(
                 "file",
                 _(
-                    "Columns %(first)s and %(second)s are the same column; keep one.",
-                    first=repr(header[at[column]][:QUOTED]),
-                    second=repr(text[:QUOTED]),
+                    'Columns "%(first)s" and "%(second)s" are the same column; keep one.',
+                    first=header[at[column]][:QUOTED],
+                    second=text[:QUOTED],
                 ),
             )
         at[column] = index
