@@ -36,6 +36,8 @@ __all__ = [
     "gettext",
     "lazy_gettext",
     "locale_tag",
+    "name_of",
+    "names_of",
     "ngettext",
     "terminal_locale",
     "translate",
@@ -66,6 +68,16 @@ def N_(message: str) -> str:  # noqa: N802 - the name gettext tools look for
         pattern = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
         _templates[message] = re.compile(f"^{pattern}$", re.DOTALL)
     return message
+
+
+def name_of(names: dict[str, str], code: str) -> str:
+    """A status, level or action code's name in the reader's language (the code itself if unnamed)."""
+    return gettext(names[code]) if code in names else code
+
+
+def names_of(names: dict[str, str], codes: Any) -> str:
+    """Several codes' names, as a list in the reader's language ("draft, submitted"; "草稿、已提交")."""
+    return gettext(", ").join(name_of(names, code) for code in codes)
 
 
 def init_app(app: Flask) -> None:

@@ -153,6 +153,24 @@ def test_amounts_are_exact_however_large_and_never_floats(app):
             i18n.yuan(19.5)
 
 
+def test_status_codes_are_named_in_the_readers_language_and_listed_with_its_separator(app):
+    from marketplace.procurement.models import STATUS_NAMES
+
+    with app.test_request_context():
+        with force_locale("zh_CN"):
+            assert i18n.name_of(STATUS_NAMES, "draft") == "草稿"
+            assert i18n.names_of(STATUS_NAMES, ("submitted", "approved")) == "已提交、已审批"
+        with force_locale("en"):
+            assert i18n.names_of(STATUS_NAMES, ("submitted", "approved")) == "submitted, approved"
+        assert i18n.name_of(STATUS_NAMES, "unheard_of") == "unheard_of"
+
+
+def test_basis_points_read_as_an_exact_percentage():
+    from marketplace.agencies.services import percent
+
+    assert [percent(bp) for bp in (3000, 1234, 1205, 5, 0)] == ["30", "12.34", "12.05", "0.05", "0"]
+
+
 def test_dates_and_times_for_people_are_china_time(app):
     with app.test_request_context(), force_locale("zh_CN"):
         assert i18n.format_day(date(2026, 12, 1)) == "2026年12月1日"

@@ -20,6 +20,12 @@ from marketplace.suppliers import uscc as credit_code
 from marketplace.timeutil import china_today
 
 
+def percent(bp: int) -> str:
+    """Basis points as an exact percentage, by integer arithmetic: 3000 -> "30", 1234 -> "12.34"."""
+    whole, rest = divmod(bp, 100)
+    return f"{whole}.{rest:02d}".rstrip("0") if rest else str(whole)
+
+
 def create_agency(actor: User, data: dict[str, Any]) -> Agency:
     require_admin(actor)
     code = data["uscc"].upper()
@@ -164,7 +170,11 @@ def _write_filing(actor: User, agency: Agency, year: int, data: dict[str, Any]) 
         floor = minimum_share_bp(agency.region_code)
         if data.get("reserved_share_bp", 0) < floor:
             raise InvalidField(
-                "reserved_share_bp", _("At least %(floor)s basis points in this province.", floor=floor)
+                "reserved_share_bp",
+                _(
+                    "At least %(percent)s%% in this province.",
+                    percent=percent(floor),
+                ),
             )
         if not data.get("food_budget_fen"):
             raise InvalidField("food_budget_fen", _("A canteen budget is required unless exempt."))
@@ -184,8 +194,8 @@ def _write_filing(actor: User, agency: Agency, year: int, data: dict[str, Any]) 
         raise InvalidField(
             "gift_share_bp",
             _(
-                "At least %(floor)s basis points of gift funds.",
-                floor=current_app.config["UNION_GIFT_SHARE_MIN_BP"],
+                "At least %(percent)s%% of gift funds.",
+                percent=percent(current_app.config["UNION_GIFT_SHARE_MIN_BP"]),
             ),
         )
     filing = db.session.scalar(

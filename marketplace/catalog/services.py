@@ -14,9 +14,10 @@ from marketplace.catalog.models import Category, Product, ProductImage, ProductS
 from marketplace.catalog.search import index_terms, query_terms, words
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
-from marketplace.i18n import _
+from marketplace.i18n import _, name_of
 from marketplace.regions.services import is_assisted, require_region, within
 from marketplace.storage import storage
+from marketplace.suppliers.models import STATUS_NAMES as SUPPLIER_STATUS_NAMES
 from marketplace.suppliers.models import Supplier
 from marketplace.timeutil import china_today
 
@@ -48,7 +49,7 @@ def _require_category(code: str) -> Category:
     category = db.session.get(Category, code)
     if category is None:
         raise InvalidField(
-            "category", _("No category %(code)s; GET /api/v1/categories lists them.", code=repr(code))
+            "category", _('No category "%(code)s"; GET /api/v1/categories lists them.', code=code)
         )
     return category
 
@@ -90,7 +91,7 @@ def create_product(actor: User, data: dict[str, Any]) -> Product:
         raise Conflict(
             _(
                 "The supplier is %(status)s; only a verified supplier may list products.",
-                status=supplier.status,
+                status=name_of(SUPPLIER_STATUS_NAMES, supplier.status),
             )
         )
     data = dict(data)

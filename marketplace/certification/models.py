@@ -7,10 +7,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.catalog.models import Product
 from marketplace.extensions import db
+from marketplace.i18n import N_
 from marketplace.timeutil import CHINA
 
 STATUSES = ("applied", "in_notice", "certified", "rejected", "revoked", "expired")
 OPEN_STATUSES = ("applied", "in_notice")
+# Each status's and review level's name as messages show it (translated when shown).
+STATUS_NAMES = {
+    "applied": N_("under review"),
+    "in_notice": N_("in public notice"),
+    "certified": N_("certified"),
+    "rejected": N_("rejected"),
+    "revoked": N_("revoked"),
+    "expired": N_("expired"),
+}
+LEVEL_NAMES = {"province": N_("province level"), "city": N_("city level"), "county": N_("county level")}
 # The review stages a rule may name, in the order an application climbs them.
 STAGES = ("county", "city", "province")
 NOTICE_DAYS_MIN, NOTICE_DAYS_MAX = 1, 30

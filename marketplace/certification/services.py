@@ -14,12 +14,13 @@ from marketplace.accounts.permissions import officiates
 from marketplace.alerts.services import raise_alert, resolve_others
 from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
-from marketplace.certification.models import OPEN_STATUSES, Certification
+from marketplace.certification.models import LEVEL_NAMES, OPEN_STATUSES, STATUS_NAMES, Certification
 from marketplace.certification.rules import rule_in_force
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
-from marketplace.i18n import _
+from marketplace.i18n import _, name_of
 from marketplace.regions.services import get_region, require_region, within
+from marketplace.suppliers.models import STATUS_NAMES as SUPPLIER_STATUS_NAMES
 from marketplace.suppliers.models import SupplierMember
 from marketplace.suppliers.services import require_impartial
 from marketplace.timeutil import china_today, now
@@ -42,7 +43,10 @@ def renew_certification(actor: User, certification_id: int, commitment: dict[str
         raise Forbidden(_("Only the supplier's members may renew its certificates."))
     if old.status not in ("certified", "expired"):
         raise Conflict(
-            _("A %(status)s certification cannot be renewed; apply anew instead.", status=old.status)
+            _(
+                "A %(status)s certification cannot be renewed; apply anew instead.",
+                status=name_of(STATUS_NAMES, old.status),
+            )
         )
     return _open_application(actor, old.product, commitment, renewal_of=old)
 
@@ -52,7 +56,7 @@ def _open_application(actor: User, product: Product, commitment: dict, renewal_o
         raise Conflict(
             _(
                 "The supplier is %(status)s; only a verified supplier may apply.",
-                status=product.supplier.status,
+                status=name_of(SUPPLIER_STATUS_NAMES, product.supplier.status),
             )
         )
     unsigned = [k for k in ("quality", "price", "truthfulness") if commitment.get(k) is not True]
@@ -101,7 +105,12 @@ def review_certification(
         _require_reviewer(actor, certification, certification.stages[-1])
         return _reject(actor, certification, comment, action="reject_in_notice")
     if certification.status != "applied":
-        raise Conflict(_("A %(status)s certification is not awaiting review.", status=certification.status))
+        raise Conflict(
+            _(
+                "A %(status)s certification is not awaiting review.",
+                status=name_of(STATUS_NAMES, certification.status),
+            )
+        )
     stage = certification.current_stage
     _require_reviewer(actor, certification, stage)
     earlier = {e.actor_id for e in audit.history("certifications", certification.id) if e.action == "approve"}
@@ -147,16 +156,16 @@ def _require_reviewer(actor: User, certification: Certification, *stages: str) -
     if len(stages) == 1:
         raise Forbidden(
             _(
-                "This stage is reviewed by an officer of %(region)s (%(level)s level).",
+                "This stage is reviewed by an officer of %(region)s (%(level)s).",
                 region=regions[0],
-                level=stages[0],
+                level=name_of(LEVEL_NAMES, stages[0]),
             )
         )
     raise Forbidden(
         _(
             "Certifications from %(origin)s are reviewed by officers of %(regions)s.",
             origin=origin.code,
-            regions=", ".join(regions),
+            regions=_(", ").join(regions),
         )
     )
 
@@ -199,7 +208,12 @@ def revoke_certification(actor: User, certification_id: int, reason: str) -> Cer
         raise Forbidden(_("Only an officer of the product's region or an admin may revoke its certificate."))
     require_impartial(actor, certification.product.supplier)
     if certification.status not in ("in_notice", "certified"):
-        raise Conflict(_("A %(status)s certification cannot be revoked.", status=certification.status))
+        raise Conflict(
+            _(
+                "A %(status)s certification cannot be revoked.",
+                status=name_of(STATUS_NAMES, certification.status),
+            )
+        )
     from_status = certification.status
     certification.status, certification.reason, certification.revoked_at = "revoked", reason, now()
     audit.record(

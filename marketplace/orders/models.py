@@ -7,9 +7,24 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.catalog.models import Product
 from marketplace.extensions import db
+from marketplace.i18n import N_
 
 ORDER_STATUSES = ("pending_payment", "paid", "cancelled", "expired", "completed")
 FULFILMENT_STATUSES = ("pending", "shipped", "delivered", "cancelled")
+# Each status's name as messages show it (translated when shown).
+ORDER_STATUS_NAMES = {
+    "pending_payment": N_("awaiting payment"),
+    "paid": N_("paid"),
+    "cancelled": N_("cancelled"),
+    "expired": N_("expired"),
+    "completed": N_("completed"),
+}
+FULFILMENT_STATUS_NAMES = {
+    "pending": N_("not shipped yet"),
+    "shipped": N_("shipped"),
+    "delivered": N_("delivered"),
+    "cancelled": N_("cancelled"),
+}
 PAYMENT_METHODS = ("card", "alipay", "wechat_pay")
 
 

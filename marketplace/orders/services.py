@@ -13,8 +13,14 @@ from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
-from marketplace.i18n import N_, _
-from marketplace.orders.models import Fulfilment, Order, OrderLine
+from marketplace.i18n import N_, _, name_of
+from marketplace.orders.models import (
+    FULFILMENT_STATUS_NAMES,
+    ORDER_STATUS_NAMES,
+    Fulfilment,
+    Order,
+    OrderLine,
+)
 from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, lock_stock, reserve
 from marketplace.payments.gateways import PaymentProviderUnavailable, gateway
 from marketplace.payments.models import Payment, Refund
@@ -266,7 +272,7 @@ def cancel_order(actor: User, order_id: int) -> Order:
         raise Conflict(
             _(
                 "A %(status)s order with goods on their way cannot be cancelled; ask for a refund.",
-                status=order.status,
+                status=name_of(ORDER_STATUS_NAMES, order.status),
             )
         )
     refund_remaining(order, actor.id, reason=N_("cancelled by the buyer before shipping"), restock=True)
@@ -301,7 +307,10 @@ def deliver_fulfilment(actor: User, fulfilment_id: int) -> Fulfilment:
     fulfilment = _own_fulfilment(actor, fulfilment_id)
     if fulfilment.status != "shipped":
         raise Conflict(
-            _("Only a shipped part can be delivered (this one is %(status)s).", status=fulfilment.status)
+            _(
+                "Only a shipped part can be delivered (this one is %(status)s).",
+                status=name_of(FULFILMENT_STATUS_NAMES, fulfilment.status),
+            )
         )
     fulfilment.status, fulfilment.delivered_at = "delivered", now()
     order = fulfilment.order

@@ -20,9 +20,9 @@ from marketplace.alerts import services as alerts
 from marketplace.audit import services as audit
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
-from marketplace.i18n import N_, _, yuan
+from marketplace.i18n import N_, _, name_of, yuan
 from marketplace.ledger import services as ledger
-from marketplace.orders.models import Order
+from marketplace.orders.models import ORDER_STATUS_NAMES, Order
 from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, release_stock, reserve_again
 from marketplace.outbox import services as outbox
 from marketplace.payments.gateways import (
@@ -51,7 +51,7 @@ OTHER_CURRENCY = N_(
 )
 SHORT = N_("{received} fen was received of the {owed} fen owed")
 REFUSED = N_("the provider refused it: {why}")
-ENDED_AS = N_("the provider's refund was {status}")
+ENDED_AS = {"failed": N_("the provider's refund failed"), "canceled": N_("the provider canceled the refund")}
 
 
 class BadSignature(DomainError):
@@ -246,7 +246,9 @@ def refund_order(actor: User, order_id: int, lines: list[dict] | None, amount_fe
         raise Forbidden(_("Only an admin refunds by amount; suppliers refund their own lines."))
     order = lock_order(order_id)
     if order.status not in ("paid", "completed"):
-        raise Conflict(_("A %(status)s order has nothing to refund.", status=order.status))
+        raise Conflict(
+            _("A %(status)s order has nothing to refund.", status=name_of(ORDER_STATUS_NAMES, order.status))
+        )
     payment = latest_payment(order)
     if amount_fen is not None:
         amount, by_line = amount_fen, {}
@@ -381,7 +383,7 @@ def _settle_refund(refund_id: int, provider_status: str, why: str | None = None)
         order.refunded_fen += refund.amount_fen
         ledger.record_refund(refund, order, china_today())
     else:
-        refund.status, refund.failure_reason = "failed", why or ENDED_AS.format(status=provider_status)
+        refund.status, refund.failure_reason = "failed", why or ENDED_AS[provider_status]
         for line in order.lines:
             line.refunded_quantity -= refund.lines.get(str(line.id), 0)
         alerts.refund_failed(refund, refund.failure_reason)

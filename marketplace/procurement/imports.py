@@ -248,19 +248,21 @@ def _columns(header: list[str]) -> dict[str, int]:
             raise InvalidField(
                 "file",
                 _(
-                    "Column %(header)s is not one an import reads; the header row may name: %(accepted)s.",
-                    header=repr(text[:QUOTED]),
+                    'Column "%(header)s" is not one an import reads; the header row may name: %(accepted)s.',
+                    header=text[:QUOTED],
                     accepted=accepted_headers(),
                 ),
+                location="files",
             )
         if column in at:
             raise InvalidField(
                 "file",
                 _(
-                    "Columns %(first)s and %(second)s are the same column; keep one.",
-                    first=repr(header[at[column]][:QUOTED]),
-                    second=repr(text[:QUOTED]),
+                    'Columns "%(first)s" and "%(second)s" are the same column; keep one.',
+                    first=header[at[column]][:QUOTED],
+                    second=text[:QUOTED],
                 ),
+                location="files",
             )
         at[column] = index
     return at
@@ -294,6 +296,7 @@ def parse_lines(data: bytes) -> Lines:
                 "product_id, or 证书编号 / certificate_no); it has %(headers)s.",
                 headers=", ".join(h[:QUOTED] for h in header if h) or _("nothing"),
             ),
+            location="files",
         )
     parsed = []
     too_long: dict[str, dict[str, list[str]]] = {}

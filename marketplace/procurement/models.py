@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
+from marketplace.i18n import N_
 
 STATUSES = (
     "draft",
@@ -30,6 +31,25 @@ STATUSES = (
     "rejected",
     "cancelled",
 )
+# Each status (of an order, and of a supplier's part of it) as messages name it (translated when shown).
+STATUS_NAMES = {
+    "draft": N_("draft"),
+    "submitted": N_("submitted"),
+    "approved": N_("approved"),
+    "confirmed": N_("confirmed"),
+    "shipped": N_("shipped"),
+    "received": N_("received"),
+    "invoiced": N_("invoiced"),
+    "paid": N_("paid"),
+    "rejected": N_("rejected"),
+    "cancelled": N_("cancelled"),
+}
+PART_STATUS_NAMES = {
+    "awaiting": N_("awaiting confirmation"),
+    "confirmed": N_("confirmed"),
+    "declined": N_("declined"),
+    "shipped": N_("shipped"),
+}
 
 
 class PurchaseOrder(db.Model):

@@ -18,11 +18,13 @@ from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
-from marketplace.i18n import N_, _, yuan
+from marketplace.i18n import N_, _, name_of, names_of, yuan
 from marketplace.ledger import services as ledger
 from marketplace.orders.stock import put_back, reserve
 from marketplace.procurement import imports
 from marketplace.procurement.models import (
+    PART_STATUS_NAMES,
+    STATUS_NAMES,
     Approval,
     BankPayment,
     PurchaseOrder,
@@ -138,9 +140,9 @@ def _require(order: PurchaseOrder, *statuses: str) -> None:
     if order.status not in statuses:
         raise Conflict(
             _(
-                "A purchase order in status %(status)s cannot do that (it must be %(allowed)s).",
-                status=order.status,
-                allowed=_(" or ").join(statuses),
+                "A purchase order in status %(status)s cannot do that (allowed: %(allowed)s).",
+                status=name_of(STATUS_NAMES, order.status),
+                allowed=names_of(STATUS_NAMES, statuses),
             )
         )
 
@@ -316,7 +318,9 @@ def ship(actor: User, order_id: int, carrier: str, tracking_no: str) -> Purchase
     _require(order, "confirmed")
     part = _own_part(actor, order)
     if part.status != "confirmed":
-        raise Conflict(_("A part in status %(status)s does not ship.", status=part.status))
+        raise Conflict(
+            _("A part in status %(status)s does not ship.", status=name_of(PART_STATUS_NAMES, part.status))
+        )
     part.status, part.carrier, part.tracking_no = "shipped", carrier, tracking_no
     audit.record(
         order,
@@ -576,7 +580,7 @@ def import_lines(actor: User, order_id: int, data: bytes) -> PurchaseOrder:
                 row.number,
                 "quantity",
                 _(
-                    "Not a whole number from 1 to %(max)s: %(value)s.",
+                    'Not a whole number from 1 to %(max)s: "%(value)s".',
                     max=f"{MAX_LINE_QUANTITY:,}",
                     value=_quoted(row.quantity),
                 ),
@@ -587,7 +591,7 @@ def import_lines(actor: User, order_id: int, data: bytes) -> PurchaseOrder:
         if key == "product_id" and value is not None and not 1 <= value < 2**31:
             value = None  # no such id, and beyond what the database's integers hold
         if value in (None, ""):
-            bad(row.number, key, _("Missing or not valid: %(value)s.", value=_quoted(row.key)))
+            bad(row.number, key, _('Missing or not valid: "%(value)s".', value=_quoted(row.key)))
         quantities[row.number], keys[row.number] = quantity, value
     product_of = _products_by(key, {v for v in keys.values() if v not in (None, "")})
     names = {row.number: row.name for row in rows}
@@ -602,7 +606,7 @@ def import_lines(actor: User, order_id: int, data: bytes) -> PurchaseOrder:
                 number,
                 key,
                 _(
-                    "No product on sale with %(column)s %(value)s.",
+                    'No product on sale with %(column)s "%(value)s".',
                     column=headers[key],
                     value=_quoted(value),
                 ),
@@ -613,10 +617,10 @@ def import_lines(actor: User, order_id: int, data: bytes) -> PurchaseOrder:
                 number,
                 "product_name",
                 _(
-                    "%(column)s %(value)s is %(name)s, not %(written)s; correct the one that is wrong.",
+                    '%(column)s "%(value)s" is "%(name)s", not "%(written)s"; correct the one that is wrong.',
                     column=headers[key],
                     value=_quoted(value),
-                    name=repr(product.name),
+                    name=product.name,
                     written=_quoted(names[number]),
                 ),
             )
@@ -655,7 +659,7 @@ def import_lines(actor: User, order_id: int, data: bytes) -> PurchaseOrder:
 
 def _quoted(value: object) -> str:
     """A cell as a message quotes it: its text, cut short."""
-    return repr(str(value)[: imports.QUOTED])
+    return str(value)[: imports.QUOTED]
 
 
 def _comparable(name: str) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
+from marketplace.i18n import N_
 
 KINDS = ("enterprise", "cooperative", "family_farm", "assistance_workshop")
 LINKAGE_MODES = (
@@ -27,6 +28,22 @@ LINKAGE_MODES = (
     "other",
 )
 STATUSES = ("pending", "verified", "rejected", "suspended", "blacklisted")
+# Each status's and review action's name as messages show it (translated when shown).
+STATUS_NAMES = {
+    "pending": N_("pending review"),
+    "verified": N_("verified"),
+    "rejected": N_("rejected"),
+    "suspended": N_("suspended"),
+    "blacklisted": N_("blacklisted"),
+}
+ACTION_NAMES = {
+    "approve": N_("approve"),
+    "reject": N_("reject"),
+    "suspend": N_("suspend"),
+    "reinstate": N_("reinstate"),
+    "blacklist": N_("blacklist"),
+    "resubmit": N_("resubmit"),
+}
 
 
 class Supplier(db.Model):

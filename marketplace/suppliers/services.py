@@ -12,13 +12,13 @@ from marketplace.accounts.permissions import officiates
 from marketplace.audit import services as audit
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
-from marketplace.i18n import _
+from marketplace.i18n import _, name_of
 from marketplace.invitations import services as invitations
 from marketplace.invitations.models import Invitation
 from marketplace.outbox import services as outbox
 from marketplace.regions.services import is_assisted, require_region, within
 from marketplace.suppliers import uscc as credit_code
-from marketplace.suppliers.models import Supplier, SupplierMember
+from marketplace.suppliers.models import ACTION_NAMES, STATUS_NAMES, Supplier, SupplierMember
 
 # action: (statuses it may start from, status it leads to, reason required)
 TRANSITIONS: dict[str, tuple[frozenset[str], str, bool]] = {
@@ -75,7 +75,7 @@ def change_status(actor: User, supplier_id: int, action: str, reason: str | None
                 _(
                     "Only an officer of %(region)s (or above) or an admin may %(action)s it.",
                     region=supplier.region_code,
-                    action=action,
+                    action=name_of(ACTION_NAMES, action),
                 )
             )
         require_impartial(actor, supplier)
@@ -84,15 +84,15 @@ def change_status(actor: User, supplier_id: int, action: str, reason: str | None
     if supplier.status not in allowed_from:
         raise Conflict(
             _(
-                "A %(status)s supplier cannot take the action %(action)s.",
-                status=supplier.status,
-                action=action,
+                "A supplier that is %(status)s cannot take the action %(action)s.",
+                status=name_of(STATUS_NAMES, supplier.status),
+                action=name_of(ACTION_NAMES, action),
             )
         )
     if needs_reason and not reason:
         raise InvalidField(
             "comment" if action == "reject" else "reason",
-            _("A reason is required to %(action)s.", action=action),
+            _("A reason is required to %(action)s.", action=name_of(ACTION_NAMES, action)),
         )
     from_status, supplier.status = supplier.status, to_status
     supplier.status_reason = reason

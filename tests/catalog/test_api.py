@@ -317,7 +317,7 @@ def test_categories_are_a_tree(client):
 
 def test_a_missing_product_is_told_in_chinese_by_default_and_in_english_on_request(client):
     chinese = client.get("/api/v1/products/999999")
-    assert chinese.status_code == 404 and chinese.json["message"] == "没有编号为 999999 的商品。"
+    assert chinese.status_code == 404 and chinese.json["message"] == "编号为 999999 的商品不存在。"
     english = client.get("/api/v1/products/999999", headers={"Accept-Language": "en"})
     assert english.json["message"] == "No product 999999."
     assert chinese.json["error_code"] == english.json["error_code"] == "not_found"

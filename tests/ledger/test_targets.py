@@ -132,7 +132,7 @@ def test_a_target_names_its_regions_and_category_and_its_errors_speak_the_reader
     r = client.post("/api/v1/targets", json=backwards, headers=english).json["errors"]["json"]
     assert r["period_end"] == ["Must be after period_start (periods are [start, end))."]
     missing = client.get("/api/v1/targets/999999", headers=admin[1]).json
-    assert (missing["message"], missing["error_code"]) == ("没有编号为 999999 的目标。", "not_found")
+    assert (missing["message"], missing["error_code"]) == ("编号为 999999 的目标不存在。", "not_found")
 
 
 def test_progress_equals_the_sum_of_the_paid_web_orders(shop, admin, officer, client):

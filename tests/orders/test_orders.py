@@ -342,7 +342,7 @@ def test_development_gateway_confirms_a_payment_locally(shop, app, monkeypatch):
     assert shop.client.post(url, json={}, headers=shop.other_headers).status_code == 404
     r = shop.client.post(url, json={}, headers=shop.buyer_headers)
     assert r.json["outcome"] == "paid"
-    assert r.json["warning"] == "开发用支付通道（DEVELOPMENT GATEWAY）：没有真实资金往来。"
+    assert r.json["warning"] == "开发用模拟支付机构（DEVELOPMENT GATEWAY）：没有真实资金往来。"
     assert shop.get(order["id"]).json["status"] == "paid"
     monkeypatch.setitem(app.config, "PAYMENT_GATEWAY", "stripe")
     assert shop.client.post(url, json={}, headers=shop.buyer_headers).status_code == 404

@@ -73,13 +73,13 @@ def test_every_bad_row_is_reported_by_number_and_column_and_nothing_changes(desk
     r = upload(desk, order, csv_bytes(rows))
     assert r.status_code == 422
     assert r.json["errors"]["files"]["file"] == {
-        "3": {"product_id": ["没有 product_id 为 '999999' 的在售商品。"]},
-        "4": {"quantity": ["不是 1 至 1,000,000 的整数：'0'。"]},
+        "3": {"product_id": ["product_id 为“999999”的在售商品不存在。"]},
+        "4": {"quantity": ["不是 1 至 1,000,000 的整数：“0”。"]},
         "5": {
-            "quantity": ["不是 1 至 1,000,000 的整数：'x'。"],
-            "product_id": ["未填写或无效：'abc'。"],
+            "quantity": ["不是 1 至 1,000,000 的整数：“x”。"],
+            "product_id": ["未填写或无效：“abc”。"],
         },
-        "6": {"quantity": [f"不是 1 至 1,000,000 的整数：{EVIL!r}。"]},
+        "6": {"quantity": [f"不是 1 至 1,000,000 的整数：“{EVIL}”。"]},
     }
     assert r.json["message"] == "5 行中有 4 行无法导入，未做任何改动。"
     assert line_count(order) == 2
@@ -91,8 +91,8 @@ def test_formula_cells_stay_inert_text(desk):
     r = upload(desk, order, data, filename="lines.xlsx", headers=english(desk))
     assert r.status_code == 422
     rows = r.json["errors"]["files"]["file"]
-    assert rows["2"]["certificate_no"] == [f"No product on sale with certificate_no {EVIL!r}."]
-    assert rows["3"]["quantity"] == ["Not a whole number from 1 to 1,000,000: '=1+1'."]
+    assert rows["2"]["certificate_no"] == [f'No product on sale with certificate_no "{EVIL}".']
+    assert rows["3"]["quantity"] == ['Not a whole number from 1 to 1,000,000: "=1+1".']
 
 
 @pytest.mark.parametrize("header", ["sku,qty", "product_id,amount", "quantity", ""])
@@ -224,8 +224,8 @@ def test_superscript_and_non_ascii_digits_are_422_naming_the_row(desk, cell):
     r = upload(desk, order, csv_bytes([(desk.orange.id, 1), (desk.orange.id, cell), (cell, 1)]))
     assert r.status_code == 422, r.json
     rows = r.json["errors"]["files"]["file"]
-    assert rows["3"] == {"quantity": [f"不是 1 至 1,000,000 的整数：{cell!r}。"]}
-    assert rows["4"] == {"product_id": [f"未填写或无效：{cell!r}。"]}
+    assert rows["3"] == {"quantity": [f"不是 1 至 1,000,000 的整数：“{cell}”。"]}
+    assert rows["4"] == {"product_id": [f"未填写或无效：“{cell}”。"]}
     assert line_count(order) == 2
 
 
@@ -294,7 +294,7 @@ def test_a_fractional_quantity_is_422_in_json_and_in_imports(desk):
     assert r.json["errors"]["json"]["lines"]["0"]["quantity"] == ["须为整数。"]
     r = upload(desk, order, xlsx_bytes([("BF-500236-2026-000001", 1.5)]), filename="lines.xlsx")
     assert r.status_code == 422
-    assert r.json["errors"]["files"]["file"]["2"]["quantity"] == ["不是 1 至 1,000,000 的整数：'1.5'。"]
+    assert r.json["errors"]["files"]["file"]["2"]["quantity"] == ["不是 1 至 1,000,000 的整数：“1.5”。"]
     assert line_count(order) == 2
 
 
@@ -361,15 +361,15 @@ def test_a_name_contradicting_the_product_is_a_row_error_under_the_files_own_hea
     assert r.json["errors"]["files"]["file"] == {
         "2": {
             "商品名称": [
-                f"商品编号 {str(desk.orange.id)!r} 对应的商品是 '奉节脐橙 10kg'，不是所填的 "
-                "'镇雄马铃薯 25kg'，请改正填错的一项。"
+                f"商品编号 “{desk.orange.id}”对应的商品是“奉节脐橙 10kg”，不是所填的"
+                "“镇雄马铃薯 25kg”，请改正填错的一项。"
             ]
         }
     }
     assert line_count(order) == 2
     r = upload(desk, order, data, headers=english(desk))
     assert r.json["errors"]["files"]["file"]["2"]["商品名称"] == [
-        f"商品编号 {str(desk.orange.id)!r} is '奉节脐橙 10kg', not '镇雄马铃薯 25kg'; "
+        f'商品编号 "{desk.orange.id}" is "奉节脐橙 10kg", not "镇雄马铃薯 25kg"; '
         "correct the one that is wrong."
     ]
     assert r.json["message"] == "1 of 2 rows cannot be imported; nothing was changed."
@@ -381,8 +381,8 @@ def test_row_errors_name_the_column_as_the_chinese_header_writes_it(desk):
     assert r.status_code == 422, r.json
     assert r.json["errors"]["files"]["file"] == {
         "2": {
-            "数量": ["不是 1 至 1,000,000 的整数：'0'。"],
-            "商品编号": ["没有 商品编号 为 '999999' 的在售商品。"],
+            "数量": ["不是 1 至 1,000,000 的整数：“0”。"],
+            "商品编号": ["商品编号 为“999999”的在售商品不存在。"],
         }
     }
 
@@ -392,10 +392,10 @@ def test_row_errors_name_the_column_as_the_chinese_header_writes_it(desk):
     [
         (
             "商品编号,数量,单价",
-            "无法识别列 '单价'；表头可用的列名为：",
-            "Column '单价' is not one an import reads; the header row may name: ",
+            "无法识别列“单价”；表头可用的列名为：",
+            'Column "单价" is not one an import reads; the header row may name: ',
         ),
-        ("商品编号,数量,Quantity", "列 '数量' 和 'Quantity' 是同一列，请只保留一列。", "are the same column"),
+        ("商品编号,数量,Quantity", "列“数量”和“Quantity”是同一列，请只保留一列。", "are the same column"),
     ],
 )
 def test_a_header_naming_no_column_or_one_twice_is_422_naming_the_accepted_ones(desk, header, zh, en):
@@ -403,7 +403,7 @@ def test_a_header_naming_no_column_or_one_twice_is_422_naming_the_accepted_ones(
     data = csv_bytes([(desk.orange.id, 1, 1)], header=header)
     r = upload(desk, order, data)
     assert r.status_code == 422, r.json
-    assert zh in r.json["message"] and zh in r.json["errors"]["json"]["file"][0]
+    assert zh in r.json["message"] and zh in r.json["errors"]["files"]["file"][0]
     english_answer = upload(desk, order, data, headers=english(desk)).json
     assert en in english_answer["message"]
     if "单价" in header:

@@ -226,7 +226,7 @@ def test_a_filing_below_the_provinces_floor_is_told_in_chinese_and_in_english_on
     chinese = desk.client.put(url, json=body, headers=desk.admin_h)
     assert chinese.status_code == 422
     [why] = chinese.json["errors"]["json"]["reserved_share_bp"]
-    assert why.startswith("本省要求至少 ") and why.endswith(" 个基点。")
+    assert why.startswith("本省要求至少 ") and why.endswith("%。") and "基点" not in why
     english = desk.client.put(url, json=body, headers={**desk.admin_h, "Accept-Language": "en"})
     [why] = english.json["errors"]["json"]["reserved_share_bp"]
-    assert why.startswith("At least ") and why.endswith(" basis points in this province.")
+    assert why.startswith("At least ") and why.endswith("% in this province.")

@@ -222,10 +222,10 @@ def test_a_step_out_of_order_is_explained_in_chinese_by_default_and_in_english_o
     path = f"/api/v1/purchase-orders/{order['id']}/approve"
     r = desk.client.post(path, json={}, headers=desk.approver_h)
     assert r.status_code == 409
-    assert r.json["message"] == "采购单当前状态为 draft，不能进行此操作（须为 submitted）。"
+    assert r.json["message"] == "采购单当前状态为“草稿”，不能进行此操作（须为：已提交）。"
     assert r.json["error_code"] == "conflict"
     r = desk.client.post(path, json={}, headers={**desk.approver_h, "Accept-Language": "en"})
-    assert r.json["message"] == "A purchase order in status draft cannot do that (it must be submitted)."
+    assert r.json["message"] == "A purchase order in status draft cannot do that (allowed: submitted)."
     assert r.json["error_code"] == "conflict"
 
 

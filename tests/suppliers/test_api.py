@@ -225,3 +225,15 @@ def test_a_bad_credit_code_is_explained_in_chinese_by_default_and_in_english_on_
     english = client.post("/api/v1/suppliers", json=body, headers={**headers, "Accept-Language": "en"})
     assert english.json["errors"]["json"]["uscc"] == ["Must be 18 characters, not 16."]
     assert english.json["error_code"] == chinese.json["error_code"] == "invalid_field"
+
+
+def test_a_wrong_step_names_the_status_and_action_in_chinese_and_in_english_on_request(client, make_user):
+    _, admin = make_user(("admin", None))
+    supplier = SupplierFactory(status="pending")
+    path, body = f"/api/v1/suppliers/{supplier.id}/suspend", {"reason": "价格远高于市场均价"}
+    chinese = client.post(path, json=body, headers=admin)
+    assert chinese.status_code == 409
+    assert chinese.json["message"] == "供应商当前状态为“待审核”，不能执行“暂停”操作。"
+    english = client.post(path, json=body, headers={**admin, "Accept-Language": "en"})
+    assert english.json["message"] == "A supplier that is pending review cannot take the action suspend."
+    assert english.json["error_code"] == chinese.json["error_code"] == "conflict"
