@@ -90,7 +90,7 @@ def test_the_readme_production_steps_work_from_a_wheel_outside_the_checkout(tmp_
             env,
             elsewhere,
         )
-        assert "Created you@example.org" in admin.stdout
+        assert "已创建 you@example.org" in admin.stdout
 
         port = free_port()
         server = subprocess.Popen(

@@ -99,7 +99,7 @@ def test_formula_cells_stay_inert_text(desk):
 def test_wrong_headers_are_422_naming_the_file(desk, header):
     order = desk.draft()
     r = upload(desk, order, csv_bytes([(1, 1)], header=header))
-    assert r.status_code == 422 and "file" in r.json["errors"]["json"]
+    assert r.status_code == 422 and "file" in r.json["errors"]["files"]
 
 
 def test_wrong_file_type_is_415(desk):

@@ -86,6 +86,7 @@ def test_buyer_is_not_offered_the_dashboard(page, shoot):
 def test_sign_out_returns_to_sign_in_and_the_dashboard_needs_signing_in_again(page, shoot):
     sign_in(page, OFFICER)
     expect(page.get_by_role("menuitem", name="目标进度")).to_be_visible()
+    card_names(page)  # signed out from the dashboard as it shows
     page.get_by_role("button", name="退出登录").click()
     expect(page).to_have_url(re.compile(r"/sign-in$"))
     expect(page.get_by_text("您已退出登录。")).to_be_visible()

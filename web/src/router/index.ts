@@ -38,3 +38,10 @@ router.beforeEach(async (to) => {
   if (to.meta.dashboard && !session.mayUseDashboard) return { name: 'account' }
   return true
 })
+
+// The last word before a page shows, once its code has loaded: a user who signed out while it
+// loaded (a slow network, a big chart library) is not shown a page of an empty session.
+router.beforeResolve((to) => {
+  if (to.meta.public || useSession().signedIn) return true
+  return { name: 'sign-in' }
+})
