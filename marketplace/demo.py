@@ -52,7 +52,7 @@ DEMO_ACCOUNTS = [
     ),
     ("supplier@demo.test", "demo-supplier-pass", "刘强", [], "奉节县脐橙专业合作社"),
     ("supplier2@demo.test", "demo-supplier-pass", "陈芳", [], "巫山县脆李专业合作社"),
-    ("buyer@demo.test", "demo-buyer-pass", "Demo buyer", [], None),
+    ("buyer@demo.test", "demo-buyer-pass", "王敏", [], None),
     ("purchaser@demo.test", "demo-agency-pass", "机关食堂采购员", [], None),
     ("approver@demo.test", "demo-agency-pass", "机关食堂审批人", [], None),
 ]

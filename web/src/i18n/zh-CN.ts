@@ -13,8 +13,8 @@ export default {
   account: {
     title: '我的账户',
     roles: '角色',
-    noDashboard: '目标进度看板供区域管理员和平台管理员使用。',
-    role: { admin: '平台管理员', region_officer: '区域管理员', buyer: '买家' } as Record<string, string>,
+    noDashboard: '目标进度看板供地区工作人员和平台管理员使用。',
+    role: { admin: '平台管理员', region_officer: '地区工作人员', buyer: '买家' } as Record<string, string>,
   },
   targets: {
     title: '目标进度',
