@@ -158,6 +158,10 @@ def test_sign_in_and_dashboard_have_no_serious_accessibility_violations(browser,
         page.get_by_label("密码", exact=True).fill(OFFICER[1])
         page.get_by_role("button", name="登录").click()
         page.locator(".target canvas").first.wait_for()
+        # Judged as the page rests: every card loaded and no colour mid-transition (a tag fading in
+        # has, for a moment, a contrast it will not have).
+        page.wait_for_load_state("networkidle")
+        page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
         assert axe_violations(page) == []
     finally:
         context.close()
