@@ -169,6 +169,11 @@ def test_make_run_expires_a_reservation_and_ends_a_public_notice_by_its_own_sche
             what="the public notice ending",
         )
         assert client.get(f"/api/v1/products/{ids['orange']}").json["stock"] == 10
+        # The schedule sends every due entry in one tick; the last may still be running.
+        eventually(
+            lambda: all(f"Task {entry['task']}[" in log_path.read_text() for entry in SCHEDULE.values()),
+            what="every scheduled task finishing",
+        )
     finally:
         stop(proc)
     log = log_path.read_text()
