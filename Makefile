@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := marketplace:create_app
 
-.PHONY: install web run test lint bench load fuzz clean translations
+.PHONY: install web web-types run test lint bench load fuzz clean translations
 
 $(BIN)/flask: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,13 @@ web:
 	elif [ ! -f web/dist/index.html ] || [ -n "$$(find $(WEB_SOURCES) -newer web/dist/index.html 2>/dev/null | head -1)" ]; then \
 	  (cd web && npm ci --no-audit --no-fund && npm run build); \
 	fi
+
+# After changing the API: web/src/api/schema.d.ts, the web app's types of every schema and path,
+# generated from the OpenAPI document the app serves (tests/web/test_units.py fails while stale).
+web-types: export MARKETPLACE_ENV := development
+web-types: install
+	$(BIN)/flask openapi write web/openapi.json
+	cd web && npx openapi-typescript openapi.json -o src/api/schema.d.ts && rm openapi.json
 
 # The embedded default: SQLite under instance/, tasks and their schedule in-process, demo data, the
 # web app. Development is asked for by name: without MARKETPLACE_ENV the app runs as production.

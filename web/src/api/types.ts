@@ -1,46 +1,14 @@
-// The shapes of the API's answers this app reads (GET /api/openapi.json: TokenSchema, MeSchema,
-// TargetSchema, ProgressSchema).
+// The shapes of the API's answers, named: aliases of schema.d.ts, which `make web-types` generates
+// from the OpenAPI document the app serves. An answer carries every field its schema dumps, so the
+// fields the API fills in (ids, names, nested rows) are required here, at every depth, although the
+// document marks them optional for what a client sends.
+import type { components } from './schema'
 
-export interface Token {
-  access_token: string
-  token_type: string
-  expires_in: number
-}
+type Schemas = components['schemas']
+type Dumped<T> = T extends (infer U)[] ? Dumped<U>[] : T extends object ? { [K in keyof T]-?: Dumped<T[K]> } : T
+export type Answer<K extends keyof Schemas> = Dumped<Schemas[K]>
 
-export interface Me {
-  user: { id: number; email: string; display_name: string; locale: string | null }
-  roles: string[]
-}
-
-export interface Target {
-  id: number
-  name: string
-  measure: 'amount' | 'weight'
-  period_start: string
-  period_end: string
-  amount_fen: number | null
-  weight_g: number | null
-  buyer_region_code: string | null
-  origin_region_code: string | null
-  certified_only: boolean
-}
-
-export interface Progress {
-  target_id: number
-  name: string
-  measure: 'amount' | 'weight'
-  certified_only: boolean
-  pace: 'seasonal' | 'linear'
-  target_fen: number | null
-  target_g: number | null
-  achieved_fen: number
-  achieved_g: number
-  ratio: number
-  expected_by_now_fen: number | null
-  expected_by_now_g: number | null
-  forecast_fen: number | null
-  forecast_g: number | null
-  status: 'on_track' | 'behind' | 'achieved'
-  as_of: string
-  by_month: { month: string; amount_fen: number; weight_g: number }[]
-}
+export type Token = Answer<'Token'>
+export type Me = Answer<'Me'>
+export type Target = Answer<'Target'>
+export type Progress = Answer<'Progress'>

@@ -1,6 +1,7 @@
 export default {
   app: { title: 'Consumption assistance', subtitle: 'East-West cooperation marketplace' },
-  nav: { dashboard: 'Targets', account: 'My account', signOut: 'Sign out', language: 'Language' },
+  nav: { dashboard: 'Dashboard', account: 'My account', signOut: 'Sign out', language: 'Language' },
+  dashboard: { targets: 'Targets', tallies: 'Sales tallies', queues: 'Work queues', alerts: 'Alerts', ledger: 'Monthly ledger' },
   signIn: {
     title: 'Sign in',
     email: 'Email',

@@ -1,7 +1,17 @@
 import { createI18n } from 'vue-i18n'
 import type { Locale } from '../format'
 import en from './en'
+import alerts from './pages/alerts'
+import ledger from './pages/ledger'
+import queues from './pages/queues'
+import tallies from './pages/tallies'
 import zhCN from './zh-CN'
+
+// Each dashboard page keeps its words in a file of its own, both languages side by side.
+const pages = { tallies, queues, alerts, ledger }
+function withPages<T extends object>(locale: Locale, base: T): T {
+  return { ...base, ...Object.fromEntries(Object.entries(pages).map(([name, words]) => [name, words[locale]])) }
+}
 
 export const LOCALES: Locale[] = ['zh-CN', 'en']
 const STORED = 'marketplace.locale'
@@ -15,7 +25,7 @@ export const i18n = createI18n({
   legacy: false,
   locale: initial(),
   fallbackLocale: 'zh-CN',
-  messages: { 'zh-CN': zhCN, en },
+  messages: { 'zh-CN': withPages('zh-CN', zhCN), en: withPages('en', en) },
 })
 
 export function currentLocale(): Locale {

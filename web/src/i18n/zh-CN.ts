@@ -1,6 +1,7 @@
 export default {
   app: { title: '消费帮扶', subtitle: '东西部协作消费帮扶平台' },
-  nav: { dashboard: '目标进度', account: '我的账户', signOut: '退出登录', language: '语言' },
+  nav: { dashboard: '工作台', account: '我的账户', signOut: '退出登录', language: '语言' },
+  dashboard: { targets: '目标进度', tallies: '销售统计', queues: '待办审核', alerts: '预警', ledger: '台账' },
   signIn: {
     title: '登录',
     email: '电子邮箱',

@@ -9,7 +9,18 @@ export const router = createRouter({
     { path: '/sign-in', name: 'sign-in', component: () => import('../pages/SignIn.vue'), meta: { public: true } },
     // Never shown: the guard sends each user to their first page.
     { path: '/', name: 'home', component: () => import('../pages/AccountPage.vue') },
-    { path: '/dashboard', name: 'dashboard', component: targetsPage, meta: { dashboard: true } },
+    {
+      path: '/dashboard',
+      component: () => import('../pages/dashboard/DashboardLayout.vue'),
+      meta: { dashboard: true },
+      children: [
+        { path: '', name: 'dashboard', component: targetsPage },
+        { path: 'tallies', name: 'tallies', component: () => import('../pages/dashboard/TalliesPage.vue') },
+        { path: 'queues', name: 'queues', component: () => import('../pages/dashboard/QueuesPage.vue') },
+        { path: 'alerts', name: 'alerts', component: () => import('../pages/dashboard/AlertsPage.vue') },
+        { path: 'ledger', name: 'ledger', component: () => import('../pages/dashboard/LedgerPage.vue') },
+      ],
+    },
     { path: '/account', name: 'account', component: () => import('../pages/AccountPage.vue') },
     {
       path: '/:missing(.*)*',
