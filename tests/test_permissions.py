@@ -325,6 +325,7 @@ MATRIX = {
     ("DELETE", "/api/v1/targets/<int:target_id>"): (None, ADMIN),
     ("GET", "/api/v1/targets/<int:target_id>/progress"): (None, IN_REGION),
     ("GET", "/api/v1/tallies"): ("?group_by=channel", OFFICERS_SCOPED),
+    ("GET", "/api/v1/tallies/export"): ("?group_by=channel", OFFICERS_SCOPED),
     ("GET", "/api/v1/reports/ledger"): ("?month=2026-10&format=csv&region_code=500236", REGION_403),
     ("POST", "/api/v1/reports/ledger"): (
         {"month": "2026-10", "format": "csv", "region_code": "500236"},
