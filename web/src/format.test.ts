@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { day, percent, period, statusLabel, statusType, tonnes, wanYuan, wholeYuan, yuan } from './format'
+import { chinaYear, day, percent, period, statusLabel, statusType, tonnes, wanYuan, wanYuanTick, wholeYuan, yuan } from './format'
 
 describe('money', () => {
   it('shows 万元 to two decimals, grouped, as officials write them', () => {
@@ -65,5 +65,21 @@ describe('status', () => {
     expect(statusLabel('behind', 'en')).toBe('Behind')
     expect(statusType('achieved')).toBe('success')
     expect(statusType('behind')).toBe('danger')
+  })
+})
+
+describe('chinaYear', () => {
+  it('turns the year at midnight in Beijing, not in UTC', () => {
+    expect(chinaYear(new Date('2026-12-31T15:59:59Z'))).toBe(2026)
+    expect(chinaYear(new Date('2026-12-31T16:00:00Z'))).toBe(2027)
+  })
+})
+
+describe('wanYuanTick', () => {
+  it('writes an axis tick in 万元 without trailing zeros', () => {
+    expect(wanYuanTick(700_000_000)).toBe('700 万元')
+    expect(wanYuanTick(1_500_000_000)).toBe('1,500 万元')
+    expect(wanYuanTick(50_000)).toBe('0.05 万元')
+    expect(wanYuanTick(0, 'en')).toBe('¥0 × 10k')
   })
 })

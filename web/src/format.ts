@@ -93,3 +93,15 @@ export function statusType(status: Status): 'success' | 'primary' | 'danger' {
     | 'primary'
     | 'danger'
 }
+
+/** The year it is in China (Asia/Shanghai) at `now`: the ledger's years are China's. */
+export function chinaYear(now: Date = new Date()): number {
+  return Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(now))
+}
+
+/** An axis tick in 万元, as few digits as it needs: 700000000 -> "700 万元", 50000 -> "0.05 万元". A tick is
+ * the chart's own round value, never a figure of the API's, so a float serves here. */
+export function wanYuanTick(fen: number, locale: Locale = 'zh-CN'): string {
+  const figure = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 }).format(fen / Number(FEN_PER_WAN_YUAN))
+  return locale === 'zh-CN' ? `${figure} 万元` : `¥${figure} × 10k`
+}

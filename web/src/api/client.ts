@@ -48,3 +48,32 @@ export async function api<T>(path: string, options: Options = {}): Promise<T> {
   }
   return data as T
 }
+
+// A file the API makes (an XLSX export), fetched with the token like any call and handed to the
+// browser to save: a temporary link to the Blob, clicked and revoked.
+export async function download(path: string, filename: string): Promise<void> {
+  const session = useSession()
+  if (!session.token) throw new ApiError(401, i18n.global.t('signIn.signedOut'))
+  let response: Response
+  try {
+    response = await fetch(`/api/v1${path}`, {
+      headers: { Authorization: `Bearer ${session.token}`, 'Accept-Language': currentLocale() },
+    })
+  } catch {
+    throw new ApiError(0, i18n.global.t('error.network'))
+  }
+  if (response.status === 401) session.expire()
+  if (!response.ok) {
+    const data = await response.json().catch(() => ({}))
+    throw new ApiError(response.status, data.message ?? response.statusText, data.errors ?? {})
+  }
+  const url = URL.createObjectURL(await response.blob())
+  const link = document.createElement('a')
+  link.href = url
+  link.download = filename
+  document.body.append(link)
+  link.click()
+  link.remove()
+  // Revoked once the browser has taken the file.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+}

@@ -1706,6 +1706,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tallies/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 导出销售汇总统计（XLSX）
+         * @description The rows GET /tallies answers for the same query, in the reader's language: a column for
+         *     each dimension's code and name, entries, quantity, net weight (kg) and amount in yuan as
+         *     numbers to the fen, then a total row; the query on a second sheet. Same permissions.
+         */
+        get: operations["ledger_get_tallies_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/targets": {
         parameters: {
             query?: never;
@@ -5275,6 +5297,36 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TallyRow"][];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    ledger_get_tallies_export: {
+        parameters: {
+            query?: {
+                /** @description comma-separated: origin_county, origin_city, origin_province, buyer_province, buyer_city, channel, mechanism, supplier, category, month */
+                group_by?: ("origin_county" | "origin_city" | "origin_province" | "buyer_province" | "buyer_city" | "channel" | "mechanism" | "supplier" | "category" | "month")[];
+                year?: number;
+                buyer_region?: string;
+                origin_region?: string;
+                channel?: ("web" | "procurement" | "union" | "counter" | "hall" | "zone")[];
+                certified_only?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the XLSX file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             422: components["responses"]["UNPROCESSABLE_ENTITY"];

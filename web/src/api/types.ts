@@ -12,3 +12,5 @@ export type Token = Answer<'Token'>
 export type Me = Answer<'Me'>
 export type Target = Answer<'Target'>
 export type Progress = Answer<'Progress'>
+export type TallyRow = Answer<'TallyRow'>
+export type Region = Answer<'Region'>

@@ -36,6 +36,7 @@ export default {
     asOf: 'as of {day}',
     loadFailed: 'Targets could not be loaded: {message}',
   },
+  regionPicker: { loadFailed: 'Regions could not be loaded; try again.' },
   notFound: { title: 'Page not found', back: 'Home' },
   error: { network: 'The server cannot be reached.' },
 }

@@ -36,6 +36,7 @@ export default {
     asOf: '截至 {day}',
     loadFailed: '目标加载失败：{message}',
   },
+  regionPicker: { loadFailed: '地区加载失败，请重试。' },
   notFound: { title: '页面不存在', back: '返回首页' },
   error: { network: '无法连接服务器。' },
 }
