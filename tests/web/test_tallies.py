@@ -119,6 +119,8 @@ def test_grouped_by_month_the_explorer_draws_lines_and_speaks_english(page, offi
     enter_explorer(page, officer)
     page.get_by_text("EN", exact=True).click()
     expect(page.get_by_role("heading", name="Tallies")).to_be_visible()
+    # The rows as shown are asked for again, the API naming the channels in English.
+    expect(page.locator(".el-table__body-wrapper").get_by_text("Online shop").first).to_be_visible()
     choose(page, "Group by")
     page.get_by_role("option", name="Month", exact=True).click()
     expect(page.locator(".el-table__body-wrapper td.yuan")).to_have_text(
