@@ -112,6 +112,8 @@ def test_admin_sees_the_unreconciled_payment_officers_do_not(page, api, shoot):
     card.get_by_role("button", name="查看").click()
     drawer = page.get_by_role("dialog", name="采购单")
     expect(drawer).to_contain_text("已开票")
+    owed_yuan = owed["details"]["owed_fen"]
+    expect(drawer).to_contain_text(f"¥{owed_yuan // 100:,}.{owed_yuan % 100:02d}")  # invoiced, unpaid
     shoot(page, "alerts-admin-payment")
     page.keyboard.press("Escape")
     expect(drawer).to_be_hidden()
