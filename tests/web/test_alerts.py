@@ -21,6 +21,17 @@ def open_alerts_page(page, account) -> None:
     expect(page.get_by_role("heading", name="预警", exact=True)).to_be_visible()
 
 
+def at_rest(page) -> None:
+    """Loaded and still: no tag or button caught mid-fade in a screenshot or by axe."""
+    page.wait_for_load_state("networkidle")
+    # Evaluated, not polled: wait_for_function would eval a string, which the app's CSP refuses.
+    page.evaluate(
+        "Promise.all(document.getAnimations()"
+        ".filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity)"
+        ".map(a => a.finished.catch(() => null)))"
+    )
+
+
 def tab(page, name: str):
     return page.get_by_role("tab", name=re.compile(f"^{name}"))
 
@@ -49,6 +60,7 @@ def test_officer_sees_a_target_behind_and_unsold_stock_with_agencies_to_ask(page
     expect(drawer.locator(".target canvas")).to_be_visible()
     target = officer.get(f"/targets/{behind['subject_id']}")
     expect(drawer.get_by_role("heading", name=target["name"])).to_be_visible()
+    at_rest(page)
     shoot(page, "alerts-officer-target")
     drawer.get_by_role("button", name=re.compile("关闭|Close")).click()
     expect(drawer).to_be_hidden()
@@ -61,12 +73,14 @@ def test_officer_sees_a_target_behind_and_unsold_stock_with_agencies_to_ask(page
     for name in agencies:
         expect(card.locator(".suggested")).to_contain_text(name)
     expect(card).to_contain_text(first["region_name"])
+    at_rest(page)
     shoot(page, "alerts-officer-unsold")
     card.get_by_role("button", name="查看").click()
     product = officer.get(f"/products/{first['subject_id']}")
     drawer = page.get_by_role("dialog", name="商品详情")
     expect(drawer).to_contain_text(product["name"])
     expect(drawer).to_contain_text(f"{product['stock']} {product['unit']}")
+    at_rest(page)
     shoot(page, "alerts-officer-product")
 
 
@@ -80,6 +94,7 @@ def test_officer_resolves_an_unsold_alert_and_it_leaves_the_open_list(page, api,
     card.get_by_role("button", name="处理完毕").click()
     dialog = page.get_by_role("dialog", name="确认处理完毕")
     expect(dialog).to_contain_text(chosen["message"].split("：")[0])
+    at_rest(page)
     shoot(page, "alerts-confirm")
     dialog.get_by_role("button", name="处理完毕").click()
     expect(page.get_by_text("已标记为处理完毕")).to_be_visible()
@@ -95,6 +110,7 @@ def test_officer_resolves_an_unsold_alert_and_it_leaves_the_open_list(page, api,
     card = article(page, chosen["id"])
     expect(card).to_contain_text("重庆市乡村振兴局于")
     expect(card.get_by_role("button", name="处理完毕")).to_have_count(0)
+    at_rest(page)
     shoot(page, "alerts-resolved")
 
 
@@ -114,6 +130,7 @@ def test_admin_sees_the_unreconciled_payment_officers_do_not(page, api, shoot):
     expect(drawer).to_contain_text("已开票")
     owed_yuan = owed["details"]["owed_fen"]
     expect(drawer).to_contain_text(f"¥{owed_yuan // 100:,}.{owed_yuan % 100:02d}")  # invoiced, unpaid
+    at_rest(page)
     shoot(page, "alerts-admin-payment")
     page.keyboard.press("Escape")
     expect(drawer).to_be_hidden()
@@ -135,15 +152,11 @@ def test_the_alerts_page_has_no_serious_accessibility_violations(browser, web_se
         open_alerts_page(page, OFFICER)
         tab(page, "滞销预警").click()
         page.locator(".suggested li").first.wait_for()
-        page.wait_for_load_state("networkidle")
-        page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
+        at_rest(page)
         assert axe_violations(page) == []
         page.locator(".alert").first.get_by_role("button", name="查看").click()
         page.get_by_role("dialog", name="商品详情").locator(".el-descriptions").wait_for()
-        page.wait_for_load_state("networkidle")
-        page.wait_for_function(
-            "document.getAnimations().every(a => a.playState !== 'running')"
-        )  # the drawer at rest
+        at_rest(page)  # the drawer slid in
         assert axe_violations(page) == []
     finally:
         context.close()
