@@ -8,14 +8,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import RoleGrant, User
+from marketplace.alerts import services as alerts
+from marketplace.alerts.models import Alert
 from marketplace.catalog.models import Product, ProductSearchTerm, TraceBatch
 from marketplace.catalog.search import index_terms
 from marketplace.certification.models import Certification, CertificationRule
 from marketplace.certification.rules import rule_in_force
+from marketplace.certification.services import advance_certifications
 from marketplace.demo_history import load_demo_history
 from marketplace.demo_procurement import load_demo_procurement, load_demo_targets
 from marketplace.extensions import db
@@ -119,6 +122,7 @@ def load_demo(seed_dir: Path, echo: Callable[[str], None]) -> None:
     load_demo_procurement(echo)
     load_demo_targets(echo)
     load_demo_history(echo)
+    _demo_alerts(echo)
     echo(_("Demo accounts (email / password / role):"))
     for email, password, _name, grants, supplier_name in DEMO_ACCOUNTS:
         role = _(", ").join(_(ROLE_NAMES[r]).format(region=_region_named(c)) for r, c in grants)
@@ -128,6 +132,15 @@ def load_demo(seed_dir: Path, echo: Callable[[str], None]) -> None:
             role = _(AGENCY_ROLES[email])
         role = role or _("buyer")
         echo(f"  {email:30} {password:20} {role}")
+
+
+def _demo_alerts(echo: Callable[[str], None]) -> None:
+    """The alerts the daily tasks would raise on this data (certificates expiring, targets behind,
+    unsold stock, payments unreconciled), raised now rather than at the next 06:30. Idempotent."""
+    advance_certifications()
+    alerts.raise_daily()
+    open_alerts = db.session.scalar(select(func.count(Alert.id)).where(Alert.resolved_at.is_(None)))
+    echo(_("Alerts: %(count)s open, as the daily tasks raise them", count=open_alerts))
 
 
 def _supplier_names(county_name, short, specialties, rng, surnames) -> list[tuple[str, str]]:

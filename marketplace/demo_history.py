@@ -6,7 +6,7 @@ import math
 import random
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import click
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from marketplace.ledger import services as ledger
 from marketplace.ledger.models import LedgerEntry
 from marketplace.regions.models import Pairing, Region
 from marketplace.suppliers.models import Supplier
-from marketplace.timeutil import china_today
+from marketplace.timeutil import CHINA, china_today
 
 DAYS = 400  # a year and a bit, so last year's same months are there to compare with
 SALES = 6000
@@ -90,6 +90,16 @@ def load_demo_history(echo: Callable[[str], None]) -> None:
             )
         )
     sales.sort(key=lambda s: s.sale_date)
+    # A product was on sale before it first sold: listed then, so that one gone quiet since is
+    # unsold (滞销) to the daily task, as it would be after a year on the market.
+    first_sold = {}
+    for sale in sales:
+        first_sold.setdefault(sale.product_id, sale.sale_date)
+    for product in products:
+        if product.id in first_sold:
+            product.created_at = datetime.combine(first_sold[product.id], time(8), tzinfo=CHINA).astimezone(
+                UTC
+            )
     with click.progressbar(range(0, len(sales), 500), label=_("A year of demo sales")) as bar:
         for start in bar:
             ledger.record(sales[start : start + 500])

@@ -3,11 +3,14 @@ made through the same services the API uses."""
 
 import random
 from collections.abc import Callable
+from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
 from marketplace.agencies.models import Agency, AgencyFiling, AgencyMember
+from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
 from marketplace.extensions import db
 from marketplace.i18n import _, wan_yuan
@@ -130,6 +133,32 @@ def _demo_orders(desk: Agency, users: dict[str, User]) -> None:
     due = sum(line.unit_price_fen * line.quantity for line in paid.lines)
     procurement.invoice(supplier_user, paid.id, "37002600000001", due)
     procurement.record_payment(admin, paid.id, due, f"DEMO-ICBC-{paid.id:06d}")
+    _invoiced_unpaid(desk, purchaser, approver, supplier_user, lines(2, base=20))
+
+
+def _invoiced_unpaid(
+    desk: Agency, purchaser: User, approver: User, supplier_user: User, lines: list[dict]
+) -> None:
+    """A purchase order invoiced UNPAID_INVOICE_AFTER_DAYS and more ago whose bank transfer has not
+    been recorded: what the daily task tells admins to chase (an unreconciled payment)."""
+    order = procurement.create_purchase_order(purchaser, desk.id, lines, "济南市历下区解放路 机关食堂", None)
+    procurement.submit(purchaser, order.id)
+    if order.status == "submitted":
+        procurement.approve(approver, order.id, "同意采购")
+    procurement.confirm(supplier_user, order.id, [])
+    procurement.ship(supplier_user, order.id, "中国邮政", "EMS9001234568")
+    procurement.receive(
+        purchaser,
+        order.id,
+        [{"line_id": line.id, "quantity_received": line.quantity} for line in order.lines],
+    )
+    due = sum(line.unit_price_fen * line.quantity for line in order.lines)
+    procurement.invoice(supplier_user, order.id, "37002600000002", due)
+    # Its story happened weeks ago: every step of its trail moves back by as many days.
+    ago = timedelta(days=current_app.config["UNPAID_INVOICE_AFTER_DAYS"] + 10)
+    for event in audit.history(order.__tablename__, order.id):
+        event.at -= ago
+    db.session.commit()
 
 
 # 帮扶产品认定 began in 2020: from then on official tallies count certified sales only; the

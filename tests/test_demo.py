@@ -95,3 +95,31 @@ def test_demo_seed_is_refused_under_the_production_config(app, monkeypatch):
     assert result.exit_code != 0
     assert "生产配置下不加载演示数据" in result.output
     assert count(Supplier) == 0
+
+
+def test_demo_seed_leaves_the_alerts_the_daily_tasks_raise_once(app, client):
+    """An officer's first look at 预警 finds something to act on: the same raising functions as the
+    06:30 task, run at the end of the seed, and run again by a second seed without doubling."""
+    from marketplace.alerts.models import Alert
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    open_alerts = count(Alert, Alert.resolved_at.is_(None))
+    token = client.post(
+        "/api/v1/auth/token", json={"email": "chongqing.officer@demo.test", "password": "demo-officer-pass"}
+    )
+    officer = {"Authorization": f"Bearer {token.json['access_token']}"}
+    behind = client.get("/api/v1/alerts?kind=target_behind", headers=officer).json
+    assert any("重庆农产品销往山东" in a["message"] for a in behind)
+    unsold = client.get("/api/v1/alerts?kind=unsold_stock", headers=officer).json
+    assert unsold and all(a["region_code"].startswith("50") for a in unsold)
+    assert any(a["details"]["suggested_agencies"] for a in unsold)
+    token = client.post(
+        "/api/v1/auth/token", json={"email": "admin@demo.test", "password": "demo-admin-pass"}
+    )
+    admin = {"Authorization": f"Bearer {token.json['access_token']}"}
+    [owed] = client.get("/api/v1/alerts?kind=payment_unreconciled", headers=admin).json
+    assert owed["region_code"] is None and owed["subject_type"] == "purchase_orders"
+
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    assert count(Alert) == count(Alert, Alert.resolved_at.is_(None)) == open_alerts

@@ -17,6 +17,8 @@ from io import BytesIO
 import pytest
 
 from marketplace.agencies.models import Agency, AgencyFiling, AgencyMember
+from marketplace.alerts import services as alerts
+from marketplace.alerts.models import Alert
 from marketplace.certification.models import Certification
 from marketplace.extensions import db
 from marketplace.orders.models import Order
@@ -333,6 +335,7 @@ MATRIX = {
     ),
     ("GET", "/api/v1/reports/ledger/<int:report_id>"): (None, cells(404, officer=OK, admin=OK)),
     ("GET", "/api/v1/alerts"): (None, OFFICERS_SCOPED),
+    ("POST", "/api/v1/alerts/<int:alert_id>/resolve"): (None, IN_REGION),
     ("GET", "/api/v1/health"): (None, PUBLIC),
 }
 
@@ -417,6 +420,11 @@ class World:
         target = client.post("/api/v1/targets", json=MATRIX[("POST", "/api/v1/targets")][0], headers=as_admin)
         assert target.status_code == 201, target.json
         self.target_id = target.json["id"]
+        # An alert of county 500236: its officers' and the admins' to resolve, hidden from others.
+        unsold = {"product": self.product.name, "stock": 1000, "unit": "箱", "since": "2026-01-01"}
+        alerts.raise_alert("unsold_stock", self.product, "500236", unsold, china_today())
+        db.session.commit()
+        self.alert_id = db.session.scalar(db.select(Alert.id).where(Alert.subject_id == self.product.id))
         report = client.post(
             "/api/v1/reports/ledger", json=MATRIX[("POST", "/api/v1/reports/ledger")][0], headers=as_admin
         )
@@ -497,6 +505,7 @@ class World:
             "year": china_today().year,
             "target_id": self.target_id,
             "report_id": self.report_id,
+            "alert_id": self.alert_id,
         }
         ids["order_id"] = self.po_id if "/purchase-orders/" in rule else self.order_id
         ids["invitation_id"] = (

@@ -21,10 +21,15 @@ class AlertSchema(ma.Schema):
     region_name = fields.String(allow_none=True, metadata={"description": "e.g. 奉节县"})
     supplier_id = WholeNumber(allow_none=True)
     supplier_name = fields.String(allow_none=True)
-    title = fields.Function(texts.title, metadata={"description": "the kind, in the reader's language"})
+    title = fields.Function(
+        texts.title, metadata={"type": "string", "description": "the kind, in the reader's language"}
+    )
     message = fields.Function(
         texts.message,
-        metadata={"description": "in the reader's language, worded when read; money formatted from fen"},
+        metadata={
+            "type": "string",
+            "description": "in the reader's language, worded when read; money formatted from fen",
+        },
     )
     details = fields.Dict(
         allow_none=True,
@@ -34,10 +39,17 @@ class AlertSchema(ma.Schema):
     )
     due_on = fields.Date()
     created_at = Timestamp()
+    resolved_at = Timestamp(allow_none=True, metadata={"description": "none: open"})
+    resolved_by_name = fields.String(
+        allow_none=True, metadata={"description": "who marked it handled; none: open, or its cause went"}
+    )
 
 
 class AlertQueryArgsSchema(QueryArgsSchema):
     kind = fields.String(validate=validate.OneOf(KINDS))
+    resolved = fields.Boolean(
+        load_default=False, metadata={"description": "true: the resolved ones, the last resolved first"}
+    )
 
 
 @blp.route("/alerts")
@@ -50,5 +62,20 @@ class Alerts(MethodView):
         """预警列表
 
         Open alerts in the caller's regions, soonest due first: targets behind pace, certificates
-        expiring, unsold stock (滞销) with agencies suggested to buy, payments never reconciled."""
-        return page_of(services.list_alerts(require_user(), args.get("kind")), pagination_parameters)
+        expiring, unsold stock (滞销) with agencies suggested to buy, payments never reconciled;
+        with `resolved=true`, those resolved, the last resolved first."""
+        stmt = services.list_alerts(require_user(), args.get("kind"), args["resolved"])
+        return page_of(stmt, pagination_parameters)
+
+
+@blp.route("/alerts/<int:alert_id>/resolve")
+class ResolveAlert(MethodView):
+    @blp.response(200, AlertSchema)
+    @blp.alt_response(409, description="resolved already")
+    @blp.doc(security=SECURITY)
+    def post(self, alert_id):
+        """处理预警
+
+        Mark an open alert handled (处理完毕): officers of its region or above, admins; an alert
+        with no region (payments) only admins. The daily task does not open it again."""
+        return services.resolve_alert(require_user(), alert_id)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.accounts.models import User
 from marketplace.extensions import db
 from marketplace.regions.models import Region
 from marketplace.suppliers.models import Supplier
@@ -44,13 +45,21 @@ class Alert(db.Model):
     due_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Who marked it handled (处理完毕); None while open or when the daily task resolved it (its cause
+    # went). An alert resolved by hand is not opened again for the same episode.
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Loaded with the alert (one query for a page of them): the names a reader sees beside the codes.
     region: Mapped[Region | None] = relationship(lazy="joined", viewonly=True)
     supplier: Mapped[Supplier | None] = relationship(lazy="joined", viewonly=True)
+    resolved_by: Mapped[User | None] = relationship(lazy="joined", viewonly=True)
 
     @property
     def region_name(self) -> str | None:
         return self.region.name if self.region else None
+
+    @property
+    def resolved_by_name(self) -> str | None:
+        return self.resolved_by.display_name if self.resolved_by else None
 
     @property
     def supplier_name(self) -> str | None:

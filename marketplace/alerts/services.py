@@ -8,12 +8,13 @@ from flask import current_app
 from sqlalchemy import Select, and_, func, or_, select
 
 from marketplace.accounts.models import User
-from marketplace.accounts.permissions import officer_scope, scope_condition
+from marketplace.accounts.permissions import officer_scope, officiates, scope_condition
 from marketplace.agencies.models import Agency
 from marketplace.alerts.models import Alert
+from marketplace.audit import services as audit
 from marketplace.audit.models import AuditEvent
 from marketplace.catalog.models import Product
-from marketplace.errors import Forbidden
+from marketplace.errors import Conflict, Forbidden, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import _
 from marketplace.ledger import targets
@@ -61,6 +62,8 @@ def raise_alert(
             )
         )
         return True
+    if alert.resolved_by_id is not None:
+        return False  # marked handled by hand: not opened again for this episode
     alert.params, alert.message, alert.details = params, None, details
     reopened = alert.resolved_at is not None
     alert.resolved_at = None
@@ -68,7 +71,8 @@ def raise_alert(
 
 
 def resolve_others(kind: str, still_open: set[tuple[str, int, date]]) -> int:
-    """Resolve this kind's open alerts whose cause has gone (not in `still_open`)."""
+    """Resolve this kind's open alerts whose cause has gone (not in `still_open`); by no one, so that
+    they open again if it returns."""
     resolved = 0
     for alert in db.session.scalars(select(Alert).where(Alert.kind == kind, Alert.resolved_at.is_(None))):
         if (alert.subject_type, alert.subject_id, alert.due_on) not in still_open:
@@ -222,6 +226,7 @@ def unreconciled_payments(today: date) -> dict[str, int]:
                 "since": subject.created_at.isoformat(),
             },
             due_on,
+            details={"order_id": subject.order_id, "amount_fen": subject.amount_fen},
         )
         stuck.add((subject.__tablename__, subject.id, due_on))
     invoiced_on = (
@@ -248,6 +253,7 @@ def unreconciled_payments(today: date) -> dict[str, int]:
                 "owed_fen": invoiced_total(order) - order.paid_fen,
             },
             due_on,
+            details={"purchase_order_id": order.id, "owed_fen": invoiced_total(order) - order.paid_fen},
         )
         stuck.add(("purchase_orders", order.id, due_on))
     return {"raised": raised, "resolved": resolve_others("payment_unreconciled", stuck)}
@@ -265,12 +271,13 @@ def raise_daily(today: date | None = None) -> dict[str, dict[str, int]]:
     return counts
 
 
-def list_alerts(actor: User, kind: str | None) -> Select[tuple[Alert]]:
-    """Admins see every alert. Officers see those of their regions: certificates expiring and
-    unsold stock of products from there, and targets behind for the targets they see (origin or
-    buyer there); payments never reconciled (no region) are the admins' to chase."""
+def _seen_by(actor: User, kind: str | None) -> Select[tuple[Alert]]:
+    """The alerts, open or resolved, the actor sees: admins every one. Officers those of their
+    regions: certificates expiring and unsold stock of products from there, and targets behind for
+    the targets they see (origin or buyer there); payments never reconciled (no region) are the
+    admins' to chase."""
     scope = officer_scope(actor, "Alerts")
-    stmt = select(Alert).where(Alert.resolved_at.is_(None)).order_by(Alert.due_on, Alert.id)
+    stmt = select(Alert)
     if scope is not None:
         if kind == "payment_unreconciled":
             raise Forbidden(_("Unreconciled payments are for admins."))
@@ -286,6 +293,38 @@ def list_alerts(actor: User, kind: str | None) -> Select[tuple[Alert]]:
     if kind:
         stmt = stmt.where(Alert.kind == kind)
     return stmt
+
+
+def list_alerts(actor: User, kind: str | None, resolved: bool = False) -> Select[tuple[Alert]]:
+    """The open alerts the actor sees, soonest due first; or, `resolved`, those resolved, the last
+    resolved first."""
+    stmt = _seen_by(actor, kind)
+    if resolved:
+        return stmt.where(Alert.resolved_at.is_not(None)).order_by(Alert.resolved_at.desc(), Alert.id.desc())
+    return stmt.where(Alert.resolved_at.is_(None)).order_by(Alert.due_on, Alert.id)
+
+
+def resolve_alert(actor: User, alert_id: int) -> Alert:
+    """Mark an open alert handled (处理完毕): officers of its region or one above it, and admins;
+    an alert with no region is the admins'. Audited; the daily task does not open it again."""
+    alert = db.session.scalar(_seen_by(actor, None).where(Alert.id == alert_id))
+    if alert is None:
+        raise NotFound(_("No alert %(id)s.", id=alert_id))
+    if not actor.is_admin and (alert.region_code is None or not officiates(actor, alert.region_code)):
+        raise Forbidden(
+            _(
+                "Only officers of %(region)s or a region above it, and admins, may resolve this alert.",
+                region=alert.region_name,
+            )
+        )
+    if alert.resolved_at is not None:
+        raise Conflict(_("This alert has been resolved already."))
+    alert.resolved_at, alert.resolved_by_id = now(), actor.id
+    audit.record(
+        alert, "resolve", actor.id, from_status="open", to_status="resolved", details={"kind": alert.kind}
+    )
+    db.session.commit()
+    return alert
 
 
 def _raise_for_admins(kind: str, subject, params: dict[str, Any], details: dict[str, Any]) -> bool:

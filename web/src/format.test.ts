@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { chinaYear, day, percent, period, statusLabel, statusType, tonnes, wanYuan, wanYuanTick, wholeYuan, yuan } from './format'
+import { chinaYear, day, dayBefore, percent, period, statusLabel, statusType, tonnes, wanYuan, wanYuanTick, wholeYuan, yuan } from './format'
 
 describe('money', () => {
   it('shows 万元 to two decimals, grouped, as officials write them', () => {
@@ -54,6 +54,14 @@ describe('dates', () => {
 
   it('shows a period by its last day, not its exclusive end', () => {
     expect(period('2026-01-01', '2027-01-01')).toBe('2026年1月1日 — 2026年12月31日')
+  })
+})
+
+describe('dayBefore', () => {
+  it('steps back one day across a month and a year', () => {
+    expect(dayBefore('2027-01-01')).toBe('2026-12-31')
+    expect(dayBefore('2026-03-01')).toBe('2026-02-28')
+    expect(dayBefore('2028-03-01')).toBe('2028-02-29')
   })
 })
 

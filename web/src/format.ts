@@ -69,6 +69,12 @@ export function day(iso: string, locale: Locale = 'zh-CN'): string {
   }).format(instant)
 }
 
+/** The China day before another: "2027-01-01" -> "2026-12-31" (a period's last day from its end). */
+export function dayBefore(iso: string): string {
+  const [y, m, d] = iso.split('-').map(Number)
+  return new Date(Date.UTC(y, m - 1, d) - 86_400_000).toISOString().slice(0, 10)
+}
+
 /** A period [start, end) as its first and last day: "2026年1月1日 — 2026年12月31日". */
 export function period(start: string, endExclusive: string, locale: Locale = 'zh-CN'): string {
   const [y, m, d] = endExclusive.split('-').map(Number)

@@ -21,6 +21,22 @@ export interface Options {
 }
 
 export async function api<T>(path: string, options: Options = {}): Promise<T> {
+  return (await send<T>(path, options)).data
+}
+
+export interface Page<T> {
+  items: T[]
+  total: number
+}
+
+/** One page of a list and how many there are in all (the API's X-Pagination header). */
+export async function apiPage<T>(path: string): Promise<Page<T>> {
+  const { data, headers } = await send<T[]>(path)
+  const pagination = JSON.parse(headers.get('X-Pagination') ?? '{}') as { total?: number }
+  return { items: data, total: pagination.total ?? data.length }
+}
+
+async function send<T>(path: string, options: Options = {}): Promise<{ data: T; headers: Headers }> {
   const session = useSession()
   const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': currentLocale() }
   if (options.body !== undefined) headers['Content-Type'] = 'application/json'
@@ -41,12 +57,12 @@ export async function api<T>(path: string, options: Options = {}): Promise<T> {
   if (response.status === 401 && signedIn && session.token) {
     session.expire()
   }
-  if (response.status === 204) return undefined as T
+  if (response.status === 204) return { data: undefined as T, headers: response.headers }
   const data = await response.json().catch(() => ({}))
   if (!response.ok) {
     throw new ApiError(response.status, data.message ?? response.statusText, data.errors ?? {})
   }
-  return data as T
+  return { data: data as T, headers: response.headers }
 }
 
 // A file the API makes (an XLSX export), fetched with the token like any call and handed to the

@@ -1847,11 +1847,35 @@ export interface paths {
         /**
          * 预警列表
          * @description Open alerts in the caller's regions, soonest due first: targets behind pace, certificates
-         *     expiring, unsold stock (滞销) with agencies suggested to buy, payments never reconciled.
+         *     expiring, unsold stock (滞销) with agencies suggested to buy, payments never reconciled;
+         *     with `resolved=true`, those resolved, the last resolved first.
          */
         get: operations["alerts_get_alerts"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{alert_id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 处理预警
+         * @description Mark an open alert handled (处理完毕): officers of its region or above, admins; an alert
+         *     with no region (payments) only admins. The daily task does not open it again.
+         */
+        post: operations["alerts_post_resolve_alert"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2889,9 +2913,9 @@ export interface components {
             supplier_id?: number | null;
             supplier_name?: string | null;
             /** @description the kind, in the reader's language */
-            readonly title?: unknown;
+            readonly title?: string;
             /** @description in the reader's language, worded when read; money formatted from fen */
-            readonly message?: unknown;
+            readonly message?: string;
             /** @description e.g. suggested_agencies for unsold stock; achieved and expected for targets */
             details?: {
                 [key: string]: unknown;
@@ -2900,6 +2924,13 @@ export interface components {
             due_on?: string;
             /** Format: date-time */
             created_at?: string;
+            /**
+             * Format: date-time
+             * @description none: open
+             */
+            resolved_at?: string | null;
+            /** @description who marked it handled; none: open, or its cause went */
+            resolved_by_name?: string | null;
         };
         Health: {
             /** @enum {string} */
@@ -5568,6 +5599,8 @@ export interface operations {
         parameters: {
             query?: {
                 kind?: "certificate_expiring" | "target_behind" | "unsold_stock" | "payment_unreconciled" | "payment_mismatch" | "refund_failed" | "payment_event_failed";
+                /** @description true: the resolved ones, the last resolved first */
+                resolved?: boolean;
                 page?: number;
                 page_size?: number;
             };
@@ -5588,6 +5621,36 @@ export interface operations {
                 };
             };
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    alerts_post_resolve_alert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
+                };
+            };
+            /** @description resolved already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };
