@@ -20,9 +20,9 @@ export interface Options {
   signedIn?: boolean
 }
 
-export async function api<T>(path: string, options: Options = {}): Promise<T> {
+async function send(path: string, options: Options, extra: Record<string, string> = {}): Promise<Response> {
   const session = useSession()
-  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': currentLocale() }
+  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': currentLocale(), ...extra }
   if (options.body !== undefined) headers['Content-Type'] = 'application/json'
   const signedIn = options.signedIn ?? true
   // Signed out meanwhile (a page still loading when the user left): nothing more is asked for.
@@ -41,10 +41,25 @@ export async function api<T>(path: string, options: Options = {}): Promise<T> {
   if (response.status === 401 && signedIn && session.token) {
     session.expire()
   }
+  return response
+}
+
+async function answer<T>(response: Response): Promise<T> {
   if (response.status === 204) return undefined as T
   const data = await response.json().catch(() => ({}))
   if (!response.ok) {
     throw new ApiError(response.status, data.message ?? response.statusText, data.errors ?? {})
   }
   return data as T
+}
+
+export async function api<T>(path: string, options: Options = {}): Promise<T> {
+  return answer<T>(await send(path, options))
+}
+
+/** A GET of an answer the caller may already hold (with its ETag): null while it is unchanged. */
+export async function apiIfChanged<T>(path: string, etag: string | null): Promise<{ data: T; etag: string | null } | null> {
+  const response = await send(path, {}, etag ? { 'If-None-Match': etag } : {})
+  if (response.status === 304) return null
+  return { data: await answer<T>(response), etag: response.headers.get('ETag') }
 }

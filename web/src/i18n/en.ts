@@ -35,6 +35,8 @@ export default {
     forecastLine: 'Forecast',
     asOf: 'as of {day}',
     loadFailed: 'Targets could not be loaded: {message}',
+    updatedAt: 'Updated at {time}',
+    refreshFailed: 'Refresh failed ({message}); trying again shortly',
   },
   notFound: { title: 'Page not found', back: 'Home' },
   error: { network: 'The server cannot be reached.' },

@@ -35,6 +35,8 @@ export default {
     forecastLine: '预测',
     asOf: '截至 {day}',
     loadFailed: '目标加载失败：{message}',
+    updatedAt: '数据更新于 {time}',
+    refreshFailed: '自动刷新失败（{message}），稍后重试',
   },
   notFound: { title: '页面不存在', back: '返回首页' },
   error: { network: '无法连接服务器。' },
