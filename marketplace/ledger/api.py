@@ -152,6 +152,10 @@ class ProgressSchema(ma.Schema):
         }
     )
     as_of = fields.String()
+    ledger_since = fields.String(
+        allow_none=True,
+        metadata={"description": "the ledger's first sale day: nothing sold before it is in any figure"},
+    )
     by_month = fields.List(fields.Nested(MonthSchema))
     year_to_date = fields.Nested(YearToDateSchema)
 

@@ -239,8 +239,9 @@ def progress_many(many: Sequence[Target], today: date) -> list[dict[str, Any]]:
     covered = [ledger_since is not None and ledger_since <= part.start for part in earlier]
     read = monthly_many([slice_of(t) for t in many] + [p for p, c in zip(earlier, covered, strict=True) if c])
     months, befores = read[: len(many)], iter(read[len(many) :])
+    since = ledger_since.isoformat() if ledger_since else None
     return [
-        _progress(target, today, these, next(befores) if c else {})
+        _progress(target, today, these, next(befores) if c else {}) | {"ledger_since": since}
         for target, these, c in zip(many, months, covered, strict=True)
     ]
 

@@ -329,7 +329,7 @@ def test_an_ended_target_is_achieved_or_missed_never_behind_and_raises_no_alert(
     )
     sell(ProductFactory(), date(2025, 6, 1), 100_000_00)
     p = targets.progress(officer[0], ended["id"], today=date(2026, 2, 1))
-    assert p["status"] == "missed" and p["ratio"] == 0.1
+    assert p["status"] == "missed" and p["ratio"] == 0.1 and p["ledger_since"] == "2025-06-01"
     assert targets.progress(officer[0], ended["id"], today=date(2025, 12, 31))["status"] == "behind"
     alerts.raise_daily(date(2026, 2, 1))
     assert db.session.scalar(select(Alert).where(Alert.subject_id == ended["id"])) is None

@@ -2805,6 +2805,8 @@ export interface components {
              */
             status?: "on_track" | "behind" | "achieved" | "missed";
             as_of?: string;
+            /** @description the ledger's first sale day: nothing sold before it is in any figure */
+            ledger_since?: string | null;
             by_month?: components["schemas"]["Month"][];
             year_to_date?: components["schemas"]["YearToDate"];
         };

@@ -37,6 +37,8 @@ export default {
     loadFailed: 'Targets could not be loaded: {message}',
     updatedAt: 'Updated at {time}',
     refreshFailed: 'Refresh failed ({message}); trying again shortly',
+    ledgerSince: 'The ledger begins on {day}: earlier sales are not counted.',
+    ledgerEmpty: 'The ledger holds no sales yet.',
   },
   notFound: { title: 'Page not found', back: 'Home' },
   error: { network: 'The server cannot be reached.' },

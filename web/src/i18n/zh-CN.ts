@@ -37,6 +37,8 @@ export default {
     loadFailed: '目标加载失败：{message}',
     updatedAt: '数据更新于 {time}',
     refreshFailed: '自动刷新失败（{message}），稍后重试',
+    ledgerSince: '本平台台账自 {day} 起记录，此前的销售未计入。',
+    ledgerEmpty: '本平台台账尚无销售记录。',
   },
   notFound: { title: '页面不存在', back: '返回首页' },
   error: { network: '无法连接服务器。' },
