@@ -322,6 +322,7 @@ MATRIX = {
         },
         ADMIN,
     ),
+    ("GET", "/api/v1/targets/progress"): (None, OFFICERS_SCOPED),
     ("GET", "/api/v1/targets/<int:target_id>"): (None, IN_REGION),
     ("PATCH", "/api/v1/targets/<int:target_id>"): ({"amount_fen": 200}, ADMIN),
     ("DELETE", "/api/v1/targets/<int:target_id>"): (None, ADMIN),

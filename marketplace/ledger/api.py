@@ -1,5 +1,5 @@
 import marshmallow as ma
-from flask import Response
+from flask import Response, request
 from flask.views import MethodView
 from marshmallow import fields, validate
 from webargs.fields import DelimitedList
@@ -11,6 +11,7 @@ from marketplace.ledger.models import CHANNELS, MECHANISMS
 from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
 from marketplace.schemas import Day, QueryArgsSchema, RegionCode, Timestamp, WholeNumber
+from marketplace.timeutil import china_today
 
 blp = Blueprint("ledger", __name__, description="销售台账：汇总统计、目标与进度、月度台账")
 GROUP_NAMES = services.GROUPS
@@ -165,8 +166,17 @@ class ProgressSchema(ma.Schema):
     expected_linear_g = WholeNumber(allow_none=True)
     forecast_fen = WholeNumber(allow_none=True)
     forecast_g = WholeNumber(allow_none=True)
-    status = fields.String(metadata={"enum": ["on_track", "behind", "achieved"]})
+    status = fields.String(
+        metadata={
+            "enum": ["on_track", "behind", "achieved", "missed"],
+            "description": "missed: the period ended short of the target (an ended target is never behind)",
+        }
+    )
     as_of = fields.String()
+    ledger_since = fields.String(
+        allow_none=True,
+        metadata={"description": "the ledger's first sale day: nothing sold before it is in any figure"},
+    )
     by_month = fields.List(fields.Nested(MonthSchema))
     year_to_date = fields.Nested(YearToDateSchema)
 
@@ -189,6 +199,37 @@ class Targets(MethodView):
         Money (amount_fen) or net weight of a category (weight_g) over [period_start, period_end)
         for a slice: buyer region x origin region, channels, mechanism, category, certified only."""
         return targets.create_target(require_user(), body)
+
+
+class ProgressArgsSchema(QueryArgsSchema):
+    ids = DelimitedList(
+        WholeNumber(validate=validate.Range(min=1)),
+        validate=validate.Length(max=100),
+        metadata={"description": "comma-separated target ids: only these (of the caller's)"},
+    )
+
+
+@blp.route("/targets/progress")
+class TargetsProgress(MethodView):
+    @blp.arguments(ProgressArgsSchema, location="query")
+    @blp.response(200, ProgressSchema(many=True), headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.alt_response(304, description="unchanged since the If-None-Match ETag: no body")
+    @blp.paginate(page_size=20, max_page_size=100)
+    @blp.doc(security=SECURITY)
+    def get(self, args, pagination_parameters):
+        """全部目标的完成进度
+
+        The progress of every target the caller sees (as GET /targets lists them, paged alike), in
+        one call. Its ETag changes with the ledger's latest entry, any change of targets and the
+        day: send it back as If-None-Match to get 304 while nothing changed (one small query)."""
+        user, today = require_user(), china_today()
+        tag, pagination_parameters.item_count = targets.progress_version(
+            user, args.get("ids"), today, request.query_string.decode()
+        )
+        if request.if_none_match.contains(tag):
+            return Response(status=304, headers={"ETag": f'"{tag}"'})
+        page = page_of(targets.list_targets(user, args.get("ids")), pagination_parameters)
+        return targets.progress_many(page, today), {"ETag": f'"{tag}"'}
 
 
 @blp.route("/targets/<int:target_id>")

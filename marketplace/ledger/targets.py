@@ -6,15 +6,18 @@ were sales then and the ledger covers that whole year; otherwise linear over the
 Days are China days."""
 
 import calendar
+import hashlib
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, case, func, or_, select, true
 
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import in_scope, officer_scope, require_admin, scope_condition
 from marketplace.audit import services as audit
+from marketplace.audit.models import AuditEvent
 from marketplace.catalog.models import Category
 from marketplace.errors import InvalidField, NotFound
 from marketplace.extensions import db
@@ -86,14 +89,48 @@ def _audited(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
 
 
-def list_targets(actor: User) -> Select[tuple[Target]]:
+def list_targets(actor: User, ids: Sequence[int] | None = None) -> Select[tuple[Target]]:
     """Every target for admins; an officer's are those whose origin or buyer lies within their
-    regions (a target of the whole country is no region's)."""
+    regions (a target of the whole country is no region's); only those of `ids` if given."""
     scope = officer_scope(actor, "Targets")
     stmt = select(Target).order_by(Target.period_start.desc(), Target.id)
     if scope is not None:
         stmt = stmt.where(scope_condition(scope, Target.origin_region_code, Target.buyer_region_code))
+    if ids:
+        stmt = stmt.where(Target.id.in_(ids))
     return stmt
+
+
+# Entries commit in id order only roughly (two payments in flight): counting the latest ids too
+# sees one that commits after a higher one.
+RECENT_ENTRIES = 1000
+
+
+def progress_version(actor: User, ids: Sequence[int] | None, today: date, asked: str) -> tuple[str, int]:
+    """A tag that changes whenever the progress of the caller's targets could (a new ledger entry, a
+    target created, changed or deleted, a new day, another scope or question: `asked`, the query),
+    and how many targets the caller has. One small query, so that a dashboard polling an unchanged
+    answer costs little."""
+    scope = officer_scope(actor, "Targets")
+    latest = select(func.max(LedgerEntry.id)).scalar_subquery()
+    listed = list_targets(actor, ids).order_by(None).subquery()
+    row = db.session.execute(
+        select(
+            select(func.count()).select_from(listed).scalar_subquery(),
+            latest,
+            select(func.count())
+            .select_from(LedgerEntry)
+            .where(LedgerEntry.id > latest - RECENT_ENTRIES)
+            .scalar_subquery(),
+            select(func.max(Target.id)).scalar_subquery(),
+            select(func.max(AuditEvent.id))
+            .where(AuditEvent.subject_type == Target.__tablename__)
+            .scalar_subquery(),
+        )
+    ).one()
+    regions = "*" if scope is None else ",".join(sorted(r.code for r in scope))
+    key = f"{actor.id}|{regions}|{today.isoformat()}|{tuple(row)}|{asked}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32], row[0]
 
 
 def get_target(actor: User, target_id: int) -> Target:
@@ -120,30 +157,56 @@ def slice_of(target: Target, start: date | None = None, end: date | None = None)
 def monthly(part: Slice) -> dict[str, tuple[int, int]]:
     """(amount_fen, weight_g) per month of the slice: the whole months from the monthly rollup, a
     period's part-months at either end (and any slice the rollup cannot hold) from the entries."""
-    pieces = [(part, LedgerEntry)]
+    return monthly_many([part])[0]
+
+
+def _pieces(part: Slice) -> list[tuple[Slice, Any]]:
+    """The slice as the parts each source answers: its whole months the rollup, the rest entries."""
     if part.covered_by_rollup():
         first = part.start if part.start.day == 1 else _next_month(part.start)
         last = part.end.replace(day=1)
         if first < last:
-            pieces = [
+            return [
                 (replace(part, start=first, end=last), LedgerMonthly),
                 (replace(part, end=first), LedgerEntry),
                 (replace(part, start=last), LedgerEntry),
             ]
-    totals: dict[str, tuple[int, int]] = {}
-    for piece, source in pieces:
-        if piece.start >= piece.end:
-            continue
-        month = month_of(source)
-        stmt = (
-            select(month, func.sum(source.amount_fen), func.coalesce(func.sum(source.weight_g), 0))
-            .where(*piece.conditions(source))
-            .group_by(month)
-        )
-        for m, a, w in db.session.execute(stmt):
-            before = totals.get(m, (0, 0))
-            totals[m] = (before[0] + int(a), before[1] + int(w))
-    return dict(sorted(totals.items()))
+    return [(part, LedgerEntry)]
+
+
+PIECES_PER_QUERY = 50  # keeps a query's columns and its OR well inside SQLite's limits
+
+
+def monthly_many(parts: list[Slice]) -> list[dict[str, tuple[int, int]]]:
+    """`monthly` of many slices at once: one query per source (rollup, entries) and at most
+    PIECES_PER_QUERY pieces, each piece's sums in columns of its own (a query per slice was the N+1
+    the dashboard made)."""
+    totals: list[dict[str, tuple[int, int]]] = [{} for _ in parts]
+    by_source: dict[Any, list[tuple[int, Slice]]] = {LedgerMonthly: [], LedgerEntry: []}
+    for n, part in enumerate(parts):
+        for piece, source in _pieces(part):
+            if piece.start < piece.end:
+                by_source[source].append((n, piece))
+    for source, pieces in by_source.items():
+        for at in range(0, len(pieces), PIECES_PER_QUERY):
+            chunk = pieces[at : at + PIECES_PER_QUERY]
+            matches = [and_(true(), *piece.conditions(source)) for _, piece in chunk]
+            columns = []
+            for match in matches:
+                # NULL where no row of the piece is in the month: such a month is not the piece's.
+                columns += [
+                    func.sum(case((match, source.amount_fen))),
+                    func.sum(case((match, source.weight_g))),
+                ]
+            month = month_of(source)
+            stmt = select(month, *columns).where(or_(*matches)).group_by(month)
+            for m, *sums in db.session.execute(stmt):
+                for (n, _piece), a, w in zip(chunk, sums[::2], sums[1::2], strict=True):
+                    if a is None:
+                        continue
+                    before = totals[n].get(m, (0, 0))
+                    totals[n][m] = (before[0] + int(a), before[1] + int(w or 0))
+    return [dict(sorted(t.items())) for t in totals]
 
 
 def _next_month(day: date) -> date:
@@ -163,20 +226,37 @@ def _accrued_through(months: dict[str, int], day: date) -> int:
 
 
 def progress_of(target: Target, today: date) -> dict[str, Any]:
+    return progress_many([target], today)[0]
+
+
+def progress_many(many: Sequence[Target], today: date) -> list[dict[str, Any]]:
+    """The progress of each target, its months and its year-earlier months read together (a few
+    queries whatever the number of targets)."""
+    # The same slice a year earlier: its monthly shape sets the seasonal pace. Only a whole year
+    # earlier gives a shape: the ledger must go back to before it began.
+    ledger_since = db.session.scalar(select(func.min(LedgerEntry.sale_date)))
+    earlier = [slice_of(t, _year_earlier(t.period_start), _year_earlier(t.period_end)) for t in many]
+    covered = [ledger_since is not None and ledger_since <= part.start for part in earlier]
+    read = monthly_many([slice_of(t) for t in many] + [p for p, c in zip(earlier, covered, strict=True) if c])
+    months, befores = read[: len(many)], iter(read[len(many) :])
+    since = ledger_since.isoformat() if ledger_since else None
+    return [
+        _progress(target, today, these, next(befores) if c else {}) | {"ledger_since": since}
+        for target, these, c in zip(many, months, covered, strict=True)
+    ]
+
+
+def _progress(
+    target: Target, today: date, months: dict[str, tuple[int, int]], months_before: dict[str, tuple[int, int]]
+) -> dict[str, Any]:
     measure = target.measure
     index = 0 if measure == "amount" else 1
     goal = target.amount_fen if measure == "amount" else target.weight_g
-    months = monthly(slice_of(target))
     achieved = sum(v[index] for v in months.values())
     days = (target.period_end - target.period_start).days
     elapsed = min(max((today - target.period_start).days + 1, 0), days)  # today counts
     linear = goal * elapsed // days
-    # The same slice a year earlier: its monthly shape sets the seasonal pace. Only a whole year
-    # earlier gives a shape: the ledger must go back to before it began.
-    ledger_since = db.session.scalar(select(func.min(LedgerEntry.sale_date)))
-    year_before = slice_of(target, _year_earlier(target.period_start), _year_earlier(target.period_end))
-    covered = ledger_since is not None and ledger_since <= year_before.start
-    before = {m: v[index] for m, v in monthly(year_before).items()} if covered else {}
+    before = {m: v[index] for m, v in months_before.items()}
     before_total = sum(before.values())
     seasonal = before_total > 0 and all(v >= 0 for v in before.values())
     if seasonal:
@@ -193,6 +273,8 @@ def progress_of(target: Target, today: date) -> dict[str, Any]:
         forecast = achieved * days // elapsed if elapsed else 0
     if achieved >= goal:
         status = "achieved"
+    elif today >= target.period_end:
+        status = "missed"  # ended short: no longer behind a pace it can catch up with
     elif achieved * BEHIND_BELOW[1] < expected * BEHIND_BELOW[0]:
         status = "behind"
     else:

@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import event, select
 
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
@@ -217,3 +218,118 @@ def test_a_partial_year_before_gives_no_seasonal_shape(client, admin, officer):
     sell(orange, date(2025, 11, 20), 300_000_00)
     p = targets.progress(officer[0], target["id"], today=date(2026, 7, 1))
     assert p["pace"] == "linear" and p["expected_by_now_fen"] == p["expected_linear_fen"]
+
+
+def batch_of_targets(client, admin):
+    """Targets of every kind the progress reads differently, and sales for each: whole months from
+    the rollup, part-months and a county buyer from the entries, weight, seasonal pace, ended short."""
+    made = [
+        make_target(client, admin),
+        make_target(client, admin, certified_only=False, period_start="2026-03-15", period_end="2026-11-20"),
+        make_target(client, admin, buyer_region_code="370102", period_start="2026-02-10"),
+        make_target(
+            client,
+            admin,
+            amount_fen=None,
+            weight_g=10_000 * 1_000_000,
+            category_code="fruit.citrus",
+            origin_region_code="500236",
+        ),
+        make_target(
+            client, admin, amount_fen=1_000_000_00, period_start="2025-01-01", period_end="2026-01-01"
+        ),
+        make_target(client, admin, origin_region_code="440000", buyer_region_code="440000"),
+    ]
+    orange = ProductFactory(category_code="fruit.citrus", net_weight_g=5000)
+    sell(orange, date(2024, 12, 1), 1_00, buyer="440106")  # the ledger goes back before last year
+    sell(orange, date(2025, 1, 20), 600_000_00)
+    sell(orange, date(2025, 11, 20), 300_000_00)
+    sell(orange, date(2026, 2, 11), 2_000_00, quantity=3)
+    sell(orange, date(2026, 3, 14), 7_000_00)
+    sell(orange, date(2026, 3, 16), 11_000_00, certificate=None)
+    sell(orange, date(2026, 7, 1), 13_000_00, buyer="370202")
+    sell(orange, date(2026, 11, 19), 17_000_00, quantity=2)
+    sell(orange, date(2026, 11, 25), 19_000_00)
+    return made
+
+
+def test_every_targets_progress_in_one_call_equals_each_ones_own_to_the_fen(
+    client, admin, officer, make_user
+):
+    made = batch_of_targets(client, admin)
+    ids = {t["id"] for t in made}
+    answer = client.get("/api/v1/targets/progress?page_size=100", headers=admin[1])
+    assert answer.status_code == 200
+    batched = {p["target_id"]: p for p in answer.json if p["target_id"] in ids}
+    assert batched.keys() == ids
+    for target_id, p in batched.items():
+        assert p == client.get(f"/api/v1/targets/{target_id}/progress", headers=admin[1]).json
+    assert {p["status"] for p in batched.values()} >= {"missed", "behind"}
+    # An officer of Chongqing: their targets only, in GET /targets' order and pages.
+    theirs = client.get("/api/v1/targets/progress?page_size=2&page=2", headers=officer[1])
+    listed = client.get("/api/v1/targets?page_size=2&page=2", headers=officer[1])
+    assert [p["target_id"] for p in theirs.json] == [t["id"] for t in listed.json]
+    assert theirs.headers["X-Pagination"] == listed.headers["X-Pagination"]
+    mine = client.get("/api/v1/targets/progress?page_size=100", headers=officer[1]).json
+    assert made[-1]["id"] not in {p["target_id"] for p in mine} and len(mine) == len(made) - 1
+    some = f"{made[0]['id']},{made[-1]['id']}"
+    assert [
+        p["target_id"] for p in client.get(f"/api/v1/targets/progress?ids={some}", headers=officer[1]).json
+    ] == [made[0]["id"]]
+    bad = client.get("/api/v1/targets/progress?ids=1,x", headers=officer[1])
+    assert bad.status_code == 422 and "ids" in bad.json["errors"]["query"]
+    _, buyer = make_user()
+    assert client.get("/api/v1/targets/progress", headers=buyer).status_code == 403
+
+
+def test_every_targets_progress_takes_the_same_few_queries_however_many_targets(client, admin):
+    made = batch_of_targets(client, admin)
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    every = list(db.session.scalars(targets.list_targets(admin[0])))
+    counts = []
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        for many in (every[:1], every):
+            statements.clear()
+            targets.progress_many(many, date(2026, 12, 2))
+            counts.append(len(statements))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(every) == len(made) and counts[0] == counts[1] <= 5, counts
+
+
+def test_every_targets_progress_answers_304_until_a_sale_or_a_target_changes(client, admin):
+    made = batch_of_targets(client, admin)
+    url = "/api/v1/targets/progress?page_size=100"
+    first = client.get(url, headers=admin[1])
+    tag = first.headers["ETag"]
+    quiet = client.get(url, headers={**admin[1], "If-None-Match": tag})
+    assert quiet.status_code == 304 and quiet.data == b"" and quiet.headers["ETag"] == tag
+    assert quiet.headers["X-Pagination"] == first.headers["X-Pagination"]
+    assert client.get(url.replace("100", "99"), headers={**admin[1], "If-None-Match": tag}).status_code == 200
+    sell(ProductFactory(), date(2026, 12, 1), 23_000_00)
+    after_sale = client.get(url, headers={**admin[1], "If-None-Match": tag})
+    assert after_sale.status_code == 200 and after_sale.headers["ETag"] != tag
+    assert after_sale.json != first.json
+    tag = after_sale.headers["ETag"]
+    client.patch(f"/api/v1/targets/{made[0]['id']}", json={"amount_fen": 10_00}, headers=admin[1])
+    assert client.get(url, headers={**admin[1], "If-None-Match": tag}).status_code == 200
+
+
+def test_an_ended_target_is_achieved_or_missed_never_behind_and_raises_no_alert(client, admin, officer):
+    from marketplace.alerts import services as alerts
+    from marketplace.alerts.models import Alert
+
+    ended = make_target(
+        client, admin, amount_fen=1_000_000_00, period_start="2025-01-01", period_end="2026-01-01"
+    )
+    sell(ProductFactory(), date(2025, 6, 1), 100_000_00)
+    p = targets.progress(officer[0], ended["id"], today=date(2026, 2, 1))
+    assert p["status"] == "missed" and p["ratio"] == 0.1 and p["ledger_since"] == "2025-06-01"
+    assert targets.progress(officer[0], ended["id"], today=date(2025, 12, 31))["status"] == "behind"
+    alerts.raise_daily(date(2026, 2, 1))
+    assert db.session.scalar(select(Alert).where(Alert.subject_id == ended["id"])) is None

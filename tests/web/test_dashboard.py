@@ -16,7 +16,7 @@ OFFICER = ("chongqing.officer@demo.test", "demo-officer-pass")
 FENGJIE_OFFICER = ("fengjie.officer@demo.test", "demo-officer-pass")
 ADMIN = ("admin@demo.test", "demo-admin-pass")
 BUYER = ("buyer@demo.test", "demo-buyer-pass")
-STATUS = {"on_track": "进度正常", "behind": "进度滞后", "achieved": "已完成"}
+STATUS = {"on_track": "进度正常", "behind": "进度滞后", "achieved": "已完成", "missed": "未完成"}
 
 
 def wan_yuan(fen: int) -> str:

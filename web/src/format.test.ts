@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { chinaYear, day, dayBefore, percent, period, statusLabel, statusType, tonnes, wanYuan, wanYuanTick, wholeYuan, yuan } from './format'
+import { chinaYear, clock, day, dayBefore, percent, period, statusLabel, statusType, tonnes, wanYuan, wanYuanTick, wholeYuan, yuan } from './format'
 
 describe('money', () => {
   it('shows 万元 to two decimals, grouped, as officials write them', () => {
@@ -73,6 +73,19 @@ describe('status', () => {
     expect(statusLabel('behind', 'en')).toBe('Behind')
     expect(statusType('achieved')).toBe('success')
     expect(statusType('behind')).toBe('danger')
+  })
+
+  it('says an ended target that fell short is missed, in its own colour', () => {
+    expect(statusLabel('missed')).toBe('未完成')
+    expect(statusLabel('missed', 'en')).toBe('Missed')
+    expect(statusType('missed')).toBe('warning')
+  })
+})
+
+describe('clock', () => {
+  it('gives the time of day in China, to the second, on a 24-hour clock', () => {
+    expect(clock(new Date('2026-12-02T06:05:09Z'))).toBe('14:05:09')
+    expect(clock(new Date('2026-12-01T16:00:00Z'))).toBe('00:00:00')
   })
 })
 

@@ -2,7 +2,7 @@
 // with integer (BigInt) arithmetic only, so that ¥19,157,200.00 never shows as ¥19,157,199.99.
 
 export type Locale = 'zh-CN' | 'en'
-export type Status = 'on_track' | 'behind' | 'achieved'
+export type Status = 'on_track' | 'behind' | 'achieved' | 'missed'
 
 const FEN_PER_WAN_YUAN = 1_000_000n // 1 万元 = 10,000 yuan = 1,000,000 fen
 const GRAMS_PER_TONNE = 1_000_000n
@@ -83,8 +83,8 @@ export function period(start: string, endExclusive: string, locale: Locale = 'zh
 }
 
 const STATUS_LABELS: Record<Locale, Record<Status, string>> = {
-  'zh-CN': { on_track: '进度正常', behind: '进度滞后', achieved: '已完成' },
-  en: { on_track: 'On track', behind: 'Behind', achieved: 'Achieved' },
+  'zh-CN': { on_track: '进度正常', behind: '进度滞后', achieved: '已完成', missed: '未完成' },
+  en: { on_track: 'On track', behind: 'Behind', achieved: 'Achieved', missed: 'Missed' },
 }
 
 /** A target's status in words. */
@@ -92,12 +92,21 @@ export function statusLabel(status: Status, locale: Locale = 'zh-CN'): string {
   return STATUS_LABELS[locale][status]
 }
 
-/** The colour of a status, as Element Plus names tag types: green, blue, red. */
-export function statusType(status: Status): 'success' | 'primary' | 'danger' {
-  return { achieved: 'success', on_track: 'primary', behind: 'danger' }[status] as
-    | 'success'
-    | 'primary'
-    | 'danger'
+/** The colour of a status, as Element Plus names tag types: green, blue, red, and orange for a
+ * period that ended short of its target. */
+export function statusType(status: Status): 'success' | 'primary' | 'danger' | 'warning' {
+  return ({ achieved: 'success', on_track: 'primary', behind: 'danger', missed: 'warning' } as const)[status]
+}
+
+/** The time of day of an instant in China, to the second: "14:05:09". */
+export function clock(instant: Date): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Asia/Shanghai',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).format(instant)
 }
 
 /** The year it is in China (Asia/Shanghai) at `now`: the ledger's years are China's. */

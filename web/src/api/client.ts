@@ -1,5 +1,6 @@
 // The one way the app calls the API: adds the token and the language, and turns the API's error
 // shape ({"code", "message", "errors"}) into an ApiError whose message can be shown as it is.
+import { fileNameOf, saveBlob } from '../download'
 import { currentLocale, i18n } from '../i18n'
 import { useSession } from '../stores/session'
 
@@ -20,25 +21,9 @@ export interface Options {
   signedIn?: boolean
 }
 
-export async function api<T>(path: string, options: Options = {}): Promise<T> {
-  return (await send<T>(path, options)).data
-}
-
-export interface Page<T> {
-  items: T[]
-  total: number
-}
-
-/** One page of a list and how many there are in all (the API's X-Pagination header). */
-export async function apiPage<T>(path: string): Promise<Page<T>> {
-  const { data, headers } = await send<T[]>(path)
-  const pagination = JSON.parse(headers.get('X-Pagination') ?? '{}') as { total?: number }
-  return { items: data, total: pagination.total ?? data.length }
-}
-
-async function send<T>(path: string, options: Options = {}): Promise<{ data: T; headers: Headers }> {
+async function send(path: string, options: Options, extra: Record<string, string> = {}): Promise<Response> {
   const session = useSession()
-  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': currentLocale() }
+  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': currentLocale(), ...extra }
   if (options.body !== undefined) headers['Content-Type'] = 'application/json'
   const signedIn = options.signedIn ?? true
   // Signed out meanwhile (a page still loading when the user left): nothing more is asked for.
@@ -57,39 +42,55 @@ async function send<T>(path: string, options: Options = {}): Promise<{ data: T; 
   if (response.status === 401 && signedIn && session.token) {
     session.expire()
   }
-  if (response.status === 204) return { data: undefined as T, headers: response.headers }
-  const data = await response.json().catch(() => ({}))
-  if (!response.ok) {
-    throw new ApiError(response.status, data.message ?? response.statusText, data.errors ?? {})
-  }
-  return { data: data as T, headers: response.headers }
+  return response
 }
 
-// A file the API makes (an XLSX export), fetched with the token like any call and handed to the
-// browser to save: a temporary link to the Blob, clicked and revoked.
-export async function download(path: string, filename: string): Promise<void> {
-  const session = useSession()
-  if (!session.token) throw new ApiError(401, i18n.global.t('signIn.signedOut'))
-  let response: Response
-  try {
-    response = await fetch(`/api/v1${path}`, {
-      headers: { Authorization: `Bearer ${session.token}`, 'Accept-Language': currentLocale() },
-    })
-  } catch {
-    throw new ApiError(0, i18n.global.t('error.network'))
-  }
-  if (response.status === 401) session.expire()
-  if (!response.ok) {
-    const data = await response.json().catch(() => ({}))
-    throw new ApiError(response.status, data.message ?? response.statusText, data.errors ?? {})
-  }
-  const url = URL.createObjectURL(await response.blob())
-  const link = document.createElement('a')
-  link.href = url
-  link.download = filename
-  document.body.append(link)
-  link.click()
-  link.remove()
-  // Revoked once the browser has taken the file.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+async function failure(response: Response): Promise<ApiError> {
+  const data = await response.json().catch(() => ({}))
+  return new ApiError(response.status, data.message ?? response.statusText, data.errors ?? {})
+}
+
+async function answer<T>(response: Response): Promise<T> {
+  if (response.status === 204) return undefined as T
+  if (!response.ok) throw await failure(response)
+  return (await response.json().catch(() => ({}))) as T
+}
+
+export async function api<T>(path: string, options: Options = {}): Promise<T> {
+  return answer<T>(await send(path, options))
+}
+
+/** A GET of an answer the caller may already hold (with its ETag): null while it is unchanged. */
+export async function apiIfChanged<T>(path: string, etag: string | null): Promise<{ data: T; etag: string | null } | null> {
+  const response = await send(path, {}, etag ? { 'If-None-Match': etag } : {})
+  if (response.status === 304) return null
+  return { data: await answer<T>(response), etag: response.headers.get('ETag') }
+}
+
+export interface Page<T> {
+  items: T[]
+  total: number
+}
+
+/** One page of a list and how many there are in all (the API's X-Pagination header). */
+export async function apiPage<T>(path: string): Promise<Page<T>> {
+  const response = await send(path, {})
+  const items = await answer<T[]>(response)
+  const pagination = JSON.parse(response.headers.get('X-Pagination') ?? '{}') as { total?: number }
+  return { items, total: pagination.total ?? items.length }
+}
+
+/** A file the API sends (GET `path`), as a Blob with the name its Content-Disposition gives. Any
+ * answer but 200 (202: not made yet) is an ApiError. */
+export async function apiFile(path: string): Promise<{ blob: Blob; fileName: string }> {
+  const response = await send(path, {}, { Accept: '*/*' })
+  if (response.status !== 200) throw await failure(response)
+  const fallback = path.split('/').filter(Boolean).join('-')
+  return { blob: await response.blob(), fileName: fileNameOf(response.headers.get('Content-Disposition'), fallback) }
+}
+
+/** The file the API sends, saved as the browser saves a download, under `name` or the API's. */
+export async function download(path: string, name?: string): Promise<void> {
+  const file = await apiFile(path)
+  saveBlob(file.blob, name ?? file.fileName)
 }

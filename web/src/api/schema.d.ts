@@ -1750,6 +1750,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/targets/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 全部目标的完成进度
+         * @description The progress of every target the caller sees (as GET /targets lists them, paged alike), in
+         *     one call. Its ETag changes with the ledger's latest entry, any change of targets and the
+         *     day: send it back as If-None-Match to get 304 while nothing changed (one small query).
+         */
+        get: operations["ledger_get_targets_progress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/targets/{target_id}": {
         parameters: {
             query?: never;
@@ -2791,6 +2813,49 @@ export interface components {
             /** @default null */
             source: string | null;
         };
+        Month: {
+            month?: string;
+            amount_fen?: number;
+            weight_g?: number;
+        };
+        YearToDate: {
+            amount_fen?: number;
+            weight_g?: number;
+        };
+        Progress: {
+            target_id?: number;
+            name?: string;
+            /** @enum {string} */
+            measure?: "amount" | "weight";
+            /** @description counts certified sales only, or every sale */
+            certified_only?: boolean;
+            /**
+             * @description seasonal: last year's monthly shape
+             * @enum {string}
+             */
+            pace?: "seasonal" | "linear";
+            target_fen?: number | null;
+            target_g?: number | null;
+            achieved_fen?: number;
+            achieved_g?: number;
+            ratio?: number;
+            expected_by_now_fen?: number | null;
+            expected_by_now_g?: number | null;
+            expected_linear_fen?: number | null;
+            expected_linear_g?: number | null;
+            forecast_fen?: number | null;
+            forecast_g?: number | null;
+            /**
+             * @description missed: the period ended short of the target (an ended target is never behind)
+             * @enum {string}
+             */
+            status?: "on_track" | "behind" | "achieved" | "missed";
+            as_of?: string;
+            /** @description the ledger's first sale day: nothing sold before it is in any figure */
+            ledger_since?: string | null;
+            by_month?: components["schemas"]["Month"][];
+            year_to_date?: components["schemas"]["YearToDate"];
+        };
         TargetUpdate: {
             name?: string;
             /** Format: date */
@@ -2829,44 +2894,6 @@ export interface components {
             certified_only: boolean;
             /** @default null */
             source: string | null;
-        };
-        Month: {
-            month?: string;
-            amount_fen?: number;
-            weight_g?: number;
-        };
-        YearToDate: {
-            amount_fen?: number;
-            weight_g?: number;
-        };
-        Progress: {
-            target_id?: number;
-            name?: string;
-            /** @enum {string} */
-            measure?: "amount" | "weight";
-            /** @description counts certified sales only, or every sale */
-            certified_only?: boolean;
-            /**
-             * @description seasonal: last year's monthly shape
-             * @enum {string}
-             */
-            pace?: "seasonal" | "linear";
-            target_fen?: number | null;
-            target_g?: number | null;
-            achieved_fen?: number;
-            achieved_g?: number;
-            ratio?: number;
-            expected_by_now_fen?: number | null;
-            expected_by_now_g?: number | null;
-            expected_linear_fen?: number | null;
-            expected_linear_g?: number | null;
-            forecast_fen?: number | null;
-            forecast_g?: number | null;
-            /** @enum {string} */
-            status?: "on_track" | "behind" | "achieved";
-            as_of?: string;
-            by_month?: components["schemas"]["Month"][];
-            year_to_date?: components["schemas"]["YearToDate"];
         };
         Report: {
             id?: number;
@@ -5411,6 +5438,42 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Target"];
                 };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    ledger_get_targets_progress: {
+        parameters: {
+            query?: {
+                /** @description comma-separated target ids: only these (of the caller's) */
+                ids?: number[];
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    ETag?: string;
+                    "X-Pagination": components["headers"]["PAGINATION"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Progress"][];
+                };
+            };
+            /** @description unchanged since the If-None-Match ETag: no body */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
             default: components["responses"]["DEFAULT_ERROR"];
