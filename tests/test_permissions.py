@@ -331,6 +331,9 @@ MATRIX = {
         REGION_403,
     ),
     ("GET", "/api/v1/reports/ledger/<int:report_id>"): (None, cells(404, officer=OK, admin=OK)),
+    ("GET", "/api/v1/reports/ledger/<int:report_id>/file"): (None, cells(404, officer=OK, admin=OK)),
+    # Each caller's own requests: the other officer's list is empty.
+    ("GET", "/api/v1/reports/ledger/requests"): (None, OFFICERS_SCOPED),
     ("GET", "/api/v1/alerts"): (None, OFFICERS_SCOPED),
     ("GET", "/api/v1/health"): (None, PUBLIC),
 }

@@ -188,3 +188,7 @@ class LedgerReport(db.Model):
     @property
     def region_name(self) -> str | None:
         return self.region.name if self.region else None
+
+    @property
+    def file_name(self) -> str:
+        return f"ledger-{self.month}-{self.region_code or 'all'}.{self.format}"

@@ -14,12 +14,12 @@ from typing import Any
 
 from flask import current_app
 from openpyxl import Workbook
-from sqlalchemy import case, or_, select
+from sqlalchemy import Select, case, false, or_, select
 from sqlalchemy.orm import aliased
 
 from marketplace.accounts.models import User
 from marketplace.catalog.models import Category, Product
-from marketplace.errors import Forbidden, InvalidField, NotFound
+from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import LOCALES, N_, _, force_locale, locale_tag
 from marketplace.ledger.models import LedgerEntry, LedgerReport
@@ -164,6 +164,27 @@ def get_report(actor: User, report_id: int) -> LedgerReport:
         or not any(is_within(report.region_code, own) for own in actor.officer_region_codes)
     ):
         raise NotFound(_("No report %(id)s.", id=report_id))
+    return report
+
+
+def list_requests(actor: User) -> Select[tuple[LedgerReport]]:
+    """The caller's own requests, newest first; an officer's only while the region is still theirs."""
+    stmt = (
+        select(LedgerReport).where(LedgerReport.requested_by_id == actor.id).order_by(LedgerReport.id.desc())
+    )
+    if actor.is_admin:
+        return stmt
+    if not actor.officer_region_codes:
+        raise Forbidden(_("The monthly ledger is for officers and admins."))
+    regions = [db.session.get(Region, code) for code in actor.officer_region_codes]
+    return stmt.where(or_(false(), *(within(LedgerReport.region_code, r) for r in regions if r is not None)))
+
+
+def ready_report(actor: User, report_id: int) -> LedgerReport:
+    """A report the caller may read, for its file: pending is returned as it is; failed is refused."""
+    report = get_report(actor, report_id)
+    if report.status == "failed":
+        raise Conflict(_("Report %(id)s could not be made: request the ledger again.", id=report_id))
     return report
 
 
