@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest'
-import { day, percent, period, statusLabel, statusType, tonnes, wanYuan, wholeYuan, yuan } from './format'
+import {
+  chinaMonth,
+  dateTime,
+  day,
+  monthLabel,
+  monthsUpTo,
+  percent,
+  period,
+  statusLabel,
+  statusType,
+  tonnes,
+  wanYuan,
+  wholeYuan,
+  yuan,
+} from './format'
 
 describe('money', () => {
   it('shows 万元 to two decimals, grouped, as officials write them', () => {
@@ -65,5 +79,27 @@ describe('status', () => {
     expect(statusLabel('behind', 'en')).toBe('Behind')
     expect(statusType('achieved')).toBe('success')
     expect(statusType('behind')).toBe('danger')
+  })
+})
+
+describe('months', () => {
+  it('is China\'s month, not the browser\'s: 1 December has begun in Beijing at 16:30 UTC', () => {
+    expect(chinaMonth(new Date('2026-11-30T16:30:00Z'))).toBe('2026-12')
+    expect(chinaMonth(new Date('2026-11-30T15:59:00Z'))).toBe('2026-11')
+  })
+
+  it('counts back across the new year', () => {
+    expect(monthsUpTo('2026-02', 4)).toEqual(['2026-02', '2026-01', '2025-12', '2025-11'])
+    expect(monthsUpTo('2026-12', 1)).toEqual(['2026-12'])
+  })
+
+  it('names a month as people write it', () => {
+    expect(monthLabel('2026-09')).toBe('2026年9月')
+    expect(monthLabel('2026-09', 'en')).toBe('Sep 2026')
+  })
+
+  it('shows an instant on China\'s clock', () => {
+    expect(dateTime('2026-11-30T17:05:00+00:00')).toBe('2026年12月1日 01:05')
+    expect(dateTime('2026-12-01T09:05:00+08:00', 'en')).toBe('1 Dec 2026, 09:05')
   })
 })

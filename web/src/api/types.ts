@@ -12,3 +12,5 @@ export type Token = Answer<'Token'>
 export type Me = Answer<'Me'>
 export type Target = Answer<'Target'>
 export type Progress = Answer<'Progress'>
+export type Region = Answer<'Region'>
+export type Report = Answer<'Report'>
