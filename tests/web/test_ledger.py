@@ -19,6 +19,7 @@ from tests.web.test_dashboard import axe_violations, sign_in
 pytestmark = [pytest.mark.web, pytest.mark.xdist_group("browser")]
 
 OFFICER = ("chongqing.officer@demo.test", "demo-officer-pass")
+ADMIN = ("admin@demo.test", "demo-admin-pass")
 AMOUNT = HEADER.index("Amount (fen)")
 
 
@@ -79,9 +80,10 @@ def api_download(officer, month: str, fmt: str) -> bytes:
     return answer.content
 
 
-def tallied(officer, month: str) -> dict:
-    """The officer's tally of the month: their scope is the ledger's (origin or buyer in 重庆市)."""
-    rows = officer.get(f"/tallies?group_by=month&year={month[:4]}")
+def tallied(caller, month: str) -> dict:
+    """The caller's tally of the month: an officer's scope is the ledger's (origin or buyer in their
+    region); an admin's, the whole ledger."""
+    rows = caller.get(f"/tallies?group_by=month&year={month[:4]}")
     return next(row for row in rows if row["month"] == month)
 
 
@@ -144,6 +146,23 @@ def test_officer_chooses_a_county_by_name(page, api):
     expect(page.get_by_role("status")).to_contain_text(f"{label(month)} 奉节县的台账已生成")
     report_id = page.get_by_role("status").get_attribute("data-report-id")
     assert api(*OFFICER).get(f"/reports/ledger/{report_id}")["region_code"] == "500236"
+
+
+def test_admin_makes_the_whole_ledger_or_a_provinces(page, api):
+    admin = api(*ADMIN)
+    month = months_ago(1)
+    sign_in(page, ADMIN)
+    page.get_by_role("menuitem", name="台账").click()
+    expect(page.locator(".request .region")).to_contain_text("全部地区（全量台账）")
+    page.get_by_role("button", name="生成台账").click()
+    status = page.get_by_role("status")
+    expect(status).to_contain_text(f"{label(month)} 全部地区（全量台账）的台账已生成")
+    whole = admin.get(f"/reports/ledger/{status.get_attribute('data-report-id')}")
+    assert whole["region_code"] is None and whole["entries"] == tallied(admin, month)["entries"]
+    choose(page, "地区", "山东省")
+    page.get_by_role("button", name="生成台账").click()
+    expect(status).to_contain_text(f"{label(month)} 山东省的台账已生成")
+    assert admin.get(f"/reports/ledger/{status.get_attribute('data-report-id')}")["region_code"] == "370000"
 
 
 def pending(route):
