@@ -23,6 +23,12 @@ ADMIN = ("admin@demo.test", "demo-admin-pass")
 AMOUNT = HEADER.index("Amount (fen)")
 
 
+@pytest.fixture(scope="module")
+def officer(api):
+    """The officer's API, signed in once for the file."""
+    return api(*OFFICER)
+
+
 def months_ago(n: int) -> str:
     today = datetime.now(ZoneInfo("Asia/Shanghai"))
     index = today.year * 12 + today.month - 1 - n
@@ -87,8 +93,7 @@ def tallied(caller, month: str) -> dict:
     return next(row for row in rows if row["month"] == month)
 
 
-def test_officer_makes_the_xlsx_ledger_of_a_month_and_downloads_the_apis_rows(page, api, shoot):
-    officer = api(*OFFICER)
+def test_officer_makes_the_xlsx_ledger_of_a_month_and_downloads_the_apis_rows(page, officer, shoot):
     month = months_ago(2)
     open_ledger(page)
     expect(page.locator(".request .month")).to_contain_text(label(months_ago(1)))  # the last whole month
@@ -108,8 +113,7 @@ def test_officer_makes_the_xlsx_ledger_of_a_month_and_downloads_the_apis_rows(pa
     assert totals[-1][0] == "合计"
 
 
-def test_officer_downloads_the_csv_and_finds_it_listed_after_a_reload(page, api, shoot):
-    officer = api(*OFFICER)
+def test_officer_downloads_the_csv_and_finds_it_listed_after_a_reload(page, officer, shoot):
     month = months_ago(3)
     open_ledger(page)
     report_id = make(page, month, "CSV")
@@ -137,7 +141,7 @@ def test_officer_downloads_the_csv_and_finds_it_listed_after_a_reload(page, api,
         assert csv_rows(file.read()) == (entries, totals)
 
 
-def test_officer_chooses_a_county_by_name(page, api):
+def test_officer_chooses_a_county_by_name(page, officer):
     month = months_ago(1)
     open_ledger(page)
     choose(page, "地区", "奉节县")
@@ -145,7 +149,7 @@ def test_officer_chooses_a_county_by_name(page, api):
     page.get_by_role("button", name="生成台账").click()
     expect(page.get_by_role("status")).to_contain_text(f"{label(month)} 奉节县的台账已生成")
     report_id = page.get_by_role("status").get_attribute("data-report-id")
-    assert api(*OFFICER).get(f"/reports/ledger/{report_id}")["region_code"] == "500236"
+    assert officer.get(f"/reports/ledger/{report_id}")["region_code"] == "500236"
 
 
 def test_admin_makes_the_whole_ledger_or_a_provinces(page, api):
