@@ -229,6 +229,9 @@ class ReportSchema(ma.Schema):
     )
     status = fields.String(metadata={"enum": ["pending", "ready", "failed"]})
     entries = WholeNumber(allow_none=True)
+    total_fen = WholeNumber(
+        allow_none=True, metadata={"description": "the entries' amounts summed, once made"}
+    )
     file_name = fields.String(metadata={"description": "the name the file downloads under"})
     created_at = Timestamp()
     finished_at = Timestamp(allow_none=True)

@@ -271,13 +271,13 @@ def _yuan(fen: int) -> Decimal:
     return Decimal(fen).scaleb(-2)
 
 
-def build(report: LedgerReport) -> tuple[bytes, int]:
-    """The file's bytes and the number of entries in it, in the report's language."""
+def build(report: LedgerReport) -> tuple[bytes, int, int]:
+    """The file's bytes, the number of entries in it and their total, in the report's language."""
     with force_locale(LOCALES[report.locale]):
         return _build(report)
 
 
-def _build(report: LedgerReport) -> tuple[bytes, int]:
+def _build(report: LedgerReport) -> tuple[bytes, int, int]:
     totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     names: dict[str, str] = {}
     entries: list[list[Any]] = []
@@ -310,7 +310,7 @@ def _build(report: LedgerReport) -> tuple[bytes, int]:
             sums.append(row)
         out = io.BytesIO()
         book.save(out)
-        return out.getvalue(), grand[0]
+        return out.getvalue(), grand[0], grand[2]
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow(header)
@@ -319,7 +319,7 @@ def _build(report: LedgerReport) -> tuple[bytes, int]:
     writer.writerow(totals_header)
     writer.writerows(summary)
     # With a byte-order mark: Excel opens UTF-8 CSV as GBK otherwise.
-    return ("\ufeff" + text.getvalue()).encode("utf-8"), grand[0]
+    return ("\ufeff" + text.getvalue()).encode("utf-8"), grand[0], grand[2]
 
 
 def make_report(report_id: int) -> str:
@@ -328,7 +328,7 @@ def make_report(report_id: int) -> str:
     if report is None or report.status == "ready":
         return "skipped"
     try:
-        data, count = build(report)
+        data, count, total = build(report)
     except Exception:
         db.session.rollback()
         report.status, report.finished_at = "failed", now()
@@ -336,7 +336,8 @@ def make_report(report_id: int) -> str:
         raise
     key = f"{uuid.uuid4().hex}.{report.format}"
     storage().save(key, data)
-    report.storage_key, report.entries, report.status, report.finished_at = key, count, "ready", now()
+    report.storage_key, report.entries, report.total_fen = key, count, total
+    report.status, report.finished_at = "ready", now()
     db.session.commit()
     return "ready"
 

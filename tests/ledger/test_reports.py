@@ -42,6 +42,7 @@ def test_an_admin_gets_the_months_ledger_as_xlsx(client, make_user, month):
     _, admin = make_user(("admin", None))
     r = client.post(URL, json={"month": month, "format": "xlsx"}, headers=admin)
     assert r.status_code == 202 and r.json["status"] == "ready" and r.json["entries"] == 4
+    assert r.json["total_fen"] == 32_500  # the refund taken off
     r = client.get(f"{URL}?month={month}&format=xlsx", headers=admin)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/vnd.openxmlformats")
     book = openpyxl.load_workbook(io.BytesIO(r.data))
@@ -204,7 +205,8 @@ def test_a_report_downloads_by_its_id_under_its_name(client, make_user, month):
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
     assert r.headers["Content-Disposition"] == f'attachment; filename="ledger-{month}-500236.csv"'
     rows = csv_rows(r)
-    assert len(rows[1 : rows.index([])]) == made["entries"] == 3 and rows[-1][5] == "27500"
+    assert len(rows[1 : rows.index([])]) == made["entries"] == 3
+    assert rows[-1][5] == str(made["total_fen"]) == "27500"
     assert r.data == client.get(f"{URL}?month={month}&format=csv", headers=fengjie).data
     assert client.get(f"{URL}/{made['id']}/file", headers=wushan).status_code == 404
     assert client.get(f"{URL}/999999/file", headers=fengjie).status_code == 404
@@ -217,7 +219,7 @@ def test_a_report_still_being_made_answers_its_status_and_a_failed_one_409(
     monkeypatch.setattr(outbox, "_send", lambda message: None)  # queued, not yet made
     made = client.post(URL, json={"month": month, "format": "xlsx"}, headers=admin).json
     r = client.get(f"{URL}/{made['id']}/file", headers=admin)
-    assert r.status_code == 202 and r.json["status"] == "pending"
+    assert r.status_code == 202 and r.json["status"] == "pending" and r.json["total_fen"] is None
     db.session.execute(db.update(LedgerReport).values(status="failed"))
     db.session.commit()
     r = client.get(f"{URL}/{made['id']}/file", headers=admin)

@@ -40,6 +40,12 @@ def label(month: str) -> str:
     return f"{year}年{int(number)}月"
 
 
+def yuan(fen: int) -> str:
+    """Fen as the page writes them, to the fen: 12345678 -> "¥123,456.78"."""
+    sign = "-" if fen < 0 else ""
+    return f"{sign}¥{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
+
+
 def open_ledger(page) -> None:
     sign_in(page, OFFICER)
     expect(page).to_have_url(re.compile(r"/dashboard$"))
@@ -60,7 +66,9 @@ def make(page, month: str, fmt: str) -> str:
     page.locator(".el-radio-button", has_text=fmt).click()
     page.get_by_role("button", name="生成台账").click()
     status = page.get_by_role("status")
-    expect(status).to_contain_text(re.compile(rf"{label(month)} 重庆市的台账已生成，共 [\d,]+ 笔。"))
+    expect(status).to_contain_text(
+        re.compile(rf"{label(month)} 重庆市的台账已生成：共 [\d,]+ 笔，合计 ¥[\d,]+\.\d\d。")
+    )
     return status.get_attribute("data-report-id")
 
 
@@ -111,6 +119,9 @@ def test_officer_makes_the_xlsx_ledger_of_a_month_and_downloads_the_apis_rows(pa
     assert len(entries) == tally["entries"] > 0
     assert sum(row[AMOUNT] for row in entries) == totals[-1][5] == tally["amount_fen"]
     assert totals[-1][0] == "合计"
+    expect(page.get_by_role("status")).to_contain_text(
+        f"共 {len(entries):,} 笔，合计 {yuan(tally['amount_fen'])}。"
+    )
 
 
 def test_officer_downloads_the_csv_and_finds_it_listed_after_a_reload(page, officer, shoot):
@@ -133,7 +144,8 @@ def test_officer_downloads_the_csv_and_finds_it_listed_after_a_reload(page, offi
     expect(row).to_contain_text("重庆市")
     expect(row).to_contain_text("CSV")
     expect(row.locator(".el-tag")).to_have_text("已生成")
-    expect(row.locator(".number")).to_have_text(f"{tally['entries']:,}")
+    expect(row.locator(".entries")).to_have_text(f"{tally['entries']:,}")
+    expect(row.locator(".total")).to_have_text(yuan(tally["amount_fen"]))
     shoot(page, "ledger-earlier")
     with page.expect_download() as again:
         row.get_by_role("button", name=f"下载 ledger-{month}-500000.csv").click()

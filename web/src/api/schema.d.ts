@@ -2880,6 +2880,8 @@ export interface components {
             /** @enum {string} */
             status?: "pending" | "ready" | "failed";
             entries?: number | null;
+            /** @description the entries' amounts summed, once made */
+            total_fen?: number | null;
             /** @description the name the file downloads under */
             file_name?: string;
             /** Format: date-time */
