@@ -24,7 +24,7 @@ WEB_POLICY = (
 )
 # Sent by clients and read by the API: bearer tokens, JSON and upload bodies, idempotent retries.
 ALLOWED_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
-EXPOSED_HEADERS = ["X-Pagination", "Retry-After", "Location"]
+EXPOSED_HEADERS = ["X-Pagination", "Retry-After", "Location", "Content-Disposition"]
 
 
 def init_app(app: Flask) -> None:

@@ -335,6 +335,9 @@ MATRIX = {
         REGION_403,
     ),
     ("GET", "/api/v1/reports/ledger/<int:report_id>"): (None, cells(404, officer=OK, admin=OK)),
+    ("GET", "/api/v1/reports/ledger/<int:report_id>/file"): (None, cells(404, officer=OK, admin=OK)),
+    # Each caller's own requests: the other officer's list is empty.
+    ("GET", "/api/v1/reports/ledger/requests"): (None, OFFICERS_SCOPED),
     ("GET", "/api/v1/alerts"): (None, OFFICERS_SCOPED),
     ("POST", "/api/v1/alerts/<int:alert_id>/resolve"): (None, IN_REGION),
     ("GET", "/api/v1/health"): (None, PUBLIC),

@@ -291,6 +291,10 @@ class ReportSchema(ma.Schema):
     )
     status = fields.String(metadata={"enum": ["pending", "ready", "failed"]})
     entries = WholeNumber(allow_none=True)
+    total_fen = WholeNumber(
+        allow_none=True, metadata={"description": "the entries' amounts summed, once made"}
+    )
+    file_name = fields.String(metadata={"description": "the name the file downloads under"})
     created_at = Timestamp()
     finished_at = Timestamp(allow_none=True)
 
@@ -299,6 +303,18 @@ CONTENT_TYPES = {
     "xlsx": XLSX,
     "csv": "text/csv; charset=utf-8",
 }
+
+
+def report_file(report):
+    """The report's file, or its status (202) while it is still being made."""
+    if report.status != "ready":
+        return ReportSchema().dump(report), 202
+    return Response(
+        reports.read_file(report),
+        200,
+        {"Content-Disposition": f'attachment; filename="{report.file_name}"'},
+        content_type=CONTENT_TYPES[report.format],
+    )
 
 
 @blp.route("/reports/ledger")
@@ -311,15 +327,8 @@ class LedgerReports(MethodView):
         """下载月度台账
 
         The monthly ledger (台账): every entry of the month, and totals per county and channel."""
-        report = reports.latest_report(require_user(), args["month"], args["format"], args["region_code"])
-        if report.status != "ready":
-            return ReportSchema().dump(report), 202
-        name = f"ledger-{report.month}-{report.region_code or 'all'}.{report.format}"
-        return Response(
-            reports.read_file(report),
-            200,
-            {"Content-Disposition": f'attachment; filename="{name}"'},
-            content_type=CONTENT_TYPES[report.format],
+        return report_file(
+            reports.latest_report(require_user(), args["month"], args["format"], args["region_code"])
         )
 
     @blp.arguments(ReportRequestSchema)
@@ -339,3 +348,29 @@ class LedgerReportById(MethodView):
     def get(self, report_id):
         """查看台账生成状态"""
         return reports.get_report(require_user(), report_id)
+
+
+@blp.route("/reports/ledger/requests")
+class LedgerReportRequests(MethodView):
+    @blp.response(200, ReportSchema(many=True))
+    @blp.paginate(page_size=20, max_page_size=100)
+    @blp.doc(security=SECURITY)
+    def get(self, pagination_parameters):
+        """我申请的台账
+
+        The caller's own ledger requests, newest first, with their status; an officer's within the
+        regions that are theirs now."""
+        return page_of(reports.list_requests(require_user()), pagination_parameters)
+
+
+@blp.route("/reports/ledger/<int:report_id>/file")
+class LedgerReportFile(MethodView):
+    @blp.response(200, description="the file (XLSX or CSV), named in Content-Disposition")
+    @blp.alt_response(202, schema=ReportSchema, description="still being made")
+    @blp.doc(security=SECURITY)
+    def get(self, report_id):
+        """下载此份台账
+
+        This report's file, whoever may see the report (its region's officers, admins); 409 when
+        it could not be made."""
+        return report_file(reports.ready_report(require_user(), report_id))

@@ -178,6 +178,7 @@ class LedgerReport(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="pending")
     storage_key: Mapped[str | None] = mapped_column(String(120))
     entries: Mapped[int | None] = mapped_column(BigInteger)
+    total_fen: Mapped[int | None] = mapped_column(BigInteger)  # the entries' amounts summed
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # The language of the file's headers and labels: its requester's, zh-CN for the monthly task's.
     locale: Mapped[str] = mapped_column(String(10), default="zh-CN", server_default="zh-CN")
@@ -188,3 +189,7 @@ class LedgerReport(db.Model):
     @property
     def region_name(self) -> str | None:
         return self.region.name if self.region else None
+
+    @property
+    def file_name(self) -> str:
+        return f"ledger-{self.month}-{self.region_code or 'all'}.{self.format}"

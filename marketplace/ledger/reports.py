@@ -14,12 +14,12 @@ from typing import Any
 
 from flask import current_app
 from openpyxl import Workbook
-from sqlalchemy import case, or_, select
+from sqlalchemy import Select, case, false, or_, select
 from sqlalchemy.orm import aliased
 
 from marketplace.accounts.models import User
 from marketplace.catalog.models import Category, Product
-from marketplace.errors import Forbidden, InvalidField, NotFound
+from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import LOCALES, N_, _, force_locale, locale_tag
 from marketplace.ledger.models import LedgerEntry, LedgerReport
@@ -167,6 +167,27 @@ def get_report(actor: User, report_id: int) -> LedgerReport:
     return report
 
 
+def list_requests(actor: User) -> Select[tuple[LedgerReport]]:
+    """The caller's own requests, newest first; an officer's only while the region is still theirs."""
+    stmt = (
+        select(LedgerReport).where(LedgerReport.requested_by_id == actor.id).order_by(LedgerReport.id.desc())
+    )
+    if actor.is_admin:
+        return stmt
+    if not actor.officer_region_codes:
+        raise Forbidden(_("The monthly ledger is for officers and admins."))
+    regions = [db.session.get(Region, code) for code in actor.officer_region_codes]
+    return stmt.where(or_(false(), *(within(LedgerReport.region_code, r) for r in regions if r is not None)))
+
+
+def ready_report(actor: User, report_id: int) -> LedgerReport:
+    """A report the caller may read, for its file: pending is returned as it is; failed is refused."""
+    report = get_report(actor, report_id)
+    if report.status == "failed":
+        raise Conflict(_("Report %(id)s could not be made: request the ledger again.", id=report_id))
+    return report
+
+
 def read_file(report: LedgerReport) -> bytes:
     return storage().read(report.storage_key)
 
@@ -250,13 +271,13 @@ def _yuan(fen: int) -> Decimal:
     return Decimal(fen).scaleb(-2)
 
 
-def build(report: LedgerReport) -> tuple[bytes, int]:
-    """The file's bytes and the number of entries in it, in the report's language."""
+def build(report: LedgerReport) -> tuple[bytes, int, int]:
+    """The file's bytes, the number of entries in it and their total, in the report's language."""
     with force_locale(LOCALES[report.locale]):
         return _build(report)
 
 
-def _build(report: LedgerReport) -> tuple[bytes, int]:
+def _build(report: LedgerReport) -> tuple[bytes, int, int]:
     totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     names: dict[str, str] = {}
     entries: list[list[Any]] = []
@@ -289,7 +310,7 @@ def _build(report: LedgerReport) -> tuple[bytes, int]:
             sums.append(row)
         out = io.BytesIO()
         book.save(out)
-        return out.getvalue(), grand[0]
+        return out.getvalue(), grand[0], grand[2]
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow(header)
@@ -298,7 +319,7 @@ def _build(report: LedgerReport) -> tuple[bytes, int]:
     writer.writerow(totals_header)
     writer.writerows(summary)
     # With a byte-order mark: Excel opens UTF-8 CSV as GBK otherwise.
-    return ("\ufeff" + text.getvalue()).encode("utf-8"), grand[0]
+    return ("\ufeff" + text.getvalue()).encode("utf-8"), grand[0], grand[2]
 
 
 def make_report(report_id: int) -> str:
@@ -307,7 +328,7 @@ def make_report(report_id: int) -> str:
     if report is None or report.status == "ready":
         return "skipped"
     try:
-        data, count = build(report)
+        data, count, total = build(report)
     except Exception:
         db.session.rollback()
         report.status, report.finished_at = "failed", now()
@@ -315,7 +336,8 @@ def make_report(report_id: int) -> str:
         raise
     key = f"{uuid.uuid4().hex}.{report.format}"
     storage().save(key, data)
-    report.storage_key, report.entries, report.status, report.finished_at = key, count, "ready", now()
+    report.storage_key, report.entries, report.total_fen = key, count, total
+    report.status, report.finished_at = "ready", now()
     db.session.commit()
     return "ready"
 

@@ -42,6 +42,7 @@ def test_an_admin_gets_the_months_ledger_as_xlsx(client, make_user, month):
     _, admin = make_user(("admin", None))
     r = client.post(URL, json={"month": month, "format": "xlsx"}, headers=admin)
     assert r.status_code == 202 and r.json["status"] == "ready" and r.json["entries"] == 4
+    assert r.json["total_fen"] == 32_500  # the refund taken off
     r = client.get(f"{URL}?month={month}&format=xlsx", headers=admin)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/vnd.openxmlformats")
     book = openpyxl.load_workbook(io.BytesIO(r.data))
@@ -166,3 +167,60 @@ def test_a_report_whose_task_was_lost_is_made_by_the_sweep(app, client, make_use
     assert reports.make_stale() == 1
     assert client.get(f"{URL}?month={month}&format=csv", headers=admin).status_code == 200
     assert reports.make_stale() == 0
+
+
+def test_the_callers_own_requests_are_listed_newest_first_with_their_status(client, make_user, month):
+    _, fengjie = make_user(("region_officer", "500236"))
+    _, wushan = make_user(("region_officer", "500237"))
+    _, admin = make_user(("admin", None))
+    first = client.post(URL, json={"month": month, "format": "xlsx"}, headers=fengjie).json
+    second = client.post(URL, json={"month": month, "format": "csv"}, headers=fengjie).json
+    client.post(URL, json={"month": month, "format": "csv"}, headers=wushan)
+    national = client.post(URL, json={"month": month, "format": "csv"}, headers=admin).json
+    r = client.get(f"{URL}/requests", headers=fengjie)
+    assert r.status_code == 200 and [x["id"] for x in r.json] == [second["id"], first["id"]]
+    assert r.json[0]["status"] == "ready" and r.json[0]["region_name"] == "奉节县"
+    assert r.json[0]["file_name"] == f"ledger-{month}-500236.csv"
+    assert [x["id"] for x in client.get(f"{URL}/requests", headers=admin).json] == [national["id"]]
+    assert client.get(f"{URL}/requests?page_size=1", headers=fengjie).headers["X-Pagination"]
+    _, buyer = make_user()
+    assert client.get(f"{URL}/requests", headers=buyer).status_code == 403
+
+
+def test_an_officer_no_longer_of_the_region_does_not_see_their_requests_for_it(client, make_user, month):
+    officer, headers = make_user(("region_officer", "500236"), ("region_officer", "500237"))
+    kept = client.post(URL, json={"month": month, "region_code": "500237"}, headers=headers).json
+    client.post(URL, json={"month": month, "region_code": "500236"}, headers=headers)
+    grant = next(g for g in officer.role_grants if g.region_code == "500236")
+    db.session.delete(grant)
+    db.session.commit()
+    assert [x["id"] for x in client.get(f"{URL}/requests", headers=headers).json] == [kept["id"]]
+
+
+def test_a_report_downloads_by_its_id_under_its_name(client, make_user, month):
+    _, fengjie = make_user(("region_officer", "500236"))
+    _, wushan = make_user(("region_officer", "500237"))
+    made = client.post(URL, json={"month": month, "format": "csv"}, headers=fengjie).json
+    r = client.get(f"{URL}/{made['id']}/file", headers=fengjie)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
+    assert r.headers["Content-Disposition"] == f'attachment; filename="ledger-{month}-500236.csv"'
+    rows = csv_rows(r)
+    assert len(rows[1 : rows.index([])]) == made["entries"] == 3
+    assert rows[-1][5] == str(made["total_fen"]) == "27500"
+    assert r.data == client.get(f"{URL}?month={month}&format=csv", headers=fengjie).data
+    assert client.get(f"{URL}/{made['id']}/file", headers=wushan).status_code == 404
+    assert client.get(f"{URL}/999999/file", headers=fengjie).status_code == 404
+
+
+def test_a_report_still_being_made_answers_its_status_and_a_failed_one_409(
+    client, make_user, month, monkeypatch
+):
+    _, admin = make_user(("admin", None))
+    monkeypatch.setattr(outbox, "_send", lambda message: None)  # queued, not yet made
+    made = client.post(URL, json={"month": month, "format": "xlsx"}, headers=admin).json
+    r = client.get(f"{URL}/{made['id']}/file", headers=admin)
+    assert r.status_code == 202 and r.json["status"] == "pending" and r.json["total_fen"] is None
+    db.session.execute(db.update(LedgerReport).values(status="failed"))
+    db.session.commit()
+    r = client.get(f"{URL}/{made['id']}/file", headers=admin)
+    assert r.status_code == 409 and r.json["message"] == f"第 {made['id']} 号台账未能生成：请重新申请。"

@@ -45,6 +45,11 @@ def embedded_env(folder: Path) -> dict[str, str]:
             "FLASK_APP": "marketplace:create_app",
             "DATABASE_URL": f"sqlite:///{folder / 'marketplace.db'}",
             "MARKETPLACE_MAIL_DIR": str(folder / "mail"),
+            "MARKETPLACE_UPLOAD_DIR": str(folder / "uploads"),  # the 台账 files the tests make
+            # The browser tests sign the same demo accounts in many times a minute from one address;
+            # the limit itself is tested in tests/accounts.
+            "MARKETPLACE_LOGIN_RATE_LIMIT": "600 per minute",
+            "MARKETPLACE_LOGIN_ADDRESS_RATE_LIMIT": "600 per minute",
             "MARKETPLACE_WEB_DIST": str(WEB_DIST),
             "MARKETPLACE_LOG_LEVEL": "WARNING",
         }

@@ -1,5 +1,23 @@
 import { describe, expect, it } from 'vitest'
-import { chinaYear, clock, day, dayBefore, percent, period, statusLabel, statusType, tonnes, wanYuan, wanYuanTick, wholeYuan, yuan } from './format'
+import {
+  chinaMonth,
+  chinaYear,
+  clock,
+  dateTime,
+  day,
+  dayBefore,
+  monthLabel,
+  monthsUpTo,
+  percent,
+  period,
+  statusLabel,
+  statusType,
+  tonnes,
+  wanYuan,
+  wanYuanTick,
+  wholeYuan,
+  yuan,
+} from './format'
 
 describe('money', () => {
   it('shows 万元 to two decimals, grouped, as officials write them', () => {
@@ -102,5 +120,27 @@ describe('wanYuanTick', () => {
     expect(wanYuanTick(1_500_000_000)).toBe('1,500 万元')
     expect(wanYuanTick(50_000)).toBe('0.05 万元')
     expect(wanYuanTick(0, 'en')).toBe('¥0 × 10k')
+  })
+})
+
+describe('months', () => {
+  it('is China\'s month, not the browser\'s: 1 December has begun in Beijing at 16:30 UTC', () => {
+    expect(chinaMonth(new Date('2026-11-30T16:30:00Z'))).toBe('2026-12')
+    expect(chinaMonth(new Date('2026-11-30T15:59:00Z'))).toBe('2026-11')
+  })
+
+  it('counts back across the new year', () => {
+    expect(monthsUpTo('2026-02', 4)).toEqual(['2026-02', '2026-01', '2025-12', '2025-11'])
+    expect(monthsUpTo('2026-12', 1)).toEqual(['2026-12'])
+  })
+
+  it('names a month as people write it', () => {
+    expect(monthLabel('2026-09')).toBe('2026年9月')
+    expect(monthLabel('2026-09', 'en')).toBe('Sep 2026')
+  })
+
+  it('shows an instant on China\'s clock', () => {
+    expect(dateTime('2026-11-30T17:05:00+00:00')).toBe('2026年12月1日 01:05')
+    expect(dateTime('2026-12-01T09:05:00+08:00', 'en')).toBe('1 Dec 2026, 09:05')
   })
 })

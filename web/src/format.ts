@@ -120,3 +120,39 @@ export function wanYuanTick(fen: number, locale: Locale = 'zh-CN'): string {
   const figure = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 }).format(fen / Number(FEN_PER_WAN_YUAN))
   return locale === 'zh-CN' ? `${figure} 万元` : `¥${figure} × 10k`
 }
+
+/** The month it is now in China ("2026-12"), whatever the browser's time zone. */
+export function chinaMonth(now: Date = new Date()): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit' })
+    .formatToParts(now)
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? ''
+  return `${part('year')}-${part('month')}`
+}
+
+/** `count` months ending with `last` ("2026-12"), newest first: "2026-12", "2026-11", … */
+export function monthsUpTo(last: string, count: number): string[] {
+  const [y, m] = last.split('-').map(Number)
+  return Array.from({ length: count }, (_, back) => {
+    const index = y * 12 + (m - 1) - back
+    return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`
+  })
+}
+
+/** A month ("2026-11") as people write it: "2026年11月" / "Nov 2026". */
+export function monthLabel(month: string, locale: Locale = 'zh-CN'): string {
+  const [y, m] = month.split('-').map(Number)
+  return locale === 'zh-CN'
+    ? `${y}年${m}月`
+    : new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', year: 'numeric', month: 'short' }).format(
+        new Date(Date.UTC(y, m - 1, 1)),
+      )
+}
+
+/** An instant as China's clock shows it: "2026年12月1日 09:05" / "1 Dec 2026, 09:05". */
+export function dateTime(iso: string, locale: Locale = 'zh-CN'): string {
+  const instant = new Date(iso)
+  const options = { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } as const
+  const time = new Intl.DateTimeFormat('en-GB', options).format(instant)
+  const date = day(instant.toLocaleDateString('en-CA', { timeZone: 'Asia/Shanghai' }), locale)
+  return locale === 'zh-CN' ? `${date} ${time}` : `${date}, ${time}`
+}

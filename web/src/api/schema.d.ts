@@ -1859,6 +1859,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/ledger/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我申请的台账
+         * @description The caller's own ledger requests, newest first, with their status; an officer's within the
+         *     regions that are theirs now.
+         */
+        get: operations["ledger_get_ledger_report_requests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/ledger/{report_id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * 下载此份台账
+         * @description This report's file, whoever may see the report (its region's officers, admins); 409 when
+         *     it could not be made.
+         */
+        get: operations["ledger_get_ledger_report_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/alerts": {
         parameters: {
             query?: never;
@@ -2909,6 +2953,10 @@ export interface components {
             /** @enum {string} */
             status?: "pending" | "ready" | "failed";
             entries?: number | null;
+            /** @description the entries' amounts summed, once made */
+            total_fen?: number | null;
+            /** @description the name the file downloads under */
+            file_name?: string;
             /** Format: date-time */
             created_at?: string;
             /** Format: date-time */
@@ -5648,6 +5696,62 @@ export interface operations {
         responses: {
             /** @description OK */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    ledger_get_ledger_report_requests: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Pagination": components["headers"]["PAGINATION"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"][];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    ledger_get_ledger_report_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file (XLSX or CSV), named in Content-Disposition */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description still being made */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -19,3 +19,4 @@ export type Product = Answer<'Product'>
 export type Certification = Answer<'Certification'>
 export type PurchaseOrder = Answer<'PurchaseOrder'>
 export type Order = Answer<'Order'>
+export type Report = Answer<'Report'>
