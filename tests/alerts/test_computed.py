@@ -34,22 +34,10 @@ def kinds(client, headers, kind=None):
     return r.json
 
 
-def test_a_target_behind_pace_is_raised_kept_once_and_resolved(client, people):
-    target = Target(
-        name="2026 年重庆农产品销往山东 3000 万元",
-        period_start=date(2026, 1, 1),
-        period_end=date(2027, 1, 1),
-        amount_fen=30_000_000_00,
-        buyer_region_code="370000",
-        origin_region_code="500000",
-        channels=[],
-        certified_only=False,
-    )
-    db.session.add(target)
-    db.session.commit()
-    orange = ProductFactory(supplier=SupplierFactory(region_code="500236"))
-    sell(orange, date(2026, 2, 1), 5_000_000_00)
-    assert alerts.raise_daily(date(2026, 7, 1))["target_behind"]["raised"] == 1
+def test_a_target_behind_pace_is_raised_kept_once_and_resolved(client, people, target_behind):
+    raised = target_behind(sold_fen=5_000_000_00)
+    target, orange = raised.target, raised.orange
+    assert raised.counts["target_behind"]["raised"] == 1
     alerts.raise_daily(date(2026, 7, 1))  # the task again: still one alert
     behind = kinds(client, people["chongqing"], "target_behind")
     assert len(behind) == 1 and behind[0]["subject_id"] == target.id
@@ -66,23 +54,12 @@ def test_a_target_behind_pace_is_raised_kept_once_and_resolved(client, people):
     assert kinds(client, people["chongqing"], "target_behind") == []
 
 
-def test_an_alert_is_worded_when_read_in_the_readers_language_in_wan_yuan_from_fen(client, people):
+def test_an_alert_is_worded_when_read_in_the_readers_language_in_wan_yuan_from_fen(
+    client, people, target_behind
+):
     """Stored as figures, not text: a Chinese official reads 万元, an English one the full amount."""
-    db.session.add(
-        Target(
-            name="2026 年重庆农产品销往山东 3000 万元",
-            period_start=date(2026, 1, 1),
-            period_end=date(2027, 1, 1),
-            amount_fen=30_000_000_00,
-            buyer_region_code="370000",
-            origin_region_code="500000",
-            channels=[],
-            certified_only=False,
-        )
-    )
-    db.session.commit()
-    sell(ProductFactory(supplier=SupplierFactory(region_code="500236")), date(2026, 2, 1), 19_157_168_90)
-    alerts.raise_daily(date(2026, 11, 29))  # day 333 of 365: ¥27,369,863.01 expected by now
+    # Day 333 of 365: ¥27,369,863.01 expected by now.
+    target_behind(sold_fen=19_157_168_90, on=date(2026, 11, 29))
     [chinese] = kinds(client, people["chongqing"], "target_behind")
     assert chinese["message"] == (
         "2026 年重庆农产品销往山东 3000 万元：已完成 1,915.72 万元，按进度应完成 2,736.99 万元"

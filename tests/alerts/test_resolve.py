@@ -10,7 +10,6 @@ from marketplace.alerts import services as alerts
 from marketplace.alerts.models import Alert
 from marketplace.audit.models import AuditEvent
 from marketplace.extensions import db
-from marketplace.ledger.models import Target
 from tests.factories import ProductFactory, SupplierFactory
 
 URL = "/api/v1/alerts"
@@ -101,21 +100,10 @@ def test_an_alert_without_a_region_is_the_admins_alone(client, people):
     assert resolve(client, alert_id, people["admin"][1]).status_code == 200
 
 
-def test_a_target_seen_from_the_buyer_side_is_resolved_by_its_origin_not_its_buyer(client, people):
-    db.session.add(
-        Target(
-            name="2026 年重庆农产品销往山东 3000 万元",
-            period_start=date(2026, 1, 1),
-            period_end=date(2027, 1, 1),
-            amount_fen=30_000_000_00,
-            buyer_region_code="370000",
-            origin_region_code="500000",
-            channels=[],
-            certified_only=False,
-        )
-    )
-    db.session.commit()
-    alerts.raise_daily(date(2026, 7, 1))  # nothing sold by July: behind
+def test_a_target_seen_from_the_buyer_side_is_resolved_by_its_origin_not_its_buyer(
+    client, people, target_behind
+):
+    target_behind()  # nothing sold by July: behind
     [alert] = db.session.scalars(db.select(Alert).where(Alert.kind == "target_behind"))
     shandong = people["shandong"][1]
     assert alert.id in listed(client, shandong)  # Shandong's officers see it, as the buyer side

@@ -11,8 +11,7 @@ import requests
 from tests.web import harness
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
-DESKTOP = {"width": 1440, "height": 900}
-TABLET = {"width": 1024, "height": 768}
+DESKTOP, TABLET = harness.DESKTOP, harness.TABLET
 # Recorded before any script of the page runs, so that no violation goes unseen.
 WATCH_CSP = """
 window.__cspViolations = [];
@@ -77,6 +76,7 @@ def shoot():
         SCREENSHOTS.mkdir(exist_ok=True)
         for label, size in (("desktop", DESKTOP), ("tablet", TABLET)):
             page.set_viewport_size(size)
+            harness.laid_out(page)
             page.screenshot(path=SCREENSHOTS / f"{name}-{label}.png", full_page=True)
         page.set_viewport_size(DESKTOP)
 

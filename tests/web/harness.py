@@ -16,6 +16,38 @@ CHROMIUM = Path("/usr/bin/chromium")
 WEB_DIST = ROOT / "web" / "dist"
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 FLASK = Path(sys.executable).parent / "flask"
+DESKTOP = {"width": 1440, "height": 900}
+TABLET = {"width": 1024, "height": 768}
+# Listens for the window's next resize and notes, in the frame it is laid out in (before any script
+# resizes a chart or a table to fit), how far the page then runs past the window's right edge.
+_WATCH_RESIZE = """
+() => new Promise((ready) => {
+  const root = document.documentElement
+  let first = true
+  const observer = new ResizeObserver(() => {
+    if (first) {  // the observation every observe() starts with: the size as it is
+      first = false
+      ready()
+      return
+    }
+    observer.disconnect()
+    window.__sideways = root.scrollWidth - root.clientWidth
+  })
+  delete window.__sideways
+  observer.observe(root)
+})
+"""
+_AT_RESIZE = """
+() => new Promise((done) => {
+  const noted = () =>
+    window.__sideways === undefined ? requestAnimationFrame(noted) : done(window.__sideways)
+  noted()
+})
+"""
+_AT_REST = """
+() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() =>
+  done(document.documentElement.scrollWidth - document.documentElement.clientWidth))))
+"""
 
 
 def missing() -> list[str]:
@@ -34,6 +66,25 @@ def missing() -> list[str]:
     except ImportError:
         problems.append("Playwright: the playwright package is not installed (make install)")
     return problems
+
+
+def sideways(page) -> dict[str, int]:
+    """How many pixels the page runs past the window's right edge (0: no sideways scroll) at tablet
+    and at desktop size, each reached by resizing the window: the worst of the frame the new size is
+    first laid out in and the page at rest after it. Leaves the page at desktop size."""
+    if page.viewport_size != DESKTOP:
+        page.set_viewport_size(DESKTOP)
+    past = {}
+    for label, size in (("tablet", TABLET), ("desktop", DESKTOP)):
+        page.evaluate(_WATCH_RESIZE)
+        page.set_viewport_size(size)
+        past[label] = max(page.evaluate(_AT_RESIZE), page.evaluate(_AT_REST))
+    return past
+
+
+def laid_out(page) -> None:
+    """Waits two frames: the charts and tables that follow the window's size have followed it."""
+    page.evaluate(_AT_REST)
 
 
 def embedded_env(folder: Path) -> dict[str, str]:

@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.web import harness
 from tests.web.test_dashboard import ADMIN, OFFICER, axe_violations, sign_in
 
 pytestmark = [pytest.mark.web, pytest.mark.xdist_group("browser")]
@@ -62,6 +63,7 @@ def test_officer_sees_a_target_behind_and_unsold_stock_with_agencies_to_ask(page
     expect(drawer.get_by_role("heading", name=target["name"])).to_be_visible()
     at_rest(page)
     shoot(page, "alerts-officer-target")
+    assert harness.sideways(page) == {"tablet": 0, "desktop": 0}  # no scrolling sideways at either
     drawer.get_by_role("button", name=re.compile("关闭|Close")).click()
     expect(drawer).to_be_hidden()
 

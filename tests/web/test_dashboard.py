@@ -54,6 +54,7 @@ def test_officer_sees_the_30_million_target_with_the_apis_achieved_figure(page, 
     expect(card.locator(".status")).to_have_text(STATUS[progress["status"]])
     expect(card.locator(".chart canvas")).to_be_visible()
     shoot(page, "dashboard-officer")
+    assert harness.sideways(page) == {"tablet": 0, "desktop": 0}  # no scrolling sideways at either
 
 
 def test_admin_sees_every_regions_targets_and_an_officer_only_their_own(page, api, shoot):

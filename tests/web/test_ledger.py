@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from marketplace.ledger.reports import HEADER
+from tests.web import harness
 from tests.web.test_dashboard import axe_violations, sign_in
 
 pytestmark = [pytest.mark.web, pytest.mark.xdist_group("browser")]
@@ -109,6 +110,7 @@ def test_officer_makes_the_xlsx_ledger_of_a_month_and_downloads_the_apis_rows(pa
     report_id = make(page, month, "XLSX")
     assert officer.get(f"/reports/ledger/{report_id}")["status"] == "ready"
     shoot(page, "ledger-ready")
+    assert harness.sideways(page) == {"tablet": 0, "desktop": 0}  # no scrolling sideways at either
     with page.expect_download() as download:
         page.get_by_role("status").get_by_role("button", name="下载").click()
     assert download.value.suggested_filename == f"ledger-{month}-500000.xlsx"
@@ -215,9 +217,13 @@ def test_a_ledger_still_being_made_shows_so_and_is_asked_after_until_ready(page,
     report_id = status.get_attribute("data-report-id")
     row = page.locator(f'.reports tr[data-report-id="{report_id}"]')
     expect(row.locator(".el-tag")).to_have_text("生成中")
+    # Neither figure until the ledger is made (the API's pending answer here still carries a total).
+    expect(row.locator(".entries")).to_have_text("—")
+    expect(row.locator(".total")).to_have_text("—")
     shoot(page, "ledger-pending")
     expect(status).to_contain_text(f"{label(month)} 重庆市的台账已生成", timeout=10_000)
     expect(row.locator(".el-tag")).to_have_text("已生成")
+    expect(row.locator(".total")).to_have_text(re.compile(r"^¥[\d,]+\.\d\d$"))
     assert len(asked) == 2 and asked[1].endswith(f"/reports/ledger/{report_id}")
 
 

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+from tests.web import harness
 from tests.web.test_dashboard import OFFICER, axe_violations, sign_in, wan_yuan
 
 pytestmark = [pytest.mark.web, pytest.mark.xdist_group("browser")]
@@ -97,6 +98,7 @@ def test_officer_filters_to_fengjie_and_sees_the_apis_total_rows_and_export(page
         expect(body.nth(i)).to_contain_text(row["channel_name"])
     expect(page.locator(".el-table__footer-wrapper")).to_contain_text(yuan(total["amount_fen"]))
     page.keyboard.press("Escape")
+    assert harness.sideways(page) == {"tablet": 0, "desktop": 0}  # no scrolling sideways at either
     shoot(page, "tallies-fengjie")
 
     with page.expect_download() as info:
