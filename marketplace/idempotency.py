@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
+from celery import shared_task
 from flask import Response, after_this_request, current_app, request
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -97,6 +98,7 @@ def idempotent(user_id_of: Callable[[], int]) -> Callable:
     return decorator
 
 
+@shared_task(name="idempotency.purge_expired", acks_late=True)
 def purge_expired() -> int:
     """Delete the records past IDEMPOTENCY_KEY_HOURS (a beat task, hourly); returns how many."""
     purged = db.session.execute(

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
+from celery import shared_task
 from flask import current_app
 
 from marketplace.i18n import DEFAULT_LOCALE, LOCALES, force_locale
@@ -187,3 +188,17 @@ def deliver(name: str, params: dict[str, Any]) -> str:
         log.warning("mail %s refused by the server: %s", name, exc)
         return "refused"
     return "sent"
+
+
+@shared_task(
+    name=SEND_MAIL,
+    acks_late=True,
+    # A server that is down or answers 4xx is tried again; a 5xx refusal is final (deliver).
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=True,
+    retry_backoff_max=1800,
+    max_retries=10,
+)
+def send(name: str, params: dict) -> str:
+    """Render and send one mail the outbox queued."""
+    return deliver(name, params)

@@ -10,11 +10,10 @@ from flask_smorest import Api, Blueprint
 
 from marketplace.errors import register_error_handlers
 from marketplace.extensions import db
-from marketplace.idempotency import IdempotencyRecord, idempotent
+from marketplace.idempotency import IdempotencyRecord, idempotent, purge_expired
 from marketplace.orders.models import Order
 from marketplace.timeutil import now
 from tests.orders.conftest import Shop
-from workers.tasks.idempotency import purge_expired
 
 
 class MadeSchema(ma.Schema):

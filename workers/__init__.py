@@ -1,7 +1,7 @@
 """The Celery application, built from the Flask app: `celery -A workers worker` / `beat`.
 
 Built on first use of `workers.app` / `workers.celery` (PEP 562), so that importing
-a task module (`workers.tasks.system`) never creates an app from the environment.
+a task module (`marketplace.health.tasks`) never creates an app from the environment.
 """
 
 from typing import Any

@@ -3,14 +3,17 @@
 from celery.schedules import crontab
 
 TIMEZONE = "Asia/Shanghai"
+# The modules whose tasks the workers run: each domain's beside its code.
 TASK_MODULES = [
-    "workers.tasks.system",
-    "workers.tasks.certification",
-    "workers.tasks.payments",
-    "workers.tasks.ledger",
-    "workers.tasks.alerts",
-    "workers.tasks.idempotency",
-    "workers.tasks.mail",
+    "marketplace.health.tasks",
+    "marketplace.certification.tasks",
+    "marketplace.orders.tasks",
+    "marketplace.payments.tasks",
+    "marketplace.outbox.tasks",
+    "marketplace.ledger.tasks",
+    "marketplace.alerts.tasks",
+    "marketplace.idempotency",
+    "marketplace.mail",
 ]
 SCHEDULE = {
     "record-heartbeat": {"task": "system.record_heartbeat", "schedule": 60.0},

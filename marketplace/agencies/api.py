@@ -8,19 +8,13 @@ from marketplace.agencies.schemas import (
     AgencySchema,
     FilingCreateSchema,
     FilingSchema,
-    QuotaSchema,
     ReturnSchema,
-    StandingArgsSchema,
-    UnitQuotaSchema,
-    YearArgsSchema,
 )
 from marketplace.extensions import limiter
 from marketplace.invitations.api import invite_limit
 from marketplace.invitations.schemas import InvitationQueryArgsSchema, InvitationSchema, InvitationSentSchema
 from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
-from marketplace.procurement import quota as quotas
-from marketplace.timeutil import china_today
 
 blp = Blueprint("agencies", __name__, description="预算单位：单位信息、年度预留份额填报与完成情况")
 
@@ -35,19 +29,6 @@ class Agencies(MethodView):
 
         Create an agency (admin); with a budget and share, this year's filing too."""
         return services.create_agency(require_user(), body)
-
-
-@blp.route("/agencies/standings")
-class Standings(MethodView):
-    @blp.arguments(StandingArgsSchema, location="query")
-    @blp.response(200, UnitQuotaSchema(many=True))
-    @blp.doc(security=SECURITY)
-    def get(self, args):
-        """各单位预留份额完成情况
-
-        Officers and admins: each agency's standing, e.g. `?status=behind` or `?status=not_filed`."""
-        year = args.get("year") or china_today().year
-        return quotas.standings(require_user(), year, args.get("status"), args.get("region"))
 
 
 @blp.route("/agencies/<int:agency_id>")
@@ -129,15 +110,3 @@ class ReturnFiling(MethodView):
 
         A lead unit's approver sends a subordinate's filing back."""
         return services.return_filing(require_user(), agency_id, year, body["reason"])
-
-
-@blp.route("/agencies/<int:agency_id>/quota")
-class Quota(MethodView):
-    @blp.arguments(YearArgsSchema, location="query")
-    @blp.response(200, QuotaSchema)
-    @blp.doc(security=SECURITY)
-    def get(self, args, agency_id):
-        """查看预留份额
-
-        The reserved share: budget, reserved, purchased (certified, paid), with subordinates rolled up."""
-        return quotas.quota(require_user(), agency_id, args.get("year") or china_today().year)

@@ -1,62 +1,29 @@
-import marshmallow as ma
 from flask import Response, request
 from flask.views import MethodView
-from marshmallow import fields, validate
-from webargs.fields import DelimitedList
 
 from marketplace.accounts.auth import SECURITY, require_user
-from marketplace.i18n import _
-from marketplace.ledger import exports, reports, services, targets
-from marketplace.ledger.models import CHANNELS, MECHANISMS
+from marketplace.agencies.schemas import YearArgsSchema
+from marketplace.ledger import exports, quota, reports, services, targets
+from marketplace.ledger.schemas import (
+    ProgressArgsSchema,
+    ProgressSchema,
+    QuotaSchema,
+    ReportQueryArgsSchema,
+    ReportRequestSchema,
+    ReportSchema,
+    StandingArgsSchema,
+    TallyArgsSchema,
+    TallyRowSchema,
+    TargetCreateSchema,
+    TargetSchema,
+    TargetUpdateSchema,
+    UnitQuotaSchema,
+)
 from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
-from marketplace.schemas import Day, QueryArgsSchema, RegionCode, Timestamp, WholeNumber
 from marketplace.timeutil import china_today
 
-blp = Blueprint("ledger", __name__, description="销售台账：汇总统计、目标与进度、月度台账")
-GROUP_NAMES = services.GROUPS
-
-
-def each_once(names: list[str]) -> None:
-    if len(set(names)) != len(names):
-        raise ma.ValidationError(_("Name each dimension once."))
-
-
-class TallyArgsSchema(QueryArgsSchema):
-    group_by = DelimitedList(
-        fields.String(validate=validate.OneOf(GROUP_NAMES)),
-        load_default=list,
-        validate=each_once,
-        metadata={"description": "comma-separated: " + ", ".join(GROUP_NAMES)},
-    )
-    year = WholeNumber(validate=validate.Range(min=2000, max=2100))
-    buyer_region = RegionCode()
-    origin_region = RegionCode()
-    channel = DelimitedList(fields.String(validate=validate.OneOf(CHANNELS)))
-    certified_only = fields.Boolean(load_default=False)
-
-
-class TallyRowSchema(ma.Schema):
-    class Meta:
-        unknown = ma.INCLUDE
-
-    amount_fen = WholeNumber()
-    quantity = WholeNumber()
-    weight_g = WholeNumber(metadata={"description": "net weight, where the products give one"})
-    entries = WholeNumber()
-    origin_county_name = fields.String(metadata={"description": "beside origin_county, e.g. 奉节县"})
-    origin_city_name = fields.String(allow_none=True)
-    origin_province_name = fields.String()
-    buyer_province_name = fields.String()
-    buyer_city_name = fields.String(allow_none=True)
-    supplier_name = fields.String()
-    category_name = fields.String()
-    channel_name = fields.String(metadata={"description": "in the reader's language, e.g. 网店"})
-    mechanism_name = fields.String(metadata={"description": "in the reader's language, e.g. 东西部协作"})
-
-    @ma.post_dump(pass_original=True)
-    def keep_groups(self, data, original, **kwargs):
-        return {**{k: original[k] for k in original if k in GROUP_NAMES}, **data}
+blp = Blueprint("ledger", __name__, description="销售台账：汇总统计、目标与进度、预留份额、月度台账")
 
 
 @blp.route("/tallies")
@@ -93,94 +60,6 @@ class TalliesExport(MethodView):
         )
 
 
-class TargetCreateSchema(ma.Schema):
-    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    period_start = Day(required=True)
-    period_end = Day(required=True, metadata={"description": "exclusive"})
-    amount_fen = WholeNumber(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Range(min=1, max=10**15),
-        metadata={"description": "a money target; or give weight_g"},
-    )
-    weight_g = WholeNumber(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Range(min=1, max=10**15),
-        metadata={"description": "a net-weight target for category_code (10,000 tonnes: 10000000000)"},
-    )
-    category_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
-    buyer_region_code = RegionCode(load_default=None, allow_none=True)
-    origin_region_code = RegionCode(load_default=None, allow_none=True)
-    channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), load_default=list)
-    mechanism = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(MECHANISMS))
-    certified_only = fields.Boolean(
-        load_default=True,
-        metadata={
-            "description": "the rule the target counts by: true, certified sales only (帮扶产品认定, valid "
-            "on the day the money was received), as official tallies count; false, every sale"
-        },
-    )
-    source = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-
-
-class TargetUpdateSchema(TargetCreateSchema):
-    """The fields to change (loaded partial: absent fields keep their values)."""
-
-
-class TargetSchema(TargetCreateSchema):
-    id = WholeNumber()
-    measure = fields.String(metadata={"enum": ["amount", "weight"]})
-    buyer_region_name = fields.String(allow_none=True)
-    origin_region_name = fields.String(allow_none=True)
-    category_name = fields.String(allow_none=True)
-
-
-class MonthSchema(ma.Schema):
-    month = fields.String()
-    amount_fen = WholeNumber()
-    weight_g = WholeNumber()
-
-
-class YearToDateSchema(ma.Schema):
-    amount_fen = WholeNumber()
-    weight_g = WholeNumber()
-
-
-class ProgressSchema(ma.Schema):
-    target_id = WholeNumber()
-    name = fields.String()
-    measure = fields.String(metadata={"enum": ["amount", "weight"]})
-    certified_only = fields.Boolean(metadata={"description": "counts certified sales only, or every sale"})
-    pace = fields.String(
-        metadata={"enum": ["seasonal", "linear"], "description": "seasonal: last year's monthly shape"}
-    )
-    target_fen = WholeNumber(allow_none=True)
-    target_g = WholeNumber(allow_none=True)
-    achieved_fen = WholeNumber()
-    achieved_g = WholeNumber()
-    ratio = fields.Float()
-    expected_by_now_fen = WholeNumber(allow_none=True)
-    expected_by_now_g = WholeNumber(allow_none=True)
-    expected_linear_fen = WholeNumber(allow_none=True)
-    expected_linear_g = WholeNumber(allow_none=True)
-    forecast_fen = WholeNumber(allow_none=True)
-    forecast_g = WholeNumber(allow_none=True)
-    status = fields.String(
-        metadata={
-            "enum": ["on_track", "behind", "achieved", "missed"],
-            "description": "missed: the period ended short of the target (an ended target is never behind)",
-        }
-    )
-    as_of = fields.String()
-    ledger_since = fields.String(
-        allow_none=True,
-        metadata={"description": "the ledger's first sale day: nothing sold before it is in any figure"},
-    )
-    by_month = fields.List(fields.Nested(MonthSchema))
-    year_to_date = fields.Nested(YearToDateSchema)
-
-
 @blp.route("/targets")
 class Targets(MethodView):
     @blp.response(200, TargetSchema(many=True))
@@ -199,14 +78,6 @@ class Targets(MethodView):
         Money (amount_fen) or net weight of a category (weight_g) over [period_start, period_end)
         for a slice: buyer region x origin region, channels, mechanism, category, certified only."""
         return targets.create_target(require_user(), body)
-
-
-class ProgressArgsSchema(QueryArgsSchema):
-    ids = DelimitedList(
-        WholeNumber(validate=validate.Range(min=1)),
-        validate=validate.Length(max=100),
-        metadata={"description": "comma-separated target ids: only these (of the caller's)"},
-    )
 
 
 @blp.route("/targets/progress")
@@ -264,39 +135,6 @@ class TargetProgress(MethodView):
         Achieved, expected by now (seasonal from last year's months, else linear), forecast, status
         (behind below 90% of expected), by month and year to date; money in fen, weight in grams."""
         return targets.progress(require_user(), target_id)
-
-
-class ReportRequestSchema(ma.Schema):
-    month = fields.String(required=True, metadata={"description": "YYYY-MM, e.g. 2026-10"})
-    format = fields.String(load_default="xlsx", validate=validate.OneOf(["xlsx", "csv"]))
-    region_code = RegionCode(
-        load_default=None,
-        allow_none=True,
-        metadata={"description": "entries whose origin or buyer lies here; officers: their region (default)"},
-    )
-
-
-class ReportQueryArgsSchema(QueryArgsSchema, ReportRequestSchema):
-    pass
-
-
-class ReportSchema(ma.Schema):
-    id = WholeNumber()
-    month = fields.String()
-    format = fields.String()
-    region_code = fields.String(allow_none=True)
-    region_name = fields.String(allow_none=True)
-    locale = fields.String(
-        metadata={"enum": ["zh-CN", "en"], "description": "the file's language: its requester's"}
-    )
-    status = fields.String(metadata={"enum": ["pending", "ready", "failed"]})
-    entries = WholeNumber(allow_none=True)
-    total_fen = WholeNumber(
-        allow_none=True, metadata={"description": "the entries' amounts summed, once made"}
-    )
-    file_name = fields.String(metadata={"description": "the name the file downloads under"})
-    created_at = Timestamp()
-    finished_at = Timestamp(allow_none=True)
 
 
 CONTENT_TYPES = {
@@ -374,3 +212,29 @@ class LedgerReportFile(MethodView):
         This report's file, whoever may see the report (its region's officers, admins); 409 when
         it could not be made."""
         return report_file(reports.ready_report(require_user(), report_id))
+
+
+# The reserved-share quotas are sums over the ledger, answered here under the agencies' paths.
+@blp.route("/agencies/standings", tags=["agencies"])
+class Standings(MethodView):
+    @blp.arguments(StandingArgsSchema, location="query")
+    @blp.response(200, UnitQuotaSchema(many=True))
+    @blp.doc(security=SECURITY)
+    def get(self, args):
+        """各单位预留份额完成情况
+
+        Officers and admins: each agency's standing, e.g. `?status=behind` or `?status=not_filed`."""
+        year = args.get("year") or china_today().year
+        return quota.standings(require_user(), year, args.get("status"), args.get("region"))
+
+
+@blp.route("/agencies/<int:agency_id>/quota", tags=["agencies"])
+class Quota(MethodView):
+    @blp.arguments(YearArgsSchema, location="query")
+    @blp.response(200, QuotaSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, args, agency_id):
+        """查看预留份额
+
+        The reserved share: budget, reserved, purchased (certified, paid), with subordinates rolled up."""
+        return quota.quota(require_user(), agency_id, args.get("year") or china_today().year)

@@ -56,6 +56,9 @@ class LedgerEntry(db.Model):
     buyer_region_code: Mapped[str] = mapped_column(String(9))
     buyer_city_code: Mapped[str | None] = mapped_column(String(9))
     buyer_province_code: Mapped[str] = mapped_column(String(9), index=True)
+    # The agency a purchase order was bought by (its reserved-share quota sums these); None for the
+    # shop's sales.
+    buyer_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     delivery_region_code: Mapped[str] = mapped_column(String(9))
     channel: Mapped[str] = mapped_column(String(20))
     mechanism: Mapped[str] = mapped_column(String(30))

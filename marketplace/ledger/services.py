@@ -48,6 +48,7 @@ class Sale:
     delivery_region_code: str
     channel: str
     certificate_no: str | None
+    buyer_agency_id: int | None = None
 
 
 def _pairings(buyers: Iterable[Region], origins: Iterable[Region]) -> set[tuple[str, str]]:
@@ -116,6 +117,7 @@ def record(sales: Iterable[Sale]) -> int:
                 "buyer_region_code": buyer.code,
                 "buyer_city_code": buyer.city_code,
                 "buyer_province_code": buyer.province_code,
+                "buyer_agency_id": sale.buyer_agency_id,
                 "delivery_region_code": sale.delivery_region_code,
                 "channel": sale.channel,
                 "mechanism": mechanism,
@@ -126,7 +128,7 @@ def record(sales: Iterable[Sale]) -> int:
         )
     new: set[str] = set()
     # In slices: one statement may bind at most 65,535 parameters on PostgreSQL (SQLite: per build),
-    # and an entry takes 19, so a 20,000-line purchase order is 20 statements, not one refused.
+    # and an entry takes 20, so a 20,000-line purchase order is 20 statements, not one refused.
     for start in range(0, len(rows), INSERT_ROWS):
         stmt = (
             _insert()(LedgerEntry)
@@ -545,6 +547,7 @@ def record_purchase_order_paid(order, agency, sale_date: date) -> int:
             delivery_region_code=agency.region_code,
             channel=channel,
             certificate_no=line.certificate_no,
+            buyer_agency_id=agency.id,
         )
         for line in order.open_lines
         if line.received_value_fen

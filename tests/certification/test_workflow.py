@@ -213,7 +213,7 @@ def test_expiry_by_the_daily_task_with_alert_30_days_ahead(client, product, peop
 
 
 def test_daily_task_runs_through_celery_with_a_date(app, client, product, people):
-    from workers.tasks.certification import advance_daily
+    from marketplace.certification.tasks import advance_daily
 
     cert_id = apply(client, product, people)
     review(client, cert_id, people["county"])

@@ -142,7 +142,7 @@ def test_bad_months_and_missing_reports(client, make_user, month):
 
 
 def test_the_monthly_task_makes_last_months_whole_ledger_in_both_formats(app, make_user, month):
-    from workers.tasks.ledger import monthly_reports
+    from marketplace.ledger.tasks import monthly_reports
 
     db.session.commit()  # the task has a session of its own; on SQLite this one's would block it
     assert monthly_reports.apply().get() == 2

@@ -1,5 +1,7 @@
 import pytest
+from sqlalchemy import text
 
+from marketplace.extensions import db
 from marketplace.timeutil import china_today
 from tests.procurement.test_workflow import run_to_paid
 
@@ -76,6 +78,31 @@ def test_quota_counts_paid_certified_lines_at_received_value(desk):
     assert q["status"] == "behind"
     file(desk, desk.unit, {"food_budget_fen": 7_000_000, "reserved_share_bp": 1500})
     assert quota(desk, desk.unit)["status"] == "met"  # 1,140,500 >= 1,050,000
+
+
+# Computed apart from the quota's own query: each certified entry's agency found through the
+# purchase order line its source key names.
+LEDGER_BY_AGENCY = text(
+    """
+    SELECT purchase_orders.agency_id, SUM(ledger_entries.amount_fen)
+    FROM ledger_entries
+    JOIN purchase_order_lines
+        ON ledger_entries.source_key = 'po_line:' || purchase_order_lines.id || ':' || 'paid'
+    JOIN purchase_orders ON purchase_orders.id = purchase_order_lines.order_id
+    WHERE ledger_entries.certificate_no IS NOT NULL
+    GROUP BY purchase_orders.agency_id
+    """
+)
+
+
+def test_quota_standings_are_the_ledgers_certified_procurement_entries(app, desk):
+    file(desk, desk.unit, {"food_budget_fen": 10_000_000, "reserved_share_bp": 1500})
+    run_to_paid(desk, desk.draft())
+    standings = desk.client.get(f"/api/v1/agencies/standings?year={YEAR}", headers=desk.admin_h).json
+    with app.app_context():
+        ledger = {agency: int(total) for agency, total in db.session.execute(LEDGER_BY_AGENCY)}
+    assert ledger == {desk.unit.id: 100 * 9900 + 40 * 5000}
+    assert {u["agency_id"]: u["purchased_fen"] for u in standings if u["purchased_fen"]} == ledger
 
 
 def test_the_reserved_share_has_a_floor_per_province(app, desk, monkeypatch):

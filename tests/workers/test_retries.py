@@ -9,11 +9,11 @@ from celery.signals import task_retry
 from sqlalchemy.exc import OperationalError
 
 from marketplace.certification import services as certification
+from marketplace.certification.tasks import advance_daily
 from marketplace.extensions import celery_app, db
 from marketplace.ledger.models import LedgerReport
+from marketplace.ledger.tasks import make_report
 from marketplace.timeutil import china_today
-from workers.tasks.certification import advance_daily
-from workers.tasks.ledger import make_report
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ import time
 import pytest
 
 from marketplace.extensions import celery_app
+from marketplace.health.tasks import ping, record_heartbeat
 from tests.processes import service_env, start_worker, stop
 from workers.beat import SCHEDULE
-from workers.tasks.system import ping, record_heartbeat
 
 pytestmark = [pytest.mark.redis]
 

@@ -1,7 +1,5 @@
 from celery import shared_task
 
-from marketplace.orders import services as orders
-from marketplace.outbox import services as outbox
 from marketplace.payments import services as payments
 from marketplace.payments.gateways import PaymentProviderUnavailable
 
@@ -27,14 +25,3 @@ def process_event(self, webhook_event_id: int) -> str:
 def reconcile_recent() -> dict:
     """Repair orders whose webhook never came; retry refunds the provider did not take."""
     return payments.reconcile_recent()
-
-
-@shared_task(name="orders.expire_reservations", acks_late=True)
-def expire_reservations() -> int:
-    return orders.expire_reservations()
-
-
-@shared_task(name="outbox.dispatch_pending")
-def dispatch_pending() -> int:
-    """Send what could not reach the queue (Redis down) when it was written."""
-    return outbox.dispatch_pending()

@@ -1,7 +1,7 @@
 """Reserved-share quotas: how much of its canteen budget (a union: of its gift funds) an agency has
-spent on certified products from assisted areas in a year. Only paid purchase orders count, and of
-them only lines whose product was certified on the day the money was received (the certificate the
-line and its ledger entry carry from payment), at the value received."""
+spent on certified products from assisted areas in a year, summed over the ledger: only paid
+purchase orders are entered, and of them only lines whose product was certified on the day the
+money was received count, at the value received."""
 
 from datetime import date
 from typing import Any
@@ -13,7 +13,7 @@ from marketplace.accounts.permissions import officer_scope, scope_condition
 from marketplace.agencies.models import Agency, AgencyFiling
 from marketplace.agencies.services import filings_of, get_agency, subtree_ids
 from marketplace.extensions import db
-from marketplace.procurement.models import PurchaseOrder, PurchaseOrderLine
+from marketplace.ledger.models import LedgerEntry
 from marketplace.regions.services import require_region, within
 
 
@@ -23,22 +23,18 @@ def share_fen(budget_fen: int, share_bp: int) -> int:
 
 
 def purchased_fen(agency_ids: list[int], year: int) -> dict[int, int]:
-    """Per agency: certified value received on purchase orders paid in `year`."""
+    """Per agency: its certified entries in the ledger for `year`, a sum like every other tally.
+    A purchase order is entered when fully paid, a line at the value received under the certificate
+    its product held that day; declined lines and the shop's sales have no entry of the agency."""
     rows = db.session.execute(
-        select(
-            PurchaseOrder.agency_id,
-            func.sum(PurchaseOrderLine.unit_price_fen * PurchaseOrderLine.quantity_received),
-        )
-        .join(PurchaseOrderLine, PurchaseOrderLine.order_id == PurchaseOrder.id)
+        select(LedgerEntry.buyer_agency_id, func.sum(LedgerEntry.amount_fen))
         .where(
-            PurchaseOrder.agency_id.in_(agency_ids),
-            PurchaseOrder.status == "paid",
-            PurchaseOrder.paid_on >= date(year, 1, 1),
-            PurchaseOrder.paid_on < date(year + 1, 1, 1),
-            PurchaseOrderLine.certificate_no.is_not(None),
-            PurchaseOrderLine.status != "declined",
+            LedgerEntry.buyer_agency_id.in_(agency_ids),
+            LedgerEntry.sale_date >= date(year, 1, 1),
+            LedgerEntry.sale_date < date(year + 1, 1, 1),
+            LedgerEntry.certificate_no.is_not(None),
         )
-        .group_by(PurchaseOrder.agency_id)
+        .group_by(LedgerEntry.buyer_agency_id)
     ).all()
     return {agency_id: int(total or 0) for agency_id, total in rows}
 
