@@ -1110,26 +1110,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/agencies/standings": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * 各单位预留份额完成情况
-         * @description Officers and admins: each agency's standing, e.g. `?status=behind` or `?status=not_filed`.
-         */
-        get: operations["agencies_get_standings"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/agencies/{agency_id}": {
         parameters: {
             query?: never;
@@ -1261,28 +1241,6 @@ export interface paths {
          * @description A lead unit's approver sends a subordinate's filing back.
          */
         post: operations["agencies_post_return_filing"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/agencies/{agency_id}/quota": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                agency_id: number;
-            };
-            cookie?: never;
-        };
-        /**
-         * 查看预留份额
-         * @description The reserved share: budget, reserved, purchased (certified, paid), with subordinates rolled up.
-         */
-        get: operations["agencies_get_quota"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1895,6 +1853,48 @@ export interface paths {
          *     it could not be made.
          */
         get: operations["ledger_get_ledger_report_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agencies/standings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 各单位预留份额完成情况
+         * @description Officers and admins: each agency's standing, e.g. `?status=behind` or `?status=not_filed`.
+         */
+        get: operations["ledger_get_standings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agencies/{agency_id}/quota": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * 查看预留份额
+         * @description The reserved share: budget, reserved, purchased (certified, paid), with subordinates rolled up.
+         */
+        get: operations["ledger_get_quota"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2573,25 +2573,6 @@ export interface components {
             approval_tiers_fen?: number[];
             members?: components["schemas"]["AgencyMember"][];
         };
-        GiftQuota: {
-            budget_fen?: number;
-            reserved_fen?: number;
-            purchased_fen?: number;
-            status?: string;
-        };
-        UnitQuota: {
-            agency_id?: number;
-            name?: string;
-            kind?: string;
-            budget_fen?: number;
-            reserved_fen?: number;
-            purchased_fen?: number;
-            share_bp?: number;
-            /** @enum {string} */
-            status?: "met" | "behind" | "not_filed" | "exempt";
-            exemption?: string | null;
-            gift?: (Record<string, never> | null) | components["schemas"]["GiftQuota"];
-        };
         AgencyMemberAdd: {
             /** Format: email */
             email: string;
@@ -2628,18 +2609,6 @@ export interface components {
         };
         Return: {
             reason: string;
-        };
-        Quota: {
-            agency_id?: number;
-            year?: number;
-            budget_fen?: number;
-            reserved_fen?: number;
-            purchased_fen?: number;
-            share_bp?: number;
-            status?: string;
-            gift?: (Record<string, never> | null) | components["schemas"]["GiftQuota"];
-            units?: components["schemas"]["UnitQuota"][];
-            not_filed?: number[];
         };
         PurchaseOrderLine: {
             id?: number;
@@ -2975,6 +2944,37 @@ export interface components {
              * @default null
              */
             region_code: string | null;
+        };
+        GiftQuota: {
+            budget_fen?: number;
+            reserved_fen?: number;
+            purchased_fen?: number;
+            status?: string;
+        };
+        UnitQuota: {
+            agency_id?: number;
+            name?: string;
+            kind?: string;
+            budget_fen?: number;
+            reserved_fen?: number;
+            purchased_fen?: number;
+            share_bp?: number;
+            /** @enum {string} */
+            status?: "met" | "behind" | "not_filed" | "exempt";
+            exemption?: string | null;
+            gift?: (Record<string, never> | null) | components["schemas"]["GiftQuota"];
+        };
+        Quota: {
+            agency_id?: number;
+            year?: number;
+            budget_fen?: number;
+            reserved_fen?: number;
+            purchased_fen?: number;
+            share_bp?: number;
+            status?: string;
+            gift?: (Record<string, never> | null) | components["schemas"]["GiftQuota"];
+            units?: components["schemas"]["UnitQuota"][];
+            not_filed?: number[];
         };
         Alert: {
             id?: number;
@@ -4636,32 +4636,6 @@ export interface operations {
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };
-    agencies_get_standings: {
-        parameters: {
-            query?: {
-                year?: number;
-                status?: "met" | "behind" | "not_filed" | "exempt";
-                region?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UnitQuota"][];
-                };
-            };
-            422: components["responses"]["UNPROCESSABLE_ENTITY"];
-            default: components["responses"]["DEFAULT_ERROR"];
-        };
-    };
     agencies_get_agency_by_id: {
         parameters: {
             query?: never;
@@ -4842,32 +4816,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Filing"];
-                };
-            };
-            422: components["responses"]["UNPROCESSABLE_ENTITY"];
-            default: components["responses"]["DEFAULT_ERROR"];
-        };
-    };
-    agencies_get_quota: {
-        parameters: {
-            query?: {
-                year?: number;
-            };
-            header?: never;
-            path: {
-                agency_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Quota"];
                 };
             };
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
@@ -5759,6 +5707,58 @@ export interface operations {
                     "application/json": components["schemas"]["Report"];
                 };
             };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    ledger_get_standings: {
+        parameters: {
+            query?: {
+                year?: number;
+                status?: "met" | "behind" | "not_filed" | "exempt";
+                region?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitQuota"][];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    ledger_get_quota: {
+        parameters: {
+            query?: {
+                year?: number;
+            };
+            header?: never;
+            path: {
+                agency_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quota"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };
