@@ -177,7 +177,7 @@ def measure_reads(database_url: str, repeat: int) -> None:
     from sqlalchemy import select
 
     from marketplace.extensions import db
-    from marketplace.ledger import services as ledger
+    from marketplace.ledger import tallies as ledger
     from marketplace.ledger import targets
     from marketplace.ledger.models import LedgerEntry, Target
 

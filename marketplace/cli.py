@@ -100,7 +100,7 @@ def seed_demo() -> None:
 @ledger_cli.command("check-rollup")
 def check_rollup() -> None:
     """Compare the monthly rollup with the sum of the ledger entries; exit 1 if they differ."""
-    from marketplace.ledger import services as ledger
+    from marketplace.ledger import entries as ledger
 
     differences = ledger.rollup_differences()
     for difference in differences[:20]:
@@ -115,7 +115,7 @@ def check_rollup() -> None:
 def rebuild_rollup() -> None:
     """Recompute the monthly rollup from the entries, e.g. after a bulk load that bypassed the
     application. Takes the entries' totals as they are; the entries are not changed."""
-    from marketplace.ledger import services as ledger
+    from marketplace.ledger import entries as ledger
 
     with click.progressbar(length=1, label=_("Summing the ledger per month and slice")) as bar:
         rows = ledger.rebuild_rollup()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from marketplace.catalog.models import Product
 from marketplace.extensions import db
 from marketplace.i18n import _
-from marketplace.ledger import services as ledger
+from marketplace.ledger import entries as ledger
 from marketplace.ledger.models import LedgerEntry
 from marketplace.regions.models import Pairing, Region
 from marketplace.suppliers.models import Supplier

@@ -3,7 +3,7 @@ from flask.views import MethodView
 
 from marketplace.accounts.auth import SECURITY, require_user
 from marketplace.agencies.schemas import YearArgsSchema
-from marketplace.ledger import exports, quota, reports, services, targets
+from marketplace.ledger import exports, quota, reports, tallies, targets
 from marketplace.ledger.schemas import (
     ProgressArgsSchema,
     ProgressSchema,
@@ -36,7 +36,7 @@ class Tallies(MethodView):
 
         Sums over the ledger, e.g.
         `?group_by=origin_county,month&year=2026&buyer_region=370000&origin_region=500000`."""
-        return services.tallies(require_user(), args["group_by"], args)
+        return tallies.tallies(require_user(), args["group_by"], args)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

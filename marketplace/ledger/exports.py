@@ -11,7 +11,8 @@ from openpyxl.styles import Font
 
 from marketplace.accounts.models import User
 from marketplace.i18n import N_, _, format_instant
-from marketplace.ledger import services
+from marketplace.ledger import tallies
+from marketplace.ledger.models import CHANNEL_NAMES
 from marketplace.ledger.reports import neutralise
 from marketplace.regions.services import require_region
 from marketplace.timeutil import now
@@ -77,7 +78,7 @@ def _conditions(actor: User, group_by: list[str], filters: dict[str, Any]) -> li
         [_("Origin region"), region("origin_region")],
         [
             _("Channel"),
-            _(", ").join(_(services.CHANNEL_NAMES[c]) for c in channels) if channels else every,
+            _(", ").join(_(CHANNEL_NAMES[c]) for c in channels) if channels else every,
         ],
         [_("Certified products only"), _("Yes") if filters.get("certified_only") else _("No")],
         [_("Grouped by"), _(", ").join(_(GROUP_HEADERS[g][1]) for g in group_by) or _("None")],
@@ -87,9 +88,9 @@ def _conditions(actor: User, group_by: list[str], filters: dict[str, Any]) -> li
 
 
 def export_tallies(actor: User, group_by: list[str], filters: dict[str, Any]) -> bytes:
-    """GET /tallies/export: the rows of `services.tallies` for this actor and query, as XLSX, with
+    """GET /tallies/export: the rows of `tallies.tallies` for this actor and query, as XLSX, with
     their total; refused and scoped exactly as the tallies are."""
-    rows = services.tallies(actor, group_by, filters)
+    rows = tallies.tallies(actor, group_by, filters)
     book = Workbook()
     sheet = book.active
     sheet.title = _("Tallies")

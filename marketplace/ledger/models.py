@@ -20,10 +20,26 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.catalog.models import Category
 from marketplace.extensions import db
+from marketplace.i18n import N_
 from marketplace.regions.models import Region
 
 CHANNELS = ("web", "procurement", "union", "counter", "hall", "zone")
 MECHANISMS = ("east_west", "government_procurement", "designated_assistance", "social")
+# The channels and mechanisms as people call them, translated when shown.
+CHANNEL_NAMES = {
+    "web": N_("Online shop"),
+    "procurement": N_("Procurement"),
+    "union": N_("Trade union"),
+    "counter": N_("Assistance counter"),
+    "hall": N_("Assistance hall"),
+    "zone": N_("Assistance zone"),
+}
+MECHANISM_NAMES = {
+    "east_west": N_("East-west cooperation"),
+    "government_procurement": N_("Government procurement"),
+    "designated_assistance": N_("Designated assistance"),
+    "social": N_("Social assistance"),
+}
 
 
 class LedgerEntry(db.Model):

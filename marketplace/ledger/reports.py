@@ -22,8 +22,7 @@ from marketplace.catalog.models import Category, Product
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import LOCALES, N_, _, force_locale, locale_tag
-from marketplace.ledger.models import LedgerEntry, LedgerReport
-from marketplace.ledger.services import CHANNEL_NAMES, MECHANISM_NAMES
+from marketplace.ledger.models import CHANNEL_NAMES, MECHANISM_NAMES, LedgerEntry, LedgerReport
 from marketplace.outbox import services as outbox
 from marketplace.regions.models import Region
 from marketplace.regions.services import is_within, require_region, within

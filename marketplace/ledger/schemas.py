@@ -7,11 +7,11 @@ from webargs.fields import DelimitedList
 
 from marketplace.agencies.schemas import YearArgsSchema
 from marketplace.i18n import _
-from marketplace.ledger import services
+from marketplace.ledger import tallies
 from marketplace.ledger.models import CHANNELS, MECHANISMS
 from marketplace.schemas import Day, QueryArgsSchema, RegionCode, Timestamp, WholeNumber
 
-GROUP_NAMES = services.GROUPS
+GROUP_NAMES = tallies.GROUPS
 
 
 def each_once(names: list[str]) -> None:

@@ -23,7 +23,7 @@ from marketplace.errors import InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import _
 from marketplace.ledger.models import LedgerEntry, LedgerMonthly, Target
-from marketplace.ledger.services import Slice, month_of
+from marketplace.ledger.tallies import Slice, month_of
 from marketplace.regions.models import Region
 from marketplace.regions.services import require_region
 from marketplace.timeutil import china_today

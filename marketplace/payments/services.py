@@ -21,7 +21,7 @@ from marketplace.audit import services as audit
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import N_, _, name_of, yuan
-from marketplace.ledger import services as ledger
+from marketplace.ledger import entries as ledger
 from marketplace.orders.models import ORDER_STATUS_NAMES, Order
 from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, release_stock, reserve_again
 from marketplace.outbox import services as outbox

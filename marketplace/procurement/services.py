@@ -19,7 +19,7 @@ from marketplace.catalog.models import Product
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import N_, _, name_of, names_of, yuan
-from marketplace.ledger import services as ledger
+from marketplace.ledger import entries as ledger
 from marketplace.orders.stock import put_back, reserve
 from marketplace.procurement import imports
 from marketplace.procurement.models import (

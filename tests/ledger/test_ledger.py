@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from marketplace.extensions import db
+from marketplace.ledger.entries import split
 from marketplace.ledger.models import LedgerEntry, LedgerMonthly
-from marketplace.ledger.services import split
 from marketplace.suppliers.models import Supplier
 from tests.factories import ProductFactory, SupplierFactory
 from tests.procurement.test_workflow import run_to_paid
@@ -260,7 +260,7 @@ def test_a_certificate_revoked_after_the_draft_leaves_the_paid_order_uncertified
 
 
 def ledger_tally_certified():
-    from marketplace.ledger.services import tally
+    from marketplace.ledger.tallies import tally
 
     return tally([], {"certified_only": True})[0]["amount_fen"]
 
@@ -285,7 +285,7 @@ def test_recording_a_large_purchase_order_reads_products_regions_and_pairings_on
     from sqlalchemy import event
 
     from marketplace.agencies.models import Agency
-    from marketplace.ledger import services as ledger
+    from marketplace.ledger import entries as ledger
     from marketplace.procurement.models import PurchaseOrder
     from tests.factories import ProductFactory
 
@@ -319,7 +319,7 @@ def test_thousands_of_sales_are_recorded_at_once_and_a_replay_adds_none(desk):
     # 5,000 entries bind 95,000 parameters: more than one statement may carry on either database.
     from datetime import date
 
-    from marketplace.ledger import services as ledger
+    from marketplace.ledger import entries as ledger
 
     sales = [
         ledger.Sale(

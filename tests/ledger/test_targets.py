@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import event, select
 
 from marketplace.extensions import db
-from marketplace.ledger import services as ledger
+from marketplace.ledger import entries as ledger
 from marketplace.ledger import targets
 from tests.factories import ProductFactory
 
