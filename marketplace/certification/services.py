@@ -364,7 +364,7 @@ def list_certifications(actor: User, args: dict[str, Any]) -> Select[tuple[Certi
     return stmt
 
 
-def _awaiting(actor: User) -> list[int]:
+def _awaiting(actor: User) -> Select[tuple[int]] | list[int]:
     """The applications whose current stage the actor may review: an admin any, an officer those
     whose current stage is their region's level over the origin. Not those the actor approved a
     stage of (one person, one stage), nor their own suppliers' (回避). The stage is looked up here,
@@ -383,7 +383,7 @@ def _awaiting(actor: User) -> list[int]:
         Certification.supplier_id.not_in(own),
     )
     if actor.is_admin:
-        return list(db.session.scalars(stmt.with_only_columns(Certification.id)))
+        return stmt.with_only_columns(Certification.id)
     officed = [require_region(code, "region") for code in actor.officer_region_codes]
     if not officed:
         return []

@@ -12,6 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.web.conftest import DESKTOP, SCREENSHOTS, TABLET
 from tests.web.test_alerts import at_rest, tab
 from tests.web.test_dashboard import FENGJIE_OFFICER, OFFICER, axe_violations, sign_in
 
@@ -45,6 +46,16 @@ def open_review(page, name: str):
     return drawer
 
 
+def shoot_scrolled_to(page, heading, name: str) -> None:
+    """As `shoot`, with the drawer scrolled at each size until `heading` is at its top."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    for label, size in (("desktop", DESKTOP), ("tablet", TABLET)):
+        page.set_viewport_size(size)
+        heading.evaluate("h => h.scrollIntoView({block: 'start'})")
+        page.screenshot(path=SCREENSHOTS / f"{name}-{label}.png", full_page=True)
+    page.set_viewport_size(DESKTOP)
+
+
 def test_officer_approves_the_county_stage_and_it_leaves_the_queue(page, api, shoot):
     officer = api(*FENGJIE_OFFICER)
     application = waiting(officer, APPROVED)
@@ -70,6 +81,7 @@ def test_officer_approves_the_county_stage_and_it_leaves_the_queue(page, api, sh
     expect(drawer.locator(".history li")).to_contain_text("提交认定申请")
     at_rest(page)
     shoot(page, "queues-application-review")
+    shoot_scrolled_to(page, drawer.get_by_role("heading", name="审核环节"), "queues-application-history")
 
     drawer.get_by_label("审核意见").fill("材料齐全，检测报告有效，同意")
     drawer.get_by_role("button", name="通过").click()
