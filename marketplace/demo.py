@@ -14,6 +14,7 @@ from marketplace.accounts import services as accounts
 from marketplace.accounts.models import RoleGrant, User
 from marketplace.alerts import services as alerts
 from marketplace.alerts.models import Alert
+from marketplace.audit import services as audit
 from marketplace.catalog.models import Product, ProductSearchTerm, TraceBatch
 from marketplace.catalog.search import index_terms
 from marketplace.certification.models import Certification, CertificationRule
@@ -55,6 +56,8 @@ DEMO_ACCOUNTS = [
     ),
     ("supplier@demo.test", "demo-supplier-pass", "刘强", [], "奉节县脐橙专业合作社"),
     ("supplier2@demo.test", "demo-supplier-pass", "陈芳", [], "巫山县脆李专业合作社"),
+    ("supplier3@demo.test", "demo-supplier-pass", "向红梅", [], "奉节县夔门柑橘专业合作社"),
+    ("supplier4@demo.test", "demo-supplier-pass", "冉光明", [], "奉节县白帝镇果蔬专业合作社"),
     ("buyer@demo.test", "demo-buyer-pass", "王敏", [], None),
     ("purchaser@demo.test", "demo-agency-pass", "机关食堂采购员", [], None),
     ("approver@demo.test", "demo-agency-pass", "机关食堂审批人", [], None),
@@ -114,6 +117,7 @@ def load_demo(seed_dir: Path, echo: Callable[[str], None]) -> None:
                         _demo_certification(product, rule, rng, today)
                         added += 1
             db.session.commit()
+    suppliers |= _demo_queue_suppliers()
     count = len(suppliers)
     echo(_("Suppliers: %(suppliers)s; products added this run: %(added)s", suppliers=count, added=added))
     for email, password, name, grants, supplier_name in DEMO_ACCOUNTS:
@@ -122,6 +126,7 @@ def load_demo(seed_dir: Path, echo: Callable[[str], None]) -> None:
     load_demo_procurement(echo)
     load_demo_targets(echo)
     load_demo_history(echo)
+    _demo_queue(suppliers)  # after the sales history, which it leaves as it was
     _demo_alerts(echo)
     echo(_("Demo accounts (email / password / role):"))
     for email, password, _name, grants, supplier_name in DEMO_ACCOUNTS:
@@ -132,6 +137,90 @@ def load_demo(seed_dir: Path, echo: Callable[[str], None]) -> None:
             role = _(AGENCY_ROLES[email])
         role = role or _("buyer")
         echo(f"  {email:30} {password:20} {role}")
+
+
+# What waits for 奉节县's officer (fengjie.officer@demo.test) on the 待办审核 page, whatever the
+# random demo above chose: a cooperative's two applications at the county stage and a registration.
+QUEUE_COOPERATIVE = "奉节县夔门柑橘专业合作社"
+QUEUE_REGISTRATION = "奉节县白帝镇果蔬专业合作社"
+# (name, category, unit, price fen, net weight g, stock, test report)
+QUEUE_PRODUCTS = [
+    ("夔门脐橙 5kg 精品果", "fruit.citrus", "箱", 6990, 5000, 300, "渝农检(奉节)字 2026 第 0412 号"),
+    ("夔门血橙 2.5kg 家庭装", "fruit.citrus", "箱", 4590, 2500, 150, "渝农检(奉节)字 2026 第 0437 号"),
+]
+
+
+def _demo_queue_suppliers() -> dict[str, Supplier]:
+    """The cooperative (verified) and the registration (pending) the county officer's queue holds."""
+    made = {}
+    for name, status in ((QUEUE_COOPERATIVE, "verified"), (QUEUE_REGISTRATION, "pending")):
+        supplier, created = _supplier(name, "cooperative", "500236", random.Random(name), 0)
+        if created and status == "pending":
+            supplier.status, supplier.verified_at = "pending", None
+        made[name] = supplier
+    db.session.commit()
+    return made
+
+
+def _demo_queue(suppliers: dict[str, Supplier]) -> None:
+    """The two suppliers' trail and the cooperative's two applications, made by its member and
+    waiting at the county stage; once, so that what an officer decides in the demo stays decided."""
+    cooperative, registration = suppliers[QUEUE_COOPERATIVE], suppliers[QUEUE_REGISTRATION]
+    if db.session.scalar(select(Product.id).where(Product.supplier_id == cooperative.id)) is not None:
+        return
+    [registrant_id] = registration.member_user_ids
+    audit.record(registration, "register", registrant_id, to_status="pending")
+    [member_id] = cooperative.member_user_ids
+    member = db.session.get(User, member_id)
+    audit.record(cooperative, "register", member_id, to_status="pending")
+    officer = db.session.scalar(select(User).where(User.email == "fengjie.officer@demo.test"))
+    audit.record(cooperative, "approve", officer.id, from_status="pending", to_status="verified")
+    rule = rule_in_force("500000")
+    for name, category, unit, price, weight, stock, report in QUEUE_PRODUCTS:
+        product = Product(
+            supplier_id=cooperative.id,
+            name=name,
+            category_code=category,
+            unit=unit,
+            price_fen=price,
+            net_weight_g=weight,
+            stock=stock,
+            origin_region_code="500236",
+            description=f"{name}，产自奉节县夔门街道海拔 600 米以上果园，{cooperative.name}统一采摘分级。",
+        )
+        db.session.add(product)
+        db.session.flush()
+        db.session.add_all(ProductSearchTerm(term=t, product_id=product.id) for t in index_terms(name))
+        db.session.add(
+            TraceBatch(
+                product_id=product.id,
+                batch_code=f"KM{product.id:05d}-01",
+                produced_on=china_today() - timedelta(days=6),
+                quantity=stock,
+                test_report_ref=report,
+                has_compliance_certificate=True,
+            )
+        )
+        cert = Certification(
+            product_id=product.id,
+            supplier_id=cooperative.id,
+            origin_region_code="500236",
+            rule_id=rule.id,
+            stages=list(rule.stages),
+            notice_days=rule.notice_days,
+            commitment={
+                "quality": True,
+                "price": True,
+                "truthfulness": True,
+                "signed_by": member.display_name,
+                "signed_by_user_id": member.id,
+                "signed_at": now().isoformat(),
+            },
+        )
+        db.session.add(cert)
+        db.session.flush()
+        audit.record(cert, "apply", member.id, to_status="applied")
+    db.session.commit()
 
 
 def _demo_alerts(echo: Callable[[str], None]) -> None:

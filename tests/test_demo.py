@@ -123,3 +123,23 @@ def test_demo_seed_leaves_the_alerts_the_daily_tasks_raise_once(app, client):
 
     assert runner.invoke(args=["seed", "demo"]).exit_code == 0
     assert count(Alert) == count(Alert, Alert.resolved_at.is_(None)) == open_alerts
+
+
+def test_demo_seed_leaves_the_county_officer_something_to_review(app, client):
+    """奉节县's officer finds 夔门柑橘's two applications at the county stage and 白帝镇果蔬's
+    registration on the 待办审核 page, once however often the seed runs."""
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    token = client.post(
+        "/api/v1/auth/token", json={"email": "fengjie.officer@demo.test", "password": "demo-officer-pass"}
+    )
+    officer = {"Authorization": f"Bearer {token.json['access_token']}"}
+    applications = client.get("/api/v1/certifications?awaiting=me&page_size=100", headers=officer).json
+    kuimen = [c for c in applications if c["supplier_name"] == "奉节县夔门柑橘专业合作社"]
+    assert [(c["current_stage"], c["origin_name"]) for c in kuimen] == [("county", "奉节县")] * 2
+    history = client.get(f"/api/v1/certifications/{kuimen[0]['id']}/history", headers=officer).json
+    assert [(e["action"], e["actor_name"]) for e in history] == [("apply", "向红梅")]
+    registrations = client.get("/api/v1/suppliers?awaiting=me&page_size=100", headers=officer).json
+    baidi = [s["region_name"] for s in registrations if s["name"] == "奉节县白帝镇果蔬专业合作社"]
+    assert baidi == ["奉节县"]

@@ -3,8 +3,9 @@
 from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, func
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.accounts.models import User
 from marketplace.extensions import db
 
 
@@ -22,3 +23,9 @@ class AuditEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     details: Mapped[dict | None] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor: Mapped[User | None] = relationship(lazy="joined", viewonly=True)
+
+    @property
+    def actor_name(self) -> str | None:
+        """Who acted, by the name they go by; None for the system (a daily task)."""
+        return self.actor.display_name if self.actor else None

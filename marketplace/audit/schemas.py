@@ -15,6 +15,9 @@ class AuditEventSchema(ma.Schema):
         allow_none=True, metadata={"description": "in the reader's language when the system wrote it"}
     )
     actor_id = WholeNumber(allow_none=True)
+    actor_name = fields.String(
+        allow_none=True, metadata={"description": "the actor's display name; null for the system"}
+    )
     details = fields.Dict(allow_none=True)
     at = Timestamp()
 

@@ -54,6 +54,7 @@ def shown_as(
         "reason": None if hide_reason else event.reason,
         "details": details or None,
         "actor_id": None if hide_actor else event.actor_id,
+        "actor_name": None if hide_actor else event.actor_name,
     }
 
 

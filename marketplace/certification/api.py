@@ -40,7 +40,8 @@ class Certifications(MethodView):
     def get(self, args, pagination_parameters):
         """认定申请列表
 
-        Officers: their regions'; suppliers: their own; admins: all."""
+        Officers: their regions'; suppliers: their own; admins: all. `?awaiting=me`: the caller's
+        review queue; `?expiring_within_days=30`: certificates about to expire."""
         return page_of(services.list_certifications(require_user(), args), pagination_parameters)
 
 

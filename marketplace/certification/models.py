@@ -8,6 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.catalog.models import Product
 from marketplace.extensions import db
 from marketplace.i18n import N_
+from marketplace.regions.models import Region
+from marketplace.suppliers.models import Supplier
 from marketplace.timeutil import CHINA
 
 STATUSES = ("applied", "in_notice", "certified", "rejected", "revoked", "expired")
@@ -94,6 +96,8 @@ class Certification(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     product: Mapped[Product] = relationship(lazy="joined")
+    supplier: Mapped[Supplier] = relationship(lazy="joined", viewonly=True)
+    origin: Mapped[Region] = relationship(lazy="joined", viewonly=True)
 
     @property
     def current_stage(self) -> str | None:

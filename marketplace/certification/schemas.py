@@ -25,7 +25,9 @@ class CertificationSchema(ma.Schema):
     product_id = WholeNumber()
     product_name = fields.String(attribute="product.name")
     supplier_id = WholeNumber()
+    supplier_name = fields.String(attribute="supplier.name")
     origin_region_code = fields.String()
+    origin_name = fields.String(attribute="origin.name", metadata={"description": "the origin region's name"})
     status = fields.String(metadata={"enum": list(STATUSES)})
     rule_id = WholeNumber(
         allow_none=True,
@@ -58,6 +60,20 @@ class CertificationQueryArgsSchema(QueryArgsSchema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     region = RegionCode()
     expiring_before = Day()
+    expiring_within_days = WholeNumber(
+        validate=validate.Range(min=1, max=366),
+        metadata={
+            "description": "certified, valid until at most this many days from today and not renewed,"
+            " soonest first"
+        },
+    )
+    awaiting = fields.String(
+        validate=validate.OneOf(["me"]),
+        metadata={
+            "description": "me: the applications whose current stage the caller may review (not one they"
+            " approved a stage of, nor their own suppliers'), oldest first"
+        },
+    )
     product_id = WholeNumber(validate=validate.Range(min=1, max=2**31 - 1))
 
 

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import cache
@@ -13,13 +13,14 @@ from marketplace.accounts.models import User
 from marketplace.accounts.permissions import officiates
 from marketplace.alerts.services import raise_alert, resolve_others
 from marketplace.audit import services as audit
+from marketplace.audit.models import AuditEvent
 from marketplace.catalog.models import Product
 from marketplace.certification.models import LEVEL_NAMES, OPEN_STATUSES, STATUS_NAMES, Certification
 from marketplace.certification.rules import rule_in_force
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import _, name_of
-from marketplace.regions.services import get_region, require_region, within
+from marketplace.regions.services import get_region, is_within, require_region, within
 from marketplace.suppliers.models import STATUS_NAMES as SUPPLIER_STATUS_NAMES
 from marketplace.suppliers.models import SupplierMember
 from marketplace.suppliers.services import require_impartial
@@ -255,15 +256,7 @@ def advance_certifications(today: date | None = None) -> dict[str, int]:
         audit.record(certification, "expire", None, from_status="certified", to_status="expired")
         counts["expired"] += 1
         touched.add(certification.product_id)
-    horizon = today + timedelta(days=EXPIRY_WARNING_DAYS)
-    renewed = select(Certification.renewal_of_id).where(
-        Certification.status == "certified", Certification.renewal_of_id.is_not(None)
-    )
-    expiring = select(Certification).where(
-        Certification.status == "certified",
-        Certification.valid_until <= horizon,
-        Certification.id.not_in(renewed),
-    )
+    expiring = select(Certification).where(expiring_by(today + timedelta(days=EXPIRY_WARNING_DAYS)))
     still_expiring: set[tuple[str, int, date]] = set()
     for certification in db.session.scalars(expiring):
         still_expiring.add(("certifications", certification.id, certification.valid_until))
@@ -286,6 +279,18 @@ def advance_certifications(today: date | None = None) -> dict[str, int]:
     if touched:
         cache.invalidate("catalog")
     return counts
+
+
+def expiring_by(horizon: date) -> ColumnElement[bool]:
+    """Certificates in force that end by `horizon` and whose renewal is not certified yet."""
+    renewed = select(Certification.renewal_of_id).where(
+        Certification.status == "certified", Certification.renewal_of_id.is_not(None)
+    )
+    return and_(
+        Certification.status == "certified",
+        Certification.valid_until <= horizon,
+        Certification.id.not_in(renewed),
+    )
 
 
 def _sync_product(product: Product, today: date) -> None:
@@ -347,4 +352,45 @@ def list_certifications(actor: User, args: dict[str, Any]) -> Select[tuple[Certi
         stmt = stmt.where(Certification.status == "certified", Certification.valid_until < before)
     if product_id := args.get("product_id"):
         stmt = stmt.where(Certification.product_id == product_id)
+    if days := args.get("expiring_within_days"):
+        horizon = china_today() + timedelta(days=days)
+        stmt = (
+            stmt.where(expiring_by(horizon))
+            .order_by(None)
+            .order_by(Certification.valid_until, Certification.id)
+        )
+    if args.get("awaiting") == "me":
+        stmt = stmt.where(Certification.id.in_(_awaiting(actor))).order_by(None).order_by(Certification.id)
     return stmt
+
+
+def _awaiting(actor: User) -> Select[tuple[int]] | list[int]:
+    """The applications whose current stage the actor may review: an admin any, an officer those
+    whose current stage is their region's level over the origin. Not those the actor approved a
+    stage of (one person, one stage), nor their own suppliers' (回避). The stage is looked up here,
+    not in SQL: it is an index into a JSON list, which PostgreSQL and SQLite read differently."""
+    approved = select(AuditEvent.subject_id).where(
+        AuditEvent.subject_type == "certifications",
+        AuditEvent.action == "approve",
+        AuditEvent.actor_id == actor.id,
+    )
+    own = select(SupplierMember.supplier_id).where(SupplierMember.user_id == actor.id)
+    stmt = select(
+        Certification.id, Certification.stages, Certification.stage_index, Certification.origin_region_code
+    ).where(
+        Certification.status == "applied",
+        Certification.id.not_in(approved),
+        Certification.supplier_id.not_in(own),
+    )
+    if actor.is_admin:
+        return stmt.with_only_columns(Certification.id)
+    officed = [require_region(code, "region") for code in actor.officer_region_codes]
+    if not officed:
+        return []
+    stmt = stmt.where(or_(*(within(Certification.origin_region_code, region) for region in officed)))
+    ids = []
+    for cert_id, stages, stage_index, origin_code in db.session.execute(stmt):
+        stage = stages[stage_index]
+        if any(region.level == stage and is_within(origin_code, region.code) for region in officed):
+            ids.append(cert_id)
+    return ids

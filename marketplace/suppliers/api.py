@@ -29,9 +29,15 @@ class Suppliers(MethodView):
     def get(self, args, pagination_parameters):
         """供应商列表
 
-        Verified suppliers; members and officers also see their own in any status."""
+        Verified suppliers; members and officers also see their own in any status.
+        `?awaiting=me` (signed in): the registrations waiting for the caller's verification."""
+        awaiting_me = args.get("awaiting") == "me"
         stmt = services.list_suppliers(
-            current_user(), args.get("region"), args.get("kind"), args.get("status")
+            require_user() if awaiting_me else current_user(),
+            args.get("region"),
+            args.get("kind"),
+            args.get("status"),
+            awaiting_me=awaiting_me,
         )
         return page_of(stmt, pagination_parameters)
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
 from marketplace.i18n import N_
+from marketplace.regions.models import Region
 
 KINDS = ("enterprise", "cooperative", "family_farm", "assistance_workshop")
 LINKAGE_MODES = (
@@ -72,6 +73,7 @@ class Supplier(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
+    region: Mapped[Region] = relationship(lazy="joined", viewonly=True)
     members: Mapped[list["SupplierMember"]] = relationship(
         back_populates="supplier", cascade="all, delete-orphan"
     )

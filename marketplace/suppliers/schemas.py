@@ -29,6 +29,7 @@ class SupplierSchema(ma.Schema):
     kind = fields.String()
     uscc = fields.String()
     region_code = fields.String()
+    region_name = fields.String(attribute="region.name", metadata={"description": "the home county's name"})
     linkage_modes = fields.List(fields.String())
     households_linked = WholeNumber()
     contact_name = fields.String()
@@ -43,6 +44,13 @@ class SupplierQueryArgsSchema(QueryArgsSchema):
     region = RegionCode()
     kind = fields.String(validate=validate.OneOf(KINDS))
     status = fields.String(validate=validate.OneOf(STATUSES))
+    awaiting = fields.String(
+        validate=validate.OneOf(["me"]),
+        metadata={
+            "description": "me: the pending registrations the caller may verify (not their own suppliers'),"
+            " oldest first"
+        },
+    )
 
 
 class SupplierReviewSchema(ma.Schema):

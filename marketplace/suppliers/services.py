@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import cache
@@ -165,9 +165,16 @@ def get_supplier(actor: User | None, supplier_id: int) -> Supplier:
 
 
 def list_suppliers(
-    actor: User | None, region: str | None, kind: str | None, status: str | None
+    actor: User | None,
+    region: str | None,
+    kind: str | None,
+    status: str | None,
+    awaiting_me: bool = False,
 ) -> Select[tuple[Supplier]]:
-    """Verified suppliers for everyone; also, whatever their status, one's own and those one officiates."""
+    """Verified suppliers for everyone; also, whatever their status, one's own and those one
+    officiates. Awaiting the actor: the pending registrations they may verify, oldest first."""
+    if awaiting_me and actor is not None:
+        return _awaiting(actor).where(*_filters(region, kind, status))
     visible = [Supplier.status == "verified"]
     if actor is not None:
         visible.append(
@@ -177,14 +184,29 @@ def list_suppliers(
             visible.append(Supplier.id.is_not(None))
         for code in actor.officer_region_codes:
             visible.append(within(Supplier.region_code, require_region(code, "region")))
-    stmt = select(Supplier).where(or_(*visible)).order_by(Supplier.id)
+    return select(Supplier).where(or_(*visible), *_filters(region, kind, status)).order_by(Supplier.id)
+
+
+def _filters(region: str | None, kind: str | None, status: str | None) -> list[ColumnElement[bool]]:
+    filters = []
     if region:
-        stmt = stmt.where(within(Supplier.region_code, require_region(region, "region")))
+        filters.append(within(Supplier.region_code, require_region(region, "region")))
     if kind:
-        stmt = stmt.where(Supplier.kind == kind)
+        filters.append(Supplier.kind == kind)
     if status:
-        stmt = stmt.where(Supplier.status == status)
-    return stmt
+        filters.append(Supplier.status == status)
+    return filters
+
+
+def _awaiting(actor: User) -> Select[tuple[Supplier]]:
+    """Pending registrations in the actor's regions (an admin's: all), but not of a supplier the
+    actor belongs to: nobody verifies their own (回避)."""
+    own = select(SupplierMember.supplier_id).where(SupplierMember.user_id == actor.id)
+    stmt = select(Supplier).where(Supplier.status == "pending", Supplier.id.not_in(own)).order_by(Supplier.id)
+    if actor.is_admin:
+        return stmt
+    officed = [within(Supplier.region_code, require_region(c, "region")) for c in actor.officer_region_codes]
+    return stmt.where(or_(*officed)) if officed else stmt.where(false())
 
 
 def supplier_history(actor: User, supplier_id: int) -> list:

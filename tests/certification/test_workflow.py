@@ -15,24 +15,6 @@ from workers.beat import SCHEDULE
 COMMITMENT = {"commitment": {"quality": True, "price": True, "truthfulness": True, "signed_by": "刘强"}}
 
 
-@pytest.fixture
-def people(make_user):
-    member, member_headers = make_user()
-    return {
-        "member": member,
-        "member_headers": member_headers,
-        "county": make_user(("region_officer", "500236"))[1],
-        "municipality": make_user(("region_officer", "500000"))[1],
-        "other_county": make_user(("region_officer", "500238"))[1],
-        "admin": make_user(("admin", None))[1],
-    }
-
-
-@pytest.fixture
-def product(people):
-    return ProductFactory(name="奉节脐橙", supplier=SupplierFactory(members=[people["member"]]))
-
-
 def apply(client, product, people):
     r = client.post(
         f"/api/v1/products/{product.id}/certification", json=COMMITMENT, headers=people["member_headers"]

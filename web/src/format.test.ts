@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import {
+  chinaDay,
   chinaMonth,
   chinaYear,
   clock,
   dateTime,
   day,
   dayBefore,
+  daysFrom,
   monthLabel,
   monthsUpTo,
   percent,
@@ -142,5 +144,20 @@ describe('months', () => {
   it('shows an instant on China\'s clock', () => {
     expect(dateTime('2026-11-30T17:05:00+00:00')).toBe('2026年12月1日 01:05')
     expect(dateTime('2026-12-01T09:05:00+08:00', 'en')).toBe('1 Dec 2026, 09:05')
+  })
+})
+
+describe('days', () => {
+  it('gives the China day whatever the browser is told: 16:30 UTC is already the next day there', () => {
+    expect(chinaDay(new Date('2026-12-01T16:30:00Z'))).toBe('2026-12-02')
+    expect(chinaDay(new Date('2026-12-01T15:59:00Z'))).toBe('2026-12-01')
+  })
+
+  it('counts whole days between two China days, across months, years and the end of February', () => {
+    expect(daysFrom('2026-12-02', '2026-12-31')).toBe(29)
+    expect(daysFrom('2026-12-31', '2027-01-01')).toBe(1)
+    expect(daysFrom('2028-02-28', '2028-03-01')).toBe(2)
+    expect(daysFrom('2026-12-02', '2026-12-02')).toBe(0)
+    expect(daysFrom('2026-12-05', '2026-12-02')).toBe(-3)
   })
 })

@@ -153,6 +153,20 @@ export function dateTime(iso: string, locale: Locale = 'zh-CN'): string {
   const instant = new Date(iso)
   const options = { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } as const
   const time = new Intl.DateTimeFormat('en-GB', options).format(instant)
-  const date = day(instant.toLocaleDateString('en-CA', { timeZone: 'Asia/Shanghai' }), locale)
+  const date = day(chinaDay(instant), locale)
   return locale === 'zh-CN' ? `${date} ${time}` : `${date}, ${time}`
+}
+
+/** The day it is now in China ("2026-12-02"), whatever the browser's time zone. */
+export function chinaDay(now: Date = new Date()): string {
+  return now.toLocaleDateString('en-CA', { timeZone: 'Asia/Shanghai' })
+}
+
+/** Whole days from one China day to another: ("2026-12-02", "2026-12-31") -> 29. */
+export function daysFrom(from: string, to: string): number {
+  const utc = (iso: string) => {
+    const [y, m, d] = iso.split('-').map(Number)
+    return Date.UTC(y, m - 1, d)
+  }
+  return Math.round((utc(to) - utc(from)) / 86_400_000)
 }

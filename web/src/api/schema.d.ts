@@ -343,6 +343,7 @@ export interface paths {
         /**
          * 供应商列表
          * @description Verified suppliers; members and officers also see their own in any status.
+         *     `?awaiting=me` (signed in): the registrations waiting for the caller's verification.
          */
         get: operations["suppliers_get_suppliers"];
         put?: never;
@@ -758,7 +759,8 @@ export interface paths {
         };
         /**
          * 认定申请列表
-         * @description Officers: their regions'; suppliers: their own; admins: all.
+         * @description Officers: their regions'; suppliers: their own; admins: all. `?awaiting=me`: the caller's
+         *     review queue; `?expiring_within_days=30`: certificates about to expire.
          */
         get: operations["certification_get_certifications"];
         put?: never;
@@ -2175,6 +2177,8 @@ export interface components {
             kind?: string;
             uscc?: string;
             region_code?: string;
+            /** @description the home county's name */
+            region_name?: string;
             linkage_modes?: string[];
             households_linked?: number;
             contact_name?: string;
@@ -2268,6 +2272,8 @@ export interface components {
             /** @description in the reader's language when the system wrote it */
             reason?: string | null;
             actor_id?: number | null;
+            /** @description the actor's display name; null for the system */
+            actor_name?: string | null;
             details?: {
                 [key: string]: unknown;
             } | null;
@@ -2385,7 +2391,10 @@ export interface components {
             product_id?: number;
             product_name?: string;
             supplier_id?: number;
+            supplier_name?: string;
             origin_region_code?: string;
+            /** @description the origin region's name */
+            origin_name?: string;
             /** @enum {string} */
             status?: "applied" | "in_notice" | "certified" | "rejected" | "revoked" | "expired";
             /** @description the province's rule it was applied under; null: the default rule */
@@ -3530,6 +3539,8 @@ export interface operations {
                 region?: string;
                 kind?: "enterprise" | "cooperative" | "family_farm" | "assistance_workshop";
                 status?: "pending" | "verified" | "rejected" | "suspended" | "blacklisted";
+                /** @description me: the pending registrations the caller may verify (not their own suppliers'), oldest first */
+                awaiting?: "me";
                 page?: number;
                 page_size?: number;
             };
@@ -4138,6 +4149,10 @@ export interface operations {
                 status?: "applied" | "in_notice" | "certified" | "rejected" | "revoked" | "expired";
                 region?: string;
                 expiring_before?: string;
+                /** @description certified, valid until at most this many days from today and not renewed, soonest first */
+                expiring_within_days?: number;
+                /** @description me: the applications whose current stage the caller may review (not one they approved a stage of, nor their own suppliers'), oldest first */
+                awaiting?: "me";
                 product_id?: number;
                 page?: number;
                 page_size?: number;
