@@ -14,7 +14,6 @@ from marketplace.extensions import db
 from marketplace.i18n import _
 from marketplace.invitations import services as invitations
 from marketplace.invitations.models import Invitation
-from marketplace.outbox import services as outbox
 from marketplace.regions.services import require_region
 from marketplace.suppliers import uscc as credit_code
 from marketplace.timeutil import china_today
@@ -73,10 +72,9 @@ def invite_member(actor: User, agency_id: int, email: str, role: str) -> Invitat
     answer is the same whether or not the address has an account."""
     require_admin(actor)
     agency = _agency(agency_id)
-    invitation, message = invitations.invite(actor, email, agency_id=agency.id, role=role)
+    invitation = invitations.invite(actor, email, agency_id=agency.id, role=role)
     audit.record(agency, "invite_member", actor.id, details={"invitation_id": invitation.id, "role": role})
     db.session.commit()
-    outbox.dispatch([message.id])
     return invitation
 
 

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import Select, select, update
-from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User, normalize_email
 from marketplace.accounts.permissions import require_verified
@@ -16,7 +15,6 @@ from marketplace.extensions import db
 from marketplace.i18n import N_, _
 from marketplace.invitations import mails
 from marketplace.invitations.models import Invitation
-from marketplace.outbox.models import OutboxMessage
 from marketplace.suppliers.models import Supplier, SupplierMember
 from marketplace.timeutil import now
 
@@ -36,7 +34,7 @@ def invite(
     supplier_id: int | None = None,
     agency_id: int | None = None,
     role: str | None = None,
-) -> tuple[Invitation, OutboxMessage]:
+) -> Invitation:
     """Add an invitation and its mail to the caller's transaction (flushed, not committed). Inviting
     again renews the pending invitation. Nothing here looks at whether the address has an account,
     so the inviter learns nothing about it. Only an inviter who verified their own address may
@@ -61,12 +59,10 @@ def invite(
         )
         db.session.add(invitation)
     invitation.invited_by_id, invitation.expires_at = actor.id, expires_at
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same invitation, sent twice at once
-        db.session.rollback()
-        raise Conflict(_("This address is being invited already; try again.")) from None
-    return invitation, mails.queue_invitation(invitation)
+    # The same invitation sent twice at once: uq_invitations_pending refuses the second (a 409).
+    db.session.flush()
+    mails.queue_invitation(invitation)
+    return invitation
 
 
 def _same(column, value):

@@ -59,9 +59,9 @@ class BadSignature(DomainError):
     error_code = "bad_signature"
 
 
-def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[WebhookEvent, list[int]]:
+def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[WebhookEvent, bool]:
     """Verify the signature, store the event once, and queue its processing in the same transaction.
-    Returns the event and the outbox messages to send after commit."""
+    Returns the event and whether it had been received already."""
     secret = current_app.config["STRIPE_WEBHOOK_SECRET"]
     if not secret:
         raise BadSignature(_("Webhooks are not configured (STRIPE_WEBHOOK_SECRET)."))
@@ -74,7 +74,7 @@ def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[Webho
         raise BadSignature(_("The body is not a Stripe event.")) from None
     existing = db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event["id"]))
     if existing is not None:
-        return existing, []
+        return existing, True
     data_object = (event.get("data") or {}).get("object") or {}
     stored = WebhookEvent(
         provider="stripe",
@@ -88,10 +88,10 @@ def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[Webho
         db.session.flush()
     except IntegrityError:  # the same event, arriving twice at once
         db.session.rollback()
-        return db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event["id"])), []
-    message = outbox.enqueue(PROCESS_EVENT, stored.id)
+        return db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event["id"])), True
+    outbox.enqueue(PROCESS_EVENT, stored.id)
     db.session.commit()
-    return stored, [message.id]
+    return stored, False
 
 
 def process_event(webhook_event_id: int) -> str:

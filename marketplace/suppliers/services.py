@@ -15,7 +15,6 @@ from marketplace.extensions import db
 from marketplace.i18n import _, name_of
 from marketplace.invitations import services as invitations
 from marketplace.invitations.models import Invitation
-from marketplace.outbox import services as outbox
 from marketplace.regions.services import is_assisted, require_region, within
 from marketplace.suppliers import uscc as credit_code
 from marketplace.suppliers.models import ACTION_NAMES, STATUS_NAMES, Supplier, SupplierMember
@@ -119,10 +118,9 @@ def invite_member(actor: User, supplier_id: int, email: str) -> Invitation:
     supplier = _managed_by_members(
         actor, supplier_id, _("Only the supplier's members or an admin may invite members.")
     )
-    invitation, message = invitations.invite(actor, email, supplier_id=supplier.id)
+    invitation = invitations.invite(actor, email, supplier_id=supplier.id)
     audit.record(supplier, "invite_member", actor.id, details={"invitation_id": invitation.id})
     db.session.commit()
-    outbox.dispatch([message.id])
     return invitation
 
 
