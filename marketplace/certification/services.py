@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from marketplace import cache
 from marketplace.accounts.models import User
@@ -16,14 +15,17 @@ from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
 from marketplace.certification.models import LEVEL_NAMES, OPEN_STATUSES, STATUS_NAMES, Certification
 from marketplace.certification.rules import rule_in_force
-from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
+from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound, when_taken
 from marketplace.extensions import db
-from marketplace.i18n import _, name_of
+from marketplace.i18n import N_, _, name_of
 from marketplace.regions.services import get_region, require_region, within
 from marketplace.suppliers.models import STATUS_NAMES as SUPPLIER_STATUS_NAMES
 from marketplace.suppliers.models import SupplierMember
 from marketplace.suppliers.services import require_impartial
 from marketplace.timeutil import china_today, now
+
+UNDER_WAY = N_("This product has an application under way already.")
+when_taken("uq_certifications_open_per_product", "product_id", UNDER_WAY, N_("An application is under way."))
 
 EXPIRY_WARNING_DAYS = 30
 
@@ -69,7 +71,7 @@ def _open_application(actor: User, product: Product, commitment: dict, renewal_o
         Certification.product_id == product.id, Certification.status.in_(OPEN_STATUSES)
     )
     if db.session.scalar(under_way) is not None:
-        raise Conflict(_("This product has an application under way already."))
+        raise Conflict(_(UNDER_WAY))
     rule = rule_in_force(product.origin.province_code)
     certification = Certification(
         product_id=product.id,
@@ -82,11 +84,7 @@ def _open_application(actor: User, product: Product, commitment: dict, renewal_o
         renewal_of_id=renewal_of.id if renewal_of else None,
     )
     db.session.add(certification)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(_("This product has an application under way already.")) from None
+    db.session.flush()  # applied for at the same time by another: a 409 (when_taken above)
     audit.record(certification, "renew" if renewal_of else "apply", actor.id, to_status="applied")
     db.session.commit()
     return certification

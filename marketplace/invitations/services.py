@@ -10,13 +10,20 @@ from marketplace.accounts.models import User, normalize_email
 from marketplace.accounts.permissions import require_verified
 from marketplace.agencies.models import Agency, AgencyMember
 from marketplace.audit import services as audit
-from marketplace.errors import Conflict, NotFound
+from marketplace.errors import Conflict, NotFound, when_taken
 from marketplace.extensions import db
 from marketplace.i18n import N_, _
 from marketplace.invitations import mails
 from marketplace.invitations.models import Invitation
 from marketplace.suppliers.models import Supplier, SupplierMember
 from marketplace.timeutil import now
+
+when_taken(
+    "uq_invitations_pending",
+    "email",
+    N_("This address is being invited already; try again."),
+    N_("Being invited already."),
+)
 
 # An invitation's status as a person reads it.
 STATUS_NAMES = {
@@ -59,8 +66,7 @@ def invite(
         )
         db.session.add(invitation)
     invitation.invited_by_id, invitation.expires_at = actor.id, expires_at
-    # The same invitation sent twice at once: uq_invitations_pending refuses the second (a 409).
-    db.session.flush()
+    db.session.flush()  # the same invitation sent twice at once: a 409 (when_taken above)
     mails.queue_invitation(invitation)
     return invitation
 
