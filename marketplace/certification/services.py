@@ -35,7 +35,9 @@ def apply_for_certification(actor: User, product_id: int, commitment: dict[str, 
     product = db.session.get(Product, product_id)
     if product is None or actor.id not in product.supplier.member_user_ids:
         raise NotFound(_("No product %(id)s of yours.", id=product_id))
-    return _open_application(actor, product, commitment, renewal_of=None)
+    certification = _open_application(actor, product, commitment, renewal_of=None)
+    db.session.commit()
+    return certification
 
 
 def renew_certification(actor: User, certification_id: int, commitment: dict[str, Any]) -> Certification:
@@ -50,7 +52,9 @@ def renew_certification(actor: User, certification_id: int, commitment: dict[str
                 status=name_of(STATUS_NAMES, old.status),
             )
         )
-    return _open_application(actor, old.product, commitment, renewal_of=old)
+    certification = _open_application(actor, old.product, commitment, renewal_of=old)
+    db.session.commit()
+    return certification
 
 
 def _open_application(actor: User, product: Product, commitment: dict, renewal_of: Certification | None):
@@ -86,7 +90,6 @@ def _open_application(actor: User, product: Product, commitment: dict, renewal_o
     db.session.add(certification)
     db.session.flush()  # applied for at the same time by another: a 409 (when_taken above)
     audit.record(certification, "renew" if renewal_of else "apply", actor.id, to_status="applied")
-    db.session.commit()
     return certification
 
 
@@ -101,7 +104,9 @@ def review_certification(
     require_impartial(actor, certification.product.supplier)
     if certification.status == "in_notice" and decision == "reject":
         _require_reviewer(actor, certification, certification.stages[-1])
-        return _reject(actor, certification, comment, action="reject_in_notice")
+        _reject(actor, certification, comment, action="reject_in_notice")
+        db.session.commit()
+        return certification
     if certification.status != "applied":
         raise Conflict(
             _(
@@ -115,7 +120,9 @@ def review_certification(
     if actor.id in earlier:
         raise Forbidden(_("One person approves one stage only; another officer must review this one."))
     if decision == "reject":
-        return _reject(actor, certification, comment, action="reject")
+        _reject(actor, certification, comment, action="reject")
+        db.session.commit()
+        return certification
     details = {"stage": stage}
     if certification.stage_index + 1 < len(certification.stages):
         certification.stage_index += 1
@@ -168,7 +175,7 @@ def _require_reviewer(actor: User, certification: Certification, *stages: str) -
     )
 
 
-def _reject(actor: User, certification: Certification, comment: str | None, action: str) -> Certification:
+def _reject(actor: User, certification: Certification, comment: str | None, action: str) -> None:
     if not comment:
         raise InvalidField("comment", _("A rejection needs a comment saying why."))
     from_status = certification.status
@@ -177,8 +184,6 @@ def _reject(actor: User, certification: Certification, comment: str | None, acti
     audit.record(
         certification, action, actor.id, from_status=from_status, to_status="rejected", reason=comment
     )
-    db.session.commit()
-    return certification
 
 
 def _start_notice(certification: Certification) -> None:
