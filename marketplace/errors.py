@@ -8,12 +8,15 @@ field names never change with it.
 """
 
 import logging
+import re
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, jsonify
 from flask_limiter.errors import RateLimitExceeded
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import ForeignKeyConstraint, Table, UniqueConstraint
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, TooManyRequests
 
 from marketplace.extensions import db, limiter
@@ -76,6 +79,83 @@ class InvalidField(DomainError):
         error.errors = {"files": {"file": rows}}
         error.message = message
         return error
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What a unique constraint's violation says: the field it names, the message, and the reason
+    given under the field."""
+
+    field: str
+    message: str
+    reason: str
+
+
+# Unique constraints whose violation reads better than the default; each domain adds its own.
+TAKEN: dict[str, Taken] = {}
+TAKEN_MESSAGE = N_("This %(field)s is in use already.")
+TAKEN_REASON = N_("Already in use.")
+MISSING_REASON = N_("It refers to something that does not exist.")
+STILL_REFERRED = N_("This is still referred to elsewhere and cannot be removed.")
+# PostgreSQL's SQLSTATEs; SQLite has none and says which columns in its message.
+UNIQUE_VIOLATION, FOREIGN_KEY_VIOLATION = "23505", "23503"
+SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?:index '(?P<index>\w+)'|(?P<columns>.+))")
+
+
+def when_taken(constraint: str, field: str, message: str, reason: str) -> None:
+    """Say what the violation of the unique constraint (or index) named so means to the caller."""
+    TAKEN[constraint] = Taken(field, message, reason)
+
+
+def integrity_error(error: IntegrityError) -> DomainError | None:
+    """The answer to a unique or foreign-key violation that reached the request boundary: a race
+    that a check before the insert cannot close (two requests checked, then both inserted), or a
+    reference to a row deleted meanwhile. None for any other violation, which is a bug."""
+    state = getattr(error.orig, "sqlstate", None)
+    if state in (UNIQUE_VIOLATION, FOREIGN_KEY_VIOLATION):
+        diag = error.orig.diag
+        constraint = _constraint(diag.constraint_name)
+    elif match := SQLITE_UNIQUE.match(str(error.orig)):
+        state = UNIQUE_VIOLATION
+        if match["index"]:
+            constraint = _constraint(match["index"])
+        else:
+            named = [c.strip().split(".", 1) for c in match["columns"].split(",")]
+            constraint = _constraint_on(named[0][0], [column for _table, column in named])
+    else:
+        return None
+    if constraint is None:
+        return None
+    columns = [column.name for column in constraint.columns]
+    if state == FOREIGN_KEY_VIOLATION:
+        if "is not present" not in (diag.message_detail or ""):
+            return Conflict(STILL_REFERRED)  # a delete of what other rows still refer to
+        return InvalidField(columns[0], MISSING_REASON)
+    # Of (product_id, batch_code) the field the caller chose is the last one.
+    taken = TAKEN.get(str(constraint.name)) or Taken(columns[-1], "", TAKEN_REASON)
+    message = taken.message or _(TAKEN_MESSAGE, field=taken.field)
+    return Conflict(message, errors={"json": {taken.field: [taken.reason]}})
+
+
+def _constraint(name: str | None) -> Any:
+    for table in db.metadata.tables.values():
+        for constraint in _keys(table):
+            if constraint.name == name:
+                return constraint
+    return None
+
+
+def _constraint_on(table_name: str, columns: list[str]) -> Any:
+    table = db.metadata.tables.get(table_name)
+    for constraint in _keys(table) if table is not None else []:
+        if [column.name for column in constraint.columns] == columns:
+            return constraint
+    return None
+
+
+def _keys(table: Table) -> list[Any]:
+    keys = [c for c in table.constraints if isinstance(c, UniqueConstraint | ForeignKeyConstraint)]
+    return keys + [index for index in table.indexes if index.unique]
 
 
 def error_body(status: int, message: str | None, **extra: Any) -> dict[str, Any]:
@@ -180,6 +260,15 @@ def register_error_handlers(app: Flask) -> None:
             error_code=error.error_code,
         )
         return jsonify(body), error.status
+
+    @app.errorhandler(IntegrityError)
+    def handle_integrity_error(error: IntegrityError):
+        db.session.rollback()
+        answer = integrity_error(error)
+        if answer is None:
+            log.exception("unexpected integrity error")
+            return jsonify(error_body(500, _("Internal error."))), 500
+        return handle_domain_error(answer)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

@@ -159,7 +159,7 @@ def template(name: str) -> Callable[[Renderer], Renderer]:
 
 
 def queue(name: str, **params: Any) -> OutboxMessage:
-    """Add a mail to the caller's transaction; send it with outbox.dispatch() once committed."""
+    """Add a mail to the caller's transaction; it is sent when that transaction commits."""
     if name not in TEMPLATES:
         raise KeyError(f"no mail template {name!r}")
     return outbox.enqueue(SEND_MAIL, name, params)

@@ -52,6 +52,7 @@ class FakeStripe:
         self.delay_seconds = 0.0  # how long the next calls take to answer
         self.refund_status = "succeeded"  # what new refunds start as
         self.requests: list[tuple[str, str, dict]] = []
+        self.on_request = None  # called as each request arrives, before it is answered
         self.ids = itertools.count(1)
 
     def close(self) -> None:
@@ -147,6 +148,8 @@ class FakeStripe:
         @app.before_request
         def record_and_fail():
             fake.requests.append((request.method, request.path, request.form.to_dict()))
+            if fake.on_request is not None:
+                fake.on_request()
             if not request.headers.get("Authorization", "").startswith("Bearer sk_"):
                 return error(401, "Invalid API Key provided", "authentication_error")
             if fake.delay_seconds:

@@ -25,7 +25,6 @@ from marketplace.errors import Conflict, InvalidField, NotFound, Unauthorized
 from marketplace.extensions import db
 from marketplace.i18n import N_, _, locale_tag, translate
 from marketplace.mail import queue as queue_mail
-from marketplace.outbox import services as outbox
 from marketplace.regions.services import require_region
 from marketplace.suppliers.services import member_supplier_ids
 from marketplace.timeutil import now
@@ -136,9 +135,8 @@ def register_user(email: str, password: str, display_name: str) -> User:
     existing = _find_user(email)
     if existing is not None:
         log.info("registration for an existing email: its owner is mailed")
-        message = queue_mail(mails.ALREADY_REGISTERED, user_id=existing.id)
+        queue_mail(mails.ALREADY_REGISTERED, user_id=existing.id)
         db.session.commit()
-        outbox.dispatch([message.id])
         return candidate
     db.session.add(candidate)
     try:
@@ -147,9 +145,8 @@ def register_user(email: str, password: str, display_name: str) -> User:
         db.session.rollback()
         log.info("registration raced another for the same email; ignored")
         return User(email=email, password_hash=password_hash, display_name=display_name)
-    message = queue_mail(mails.VERIFY_EMAIL, user_id=candidate.id)
+    queue_mail(mails.VERIFY_EMAIL, user_id=candidate.id)
     db.session.commit()
-    outbox.dispatch([message.id])
     return candidate
 
 
@@ -178,9 +175,8 @@ def resend_verification(user: User) -> None:
     """Mail the caller's own address a fresh verification link."""
     if user.is_email_verified:
         raise Conflict(_("This address is verified already."))
-    message = queue_mail(mails.VERIFY_EMAIL, user_id=user.id)
+    queue_mail(mails.VERIFY_EMAIL, user_id=user.id)
     db.session.commit()
-    outbox.dispatch([message.id])
 
 
 def request_password_reset(email: str) -> None:
@@ -190,9 +186,8 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.is_active:
         log.info("password reset for an address without an active account ignored")
         return
-    message = queue_mail(mails.PASSWORD_RESET, user_id=user.id)
+    queue_mail(mails.PASSWORD_RESET, user_id=user.id)
     db.session.commit()
-    outbox.dispatch([message.id])
 
 
 def reset_password(token: str, new_password: str) -> IssuedToken:

@@ -9,15 +9,18 @@ from marketplace.accounts.models import User
 from marketplace.accounts.permissions import require_admin
 from marketplace.agencies.models import Agency, AgencyFiling
 from marketplace.audit import services as audit
-from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
+from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound, when_taken
 from marketplace.extensions import db
-from marketplace.i18n import _
+from marketplace.i18n import N_, _
 from marketplace.invitations import services as invitations
 from marketplace.invitations.models import Invitation
-from marketplace.outbox import services as outbox
 from marketplace.regions.services import require_region
 from marketplace.suppliers import uscc as credit_code
 from marketplace.timeutil import china_today
+
+USCC_TAKEN = N_("An agency with this credit code exists.")
+ALREADY_REGISTERED = N_("Already registered.")
+when_taken("uq_agencies_uscc", "uscc", USCC_TAKEN, ALREADY_REGISTERED)
 
 
 def percent(bp: int) -> str:
@@ -32,10 +35,7 @@ def create_agency(actor: User, data: dict[str, Any]) -> Agency:
     if why := credit_code.problem(code):
         raise InvalidField("uscc", why)
     if db.session.scalar(select(Agency.id).where(Agency.uscc == code)) is not None:
-        raise Conflict(
-            _("An agency with this credit code exists."),
-            errors={"json": {"uscc": [_("Already registered.")]}},
-        )
+        raise Conflict(_(USCC_TAKEN), errors={"json": {"uscc": [_(ALREADY_REGISTERED)]}})
     require_region(data["region_code"], "region_code")
     if data.get("parent_id") is not None and db.session.get(Agency, data["parent_id"]) is None:
         raise InvalidField("parent_id", _("No agency %(id)s.", id=data["parent_id"]))
@@ -73,10 +73,9 @@ def invite_member(actor: User, agency_id: int, email: str, role: str) -> Invitat
     answer is the same whether or not the address has an account."""
     require_admin(actor)
     agency = _agency(agency_id)
-    invitation, message = invitations.invite(actor, email, agency_id=agency.id, role=role)
+    invitation = invitations.invite(actor, email, agency_id=agency.id, role=role)
     audit.record(agency, "invite_member", actor.id, details={"invitation_id": invitation.id, "role": role})
     db.session.commit()
-    outbox.dispatch([message.id])
     return invitation
 
 

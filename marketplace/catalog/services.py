@@ -12,14 +12,18 @@ from marketplace.accounts.models import User
 from marketplace.accounts.permissions import officiates
 from marketplace.catalog.models import Category, Product, ProductImage, ProductSearchTerm, TraceBatch
 from marketplace.catalog.search import index_terms, query_terms, words
-from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
+from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound, when_taken
 from marketplace.extensions import db
-from marketplace.i18n import _, name_of
+from marketplace.i18n import N_, _, name_of
 from marketplace.regions.services import is_assisted, require_region, within
 from marketplace.storage import storage
 from marketplace.suppliers.models import STATUS_NAMES as SUPPLIER_STATUS_NAMES
 from marketplace.suppliers.models import Supplier
 from marketplace.timeutil import china_today
+
+BATCH_TAKEN = N_("This product has a batch with that code already.")
+BATCH_CODE_USED = N_("Already used for this product.")
+when_taken("uq_trace_batches_product_id_batch_code", "batch_code", BATCH_TAKEN, BATCH_CODE_USED)
 
 CATALOG = "catalog"
 IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
@@ -230,10 +234,7 @@ def add_batch(actor: User, product_id: int, data: dict[str, Any]) -> TraceBatch:
         TraceBatch.product_id == product.id, TraceBatch.batch_code == data["batch_code"]
     )
     if db.session.scalar(exists) is not None:
-        raise Conflict(
-            _("This product has a batch with that code already."),
-            errors={"json": {"batch_code": [_("Already used for this product.")]}},
-        )
+        raise Conflict(_(BATCH_TAKEN), errors={"json": {"batch_code": [_(BATCH_CODE_USED)]}})
     batch = TraceBatch(product_id=product.id, **data)
     db.session.add(batch)
     db.session.commit()

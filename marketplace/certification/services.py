@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from marketplace import cache
 from marketplace.accounts.models import User
@@ -17,14 +16,17 @@ from marketplace.audit.models import AuditEvent
 from marketplace.catalog.models import Product
 from marketplace.certification.models import LEVEL_NAMES, OPEN_STATUSES, STATUS_NAMES, Certification
 from marketplace.certification.rules import rule_in_force
-from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
+from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound, when_taken
 from marketplace.extensions import db
-from marketplace.i18n import _, name_of
+from marketplace.i18n import N_, _, name_of
 from marketplace.regions.services import get_region, is_within, require_region, within
 from marketplace.suppliers.models import STATUS_NAMES as SUPPLIER_STATUS_NAMES
 from marketplace.suppliers.models import SupplierMember
 from marketplace.suppliers.services import require_impartial
 from marketplace.timeutil import china_today, now
+
+UNDER_WAY = N_("This product has an application under way already.")
+when_taken("uq_certifications_open_per_product", "product_id", UNDER_WAY, N_("An application is under way."))
 
 EXPIRY_WARNING_DAYS = 30
 
@@ -34,7 +36,9 @@ def apply_for_certification(actor: User, product_id: int, commitment: dict[str, 
     product = db.session.get(Product, product_id)
     if product is None or actor.id not in product.supplier.member_user_ids:
         raise NotFound(_("No product %(id)s of yours.", id=product_id))
-    return _open_application(actor, product, commitment, renewal_of=None)
+    certification = _open_application(actor, product, commitment, renewal_of=None)
+    db.session.commit()
+    return certification
 
 
 def renew_certification(actor: User, certification_id: int, commitment: dict[str, Any]) -> Certification:
@@ -49,7 +53,9 @@ def renew_certification(actor: User, certification_id: int, commitment: dict[str
                 status=name_of(STATUS_NAMES, old.status),
             )
         )
-    return _open_application(actor, old.product, commitment, renewal_of=old)
+    certification = _open_application(actor, old.product, commitment, renewal_of=old)
+    db.session.commit()
+    return certification
 
 
 def _open_application(actor: User, product: Product, commitment: dict, renewal_of: Certification | None):
@@ -70,7 +76,7 @@ def _open_application(actor: User, product: Product, commitment: dict, renewal_o
         Certification.product_id == product.id, Certification.status.in_(OPEN_STATUSES)
     )
     if db.session.scalar(under_way) is not None:
-        raise Conflict(_("This product has an application under way already."))
+        raise Conflict(_(UNDER_WAY))
     rule = rule_in_force(product.origin.province_code)
     certification = Certification(
         product_id=product.id,
@@ -83,13 +89,8 @@ def _open_application(actor: User, product: Product, commitment: dict, renewal_o
         renewal_of_id=renewal_of.id if renewal_of else None,
     )
     db.session.add(certification)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(_("This product has an application under way already.")) from None
+    db.session.flush()  # applied for at the same time by another: a 409 (when_taken above)
     audit.record(certification, "renew" if renewal_of else "apply", actor.id, to_status="applied")
-    db.session.commit()
     return certification
 
 
@@ -104,7 +105,9 @@ def review_certification(
     require_impartial(actor, certification.product.supplier)
     if certification.status == "in_notice" and decision == "reject":
         _require_reviewer(actor, certification, certification.stages[-1])
-        return _reject(actor, certification, comment, action="reject_in_notice")
+        _reject(actor, certification, comment, action="reject_in_notice")
+        db.session.commit()
+        return certification
     if certification.status != "applied":
         raise Conflict(
             _(
@@ -118,7 +121,9 @@ def review_certification(
     if actor.id in earlier:
         raise Forbidden(_("One person approves one stage only; another officer must review this one."))
     if decision == "reject":
-        return _reject(actor, certification, comment, action="reject")
+        _reject(actor, certification, comment, action="reject")
+        db.session.commit()
+        return certification
     details = {"stage": stage}
     if certification.stage_index + 1 < len(certification.stages):
         certification.stage_index += 1
@@ -171,7 +176,7 @@ def _require_reviewer(actor: User, certification: Certification, *stages: str) -
     )
 
 
-def _reject(actor: User, certification: Certification, comment: str | None, action: str) -> Certification:
+def _reject(actor: User, certification: Certification, comment: str | None, action: str) -> None:
     if not comment:
         raise InvalidField("comment", _("A rejection needs a comment saying why."))
     from_status = certification.status
@@ -180,8 +185,6 @@ def _reject(actor: User, certification: Certification, comment: str | None, acti
     audit.record(
         certification, action, actor.id, from_status=from_status, to_status="rejected", reason=comment
     )
-    db.session.commit()
-    return certification
 
 
 def _start_notice(certification: Certification) -> None:

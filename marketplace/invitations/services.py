@@ -5,20 +5,25 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import Select, select, update
-from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User, normalize_email
 from marketplace.accounts.permissions import require_verified
 from marketplace.agencies.models import Agency, AgencyMember
 from marketplace.audit import services as audit
-from marketplace.errors import Conflict, NotFound
+from marketplace.errors import Conflict, NotFound, when_taken
 from marketplace.extensions import db
 from marketplace.i18n import N_, _
 from marketplace.invitations import mails
 from marketplace.invitations.models import Invitation
-from marketplace.outbox.models import OutboxMessage
 from marketplace.suppliers.models import Supplier, SupplierMember
 from marketplace.timeutil import now
+
+when_taken(
+    "uq_invitations_pending",
+    "email",
+    N_("This address is being invited already; try again."),
+    N_("Being invited already."),
+)
 
 # An invitation's status as a person reads it.
 STATUS_NAMES = {
@@ -36,7 +41,7 @@ def invite(
     supplier_id: int | None = None,
     agency_id: int | None = None,
     role: str | None = None,
-) -> tuple[Invitation, OutboxMessage]:
+) -> Invitation:
     """Add an invitation and its mail to the caller's transaction (flushed, not committed). Inviting
     again renews the pending invitation. Nothing here looks at whether the address has an account,
     so the inviter learns nothing about it. Only an inviter who verified their own address may
@@ -61,12 +66,9 @@ def invite(
         )
         db.session.add(invitation)
     invitation.invited_by_id, invitation.expires_at = actor.id, expires_at
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same invitation, sent twice at once
-        db.session.rollback()
-        raise Conflict(_("This address is being invited already; try again.")) from None
-    return invitation, mails.queue_invitation(invitation)
+    db.session.flush()  # the same invitation sent twice at once: a 409 (when_taken above)
+    mails.queue_invitation(invitation)
+    return invitation
 
 
 def _same(column, value):

@@ -121,9 +121,8 @@ def request_report(actor: User | None, month: str, fmt: str, region_code: str | 
     )
     db.session.add(report)
     db.session.flush()
-    message = outbox.enqueue(MAKE_REPORT, report.id)
+    outbox.enqueue(MAKE_REPORT, report.id)
     db.session.commit()
-    outbox.dispatch([message.id])
     db.session.refresh(report)
     return report
 

@@ -22,9 +22,9 @@ from marketplace.orders.models import (
     OrderLine,
 )
 from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, lock_stock, reserve
-from marketplace.payments.gateways import PaymentProviderUnavailable, gateway
+from marketplace.payments.gateways import PaymentProviderUnavailable, gateway, outside_transaction
 from marketplace.payments.models import Payment, Refund
-from marketplace.payments.services import refund_remaining
+from marketplace.payments.services import refund_remaining, send_refund
 from marketplace.regions.services import require_region
 from marketplace.suppliers.models import SupplierMember
 from marketplace.suppliers.services import member_supplier_ids, others_members
@@ -68,9 +68,9 @@ def place_order(buyer: User, items: list[dict], shipping: dict[str, str], method
     stock = lock_stock(ids)
     _check_hold_limits(wanted, held, stock)
     reserve(wanted, "items", locked=stock)
-    db.session.commit()
-    _open_payment(order)
-    return order
+    asked = (order.id, order.total_fen, order.currency, order.payment_method)
+    db.session.commit()  # the stock is taken; the provider is asked next, outside any transaction
+    return _open_payment(*asked)
 
 
 def _unpaid_holds(buyer: User, ids: list[int]) -> dict[int, int]:
@@ -199,28 +199,31 @@ def _build_order(
     return order
 
 
-def _open_payment(order: Order) -> None:
+def _open_payment(order_id: int, total_fen: int, currency: str, method: str) -> Order:
     """Create the provider's payment outside the stock transaction; if the provider is down, the
     order is cancelled and its stock released, so nothing is left half-made."""
     try:
-        intent = gateway().create_intent(
-            order.id, order.total_fen, order.currency, order.payment_method, key=f"order-{order.id}-payment"
+        intent = outside_transaction(
+            gateway().create_intent, order_id, total_fen, currency, method, key=f"order-{order_id}-payment"
         )
     except PaymentProviderUnavailable:
+        order = db.session.get(Order, order_id)
         close_unpaid(order, "cancelled", actor_id=None, reason=N_("payment provider unavailable"))
+        db.session.commit()
         raise
     db.session.add(
         Payment(
-            order_id=order.id,
+            order_id=order_id,
             provider=gateway().name,
             provider_ref=intent.id,
             client_secret=intent.client_secret,
-            method=order.payment_method,
-            amount_fen=order.total_fen,
-            currency=order.currency,
+            method=method,
+            amount_fen=total_fen,
+            currency=currency,
         )
     )
     db.session.commit()
+    return db.session.get(Order, order_id)
 
 
 def expire_reservations(at: datetime | None = None) -> int:
@@ -240,21 +243,26 @@ def expire_reservations(at: datetime | None = None) -> int:
             db.session.rollback()
             continue
         close_unpaid(order, "expired", actor_id=None, reason=N_("unpaid when the reservation ran out"))
+        db.session.commit()
         expired += 1
-        _cancel_intent_quietly(order)
+        _cancel_intent_quietly(order_id)
     return expired
 
 
-def _cancel_intent_quietly(order: Order) -> None:
-    payment = latest_payment(order)
+def _cancel_intent_quietly(order_id: int) -> None:
+    """Cancel the order's open payment at the provider; in transactions of its own, none of them
+    open while the provider is asked."""
+    payment = latest_payment(db.session.get(Order, order_id))
     if payment is None or payment.status != "pending":
         return
+    payment_id, intent_id = payment.id, payment.provider_ref
+    db.session.commit()
     try:
-        state = gateway().cancel_intent(payment.provider_ref)
+        state = outside_transaction(gateway().cancel_intent, intent_id)
     except DomainError:
         return  # it stays open at the provider; a late success is refunded automatically
     if state.status == "canceled":
-        payment.status = "canceled"
+        db.session.get(Payment, payment_id).status = "canceled"
         db.session.commit()
 
 
@@ -266,8 +274,9 @@ def cancel_order(actor: User, order_id: int) -> Order:
     order = lock_order(order_id)
     if order.status == "pending_payment":
         close_unpaid(order, "cancelled", actor.id, reason=N_("cancelled before payment"))
-        _cancel_intent_quietly(order)
-        return order
+        db.session.commit()
+        _cancel_intent_quietly(order_id)
+        return db.session.get(Order, order_id)
     if order.status != "paid" or any(f.status != "pending" for f in order.fulfilments):
         raise Conflict(
             _(
@@ -275,8 +284,12 @@ def cancel_order(actor: User, order_id: int) -> Order:
                 status=name_of(ORDER_STATUS_NAMES, order.status),
             )
         )
-    refund_remaining(order, actor.id, reason=N_("cancelled by the buyer before shipping"), restock=True)
-    return order
+    reason = N_("cancelled by the buyer before shipping")
+    refund_id = refund_remaining(order, actor.id, reason=reason, restock=True)
+    db.session.commit()
+    if refund_id is not None:
+        send_refund(refund_id)
+    return db.session.get(Order, order_id)
 
 
 def ship_fulfilment(actor: User, fulfilment_id: int, carrier: str, tracking_no: str) -> Fulfilment:

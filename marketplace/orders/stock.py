@@ -101,7 +101,6 @@ def close_unpaid(order: Order, status: str, actor_id: int | None, reason: str) -
     order.status, order.closed_at = status, now()
     action = {"expired": "expire", "cancelled": "cancel"}[status]
     audit.record(order, action, actor_id, from_status=from_status, to_status=status, reason=reason)
-    db.session.commit()
 
 
 def lock_order(order_id: int) -> Order:

@@ -1,19 +1,51 @@
+"""Messages are sent by one hook, when the transaction that enqueued them commits: no view or
+service dispatches. A transaction rolled back (or a savepoint) takes its messages with it."""
+
 import logging
 
-from sqlalchemy import select, update
+from flask import current_app
+from sqlalchemy import event, inspect, select, update
+from sqlalchemy.orm import Session, SessionTransaction
 
 from marketplace.extensions import celery_app, db
 from marketplace.outbox.models import OutboxMessage
 from marketplace.timeutil import now
 
 log = logging.getLogger(__name__)
+# Where a session keeps the messages its open transaction enqueued.
+PENDING = "outbox_pending"
 
 
 def enqueue(task_name: str, *args: object) -> OutboxMessage:
-    """Add a message to the caller's transaction; send it with dispatch() once committed."""
+    """Add a message to the caller's transaction; it is sent when that transaction commits."""
     message = OutboxMessage(task_name=task_name, args=list(args))
     db.session.add(message)
+    db.session.info.setdefault(PENDING, []).append(message)
     return message
+
+
+@event.listens_for(db.session, "after_commit")
+def _dispatch_committed(session: Session) -> None:
+    """Send what the transaction just committed enqueued. The committed session can emit no more
+    SQL, so the sending runs in an app context (and a session) of its own; a failure there leaves
+    the messages to dispatch_pending() and never undoes the commit the caller has made."""
+    if session.in_nested_transaction():
+        return  # a savepoint released: what it enqueued commits, or not, with its transaction
+    # A message enqueued in a savepoint rolled back since was expunged: it does not exist.
+    ids = [m.id for m in session.info.pop(PENDING, []) if inspect(m).persistent]
+    if not ids:
+        return
+    with current_app.app_context():
+        try:
+            dispatch(ids)
+        except Exception:
+            log.exception("outbox messages %s not dispatched; dispatch_pending() sends them", ids)
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _forget_uncommitted(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # rolled back or closed: its messages were never written
+        session.info.pop(PENDING, None)
 
 
 def dispatch(message_ids: list[int]) -> int:

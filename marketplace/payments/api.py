@@ -3,7 +3,6 @@ from flask import request
 from flask.views import MethodView
 from marshmallow import fields
 
-from marketplace.outbox import services as outbox
 from marketplace.parsing import Blueprint
 from marketplace.payments import services
 
@@ -23,8 +22,7 @@ class StripeWebhook(MethodView):
         """接收 Stripe 事件通知
 
         Stripe's events: verified by signature, stored once, then processed by a worker."""
-        event, messages = services.receive_stripe_webhook(
+        _, duplicate = services.receive_stripe_webhook(
             request.get_data(), request.headers.get("Stripe-Signature")
         )
-        outbox.dispatch(messages)
-        return {"received": True, "duplicate": not messages}
+        return {"received": True, "duplicate": duplicate}

@@ -11,14 +11,16 @@ import itertools
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 import stripe
 from flask import current_app
 
 from marketplace.config import DEVELOPMENT_ENVS, ConfigError
 from marketplace.errors import DomainError
+from marketplace.extensions import db
 from marketplace.i18n import N_
 
 
@@ -241,6 +243,19 @@ class DevGateway:
 
     def list_recent_intents(self, created_after: int) -> list[IntentState]:
         return [i for i in self._intents.values() if i.created >= created_after]
+
+
+T = TypeVar("T")
+
+
+def outside_transaction(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Every call to the provider goes through here, and only with no database transaction open (the
+    caller commits first, or reads nothing): a slow or hung provider holds no row lock on PostgreSQL
+    and not SQLite's one write lock for its wait, and what it answers is written in a transaction
+    of its own, after it."""
+    if db.session().in_transaction():
+        raise RuntimeError(f"{call.__qualname__}: the payment provider called inside a database transaction")
+    return call(*args, **kwargs)
 
 
 def gateway() -> PaymentGateway:

@@ -32,6 +32,7 @@ from marketplace.payments.gateways import (
     PaymentProviderUnavailable,
     PaymentRefused,
     gateway,
+    outside_transaction,
 )
 from marketplace.payments.models import Payment, Refund, WebhookEvent
 from marketplace.suppliers.services import member_supplier_ids
@@ -59,9 +60,9 @@ class BadSignature(DomainError):
     error_code = "bad_signature"
 
 
-def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[WebhookEvent, list[int]]:
+def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[WebhookEvent, bool]:
     """Verify the signature, store the event once, and queue its processing in the same transaction.
-    Returns the event and the outbox messages to send after commit."""
+    Returns the event and whether it had been received already."""
     secret = current_app.config["STRIPE_WEBHOOK_SECRET"]
     if not secret:
         raise BadSignature(_("Webhooks are not configured (STRIPE_WEBHOOK_SECRET)."))
@@ -74,7 +75,7 @@ def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[Webho
         raise BadSignature(_("The body is not a Stripe event.")) from None
     existing = db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event["id"]))
     if existing is not None:
-        return existing, []
+        return existing, True
     data_object = (event.get("data") or {}).get("object") or {}
     stored = WebhookEvent(
         provider="stripe",
@@ -88,10 +89,10 @@ def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[Webho
         db.session.flush()
     except IntegrityError:  # the same event, arriving twice at once
         db.session.rollback()
-        return db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event["id"])), []
-    message = outbox.enqueue(PROCESS_EVENT, stored.id)
+        return db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event["id"])), True
+    outbox.enqueue(PROCESS_EVENT, stored.id)
     db.session.commit()
-    return stored, [message.id]
+    return stored, False
 
 
 def process_event(webhook_event_id: int) -> str:
@@ -101,31 +102,28 @@ def process_event(webhook_event_id: int) -> str:
     event = db.session.get(WebhookEvent, webhook_event_id)
     if event is None or event.processed_at is not None:
         return "skipped"
-    obj = event.payload.get("data", {}).get("object", {})
+    event_type, obj = event.event_type, event.payload.get("data", {}).get("object", {})
+    db.session.commit()  # the provider is asked next
     try:
-        if event.event_type.startswith("payment_intent."):
-            outcome = apply_intent(
-                gateway().retrieve_intent(obj["id"]), failed=event.event_type.endswith("failed")
-            )
-        elif event.event_type in (
-            "charge.refunded",
-            "refund.created",
-            "refund.updated",
-            "charge.refund.updated",
-        ):
+        if event_type.startswith("payment_intent."):
+            intent = outside_transaction(gateway().retrieve_intent, obj["id"])
+            outcome = apply_intent(intent, failed=event_type.endswith("failed"))
+        elif event_type in ("charge.refunded", "refund.created", "refund.updated", "charge.refund.updated"):
             outcome = sync_refunds(obj.get("payment_intent"))
         else:
             outcome = "ignored"
     except PaymentRefused as exc:
         db.session.rollback()
-        return _event_failed(webhook_event_id, exc.message)
+        _event_failed(webhook_event_id, exc.message)
+        db.session.commit()
+        return "failed"
     event = db.session.get(WebhookEvent, webhook_event_id)
     event.processed_at = now()
     db.session.commit()
     return outcome
 
 
-def _event_failed(webhook_event_id: int, why: str) -> str:
+def _event_failed(webhook_event_id: int, why: str) -> None:
     event = db.session.scalar(
         select(WebhookEvent)
         .where(WebhookEvent.id == webhook_event_id)
@@ -136,16 +134,24 @@ def _event_failed(webhook_event_id: int, why: str) -> str:
         log.warning("provider event %s cannot be processed: %s", event.event_id, why)
         event.processed_at, event.error = now(), why
         alerts.payment_event_failed(event, why)
-    db.session.commit()
-    return "failed"
 
 
 def apply_intent(intent: IntentState, failed: bool = False) -> str:
-    """Bring our order in line with the provider's payment, whatever order events came in."""
+    """Bring our order in line with the provider's payment, whatever order events came in. Money
+    for an order that can no longer be had is refunded: recorded with the payment, then asked for."""
+    outcome, refund_id = _apply_intent(intent, failed)
+    db.session.commit()
+    if refund_id is not None:
+        send_refund(refund_id)
+    return outcome
+
+
+def _apply_intent(intent: IntentState, failed: bool) -> tuple[str, int | None]:
+    """(the outcome, the refund to ask the provider for, if any)."""
     payment = db.session.scalar(select(Payment).where(Payment.provider_ref == intent.id))
     if payment is None:
         log.warning("payment intent %s is not ours", intent.id)
-        return "unknown"
+        return "unknown", None
     order = lock_order(payment.order_id)
     payment = db.session.get(Payment, payment.id, populate_existing=True)
     if intent.status == "succeeded":
@@ -154,20 +160,17 @@ def apply_intent(intent: IntentState, failed: bool = False) -> str:
         payment.status = "canceled" if intent.status == "canceled" else "failed"
         if order.status == "pending_payment":
             close_unpaid(order, "cancelled", None, reason=CLOSED_AS[payment.status])
-            return "released"
-        db.session.commit()
-        return payment.status
-    db.session.commit()
-    return "pending"
+            return "released", None
+        return payment.status, None
+    return "pending", None
 
 
-def _payment_succeeded(order: Order, payment: Payment, intent: IntentState) -> str:
+def _payment_succeeded(order: Order, payment: Payment, intent: IntentState) -> tuple[str, int | None]:
     if payment.status == "succeeded":
-        db.session.commit()
-        return "already paid"
+        return "already paid", None
     why = _does_not_pay(order, intent)
     if why:
-        return _reject_payment(order, payment, intent, why)
+        return _reject_payment(order, payment, intent, why), None
     from_status = order.status
     details = {"payment_intent": intent.id, "amount_fen": intent.amount_received}
     if order.status == "pending_payment" or (order.status == "expired" and reserve_again(order)):
@@ -178,8 +181,7 @@ def _payment_succeeded(order: Order, payment: Payment, intent: IntentState) -> s
         audit.record(
             order, "pay", None, from_status=from_status, to_status="paid", reason=note, details=details
         )
-        db.session.commit()
-        return "paid"
+        return "paid", None
     # Paid for an order that is cancelled, or expired with its stock gone: give the money back.
     # (A failed re-reservation rolled back, so lock again.)
     order = lock_order(order.id)
@@ -190,9 +192,8 @@ def _payment_succeeded(order: Order, payment: Payment, intent: IntentState) -> s
     audit.record(
         order, "pay", None, from_status=from_status, to_status=order.status, reason=reason, details=details
     )
-    db.session.commit()
-    _refund(order, payment, intent.amount_received, lines={}, actor_id=None, reason=reason)
-    return "refunded"
+    refund = _record_refund(order, payment, intent.amount_received, lines={}, actor_id=None, reason=reason)
+    return "refunded", refund.id
 
 
 def _does_not_pay(order: Order, intent: IntentState) -> str | None:
@@ -228,7 +229,6 @@ def _reject_payment(order: Order, payment: Payment, intent: IntentState, why: st
             details={"payment_intent": intent.id, **received},
         )
         alerts.payment_mismatch(payment, why, received)
-    db.session.commit()
     return "rejected"
 
 
@@ -283,11 +283,15 @@ def refund_order(actor: User, order_id: int, lines: list[dict] | None, amount_fe
         raise Conflict(
             _("At most %(amount)s can still be refunded on this order.", amount=yuan(_refundable(order)))
         )
-    return _refund(order, payment, amount, lines=by_line, actor_id=actor.id, reason=None)
+    refund_id = _record_refund(order, payment, amount, lines=by_line, actor_id=actor.id, reason=None).id
+    db.session.commit()
+    send_refund(refund_id)
+    return db.session.get(Refund, refund_id)
 
 
-def refund_remaining(order: Order, actor_id: int, reason: str, restock: bool) -> Refund | None:
-    """Refund what is left of a paid order (the buyer cancelled before shipping), and end it."""
+def refund_remaining(order: Order, actor_id: int, reason: str, restock: bool) -> int | None:
+    """End a paid order (the buyer cancelled before shipping) and record the refund of what is left
+    of it, in the caller's transaction; returns the refund to send once that commits, if any."""
     amount = _refundable(order)
     from_status = order.status
     if restock:
@@ -296,17 +300,16 @@ def refund_remaining(order: Order, actor_id: int, reason: str, restock: bool) ->
         fulfilment.status = "cancelled"
     order.status, order.closed_at = "cancelled", now()
     audit.record(order, "cancel", actor_id, from_status=from_status, to_status="cancelled", reason=reason)
-    db.session.commit()
     if amount <= 0:
         return None
-    return _refund(
+    return _record_refund(
         order,
         latest_payment(order),
         amount,
         lines={line.id: line.quantity - line.refunded_quantity for line in order.lines},
         actor_id=actor_id,
         reason=reason,
-    )
+    ).id
 
 
 def _refundable(order: Order) -> int:
@@ -318,7 +321,7 @@ def _refundable(order: Order) -> int:
     return order.paid_fen - sum(pending_or_done)
 
 
-def _refund(
+def _record_refund(
     order: Order,
     payment: Payment,
     amount: int,
@@ -326,7 +329,8 @@ def _refund(
     actor_id: int | None,
     reason: str | None,
 ) -> Refund:
-    """Record the refund first (so it is counted against what is refundable), then ask the provider."""
+    """Record the refund first (so it is counted against what is refundable); send_refund() asks the
+    provider for it once this is committed."""
     refund = Refund(
         order_id=order.id,
         payment_id=payment.id,
@@ -346,26 +350,28 @@ def _refund(
         reason=reason,
         details={"refund_id": refund.id, "amount_fen": amount, "lines": refund.lines},
     )
-    db.session.commit()
-    _send_refund(refund, payment)
-    return db.session.get(Refund, refund.id)
+    return refund
 
 
-def _send_refund(refund: Refund, payment: Payment) -> bool:
+def send_refund(refund_id: int) -> bool:
     """Ask the provider for a recorded refund; returns whether it answered. Unreachable, the refund
     stays pending and the hourly reconciliation asks again (with the same idempotency key); refused
     or declined, it has failed and will not be asked for again."""
+    refund = db.session.get(Refund, refund_id)
+    intent_id, amount = db.session.get(Payment, refund.payment_id).provider_ref, refund.amount_fen
+    db.session.commit()  # the provider is asked next
     try:
-        state = gateway().refund(payment.provider_ref, refund.amount_fen, key=f"refund-{refund.id}")
+        state = outside_transaction(gateway().refund, intent_id, amount, key=f"refund-{refund_id}")
     except PaymentProviderUnavailable:
-        log.warning("refund %s left pending: provider unavailable; reconciliation retries it", refund.id)
+        log.warning("refund %s left pending: provider unavailable; reconciliation retries it", refund_id)
         return False
     except (PaymentRefused, PaymentDeclined) as exc:
-        _settle_refund(refund.id, "failed", why=REFUSED.format(why=exc.message))
+        _settle_refund(refund_id, "failed", why=REFUSED.format(why=exc.message))
+        db.session.commit()
         return True
-    refund.provider_ref = state.id
+    db.session.get(Refund, refund_id).provider_ref = state.id
+    _settle_refund(refund_id, state.status, why=state.failure_reason)
     db.session.commit()
-    _settle_refund(refund.id, state.status, why=state.failure_reason)
     return True
 
 
@@ -376,7 +382,6 @@ def _settle_refund(refund_id: int, provider_status: str, why: str | None = None)
     order = lock_order(refund.order_id)
     refund = db.session.get(Refund, refund_id, populate_existing=True)
     if refund.status != "pending":
-        db.session.commit()
         return
     if provider_status == "succeeded":
         refund.status = "succeeded"
@@ -393,23 +398,24 @@ def _settle_refund(refund_id: int, provider_status: str, why: str | None = None)
         None,
         details={"refund_id": refund.id, "amount_fen": refund.amount_fen},
     )
-    db.session.commit()
 
 
 def sync_refunds(intent_id: str | None) -> str:
+    """Settle our refunds of this payment as the provider lists them, each in a transaction."""
     if not intent_id:
         return "ignored"
-    by_ref = {
-        r.provider_ref: r
-        for r in db.session.scalars(
-            select(Refund)
+    ours = dict(
+        db.session.execute(
+            select(Refund.provider_ref, Refund.id)
             .join(Payment, Payment.id == Refund.payment_id)
             .where(Payment.provider_ref == intent_id)
-        )
-    }
-    for state in gateway().list_refunds(intent_id):
-        if state.id in by_ref:
-            _settle_refund(by_ref[state.id].id, state.status, why=state.failure_reason)
+        ).all()
+    )
+    db.session.commit()  # the provider is asked next
+    for state in outside_transaction(gateway().list_refunds, intent_id):
+        if state.id in ours:
+            _settle_refund(ours[state.id], state.status, why=state.failure_reason)
+            db.session.commit()
     return "refunds synced"
 
 
@@ -439,14 +445,15 @@ def reconcile_recent(hours: int = 48) -> dict[str, int]:
             log.exception("stored event %s could not be processed; the others carry on", event_id)
             continue
         counts["events"] += 1
-    for intent in gateway().list_recent_intents(int(time.time()) - hours * 3600):
+    db.session.commit()  # the provider is asked next
+    for intent in outside_transaction(gateway().list_recent_intents, int(time.time()) - hours * 3600):
         if apply_intent(intent) in ("paid", "released", "refunded"):
             counts["intents"] += 1
     stuck = db.session.scalars(
-        select(Refund).where(Refund.status == "pending", Refund.provider_ref.is_(None))
+        select(Refund.id).where(Refund.status == "pending", Refund.provider_ref.is_(None))
     )
-    for refund in list(stuck):
-        if _send_refund(refund, db.session.get(Payment, refund.payment_id)):
+    for refund_id in list(stuck):
+        if send_refund(refund_id):
             counts["refunds_retried"] += 1
     return counts
 
@@ -459,5 +466,6 @@ def confirm_dev_payment(actor: User, order_id: int, succeed: bool) -> str:
     order = db.session.get(Order, order_id)
     if order is None or order.buyer_id != actor.id:
         raise NotFound(_("No order %(id)s of yours.", id=order_id))
-    payment = latest_payment(order)
-    return apply_intent(provider.confirm(payment.provider_ref, succeed), failed=not succeed)
+    intent_id = latest_payment(order).provider_ref
+    db.session.commit()  # the provider is asked next
+    return apply_intent(outside_transaction(provider.confirm, intent_id, succeed), failed=not succeed)

@@ -16,7 +16,7 @@ from marketplace.agencies.models import Agency, AgencyMember
 from marketplace.agencies.services import get_agency, roles_over, subtree_ids
 from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
-from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
+from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound, when_taken
 from marketplace.extensions import db
 from marketplace.i18n import N_, _, name_of, names_of, yuan
 from marketplace.ledger import entries as ledger
@@ -34,6 +34,10 @@ from marketplace.procurement.models import (
 from marketplace.suppliers.models import SupplierMember
 from marketplace.suppliers.services import member_supplier_ids, others_members
 from marketplace.timeutil import china_today
+
+REFERENCE_TAKEN = N_("This bank reference is recorded already.")
+ALREADY_USED = N_("Already used.")
+when_taken("uq_po_bank_payments_reference", "reference", REFERENCE_TAKEN, ALREADY_USED)
 
 
 def create_purchase_order(
@@ -409,10 +413,7 @@ def record_payment(actor: User, order_id: int, amount_fen: int, reference: str) 
     order = _order_for(actor, order_id, lock=True)
     _require(order, "invoiced")
     if db.session.scalar(select(BankPayment.id).where(BankPayment.reference == reference)) is not None:
-        raise Conflict(
-            _("This bank reference is recorded already."),
-            errors={"json": {"reference": [_("Already used.")]}},
-        )
+        raise Conflict(_(REFERENCE_TAKEN), errors={"json": {"reference": [_(ALREADY_USED)]}})
     outstanding = invoiced_total(order) - order.paid_fen
     if amount_fen > outstanding:
         raise InvalidField(

@@ -4,21 +4,23 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from marketplace import cache
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import officiates
 from marketplace.audit import services as audit
-from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
+from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound, when_taken
 from marketplace.extensions import db
-from marketplace.i18n import _, name_of
+from marketplace.i18n import N_, _, name_of
 from marketplace.invitations import services as invitations
 from marketplace.invitations.models import Invitation
-from marketplace.outbox import services as outbox
 from marketplace.regions.services import is_assisted, require_region, within
 from marketplace.suppliers import uscc as credit_code
 from marketplace.suppliers.models import ACTION_NAMES, STATUS_NAMES, Supplier, SupplierMember
+
+USCC_TAKEN = N_("A supplier with this credit code is registered already.")
+ALREADY_REGISTERED = N_("Already registered.")
+when_taken("uq_suppliers_uscc", "uscc", USCC_TAKEN, ALREADY_REGISTERED)
 
 # action: (statuses it may start from, status it leads to, reason required)
 TRANSITIONS: dict[str, tuple[frozenset[str], str, bool]] = {
@@ -48,18 +50,11 @@ def register_supplier(actor: User, data: dict[str, Any]) -> Supplier:
             _("%(name)s (%(code)s) is not in an assisted region.", name=region.name, code=region.code),
         )
     if db.session.scalar(select(Supplier.id).where(Supplier.uscc == code)) is not None:
-        raise Conflict(
-            _("A supplier with this credit code is registered already."),
-            errors={"json": {"uscc": [_("Already registered.")]}},
-        )
+        raise Conflict(_(USCC_TAKEN), errors={"json": {"uscc": [_(ALREADY_REGISTERED)]}})
     supplier = Supplier(**{**data, "uscc": code, "linkage_modes": sorted(set(data["linkage_modes"]))})
     supplier.members.append(SupplierMember(user_id=actor.id))
     db.session.add(supplier)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(_("A supplier with this credit code is registered already.")) from None
+    db.session.flush()  # registered at the same time by another: uq_suppliers_uscc, a 409
     audit.record(supplier, "register", actor.id, to_status="pending")
     db.session.commit()
     return supplier
@@ -119,10 +114,9 @@ def invite_member(actor: User, supplier_id: int, email: str) -> Invitation:
     supplier = _managed_by_members(
         actor, supplier_id, _("Only the supplier's members or an admin may invite members.")
     )
-    invitation, message = invitations.invite(actor, email, supplier_id=supplier.id)
+    invitation = invitations.invite(actor, email, supplier_id=supplier.id)
     audit.record(supplier, "invite_member", actor.id, details={"invitation_id": invitation.id})
     db.session.commit()
-    outbox.dispatch([message.id])
     return invitation
 
 
