@@ -97,7 +97,6 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.accounts.api import blp as accounts_blp
     from marketplace.agencies.api import blp as agencies_blp
     from marketplace.alerts.api import blp as alerts_blp
-    from marketplace.audit.api import blp as audit_blp
     from marketplace.catalog.api import blp as catalog_blp
     from marketplace.certification.api import blp as certification_blp
     from marketplace.health.api import blp as health_blp
@@ -105,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.ledger.api import blp as ledger_blp
     from marketplace.orders.api import blp as orders_blp
     from marketplace.payments.api import blp as payments_blp
+    from marketplace.portal.api import blp as portal_blp
     from marketplace.procurement.api import blp as procurement_blp
     from marketplace.regions.api import blp as regions_blp
     from marketplace.suppliers.api import blp as suppliers_blp
@@ -122,7 +122,7 @@ def register_blueprints(app: Flask) -> None:
         procurement_blp,
         ledger_blp,
         alerts_blp,
-        audit_blp,
+        portal_blp,
         health_blp,
     )
     for blp in blueprints:

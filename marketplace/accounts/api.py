@@ -9,8 +9,6 @@ from marketplace.accounts.models import normalize_email
 from marketplace.accounts.schemas import (
     DeactivateSchema,
     MailSentSchema,
-    MeSchema,
-    MeUpdateSchema,
     PasswordChangeSchema,
     PasswordResetRequestSchema,
     PasswordResetSchema,
@@ -188,25 +186,6 @@ class PasswordResetConfirm(MethodView):
         Set a new password with the mailed link's token; it verifies the address, signs the
         account out everywhere, and answers with a fresh token."""
         return services.reset_password(body["token"], body["new_password"])
-
-
-@blp.route("/me")
-class Me(MethodView):
-    @blp.response(200, MeSchema)
-    @blp.doc(security=SECURITY)
-    def get(self):
-        """查看当前用户"""
-        return services.describe_user(require_user())
-
-    @blp.arguments(MeUpdateSchema)
-    @blp.response(200, MeSchema)
-    @blp.doc(security=SECURITY)
-    def patch(self, body):
-        """设置界面与邮件语言
-
-        Choose the language ("zh-CN" or "en") of your messages and mails; null follows your
-        browser's Accept-Language."""
-        return services.choose_locale(require_user(), body["locale"])
 
 
 @blp.route("/users")

@@ -19,14 +19,12 @@ from zxcvbn import zxcvbn
 from marketplace.accounts import mails, tokens
 from marketplace.accounts.models import GRANTABLE_ROLES, RoleGrant, SignInAddress, User, normalize_email
 from marketplace.accounts.permissions import AccountNotVerified, require_admin
-from marketplace.agencies.models import AgencyMember
 from marketplace.audit import services as audit
 from marketplace.errors import Conflict, InvalidField, NotFound, Unauthorized
 from marketplace.extensions import db
 from marketplace.i18n import N_, _, locale_tag, translate
 from marketplace.mail import queue as queue_mail
 from marketplace.regions.services import require_region
-from marketplace.suppliers.services import member_supplier_ids
 from marketplace.timeutil import now
 
 log = logging.getLogger(__name__)
@@ -313,35 +311,11 @@ def user_from_token(token: str) -> User:
     return user
 
 
-def describe_user(user: User) -> dict:
-    """The user with roles and memberships, as /me shows them."""
-    roles = ["buyer"] + sorted({g.role for g in user.role_grants})
-    memberships = [
-        {"kind": "region", "role": g.role, "region_code": g.region_code}
-        for g in user.role_grants
-        if g.role == "region_officer"
-    ]
-    supplier_ids = sorted(member_supplier_ids(user))
-    memberships += [{"kind": "supplier", "role": "member", "supplier_id": i} for i in supplier_ids]
-    if supplier_ids:
-        roles.append("supplier_member")
-    agency_roles = db.session.execute(
-        select(AgencyMember.agency_id, AgencyMember.role)
-        .where(AgencyMember.user_id == user.id)
-        .order_by(AgencyMember.agency_id, AgencyMember.role)
-    ).all()
-    memberships += [
-        {"kind": "agency", "role": role, "agency_id": agency_id} for agency_id, role in agency_roles
-    ]
-    roles += sorted({f"agency_{role}" for _, role in agency_roles})
-    return {"user": user, "roles": roles, "memberships": memberships}
-
-
-def choose_locale(user: User, locale: str | None) -> dict:
+def choose_locale(user: User, locale: str | None) -> User:
     """The user's language for messages and mails from now on (None: their browser's)."""
     user.locale = locale
     db.session.commit()
-    return describe_user(user)
+    return user
 
 
 # Admin use cases ---------------------------------------------------------------

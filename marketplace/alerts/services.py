@@ -14,6 +14,8 @@ from marketplace.alerts.models import Alert
 from marketplace.audit import services as audit
 from marketplace.audit.models import AuditEvent
 from marketplace.catalog.models import Product
+from marketplace.certification.models import Certification
+from marketplace.certification.services import EXPIRY_WARNING_DAYS, expiring_by
 from marketplace.errors import Conflict, Forbidden, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import _
@@ -259,6 +261,29 @@ def unreconciled_payments(today: date) -> dict[str, int]:
     return {"raised": raised, "resolved": resolve_others("payment_unreconciled", stuck)}
 
 
+def certificates_expiring(today: date) -> dict[str, int]:
+    """Certificates ending within EXPIRY_WARNING_DAYS raise an alert, resolved once the certificate
+    is renewed (its renewal certified), has expired or was revoked."""
+    expiring = select(Certification).where(expiring_by(today + timedelta(days=EXPIRY_WARNING_DAYS)))
+    still_expiring: set[tuple[str, int, date]] = set()
+    raised = 0
+    for certification in db.session.scalars(expiring):
+        still_expiring.add(("certifications", certification.id, certification.valid_until))
+        raised += raise_alert(
+            "certificate_expiring",
+            certification,
+            certification.origin_region_code,
+            {
+                "product": certification.product.name,
+                "certificate_no": certification.certificate_no,
+                "valid_until": certification.valid_until.isoformat(),
+            },
+            certification.valid_until,
+            supplier_id=certification.supplier_id,
+        )
+    return {"raised": raised, "resolved": resolve_others("certificate_expiring", still_expiring)}
+
+
 def raise_daily(today: date | None = None) -> dict[str, dict[str, int]]:
     """Every computed alert, brought up to date (idempotent: run twice, the same alerts)."""
     today = today or china_today()
@@ -266,6 +291,7 @@ def raise_daily(today: date | None = None) -> dict[str, dict[str, int]]:
         "target_behind": targets_behind(today),
         "unsold_stock": unsold_stock(today),
         "payment_unreconciled": unreconciled_payments(today),
+        "certificate_expiring": certificates_expiring(today),
     }
     db.session.commit()
     return counts

@@ -1,12 +1,15 @@
 """One audit trail for every domain: who moved what from which state to which, when and why."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.accounts.models import User
 from marketplace.extensions import db
+
+if TYPE_CHECKING:  # audit lies below accounts: the actor is named by the table, not imported
+    from marketplace.accounts.models import User
 
 
 class AuditEvent(db.Model):
@@ -23,7 +26,7 @@ class AuditEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     details: Mapped[dict | None] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    actor: Mapped[User | None] = relationship(lazy="joined", viewonly=True)
+    actor: Mapped["User | None"] = relationship("User", lazy="joined", viewonly=True)
 
     @property
     def actor_name(self) -> str | None:

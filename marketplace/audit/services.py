@@ -3,8 +3,6 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from marketplace.accounts.models import User
-from marketplace.accounts.permissions import require_admin
 from marketplace.audit.models import AuditEvent
 from marketplace.extensions import db
 
@@ -59,7 +57,6 @@ def shown_as(
 
 
 def search(
-    actor: User,
     *,
     actor_id: int | None = None,
     subject_type: str | None = None,
@@ -67,9 +64,7 @@ def search(
     action: str | None = None,
     since: datetime | None = None,
 ) -> Select[tuple[AuditEvent]]:
-    """The audit log across every domain, newest first: for admins, who answer for officers' and
-    each other's actions."""
-    require_admin(actor)
+    """The audit log across every domain, newest first, narrowed as asked."""
     stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
     if actor_id is not None:
         stmt = stmt.where(AuditEvent.actor_id == actor_id)

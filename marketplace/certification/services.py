@@ -10,7 +10,6 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select
 from marketplace import cache
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import officiates
-from marketplace.alerts.services import raise_alert, resolve_others
 from marketplace.audit import services as audit
 from marketplace.audit.models import AuditEvent
 from marketplace.catalog.models import Product
@@ -230,11 +229,9 @@ def revoke_certification(actor: User, certification_id: int, reason: str) -> Cer
 
 
 def advance_certifications(today: date | None = None) -> dict[str, int]:
-    """Daily: notices that ended become certificates, lapsed certificates expire, and
-    certificates expiring within 30 days raise an alert, resolved once the certificate is renewed
-    (its renewal certified), has expired or was revoked. Idempotent."""
+    """Daily: notices that ended become certificates, lapsed certificates expire. Idempotent."""
     today = today or china_today()
-    counts = {"certified": 0, "expired": 0, "alerts": 0, "resolved": 0}
+    counts = {"certified": 0, "expired": 0}
     touched: set[int] = set()
     ended = select(Certification).where(
         Certification.status == "in_notice", Certification.notice_ends_on <= today
@@ -259,23 +256,6 @@ def advance_certifications(today: date | None = None) -> dict[str, int]:
         audit.record(certification, "expire", None, from_status="certified", to_status="expired")
         counts["expired"] += 1
         touched.add(certification.product_id)
-    expiring = select(Certification).where(expiring_by(today + timedelta(days=EXPIRY_WARNING_DAYS)))
-    still_expiring: set[tuple[str, int, date]] = set()
-    for certification in db.session.scalars(expiring):
-        still_expiring.add(("certifications", certification.id, certification.valid_until))
-        counts["alerts"] += raise_alert(
-            "certificate_expiring",
-            certification,
-            certification.origin_region_code,
-            {
-                "product": certification.product.name,
-                "certificate_no": certification.certificate_no,
-                "valid_until": certification.valid_until.isoformat(),
-            },
-            certification.valid_until,
-            supplier_id=certification.supplier_id,
-        )
-    counts["resolved"] = resolve_others("certificate_expiring", still_expiring)
     for product_id in touched:
         _sync_product(db.session.get(Product, product_id), today)
     db.session.commit()

@@ -3,6 +3,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from marketplace.alerts import services as alerts
 from marketplace.alerts.models import Alert
 from marketplace.catalog.models import Product
 from marketplace.certification import services as certification
@@ -172,14 +173,21 @@ def test_revocation_takes_the_product_out_of_certified(client, product, people):
     assert r.status_code == 409
 
 
+def daily(day):
+    """The night's tasks in their order: certifications advanced (00:10), then the alerts of
+    certificates expiring raised (06:30, with the other alerts)."""
+    certification.advance_certifications(day)
+    counts = alerts.certificates_expiring(day)
+    db.session.commit()
+    return counts
+
+
 def test_expiry_by_the_daily_task_with_alert_30_days_ahead(client, product, people):
     cert_id = certify(client, product, people)
     valid_until = db.session.get(Certification, cert_id).valid_until
-    assert certification.advance_certifications(valid_until - timedelta(days=31))["alerts"] == 0
-    assert certification.advance_certifications(valid_until - timedelta(days=30))["alerts"] == 1
-    assert (
-        certification.advance_certifications(valid_until - timedelta(days=29))["alerts"] == 0
-    )  # raised once
+    assert daily(valid_until - timedelta(days=31))["raised"] == 0
+    assert daily(valid_until - timedelta(days=30))["raised"] == 1
+    assert daily(valid_until - timedelta(days=29))["raised"] == 0  # raised once
     alerts = client.get("/api/v1/alerts", headers=people["county"]).json
     assert [(a["kind"], a["subject_id"], a["due_on"]) for a in alerts] == [
         ("certificate_expiring", cert_id, valid_until.isoformat())
@@ -263,9 +271,9 @@ def expiring_alerts(client, people):
 def test_an_expiring_certificates_alert_is_resolved_when_it_expires(client, product, people):
     cert_id = certify(client, product, people)
     valid_until = db.session.get(Certification, cert_id).valid_until
-    certification.advance_certifications(valid_until - timedelta(days=30))
+    daily(valid_until - timedelta(days=30))
     assert expiring_alerts(client, people) == [cert_id]
-    counts = certification.advance_certifications(valid_until)
+    counts = daily(valid_until)
     assert expiring_alerts(client, people) == []
     assert counts["resolved"] == 1
 
@@ -276,7 +284,7 @@ def test_an_expiring_certificates_alert_is_resolved_once_its_renewal_is_certifie
     old = db.session.get(Certification, cert_id)
     old.valid_from, old.valid_until = today - timedelta(days=700), today + timedelta(days=20)
     db.session.commit()
-    certification.advance_certifications(today)
+    daily(today)
     assert expiring_alerts(client, people) == [cert_id]
     r = client.post(
         f"/api/v1/certifications/{cert_id}/renew", json=COMMITMENT, headers=people["member_headers"]
@@ -284,9 +292,9 @@ def test_an_expiring_certificates_alert_is_resolved_once_its_renewal_is_certifie
     renewal_id = r.json["id"]
     assert review(client, renewal_id, people["county"]).status_code == 200
     assert review(client, renewal_id, people["municipality"]).status_code == 200
-    certification.advance_certifications(today + timedelta(days=6))
+    daily(today + timedelta(days=6))
     assert expiring_alerts(client, people) == [cert_id]  # the renewal is only in its notice
-    counts = certification.advance_certifications(today + timedelta(days=7))
+    counts = daily(today + timedelta(days=7))
     assert db.session.get(Certification, renewal_id).status == "certified"
     assert expiring_alerts(client, people) == []
     assert counts["resolved"] == 1
