@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from marketplace.alerts import services as alerts
 from marketplace.alerts.models import Alert
-from marketplace.certification import services as certification
 from marketplace.certification.models import Certification
 from marketplace.extensions import db
 from marketplace.timeutil import china_today
@@ -159,6 +159,7 @@ def test_certificates_expiring_within_days_soonest_first_renewed_left_out(client
     assert within_60 == [certificates["soon"], certificates["later"]]
     assert queue(client, people["other_county"], "/api/v1/certifications?expiring_within_days=60") == []
     # The same certificates the daily task warns of, 30 days ahead.
-    certification.advance_certifications()
+    alerts.certificates_expiring(china_today())
+    db.session.commit()
     warned = db.session.scalars(db.select(Alert.subject_id).where(Alert.kind == "certificate_expiring"))
     assert list(warned) == within_30

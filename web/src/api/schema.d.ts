@@ -145,28 +145,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/me": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** 查看当前用户 */
-        get: operations["accounts_get_me"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /**
-         * 设置界面与邮件语言
-         * @description Choose the language ("zh-CN" or "en") of your messages and mails; null follows your
-         *     browser's Accept-Language.
-         */
-        patch: operations["accounts_patch_me"];
-        trace?: never;
-    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -1950,6 +1928,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 查看当前用户 */
+        get: operations["portal_get_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * 设置界面与邮件语言
+         * @description Choose the language ("zh-CN" or "en") of your messages and mails; null follows your
+         *     browser's Accept-Language.
+         */
+        patch: operations["portal_patch_me"];
+        trace?: never;
+    };
     "/api/v1/audit-events": {
         parameters: {
             query?: never;
@@ -1962,7 +1962,7 @@ export interface paths {
          * @description Who did what to which object, newest first (admins): role grants, target edits, reviews,
          *     verifications, payments reconciled, refunds, password changes, ...
          */
-        get: operations["audit_get_audit_events"];
+        get: operations["portal_get_audit_events"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2114,26 +2114,6 @@ export interface components {
         PasswordReset: {
             token: string;
             new_password: string;
-        };
-        Membership: {
-            /** @enum {string} */
-            kind?: "region" | "supplier" | "agency";
-            role?: string;
-            region_code?: string;
-            supplier_id?: number;
-            agency_id?: number;
-        };
-        Me: {
-            user?: components["schemas"]["User"];
-            roles?: string[];
-            memberships?: components["schemas"]["Membership"][];
-        };
-        MeUpdate: {
-            /**
-             * @description the language of messages and mails; null follows Accept-Language
-             * @enum {string|null}
-             */
-            locale: "zh-CN" | "en" | null;
         };
         RoleGrantArgs: {
             /** @enum {string} */
@@ -3016,6 +2996,26 @@ export interface components {
             /** @description who marked it handled; none: open, or its cause went */
             resolved_by_name?: string | null;
         };
+        Membership: {
+            /** @enum {string} */
+            kind?: "region" | "supplier" | "agency";
+            role?: string;
+            region_code?: string;
+            supplier_id?: number;
+            agency_id?: number;
+        };
+        Me: {
+            user?: components["schemas"]["User"];
+            roles?: string[];
+            memberships?: components["schemas"]["Membership"][];
+        };
+        MeUpdate: {
+            /**
+             * @description the language of messages and mails; null follows Accept-Language
+             * @enum {string|null}
+             */
+            locale: "zh-CN" | "en" | null;
+        };
         Health: {
             /** @enum {string} */
             status?: "ok" | "degraded" | "down";
@@ -3239,53 +3239,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Token"];
-                };
-            };
-            422: components["responses"]["UNPROCESSABLE_ENTITY"];
-            default: components["responses"]["DEFAULT_ERROR"];
-        };
-    };
-    accounts_get_me: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Me"];
-                };
-            };
-            default: components["responses"]["DEFAULT_ERROR"];
-        };
-    };
-    accounts_patch_me: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["MeUpdate"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Me"];
                 };
             };
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
@@ -5836,7 +5789,54 @@ export interface operations {
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };
-    audit_get_audit_events: {
+    portal_get_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    portal_patch_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    portal_get_audit_events: {
         parameters: {
             query?: {
                 actor_id?: number;
