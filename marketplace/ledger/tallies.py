@@ -197,7 +197,7 @@ def with_names(rows: list[dict[str, Any]], group_by: list[str]) -> list[dict[str
     for key, name, groups in lookups:
         wanted = {row[g] for row in rows for g in groups if row[g] is not None}
         stmt = select(key, name).where(key.in_(wanted))
-        found = dict(db.session.execute(stmt).tuples().all()) if wanted else {}
+        found = dict(db.session.execute(stmt).all()) if wanted else {}
         names.update({g: found for g in groups})
     for group, labels in LABELS.items():
         if group in group_by:
