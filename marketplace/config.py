@@ -94,6 +94,9 @@ DEFAULTS: dict[str, Any] = {
     "IMAGE_MAX_BYTES": 2 * 1024 * 1024,
     "IMAGES_PER_PRODUCT": 8,
     "CATALOG_CACHE_SECONDS": 60,
+    # GET /health checks the services at most this often per process; checks in between are
+    # answered from the last report (0: every check checks).
+    "HEALTH_CHECK_SECONDS": 1,
     "CATALOG_CACHED_PAGES": 3,
     # The response cache holds at most this much: per process in memory, per namespace in Redis.
     "CACHE_MAX_BYTES": 32 * 1024 * 1024,
