@@ -94,11 +94,10 @@ def store_listing(response: Response) -> Response:
     return response
 
 
-@blp.route("/categories")
+@blp.route("/categories", parameters=[IF_NONE_MATCH])
 class Categories(MethodView):
     @blp.response(200, CategorySchema(many=True), headers=PREPARED_DOC_HEADERS)
     @blp.alt_response(304, description=NOT_MODIFIED)
-    @blp.doc(parameters=[IF_NONE_MATCH])
     def get(self):
         """商品分类树
 

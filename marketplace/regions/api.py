@@ -23,12 +23,11 @@ Prepared(
 )
 
 
-@blp.route("/regions")
+@blp.route("/regions", parameters=[IF_NONE_MATCH])
 class Regions(MethodView):
     @blp.arguments(RegionQueryArgsSchema, location="query")
     @blp.response(200, RegionSchema(many=True), headers=PREPARED_DOC_HEADERS)
     @blp.alt_response(304, description=NOT_MODIFIED)
-    @blp.doc(parameters=[IF_NONE_MATCH])
     @blp.paginate(page_size=100, max_page_size=100)
     def get(self, args, pagination_parameters):
         """行政区划列表
@@ -39,22 +38,20 @@ class Regions(MethodView):
         )
 
 
-@blp.route("/regions/<string:code>")
+@blp.route("/regions/<string:code>", parameters=[IF_NONE_MATCH])
 class RegionByCode(MethodView):
     @blp.response(200, RegionSchema, headers=PREPARED_DOC_HEADERS)
     @blp.alt_response(304, description=NOT_MODIFIED)
-    @blp.doc(parameters=[IF_NONE_MATCH])
     def get(self, code):
         """查看行政区划"""
         return services.get_region(code)
 
 
-@blp.route("/pairings")
+@blp.route("/pairings", parameters=[IF_NONE_MATCH])
 class Pairings(MethodView):
     @blp.arguments(PairingQueryArgsSchema, location="query")
     @blp.response(200, PairingSchema(many=True), headers=PREPARED_DOC_HEADERS)
     @blp.alt_response(304, description=NOT_MODIFIED)
-    @blp.doc(parameters=[IF_NONE_MATCH])
     def get(self, args):
         """东西部协作结对关系
 

@@ -1,6 +1,7 @@
 """Region look-ups and the loader for the region tree."""
 
 import csv
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -29,10 +30,22 @@ REFERENCE_VERSION = select(ReferenceVersion.version).where(ReferenceVersion.id =
 def reference_version() -> int | None:
     """The version of regions, pairings and categories, raised by the database whenever they change.
 
-    Read on every request for them, so in one round trip: outside the request's transaction, on a
-    connection of this process's own in autocommit (no BEGIN, ROLLBACK or pre-ping), which sees
-    every committed change. None if it cannot be read: the view answers, and reports a database
-    fault as it always does."""
+    Read for every request for them (REFERENCE_VERSION_SECONDS = 0, the default: a change is seen by
+    the next request in every process), or at most once per that many seconds per process (a change
+    is seen within them). In one round trip: outside the request's transaction, on a connection of
+    this process's own in autocommit (no BEGIN, ROLLBACK or pre-ping), which sees every committed
+    change. None if it cannot be read: the view answers, and reports a database fault as it does."""
+    interval = current_app.config["REFERENCE_VERSION_SECONDS"]
+    kept = current_app.extensions.get("reference_version")
+    if interval and kept is not None and time.monotonic() - kept[0] < interval:
+        return kept[1]
+    version = _read_version()
+    if interval and version is not None:
+        current_app.extensions["reference_version"] = (time.monotonic(), version)
+    return version
+
+
+def _read_version() -> int | None:
     engine = _version_engine()
     if engine is None:
         return db.session.scalar(REFERENCE_VERSION)

@@ -116,3 +116,19 @@ def test_a_category_written_past_the_app_is_seen_by_the_next_request(app, client
         db.session.execute(delete(Category).where(Category.code == "fruit.berries"))
         db.session.commit()
     assert client.get("/api/v1/categories").get_data() == before.get_data()
+
+
+def test_with_a_check_interval_a_change_is_seen_once_it_is_over(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "REFERENCE_VERSION_SECONDS", 3600)
+    app.extensions.pop("reference_version", None)
+    before = client.get("/api/v1/categories")
+    db.session.add(Category(code="fruit.berries", name="浆果", parent_code="fruit"))
+    db.session.commit()
+    try:
+        within = client.get("/api/v1/categories")
+        assert within.get_data() == before.get_data()  # the version this process read is still trusted
+        monkeypatch.setitem(app.config, "REFERENCE_VERSION_SECONDS", 0)
+        assert "fruit.berries" in {c["code"] for c in client.get("/api/v1/categories").json}
+    finally:
+        db.session.execute(delete(Category).where(Category.code == "fruit.berries"))
+        db.session.commit()
