@@ -277,7 +277,10 @@ export interface paths {
     "/api/v1/regions": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag of an earlier answer: 304 with no body if the answer is still that one */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -297,7 +300,10 @@ export interface paths {
     "/api/v1/regions/{code}": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag of an earlier answer: 304 with no body if the answer is still that one */
+                "If-None-Match"?: string;
+            };
             path: {
                 code: string;
             };
@@ -316,7 +322,10 @@ export interface paths {
     "/api/v1/pairings": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag of an earlier answer: 304 with no body if the answer is still that one */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -579,7 +588,10 @@ export interface paths {
     "/api/v1/categories": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag of an earlier answer: 304 with no body if the answer is still that one */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1978,9 +1990,31 @@ export interface paths {
         };
         /**
          * 服务健康状态
-         * @description Database, Redis and queue status. Redis down is "degraded", not an error.
+         * @description Readiness: database, Redis and queue status. Redis down is "degraded", not an error. Each
+         *     process checks at most once per HEALTH_CHECK_SECONDS (1 s) and answers the checks in between
+         *     from that report: a load balancer may call it every second.
          */
         get: operations["health_get_health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 存活检查
+         * @description Liveness: the process answers. Touches neither the database nor Redis.
+         */
+        get: operations["health_get_live"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3020,6 +3054,10 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        Live: {
+            /** @enum {string} */
+            status?: "ok";
+        };
         DevConfirm: {
             /** @default true */
             succeed: boolean;
@@ -3454,7 +3492,10 @@ export interface operations {
                 page?: number;
                 page_size?: number;
             };
-            header?: never;
+            header?: {
+                /** @description an ETag of an earlier answer: 304 with no body if the answer is still that one */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3463,12 +3504,23 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the answer's strong validator, for If-None-Match */
+                    ETag?: string;
+                    /** @description public, max-age=86400, must-revalidate */
+                    "Cache-Control"?: string;
                     "X-Pagination": components["headers"]["PAGINATION"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Region"][];
                 };
+            };
+            /** @description Not Modified: If-None-Match names this answer's ETag (no body) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
             default: components["responses"]["DEFAULT_ERROR"];
@@ -3477,7 +3529,10 @@ export interface operations {
     regions_get_region_by_code: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag of an earlier answer: 304 with no body if the answer is still that one */
+                "If-None-Match"?: string;
+            };
             path: {
                 code: string;
             };
@@ -3488,11 +3543,22 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the answer's strong validator, for If-None-Match */
+                    ETag?: string;
+                    /** @description public, max-age=86400, must-revalidate */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Region"];
                 };
+            };
+            /** @description Not Modified: If-None-Match names this answer's ETag (no body) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             default: components["responses"]["DEFAULT_ERROR"];
         };
@@ -3505,7 +3571,10 @@ export interface operations {
                 /** @description pairings that help this region, directly or above it */
                 assisted?: string;
             };
-            header?: never;
+            header?: {
+                /** @description an ETag of an earlier answer: 304 with no body if the answer is still that one */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3514,11 +3583,22 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the answer's strong validator, for If-None-Match */
+                    ETag?: string;
+                    /** @description public, max-age=86400, must-revalidate */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Pairing"][];
                 };
+            };
+            /** @description Not Modified: If-None-Match names this answer's ETag (no body) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
             default: components["responses"]["DEFAULT_ERROR"];
@@ -3849,7 +3929,10 @@ export interface operations {
     catalog_get_categories: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag of an earlier answer: 304 with no body if the answer is still that one */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3858,11 +3941,22 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the answer's strong validator, for If-None-Match */
+                    ETag?: string;
+                    /** @description public, max-age=86400, must-revalidate */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Category"][];
                 };
+            };
+            /** @description Not Modified: If-None-Match names this answer's ETag (no body) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             default: components["responses"]["DEFAULT_ERROR"];
         };
@@ -5878,6 +5972,27 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    health_get_live: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Live"];
                 };
             };
             default: components["responses"]["DEFAULT_ERROR"];
