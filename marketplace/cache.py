@@ -186,6 +186,10 @@ IF_NONE_MATCH = {
 }
 
 
+# One store per app, shared by every Prepared (their keys start with the path).
+_prepared_lock = threading.Lock()
+
+
 class Answer(NamedTuple):
     body: bytes
     headers: tuple[tuple[str, str], ...]
@@ -196,13 +200,14 @@ class Prepared:
     """Answers that are a function of their path, a few query arguments and one version number of
     the data they are made from (reference data), served as the bytes the view made the first time.
 
-    `version()` is read on every request, before the view reads anything, so an answer made while a
-    writer raised the version is kept under the old number and never served under the new one. It is
-    read from the database, so a change made by any process (a seed command beside the servers, on
-    the embedded default too) is seen by the next request. None (no version known) serves every
-    request through the view. Only 200 answers are kept, and each is sent with an ETag (a digest of
-    its bytes, the same in every process) and Cache-Control; If-None-Match with it is a 304.
-    The answers name no translated text: one entry serves every language.
+    `version()` is asked on every request, before the view reads anything, so an answer made while a
+    writer raised the version is kept under the old number and never served under the new one. The
+    reference data's comes from the database, so a change made by any process (a seed command beside
+    the servers, on the embedded default too) is seen by the next request. None (no version known)
+    serves every request through the view. Only 200 answers are kept, and each is sent with an ETag
+    (a digest of its bytes, the same in every process) and Cache-Control; If-None-Match with it is a
+    304. The answers name no translated text: one entry serves every language (tests/regions/
+    test_prepared.py compares them with each language's dump).
     """
 
     def __init__(
@@ -210,13 +215,10 @@ class Prepared:
         blp: Blueprint,
         endpoints: dict[str, tuple[str, ...]],
         version: Callable[[], int | None],
-        cache_control: str = REFERENCE_CACHE_CONTROL,
     ) -> None:
         # Each endpoint with the query arguments its answer depends on (others are ignored by it).
         self._endpoints = endpoints
         self._version = version
-        self._cache_control = cache_control
-        self._lock = threading.Lock()
         blp.before_request(self._serve)
         blp.after_request(self._keep)
 
@@ -237,7 +239,7 @@ class Prepared:
         args = request.args
         key = (version, request.path, tuple((name, args[name]) for name in names if name in args))
         request.environ[PREPARED_KEY] = key
-        with self._lock:
+        with _prepared_lock:
             answer = self._answers().get(key)
         if answer is None:
             return None
@@ -256,8 +258,8 @@ class Prepared:
             )
             digest = hashlib.blake2b(repr(headers).encode() + body, digest_size=16).hexdigest()
             answer = Answer(body, headers, digest)
-            with self._lock, contextlib.suppress(ValueError):  # larger than the whole store: not kept
+            with _prepared_lock, contextlib.suppress(ValueError):  # larger than the whole store: not kept
                 self._answers()[key] = answer
         response.set_etag(answer.etag)
-        response.headers["Cache-Control"] = self._cache_control
+        response.headers["Cache-Control"] = REFERENCE_CACHE_CONTROL
         return response.make_conditional(request)
