@@ -53,6 +53,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/regions.py
+	$(BIN)/python bench/health.py
 	$(BIN)/python bench/catalog.py
 	$(BIN)/python bench/orders.py
 	$(BIN)/python bench/procurement.py

@@ -9,14 +9,16 @@ distinct keys can fill the Redis that also holds the task queue.
 """
 
 import contextlib
+import hashlib
 import logging
 import threading
 import time
-from typing import Protocol
+from collections.abc import Callable
+from typing import NamedTuple, Protocol
 
 import redis
-from cachetools import TLRUCache
-from flask import current_app
+from cachetools import LRUCache, TLRUCache
+from flask import Blueprint, Response, current_app, request
 
 log = logging.getLogger(__name__)
 
@@ -155,3 +157,109 @@ def invalidate(namespace: str) -> None:
     except redis.RedisError as exc:
         # Entries written before the outage stay at most their TTL.
         log.warning("cache invalidation failed: %s", exc)
+
+
+# Prepared answers kept per process and app: the whole region tree's listings are under 1 MiB.
+PREPARED_MAX_BYTES = 8 * 1024 * 1024
+PREPARED_KEY = "marketplace.prepared_key"
+PREPARED_HIT = "marketplace.prepared_hit"
+# The headers of the view's answer that are part of it (the others are every response's).
+PREPARED_HEADERS = ("Content-Type", "X-Pagination")
+# Reference data changes about once a year: a browser or proxy keeps an answer a day without asking,
+# so a change reaches every reader within a day while each asks at most daily (and is answered 304,
+# no body). must-revalidate: once the day is over a cache asks before using its copy again and never
+# hands out the stale one when it cannot ask. public: proxies may keep it though the request carried
+# a bearer token, since the answer is the same for everyone.
+REFERENCE_CACHE_CONTROL = "public, max-age=86400, must-revalidate"
+# How the OpenAPI document describes the headers and the 304 of a prepared answer.
+PREPARED_DOC_HEADERS = {
+    "ETag": {"description": "the answer's strong validator, for If-None-Match", "schema": {"type": "string"}},
+    "Cache-Control": {"description": REFERENCE_CACHE_CONTROL, "schema": {"type": "string"}},
+}
+NOT_MODIFIED = "Not Modified: If-None-Match names this answer's ETag (no body)"
+IF_NONE_MATCH = {
+    "in": "header",
+    "name": "If-None-Match",
+    "required": False,
+    "description": "an ETag of an earlier answer: 304 with no body if the answer is still that one",
+    "schema": {"type": "string"},
+}
+
+
+# One store per app, shared by every Prepared (their keys start with the path).
+_prepared_lock = threading.Lock()
+
+
+class Answer(NamedTuple):
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+    etag: str
+
+
+class Prepared:
+    """Answers that are a function of their path, a few query arguments and one version number of
+    the data they are made from (reference data), served as the bytes the view made the first time.
+
+    `version()` is asked on every request, before the view reads anything, so an answer made while a
+    writer raised the version is kept under the old number and never served under the new one. The
+    reference data's comes from the database, so a change made by any process (a seed command beside
+    the servers, on the embedded default too) is seen by the next request. None (no version known)
+    serves every request through the view. Only 200 answers are kept, and each is sent with an ETag
+    (a digest of its bytes, the same in every process) and Cache-Control; If-None-Match with it is a
+    304. The answers name no translated text: one entry serves every language (tests/regions/
+    test_prepared.py compares them with each language's dump).
+    """
+
+    def __init__(
+        self,
+        blp: Blueprint,
+        endpoints: dict[str, tuple[str, ...]],
+        version: Callable[[], int | None],
+    ) -> None:
+        # Each endpoint with the query arguments its answer depends on (others are ignored by it).
+        self._endpoints = endpoints
+        self._version = version
+        blp.before_request(self._serve)
+        blp.after_request(self._keep)
+
+    def _answers(self) -> LRUCache:
+        answers = current_app.extensions.get("prepared_answers")
+        if answers is None:
+            answers = LRUCache(PREPARED_MAX_BYTES, getsizeof=lambda a: len(a.body) + ENTRY_OVERHEAD_BYTES)
+            current_app.extensions["prepared_answers"] = answers
+        return answers
+
+    def _serve(self) -> Response | None:
+        names = self._endpoints.get(request.endpoint or "")
+        if names is None or request.method != "GET":
+            return None
+        version = self._version()
+        if version is None:
+            return None
+        args = request.args
+        key = (version, request.path, tuple((name, args[name]) for name in names if name in args))
+        request.environ[PREPARED_KEY] = key
+        with _prepared_lock:
+            answer = self._answers().get(key)
+        if answer is None:
+            return None
+        request.environ[PREPARED_HIT] = answer
+        return Response(answer.body, 200, answer.headers)
+
+    def _keep(self, response: Response) -> Response:
+        key = request.environ.get(PREPARED_KEY)
+        if key is None or response.status_code != 200:
+            return response
+        answer = request.environ.get(PREPARED_HIT)
+        if answer is None:
+            body = response.get_data()
+            headers = tuple(
+                (name, response.headers[name]) for name in PREPARED_HEADERS if name in response.headers
+            )
+            digest = hashlib.blake2b(repr(headers).encode() + body, digest_size=16).hexdigest()
+            answer = Answer(body, headers, digest)
+            with _prepared_lock, contextlib.suppress(ValueError):  # larger than the whole store: not kept
+                self._answers()[key] = answer
+        response.set_etag(answer.etag)
+        response.headers["Cache-Control"] = REFERENCE_CACHE_CONTROL
+        return response.make_conditional(request)

@@ -33,7 +33,7 @@ from tests.web.harness import missing as web_missing
 WEBHOOK_SECRET = "whsec_test_marketplace"
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
-REFERENCE_TABLES = {"regions", "pairings", "categories", "alembic_version"}
+REFERENCE_TABLES = {"regions", "pairings", "categories", "reference_version", "alembic_version"}
 SERVICES = svc.discover()
 # What the browser tests (tests/web) need: Debian's Chromium, the web build, axe-core, Playwright.
 WEB_MISSING = web_missing()
@@ -53,6 +53,8 @@ TEST_SETTINGS = {
     "ORDER_MAX_UNPAID_PER_BUYER": 10_000,
     "ORDER_HOLD_MAX_UNITS": 1_000_000,
     "ORDER_HOLD_MAX_SHARE_BP": 10_000,
+    # Tests change what /health sees and ask again at once; tests/health sets the real interval.
+    "HEALTH_CHECK_SECONDS": 0,
 }
 
 # What production needs besides its secrets: mail goes out by SMTP, links lead to the real site.

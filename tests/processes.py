@@ -66,7 +66,12 @@ def service_env(settings: dict[str, Any], **overrides: str) -> dict[str, str]:
         "MARKETPLACE_LOG_LEVEL": "WARNING",
         **{
             f"MARKETPLACE_{key}": str(settings[key])
-            for key in ("ORDER_MAX_UNPAID_PER_BUYER", "ORDER_HOLD_MAX_UNITS", "ORDER_HOLD_MAX_SHARE_BP")
+            for key in (
+                "ORDER_MAX_UNPAID_PER_BUYER",
+                "ORDER_HOLD_MAX_UNITS",
+                "ORDER_HOLD_MAX_SHARE_BP",
+                "HEALTH_CHECK_SECONDS",
+            )
         },
     }
     env.update(overrides)

@@ -341,6 +341,7 @@ MATRIX = {
     ("GET", "/api/v1/alerts"): (None, OFFICERS_SCOPED),
     ("POST", "/api/v1/alerts/<int:alert_id>/resolve"): (None, IN_REGION),
     ("GET", "/api/v1/health"): (None, PUBLIC),
+    ("GET", "/api/v1/health/live"): (None, PUBLIC),
 }
 
 

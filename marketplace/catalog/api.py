@@ -7,6 +7,7 @@ from marshmallow import validate
 
 from marketplace import cache
 from marketplace.accounts.auth import SECURITY, current_user, require_user
+from marketplace.cache import IF_NONE_MATCH, NOT_MODIFIED, PREPARED_DOC_HEADERS
 from marketplace.catalog import services
 from marketplace.catalog.schemas import (
     BatchCreateSchema,
@@ -23,6 +24,7 @@ from marketplace.errors import InvalidField
 from marketplace.i18n import _
 from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
+from marketplace.regions.services import reference_version
 from marketplace.schemas import WholeNumber
 
 blp = Blueprint("catalog", __name__, description="商品与公开目录")
@@ -39,6 +41,8 @@ class ListingKeySchema(ProductQueryArgsSchema):
 
 
 LISTING_KEY = ListingKeySchema()
+# The category tree is reference data, under the version regions and pairings share.
+cache.Prepared(blp, {"catalog.Categories": ()}, reference_version)
 
 
 def _listing_cache_key() -> str | None:
@@ -90,9 +94,10 @@ def store_listing(response: Response) -> Response:
     return response
 
 
-@blp.route("/categories")
+@blp.route("/categories", parameters=[IF_NONE_MATCH])
 class Categories(MethodView):
-    @blp.response(200, CategorySchema(many=True))
+    @blp.response(200, CategorySchema(many=True), headers=PREPARED_DOC_HEADERS)
+    @blp.alt_response(304, description=NOT_MODIFIED)
     def get(self):
         """商品分类树
 

@@ -15,6 +15,10 @@ class HealthSchema(ma.Schema):
     queue = fields.Dict()
 
 
+class LiveSchema(ma.Schema):
+    status = fields.String(metadata={"enum": ["ok"]})
+
+
 @blp.route("/health")
 class Health(MethodView):
     @blp.response(200, HealthSchema)
@@ -22,5 +26,17 @@ class Health(MethodView):
     def get(self):
         """服务健康状态
 
-        Database, Redis and queue status. Redis down is "degraded", not an error."""
+        Readiness: database, Redis and queue status. Redis down is "degraded", not an error. Each
+        process checks at most once per HEALTH_CHECK_SECONDS (1 s) and answers the checks in between
+        from that report: a load balancer may call it every second."""
         return services.health()
+
+
+@blp.route("/health/live")
+class Live(MethodView):
+    @blp.response(200, LiveSchema)
+    def get(self):
+        """存活检查
+
+        Liveness: the process answers. Touches neither the database nor Redis."""
+        return services.live()

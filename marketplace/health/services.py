@@ -1,5 +1,11 @@
-"""Liveness of what the service depends on: database, Redis, the task queue."""
+"""Liveness of what the service depends on: database, Redis, the task queue.
 
+A load balancer asks every second or so, from several places: each process checks at most once per
+HEALTH_CHECK_SECONDS and answers the checks in between from that report, so a flood of checks costs
+one check per interval. The Redis client is kept per process, not made anew for every check.
+"""
+
+import threading
 import time
 from typing import Any
 
@@ -14,10 +20,21 @@ HEARTBEAT_KEY = "marketplace:worker-heartbeat"
 HEARTBEAT_STALE_SECONDS = 180
 
 
+_lock = threading.Lock()
+
+
 def _redis() -> redis.Redis:
-    return redis.Redis.from_url(
-        current_app.config["REDIS_URL"], socket_timeout=0.5, socket_connect_timeout=0.5
-    )
+    url = current_app.config["REDIS_URL"]
+    kept = current_app.extensions.get("health_redis")
+    if kept is None or kept[0] != url:
+        kept = (url, redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5))
+        current_app.extensions["health_redis"] = kept
+    return kept[1]
+
+
+def live() -> dict[str, str]:
+    """The process answers: nothing else is touched."""
+    return {"status": "ok"}
 
 
 def check_database() -> dict[str, Any]:
@@ -56,6 +73,18 @@ def check_redis_and_queue() -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def health() -> tuple[dict[str, Any], int]:
+    """check_services(), made at most once per HEALTH_CHECK_SECONDS in this process."""
+    interval = current_app.config["HEALTH_CHECK_SECONDS"]
+    with _lock:
+        kept = current_app.extensions.get("health_report")
+        if kept is not None and time.monotonic() - kept[0] < interval:
+            return kept[1]
+        report = check_services()
+        current_app.extensions["health_report"] = (time.monotonic(), report)
+        return report
+
+
+def check_services() -> tuple[dict[str, Any], int]:
     """The report and its status: 200 when the database answers (ok or degraded), 503 when it does not."""
     database = check_database()
     redis_status, queue = check_redis_and_queue()

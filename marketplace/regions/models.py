@@ -57,3 +57,15 @@ class Pairing(db.Model):
     def level(self) -> str:
         """The tier the pairing works at: the helper's level (a province helps, a town helps)."""
         return self.helper.level
+
+
+class ReferenceVersion(db.Model):
+    """One row: a number the database itself raises (migration 0019's triggers) whenever regions,
+    pairings or categories change, by any writer (the seed loader, a migration, psql). Answers made
+    from that data are kept under it (marketplace.cache.Prepared), so a change is seen at once."""
+
+    __tablename__ = "reference_version"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=0, server_default="0")

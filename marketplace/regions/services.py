@@ -1,16 +1,20 @@
 """Region look-ups and the loader for the region tree."""
 
 import csv
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from flask import current_app
+from sqlalchemy import ColumnElement, Engine, Select, create_engine, select
+from sqlalchemy.exc import SQLAlchemyError
 
+from marketplace import sqlite
 from marketplace.errors import InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import N_, _
-from marketplace.regions.models import Pairing, Region
+from marketplace.regions.models import Pairing, ReferenceVersion, Region
 
 ANCESTOR_COLUMN = {
     "province": Region.province_code,
@@ -18,6 +22,56 @@ ANCESTOR_COLUMN = {
     "county": Region.county_code,
     "town": Region.code,
 }
+
+
+REFERENCE_VERSION = select(ReferenceVersion.version).where(ReferenceVersion.id == 1)
+
+
+def reference_version() -> int | None:
+    """The version of regions, pairings and categories, raised by the database whenever they change.
+
+    Read for every request for them (REFERENCE_VERSION_SECONDS = 0, the default: a change is seen by
+    the next request in every process), or at most once per that many seconds per process (a change
+    is seen within them). In one round trip: outside the request's transaction, on a connection of
+    this process's own in autocommit (no BEGIN, ROLLBACK or pre-ping), which sees every committed
+    change. None if it cannot be read: the view answers, and reports a database fault as it does."""
+    interval = current_app.config["REFERENCE_VERSION_SECONDS"]
+    kept = current_app.extensions.get("reference_version")
+    if interval and kept is not None and time.monotonic() - kept[0] < interval:
+        return kept[1]
+    version = _read_version()
+    if interval and version is not None:
+        current_app.extensions["reference_version"] = (time.monotonic(), version)
+    return version
+
+
+def _read_version() -> int | None:
+    engine = _version_engine()
+    if engine is None:
+        return db.session.scalar(REFERENCE_VERSION)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(REFERENCE_VERSION).scalar()
+    except SQLAlchemyError:
+        return None
+
+
+def _version_engine() -> Engine | None:
+    """PostgreSQL's or the SQLite file's; None for an in-memory database, which only the app's own
+    connection sees."""
+    extensions = current_app.extensions
+    if "reference_version_engine" not in extensions:
+        main, engine = db.engine, None
+        if main.dialect.name == "postgresql" or sqlite.is_file_database(main):
+            options = current_app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+            engine = create_engine(
+                main.url,
+                isolation_level="AUTOCOMMIT",
+                pool_size=1,
+                connect_args=options.get("connect_args", {}),
+            )
+        extensions["reference_version_engine"] = engine
+    return extensions["reference_version_engine"]
 
 
 def get_region(code: str) -> Region:

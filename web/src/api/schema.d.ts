@@ -255,7 +255,10 @@ export interface paths {
     "/api/v1/regions": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag of an earlier answer: 304 with no body if the answer is still that one */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -275,7 +278,10 @@ export interface paths {
     "/api/v1/regions/{code}": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag of an earlier answer: 304 with no body if the answer is still that one */
+                "If-None-Match"?: string;
+            };
             path: {
                 code: string;
             };
@@ -294,7 +300,10 @@ export interface paths {
     "/api/v1/pairings": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag of an earlier answer: 304 with no body if the answer is still that one */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -558,7 +567,10 @@ export interface paths {
     "/api/v1/categories": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag of an earlier answer: 304 with no body if the answer is still that one */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1980,9 +1992,31 @@ export interface paths {
         };
         /**
          * 服务健康状态
-         * @description Database, Redis and queue status. Redis down is "degraded", not an error.
+         * @description Readiness: database, Redis and queue status. Redis down is "degraded", not an error. Each
+         *     process checks at most once per HEALTH_CHECK_SECONDS (1 s) and answers the checks in between
+         *     from that report: a load balancer may call it every second.
          */
         get: operations["health_get_health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 存活检查
+         * @description Liveness: the process answers. Touches neither the database nor Redis.
+         */
+        get: operations["health_get_live"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3029,6 +3063,10 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        Live: {
+            /** @enum {string} */
+            status?: "ok";
+        };
         DevConfirm: {
             /** @default true */
             succeed: boolean;
@@ -3416,7 +3454,10 @@ export interface operations {
                 page?: number;
                 page_size?: number;
             };
-            header?: never;
+            header?: {
+                /** @description an ETag of an earlier answer: 304 with no body if the answer is still that one */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3425,12 +3466,23 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the answer's strong validator, for If-None-Match */
+                    ETag?: string;
+                    /** @description public, max-age=86400, must-revalidate */
+                    "Cache-Control"?: string;
                     "X-Pagination": components["headers"]["PAGINATION"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Region"][];
                 };
+            };
+            /** @description Not Modified: If-None-Match names this answer's ETag (no body) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
             default: components["responses"]["DEFAULT_ERROR"];
@@ -3439,7 +3491,10 @@ export interface operations {
     regions_get_region_by_code: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag of an earlier answer: 304 with no body if the answer is still that one */
+                "If-None-Match"?: string;
+            };
             path: {
                 code: string;
             };
@@ -3450,11 +3505,22 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the answer's strong validator, for If-None-Match */
+                    ETag?: string;
+                    /** @description public, max-age=86400, must-revalidate */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Region"];
                 };
+            };
+            /** @description Not Modified: If-None-Match names this answer's ETag (no body) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             default: components["responses"]["DEFAULT_ERROR"];
         };
@@ -3467,7 +3533,10 @@ export interface operations {
                 /** @description pairings that help this region, directly or above it */
                 assisted?: string;
             };
-            header?: never;
+            header?: {
+                /** @description an ETag of an earlier answer: 304 with no body if the answer is still that one */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3476,11 +3545,22 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the answer's strong validator, for If-None-Match */
+                    ETag?: string;
+                    /** @description public, max-age=86400, must-revalidate */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Pairing"][];
                 };
+            };
+            /** @description Not Modified: If-None-Match names this answer's ETag (no body) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
             default: components["responses"]["DEFAULT_ERROR"];
@@ -3813,7 +3893,10 @@ export interface operations {
     catalog_get_categories: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description an ETag of an earlier answer: 304 with no body if the answer is still that one */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3822,11 +3905,22 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the answer's strong validator, for If-None-Match */
+                    ETag?: string;
+                    /** @description public, max-age=86400, must-revalidate */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Category"][];
                 };
+            };
+            /** @description Not Modified: If-None-Match names this answer's ETag (no body) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             default: components["responses"]["DEFAULT_ERROR"];
         };
@@ -5893,6 +5987,27 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    health_get_live: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Live"];
                 };
             };
             default: components["responses"]["DEFAULT_ERROR"];
