@@ -2,8 +2,8 @@
 
 Each path is measured as a browser first asks for it (200, the prepared bytes) and as it asks again
 with the ETag it was given (If-None-Match: 304, no body), on two app servers: one reading the data's
-version for every request (REFERENCE_VERSION_SECONDS=0, the default) and one reading it at most once
-a second per process (=1). All servers are gunicorn with 2 sync workers; the data on PostgreSQL.
+version for every request (REFERENCE_VERSION_SECONDS=0) and one reading it at most once a second per
+process (=1, the default). All servers are gunicorn with 2 sync workers; the data on PostgreSQL.
 Prints requests/s, p50 and p99 for each and the ratio to bare Flask, measured in the same run.
 
     .venv/bin/python bench/regions.py [--seconds 15] [--connections 4] [--rounds 2]
@@ -53,7 +53,9 @@ def main() -> None:
     best: dict[str, object] = {}
     with (
         tempfile.TemporaryDirectory() as scripts,
-        gunicorn("marketplace:create_app()", env) as exact_url,
+        gunicorn(
+            "marketplace:create_app()", {**env, "MARKETPLACE_REFERENCE_VERSION_SECONDS": "0"}
+        ) as exact_url,
         gunicorn(
             "marketplace:create_app()", {**env, "MARKETPLACE_REFERENCE_VERSION_SECONDS": "1"}
         ) as memo_url,

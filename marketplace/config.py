@@ -98,9 +98,9 @@ DEFAULTS: dict[str, Any] = {
     # answered from the last report (0: every check checks).
     "HEALTH_CHECK_SECONDS": 1,
     # Regions, pairings and categories are served as prepared bytes under a version read from the
-    # database for every request (0: a change is seen by the next request), or at most once per this
-    # many seconds per process (a change is seen within them; no round trip on the other requests).
-    "REFERENCE_VERSION_SECONDS": 0,
+    # database at most once per this many seconds per process (a change, about once a year, is seen
+    # within them; no round trip on the other requests), or for every request (0).
+    "REFERENCE_VERSION_SECONDS": 1,
     "CATALOG_CACHED_PAGES": 3,
     # The response cache holds at most this much: per process in memory, per namespace in Redis.
     "CACHE_MAX_BYTES": 32 * 1024 * 1024,

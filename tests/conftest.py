@@ -55,6 +55,8 @@ TEST_SETTINGS = {
     "ORDER_HOLD_MAX_SHARE_BP": 10_000,
     # Tests change what /health sees and ask again at once; tests/health sets the real interval.
     "HEALTH_CHECK_SECONDS": 0,
+    # Tests change regions and categories and read them back at once; test_prepared sets the interval.
+    "REFERENCE_VERSION_SECONDS": 0,
 }
 
 # What production needs besides its secrets: mail goes out by SMTP, links lead to the real site.

@@ -30,9 +30,9 @@ REFERENCE_VERSION = select(ReferenceVersion.version).where(ReferenceVersion.id =
 def reference_version() -> int | None:
     """The version of regions, pairings and categories, raised by the database whenever they change.
 
-    Read for every request for them (REFERENCE_VERSION_SECONDS = 0, the default: a change is seen by
-    the next request in every process), or at most once per that many seconds per process (a change
-    is seen within them). In one round trip: outside the request's transaction, on a connection of
+    Read at most once per REFERENCE_VERSION_SECONDS per process (1, the default: a change is seen
+    within a second), or for every request for them (0: a change is seen by the next request in every
+    process). In one round trip: outside the request's transaction, on a connection of
     this process's own in autocommit (no BEGIN, ROLLBACK or pre-ping), which sees every committed
     change. None if it cannot be read: the view answers, and reports a database fault as it does."""
     interval = current_app.config["REFERENCE_VERSION_SECONDS"]
