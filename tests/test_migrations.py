@@ -179,7 +179,8 @@ def test_approvals_and_invoice_dates_are_filled_in_from_the_audit_trail(empty_da
         with db.engine.connect() as conn:
             approvals = conn.execute(
                 text(
-                    "SELECT certification_id, stage, approver_id, comment FROM certification_approvals ORDER BY id"
+                    "SELECT certification_id, stage, approver_id, comment"
+                    " FROM certification_approvals ORDER BY id"
                 )
             ).all()
             recorded = conn.execute(

@@ -42,7 +42,7 @@ when_taken(
 when_taken(
     "uq_certification_approvals_certification_id_stage",
     "decision",
-    N_("This stage was approved meanwhile by another officer."),
+    N_("This stage has been approved already."),
     N_("Approved already."),
 )
 
@@ -150,6 +150,7 @@ def review_certification(
             certification_id=certification.id, stage=stage, approver_id=actor.id, comment=comment
         )
     )
+    db.session.flush()  # approved at the same time by another request: a 409 (when_taken above)
     details = {"stage": stage}
     if certification.stage_index + 1 < len(certification.stages):
         certification.stage_index += 1
