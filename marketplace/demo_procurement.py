@@ -158,6 +158,8 @@ def _invoiced_unpaid(
     ago = timedelta(days=current_app.config["UNPAID_INVOICE_AFTER_DAYS"] + 10)
     for event in audit.history(order.__tablename__, order.id):
         event.at -= ago
+    for part in order.parts:
+        part.invoice_recorded_at -= ago
     db.session.commit()
 
 

@@ -12,7 +12,6 @@ from marketplace.accounts.permissions import officer_scope, officiates, scope_co
 from marketplace.agencies.models import Agency
 from marketplace.alerts.models import Alert
 from marketplace.audit import services as audit
-from marketplace.audit.models import AuditEvent
 from marketplace.catalog.models import Product
 from marketplace.certification.models import Certification
 from marketplace.certification.services import EXPIRY_WARNING_DAYS, expiring_by
@@ -22,7 +21,7 @@ from marketplace.i18n import _
 from marketplace.ledger import targets
 from marketplace.ledger.models import LedgerEntry, Target
 from marketplace.payments.models import Payment, Refund, WebhookEvent
-from marketplace.procurement.models import PurchaseOrder
+from marketplace.procurement.models import PurchaseOrder, SupplierPart
 from marketplace.procurement.services import invoiced_total
 from marketplace.regions.models import Pairing, Region
 from marketplace.regions.services import within
@@ -231,16 +230,16 @@ def unreconciled_payments(today: date) -> dict[str, int]:
             details={"order_id": subject.order_id, "amount_fen": subject.amount_fen},
         )
         stuck.add((subject.__tablename__, subject.id, due_on))
+    # Owed from the day its last part was invoiced, when the order became invoiced.
     invoiced_on = (
-        select(AuditEvent.subject_id, func.max(AuditEvent.at).label("at"))
-        .where(AuditEvent.subject_type == "purchase_orders", AuditEvent.to_status == "invoiced")
-        .group_by(AuditEvent.subject_id)
+        select(SupplierPart.order_id, func.max(SupplierPart.invoice_recorded_at).label("at"))
+        .group_by(SupplierPart.order_id)
         .subquery()
     )
     overdue = now() - timedelta(days=config["UNPAID_INVOICE_AFTER_DAYS"])
     for order, at in db.session.execute(
         select(PurchaseOrder, invoiced_on.c.at)
-        .join(invoiced_on, invoiced_on.c.subject_id == PurchaseOrder.id)
+        .join(invoiced_on, invoiced_on.c.order_id == PurchaseOrder.id)
         .where(PurchaseOrder.status == "invoiced", invoiced_on.c.at < overdue)
     ):
         due_on = at.date()

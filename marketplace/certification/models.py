@@ -2,7 +2,19 @@
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text, func, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.catalog.models import Product
@@ -120,3 +132,22 @@ class Certification(db.Model):
         """The China day of the revocation (SQLite gives the instant back naive, in UTC)."""
         at = self.revoked_at if self.revoked_at.tzinfo else self.revoked_at.replace(tzinfo=UTC)
         return at.astimezone(CHINA).date()
+
+
+class CertificationApproval(db.Model):
+    """One stage's approval of an application: by one person, who approves no other stage of it (the
+    database holds both, so two approvals at once cannot break either)."""
+
+    __tablename__ = "certification_approvals"
+    __table_args__ = (
+        UniqueConstraint("certification_id", "stage"),
+        UniqueConstraint("certification_id", "approver_id"),
+        CheckConstraint("stage IN ({})".format(", ".join(f"'{stage}'" for stage in STAGES)), name="stage"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certification_id: Mapped[int] = mapped_column(ForeignKey("certifications.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(20))
+    approver_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    comment: Mapped[str | None] = mapped_column(Text)
+    approved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -11,9 +11,14 @@ from marketplace import cache
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import officiates
 from marketplace.audit import services as audit
-from marketplace.audit.models import AuditEvent
 from marketplace.catalog.models import Product
-from marketplace.certification.models import LEVEL_NAMES, OPEN_STATUSES, STATUS_NAMES, Certification
+from marketplace.certification.models import (
+    LEVEL_NAMES,
+    OPEN_STATUSES,
+    STATUS_NAMES,
+    Certification,
+    CertificationApproval,
+)
 from marketplace.certification.rules import rule_in_force
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound, when_taken
 from marketplace.extensions import db
@@ -26,6 +31,20 @@ from marketplace.timeutil import china_today, now
 
 UNDER_WAY = N_("This product has an application under way already.")
 when_taken("uq_certifications_open_per_product", "product_id", UNDER_WAY, N_("An application is under way."))
+ONE_STAGE_ONLY = N_("One person approves one stage only; another officer must review this one.")
+# Two approvals at once, each past the checks below: the database keeps one of them.
+when_taken(
+    "uq_certification_approvals_certification_id_approver_id",
+    "decision",
+    ONE_STAGE_ONLY,
+    N_("You have approved a stage of this application already."),
+)
+when_taken(
+    "uq_certification_approvals_certification_id_stage",
+    "decision",
+    N_("This stage has been approved already."),
+    N_("Approved already."),
+)
 
 EXPIRY_WARNING_DAYS = 30
 
@@ -116,13 +135,22 @@ def review_certification(
         )
     stage = certification.current_stage
     _require_reviewer(actor, certification, stage)
-    earlier = {e.actor_id for e in audit.history("certifications", certification.id) if e.action == "approve"}
-    if actor.id in earlier:
-        raise Forbidden(_("One person approves one stage only; another officer must review this one."))
+    approved_before = select(CertificationApproval.id).where(
+        CertificationApproval.certification_id == certification.id,
+        CertificationApproval.approver_id == actor.id,
+    )
+    if db.session.scalar(approved_before) is not None:
+        raise Forbidden(_(ONE_STAGE_ONLY))
     if decision == "reject":
         _reject(actor, certification, comment, action="reject")
         db.session.commit()
         return certification
+    db.session.add(
+        CertificationApproval(
+            certification_id=certification.id, stage=stage, approver_id=actor.id, comment=comment
+        )
+    )
+    db.session.flush()  # approved at the same time by another request: a 409 (when_taken above)
     details = {"stage": stage}
     if certification.stage_index + 1 < len(certification.stages):
         certification.stage_index += 1
@@ -352,10 +380,8 @@ def _awaiting(actor: User) -> Select[tuple[int]] | list[int]:
     whose current stage is their region's level over the origin. Not those the actor approved a
     stage of (one person, one stage), nor their own suppliers' (回避). The stage is looked up here,
     not in SQL: it is an index into a JSON list, which PostgreSQL and SQLite read differently."""
-    approved = select(AuditEvent.subject_id).where(
-        AuditEvent.subject_type == "certifications",
-        AuditEvent.action == "approve",
-        AuditEvent.actor_id == actor.id,
+    approved = select(CertificationApproval.certification_id).where(
+        CertificationApproval.approver_id == actor.id
     )
     own = select(SupplierMember.supplier_id).where(SupplierMember.user_id == actor.id)
     stmt = select(

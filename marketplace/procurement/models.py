@@ -144,6 +144,7 @@ class SupplierPart(db.Model):
         UniqueConstraint("order_id", "supplier_id"),
         CheckConstraint("status IN ('awaiting', 'confirmed', 'declined', 'shipped')", name="status"),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
+        CheckConstraint("(invoice_no IS NULL) = (invoice_recorded_at IS NULL)", name="invoice_recorded"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -154,6 +155,8 @@ class SupplierPart(db.Model):
     tracking_no: Mapped[str | None] = mapped_column(String(50))
     invoice_no: Mapped[str | None] = mapped_column(String(40))
     invoice_amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    # When the invoice was recorded here: an order is owed from its last part's invoice on.
+    invoice_recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rating: Mapped[int | None]
     rating_comment: Mapped[str | None] = mapped_column(Text)
 

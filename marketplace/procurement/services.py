@@ -33,7 +33,7 @@ from marketplace.procurement.models import (
 )
 from marketplace.suppliers.models import SupplierMember
 from marketplace.suppliers.services import member_supplier_ids, others_members
-from marketplace.timeutil import china_today
+from marketplace.timeutil import china_today, now
 
 REFERENCE_TAKEN = N_("This bank reference is recorded already.")
 ALREADY_USED = N_("Already used.")
@@ -389,7 +389,7 @@ def invoice(actor: User, order_id: int, invoice_no: str, amount_fen: int) -> Pur
         raise InvalidField(
             "amount_fen", _("Must equal the value received, %(due)s fen (%(yuan)s).", due=due, yuan=yuan(due))
         )
-    part.invoice_no, part.invoice_amount_fen = invoice_no, amount_fen
+    part.invoice_no, part.invoice_amount_fen, part.invoice_recorded_at = invoice_no, amount_fen, now()
     audit.record(
         order,
         "invoice",

@@ -11,6 +11,7 @@ from marketplace.alerts.models import Alert
 from marketplace.extensions import db
 from marketplace.ledger.models import Target
 from marketplace.payments.models import Payment
+from marketplace.procurement.models import PurchaseOrder
 from marketplace.timeutil import china_today
 from tests.factories import ProductFactory, SupplierFactory, valid_uscc
 from tests.ledger.test_targets import sell
@@ -158,8 +159,6 @@ def test_a_payment_pending_for_days_is_for_admins(client, people, shop):
 
 
 def test_an_invoice_unpaid_for_a_month_shows_what_was_invoiced_less_what_was_paid(client, people, desk):
-    from marketplace.audit.models import AuditEvent
-
     order = desk.draft()  # 100 oranges at ¥99 and 40 potatoes at ¥50: ¥11,900 ordered
     desk.step(order, "submit", desk.purchaser_h)
     desk.step(order, "approve", desk.approver_h)
@@ -180,10 +179,13 @@ def test_an_invoice_unpaid_for_a_month_shows_what_was_invoiced_less_what_was_pai
         headers=desk.admin_h,
     )
     assert r.status_code == 201, r.json
-    invoiced = db.session.scalar(
-        db.select(AuditEvent).where(AuditEvent.subject_id == order["id"], AuditEvent.to_status == "invoiced")
-    )
-    invoiced.at = datetime.now(UTC) - timedelta(days=31)
+    first, last = db.session.get(PurchaseOrder, order["id"]).parts
+    # Owed from the last invoice on: the first one's month alone is not enough.
+    first.invoice_recorded_at = datetime.now(UTC) - timedelta(days=40)
+    db.session.commit()
+    alerts.raise_daily()
+    assert all(a["subject_id"] != order["id"] for a in kinds(client, people["admin"], "payment_unreconciled"))
+    last.invoice_recorded_at = datetime.now(UTC) - timedelta(days=31)
     db.session.commit()
     alerts.raise_daily()
     [alert] = [

@@ -4,6 +4,7 @@ import pytest
 
 from marketplace.extensions import db
 from marketplace.procurement.models import PurchaseOrder, SupplierPart
+from marketplace.timeutil import now
 
 STATUSES = [
     "draft",
@@ -47,6 +48,7 @@ def test_purchase_order_step(desk, step, status):
                 status=part_status,
                 invoice_no="37002600001" if status in ("invoiced", "paid") else None,
                 invoice_amount_fen=990000 if status in ("invoiced", "paid") else None,
+                invoice_recorded_at=now() if status in ("invoiced", "paid") else None,
             )
         )
         for line in row.lines:
