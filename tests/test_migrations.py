@@ -79,7 +79,7 @@ def test_approvals_and_invoice_dates_are_filled_in_from_the_audit_trail(empty_da
     app = migration_app(empty_database)
     approved_at, invoiced_at = datetime(2026, 9, 1, 8, tzinfo=UTC), datetime(2026, 10, 1, 8, tzinfo=UTC)
     with app.app_context():
-        upgrade(revision="0018")
+        upgrade(revision="0019")
         with db.engine.begin() as conn:
             rows(conn, "regions", code="500000", name="重庆市", level="province", province_code="500000")
             users = [
@@ -175,7 +175,7 @@ def test_approvals_and_invoice_dates_are_filled_in_from_the_audit_trail(empty_da
                 details={"supplier_id": supplier},
                 at=invoiced_at,
             )
-        upgrade(revision="0019")
+        upgrade(revision="0020")
         with db.engine.connect() as conn:
             approvals = conn.execute(
                 text(

@@ -1,7 +1,7 @@
 """certification approvals in their own table; a supplier's invoice carries when it was recorded
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 
 Rules read business facts, not the audit trail: who approved which stage of an application (one
 person, one stage: the table's unique keys hold it) and when a part of a purchase order was
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
