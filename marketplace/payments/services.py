@@ -21,10 +21,10 @@ from marketplace.audit import services as audit
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import N_, _, name_of, yuan
-from marketplace.ledger import entries as ledger
 from marketplace.orders.models import ORDER_STATUS_NAMES, Order
 from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, release_stock, reserve_again
 from marketplace.outbox import services as outbox
+from marketplace.payments import events
 from marketplace.payments.gateways import (
     DevGateway,
     IntentState,
@@ -176,7 +176,8 @@ def _payment_succeeded(order: Order, payment: Payment, intent: IntentState) -> t
     if order.status == "pending_payment" or (order.status == "expired" and reserve_again(order)):
         payment.status, payment.amount_received_fen = "succeeded", intent.amount_received
         order.status, order.paid_fen, order.paid_at = "paid", intent.amount_received, now()
-        ledger.record_order_paid(order, china_today())
+        # The ledger enters the sale (ledger/receivers.py).
+        events.order_paid.send(order, sale_date=china_today())
         note = PAID if from_status == "pending_payment" else PAID_AFTER_EXPIRY
         audit.record(
             order, "pay", None, from_status=from_status, to_status="paid", reason=note, details=details
@@ -386,7 +387,8 @@ def _settle_refund(refund_id: int, provider_status: str, why: str | None = None)
     if provider_status == "succeeded":
         refund.status = "succeeded"
         order.refunded_fen += refund.amount_fen
-        ledger.record_refund(refund, order, china_today())
+        # The ledger enters the refund (ledger/receivers.py).
+        events.refund_succeeded.send(refund, order=order, refund_date=china_today())
     else:
         refund.status, refund.failure_reason = "failed", why or ENDED_AS[provider_status]
         for line in order.lines:
