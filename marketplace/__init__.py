@@ -66,7 +66,7 @@ def register_extensions(app: Flask) -> None:
 
 
 # The domains that act on the events of domains below them (payments/events.py, procurement/events.py).
-RECEIVERS = ("marketplace.ledger.receivers",)
+RECEIVERS = ("marketplace.ledger.receivers", "marketplace.alerts.receivers")
 
 
 def connect_receivers() -> None:

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
-from marketplace.alerts import services as alerts
 from marketplace.audit import services as audit
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
@@ -133,7 +132,7 @@ def _event_failed(webhook_event_id: int, why: str) -> None:
     if event.processed_at is None:
         log.warning("provider event %s cannot be processed: %s", event.event_id, why)
         event.processed_at, event.error = now(), why
-        alerts.payment_event_failed(event, why)
+        events.provider_event_failed.send(event, why=why)  # admins are alerted (alerts/receivers.py)
 
 
 def apply_intent(intent: IntentState, failed: bool = False) -> str:
@@ -229,7 +228,7 @@ def _reject_payment(order: Order, payment: Payment, intent: IntentState, why: st
             reason=why,
             details={"payment_intent": intent.id, **received},
         )
-        alerts.payment_mismatch(payment, why, received)
+        events.payment_rejected.send(payment, why=why, received=received)  # alerted (alerts/receivers.py)
     return "rejected"
 
 
@@ -393,7 +392,7 @@ def _settle_refund(refund_id: int, provider_status: str, why: str | None = None)
         refund.status, refund.failure_reason = "failed", why or ENDED_AS[provider_status]
         for line in order.lines:
             line.refunded_quantity -= refund.lines.get(str(line.id), 0)
-        alerts.refund_failed(refund, refund.failure_reason)
+        events.refund_failed.send(refund, why=refund.failure_reason)  # alerted (alerts/receivers.py)
     audit.record(
         order,
         f"refund_{refund.status}",
