@@ -465,74 +465,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/suppliers/{supplier_id}/members": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                supplier_id: number;
-            };
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * 邀请供应商成员
-         * @description Invite an address to become a member: it is mailed an invitation that its owner, signed in
-         *     with the address verified, accepts. The same answer whether or not the address has an account.
-         */
-        post: operations["suppliers_post_supplier_members"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/suppliers/{supplier_id}/invitations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                supplier_id: number;
-            };
-            cookie?: never;
-        };
-        /**
-         * 供应商邀请列表
-         * @description The supplier's invitations, newest first: `?status=pending|accepted|revoked|expired`.
-         */
-        get: operations["suppliers_get_supplier_invitations"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/suppliers/{supplier_id}/invitations/{invitation_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                supplier_id: number;
-                invitation_id: number;
-            };
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /**
-         * 撤销供应商邀请
-         * @description Revoke a pending invitation.
-         */
-        delete: operations["suppliers_delete_supplier_invitation"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/suppliers/{supplier_id}/history": {
         parameters: {
             query?: never;
@@ -1109,74 +1041,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/agencies/{agency_id}/members": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                agency_id: number;
-            };
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * 邀请单位成员
-         * @description Invite an address to a role (admin): it is mailed an invitation that its owner, signed in
-         *     with the address verified, accepts. The same answer whether or not the address has an account.
-         */
-        post: operations["agencies_post_agency_members"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/agencies/{agency_id}/invitations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                agency_id: number;
-            };
-            cookie?: never;
-        };
-        /**
-         * 单位邀请列表
-         * @description The agency's invitations (admin), newest first: `?status=pending|accepted|revoked|expired`.
-         */
-        get: operations["agencies_get_agency_invitations"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/agencies/{agency_id}/invitations/{invitation_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                agency_id: number;
-                invitation_id: number;
-            };
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /**
-         * 撤销单位邀请
-         * @description Revoke a pending invitation (admin).
-         */
-        delete: operations["agencies_delete_agency_invitation"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/agencies/{agency_id}/filings/{year}": {
         parameters: {
             query?: never;
@@ -1264,6 +1128,142 @@ export interface paths {
          */
         post: operations["invitations_post_accept_invitation"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suppliers/{supplier_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                supplier_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 邀请供应商成员
+         * @description Invite an address to become a member: it is mailed an invitation that its owner, signed in
+         *     with the address verified, accepts. The same answer whether or not the address has an account.
+         */
+        post: operations["invitations_post_supplier_members"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suppliers/{supplier_id}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                supplier_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * 供应商邀请列表
+         * @description The supplier's invitations, newest first: `?status=pending|accepted|revoked|expired`.
+         */
+        get: operations["invitations_get_supplier_invitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suppliers/{supplier_id}/invitations/{invitation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                supplier_id: number;
+                invitation_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * 撤销供应商邀请
+         * @description Revoke a pending invitation.
+         */
+        delete: operations["invitations_delete_supplier_invitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agencies/{agency_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 邀请单位成员
+         * @description Invite an address to a role (admin): it is mailed an invitation that its owner, signed in
+         *     with the address verified, accepts. The same answer whether or not the address has an account.
+         */
+        post: operations["invitations_post_agency_members"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agencies/{agency_id}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * 单位邀请列表
+         * @description The agency's invitations (admin), newest first: `?status=pending|accepted|revoked|expired`.
+         */
+        get: operations["invitations_get_agency_invitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agencies/{agency_id}/invitations/{invitation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency_id: number;
+                invitation_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * 撤销单位邀请
+         * @description Revoke a pending invitation (admin).
+         */
+        delete: operations["invitations_delete_agency_invitation"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2198,49 +2198,6 @@ export interface components {
             /** @default null */
             reason: string | null;
         };
-        MemberAdd: {
-            /** Format: email */
-            email: string;
-        };
-        InvitationSent: {
-            id?: number;
-            /** @enum {string} */
-            kind?: "supplier_member" | "agency_member";
-            email?: string;
-            supplier_id?: number | null;
-            agency_id?: number | null;
-            role?: string | null;
-            /** @enum {string} */
-            status?: "pending" | "accepted" | "revoked" | "expired";
-            invited_by_id?: number;
-            /** Format: date-time */
-            created_at?: string;
-            /** Format: date-time */
-            expires_at?: string;
-            accepted_by_id?: number | null;
-            /** Format: date-time */
-            closed_at?: string | null;
-            readonly message?: string;
-        };
-        Invitation: {
-            id?: number;
-            /** @enum {string} */
-            kind?: "supplier_member" | "agency_member";
-            email?: string;
-            supplier_id?: number | null;
-            agency_id?: number | null;
-            role?: string | null;
-            /** @enum {string} */
-            status?: "pending" | "accepted" | "revoked" | "expired";
-            invited_by_id?: number;
-            /** Format: date-time */
-            created_at?: string;
-            /** Format: date-time */
-            expires_at?: string;
-            accepted_by_id?: number | null;
-            /** Format: date-time */
-            closed_at?: string | null;
-        };
         AuditEvent: {
             id?: number;
             /** @description the table: orders, purchase_orders, users, ... */
@@ -2562,12 +2519,6 @@ export interface components {
             approval_tiers_fen?: number[];
             members?: components["schemas"]["AgencyMember"][];
         };
-        AgencyMemberAdd: {
-            /** Format: email */
-            email: string;
-            /** @enum {string} */
-            role: "purchaser" | "approver";
-        };
         Filing: {
             agency_id?: number;
             year?: number;
@@ -2598,6 +2549,55 @@ export interface components {
         };
         Return: {
             reason: string;
+        };
+        Invitation: {
+            id?: number;
+            /** @enum {string} */
+            kind?: "supplier_member" | "agency_member";
+            email?: string;
+            supplier_id?: number | null;
+            agency_id?: number | null;
+            role?: string | null;
+            /** @enum {string} */
+            status?: "pending" | "accepted" | "revoked" | "expired";
+            invited_by_id?: number;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            expires_at?: string;
+            accepted_by_id?: number | null;
+            /** Format: date-time */
+            closed_at?: string | null;
+        };
+        MemberAdd: {
+            /** Format: email */
+            email: string;
+        };
+        InvitationSent: {
+            id?: number;
+            /** @enum {string} */
+            kind?: "supplier_member" | "agency_member";
+            email?: string;
+            supplier_id?: number | null;
+            agency_id?: number | null;
+            role?: string | null;
+            /** @enum {string} */
+            status?: "pending" | "accepted" | "revoked" | "expired";
+            invited_by_id?: number;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            expires_at?: string;
+            accepted_by_id?: number | null;
+            /** Format: date-time */
+            closed_at?: string | null;
+            readonly message?: string;
+        };
+        AgencyMemberAdd: {
+            /** Format: email */
+            email: string;
+            /** @enum {string} */
+            role: "purchaser" | "approver";
         };
         PurchaseOrderLine: {
             id?: number;
@@ -3706,87 +3706,6 @@ export interface operations {
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };
-    suppliers_post_supplier_members: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                supplier_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["MemberAdd"];
-            };
-        };
-        responses: {
-            /** @description Accepted */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InvitationSent"];
-                };
-            };
-            422: components["responses"]["UNPROCESSABLE_ENTITY"];
-            default: components["responses"]["DEFAULT_ERROR"];
-        };
-    };
-    suppliers_get_supplier_invitations: {
-        parameters: {
-            query?: {
-                status?: "pending" | "accepted" | "revoked" | "expired";
-                page?: number;
-                page_size?: number;
-            };
-            header?: never;
-            path: {
-                supplier_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    "X-Pagination": components["headers"]["PAGINATION"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Invitation"][];
-                };
-            };
-            422: components["responses"]["UNPROCESSABLE_ENTITY"];
-            default: components["responses"]["DEFAULT_ERROR"];
-        };
-    };
-    suppliers_delete_supplier_invitation: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                supplier_id: number;
-                invitation_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Invitation"];
-                };
-            };
-            default: components["responses"]["DEFAULT_ERROR"];
-        };
-    };
     suppliers_get_supplier_history: {
         parameters: {
             query?: never;
@@ -4627,87 +4546,6 @@ export interface operations {
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };
-    agencies_post_agency_members: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                agency_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AgencyMemberAdd"];
-            };
-        };
-        responses: {
-            /** @description Accepted */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InvitationSent"];
-                };
-            };
-            422: components["responses"]["UNPROCESSABLE_ENTITY"];
-            default: components["responses"]["DEFAULT_ERROR"];
-        };
-    };
-    agencies_get_agency_invitations: {
-        parameters: {
-            query?: {
-                status?: "pending" | "accepted" | "revoked" | "expired";
-                page?: number;
-                page_size?: number;
-            };
-            header?: never;
-            path: {
-                agency_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    "X-Pagination": components["headers"]["PAGINATION"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Invitation"][];
-                };
-            };
-            422: components["responses"]["UNPROCESSABLE_ENTITY"];
-            default: components["responses"]["DEFAULT_ERROR"];
-        };
-    };
-    agencies_delete_agency_invitation: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                agency_id: number;
-                invitation_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Invitation"];
-                };
-            };
-            default: components["responses"]["DEFAULT_ERROR"];
-        };
-    };
     agencies_get_filing: {
         parameters: {
             query?: never;
@@ -4821,6 +4659,168 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                invitation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    invitations_post_supplier_members: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                supplier_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberAdd"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationSent"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    invitations_get_supplier_invitations: {
+        parameters: {
+            query?: {
+                status?: "pending" | "accepted" | "revoked" | "expired";
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                supplier_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Pagination": components["headers"]["PAGINATION"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"][];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    invitations_delete_supplier_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                supplier_id: number;
+                invitation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    invitations_post_agency_members: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgencyMemberAdd"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationSent"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    invitations_get_agency_invitations: {
+        parameters: {
+            query?: {
+                status?: "pending" | "accepted" | "revoked" | "expired";
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                agency_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Pagination": components["headers"]["PAGINATION"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"][];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    invitations_delete_agency_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency_id: number;
                 invitation_id: number;
             };
             cookie?: never;
