@@ -922,28 +922,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/orders/{order_id}/refunds": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                order_id: number;
-            };
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * 退款
-         * @description Refund lines (admin, or the supplier for its own lines) or an amount (admin).
-         */
-        post: operations["orders_post_order_refunds"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/fulfilments/{fulfilment_id}/ship": {
         parameters: {
             query?: never;
@@ -996,6 +974,28 @@ export interface paths {
          * @description Stripe's events: verified by signature, stored once, then processed by a worker.
          */
         post: operations["payments_post_stripe_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 退款
+         * @description Refund lines (admin, or the supplier for its own lines) or an amount (admin).
+         */
+        post: operations["payments_post_order_refunds"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2459,6 +2459,14 @@ export interface components {
             /** @enum {string} */
             payment_method: "card" | "alipay" | "wechat_pay";
         };
+        Ship: {
+            carrier: string;
+            tracking_no: string;
+        };
+        Received: {
+            received?: boolean;
+            duplicate?: boolean;
+        };
         RefundLine: {
             line_id: number;
             quantity: number;
@@ -2480,14 +2488,6 @@ export interface components {
             failure_reason?: string | null;
             /** Format: date-time */
             created_at?: string;
-        };
-        Ship: {
-            carrier: string;
-            tracking_no: string;
-        };
-        Received: {
-            received?: boolean;
-            duplicate?: boolean;
         };
         AgencyCreate: {
             name: string;
@@ -4387,37 +4387,6 @@ export interface operations {
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };
-    orders_post_order_refunds: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description the same key and body return the first answer again */
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                order_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RefundCreate"];
-            };
-        };
-        responses: {
-            /** @description Created */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Refund"];
-                };
-            };
-            422: components["responses"]["UNPROCESSABLE_ENTITY"];
-            default: components["responses"]["DEFAULT_ERROR"];
-        };
-    };
     orders_post_ship_fulfilment: {
         parameters: {
             query?: never;
@@ -4494,6 +4463,37 @@ export interface operations {
                 };
                 content?: never;
             };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    payments_post_order_refunds: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the same key and body return the first answer again */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refund"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };
