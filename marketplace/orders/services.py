@@ -21,10 +21,10 @@ from marketplace.orders.models import (
     Order,
     OrderLine,
 )
-from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, lock_stock, reserve
+from marketplace.orders.stock import close_unpaid, lock_order, lock_stock, reserve
 from marketplace.payments.gateways import PaymentProviderUnavailable, gateway, outside_transaction
 from marketplace.payments.models import Payment, Refund
-from marketplace.payments.services import refund_remaining, send_refund
+from marketplace.payments.services import latest_payment, refund_remaining, send_refund
 from marketplace.regions.services import require_region
 from marketplace.suppliers.models import SupplierMember
 from marketplace.suppliers.services import member_supplier_ids, others_members

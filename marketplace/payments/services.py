@@ -21,7 +21,7 @@ from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, N
 from marketplace.extensions import db
 from marketplace.i18n import N_, _, name_of, yuan
 from marketplace.orders.models import ORDER_STATUS_NAMES, Order
-from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, release_stock, reserve_again
+from marketplace.orders.stock import close_unpaid, lock_order, release_stock, reserve_again
 from marketplace.outbox import services as outbox
 from marketplace.payments import events
 from marketplace.payments.gateways import (
@@ -57,6 +57,12 @@ ENDED_AS = {"failed": N_("the provider's refund failed"), "canceled": N_("the pr
 class BadSignature(DomainError):
     status = 400
     error_code = "bad_signature"
+
+
+def latest_payment(order: Order) -> Payment | None:
+    return db.session.scalars(
+        select(Payment).where(Payment.order_id == order.id).order_by(Payment.id.desc())
+    ).first()
 
 
 def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[WebhookEvent, bool]:
