@@ -41,6 +41,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     # The Stripe SDK logs every request at INFO; its failures still surface as warnings and errors.
     logging.getLogger("stripe").setLevel(max(logging.WARNING, logging.getLogger().level))
     register_extensions(app)
+    connect_receivers()
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
@@ -62,6 +63,17 @@ def register_extensions(app: Flask) -> None:
 
     i18n.saved_preference(saved_locale)
     init_celery(app)
+
+
+# The domains that act on the events of domains below them (payments/events.py, procurement/events.py).
+RECEIVERS = ("marketplace.ledger.receivers", "marketplace.alerts.receivers")
+
+
+def connect_receivers() -> None:
+    """Connect every listener, once per process (importing connects them), so that web, Celery workers,
+    the CLI and tests all have them."""
+    for module in RECEIVERS:
+        importlib.import_module(module)
 
 
 def init_celery(app: Flask) -> None:

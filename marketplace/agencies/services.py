@@ -3,7 +3,7 @@
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, select
+from sqlalchemy import select
 
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import require_admin
@@ -12,8 +12,6 @@ from marketplace.audit import services as audit
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound, when_taken
 from marketplace.extensions import db
 from marketplace.i18n import N_, _
-from marketplace.invitations import services as invitations
-from marketplace.invitations.models import Invitation
 from marketplace.regions.services import require_region
 from marketplace.suppliers import uscc as credit_code
 from marketplace.timeutil import china_today
@@ -65,38 +63,6 @@ def create_agency(actor: User, data: dict[str, Any]) -> Agency:
             },
         )
     db.session.commit()
-    return agency
-
-
-def invite_member(actor: User, agency_id: int, email: str, role: str) -> Invitation:
-    """Invite an address to a role at the agency; the owner of the address, verified, accepts. The
-    answer is the same whether or not the address has an account."""
-    require_admin(actor)
-    agency = _agency(agency_id)
-    invitation = invitations.invite(actor, email, agency_id=agency.id, role=role)
-    audit.record(agency, "invite_member", actor.id, details={"invitation_id": invitation.id, "role": role})
-    db.session.commit()
-    return invitation
-
-
-def list_invitations(actor: User, agency_id: int, status: str | None) -> Select[tuple[Invitation]]:
-    require_admin(actor)
-    return invitations.of_target(agency_id=_agency(agency_id).id, status=status)
-
-
-def revoke_invitation(actor: User, agency_id: int, invitation_id: int) -> Invitation:
-    require_admin(actor)
-    agency = _agency(agency_id)
-    invitation = invitations.find(invitation_id, agency_id=agency.id)
-    invitations.revoke(actor, invitation, agency)
-    db.session.commit()
-    return invitation
-
-
-def _agency(agency_id: int) -> Agency:
-    agency = db.session.get(Agency, agency_id)
-    if agency is None:
-        raise NotFound(_("No agency %(id)s.", id=agency_id))
     return agency
 
 

@@ -1,6 +1,7 @@
 """The supply side of the catalog: products, images, batches; and the public catalog query."""
 
 import uuid
+from datetime import date
 from typing import Any
 
 from flask import current_app
@@ -248,3 +249,12 @@ def list_batches(actor: User | None, product_id: int) -> list[TraceBatch]:
         select(TraceBatch).where(TraceBatch.product_id == product.id).order_by(TraceBatch.produced_on.desc())
     )
     return list(db.session.scalars(stmt))
+
+
+def certificates_on(product_ids: set[int], day: date) -> dict[int, str]:
+    """The certificate each product holds on `day`, for those that hold one: a sale counts as
+    certified only under a certificate valid, and not revoked, on the day its money is received."""
+    if not product_ids:
+        return {}
+    products = db.session.scalars(select(Product).where(Product.id.in_(product_ids)))
+    return {p.id: p.certificate_no for p in products if p.certificate_no and p.certified_on(day)}

@@ -1,5 +1,6 @@
-"""Invitations: made by the supplier and agency domains (which decide who may invite), accepted by
-the verified owner of the address, whatever account holds it."""
+"""Invitations: made by a supplier's members or an admin (suppliers decides who manages a supplier),
+an agency's by an admin; accepted by the verified owner of the address, whatever account holds it,
+who becomes a member then."""
 
 from datetime import timedelta
 
@@ -7,7 +8,7 @@ from flask import current_app
 from sqlalchemy import Select, select, update
 
 from marketplace.accounts.models import User, normalize_email
-from marketplace.accounts.permissions import require_verified
+from marketplace.accounts.permissions import require_admin, require_verified
 from marketplace.agencies.models import Agency, AgencyMember
 from marketplace.audit import services as audit
 from marketplace.errors import Conflict, NotFound, when_taken
@@ -16,6 +17,7 @@ from marketplace.i18n import N_, _
 from marketplace.invitations import mails
 from marketplace.invitations.models import Invitation
 from marketplace.suppliers.models import Supplier, SupplierMember
+from marketplace.suppliers.services import managed_by_members
 from marketplace.timeutil import now
 
 when_taken(
@@ -32,6 +34,67 @@ STATUS_NAMES = {
     "revoked": N_("revoked"),
     "expired": N_("expired"),
 }
+
+
+def invite_supplier_member(actor: User, supplier_id: int, email: str) -> Invitation:
+    """Invite an address to become a member; the owner of the address, verified, accepts. The
+    answer is the same whether or not the address has an account."""
+    supplier = managed_by_members(
+        actor, supplier_id, _("Only the supplier's members or an admin may invite members.")
+    )
+    invitation = invite(actor, email, supplier_id=supplier.id)
+    audit.record(supplier, "invite_member", actor.id, details={"invitation_id": invitation.id})
+    db.session.commit()
+    return invitation
+
+
+def supplier_invitations(actor: User, supplier_id: int, status: str | None) -> Select[tuple[Invitation]]:
+    supplier = managed_by_members(
+        actor, supplier_id, _("Only the supplier's members or an admin may see its invitations.")
+    )
+    return of_target(supplier_id=supplier.id, status=status)
+
+
+def revoke_supplier_invitation(actor: User, supplier_id: int, invitation_id: int) -> Invitation:
+    supplier = managed_by_members(
+        actor, supplier_id, _("Only the supplier's members or an admin may revoke its invitations.")
+    )
+    invitation = find(invitation_id, supplier_id=supplier.id)
+    revoke(actor, invitation, supplier)
+    db.session.commit()
+    return invitation
+
+
+def invite_agency_member(actor: User, agency_id: int, email: str, role: str) -> Invitation:
+    """Invite an address to a role at the agency; the owner of the address, verified, accepts. The
+    answer is the same whether or not the address has an account."""
+    require_admin(actor)
+    agency = _agency(agency_id)
+    invitation = invite(actor, email, agency_id=agency.id, role=role)
+    audit.record(agency, "invite_member", actor.id, details={"invitation_id": invitation.id, "role": role})
+    db.session.commit()
+    return invitation
+
+
+def agency_invitations(actor: User, agency_id: int, status: str | None) -> Select[tuple[Invitation]]:
+    require_admin(actor)
+    return of_target(agency_id=_agency(agency_id).id, status=status)
+
+
+def revoke_agency_invitation(actor: User, agency_id: int, invitation_id: int) -> Invitation:
+    require_admin(actor)
+    agency = _agency(agency_id)
+    invitation = find(invitation_id, agency_id=agency.id)
+    revoke(actor, invitation, agency)
+    db.session.commit()
+    return invitation
+
+
+def _agency(agency_id: int) -> Agency:
+    agency = db.session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound(_("No agency %(id)s.", id=agency_id))
+    return agency
 
 
 def invite(

@@ -9,6 +9,7 @@ from sqlalchemy import Date, delete, func, insert, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from marketplace.catalog.models import Product
+from marketplace.catalog.services import certificates_on
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry, LedgerMonthly
 from marketplace.regions.models import Pairing, Region
@@ -335,14 +336,7 @@ def record_purchase_order_paid(order, agency, sale_date: date) -> int:
     )
 
 
-def certificates_on(product_ids: set[int], day: date) -> dict[int, str]:
-    """The certificate each product holds on `day`, for those that hold one: a sale counts as
-    certified only under a certificate valid, and not revoked, on the day its money is received."""
-    products = _by_key(Product, Product.id, product_ids)
-    return {i: p.certificate_no for i, p in products.items() if p.certificate_no and p.certified_on(day)}
-
-
 def certificate_on(product_id: int, day: date) -> str | None:
-    """certificates_on for one product, from the session's identity map where it is loaded."""
+    """catalog's certificates_on for one product, from the session's identity map where it is loaded."""
     product = db.session.get(Product, product_id)
     return product.certificate_no if product.certified_on(day) else None

@@ -9,13 +9,10 @@ from marketplace.orders.schemas import (
     OrderCreateSchema,
     OrderQueryArgsSchema,
     OrderSchema,
-    RefundCreateSchema,
-    RefundSchema,
     ShipSchema,
 )
 from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
-from marketplace.payments import services as payments
 
 blp = Blueprint("orders", __name__, description="网上商城订单：发货与退款")
 IDEMPOTENCY_DOC = {
@@ -97,19 +94,6 @@ class OrderHistory(MethodView):
 
         Every status change of the order: who, when, why."""
         return services.order_history(require_user(), order_id)
-
-
-@blp.route("/orders/<int:order_id>/refunds")
-class OrderRefunds(MethodView):
-    @idempotent(_caller_id)
-    @blp.arguments(RefundCreateSchema)
-    @blp.response(201, RefundSchema)
-    @blp.doc(security=SECURITY, **IDEMPOTENCY_DOC)
-    def post(self, body, order_id):
-        """退款
-
-        Refund lines (admin, or the supplier for its own lines) or an amount (admin)."""
-        return payments.refund_order(require_user(), order_id, body.get("lines"), body.get("amount_fen"))
 
 
 @blp.route("/fulfilments/<int:fulfilment_id>/ship")

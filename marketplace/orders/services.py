@@ -21,10 +21,15 @@ from marketplace.orders.models import (
     Order,
     OrderLine,
 )
-from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, lock_stock, reserve
-from marketplace.payments.gateways import PaymentProviderUnavailable, gateway, outside_transaction
-from marketplace.payments.models import Payment, Refund
-from marketplace.payments.services import refund_remaining, send_refund
+from marketplace.orders.stock import close_unpaid, lock_order, lock_stock, reserve
+from marketplace.payments.services import (
+    cancel_intent_quietly,
+    latest_payments,
+    open_payment,
+    refund_lines,
+    refund_remaining,
+    send_refund,
+)
 from marketplace.regions.services import require_region
 from marketplace.suppliers.models import SupplierMember
 from marketplace.suppliers.services import member_supplier_ids, others_members
@@ -70,7 +75,7 @@ def place_order(buyer: User, items: list[dict], shipping: dict[str, str], method
     reserve(wanted, "items", locked=stock)
     asked = (order.id, order.total_fen, order.currency, order.payment_method)
     db.session.commit()  # the stock is taken; the provider is asked next, outside any transaction
-    return _open_payment(*asked)
+    return open_payment(*asked)
 
 
 def _unpaid_holds(buyer: User, ids: list[int]) -> dict[int, int]:
@@ -199,33 +204,6 @@ def _build_order(
     return order
 
 
-def _open_payment(order_id: int, total_fen: int, currency: str, method: str) -> Order:
-    """Create the provider's payment outside the stock transaction; if the provider is down, the
-    order is cancelled and its stock released, so nothing is left half-made."""
-    try:
-        intent = outside_transaction(
-            gateway().create_intent, order_id, total_fen, currency, method, key=f"order-{order_id}-payment"
-        )
-    except PaymentProviderUnavailable:
-        order = db.session.get(Order, order_id)
-        close_unpaid(order, "cancelled", actor_id=None, reason=N_("payment provider unavailable"))
-        db.session.commit()
-        raise
-    db.session.add(
-        Payment(
-            order_id=order_id,
-            provider=gateway().name,
-            provider_ref=intent.id,
-            client_secret=intent.client_secret,
-            method=method,
-            amount_fen=total_fen,
-            currency=currency,
-        )
-    )
-    db.session.commit()
-    return db.session.get(Order, order_id)
-
-
 def expire_reservations(at: datetime | None = None) -> int:
     """Orders unpaid past their reservation release their stock and their payment is cancelled."""
     at = at or now()
@@ -245,25 +223,8 @@ def expire_reservations(at: datetime | None = None) -> int:
         close_unpaid(order, "expired", actor_id=None, reason=N_("unpaid when the reservation ran out"))
         db.session.commit()
         expired += 1
-        _cancel_intent_quietly(order_id)
+        cancel_intent_quietly(order_id)
     return expired
-
-
-def _cancel_intent_quietly(order_id: int) -> None:
-    """Cancel the order's open payment at the provider; in transactions of its own, none of them
-    open while the provider is asked."""
-    payment = latest_payment(db.session.get(Order, order_id))
-    if payment is None or payment.status != "pending":
-        return
-    payment_id, intent_id = payment.id, payment.provider_ref
-    db.session.commit()
-    try:
-        state = outside_transaction(gateway().cancel_intent, intent_id)
-    except DomainError:
-        return  # it stays open at the provider; a late success is refunded automatically
-    if state.status == "canceled":
-        db.session.get(Payment, payment_id).status = "canceled"
-        db.session.commit()
 
 
 def cancel_order(actor: User, order_id: int) -> Order:
@@ -275,7 +236,7 @@ def cancel_order(actor: User, order_id: int) -> Order:
     if order.status == "pending_payment":
         close_unpaid(order, "cancelled", actor.id, reason=N_("cancelled before payment"))
         db.session.commit()
-        _cancel_intent_quietly(order_id)
+        cancel_intent_quietly(order_id)
         return db.session.get(Order, order_id)
     if order.status != "paid" or any(f.status != "pending" for f in order.fulfilments):
         raise Conflict(
@@ -369,11 +330,7 @@ def view_order(actor: User, order: Order) -> dict[str, Any]:
 def view_orders(actor: User, orders: list[Order]) -> list[dict[str, Any]]:
     """view_order for a page of orders, with one look-up of the caller's suppliers and one of payments."""
     mine = None if actor.is_admin else member_supplier_ids(actor)
-    payments: dict[int, Payment] = {}
-    for payment in db.session.scalars(
-        select(Payment).where(Payment.order_id.in_([o.id for o in orders])).order_by(Payment.id)
-    ):
-        payments[payment.order_id] = payment  # the latest wins
+    payments = latest_payments([o.id for o in orders])
     views = []
     for order in orders:
         own = None if mine is None or order.buyer_id == actor.id else mine
@@ -448,11 +405,10 @@ def _refund_seen(details: dict[str, Any], own_lines: set[str]) -> dict[str, Any]
     """A refund event as a supplier sees it: in full when it refunds its lines only; its own lines
     alone when it refunds others' too; not at all when none of its lines. A refund of an amount is
     the whole order's: its amount is in refunded_fen."""
-    refund = db.session.get(Refund, details["refund_id"])
-    lines = {str(k): v for k, v in (refund.lines or {}).items()}
+    lines = refund_lines(details["refund_id"])
     if not lines:
         return {k: details[k] for k in ("refund_id", *ORDER_WIDE_DETAILS) if k in details}
     own = {k: v for k, v in lines.items() if k in own_lines}
     if not own:
         return None
-    return details if own == lines else {"refund_id": refund.id, "lines": own}
+    return details if own == lines else {"refund_id": details["refund_id"], "lines": own}

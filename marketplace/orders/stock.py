@@ -8,7 +8,6 @@ from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import _
 from marketplace.orders.models import Order
-from marketplace.payments.models import Payment
 from marketplace.timeutil import now
 
 
@@ -110,9 +109,3 @@ def lock_order(order_id: int) -> Order:
     if order is None:
         raise NotFound(_("No order %(id)s.", id=order_id))
     return order
-
-
-def latest_payment(order: Order) -> Payment | None:
-    return db.session.scalars(
-        select(Payment).where(Payment.order_id == order.id).order_by(Payment.id.desc())
-    ).first()

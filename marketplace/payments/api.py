@@ -3,6 +3,10 @@ from flask import request
 from flask.views import MethodView
 from marshmallow import fields
 
+from marketplace.accounts.auth import SECURITY, require_user
+from marketplace.idempotency import idempotent
+from marketplace.orders.api import IDEMPOTENCY_DOC
+from marketplace.orders.schemas import RefundCreateSchema, RefundSchema
 from marketplace.parsing import Blueprint
 from marketplace.payments import services
 
@@ -26,3 +30,21 @@ class StripeWebhook(MethodView):
             request.get_data(), request.headers.get("Stripe-Signature")
         )
         return {"received": True, "duplicate": duplicate}
+
+
+def _caller_id() -> int:
+    return require_user().id
+
+
+# A refund is asked for on its order, and documented with the orders.
+@blp.route("/orders/<int:order_id>/refunds", tags=["orders"])
+class OrderRefunds(MethodView):
+    @idempotent(_caller_id)
+    @blp.arguments(RefundCreateSchema)
+    @blp.response(201, RefundSchema)
+    @blp.doc(security=SECURITY, **IDEMPOTENCY_DOC)
+    def post(self, body, order_id):
+        """退款
+
+        Refund lines (admin, or the supplier for its own lines) or an amount (admin)."""
+        return services.refund_order(require_user(), order_id, body.get("lines"), body.get("amount_fen"))

@@ -16,15 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
-from marketplace.alerts import services as alerts
 from marketplace.audit import services as audit
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import N_, _, name_of, yuan
-from marketplace.ledger import entries as ledger
 from marketplace.orders.models import ORDER_STATUS_NAMES, Order
-from marketplace.orders.stock import close_unpaid, latest_payment, lock_order, release_stock, reserve_again
+from marketplace.orders.stock import close_unpaid, lock_order, release_stock, reserve_again
 from marketplace.outbox import services as outbox
+from marketplace.payments import events
 from marketplace.payments.gateways import (
     DevGateway,
     IntentState,
@@ -58,6 +57,72 @@ ENDED_AS = {"failed": N_("the provider's refund failed"), "canceled": N_("the pr
 class BadSignature(DomainError):
     status = 400
     error_code = "bad_signature"
+
+
+def latest_payment(order: Order) -> Payment | None:
+    return db.session.scalars(
+        select(Payment).where(Payment.order_id == order.id).order_by(Payment.id.desc())
+    ).first()
+
+
+def open_payment(order_id: int, total_fen: int, currency: str, method: str) -> Order:
+    """Create the provider's payment outside the stock transaction; if the provider is down, the
+    order is cancelled and its stock released, so nothing is left half-made."""
+    try:
+        intent = outside_transaction(
+            gateway().create_intent, order_id, total_fen, currency, method, key=f"order-{order_id}-payment"
+        )
+    except PaymentProviderUnavailable:
+        order = db.session.get(Order, order_id)
+        close_unpaid(order, "cancelled", actor_id=None, reason=N_("payment provider unavailable"))
+        db.session.commit()
+        raise
+    db.session.add(
+        Payment(
+            order_id=order_id,
+            provider=gateway().name,
+            provider_ref=intent.id,
+            client_secret=intent.client_secret,
+            method=method,
+            amount_fen=total_fen,
+            currency=currency,
+        )
+    )
+    db.session.commit()
+    return db.session.get(Order, order_id)
+
+
+def cancel_intent_quietly(order_id: int) -> None:
+    """Cancel the order's open payment at the provider; in transactions of its own, none of them
+    open while the provider is asked."""
+    payment = latest_payment(db.session.get(Order, order_id))
+    if payment is None or payment.status != "pending":
+        return
+    payment_id, intent_id = payment.id, payment.provider_ref
+    db.session.commit()
+    try:
+        state = outside_transaction(gateway().cancel_intent, intent_id)
+    except DomainError:
+        return  # it stays open at the provider; a late success is refunded automatically
+    if state.status == "canceled":
+        db.session.get(Payment, payment_id).status = "canceled"
+        db.session.commit()
+
+
+def latest_payments(order_ids: list[int]) -> dict[int, Payment]:
+    """Each order's latest payment, in one query."""
+    payments: dict[int, Payment] = {}
+    for payment in db.session.scalars(
+        select(Payment).where(Payment.order_id.in_(order_ids)).order_by(Payment.id)
+    ):
+        payments[payment.order_id] = payment  # the latest wins
+    return payments
+
+
+def refund_lines(refund_id: int) -> dict[str, int]:
+    """The lines a refund names (line id: quantity), none for a refund of an amount."""
+    refund = db.session.get(Refund, refund_id)
+    return {str(k): v for k, v in (refund.lines or {}).items()}
 
 
 def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[WebhookEvent, bool]:
@@ -133,7 +198,7 @@ def _event_failed(webhook_event_id: int, why: str) -> None:
     if event.processed_at is None:
         log.warning("provider event %s cannot be processed: %s", event.event_id, why)
         event.processed_at, event.error = now(), why
-        alerts.payment_event_failed(event, why)
+        events.provider_event_failed.send(event, why=why)  # admins are alerted (alerts/receivers.py)
 
 
 def apply_intent(intent: IntentState, failed: bool = False) -> str:
@@ -176,7 +241,8 @@ def _payment_succeeded(order: Order, payment: Payment, intent: IntentState) -> t
     if order.status == "pending_payment" or (order.status == "expired" and reserve_again(order)):
         payment.status, payment.amount_received_fen = "succeeded", intent.amount_received
         order.status, order.paid_fen, order.paid_at = "paid", intent.amount_received, now()
-        ledger.record_order_paid(order, china_today())
+        # The ledger enters the sale (ledger/receivers.py).
+        events.order_paid.send(order, sale_date=china_today())
         note = PAID if from_status == "pending_payment" else PAID_AFTER_EXPIRY
         audit.record(
             order, "pay", None, from_status=from_status, to_status="paid", reason=note, details=details
@@ -228,7 +294,7 @@ def _reject_payment(order: Order, payment: Payment, intent: IntentState, why: st
             reason=why,
             details={"payment_intent": intent.id, **received},
         )
-        alerts.payment_mismatch(payment, why, received)
+        events.payment_rejected.send(payment, why=why, received=received)  # alerted (alerts/receivers.py)
     return "rejected"
 
 
@@ -386,12 +452,13 @@ def _settle_refund(refund_id: int, provider_status: str, why: str | None = None)
     if provider_status == "succeeded":
         refund.status = "succeeded"
         order.refunded_fen += refund.amount_fen
-        ledger.record_refund(refund, order, china_today())
+        # The ledger enters the refund (ledger/receivers.py).
+        events.refund_succeeded.send(refund, order=order, refund_date=china_today())
     else:
         refund.status, refund.failure_reason = "failed", why or ENDED_AS[provider_status]
         for line in order.lines:
             line.refunded_quantity -= refund.lines.get(str(line.id), 0)
-        alerts.refund_failed(refund, refund.failure_reason)
+        events.refund_failed.send(refund, why=refund.failure_reason)  # alerted (alerts/receivers.py)
     audit.record(
         order,
         f"refund_{refund.status}",

@@ -16,12 +16,13 @@ from marketplace.agencies.models import Agency, AgencyMember
 from marketplace.agencies.services import get_agency, roles_over, subtree_ids
 from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
+from marketplace.catalog.services import certificates_on
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound, when_taken
 from marketplace.extensions import db
 from marketplace.i18n import N_, _, name_of, names_of, yuan
-from marketplace.ledger import entries as ledger
 from marketplace.orders.stock import put_back, reserve
 from marketplace.procurement import imports
+from marketplace.procurement.events import purchase_order_paid
 from marketplace.procurement.models import (
     PART_STATUS_NAMES,
     STATUS_NAMES,
@@ -430,7 +431,9 @@ def record_payment(actor: User, order_id: int, amount_fen: int, reference: str) 
     if order.paid_fen == invoiced_total(order):
         order.paid_on = china_today()
         _certify_at_payment(order, actor)
-        ledger.record_purchase_order_paid(order, db.session.get(Agency, order.agency_id), order.paid_on)
+        agency = db.session.get(Agency, order.agency_id)
+        # The ledger enters the sales (ledger/receivers.py).
+        purchase_order_paid.send(order, agency=agency, sale_date=order.paid_on)
         _move(order, "paid", actor, "paid")
     db.session.commit()
     return order
@@ -440,7 +443,7 @@ def _certify_at_payment(order: PurchaseOrder, actor: User) -> None:
     """A sale is certified by the certificate valid on the day its money is received, not the one
     the draft saw: each open line takes the certificate its product holds on that day (none if it
     was revoked or has expired since), which the ledger entry and the reserved-share quota count."""
-    held = ledger.certificates_on({line.product_id for line in order.open_lines}, order.paid_on)
+    held = certificates_on({line.product_id for line in order.open_lines}, order.paid_on)
     changed = {}
     for line in order.open_lines:
         certificate = held.get(line.product_id)

@@ -1,15 +1,11 @@
 from flask.views import MethodView
 
-from marketplace.accounts.auth import SECURITY, account_key, current_user, require_user
+from marketplace.accounts.auth import SECURITY, current_user, require_user
 from marketplace.audit.schemas import AuditEventSchema
-from marketplace.extensions import limiter
-from marketplace.invitations.api import invite_limit
-from marketplace.invitations.schemas import InvitationQueryArgsSchema, InvitationSchema, InvitationSentSchema
 from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
 from marketplace.suppliers import services
 from marketplace.suppliers.schemas import (
-    MemberAddSchema,
     OptionalReasonSchema,
     ReasonSchema,
     SupplierCreateSchema,
@@ -96,46 +92,6 @@ _status_route(
 _status_route(
     "resubmit", OptionalReasonSchema, "重新提交注册", "Resubmit a rejected registration (its members)"
 )
-
-
-@blp.route("/suppliers/<int:supplier_id>/members")
-class SupplierMembers(MethodView):
-    decorators = [limiter.limit(invite_limit, key_func=account_key, methods=["POST"])]
-
-    @blp.arguments(MemberAddSchema)
-    @blp.response(202, InvitationSentSchema)
-    @blp.doc(security=SECURITY)
-    def post(self, body, supplier_id):
-        """邀请供应商成员
-
-        Invite an address to become a member: it is mailed an invitation that its owner, signed in
-        with the address verified, accepts. The same answer whether or not the address has an account."""
-        return services.invite_member(require_user(), supplier_id, body["email"])
-
-
-@blp.route("/suppliers/<int:supplier_id>/invitations")
-class SupplierInvitations(MethodView):
-    @blp.arguments(InvitationQueryArgsSchema, location="query")
-    @blp.response(200, InvitationSchema(many=True))
-    @blp.paginate(page_size=20, max_page_size=100)
-    @blp.doc(security=SECURITY)
-    def get(self, args, supplier_id, pagination_parameters):
-        """供应商邀请列表
-
-        The supplier's invitations, newest first: `?status=pending|accepted|revoked|expired`."""
-        stmt = services.list_invitations(require_user(), supplier_id, args.get("status"))
-        return page_of(stmt, pagination_parameters)
-
-
-@blp.route("/suppliers/<int:supplier_id>/invitations/<int:invitation_id>")
-class SupplierInvitation(MethodView):
-    @blp.response(200, InvitationSchema)
-    @blp.doc(security=SECURITY)
-    def delete(self, supplier_id, invitation_id):
-        """撤销供应商邀请
-
-        Revoke a pending invitation."""
-        return services.revoke_invitation(require_user(), supplier_id, invitation_id)
 
 
 @blp.route("/suppliers/<int:supplier_id>/history")

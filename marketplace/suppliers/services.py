@@ -12,8 +12,6 @@ from marketplace.audit import services as audit
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound, when_taken
 from marketplace.extensions import db
 from marketplace.i18n import N_, _, name_of
-from marketplace.invitations import services as invitations
-from marketplace.invitations.models import Invitation
 from marketplace.regions.services import is_assisted, require_region, within
 from marketplace.suppliers import uscc as credit_code
 from marketplace.suppliers.models import ACTION_NAMES, STATUS_NAMES, Supplier, SupplierMember
@@ -108,36 +106,8 @@ def require_impartial(actor: User, supplier: Supplier) -> None:
         )
 
 
-def invite_member(actor: User, supplier_id: int, email: str) -> Invitation:
-    """Invite an address to become a member; the owner of the address, verified, accepts. The
-    answer is the same whether or not the address has an account."""
-    supplier = _managed_by_members(
-        actor, supplier_id, _("Only the supplier's members or an admin may invite members.")
-    )
-    invitation = invitations.invite(actor, email, supplier_id=supplier.id)
-    audit.record(supplier, "invite_member", actor.id, details={"invitation_id": invitation.id})
-    db.session.commit()
-    return invitation
-
-
-def list_invitations(actor: User, supplier_id: int, status: str | None) -> Select[tuple[Invitation]]:
-    supplier = _managed_by_members(
-        actor, supplier_id, _("Only the supplier's members or an admin may see its invitations.")
-    )
-    return invitations.of_target(supplier_id=supplier.id, status=status)
-
-
-def revoke_invitation(actor: User, supplier_id: int, invitation_id: int) -> Invitation:
-    supplier = _managed_by_members(
-        actor, supplier_id, _("Only the supplier's members or an admin may revoke its invitations.")
-    )
-    invitation = invitations.find(invitation_id, supplier_id=supplier.id)
-    invitations.revoke(actor, invitation, supplier)
-    db.session.commit()
-    return invitation
-
-
-def _managed_by_members(actor: User, supplier_id: int, refusal: str) -> Supplier:
+def managed_by_members(actor: User, supplier_id: int, refusal: str) -> Supplier:
+    """The supplier, if the caller is one of its members or an admin (Forbidden with `refusal` if not)."""
     supplier = get_supplier(actor, supplier_id)
     if actor.id not in supplier.member_user_ids and not actor.is_admin:
         raise Forbidden(refusal)

@@ -474,74 +474,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/suppliers/{supplier_id}/members": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                supplier_id: number;
-            };
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * 邀请供应商成员
-         * @description Invite an address to become a member: it is mailed an invitation that its owner, signed in
-         *     with the address verified, accepts. The same answer whether or not the address has an account.
-         */
-        post: operations["suppliers_post_supplier_members"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/suppliers/{supplier_id}/invitations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                supplier_id: number;
-            };
-            cookie?: never;
-        };
-        /**
-         * 供应商邀请列表
-         * @description The supplier's invitations, newest first: `?status=pending|accepted|revoked|expired`.
-         */
-        get: operations["suppliers_get_supplier_invitations"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/suppliers/{supplier_id}/invitations/{invitation_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                supplier_id: number;
-                invitation_id: number;
-            };
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /**
-         * 撤销供应商邀请
-         * @description Revoke a pending invitation.
-         */
-        delete: operations["suppliers_delete_supplier_invitation"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/suppliers/{supplier_id}/history": {
         parameters: {
             query?: never;
@@ -1002,28 +934,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/orders/{order_id}/refunds": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                order_id: number;
-            };
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * 退款
-         * @description Refund lines (admin, or the supplier for its own lines) or an amount (admin).
-         */
-        post: operations["orders_post_order_refunds"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/fulfilments/{fulfilment_id}/ship": {
         parameters: {
             query?: never;
@@ -1082,6 +992,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{order_id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 退款
+         * @description Refund lines (admin, or the supplier for its own lines) or an amount (admin).
+         */
+        post: operations["payments_post_order_refunds"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agencies": {
         parameters: {
             query?: never;
@@ -1116,74 +1048,6 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/agencies/{agency_id}/members": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                agency_id: number;
-            };
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * 邀请单位成员
-         * @description Invite an address to a role (admin): it is mailed an invitation that its owner, signed in
-         *     with the address verified, accepts. The same answer whether or not the address has an account.
-         */
-        post: operations["agencies_post_agency_members"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/agencies/{agency_id}/invitations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                agency_id: number;
-            };
-            cookie?: never;
-        };
-        /**
-         * 单位邀请列表
-         * @description The agency's invitations (admin), newest first: `?status=pending|accepted|revoked|expired`.
-         */
-        get: operations["agencies_get_agency_invitations"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/agencies/{agency_id}/invitations/{invitation_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                agency_id: number;
-                invitation_id: number;
-            };
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /**
-         * 撤销单位邀请
-         * @description Revoke a pending invitation (admin).
-         */
-        delete: operations["agencies_delete_agency_invitation"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1276,6 +1140,142 @@ export interface paths {
          */
         post: operations["invitations_post_accept_invitation"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suppliers/{supplier_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                supplier_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 邀请供应商成员
+         * @description Invite an address to become a member: it is mailed an invitation that its owner, signed in
+         *     with the address verified, accepts. The same answer whether or not the address has an account.
+         */
+        post: operations["invitations_post_supplier_members"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suppliers/{supplier_id}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                supplier_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * 供应商邀请列表
+         * @description The supplier's invitations, newest first: `?status=pending|accepted|revoked|expired`.
+         */
+        get: operations["invitations_get_supplier_invitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suppliers/{supplier_id}/invitations/{invitation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                supplier_id: number;
+                invitation_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * 撤销供应商邀请
+         * @description Revoke a pending invitation.
+         */
+        delete: operations["invitations_delete_supplier_invitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agencies/{agency_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 邀请单位成员
+         * @description Invite an address to a role (admin): it is mailed an invitation that its owner, signed in
+         *     with the address verified, accepts. The same answer whether or not the address has an account.
+         */
+        post: operations["invitations_post_agency_members"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agencies/{agency_id}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * 单位邀请列表
+         * @description The agency's invitations (admin), newest first: `?status=pending|accepted|revoked|expired`.
+         */
+        get: operations["invitations_get_agency_invitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agencies/{agency_id}/invitations/{invitation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency_id: number;
+                invitation_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * 撤销单位邀请
+         * @description Revoke a pending invitation (admin).
+         */
+        delete: operations["invitations_delete_agency_invitation"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2232,49 +2232,6 @@ export interface components {
             /** @default null */
             reason: string | null;
         };
-        MemberAdd: {
-            /** Format: email */
-            email: string;
-        };
-        InvitationSent: {
-            id?: number;
-            /** @enum {string} */
-            kind?: "supplier_member" | "agency_member";
-            email?: string;
-            supplier_id?: number | null;
-            agency_id?: number | null;
-            role?: string | null;
-            /** @enum {string} */
-            status?: "pending" | "accepted" | "revoked" | "expired";
-            invited_by_id?: number;
-            /** Format: date-time */
-            created_at?: string;
-            /** Format: date-time */
-            expires_at?: string;
-            accepted_by_id?: number | null;
-            /** Format: date-time */
-            closed_at?: string | null;
-            readonly message?: string;
-        };
-        Invitation: {
-            id?: number;
-            /** @enum {string} */
-            kind?: "supplier_member" | "agency_member";
-            email?: string;
-            supplier_id?: number | null;
-            agency_id?: number | null;
-            role?: string | null;
-            /** @enum {string} */
-            status?: "pending" | "accepted" | "revoked" | "expired";
-            invited_by_id?: number;
-            /** Format: date-time */
-            created_at?: string;
-            /** Format: date-time */
-            expires_at?: string;
-            accepted_by_id?: number | null;
-            /** Format: date-time */
-            closed_at?: string | null;
-        };
         AuditEvent: {
             id?: number;
             /** @description the table: orders, purchase_orders, users, ... */
@@ -2536,6 +2493,14 @@ export interface components {
             /** @enum {string} */
             payment_method: "card" | "alipay" | "wechat_pay";
         };
+        Ship: {
+            carrier: string;
+            tracking_no: string;
+        };
+        Received: {
+            received?: boolean;
+            duplicate?: boolean;
+        };
         RefundLine: {
             line_id: number;
             quantity: number;
@@ -2557,14 +2522,6 @@ export interface components {
             failure_reason?: string | null;
             /** Format: date-time */
             created_at?: string;
-        };
-        Ship: {
-            carrier: string;
-            tracking_no: string;
-        };
-        Received: {
-            received?: boolean;
-            duplicate?: boolean;
         };
         AgencyCreate: {
             name: string;
@@ -2596,12 +2553,6 @@ export interface components {
             approval_tiers_fen?: number[];
             members?: components["schemas"]["AgencyMember"][];
         };
-        AgencyMemberAdd: {
-            /** Format: email */
-            email: string;
-            /** @enum {string} */
-            role: "purchaser" | "approver";
-        };
         Filing: {
             agency_id?: number;
             year?: number;
@@ -2632,6 +2583,55 @@ export interface components {
         };
         Return: {
             reason: string;
+        };
+        Invitation: {
+            id?: number;
+            /** @enum {string} */
+            kind?: "supplier_member" | "agency_member";
+            email?: string;
+            supplier_id?: number | null;
+            agency_id?: number | null;
+            role?: string | null;
+            /** @enum {string} */
+            status?: "pending" | "accepted" | "revoked" | "expired";
+            invited_by_id?: number;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            expires_at?: string;
+            accepted_by_id?: number | null;
+            /** Format: date-time */
+            closed_at?: string | null;
+        };
+        MemberAdd: {
+            /** Format: email */
+            email: string;
+        };
+        InvitationSent: {
+            id?: number;
+            /** @enum {string} */
+            kind?: "supplier_member" | "agency_member";
+            email?: string;
+            supplier_id?: number | null;
+            agency_id?: number | null;
+            role?: string | null;
+            /** @enum {string} */
+            status?: "pending" | "accepted" | "revoked" | "expired";
+            invited_by_id?: number;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            expires_at?: string;
+            accepted_by_id?: number | null;
+            /** Format: date-time */
+            closed_at?: string | null;
+            readonly message?: string;
+        };
+        AgencyMemberAdd: {
+            /** Format: email */
+            email: string;
+            /** @enum {string} */
+            role: "purchaser" | "approver";
         };
         PurchaseOrderLine: {
             id?: number;
@@ -3786,87 +3786,6 @@ export interface operations {
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };
-    suppliers_post_supplier_members: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                supplier_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["MemberAdd"];
-            };
-        };
-        responses: {
-            /** @description Accepted */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InvitationSent"];
-                };
-            };
-            422: components["responses"]["UNPROCESSABLE_ENTITY"];
-            default: components["responses"]["DEFAULT_ERROR"];
-        };
-    };
-    suppliers_get_supplier_invitations: {
-        parameters: {
-            query?: {
-                status?: "pending" | "accepted" | "revoked" | "expired";
-                page?: number;
-                page_size?: number;
-            };
-            header?: never;
-            path: {
-                supplier_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    "X-Pagination": components["headers"]["PAGINATION"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Invitation"][];
-                };
-            };
-            422: components["responses"]["UNPROCESSABLE_ENTITY"];
-            default: components["responses"]["DEFAULT_ERROR"];
-        };
-    };
-    suppliers_delete_supplier_invitation: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                supplier_id: number;
-                invitation_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Invitation"];
-                };
-            };
-            default: components["responses"]["DEFAULT_ERROR"];
-        };
-    };
     suppliers_get_supplier_history: {
         parameters: {
             query?: never;
@@ -4562,37 +4481,6 @@ export interface operations {
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };
-    orders_post_order_refunds: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description the same key and body return the first answer again */
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                order_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RefundCreate"];
-            };
-        };
-        responses: {
-            /** @description Created */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Refund"];
-                };
-            };
-            422: components["responses"]["UNPROCESSABLE_ENTITY"];
-            default: components["responses"]["DEFAULT_ERROR"];
-        };
-    };
     orders_post_ship_fulfilment: {
         parameters: {
             query?: never;
@@ -4672,6 +4560,37 @@ export interface operations {
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };
+    payments_post_order_refunds: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the same key and body return the first answer again */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refund"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
     agencies_post_agencies: {
         parameters: {
             query?: never;
@@ -4716,87 +4635,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Agency"];
-                };
-            };
-            default: components["responses"]["DEFAULT_ERROR"];
-        };
-    };
-    agencies_post_agency_members: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                agency_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AgencyMemberAdd"];
-            };
-        };
-        responses: {
-            /** @description Accepted */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InvitationSent"];
-                };
-            };
-            422: components["responses"]["UNPROCESSABLE_ENTITY"];
-            default: components["responses"]["DEFAULT_ERROR"];
-        };
-    };
-    agencies_get_agency_invitations: {
-        parameters: {
-            query?: {
-                status?: "pending" | "accepted" | "revoked" | "expired";
-                page?: number;
-                page_size?: number;
-            };
-            header?: never;
-            path: {
-                agency_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    "X-Pagination": components["headers"]["PAGINATION"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Invitation"][];
-                };
-            };
-            422: components["responses"]["UNPROCESSABLE_ENTITY"];
-            default: components["responses"]["DEFAULT_ERROR"];
-        };
-    };
-    agencies_delete_agency_invitation: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                agency_id: number;
-                invitation_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Invitation"];
                 };
             };
             default: components["responses"]["DEFAULT_ERROR"];
@@ -4915,6 +4753,168 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                invitation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    invitations_post_supplier_members: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                supplier_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberAdd"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationSent"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    invitations_get_supplier_invitations: {
+        parameters: {
+            query?: {
+                status?: "pending" | "accepted" | "revoked" | "expired";
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                supplier_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Pagination": components["headers"]["PAGINATION"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"][];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    invitations_delete_supplier_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                supplier_id: number;
+                invitation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    invitations_post_agency_members: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgencyMemberAdd"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationSent"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    invitations_get_agency_invitations: {
+        parameters: {
+            query?: {
+                status?: "pending" | "accepted" | "revoked" | "expired";
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                agency_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Pagination": components["headers"]["PAGINATION"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"][];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    invitations_delete_agency_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency_id: number;
                 invitation_id: number;
             };
             cookie?: never;
