@@ -83,6 +83,21 @@ def test_officer_filters_to_fengjie_and_sees_the_apis_total_rows_and_export(page
     # Before any choice: the officer's region (重庆市) for the year, the API's figure.
     expect(page.locator(".total .yuan")).to_have_text(yuan(whole_year["amount_fen"]))
     expect(page.locator(".chart-box canvas")).to_be_visible()
+    # Every county and channel of the region: the table a page of 20 at a time, the total whole.
+    everything = officer.get(f"/tallies?group_by=origin_county,channel&year={this_year()}")
+    assert len(everything) > 20
+    body = page.locator(".el-table__body-wrapper tr.el-table__row")
+    expect(body).to_have_count(20)
+    expect(page.locator(".el-table__body-wrapper td.yuan")).to_have_text(
+        [yuan(r["amount_fen"]) for r in everything[:20]]
+    )
+    expect(page.locator(".pager")).to_contain_text(f"共 {len(everything)} 条")
+    page.locator(".pager").get_by_role("button", name="下一页").click()
+    expect(page.locator(".el-table__body-wrapper td.yuan").first).to_have_text(
+        yuan(everything[20]["amount_fen"])
+    )
+    expect(page.locator(".el-table__footer-wrapper")).to_contain_text(yuan(whole_year["amount_fen"]))
+    page.locator(".pager").get_by_role("button", name="上一页").click()
     shoot(page, "tallies-officer")
 
     pick_origin(page, "奉节县")
@@ -126,7 +141,7 @@ def test_grouped_by_month_the_explorer_draws_lines_and_speaks_english(page, offi
     choose(page, "Group by")
     page.get_by_role("option", name="Month", exact=True).click()
     expect(page.locator(".el-table__body-wrapper td.yuan")).to_have_text(
-        [yuan(m["amount_fen"]) for m in months]
+        [yuan(m["amount_fen"]) for m in months[:20]]  # the first page of the table
     )
     expect(page.get_by_role("img", name="Sales by month")).to_be_visible()
     page.keyboard.press("Escape")
