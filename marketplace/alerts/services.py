@@ -25,7 +25,7 @@ from marketplace.procurement.models import PurchaseOrder, PurchaseOrderStatus, S
 from marketplace.procurement.services import invoiced_total
 from marketplace.regions.models import Pairing, Region
 from marketplace.regions.services import within
-from marketplace.suppliers.models import Supplier
+from marketplace.suppliers.models import Supplier, SupplierStatus
 from marketplace.timeutil import china_today, now
 
 
@@ -159,7 +159,7 @@ def unsold_stock(today: date) -> dict[str, int]:
         .outerjoin(last_sale, last_sale.c.product_id == Product.id)
         .where(
             Product.is_active.is_(True),
-            Supplier.status == "verified",
+            Supplier.status == SupplierStatus.VERIFIED,
             or_(
                 Product.stock > 0,
                 Product.expected_harvest_on.between(today, harvest_by),
