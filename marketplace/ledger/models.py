@@ -2,6 +2,7 @@
 updated, never deleted (on PostgreSQL a trigger refuses both). Every tally is a sum over it."""
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -19,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.catalog.models import Category
-from marketplace.extensions import db
+from marketplace.extensions import db, one_of
 from marketplace.i18n import N_
 from marketplace.regions.models import Region
 
@@ -178,6 +179,12 @@ class Target(db.Model):
         return self.category.name if self.category else None
 
 
+class ReportStatus(StrEnum):
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
+
+
 class LedgerReport(db.Model):
     """A month's ledger (台账) as a file: every entry with its dimensions, and totals per county and
     channel. Made by a task on the first of each month for the month before, and on demand."""
@@ -185,7 +192,7 @@ class LedgerReport(db.Model):
     __tablename__ = "ledger_reports"
     __table_args__ = (
         CheckConstraint("format IN ('xlsx', 'csv')", name="format"),
-        CheckConstraint("status IN ('pending', 'ready', 'failed')", name="status"),
+        one_of("status", ReportStatus),
         Index("ix_ledger_reports_month_scope", "month", "region_code", "format"),
     )
 
@@ -194,7 +201,7 @@ class LedgerReport(db.Model):
     # Entries whose origin or buyer is within this region; None: the whole ledger.
     region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
     format: Mapped[str] = mapped_column(String(4))
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = mapped_column(String(10), default=ReportStatus.PENDING)
     storage_key: Mapped[str | None] = mapped_column(String(120))
     entries: Mapped[int | None] = mapped_column(BigInteger)
     total_fen: Mapped[int | None] = mapped_column(BigInteger)  # the entries' amounts summed

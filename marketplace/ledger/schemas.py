@@ -8,7 +8,7 @@ from webargs.fields import DelimitedList
 from marketplace.agencies.schemas import YearArgsSchema
 from marketplace.i18n import _
 from marketplace.ledger import tallies
-from marketplace.ledger.models import CHANNELS, MECHANISMS
+from marketplace.ledger.models import CHANNELS, MECHANISMS, ReportStatus
 from marketplace.schemas import Day, QueryArgsSchema, RegionCode, Timestamp, WholeNumber
 
 GROUP_NAMES = tallies.GROUPS
@@ -175,7 +175,7 @@ class ReportSchema(ma.Schema):
     locale = fields.String(
         metadata={"enum": ["zh-CN", "en"], "description": "the file's language: its requester's"}
     )
-    status = fields.String(metadata={"enum": ["pending", "ready", "failed"]})
+    status = fields.String(metadata={"enum": list(ReportStatus)})
     entries = WholeNumber(allow_none=True)
     total_fen = WholeNumber(
         allow_none=True, metadata={"description": "the entries' amounts summed, once made"}
