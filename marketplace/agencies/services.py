@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import require_admin
-from marketplace.agencies.models import Agency, AgencyFiling, FilingStatus
+from marketplace.agencies.models import Agency, AgencyFiling, AgencyKind, FilingStatus
 from marketplace.audit import services as audit
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound, when_taken
 from marketplace.extensions import db
@@ -149,10 +149,10 @@ def _write_filing(actor: User, agency: Agency, year: int, data: dict[str, Any]) 
             raise InvalidField(
                 "covered_by_agency_id", _("Name the agency whose canteen filing covers this one.")
             )
-    if agency.kind != "union" and (data.get("gift_budget_fen") or data.get("gift_share_bp")):
+    if agency.kind != AgencyKind.UNION and (data.get("gift_budget_fen") or data.get("gift_share_bp")):
         raise InvalidField("gift_budget_fen", _("Holiday-gift budgets are filed by trade unions."))
     if (
-        agency.kind == "union"
+        agency.kind == AgencyKind.UNION
         and data.get("gift_budget_fen")
         and data.get("gift_share_bp", 0) < current_app.config["UNION_GIFT_SHARE_MIN_BP"]
     ):

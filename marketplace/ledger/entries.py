@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Date, delete, func, insert, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from marketplace.agencies.models import AgencyKind
 from marketplace.catalog.models import Product
 from marketplace.catalog.services import certificates_on
 from marketplace.extensions import db
@@ -317,7 +318,7 @@ def record_refund(refund, order, refund_date: date) -> int:
 def record_purchase_order_paid(order, agency, sale_date: date) -> int:
     """A purchase order fully paid: one entry per line, at the value received, under the
     certificate each line's product holds on the day the money arrived (lines say which)."""
-    channel = "union" if agency.kind == "union" else "procurement"
+    channel = "union" if agency.kind == AgencyKind.UNION else "procurement"
     return record(
         Sale(
             source_key=f"po_line:{line.id}:paid",

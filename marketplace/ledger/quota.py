@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import officer_scope, scope_condition
-from marketplace.agencies.models import Agency, AgencyFiling, FilingStatus
+from marketplace.agencies.models import Agency, AgencyFiling, AgencyKind, FilingStatus
 from marketplace.agencies.services import filings_of, get_agency, subtree_ids
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry
@@ -48,7 +48,7 @@ def _status(filing: AgencyFiling | None, reserved: int, bought: int) -> str:
 
 
 def unit_quota(agency: Agency, filing: AgencyFiling | None, bought: int) -> dict[str, Any]:
-    union = agency.kind == "union"
+    union = agency.kind == AgencyKind.UNION
     budget = filing.food_budget_fen if filing and filing.status == FilingStatus.FILED else 0
     reserved = share_fen(budget, filing.reserved_share_bp) if budget else 0
     canteen_bought = 0 if union else bought
