@@ -24,35 +24,45 @@ from marketplace.extensions import db, one_of
 from marketplace.i18n import N_
 from marketplace.regions.models import Region
 
-CHANNELS = ("web", "procurement", "union", "counter", "hall", "zone")
-MECHANISMS = ("east_west", "government_procurement", "designated_assistance", "social")
+
+class Channel(StrEnum):
+    WEB = "web"
+    PROCUREMENT = "procurement"
+    UNION = "union"
+    COUNTER = "counter"
+    HALL = "hall"
+    ZONE = "zone"
+
+
+class Mechanism(StrEnum):
+    EAST_WEST = "east_west"
+    GOVERNMENT_PROCUREMENT = "government_procurement"
+    DESIGNATED_ASSISTANCE = "designated_assistance"
+    SOCIAL = "social"
+
+
 # The channels and mechanisms as people call them, translated when shown.
 CHANNEL_NAMES = {
-    "web": N_("Online shop"),
-    "procurement": N_("Procurement"),
-    "union": N_("Trade union"),
-    "counter": N_("Assistance counter"),
-    "hall": N_("Assistance hall"),
-    "zone": N_("Assistance zone"),
+    Channel.WEB: N_("Online shop"),
+    Channel.PROCUREMENT: N_("Procurement"),
+    Channel.UNION: N_("Trade union"),
+    Channel.COUNTER: N_("Assistance counter"),
+    Channel.HALL: N_("Assistance hall"),
+    Channel.ZONE: N_("Assistance zone"),
 }
 MECHANISM_NAMES = {
-    "east_west": N_("East-west cooperation"),
-    "government_procurement": N_("Government procurement"),
-    "designated_assistance": N_("Designated assistance"),
-    "social": N_("Social assistance"),
+    Mechanism.EAST_WEST: N_("East-west cooperation"),
+    Mechanism.GOVERNMENT_PROCUREMENT: N_("Government procurement"),
+    Mechanism.DESIGNATED_ASSISTANCE: N_("Designated assistance"),
+    Mechanism.SOCIAL: N_("Social assistance"),
 }
 
 
 class LedgerEntry(db.Model):
     __tablename__ = "ledger_entries"
     __table_args__ = (
-        CheckConstraint(
-            "channel IN ('web', 'procurement', 'union', 'counter', 'hall', 'zone')", name="channel"
-        ),
-        CheckConstraint(
-            "mechanism IN ('east_west', 'government_procurement', 'designated_assistance', 'social')",
-            name="mechanism",
-        ),
+        one_of("channel", Channel),
+        one_of("mechanism", Mechanism),
         CheckConstraint("amount_fen <> 0", name="amount_not_zero"),
         Index("ix_ledger_entries_sale_date_origin", "sale_date", "origin_county_code"),
     )
