@@ -17,7 +17,7 @@ from marketplace.alerts.models import Alert
 from marketplace.audit import services as audit
 from marketplace.catalog.models import Product, ProductSearchTerm, TraceBatch
 from marketplace.catalog.search import index_terms
-from marketplace.certification.models import Certification, CertificationRule
+from marketplace.certification.models import Certification, CertificationRule, CertificationStatus
 from marketplace.certification.rules import rule_in_force
 from marketplace.certification.services import advance_certifications
 from marketplace.demo_history import load_demo_history
@@ -27,7 +27,7 @@ from marketplace.i18n import N_, _
 from marketplace.regions import services as regions
 from marketplace.regions.models import Region
 from marketplace.suppliers import uscc
-from marketplace.suppliers.models import Supplier, SupplierMember
+from marketplace.suppliers.models import Supplier, SupplierMember, SupplierStatus
 from marketplace.timeutil import china_today, now
 
 # (email, password, display name, role grants, member of the demo supplier of this name)
@@ -153,10 +153,13 @@ QUEUE_PRODUCTS = [
 def _demo_queue_suppliers() -> dict[str, Supplier]:
     """The cooperative (verified) and the registration (pending) the county officer's queue holds."""
     made = {}
-    for name, status in ((QUEUE_COOPERATIVE, "verified"), (QUEUE_REGISTRATION, "pending")):
+    for name, status in (
+        (QUEUE_COOPERATIVE, SupplierStatus.VERIFIED),
+        (QUEUE_REGISTRATION, SupplierStatus.PENDING),
+    ):
         supplier, created = _supplier(name, "cooperative", "500236", random.Random(name), 0)
-        if created and status == "pending":
-            supplier.status, supplier.verified_at = "pending", None
+        if created and status == SupplierStatus.PENDING:
+            supplier.status, supplier.verified_at = SupplierStatus.PENDING, None
         made[name] = supplier
     db.session.commit()
     return made
@@ -169,12 +172,18 @@ def _demo_queue(suppliers: dict[str, Supplier]) -> None:
     if db.session.scalar(select(Product.id).where(Product.supplier_id == cooperative.id)) is not None:
         return
     [registrant_id] = registration.member_user_ids
-    audit.record(registration, "register", registrant_id, to_status="pending")
+    audit.record(registration, "register", registrant_id, to_status=SupplierStatus.PENDING)
     [member_id] = cooperative.member_user_ids
     member = db.session.get(User, member_id)
-    audit.record(cooperative, "register", member_id, to_status="pending")
+    audit.record(cooperative, "register", member_id, to_status=SupplierStatus.PENDING)
     officer = db.session.scalar(select(User).where(User.email == "fengjie.officer@demo.test"))
-    audit.record(cooperative, "approve", officer.id, from_status="pending", to_status="verified")
+    audit.record(
+        cooperative,
+        "approve",
+        officer.id,
+        from_status=SupplierStatus.PENDING,
+        to_status=SupplierStatus.VERIFIED,
+    )
     rule = rule_in_force("500000")
     for name, category, unit, price, weight, stock, report in QUEUE_PRODUCTS:
         product = Product(
@@ -219,7 +228,7 @@ def _demo_queue(suppliers: dict[str, Supplier]) -> None:
         )
         db.session.add(cert)
         db.session.flush()
-        audit.record(cert, "apply", member.id, to_status="applied")
+        audit.record(cert, "apply", member.id, to_status=CertificationStatus.APPLIED)
     db.session.commit()
 
 
@@ -255,7 +264,13 @@ def _supplier(
         return existing, False
     org = "".join(rng.choice(uscc.CHARSET) for _ in range(9))
     first17 = ("93" if kind == "cooperative" else "91") + county_code + org
-    status = "pending" if index in (7, 23) else "suspended" if index == 31 else "verified"
+    status = (
+        SupplierStatus.PENDING
+        if index in (7, 23)
+        else SupplierStatus.SUSPENDED
+        if index == 31
+        else SupplierStatus.VERIFIED
+    )
     supplier = Supplier(
         name=name,
         kind=kind,
@@ -271,8 +286,8 @@ def _supplier(
         contact_name=f"{rng.choice('王李张刘陈')}{rng.choice('明芳强丽军')}",
         contact_phone=f"13{rng.randint(100000000, 999999999)}",
         status=status,
-        status_reason="价格明显高于市场均价，责令整改" if status == "suspended" else None,
-        verified_at=datetime.now(UTC) if status != "pending" else None,
+        status_reason="价格明显高于市场均价，责令整改" if status == SupplierStatus.SUSPENDED else None,
+        verified_at=datetime.now(UTC) if status != SupplierStatus.PENDING else None,
     )
     db.session.add(supplier)
     db.session.flush()
@@ -336,13 +351,13 @@ def _demo_certification(product: Product, rule: CertificationRule, rng: random.R
     if roll < 0.08:
         return
     status = (
-        "expired"
+        CertificationStatus.EXPIRED
         if roll < 0.15
-        else "applied"
+        else CertificationStatus.APPLIED
         if roll < 0.22
-        else "in_notice"
+        else CertificationStatus.IN_NOTICE
         if roll < 0.26
-        else "certified"
+        else CertificationStatus.CERTIFIED
     )
     commitment = {"quality": True, "price": True, "truthfulness": True, "signed_by": "法定代表人"}
     cert = Certification(
@@ -355,11 +370,11 @@ def _demo_certification(product: Product, rule: CertificationRule, rng: random.R
         notice_days=rule.notice_days,
         commitment=commitment,
     )
-    if status == "certified":
+    if status == CertificationStatus.CERTIFIED:
         cert.valid_from = today - timedelta(days=rng.randint(20, 700))
-    elif status == "expired":
+    elif status == CertificationStatus.EXPIRED:
         cert.valid_from = today - timedelta(days=rng.randint(740, 900))
-    elif status == "in_notice":
+    elif status == CertificationStatus.IN_NOTICE:
         cert.valid_from = cert.notice_ends_on = today + timedelta(days=rng.randint(1, rule.notice_days))
         cert.stage_index = 1
     if cert.valid_from:
@@ -370,7 +385,7 @@ def _demo_certification(product: Product, rule: CertificationRule, rng: random.R
         county = product.origin_region_code
         approved_on = cert.valid_from - timedelta(days=rule.notice_days)
         cert.certificate_no = f"BF-{county}-{approved_on.year}-{cert.id:06d}"
-    if status == "certified":
+    if status == CertificationStatus.CERTIFIED:
         product.certificate_no, product.certified_until = cert.certificate_no, cert.valid_until
 
 

@@ -17,7 +17,7 @@ from marketplace.i18n import _
 from marketplace.ledger import entries as ledger
 from marketplace.ledger.models import LedgerEntry
 from marketplace.regions.models import Pairing, Region
-from marketplace.suppliers.models import Supplier
+from marketplace.suppliers.models import Supplier, SupplierStatus
 from marketplace.timeutil import CHINA, china_today
 
 DAYS = 400  # a year and a bit, so last year's same months are there to compare with
@@ -50,7 +50,9 @@ def load_demo_history(echo: Callable[[str], None]) -> None:
     today = china_today()
     products = list(
         db.session.scalars(
-            select(Product).join(Supplier).where(Supplier.status == "verified", Product.is_active.is_(True))
+            select(Product)
+            .join(Supplier)
+            .where(Supplier.status == SupplierStatus.VERIFIED, Product.is_active.is_(True))
         )
     )
     helpers: dict[str, list[str]] = defaultdict(list)

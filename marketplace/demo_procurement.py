@@ -15,6 +15,7 @@ from marketplace.catalog.models import Product
 from marketplace.extensions import db
 from marketplace.i18n import _, wan_yuan
 from marketplace.procurement import services as procurement
+from marketplace.procurement.models import PurchaseOrderStatus
 from marketplace.suppliers import uscc
 from marketplace.suppliers.models import Supplier
 from marketplace.timeutil import china_today
@@ -123,7 +124,7 @@ def _demo_orders(desk: Agency, users: dict[str, User]) -> None:
         purchaser, desk.id, lines(2), "济南市历下区解放路 机关食堂", None
     )
     procurement.submit(purchaser, paid.id)
-    if paid.status == "submitted":
+    if paid.status == PurchaseOrderStatus.SUBMITTED:
         procurement.approve(approver, paid.id, "同意采购")
     procurement.confirm(supplier_user, paid.id, [])
     procurement.ship(supplier_user, paid.id, "中国邮政", "EMS9001234567")
@@ -143,7 +144,7 @@ def _invoiced_unpaid(
     been recorded: what the daily task tells admins to chase (an unreconciled payment)."""
     order = procurement.create_purchase_order(purchaser, desk.id, lines, "济南市历下区解放路 机关食堂", None)
     procurement.submit(purchaser, order.id)
-    if order.status == "submitted":
+    if order.status == PurchaseOrderStatus.SUBMITTED:
         procurement.approve(approver, order.id, "同意采购")
     procurement.confirm(supplier_user, order.id, [])
     procurement.ship(supplier_user, order.id, "中国邮政", "EMS9001234568")

@@ -1,5 +1,6 @@
 """Extensions, created unbound and initialised by create_app."""
 
+from enum import StrEnum
 from typing import Any
 
 from celery import Celery
@@ -8,7 +9,7 @@ from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import CheckConstraint, MetaData
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -24,6 +25,12 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def one_of(column: str, states: type[StrEnum], name: str | None = None) -> CheckConstraint:
+    """The CHECK that keeps `column` to the enum's values, spelled from the enum in its order."""
+    values = ", ".join(f"'{state}'" for state in states)
+    return CheckConstraint(f"{column} IN ({values})", name=name or column)
 
 
 class Base(DeclarativeBase):

@@ -1,6 +1,7 @@
 """Agencies (budget units) that buy in bulk, their members, and their annual filings."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -15,20 +16,29 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.extensions import db
+from marketplace.extensions import db, one_of
 
-KINDS = ("government", "school", "hospital", "state_enterprise", "union")
+
+class AgencyKind(StrEnum):
+    GOVERNMENT = "government"
+    SCHOOL = "school"
+    HOSPITAL = "hospital"
+    STATE_ENTERPRISE = "state_enterprise"
+    UNION = "union"
+
+
+class FilingStatus(StrEnum):
+    FILED = "filed"
+    RETURNED = "returned"
+
+
 MEMBER_ROLES = ("purchaser", "approver")
 EXEMPTIONS = ("no_canteen", "shared_canteen")
 
 
 class Agency(db.Model):
     __tablename__ = "agencies"
-    __table_args__ = (
-        CheckConstraint(
-            "kind IN ('government', 'school', 'hospital', 'state_enterprise', 'union')", name="kind"
-        ),
-    )
+    __table_args__ = (one_of("kind", AgencyKind),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -79,7 +89,7 @@ class AgencyFiling(db.Model):
         CheckConstraint(
             "exemption IS NULL OR exemption IN ('no_canteen', 'shared_canteen')", name="exemption"
         ),
-        CheckConstraint("status IN ('filed', 'returned')", name="status"),
+        one_of("status", FilingStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,7 +103,7 @@ class AgencyFiling(db.Model):
     covered_by_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     gift_budget_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     gift_share_bp: Mapped[int] = mapped_column(default=0)
-    status: Mapped[str] = mapped_column(String(20), default="filed")
+    status: Mapped[str] = mapped_column(String(20), default=FilingStatus.FILED)
     return_reason: Mapped[str | None] = mapped_column(Text)
     filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

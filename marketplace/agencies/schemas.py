@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from marketplace.agencies.models import EXEMPTIONS, KINDS, MEMBER_ROLES
+from marketplace.agencies.models import EXEMPTIONS, MEMBER_ROLES, AgencyKind
 from marketplace.schemas import QueryArgsSchema, RegionCode, Text, WholeNumber
 
 MAX_FEN = 10**13
@@ -9,7 +9,7 @@ MAX_FEN = 10**13
 
 class AgencyCreateSchema(ma.Schema):
     name = Text(required=True, validate=validate.Length(min=2, max=100))
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    kind = fields.String(required=True, validate=validate.OneOf(list(AgencyKind)))
     uscc = Text(required=True)
     region_code = RegionCode(required=True)
     parent_id = WholeNumber(load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import require_admin
-from marketplace.agencies.models import Agency, AgencyFiling
+from marketplace.agencies.models import Agency, AgencyFiling, AgencyKind, FilingStatus
 from marketplace.audit import services as audit
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound, when_taken
 from marketplace.extensions import db
@@ -149,10 +149,10 @@ def _write_filing(actor: User, agency: Agency, year: int, data: dict[str, Any]) 
             raise InvalidField(
                 "covered_by_agency_id", _("Name the agency whose canteen filing covers this one.")
             )
-    if agency.kind != "union" and (data.get("gift_budget_fen") or data.get("gift_share_bp")):
+    if agency.kind != AgencyKind.UNION and (data.get("gift_budget_fen") or data.get("gift_share_bp")):
         raise InvalidField("gift_budget_fen", _("Holiday-gift budgets are filed by trade unions."))
     if (
-        agency.kind == "union"
+        agency.kind == AgencyKind.UNION
         and data.get("gift_budget_fen")
         and data.get("gift_share_bp", 0) < current_app.config["UNION_GIFT_SHARE_MIN_BP"]
     ):
@@ -177,9 +177,9 @@ def _write_filing(actor: User, agency: Agency, year: int, data: dict[str, Any]) 
         data.get("gift_budget_fen", 0),
         data.get("gift_share_bp", 0),
     )
-    filing.status, filing.return_reason, filing.filed_by_id = "filed", None, actor.id
+    filing.status, filing.return_reason, filing.filed_by_id = FilingStatus.FILED, None, actor.id
     db.session.flush()
-    audit.record(filing, "file", actor.id, to_status="filed", details={"year": year})
+    audit.record(filing, "file", actor.id, to_status=FilingStatus.FILED, details={"year": year})
     return filing
 
 
@@ -202,10 +202,17 @@ def return_filing(actor: User, agency_id: int, year: int, reason: str) -> Agency
     filing = db.session.scalar(
         select(AgencyFiling).where(AgencyFiling.agency_id == agency.id, AgencyFiling.year == year)
     )
-    if filing is None or filing.status != "filed":
+    if filing is None or filing.status != FilingStatus.FILED:
         raise Conflict(_("No filed %(year)s filing to send back.", year=year))
-    filing.status, filing.return_reason = "returned", reason
-    audit.record(filing, "return", actor.id, from_status="filed", to_status="returned", reason=reason)
+    filing.status, filing.return_reason = FilingStatus.RETURNED, reason
+    audit.record(
+        filing,
+        "return",
+        actor.id,
+        from_status=FilingStatus.FILED,
+        to_status=FilingStatus.RETURNED,
+        reason=reason,
+    )
     db.session.commit()
     return filing
 

@@ -20,12 +20,12 @@ from marketplace.extensions import db
 from marketplace.i18n import _
 from marketplace.ledger import targets
 from marketplace.ledger.models import LedgerEntry, Target
-from marketplace.payments.models import Payment, Refund, WebhookEvent
-from marketplace.procurement.models import PurchaseOrder, SupplierPart
+from marketplace.payments.models import Payment, PaymentStatus, Refund, RefundStatus, WebhookEvent
+from marketplace.procurement.models import PurchaseOrder, PurchaseOrderStatus, SupplierPart
 from marketplace.procurement.services import invoiced_total
 from marketplace.regions.models import Pairing, Region
 from marketplace.regions.services import within
-from marketplace.suppliers.models import Supplier
+from marketplace.suppliers.models import Supplier, SupplierStatus
 from marketplace.timeutil import china_today, now
 
 
@@ -159,7 +159,7 @@ def unsold_stock(today: date) -> dict[str, int]:
         .outerjoin(last_sale, last_sale.c.product_id == Product.id)
         .where(
             Product.is_active.is_(True),
-            Supplier.status == "verified",
+            Supplier.status == SupplierStatus.VERIFIED,
             or_(
                 Product.stock > 0,
                 Product.expected_harvest_on.between(today, harvest_by),
@@ -211,8 +211,12 @@ def unreconciled_payments(today: date) -> dict[str, int]:
     stuck: set[tuple[str, int, date]] = set()
     raised = 0
     for subject in [
-        *db.session.scalars(select(Payment).where(Payment.status == "pending", Payment.created_at < cutoff)),
-        *db.session.scalars(select(Refund).where(Refund.status == "pending", Refund.created_at < cutoff)),
+        *db.session.scalars(
+            select(Payment).where(Payment.status == PaymentStatus.PENDING, Payment.created_at < cutoff)
+        ),
+        *db.session.scalars(
+            select(Refund).where(Refund.status == RefundStatus.PENDING, Refund.created_at < cutoff)
+        ),
     ]:
         due_on = subject.created_at.date()
         raised += raise_alert(
@@ -240,7 +244,7 @@ def unreconciled_payments(today: date) -> dict[str, int]:
     for order, at in db.session.execute(
         select(PurchaseOrder, invoiced_on.c.at)
         .join(invoiced_on, invoiced_on.c.order_id == PurchaseOrder.id)
-        .where(PurchaseOrder.status == "invoiced", invoiced_on.c.at < overdue)
+        .where(PurchaseOrder.status == PurchaseOrderStatus.INVOICED, invoiced_on.c.at < overdue)
     ):
         due_on = at.date()
         raised += raise_alert(

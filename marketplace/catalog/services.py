@@ -19,7 +19,7 @@ from marketplace.i18n import N_, _, name_of
 from marketplace.regions.services import is_assisted, require_region, within
 from marketplace.storage import storage
 from marketplace.suppliers.models import STATUS_NAMES as SUPPLIER_STATUS_NAMES
-from marketplace.suppliers.models import Supplier
+from marketplace.suppliers.models import Supplier, SupplierStatus
 from marketplace.timeutil import china_today
 
 BATCH_TAKEN = N_("This product has a batch with that code already.")
@@ -145,7 +145,7 @@ def _manageable(actor: User, product_id: int) -> Product:
 
 def catalog_query(args: dict[str, Any]) -> Select[tuple[Product]]:
     """The public catalog: active products of verified suppliers, filtered, searched and sorted."""
-    verified = select(Supplier.id).where(Supplier.status == "verified")
+    verified = select(Supplier.id).where(Supplier.status == SupplierStatus.VERIFIED)
     stmt = select(Product).where(Product.is_active.is_(True), Product.supplier_id.in_(verified))
     if category := args.get("category"):
         _require_category(category)

@@ -1,6 +1,7 @@
 """帮扶产品认定: a product's certification as an assistance product, stage by stage."""
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -18,23 +19,34 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.catalog.models import Product
-from marketplace.extensions import db
+from marketplace.extensions import db, one_of
 from marketplace.i18n import N_
 from marketplace.regions.models import Region
 from marketplace.suppliers.models import Supplier
 from marketplace.timeutil import CHINA
 
-STATUSES = ("applied", "in_notice", "certified", "rejected", "revoked", "expired")
-OPEN_STATUSES = ("applied", "in_notice")
+
+class CertificationStatus(StrEnum):
+    APPLIED = "applied"
+    IN_NOTICE = "in_notice"
+    CERTIFIED = "certified"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+# An application under way: at most one per product.
+OPEN_STATUSES = (CertificationStatus.APPLIED, CertificationStatus.IN_NOTICE)
 # Each status's and review level's name as messages show it (translated when shown).
 STATUS_NAMES = {
-    "applied": N_("under review"),
-    "in_notice": N_("in public notice"),
-    "certified": N_("certified"),
-    "rejected": N_("rejected"),
-    "revoked": N_("revoked"),
-    "expired": N_("expired"),
+    CertificationStatus.APPLIED: N_("under review"),
+    CertificationStatus.IN_NOTICE: N_("in public notice"),
+    CertificationStatus.CERTIFIED: N_("certified"),
+    CertificationStatus.REJECTED: N_("rejected"),
+    CertificationStatus.REVOKED: N_("revoked"),
+    CertificationStatus.EXPIRED: N_("expired"),
 }
+_OPEN = "status IN ({})".format(", ".join(f"'{status}'" for status in OPEN_STATUSES))
 LEVEL_NAMES = {"province": N_("province level"), "city": N_("city level"), "county": N_("county level")}
 # The review stages a rule may name, in the order an application climbs them.
 STAGES = ("county", "city", "province")
@@ -71,17 +83,15 @@ class CertificationRule(db.Model):
 class Certification(db.Model):
     __tablename__ = "certifications"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('applied', 'in_notice', 'certified', 'rejected', 'revoked', 'expired')", name="status"
-        ),
+        one_of("status", CertificationStatus),
         CheckConstraint("valid_until IS NULL OR valid_until > valid_from", name="validity"),
         # At most one application under way per product.
         Index(
             "uq_certifications_open_per_product",
             "product_id",
             unique=True,
-            postgresql_where=text("status IN ('applied', 'in_notice')"),
-            sqlite_where=text("status IN ('applied', 'in_notice')"),
+            postgresql_where=text(_OPEN),
+            sqlite_where=text(_OPEN),
         ),
     )
 
@@ -89,7 +99,7 @@ class Certification(db.Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
     origin_region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="applied", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=CertificationStatus.APPLIED, index=True)
     # The rule in force when it was applied for (None: the configured default), copied: its review
     # stages (region levels) and public-notice days are followed to the end, whatever rule comes
     # after. And where it stands.
@@ -113,7 +123,7 @@ class Certification(db.Model):
 
     @property
     def current_stage(self) -> str | None:
-        return self.stages[self.stage_index] if self.status == "applied" else None
+        return self.stages[self.stage_index] if self.status == CertificationStatus.APPLIED else None
 
     def valid_on(self, day: date) -> bool:
         """Whether a sale on `day` counts under this certificate."""
@@ -123,8 +133,10 @@ class Certification(db.Model):
             or not (self.valid_from <= day < self.valid_until)
         ):
             return False
-        return self.status in ("certified", "expired") or (
-            self.status == "revoked" and self.revoked_at is not None and day < self.revoked_on
+        return self.status in (CertificationStatus.CERTIFIED, CertificationStatus.EXPIRED) or (
+            self.status == CertificationStatus.REVOKED
+            and self.revoked_at is not None
+            and day < self.revoked_on
         )
 
     @property

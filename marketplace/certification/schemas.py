@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from marketplace.certification.models import NOTICE_DAYS_MAX, NOTICE_DAYS_MIN, STAGES, STATUSES
+from marketplace.certification.models import NOTICE_DAYS_MAX, NOTICE_DAYS_MIN, STAGES, CertificationStatus
 from marketplace.schemas import Day, QueryArgsSchema, RegionCode, Text, Timestamp, WholeNumber
 
 
@@ -28,7 +28,7 @@ class CertificationSchema(ma.Schema):
     supplier_name = fields.String(attribute="supplier.name")
     origin_region_code = fields.String()
     origin_name = fields.String(attribute="origin.name", metadata={"description": "the origin region's name"})
-    status = fields.String(metadata={"enum": list(STATUSES)})
+    status = fields.String(metadata={"enum": list(CertificationStatus)})
     rule_id = WholeNumber(
         allow_none=True,
         metadata={"description": "the province's rule it was applied under; null: the default rule"},
@@ -57,7 +57,7 @@ class RevokeSchema(ma.Schema):
 
 
 class CertificationQueryArgsSchema(QueryArgsSchema):
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    status = fields.String(validate=validate.OneOf(list(CertificationStatus)))
     region = RegionCode()
     expiring_before = Day()
     expiring_within_days = WholeNumber(

@@ -18,6 +18,7 @@ from marketplace.certification.models import (
     STATUS_NAMES,
     Certification,
     CertificationApproval,
+    CertificationStatus,
 )
 from marketplace.certification.rules import rule_in_force
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound, when_taken
@@ -64,7 +65,7 @@ def renew_certification(actor: User, certification_id: int, commitment: dict[str
     old = get_certification(actor, certification_id)
     if actor.id not in old.product.supplier.member_user_ids:
         raise Forbidden(_("Only the supplier's members may renew its certificates."))
-    if old.status not in ("certified", "expired"):
+    if old.status not in (CertificationStatus.CERTIFIED, CertificationStatus.EXPIRED):
         raise Conflict(
             _(
                 "A %(status)s certification cannot be renewed; apply anew instead.",
@@ -108,7 +109,9 @@ def _open_application(actor: User, product: Product, commitment: dict, renewal_o
     )
     db.session.add(certification)
     db.session.flush()  # applied for at the same time by another: a 409 (when_taken above)
-    audit.record(certification, "renew" if renewal_of else "apply", actor.id, to_status="applied")
+    audit.record(
+        certification, "renew" if renewal_of else "apply", actor.id, to_status=CertificationStatus.APPLIED
+    )
     return certification
 
 
@@ -121,12 +124,12 @@ def review_certification(
     # Who may review comes before whether it awaits review: to anyone else, that is no business.
     _require_reviewer(actor, certification, *certification.stages)
     require_impartial(actor, certification.product.supplier)
-    if certification.status == "in_notice" and decision == "reject":
+    if certification.status == CertificationStatus.IN_NOTICE and decision == "reject":
         _require_reviewer(actor, certification, certification.stages[-1])
         _reject(actor, certification, comment, action="reject_in_notice")
         db.session.commit()
         return certification
-    if certification.status != "applied":
+    if certification.status != CertificationStatus.APPLIED:
         raise Conflict(
             _(
                 "A %(status)s certification is not awaiting review.",
@@ -158,8 +161,8 @@ def review_certification(
             certification,
             "approve",
             actor.id,
-            from_status="applied",
-            to_status="applied",
+            from_status=CertificationStatus.APPLIED,
+            to_status=CertificationStatus.APPLIED,
             reason=comment,
             details=details,
         )
@@ -169,8 +172,8 @@ def review_certification(
             certification,
             "approve",
             actor.id,
-            from_status="applied",
-            to_status="in_notice",
+            from_status=CertificationStatus.APPLIED,
+            to_status=CertificationStatus.IN_NOTICE,
             reason=comment,
             details={**details, "certificate_no": certification.certificate_no},
         )
@@ -207,17 +210,22 @@ def _reject(actor: User, certification: Certification, comment: str | None, acti
     if not comment:
         raise InvalidField("comment", _("A rejection needs a comment saying why."))
     from_status = certification.status
-    certification.status, certification.reason = "rejected", comment
+    certification.status, certification.reason = CertificationStatus.REJECTED, comment
     certification.certificate_no = None
     audit.record(
-        certification, action, actor.id, from_status=from_status, to_status="rejected", reason=comment
+        certification,
+        action,
+        actor.id,
+        from_status=from_status,
+        to_status=CertificationStatus.REJECTED,
+        reason=comment,
     )
 
 
 def _start_notice(certification: Certification) -> None:
     """Final approval: the certificate number is published in the notice; it is valid once the notice ends."""
     today = china_today()
-    certification.status = "in_notice"
+    certification.status = CertificationStatus.IN_NOTICE
     certification.notice_ends_on = today + timedelta(days=certification.notice_days)
     certification.valid_from = certification.notice_ends_on
     validity = timedelta(days=current_app.config["CERTIFICATION_VALID_DAYS"])
@@ -238,7 +246,7 @@ def revoke_certification(actor: User, certification_id: int, reason: str) -> Cer
     if not officiates(actor, certification.origin_region_code):
         raise Forbidden(_("Only an officer of the product's region or an admin may revoke its certificate."))
     require_impartial(actor, certification.product.supplier)
-    if certification.status not in ("in_notice", "certified"):
+    if certification.status not in (CertificationStatus.IN_NOTICE, CertificationStatus.CERTIFIED):
         raise Conflict(
             _(
                 "A %(status)s certification cannot be revoked.",
@@ -246,9 +254,18 @@ def revoke_certification(actor: User, certification_id: int, reason: str) -> Cer
             )
         )
     from_status = certification.status
-    certification.status, certification.reason, certification.revoked_at = "revoked", reason, now()
+    certification.status, certification.reason, certification.revoked_at = (
+        CertificationStatus.REVOKED,
+        reason,
+        now(),
+    )
     audit.record(
-        certification, "revoke", actor.id, from_status=from_status, to_status="revoked", reason=reason
+        certification,
+        "revoke",
+        actor.id,
+        from_status=from_status,
+        to_status=CertificationStatus.REVOKED,
+        reason=reason,
     )
     _sync_product(certification.product, china_today())
     db.session.commit()
@@ -262,26 +279,32 @@ def advance_certifications(today: date | None = None) -> dict[str, int]:
     counts = {"certified": 0, "expired": 0}
     touched: set[int] = set()
     ended = select(Certification).where(
-        Certification.status == "in_notice", Certification.notice_ends_on <= today
+        Certification.status == CertificationStatus.IN_NOTICE, Certification.notice_ends_on <= today
     )
     for certification in db.session.scalars(ended):
-        certification.status = "certified"
+        certification.status = CertificationStatus.CERTIFIED
         audit.record(
             certification,
             "certify",
             None,
-            from_status="in_notice",
-            to_status="certified",
+            from_status=CertificationStatus.IN_NOTICE,
+            to_status=CertificationStatus.CERTIFIED,
             details={"certificate_no": certification.certificate_no},
         )
         counts["certified"] += 1
         touched.add(certification.product_id)
     lapsed = select(Certification).where(
-        Certification.status == "certified", Certification.valid_until <= today
+        Certification.status == CertificationStatus.CERTIFIED, Certification.valid_until <= today
     )
     for certification in db.session.scalars(lapsed):
-        certification.status = "expired"
-        audit.record(certification, "expire", None, from_status="certified", to_status="expired")
+        certification.status = CertificationStatus.EXPIRED
+        audit.record(
+            certification,
+            "expire",
+            None,
+            from_status=CertificationStatus.CERTIFIED,
+            to_status=CertificationStatus.EXPIRED,
+        )
         counts["expired"] += 1
         touched.add(certification.product_id)
     for product_id in touched:
@@ -295,10 +318,10 @@ def advance_certifications(today: date | None = None) -> dict[str, int]:
 def expiring_by(horizon: date) -> ColumnElement[bool]:
     """Certificates in force that end by `horizon` and whose renewal is not certified yet."""
     renewed = select(Certification.renewal_of_id).where(
-        Certification.status == "certified", Certification.renewal_of_id.is_not(None)
+        Certification.status == CertificationStatus.CERTIFIED, Certification.renewal_of_id.is_not(None)
     )
     return and_(
-        Certification.status == "certified",
+        Certification.status == CertificationStatus.CERTIFIED,
         Certification.valid_until <= horizon,
         Certification.id.not_in(renewed),
     )
@@ -311,7 +334,7 @@ def _sync_product(product: Product, today: date) -> None:
         select(Certification)
         .where(
             Certification.product_id == product.id,
-            Certification.status == "certified",
+            Certification.status == CertificationStatus.CERTIFIED,
             Certification.valid_from <= today,
             Certification.valid_until > today,
         )
@@ -331,7 +354,10 @@ def can_manage(actor: User | None, certification: Certification) -> bool:
 def get_certification(actor: User | None, certification_id: int) -> Certification:
     """Notices and certificates are public (公示); applications are for their supplier and officers."""
     certification = db.session.get(Certification, certification_id)
-    public = certification is not None and certification.status in ("in_notice", "certified")
+    public = certification is not None and certification.status in (
+        CertificationStatus.IN_NOTICE,
+        CertificationStatus.CERTIFIED,
+    )
     if certification is None or not (public or can_manage(actor, certification)):
         raise NotFound(_("No certification %(id)s.", id=certification_id))
     return certification
@@ -360,7 +386,9 @@ def list_certifications(actor: User, args: dict[str, Any]) -> Select[tuple[Certi
     if region := args.get("region"):
         stmt = stmt.where(within(Certification.origin_region_code, require_region(region, "region")))
     if before := args.get("expiring_before"):
-        stmt = stmt.where(Certification.status == "certified", Certification.valid_until < before)
+        stmt = stmt.where(
+            Certification.status == CertificationStatus.CERTIFIED, Certification.valid_until < before
+        )
     if product_id := args.get("product_id"):
         stmt = stmt.where(Certification.product_id == product_id)
     if days := args.get("expiring_within_days"):
@@ -387,7 +415,7 @@ def _awaiting(actor: User) -> Select[tuple[int]] | list[int]:
     stmt = select(
         Certification.id, Certification.stages, Certification.stage_index, Certification.origin_region_code
     ).where(
-        Certification.status == "applied",
+        Certification.status == CertificationStatus.APPLIED,
         Certification.id.not_in(approved),
         Certification.supplier_id.not_in(own),
     )

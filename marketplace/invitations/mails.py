@@ -11,7 +11,7 @@ from marketplace.accounts.models import User
 from marketplace.agencies.models import Agency
 from marketplace.extensions import db
 from marketplace.i18n import N_, _, format_instant, locale_tag
-from marketplace.invitations.models import Invitation, aware
+from marketplace.invitations.models import Invitation, InvitationKind, InvitationStatus, aware
 from marketplace.outbox.models import OutboxMessage
 from marketplace.suppliers.models import Supplier
 
@@ -31,9 +31,9 @@ def _language(email: str, inviters: str | None) -> str | None:
 @mail.template(INVITATION)
 def invitation_mail(invitation_id: int, locale: str | None = None) -> mail.Mail | None:
     invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or invitation.shown_status != "pending":
+    if invitation is None or invitation.shown_status != InvitationStatus.PENDING:
         return None
-    if invitation.kind == "supplier_member":
+    if invitation.kind == InvitationKind.SUPPLIER_MEMBER:
         name = db.session.get(Supplier, invitation.supplier_id).name
     else:
         name = db.session.get(Agency, invitation.agency_id).name

@@ -1,24 +1,36 @@
 """An invitation mailed to an address, for a supplier membership or an agency role."""
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.extensions import db
+from marketplace.extensions import db, one_of
 from marketplace.timeutil import now
 
-KINDS = ("supplier_member", "agency_member")
-STATUSES = ("pending", "accepted", "revoked")
+
+class InvitationKind(StrEnum):
+    SUPPLIER_MEMBER = "supplier_member"
+    AGENCY_MEMBER = "agency_member"
+
+
+class InvitationStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REVOKED = "revoked"
+
+
 # Shown, not stored: a pending invitation past its expiry.
-SHOWN_STATUSES = (*STATUSES, "expired")
+EXPIRED = "expired"
+SHOWN_STATUSES = (*InvitationStatus, EXPIRED)
 
 
 class Invitation(db.Model):
     __tablename__ = "invitations"
     __table_args__ = (
-        CheckConstraint("kind IN ('supplier_member', 'agency_member')", name="kind"),
-        CheckConstraint("status IN ('pending', 'accepted', 'revoked')", name="status"),
+        one_of("kind", InvitationKind),
+        one_of("status", InvitationStatus),
         CheckConstraint(
             "(kind = 'supplier_member' AND supplier_id IS NOT NULL AND agency_id IS NULL AND role IS NULL)"
             " OR (kind = 'agency_member' AND agency_id IS NOT NULL AND supplier_id IS NULL"
@@ -35,8 +47,8 @@ class Invitation(db.Model):
             text("coalesce(agency_id, 0)"),
             text("coalesce(role, '')"),
             unique=True,
-            postgresql_where=text("status = 'pending'"),
-            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text(f"status = '{InvitationStatus.PENDING}'"),
+            sqlite_where=text(f"status = '{InvitationStatus.PENDING}'"),
         ),
     )
 
@@ -48,7 +60,9 @@ class Invitation(db.Model):
     )
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
     role: Mapped[str | None] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
+    status: Mapped[str] = mapped_column(
+        String(20), default=InvitationStatus.PENDING, server_default=InvitationStatus.PENDING
+    )
     invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -57,8 +71,8 @@ class Invitation(db.Model):
 
     @property
     def shown_status(self) -> str:
-        if self.status == "pending" and aware(self.expires_at) <= now():
-            return "expired"
+        if self.status == InvitationStatus.PENDING and aware(self.expires_at) <= now():
+            return EXPIRED
         return self.status
 
 

@@ -2,13 +2,13 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.i18n import N_
-from marketplace.invitations.models import KINDS, SHOWN_STATUSES
+from marketplace.invitations.models import SHOWN_STATUSES, InvitationKind
 from marketplace.schemas import Message, QueryArgsSchema, Timestamp, WholeNumber
 
 
 class InvitationSchema(ma.Schema):
     id = WholeNumber()
-    kind = fields.String(metadata={"enum": list(KINDS)})
+    kind = fields.String(metadata={"enum": list(InvitationKind)})
     email = fields.String()
     supplier_id = WholeNumber(allow_none=True)
     agency_id = WholeNumber(allow_none=True)

@@ -15,7 +15,7 @@ from marketplace.errors import Conflict, NotFound, when_taken
 from marketplace.extensions import db
 from marketplace.i18n import N_, _
 from marketplace.invitations import mails
-from marketplace.invitations.models import Invitation
+from marketplace.invitations.models import EXPIRED, Invitation, InvitationKind, InvitationStatus
 from marketplace.suppliers.models import Supplier, SupplierMember
 from marketplace.suppliers.services import managed_by_members
 from marketplace.timeutil import now
@@ -29,10 +29,10 @@ when_taken(
 
 # An invitation's status as a person reads it.
 STATUS_NAMES = {
-    "pending": N_("pending"),
-    "accepted": N_("accepted"),
-    "revoked": N_("revoked"),
-    "expired": N_("expired"),
+    InvitationStatus.PENDING: N_("pending"),
+    InvitationStatus.ACCEPTED: N_("accepted"),
+    InvitationStatus.REVOKED: N_("revoked"),
+    EXPIRED: N_("expired"),
 }
 
 
@@ -111,11 +111,11 @@ def invite(
     invite: each invitation mails a stranger."""
     require_verified(actor)
     email = normalize_email(email)
-    kind = "supplier_member" if supplier_id is not None else "agency_member"
+    kind = InvitationKind.SUPPLIER_MEMBER if supplier_id is not None else InvitationKind.AGENCY_MEMBER
     expires_at = now() + timedelta(days=current_app.config["INVITATION_TTL_DAYS"])
     invitation = db.session.scalar(
         select(Invitation).where(
-            Invitation.status == "pending",
+            Invitation.status == InvitationStatus.PENDING,
             Invitation.email == email,
             Invitation.kind == kind,
             _same(Invitation.supplier_id, supplier_id),
@@ -148,10 +148,10 @@ def of_target(
         if supplier_id is not None
         else Invitation.agency_id == agency_id
     )
-    if status == "expired":
-        stmt = stmt.where(Invitation.status == "pending", Invitation.expires_at <= now())
-    elif status == "pending":
-        stmt = stmt.where(Invitation.status == "pending", Invitation.expires_at > now())
+    if status == EXPIRED:
+        stmt = stmt.where(Invitation.status == InvitationStatus.PENDING, Invitation.expires_at <= now())
+    elif status == InvitationStatus.PENDING:
+        stmt = stmt.where(Invitation.status == InvitationStatus.PENDING, Invitation.expires_at > now())
     elif status:
         stmt = stmt.where(Invitation.status == status)
     return stmt
@@ -169,8 +169,8 @@ def revoke(actor: User, invitation: Invitation, subject: Supplier | Agency) -> N
     a membership now."""
     revoked = db.session.execute(
         update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.status == "pending")
-        .values(status="revoked", closed_at=now())
+        .where(Invitation.id == invitation.id, Invitation.status == InvitationStatus.PENDING)
+        .values(status=InvitationStatus.REVOKED, closed_at=now())
         .execution_options(synchronize_session=False)
     ).rowcount
     if not revoked:
@@ -188,7 +188,11 @@ def pending_for(actor: User) -> Select:
     require_verified(actor)
     return (
         select(Invitation)
-        .where(Invitation.email == actor.email, Invitation.status == "pending", Invitation.expires_at > now())
+        .where(
+            Invitation.email == actor.email,
+            Invitation.status == InvitationStatus.PENDING,
+            Invitation.expires_at > now(),
+        )
         .order_by(Invitation.id)
     )
 
@@ -203,8 +207,12 @@ def accept_invitation(actor: User, invitation_id: int) -> Invitation:
     # Claimed by a guarded UPDATE, so two acceptances at once grant once.
     claimed = db.session.execute(
         update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.status == "pending", Invitation.expires_at > now())
-        .values(status="accepted", accepted_by_id=actor.id, closed_at=now())
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.status == InvitationStatus.PENDING,
+            Invitation.expires_at > now(),
+        )
+        .values(status=InvitationStatus.ACCEPTED, accepted_by_id=actor.id, closed_at=now())
         .execution_options(synchronize_session=False)
     ).rowcount
     if not claimed:
@@ -213,7 +221,7 @@ def accept_invitation(actor: User, invitation_id: int) -> Invitation:
         raise Conflict(_("The invitation is %(status)s.", status=_(STATUS_NAMES[invitation.shown_status])))
     subject: Supplier | Agency
     details = {"user_id": actor.id, "invitation_id": invitation.id}
-    if invitation.kind == "supplier_member":
+    if invitation.kind == InvitationKind.SUPPLIER_MEMBER:
         subject = db.session.get(Supplier, invitation.supplier_id)
         if actor.id not in subject.member_user_ids:
             subject.members.append(SupplierMember(user_id=actor.id))
@@ -223,7 +231,13 @@ def accept_invitation(actor: User, invitation_id: int) -> Invitation:
         if invitation.role not in subject.role_of(actor.id):
             subject.members.append(AgencyMember(user_id=actor.id, role=invitation.role))
     audit.record(subject, "add_member", invitation.invited_by_id, details=details)
-    audit.record(invitation, "accept", actor.id, from_status="pending", to_status="accepted")
+    audit.record(
+        invitation,
+        "accept",
+        actor.id,
+        from_status=InvitationStatus.PENDING,
+        to_status=InvitationStatus.ACCEPTED,
+    )
     db.session.commit()
     db.session.refresh(invitation)
     return invitation

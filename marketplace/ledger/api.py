@@ -4,6 +4,7 @@ from flask.views import MethodView
 from marketplace.accounts.auth import SECURITY, require_user
 from marketplace.agencies.schemas import YearArgsSchema
 from marketplace.ledger import exports, quota, reports, tallies, targets
+from marketplace.ledger.models import ReportStatus
 from marketplace.ledger.schemas import (
     ProgressArgsSchema,
     ProgressSchema,
@@ -145,7 +146,7 @@ CONTENT_TYPES = {
 
 def report_file(report):
     """The report's file, or its status (202) while it is still being made."""
-    if report.status != "ready":
+    if report.status != ReportStatus.READY:
         return ReportSchema().dump(report), 202
     return Response(
         reports.read_file(report),

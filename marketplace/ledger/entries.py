@@ -8,11 +8,15 @@ from typing import Any
 from sqlalchemy import Date, delete, func, insert, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from marketplace.agencies.models import AgencyKind
 from marketplace.catalog.models import Product
 from marketplace.catalog.services import certificates_on
 from marketplace.extensions import db
-from marketplace.ledger.models import LedgerEntry, LedgerMonthly
+from marketplace.ledger.models import Channel, LedgerEntry, LedgerMonthly, Mechanism
 from marketplace.regions.models import Pairing, Region
+
+# The bulk channels: an agency's or a trade union's buying, government procurement when not paired.
+BULK = (Channel.PROCUREMENT, Channel.UNION)
 
 
 @dataclass(frozen=True)
@@ -76,11 +80,11 @@ def record(sales: Iterable[Sale]) -> int:
         buyer = regions[sale.buyer_region_code]
         paired = any((h, a) in pairings for h in buyer.ancestor_codes for a in origin.ancestor_codes)
         mechanism = (
-            "east_west"
+            Mechanism.EAST_WEST
             if paired
-            else "government_procurement"
-            if sale.channel in ("procurement", "union")
-            else "social"
+            else Mechanism.GOVERNMENT_PROCUREMENT
+            if sale.channel in BULK
+            else Mechanism.SOCIAL
         )
         rows.append(
             {
@@ -101,7 +105,7 @@ def record(sales: Iterable[Sale]) -> int:
                 "delivery_region_code": sale.delivery_region_code,
                 "channel": sale.channel,
                 "mechanism": mechanism,
-                "paired_purchase": paired and sale.channel in ("procurement", "union"),
+                "paired_purchase": paired and sale.channel in BULK,
                 "certificate_no": sale.certificate_no,
                 "weight_g": sale.quantity * product.net_weight_g if product.net_weight_g else None,
             }
@@ -268,7 +272,7 @@ def record_order_paid(order, sale_date: date) -> int:
             product_id=line.product_id,
             buyer_region_code=order.shipping_region_code,
             delivery_region_code=order.shipping_region_code,
-            channel="web",
+            channel=Channel.WEB,
             certificate_no=certificates.get(line.product_id),
         )
         for line in order.lines
@@ -307,7 +311,7 @@ def record_refund(refund, order, refund_date: date) -> int:
             product_id=line.product_id,
             buyer_region_code=order.shipping_region_code,
             delivery_region_code=order.shipping_region_code,
-            channel="web",
+            channel=Channel.WEB,
             certificate_no=originals[f"order_line:{line.id}:paid"].certificate_no,
         )
         for line, amount, quantity in parts
@@ -317,7 +321,7 @@ def record_refund(refund, order, refund_date: date) -> int:
 def record_purchase_order_paid(order, agency, sale_date: date) -> int:
     """A purchase order fully paid: one entry per line, at the value received, under the
     certificate each line's product holds on the day the money arrived (lines say which)."""
-    channel = "union" if agency.kind == "union" else "procurement"
+    channel = Channel.UNION if agency.kind == AgencyKind.UNION else Channel.PROCUREMENT
     return record(
         Sale(
             source_key=f"po_line:{line.id}:paid",

@@ -2,6 +2,7 @@
 updated, never deleted (on PostgreSQL a trigger refuses both). Every tally is a sum over it."""
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -19,39 +20,49 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.catalog.models import Category
-from marketplace.extensions import db
+from marketplace.extensions import db, one_of
 from marketplace.i18n import N_
 from marketplace.regions.models import Region
 
-CHANNELS = ("web", "procurement", "union", "counter", "hall", "zone")
-MECHANISMS = ("east_west", "government_procurement", "designated_assistance", "social")
+
+class Channel(StrEnum):
+    WEB = "web"
+    PROCUREMENT = "procurement"
+    UNION = "union"
+    COUNTER = "counter"
+    HALL = "hall"
+    ZONE = "zone"
+
+
+class Mechanism(StrEnum):
+    EAST_WEST = "east_west"
+    GOVERNMENT_PROCUREMENT = "government_procurement"
+    DESIGNATED_ASSISTANCE = "designated_assistance"
+    SOCIAL = "social"
+
+
 # The channels and mechanisms as people call them, translated when shown.
 CHANNEL_NAMES = {
-    "web": N_("Online shop"),
-    "procurement": N_("Procurement"),
-    "union": N_("Trade union"),
-    "counter": N_("Assistance counter"),
-    "hall": N_("Assistance hall"),
-    "zone": N_("Assistance zone"),
+    Channel.WEB: N_("Online shop"),
+    Channel.PROCUREMENT: N_("Procurement"),
+    Channel.UNION: N_("Trade union"),
+    Channel.COUNTER: N_("Assistance counter"),
+    Channel.HALL: N_("Assistance hall"),
+    Channel.ZONE: N_("Assistance zone"),
 }
 MECHANISM_NAMES = {
-    "east_west": N_("East-west cooperation"),
-    "government_procurement": N_("Government procurement"),
-    "designated_assistance": N_("Designated assistance"),
-    "social": N_("Social assistance"),
+    Mechanism.EAST_WEST: N_("East-west cooperation"),
+    Mechanism.GOVERNMENT_PROCUREMENT: N_("Government procurement"),
+    Mechanism.DESIGNATED_ASSISTANCE: N_("Designated assistance"),
+    Mechanism.SOCIAL: N_("Social assistance"),
 }
 
 
 class LedgerEntry(db.Model):
     __tablename__ = "ledger_entries"
     __table_args__ = (
-        CheckConstraint(
-            "channel IN ('web', 'procurement', 'union', 'counter', 'hall', 'zone')", name="channel"
-        ),
-        CheckConstraint(
-            "mechanism IN ('east_west', 'government_procurement', 'designated_assistance', 'social')",
-            name="mechanism",
-        ),
+        one_of("channel", Channel),
+        one_of("mechanism", Mechanism),
         CheckConstraint("amount_fen <> 0", name="amount_not_zero"),
         Index("ix_ledger_entries_sale_date_origin", "sale_date", "origin_county_code"),
     )
@@ -178,6 +189,12 @@ class Target(db.Model):
         return self.category.name if self.category else None
 
 
+class ReportStatus(StrEnum):
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
+
+
 class LedgerReport(db.Model):
     """A month's ledger (台账) as a file: every entry with its dimensions, and totals per county and
     channel. Made by a task on the first of each month for the month before, and on demand."""
@@ -185,7 +202,7 @@ class LedgerReport(db.Model):
     __tablename__ = "ledger_reports"
     __table_args__ = (
         CheckConstraint("format IN ('xlsx', 'csv')", name="format"),
-        CheckConstraint("status IN ('pending', 'ready', 'failed')", name="status"),
+        one_of("status", ReportStatus),
         Index("ix_ledger_reports_month_scope", "month", "region_code", "format"),
     )
 
@@ -194,7 +211,7 @@ class LedgerReport(db.Model):
     # Entries whose origin or buyer is within this region; None: the whole ledger.
     region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
     format: Mapped[str] = mapped_column(String(4))
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = mapped_column(String(10), default=ReportStatus.PENDING)
     storage_key: Mapped[str | None] = mapped_column(String(120))
     entries: Mapped[int | None] = mapped_column(BigInteger)
     total_fen: Mapped[int | None] = mapped_column(BigInteger)  # the entries' amounts summed

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import officer_scope, scope_condition
-from marketplace.agencies.models import Agency, AgencyFiling
+from marketplace.agencies.models import Agency, AgencyFiling, AgencyKind, FilingStatus
 from marketplace.agencies.services import filings_of, get_agency, subtree_ids
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry
@@ -40,7 +40,7 @@ def purchased_fen(agency_ids: list[int], year: int) -> dict[int, int]:
 
 
 def _status(filing: AgencyFiling | None, reserved: int, bought: int) -> str:
-    if filing is None or filing.status == "returned":
+    if filing is None or filing.status == FilingStatus.RETURNED:
         return "not_filed"
     if filing.exemption:
         return "exempt"
@@ -48,8 +48,8 @@ def _status(filing: AgencyFiling | None, reserved: int, bought: int) -> str:
 
 
 def unit_quota(agency: Agency, filing: AgencyFiling | None, bought: int) -> dict[str, Any]:
-    union = agency.kind == "union"
-    budget = filing.food_budget_fen if filing and filing.status == "filed" else 0
+    union = agency.kind == AgencyKind.UNION
+    budget = filing.food_budget_fen if filing and filing.status == FilingStatus.FILED else 0
     reserved = share_fen(budget, filing.reserved_share_bp) if budget else 0
     canteen_bought = 0 if union else bought
     unit = {
@@ -64,7 +64,7 @@ def unit_quota(agency: Agency, filing: AgencyFiling | None, bought: int) -> dict
         "exemption": filing.exemption if filing else None,
     }
     if union:
-        gift_budget = filing.gift_budget_fen if filing and filing.status == "filed" else 0
+        gift_budget = filing.gift_budget_fen if filing and filing.status == FilingStatus.FILED else 0
         gift_reserved = share_fen(gift_budget, filing.gift_share_bp) if gift_budget else 0
         unit["gift"] = {
             "budget_fen": gift_budget,

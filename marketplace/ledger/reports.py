@@ -22,7 +22,7 @@ from marketplace.catalog.models import Category, Product
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import LOCALES, N_, _, force_locale, locale_tag
-from marketplace.ledger.models import CHANNEL_NAMES, MECHANISM_NAMES, LedgerEntry, LedgerReport
+from marketplace.ledger.models import CHANNEL_NAMES, MECHANISM_NAMES, LedgerEntry, LedgerReport, ReportStatus
 from marketplace.outbox import services as outbox
 from marketplace.regions.models import Region
 from marketplace.regions.services import is_within, require_region, within
@@ -137,7 +137,7 @@ def latest_report(actor: User, month: str, fmt: str, region_code: str | None) ->
             LedgerReport.month == _require_month(month),
             LedgerReport.format == fmt,
             LedgerReport.region_code.is_(None) if scope is None else LedgerReport.region_code == scope,
-            LedgerReport.status != "failed",
+            LedgerReport.status != ReportStatus.FAILED,
         )
         .order_by(case((LedgerReport.locale == locale_tag(), 0), else_=1), LedgerReport.id.desc())
         .limit(1)
@@ -181,7 +181,7 @@ def list_requests(actor: User) -> Select[tuple[LedgerReport]]:
 def ready_report(actor: User, report_id: int) -> LedgerReport:
     """A report the caller may read, for its file: pending is returned as it is; failed is refused."""
     report = get_report(actor, report_id)
-    if report.status == "failed":
+    if report.status == ReportStatus.FAILED:
         raise Conflict(_("Report %(id)s could not be made: request the ledger again.", id=report_id))
     return report
 
@@ -323,19 +323,19 @@ def _build(report: LedgerReport) -> tuple[bytes, int, int]:
 def make_report(report_id: int) -> str:
     """Build a queued report and store it (idempotent: a report made already is left as it is)."""
     report = db.session.get(LedgerReport, report_id)
-    if report is None or report.status == "ready":
+    if report is None or report.status == ReportStatus.READY:
         return "skipped"
     try:
         data, count, total = build(report)
     except Exception:
         db.session.rollback()
-        report.status, report.finished_at = "failed", now()
+        report.status, report.finished_at = ReportStatus.FAILED, now()
         db.session.commit()
         raise
     key = f"{uuid.uuid4().hex}.{report.format}"
     storage().save(key, data)
     report.storage_key, report.entries, report.total_fen = key, count, total
-    report.status, report.finished_at = "ready", now()
+    report.status, report.finished_at = ReportStatus.READY, now()
     db.session.commit()
     return "ready"
 
@@ -346,7 +346,7 @@ def make_stale(limit: int = 20) -> int:
     lost = now() - timedelta(seconds=current_app.config["TASK_VISIBILITY_TIMEOUT_SECONDS"])
     stale = db.session.scalars(
         select(LedgerReport.id)
-        .where(LedgerReport.status == "pending", LedgerReport.created_at < lost)
+        .where(LedgerReport.status == ReportStatus.PENDING, LedgerReport.created_at < lost)
         .order_by(LedgerReport.id)
         .limit(limit)
     )

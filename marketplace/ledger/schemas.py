@@ -8,7 +8,7 @@ from webargs.fields import DelimitedList
 from marketplace.agencies.schemas import YearArgsSchema
 from marketplace.i18n import _
 from marketplace.ledger import tallies
-from marketplace.ledger.models import CHANNELS, MECHANISMS
+from marketplace.ledger.models import Channel, Mechanism, ReportStatus
 from marketplace.schemas import Day, QueryArgsSchema, RegionCode, Timestamp, WholeNumber
 
 GROUP_NAMES = tallies.GROUPS
@@ -29,7 +29,7 @@ class TallyArgsSchema(QueryArgsSchema):
     year = WholeNumber(validate=validate.Range(min=2000, max=2100))
     buyer_region = RegionCode()
     origin_region = RegionCode()
-    channel = DelimitedList(fields.String(validate=validate.OneOf(CHANNELS)))
+    channel = DelimitedList(fields.String(validate=validate.OneOf(list(Channel))))
     certified_only = fields.Boolean(load_default=False)
 
 
@@ -75,8 +75,8 @@ class TargetCreateSchema(ma.Schema):
     category_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     buyer_region_code = RegionCode(load_default=None, allow_none=True)
     origin_region_code = RegionCode(load_default=None, allow_none=True)
-    channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), load_default=list)
-    mechanism = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(MECHANISMS))
+    channels = fields.List(fields.String(validate=validate.OneOf(list(Channel))), load_default=list)
+    mechanism = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(Mechanism)))
     certified_only = fields.Boolean(
         load_default=True,
         metadata={
@@ -175,7 +175,7 @@ class ReportSchema(ma.Schema):
     locale = fields.String(
         metadata={"enum": ["zh-CN", "en"], "description": "the file's language: its requester's"}
     )
-    status = fields.String(metadata={"enum": ["pending", "ready", "failed"]})
+    status = fields.String(metadata={"enum": list(ReportStatus)})
     entries = WholeNumber(allow_none=True)
     total_fen = WholeNumber(
         allow_none=True, metadata={"description": "the entries' amounts summed, once made"}

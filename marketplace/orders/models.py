@@ -1,29 +1,44 @@
 """Web-shop orders: one buyer, lines from many suppliers, one fulfilment per supplier."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.catalog.models import Product
-from marketplace.extensions import db
+from marketplace.extensions import db, one_of
 from marketplace.i18n import N_
 
-ORDER_STATUSES = ("pending_payment", "paid", "cancelled", "expired", "completed")
-FULFILMENT_STATUSES = ("pending", "shipped", "delivered", "cancelled")
+
+class OrderStatus(StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    COMPLETED = "completed"
+
+
+class FulfilmentStatus(StrEnum):
+    PENDING = "pending"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
 # Each status's name as messages show it (translated when shown).
 ORDER_STATUS_NAMES = {
-    "pending_payment": N_("awaiting payment"),
-    "paid": N_("paid"),
-    "cancelled": N_("cancelled"),
-    "expired": N_("expired"),
-    "completed": N_("completed"),
+    OrderStatus.PENDING_PAYMENT: N_("awaiting payment"),
+    OrderStatus.PAID: N_("paid"),
+    OrderStatus.CANCELLED: N_("cancelled"),
+    OrderStatus.EXPIRED: N_("expired"),
+    OrderStatus.COMPLETED: N_("completed"),
 }
 FULFILMENT_STATUS_NAMES = {
-    "pending": N_("not shipped yet"),
-    "shipped": N_("shipped"),
-    "delivered": N_("delivered"),
-    "cancelled": N_("cancelled"),
+    FulfilmentStatus.PENDING: N_("not shipped yet"),
+    FulfilmentStatus.SHIPPED: N_("shipped"),
+    FulfilmentStatus.DELIVERED: N_("delivered"),
+    FulfilmentStatus.CANCELLED: N_("cancelled"),
 }
 PAYMENT_METHODS = ("card", "alipay", "wechat_pay")
 
@@ -31,22 +46,20 @@ PAYMENT_METHODS = ("card", "alipay", "wechat_pay")
 class Order(db.Model):
     __tablename__ = "orders"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending_payment', 'paid', 'cancelled', 'expired', 'completed')", name="status"
-        ),
+        one_of("status", OrderStatus),
         CheckConstraint("total_fen > 0", name="total_positive"),
         CheckConstraint("refunded_fen >= 0 AND refunded_fen <= paid_fen", name="refund_within_paid"),
         Index(
             "ix_orders_pending_expiry",
             "reserved_until",
-            postgresql_where=text("status = 'pending_payment'"),
-            sqlite_where=text("status = 'pending_payment'"),
+            postgresql_where=text(f"status = '{OrderStatus.PENDING_PAYMENT}'"),
+            sqlite_where=text(f"status = '{OrderStatus.PENDING_PAYMENT}'"),
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="pending_payment")
+    status: Mapped[str] = mapped_column(String(20), default=OrderStatus.PENDING_PAYMENT)
     total_fen: Mapped[int] = mapped_column(BigInteger)
     paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -75,14 +88,12 @@ class Fulfilment(db.Model):
     """One supplier's part of an order: shipped and delivered by that supplier."""
 
     __tablename__ = "fulfilments"
-    __table_args__ = (
-        CheckConstraint("status IN ('pending', 'shipped', 'delivered', 'cancelled')", name="status"),
-    )
+    __table_args__ = (one_of("status", FulfilmentStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=FulfilmentStatus.PENDING)
     carrier: Mapped[str | None] = mapped_column(String(50))
     tracking_no: Mapped[str | None] = mapped_column(String(50))
     shipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.i18n import N_
-from marketplace.orders.models import ORDER_STATUSES, PAYMENT_METHODS
+from marketplace.orders.models import PAYMENT_METHODS, OrderStatus
 from marketplace.schemas import Phone, QueryArgsSchema, RegionCode, Text, Timestamp, Translated, WholeNumber
 
 
@@ -89,7 +89,7 @@ class OrderSchema(ma.Schema):
 
 
 class OrderQueryArgsSchema(QueryArgsSchema):
-    status = fields.String(validate=validate.OneOf(ORDER_STATUSES))
+    status = fields.String(validate=validate.OneOf(list(OrderStatus)))
 
 
 class ShipSchema(ma.Schema):

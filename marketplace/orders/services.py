@@ -18,8 +18,10 @@ from marketplace.orders.models import (
     FULFILMENT_STATUS_NAMES,
     ORDER_STATUS_NAMES,
     Fulfilment,
+    FulfilmentStatus,
     Order,
     OrderLine,
+    OrderStatus,
 )
 from marketplace.orders.stock import close_unpaid, lock_order, lock_stock, reserve
 from marketplace.payments.services import (
@@ -67,7 +69,7 @@ def place_order(buyer: User, items: list[dict], shipping: dict[str, str], method
     order = _build_order(buyer, products, wanted, region.code, shipping, method)
     db.session.add(order)
     db.session.flush()
-    audit.record(order, "place", buyer.id, to_status="pending_payment")
+    audit.record(order, "place", buyer.id, to_status=OrderStatus.PENDING_PAYMENT)
     db.session.flush()
     # The stock last, so that its row locks are held for as short a time as can be.
     stock = lock_stock(ids)
@@ -85,7 +87,7 @@ def _unpaid_holds(buyer: User, ids: list[int]) -> dict[int, int]:
     db.session.execute(select(User.id).where(User.id == buyer.id).with_for_update(key_share=True))
     most = current_app.config["ORDER_MAX_UNPAID_PER_BUYER"]
     unpaid = db.session.scalar(
-        select(func.count()).where(Order.buyer_id == buyer.id, Order.status == "pending_payment")
+        select(func.count()).where(Order.buyer_id == buyer.id, Order.status == OrderStatus.PENDING_PAYMENT)
     )
     if unpaid >= most:
         db.session.rollback()
@@ -103,7 +105,7 @@ def _unpaid_holds(buyer: User, ids: list[int]) -> dict[int, int]:
             .join(Order, Order.id == OrderLine.order_id)
             .where(
                 Order.buyer_id == buyer.id,
-                Order.status == "pending_payment",
+                Order.status == OrderStatus.PENDING_PAYMENT,
                 OrderLine.product_id.in_(ids),
             )
             .group_by(OrderLine.product_id)
@@ -172,7 +174,7 @@ def _build_order(
     order = Order(
         buyer_id=buyer.id,
         payment_method=method,
-        status="pending_payment",
+        status=OrderStatus.PENDING_PAYMENT,
         total_fen=sum(products[i].price_fen * q for i, q in wanted.items()),
         shipping_region_code=region_code,
         shipping_detail=shipping["detail"],
@@ -210,17 +212,19 @@ def expire_reservations(at: datetime | None = None) -> int:
     due = list(
         db.session.scalars(
             select(Order.id)
-            .where(Order.status == "pending_payment", Order.reserved_until < at)
+            .where(Order.status == OrderStatus.PENDING_PAYMENT, Order.reserved_until < at)
             .order_by(Order.id)
         )
     )
     expired = 0
     for order_id in due:
         order = lock_order(order_id)
-        if order.status != "pending_payment":
+        if order.status != OrderStatus.PENDING_PAYMENT:
             db.session.rollback()
             continue
-        close_unpaid(order, "expired", actor_id=None, reason=N_("unpaid when the reservation ran out"))
+        close_unpaid(
+            order, OrderStatus.EXPIRED, actor_id=None, reason=N_("unpaid when the reservation ran out")
+        )
         db.session.commit()
         expired += 1
         cancel_intent_quietly(order_id)
@@ -233,12 +237,14 @@ def cancel_order(actor: User, order_id: int) -> Order:
     if order.buyer_id != actor.id and not actor.is_admin:
         raise Forbidden(_("Only the buyer or an admin may cancel an order."))
     order = lock_order(order_id)
-    if order.status == "pending_payment":
-        close_unpaid(order, "cancelled", actor.id, reason=N_("cancelled before payment"))
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        close_unpaid(order, OrderStatus.CANCELLED, actor.id, reason=N_("cancelled before payment"))
         db.session.commit()
         cancel_intent_quietly(order_id)
         return db.session.get(Order, order_id)
-    if order.status != "paid" or any(f.status != "pending" for f in order.fulfilments):
+    if order.status != OrderStatus.PAID or any(
+        f.status != FulfilmentStatus.PENDING for f in order.fulfilments
+    ):
         raise Conflict(
             _(
                 "A %(status)s order with goods on their way cannot be cancelled; ask for a refund.",
@@ -255,7 +261,7 @@ def cancel_order(actor: User, order_id: int) -> Order:
 
 def ship_fulfilment(actor: User, fulfilment_id: int, carrier: str, tracking_no: str) -> Fulfilment:
     fulfilment = _own_fulfilment(actor, fulfilment_id)
-    if fulfilment.order.status != "paid" or fulfilment.status != "pending":
+    if fulfilment.order.status != OrderStatus.PAID or fulfilment.status != FulfilmentStatus.PENDING:
         raise Conflict(
             _(
                 "Only a pending part of a paid order ships (this one is %(part)s, the order %(order)s).",
@@ -263,14 +269,18 @@ def ship_fulfilment(actor: User, fulfilment_id: int, carrier: str, tracking_no: 
                 order=fulfilment.order.status,
             )
         )
-    fulfilment.status, fulfilment.carrier, fulfilment.tracking_no = "shipped", carrier, tracking_no
+    fulfilment.status, fulfilment.carrier, fulfilment.tracking_no = (
+        FulfilmentStatus.SHIPPED,
+        carrier,
+        tracking_no,
+    )
     fulfilment.shipped_at = now()
     audit.record(
         fulfilment.order,
         "ship",
         actor.id,
-        from_status="paid",
-        to_status="paid",
+        from_status=OrderStatus.PAID,
+        to_status=OrderStatus.PAID,
         details={"fulfilment_id": fulfilment.id, "carrier": carrier, "tracking_no": tracking_no},
     )
     db.session.commit()
@@ -279,26 +289,28 @@ def ship_fulfilment(actor: User, fulfilment_id: int, carrier: str, tracking_no: 
 
 def deliver_fulfilment(actor: User, fulfilment_id: int) -> Fulfilment:
     fulfilment = _own_fulfilment(actor, fulfilment_id)
-    if fulfilment.status != "shipped":
+    if fulfilment.status != FulfilmentStatus.SHIPPED:
         raise Conflict(
             _(
                 "Only a shipped part can be delivered (this one is %(status)s).",
                 status=name_of(FULFILMENT_STATUS_NAMES, fulfilment.status),
             )
         )
-    fulfilment.status, fulfilment.delivered_at = "delivered", now()
+    fulfilment.status, fulfilment.delivered_at = FulfilmentStatus.DELIVERED, now()
     order = fulfilment.order
-    done = all(f.status in ("delivered", "cancelled") for f in order.fulfilments)
+    done = all(
+        f.status in (FulfilmentStatus.DELIVERED, FulfilmentStatus.CANCELLED) for f in order.fulfilments
+    )
     audit.record(
         order,
         "deliver",
         actor.id,
         from_status=order.status,
-        to_status="completed" if done else order.status,
+        to_status=OrderStatus.COMPLETED if done else order.status,
         details={"fulfilment_id": fulfilment.id},
     )
     if done:
-        order.status = "completed"
+        order.status = OrderStatus.COMPLETED
     db.session.commit()
     return fulfilment
 

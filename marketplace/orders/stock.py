@@ -7,7 +7,7 @@ from marketplace.catalog.models import Product
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import _
-from marketplace.orders.models import Order
+from marketplace.orders.models import Order, OrderStatus
 from marketplace.timeutil import now
 
 
@@ -93,12 +93,12 @@ def _quantities(order: Order) -> dict[int, int]:
     return wanted
 
 
-def close_unpaid(order: Order, status: str, actor_id: int | None, reason: str) -> None:
+def close_unpaid(order: Order, status: OrderStatus, actor_id: int | None, reason: str) -> None:
     """Cancel or expire an order that was not paid: release its stock, end its payment."""
     from_status = order.status
     release_stock(order)
     order.status, order.closed_at = status, now()
-    action = {"expired": "expire", "cancelled": "cancel"}[status]
+    action = {OrderStatus.EXPIRED: "expire", OrderStatus.CANCELLED: "cancel"}[status]
     audit.record(order, action, actor_id, from_status=from_status, to_status=status, reason=reason)
 
 

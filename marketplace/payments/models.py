@@ -1,14 +1,25 @@
 """Provider-neutral payment records: payments, refunds, and the webhook events that move them."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, DateTime, ForeignKey, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.extensions import db
+from marketplace.extensions import db, one_of
 
-PAYMENT_STATUSES = ("pending", "succeeded", "failed", "canceled")
-REFUND_STATUSES = ("pending", "succeeded", "failed")
+
+class PaymentStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
 
 
 class Payment(db.Model):
@@ -16,7 +27,7 @@ class Payment(db.Model):
 
     __tablename__ = "payments"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'succeeded', 'failed', 'canceled')", name="status"),
+        one_of("status", PaymentStatus),
         CheckConstraint("amount_fen > 0", name="amount_positive"),
     )
 
@@ -29,7 +40,7 @@ class Payment(db.Model):
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     amount_received_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=PaymentStatus.PENDING)
     # Why money the provider says it received does not pay the order: for an admin to settle by hand.
     failure_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -41,7 +52,7 @@ class Payment(db.Model):
 class Refund(db.Model):
     __tablename__ = "refunds"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'succeeded', 'failed')", name="status"),
+        one_of("status", RefundStatus),
         CheckConstraint("amount_fen > 0", name="amount_positive"),
     )
 
@@ -53,7 +64,7 @@ class Refund(db.Model):
     # {line_id: quantity} when refunded by line; empty for an amount.
     lines: Mapped[dict] = mapped_column(JSON, default=dict)
     reason: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=RefundStatus.PENDING)
     # Why the provider refused, declined or failed it: the buyer still waits for the money.
     failure_reason: Mapped[str | None] = mapped_column(Text)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

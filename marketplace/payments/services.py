@@ -20,7 +20,7 @@ from marketplace.audit import services as audit
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import N_, _, name_of, yuan
-from marketplace.orders.models import ORDER_STATUS_NAMES, Order
+from marketplace.orders.models import ORDER_STATUS_NAMES, FulfilmentStatus, Order, OrderStatus
 from marketplace.orders.stock import close_unpaid, lock_order, release_stock, reserve_again
 from marketplace.outbox import services as outbox
 from marketplace.payments import events
@@ -33,7 +33,7 @@ from marketplace.payments.gateways import (
     gateway,
     outside_transaction,
 )
-from marketplace.payments.models import Payment, Refund, WebhookEvent
+from marketplace.payments.models import Payment, PaymentStatus, Refund, RefundStatus, WebhookEvent
 from marketplace.suppliers.services import member_supplier_ids
 from marketplace.timeutil import china_today, now
 
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 PROCESS_EVENT = "payments.process_event"
 # Why an order was closed, paid or refunded, and why money did not pay it or a refund failed: kept as
 # these English templates, written out in each reader's language when read (marketplace.schemas.Translated).
-CLOSED_AS = {"canceled": N_("payment canceled"), "failed": N_("payment failed")}
+CLOSED_AS = {PaymentStatus.CANCELED: N_("payment canceled"), PaymentStatus.FAILED: N_("payment failed")}
 PAID = N_("paid")
 PAID_AFTER_EXPIRY = N_("paid after expiry; stock reserved again")
 REFUNDED_AFTER_CANCELLATION = N_("paid after cancellation: refunded automatically")
@@ -74,7 +74,7 @@ def open_payment(order_id: int, total_fen: int, currency: str, method: str) -> O
         )
     except PaymentProviderUnavailable:
         order = db.session.get(Order, order_id)
-        close_unpaid(order, "cancelled", actor_id=None, reason=N_("payment provider unavailable"))
+        close_unpaid(order, OrderStatus.CANCELLED, actor_id=None, reason=N_("payment provider unavailable"))
         db.session.commit()
         raise
     db.session.add(
@@ -96,7 +96,7 @@ def cancel_intent_quietly(order_id: int) -> None:
     """Cancel the order's open payment at the provider; in transactions of its own, none of them
     open while the provider is asked."""
     payment = latest_payment(db.session.get(Order, order_id))
-    if payment is None or payment.status != "pending":
+    if payment is None or payment.status != PaymentStatus.PENDING:
         return
     payment_id, intent_id = payment.id, payment.provider_ref
     db.session.commit()
@@ -105,7 +105,7 @@ def cancel_intent_quietly(order_id: int) -> None:
     except DomainError:
         return  # it stays open at the provider; a late success is refunded automatically
     if state.status == "canceled":
-        db.session.get(Payment, payment_id).status = "canceled"
+        db.session.get(Payment, payment_id).status = PaymentStatus.CANCELED
         db.session.commit()
 
 
@@ -222,39 +222,47 @@ def _apply_intent(intent: IntentState, failed: bool) -> tuple[str, int | None]:
     if intent.status == "succeeded":
         return _payment_succeeded(order, payment, intent)
     if intent.status == "canceled" or (failed and intent.status == "requires_payment_method"):
-        payment.status = "canceled" if intent.status == "canceled" else "failed"
-        if order.status == "pending_payment":
-            close_unpaid(order, "cancelled", None, reason=CLOSED_AS[payment.status])
+        payment.status = PaymentStatus.CANCELED if intent.status == "canceled" else PaymentStatus.FAILED
+        if order.status == OrderStatus.PENDING_PAYMENT:
+            close_unpaid(order, OrderStatus.CANCELLED, None, reason=CLOSED_AS[payment.status])
             return "released", None
         return payment.status, None
     return "pending", None
 
 
 def _payment_succeeded(order: Order, payment: Payment, intent: IntentState) -> tuple[str, int | None]:
-    if payment.status == "succeeded":
+    if payment.status == PaymentStatus.SUCCEEDED:
         return "already paid", None
     why = _does_not_pay(order, intent)
     if why:
         return _reject_payment(order, payment, intent, why), None
     from_status = order.status
     details = {"payment_intent": intent.id, "amount_fen": intent.amount_received}
-    if order.status == "pending_payment" or (order.status == "expired" and reserve_again(order)):
-        payment.status, payment.amount_received_fen = "succeeded", intent.amount_received
-        order.status, order.paid_fen, order.paid_at = "paid", intent.amount_received, now()
+    if order.status == OrderStatus.PENDING_PAYMENT or (
+        order.status == OrderStatus.EXPIRED and reserve_again(order)
+    ):
+        payment.status, payment.amount_received_fen = PaymentStatus.SUCCEEDED, intent.amount_received
+        order.status, order.paid_fen, order.paid_at = OrderStatus.PAID, intent.amount_received, now()
         # The ledger enters the sale (ledger/receivers.py).
         events.order_paid.send(order, sale_date=china_today())
-        note = PAID if from_status == "pending_payment" else PAID_AFTER_EXPIRY
+        note = PAID if from_status == OrderStatus.PENDING_PAYMENT else PAID_AFTER_EXPIRY
         audit.record(
-            order, "pay", None, from_status=from_status, to_status="paid", reason=note, details=details
+            order,
+            "pay",
+            None,
+            from_status=from_status,
+            to_status=OrderStatus.PAID,
+            reason=note,
+            details=details,
         )
         return "paid", None
     # Paid for an order that is cancelled, or expired with its stock gone: give the money back.
     # (A failed re-reservation rolled back, so lock again.)
     order = lock_order(order.id)
     payment = db.session.get(Payment, payment.id, populate_existing=True)
-    payment.status, payment.amount_received_fen = "succeeded", intent.amount_received
+    payment.status, payment.amount_received_fen = PaymentStatus.SUCCEEDED, intent.amount_received
     order.paid_fen = intent.amount_received
-    reason = REFUNDED_AFTER_CANCELLATION if from_status == "cancelled" else REFUNDED_AFTER_EXPIRY
+    reason = REFUNDED_AFTER_CANCELLATION if from_status == OrderStatus.CANCELLED else REFUNDED_AFTER_EXPIRY
     audit.record(
         order, "pay", None, from_status=from_status, to_status=order.status, reason=reason, details=details
     )
@@ -283,7 +291,7 @@ def _reject_payment(order: Order, payment: Payment, intent: IntentState, why: st
     at the provider. Idempotent: the provider's answer for a succeeded payment does not change."""
     if payment.failure_reason != why:
         log.warning("payment %s of order %s rejected: %s", intent.id, order.id, why)
-        payment.status, payment.failure_reason = "failed", why
+        payment.status, payment.failure_reason = PaymentStatus.FAILED, why
         received = {"received": intent.amount_received, "received_currency": intent.currency.upper()}
         audit.record(
             order,
@@ -311,7 +319,7 @@ def refund_order(actor: User, order_id: int, lines: list[dict] | None, amount_fe
     if amount_fen is not None and not actor.is_admin:
         raise Forbidden(_("Only an admin refunds by amount; suppliers refund their own lines."))
     order = lock_order(order_id)
-    if order.status not in ("paid", "completed"):
+    if order.status not in (OrderStatus.PAID, OrderStatus.COMPLETED):
         raise Conflict(
             _("A %(status)s order has nothing to refund.", status=name_of(ORDER_STATUS_NAMES, order.status))
         )
@@ -363,9 +371,11 @@ def refund_remaining(order: Order, actor_id: int, reason: str, restock: bool) ->
     if restock:
         release_stock(order)
     for fulfilment in order.fulfilments:
-        fulfilment.status = "cancelled"
-    order.status, order.closed_at = "cancelled", now()
-    audit.record(order, "cancel", actor_id, from_status=from_status, to_status="cancelled", reason=reason)
+        fulfilment.status = FulfilmentStatus.CANCELLED
+    order.status, order.closed_at = OrderStatus.CANCELLED, now()
+    audit.record(
+        order, "cancel", actor_id, from_status=from_status, to_status=OrderStatus.CANCELLED, reason=reason
+    )
     if amount <= 0:
         return None
     return _record_refund(
@@ -381,7 +391,7 @@ def refund_remaining(order: Order, actor_id: int, reason: str, restock: bool) ->
 def _refundable(order: Order) -> int:
     pending_or_done = db.session.scalars(
         select(Refund.amount_fen).where(
-            Refund.order_id == order.id, Refund.status.in_(("pending", "succeeded"))
+            Refund.order_id == order.id, Refund.status.in_((RefundStatus.PENDING, RefundStatus.SUCCEEDED))
         )
     )
     return order.paid_fen - sum(pending_or_done)
@@ -443,19 +453,19 @@ def send_refund(refund_id: int) -> bool:
 
 def _settle_refund(refund_id: int, provider_status: str, why: str | None = None) -> None:
     refund = db.session.get(Refund, refund_id)
-    if refund.status != "pending" or provider_status not in ("succeeded", "failed", "canceled"):
+    if refund.status != RefundStatus.PENDING or provider_status not in ("succeeded", "failed", "canceled"):
         return
     order = lock_order(refund.order_id)
     refund = db.session.get(Refund, refund_id, populate_existing=True)
-    if refund.status != "pending":
+    if refund.status != RefundStatus.PENDING:
         return
     if provider_status == "succeeded":
-        refund.status = "succeeded"
+        refund.status = RefundStatus.SUCCEEDED
         order.refunded_fen += refund.amount_fen
         # The ledger enters the refund (ledger/receivers.py).
         events.refund_succeeded.send(refund, order=order, refund_date=china_today())
     else:
-        refund.status, refund.failure_reason = "failed", why or ENDED_AS[provider_status]
+        refund.status, refund.failure_reason = RefundStatus.FAILED, why or ENDED_AS[provider_status]
         for line in order.lines:
             line.refunded_quantity -= refund.lines.get(str(line.id), 0)
         events.refund_failed.send(refund, why=refund.failure_reason)  # alerted (alerts/receivers.py)
@@ -517,7 +527,7 @@ def reconcile_recent(hours: int = 48) -> dict[str, int]:
         if apply_intent(intent) in ("paid", "released", "refunded"):
             counts["intents"] += 1
     stuck = db.session.scalars(
-        select(Refund.id).where(Refund.status == "pending", Refund.provider_ref.is_(None))
+        select(Refund.id).where(Refund.status == RefundStatus.PENDING, Refund.provider_ref.is_(None))
     )
     for refund_id in list(stuck):
         if send_refund(refund_id):

@@ -2,6 +2,7 @@
 each supplier for its part, received and inspected, and paid by bank transfer."""
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -16,57 +17,68 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.extensions import db
+from marketplace.extensions import db, one_of
 from marketplace.i18n import N_
 
-STATUSES = (
-    "draft",
-    "submitted",
-    "approved",
-    "confirmed",
-    "shipped",
-    "received",
-    "invoiced",
-    "paid",
-    "rejected",
-    "cancelled",
-)
+
+class PurchaseOrderStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    CONFIRMED = "confirmed"
+    SHIPPED = "shipped"
+    RECEIVED = "received"
+    INVOICED = "invoiced"
+    PAID = "paid"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class LineStatus(StrEnum):
+    OPEN = "open"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
+class PartStatus(StrEnum):
+    AWAITING = "awaiting"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    SHIPPED = "shipped"
+
+
 # Each status (of an order, and of a supplier's part of it) as messages name it (translated when shown).
 STATUS_NAMES = {
-    "draft": N_("draft"),
-    "submitted": N_("submitted"),
-    "approved": N_("approved"),
-    "confirmed": N_("confirmed"),
-    "shipped": N_("shipped"),
-    "received": N_("received"),
-    "invoiced": N_("invoiced"),
-    "paid": N_("paid"),
-    "rejected": N_("rejected"),
-    "cancelled": N_("cancelled"),
+    PurchaseOrderStatus.DRAFT: N_("draft"),
+    PurchaseOrderStatus.SUBMITTED: N_("submitted"),
+    PurchaseOrderStatus.APPROVED: N_("approved"),
+    PurchaseOrderStatus.CONFIRMED: N_("confirmed"),
+    PurchaseOrderStatus.SHIPPED: N_("shipped"),
+    PurchaseOrderStatus.RECEIVED: N_("received"),
+    PurchaseOrderStatus.INVOICED: N_("invoiced"),
+    PurchaseOrderStatus.PAID: N_("paid"),
+    PurchaseOrderStatus.REJECTED: N_("rejected"),
+    PurchaseOrderStatus.CANCELLED: N_("cancelled"),
 }
 PART_STATUS_NAMES = {
-    "awaiting": N_("awaiting confirmation"),
-    "confirmed": N_("confirmed"),
-    "declined": N_("declined"),
-    "shipped": N_("shipped"),
+    PartStatus.AWAITING: N_("awaiting confirmation"),
+    PartStatus.CONFIRMED: N_("confirmed"),
+    PartStatus.DECLINED: N_("declined"),
+    PartStatus.SHIPPED: N_("shipped"),
 }
 
 
 class PurchaseOrder(db.Model):
     __tablename__ = "purchase_orders"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('draft', 'submitted', 'approved', 'confirmed', 'shipped', 'received', 'invoiced', "
-            "'paid', 'rejected', 'cancelled')",
-            name="status",
-        ),
+        one_of("status", PurchaseOrderStatus),
         CheckConstraint("paid_fen >= 0", name="paid_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=PurchaseOrderStatus.DRAFT, index=True)
     delivery_address: Mapped[str] = mapped_column(String(200))
     needed_by: Mapped[date | None] = mapped_column(Date)
     total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -92,7 +104,7 @@ class PurchaseOrder(db.Model):
 
     @property
     def open_lines(self) -> list["PurchaseOrderLine"]:
-        return [line for line in self.lines if line.status != "declined"]
+        return [line for line in self.lines if line.status != LineStatus.DECLINED]
 
 
 class PurchaseOrderLine(db.Model):
@@ -103,7 +115,7 @@ class PurchaseOrderLine(db.Model):
             "quantity_received IS NULL OR quantity_received BETWEEN 0 AND quantity",
             name="received_within_quantity",
         ),
-        CheckConstraint("status IN ('open', 'confirmed', 'declined')", name="status"),
+        one_of("status", LineStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,7 +129,7 @@ class PurchaseOrderLine(db.Model):
     # was received, which the ledger and the reserved share count; lines without one are allowed,
     # flagged, and do not count toward the reserved share.
     certificate_no: Mapped[str | None] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[str] = mapped_column(String(20), default=LineStatus.OPEN)
     quantity_received: Mapped[int | None] = mapped_column(BigInteger)
     inspection_note: Mapped[str | None] = mapped_column(Text)
 
@@ -142,7 +154,7 @@ class SupplierPart(db.Model):
     __tablename__ = "po_supplier_parts"
     __table_args__ = (
         UniqueConstraint("order_id", "supplier_id"),
-        CheckConstraint("status IN ('awaiting', 'confirmed', 'declined', 'shipped')", name="status"),
+        one_of("status", PartStatus),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
         CheckConstraint("(invoice_no IS NULL) = (invoice_recorded_at IS NULL)", name="invoice_recorded"),
     )
@@ -150,7 +162,7 @@ class SupplierPart(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id", ondelete="CASCADE"), index=True)
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="awaiting")
+    status: Mapped[str] = mapped_column(String(20), default=PartStatus.AWAITING)
     carrier: Mapped[str | None] = mapped_column(String(50))
     tracking_no: Mapped[str | None] = mapped_column(String(50))
     invoice_no: Mapped[str | None] = mapped_column(String(40))

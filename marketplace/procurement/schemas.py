@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.i18n import N_
-from marketplace.procurement.models import STATUSES
+from marketplace.procurement.models import PurchaseOrderStatus
 from marketplace.schemas import Day, QueryArgsSchema, Text, WholeNumber
 
 ID = validate.Range(min=1, max=2**31 - 1)
@@ -78,7 +78,7 @@ class PurchaseOrderSchema(ma.Schema):
 
 
 class QueryArgs(QueryArgsSchema):
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    status = fields.String(validate=validate.OneOf(list(PurchaseOrderStatus)))
 
 
 class CommentSchema(ma.Schema):

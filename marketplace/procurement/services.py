@@ -28,8 +28,11 @@ from marketplace.procurement.models import (
     STATUS_NAMES,
     Approval,
     BankPayment,
+    LineStatus,
+    PartStatus,
     PurchaseOrder,
     PurchaseOrderLine,
+    PurchaseOrderStatus,
     SupplierPart,
 )
 from marketplace.suppliers.models import SupplierMember
@@ -53,7 +56,9 @@ def create_purchase_order(
     db.session.add(order)
     _set_lines(order, lines)
     db.session.flush()
-    audit.record(order, "create", actor.id, to_status="draft", details={"lines": len(order.lines)})
+    audit.record(
+        order, "create", actor.id, to_status=PurchaseOrderStatus.DRAFT, details={"lines": len(order.lines)}
+    )
     db.session.commit()
     return order
 
@@ -141,7 +146,7 @@ def _order_suppliers(order: PurchaseOrder) -> set[int]:
     return {line.supplier_id for line in order.lines}
 
 
-def _require(order: PurchaseOrder, *statuses: str) -> None:
+def _require(order: PurchaseOrder, *statuses: PurchaseOrderStatus) -> None:
     if order.status not in statuses:
         raise Conflict(
             _(
@@ -152,7 +157,9 @@ def _require(order: PurchaseOrder, *statuses: str) -> None:
         )
 
 
-def _move(order: PurchaseOrder, to_status: str, actor: User, action: str, **kwargs: Any) -> None:
+def _move(
+    order: PurchaseOrder, to_status: PurchaseOrderStatus, actor: User, action: str, **kwargs: Any
+) -> None:
     from_status, order.status = order.status, to_status
     audit.record(order, action, actor.id, from_status=from_status, to_status=to_status, **kwargs)
 
@@ -160,7 +167,7 @@ def _move(order: PurchaseOrder, to_status: str, actor: User, action: str, **kwar
 def replace_lines(actor: User, order_id: int, lines: list[dict]) -> PurchaseOrder:
     order = _order_for(actor, order_id, lock=True)
     _require_purchaser(actor, order)
-    _require(order, "draft")
+    _require(order, PurchaseOrderStatus.DRAFT)
     _set_lines(order, lines)
     audit.record(order, "edit_lines", actor.id, details={"lines": len(order.lines)})
     db.session.commit()
@@ -176,7 +183,7 @@ def submit(actor: User, order_id: int) -> PurchaseOrder:
     """Reserve the stock of every line (all shortages at once) and send the order for approval."""
     order = _order_for(actor, order_id, lock=True)
     _require_purchaser(actor, order)
-    _require(order, "draft")
+    _require(order, PurchaseOrderStatus.DRAFT)
     if not order.lines:
         raise InvalidField("lines", _("An order needs at least one line."))
     _reserve(order)
@@ -185,14 +192,16 @@ def submit(actor: User, order_id: int) -> PurchaseOrder:
     order.submitted_on = china_today()
     _move(
         order,
-        "submitted",
+        PurchaseOrderStatus.SUBMITTED,
         actor,
         "submit",
         details={"total_fen": order.total_fen, "approvals_required": order.approvals_required},
     )
     if order.approvals_required == 0:
         _start_supplier_parts(order)
-        _move(order, "approved", actor, "approve", reason=N_("below every approval threshold"))
+        _move(
+            order, PurchaseOrderStatus.APPROVED, actor, "approve", reason=N_("below every approval threshold")
+        )
     db.session.commit()
     return order
 
@@ -224,7 +233,7 @@ def approve(actor: User, order_id: int, comment: str | None) -> PurchaseOrder:
     """One tier's approval; the order is approved when every tier its amount reaches has approved."""
     order = _order_for(actor, order_id, lock=True)
     _require_approver(actor, order)
-    _require(order, "submitted")
+    _require(order, PurchaseOrderStatus.SUBMITTED)
     if actor.id in {a.approver_id for a in order.approvals}:
         raise Forbidden(_("One approver approves one tier; another must approve the next."))
     tier = len(order.approvals) + 1
@@ -232,7 +241,7 @@ def approve(actor: User, order_id: int, comment: str | None) -> PurchaseOrder:
     audit.record(order, "approve_tier", actor.id, reason=comment, details={"tier": tier})
     if tier >= order.approvals_required:
         _start_supplier_parts(order)
-        _move(order, "approved", actor, "approve", reason=comment)
+        _move(order, PurchaseOrderStatus.APPROVED, actor, "approve", reason=comment)
     db.session.commit()
     return order
 
@@ -248,9 +257,9 @@ def _require_approver(actor: User, order: PurchaseOrder) -> None:
 def reject(actor: User, order_id: int, comment: str) -> PurchaseOrder:
     order = _order_for(actor, order_id, lock=True)
     _require_approver(actor, order)
-    _require(order, "submitted")
+    _require(order, PurchaseOrderStatus.SUBMITTED)
     _release(order)
-    _move(order, "rejected", actor, "reject", reason=comment)
+    _move(order, PurchaseOrderStatus.REJECTED, actor, "reject", reason=comment)
     db.session.commit()
     return order
 
@@ -259,9 +268,9 @@ def cancel(actor: User, order_id: int, reason: str | None) -> PurchaseOrder:
     order = _order_for(actor, order_id, lock=True)
     if not actor.is_admin:
         _require_purchaser(actor, order)
-    _require(order, "draft", "submitted", "approved")
+    _require(order, PurchaseOrderStatus.DRAFT, PurchaseOrderStatus.SUBMITTED, PurchaseOrderStatus.APPROVED)
     _release(order)
-    _move(order, "cancelled", actor, "cancel", reason=reason)
+    _move(order, PurchaseOrderStatus.CANCELLED, actor, "cancel", reason=reason)
     db.session.commit()
     return order
 
@@ -285,9 +294,9 @@ def confirm(actor: User, order_id: int, declined_line_ids: list[int]) -> Purchas
     the total adjusts); when every supplier has answered the order is confirmed."""
     order = _order_for(actor, order_id, lock=True)
     _require_supplier(actor, order)
-    _require(order, "approved")
+    _require(order, PurchaseOrderStatus.APPROVED)
     part = _own_part(actor, order)
-    if part.status != "awaiting":
+    if part.status != PartStatus.AWAITING:
         raise Conflict(_("This supplier has answered already."))
     own_lines = [line for line in order.lines if line.supplier_id == part.supplier_id]
     unknown = set(declined_line_ids) - {line.id for line in own_lines}
@@ -298,8 +307,8 @@ def confirm(actor: User, order_id: int, declined_line_ids: list[int]) -> Purchas
     declined = [line for line in own_lines if line.id in declined_line_ids]
     _release(order, declined)
     for line in own_lines:
-        line.status = "declined" if line in declined else "confirmed"
-    part.status = "declined" if len(declined) == len(own_lines) else "confirmed"
+        line.status = LineStatus.DECLINED if line in declined else LineStatus.CONFIRMED
+    part.status = PartStatus.DECLINED if len(declined) == len(own_lines) else PartStatus.CONFIRMED
     order.total_fen = sum(line.line_total_fen for line in order.open_lines)
     audit.record(
         order,
@@ -307,12 +316,12 @@ def confirm(actor: User, order_id: int, declined_line_ids: list[int]) -> Purchas
         actor.id,
         details={"supplier_id": part.supplier_id, "declined_line_ids": sorted(declined_line_ids)},
     )
-    if all(p.status != "awaiting" for p in order.parts):
+    if all(p.status != PartStatus.AWAITING for p in order.parts):
         if not order.open_lines:
             order.stock_held = False
-            _move(order, "cancelled", actor, "cancel", reason=N_("every supplier declined"))
+            _move(order, PurchaseOrderStatus.CANCELLED, actor, "cancel", reason=N_("every supplier declined"))
         else:
-            _move(order, "confirmed", actor, "confirm")
+            _move(order, PurchaseOrderStatus.CONFIRMED, actor, "confirm")
     db.session.commit()
     return order
 
@@ -320,21 +329,22 @@ def confirm(actor: User, order_id: int, declined_line_ids: list[int]) -> Purchas
 def ship(actor: User, order_id: int, carrier: str, tracking_no: str) -> PurchaseOrder:
     order = _order_for(actor, order_id, lock=True)
     _require_supplier(actor, order)
-    _require(order, "confirmed")
+    _require(order, PurchaseOrderStatus.CONFIRMED)
     part = _own_part(actor, order)
-    if part.status != "confirmed":
+    if part.status != PartStatus.CONFIRMED:
         raise Conflict(
             _("A part in status %(status)s does not ship.", status=name_of(PART_STATUS_NAMES, part.status))
         )
-    part.status, part.carrier, part.tracking_no = "shipped", carrier, tracking_no
+    part.status = PartStatus.SHIPPED
+    part.carrier, part.tracking_no = carrier, tracking_no
     audit.record(
         order,
         "supplier_ship",
         actor.id,
         details={"supplier_id": part.supplier_id, "tracking_no": tracking_no},
     )
-    if all(p.status in ("shipped", "declined") for p in order.parts):
-        _move(order, "shipped", actor, "ship")
+    if all(p.status in (PartStatus.SHIPPED, PartStatus.DECLINED) for p in order.parts):
+        _move(order, PurchaseOrderStatus.SHIPPED, actor, "ship")
     db.session.commit()
     return order
 
@@ -343,7 +353,7 @@ def receive(actor: User, order_id: int, receipts: list[dict]) -> PurchaseOrder:
     """The agency records what arrived, line by line; shortfalls stay on the record."""
     order = _order_for(actor, order_id, lock=True)
     _require_purchaser(actor, order)
-    _require(order, "shipped")
+    _require(order, PurchaseOrderStatus.SHIPPED)
     by_id = {line.id: line for line in order.open_lines}
     given = {r["line_id"]: r for r in receipts}
     missing = sorted(set(by_id) - set(given))
@@ -372,7 +382,7 @@ def receive(actor: User, order_id: int, receipts: list[dict]) -> PurchaseOrder:
         for line in by_id.values()
         if line.quantity_received < line.quantity
     }
-    _move(order, "received", actor, "receive", details={"shortfalls": shortfalls})
+    _move(order, PurchaseOrderStatus.RECEIVED, actor, "receive", details={"shortfalls": shortfalls})
     db.session.commit()
     return order
 
@@ -381,7 +391,7 @@ def invoice(actor: User, order_id: int, invoice_no: str, amount_fen: int) -> Pur
     """A supplier's fapiao for its part: the amount must be the value of what was received."""
     order = _order_for(actor, order_id, lock=True)
     _require_supplier(actor, order)
-    _require(order, "received")
+    _require(order, PurchaseOrderStatus.RECEIVED)
     part = _own_part(actor, order)
     if part.invoice_no is not None:
         raise Conflict(_("This part is invoiced already."))
@@ -397,8 +407,8 @@ def invoice(actor: User, order_id: int, invoice_no: str, amount_fen: int) -> Pur
         actor.id,
         details={"supplier_id": part.supplier_id, "invoice_no": invoice_no, "amount_fen": amount_fen},
     )
-    if all(p.invoice_no is not None for p in order.parts if p.status != "declined"):
-        _move(order, "invoiced", actor, "invoiced")
+    if all(p.invoice_no is not None for p in order.parts if p.status != PartStatus.DECLINED):
+        _move(order, PurchaseOrderStatus.INVOICED, actor, "invoiced")
     db.session.commit()
     return order
 
@@ -412,7 +422,7 @@ def record_payment(actor: User, order_id: int, amount_fen: int, reference: str) 
     if not actor.is_admin:
         raise Forbidden(_("Only an admin records bank transfers."))
     order = _order_for(actor, order_id, lock=True)
-    _require(order, "invoiced")
+    _require(order, PurchaseOrderStatus.INVOICED)
     if db.session.scalar(select(BankPayment.id).where(BankPayment.reference == reference)) is not None:
         raise Conflict(_(REFERENCE_TAKEN), errors={"json": {"reference": [_(ALREADY_USED)]}})
     outstanding = invoiced_total(order) - order.paid_fen
@@ -434,7 +444,7 @@ def record_payment(actor: User, order_id: int, amount_fen: int, reference: str) 
         agency = db.session.get(Agency, order.agency_id)
         # The ledger enters the sales (ledger/receivers.py).
         purchase_order_paid.send(order, agency=agency, sale_date=order.paid_on)
-        _move(order, "paid", actor, "paid")
+        _move(order, PurchaseOrderStatus.PAID, actor, "paid")
     db.session.commit()
     return order
 
@@ -458,8 +468,10 @@ def rate(actor: User, order_id: int, supplier_id: int, score: int, comment: str 
     order = _order_for(actor, order_id, lock=True)
     if not db.session.get(Agency, order.agency_id).role_of(actor.id):
         raise Forbidden(_("Only the agency's members rate its suppliers."))
-    _require(order, "paid")
-    part = next((p for p in order.parts if p.supplier_id == supplier_id and p.status != "declined"), None)
+    _require(order, PurchaseOrderStatus.PAID)
+    part = next(
+        (p for p in order.parts if p.supplier_id == supplier_id and p.status != PartStatus.DECLINED), None
+    )
     if part is None:
         raise InvalidField("supplier_id", _("Not a supplier that delivered on this order."))
     part.rating, part.rating_comment = score, comment
@@ -566,7 +578,7 @@ def import_lines(actor: User, order_id: int, data: bytes) -> PurchaseOrder:
     row whose name contradicts its 商品编号 is refused, not bought. The file is read and checked
     before the order's row is locked, so its work holds up nobody else acting on the order."""
     order = order_for_import(actor, order_id)
-    _require(order, "draft")
+    _require(order, PurchaseOrderStatus.DRAFT)
     parsed = imports.parse_lines(data)
     rows, key, headers = parsed.rows, parsed.key, parsed.headers
     if not rows:
@@ -654,7 +666,7 @@ def import_lines(actor: User, order_id: int, data: bytes) -> PurchaseOrder:
     # Asked again under the lock: the order, or the caller's role, may have changed during the parse.
     order = _order_for(actor, order_id, lock=True)
     _require_purchaser(actor, order)
-    _require(order, "draft")
+    _require(order, PurchaseOrderStatus.DRAFT)
     _set_lines(order, lines, "file", "files")
     audit.record(order, "import_lines", actor.id, details={"rows": len(rows), "lines": len(order.lines)})
     db.session.commit()

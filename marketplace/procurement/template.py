@@ -21,7 +21,7 @@ from marketplace.extensions import db
 from marketplace.i18n import _, format_day, locale_tag, yuan
 from marketplace.procurement import imports
 from marketplace.procurement.services import MAX_LINE_QUANTITY, order_for_import
-from marketplace.suppliers.models import Supplier
+from marketplace.suppliers.models import Supplier, SupplierStatus
 from marketplace.timeutil import china_today
 
 # The drop-down lists at most this many products (a workbook of more would outgrow what an import
@@ -38,7 +38,7 @@ def usable_products(limit: int) -> list[Product]:
     stmt = (
         select(Product)
         .join(Supplier, Supplier.id == Product.supplier_id)
-        .where(Product.is_active.is_(True), Supplier.status == "verified")
+        .where(Product.is_active.is_(True), Supplier.status == SupplierStatus.VERIFIED)
         .options(lazyload(Product.origin), lazyload(Product.category), lazyload(Product.images))
         .order_by(Product.id)
         .limit(limit)

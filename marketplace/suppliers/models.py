@@ -1,6 +1,7 @@
 """Suppliers (cooperatives, enterprises, family farms, assistance workshops) and their members."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -15,11 +16,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.extensions import db
+from marketplace.extensions import db, one_of
 from marketplace.i18n import N_
 from marketplace.regions.models import Region
 
-KINDS = ("enterprise", "cooperative", "family_farm", "assistance_workshop")
+
+class SupplierKind(StrEnum):
+    ENTERPRISE = "enterprise"
+    COOPERATIVE = "cooperative"
+    FAMILY_FARM = "family_farm"
+    ASSISTANCE_WORKSHOP = "assistance_workshop"
+
+
 LINKAGE_MODES = (
     "wages",  # 务工就业
     "land_or_asset_shares",  # 土地、资产入股
@@ -28,14 +36,23 @@ LINKAGE_MODES = (
     "technical_help",  # 技术帮扶
     "other",
 )
-STATUSES = ("pending", "verified", "rejected", "suspended", "blacklisted")
+
+
+class SupplierStatus(StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    SUSPENDED = "suspended"
+    BLACKLISTED = "blacklisted"
+
+
 # Each status's and review action's name as messages show it (translated when shown).
 STATUS_NAMES = {
-    "pending": N_("pending review"),
-    "verified": N_("verified"),
-    "rejected": N_("rejected"),
-    "suspended": N_("suspended"),
-    "blacklisted": N_("blacklisted"),
+    SupplierStatus.PENDING: N_("pending review"),
+    SupplierStatus.VERIFIED: N_("verified"),
+    SupplierStatus.REJECTED: N_("rejected"),
+    SupplierStatus.SUSPENDED: N_("suspended"),
+    SupplierStatus.BLACKLISTED: N_("blacklisted"),
 }
 ACTION_NAMES = {
     "approve": N_("approve"),
@@ -50,12 +67,8 @@ ACTION_NAMES = {
 class Supplier(db.Model):
     __tablename__ = "suppliers"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN ('enterprise', 'cooperative', 'family_farm', 'assistance_workshop')", name="kind"
-        ),
-        CheckConstraint(
-            "status IN ('pending', 'verified', 'rejected', 'suspended', 'blacklisted')", name="status"
-        ),
+        one_of("kind", SupplierKind),
+        one_of("status", SupplierStatus),
         CheckConstraint("households_linked >= 0", name="households_linked"),
     )
 
@@ -68,7 +81,7 @@ class Supplier(db.Model):
     households_linked: Mapped[int] = mapped_column(BigInteger, default=0)
     contact_name: Mapped[str] = mapped_column(String(50))
     contact_phone: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=SupplierStatus.PENDING, index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -81,7 +94,7 @@ class Supplier(db.Model):
     @property
     def is_selling(self) -> bool:
         """Only a verified supplier's products are on sale."""
-        return self.status == "verified"
+        return self.status == SupplierStatus.VERIFIED
 
     @property
     def member_user_ids(self) -> set[int]:

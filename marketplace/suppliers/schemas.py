@@ -2,12 +2,12 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.schemas import Phone, QueryArgsSchema, RegionCode, Text, Timestamp, WholeNumber
-from marketplace.suppliers.models import KINDS, LINKAGE_MODES, STATUSES
+from marketplace.suppliers.models import LINKAGE_MODES, SupplierKind, SupplierStatus
 
 
 class SupplierCreateSchema(ma.Schema):
     name = Text(required=True, validate=validate.Length(min=2, max=100))
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    kind = fields.String(required=True, validate=validate.OneOf(list(SupplierKind)))
     uscc = Text(required=True, metadata={"description": "统一社会信用代码, 18 characters, GB 32100-2015"})
     region_code = RegionCode(
         required=True, metadata={"description": "the home county, in an assisted region"}
@@ -34,7 +34,7 @@ class SupplierSchema(ma.Schema):
     households_linked = WholeNumber()
     contact_name = fields.String()
     contact_phone = fields.String()
-    status = fields.String(metadata={"enum": list(STATUSES)})
+    status = fields.String(metadata={"enum": list(SupplierStatus)})
     status_reason = fields.String(allow_none=True)
     created_at = Timestamp()
     verified_at = Timestamp(allow_none=True)
@@ -42,8 +42,8 @@ class SupplierSchema(ma.Schema):
 
 class SupplierQueryArgsSchema(QueryArgsSchema):
     region = RegionCode()
-    kind = fields.String(validate=validate.OneOf(KINDS))
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    kind = fields.String(validate=validate.OneOf(list(SupplierKind)))
+    status = fields.String(validate=validate.OneOf(list(SupplierStatus)))
     awaiting = fields.String(
         validate=validate.OneOf(["me"]),
         metadata={

@@ -14,20 +14,31 @@ from marketplace.extensions import db
 from marketplace.i18n import N_, _, name_of
 from marketplace.regions.services import is_assisted, require_region, within
 from marketplace.suppliers import uscc as credit_code
-from marketplace.suppliers.models import ACTION_NAMES, STATUS_NAMES, Supplier, SupplierMember
+from marketplace.suppliers.models import ACTION_NAMES, STATUS_NAMES, Supplier, SupplierMember, SupplierStatus
 
 USCC_TAKEN = N_("A supplier with this credit code is registered already.")
 ALREADY_REGISTERED = N_("Already registered.")
 when_taken("uq_suppliers_uscc", "uscc", USCC_TAKEN, ALREADY_REGISTERED)
 
 # action: (statuses it may start from, status it leads to, reason required)
-TRANSITIONS: dict[str, tuple[frozenset[str], str, bool]] = {
-    "approve": (frozenset({"pending"}), "verified", False),
-    "reject": (frozenset({"pending"}), "rejected", True),
-    "suspend": (frozenset({"verified"}), "suspended", True),
-    "reinstate": (frozenset({"suspended"}), "verified", False),
-    "blacklist": (frozenset({"pending", "verified", "suspended", "rejected"}), "blacklisted", True),
-    "resubmit": (frozenset({"rejected"}), "pending", False),
+TRANSITIONS: dict[str, tuple[frozenset[SupplierStatus], SupplierStatus, bool]] = {
+    "approve": (frozenset({SupplierStatus.PENDING}), SupplierStatus.VERIFIED, False),
+    "reject": (frozenset({SupplierStatus.PENDING}), SupplierStatus.REJECTED, True),
+    "suspend": (frozenset({SupplierStatus.VERIFIED}), SupplierStatus.SUSPENDED, True),
+    "reinstate": (frozenset({SupplierStatus.SUSPENDED}), SupplierStatus.VERIFIED, False),
+    "blacklist": (
+        frozenset(
+            {
+                SupplierStatus.PENDING,
+                SupplierStatus.VERIFIED,
+                SupplierStatus.SUSPENDED,
+                SupplierStatus.REJECTED,
+            }
+        ),
+        SupplierStatus.BLACKLISTED,
+        True,
+    ),
+    "resubmit": (frozenset({SupplierStatus.REJECTED}), SupplierStatus.PENDING, False),
 }
 OFFICER_ACTIONS = {"approve", "reject", "suspend", "reinstate", "blacklist"}
 
@@ -53,7 +64,7 @@ def register_supplier(actor: User, data: dict[str, Any]) -> Supplier:
     supplier.members.append(SupplierMember(user_id=actor.id))
     db.session.add(supplier)
     db.session.flush()  # registered at the same time by another: uq_suppliers_uscc, a 409
-    audit.record(supplier, "register", actor.id, to_status="pending")
+    audit.record(supplier, "register", actor.id, to_status=SupplierStatus.PENDING)
     db.session.commit()
     return supplier
 
@@ -123,7 +134,7 @@ def can_manage(actor: User | None, supplier: Supplier) -> bool:
 
 def get_supplier(actor: User | None, supplier_id: int) -> Supplier:
     supplier = db.session.get(Supplier, supplier_id)
-    if supplier is None or not (supplier.status == "verified" or can_manage(actor, supplier)):
+    if supplier is None or not (supplier.status == SupplierStatus.VERIFIED or can_manage(actor, supplier)):
         raise NotFound(_("No supplier %(id)s.", id=supplier_id))
     return supplier
 
@@ -139,7 +150,7 @@ def list_suppliers(
     officiates. Awaiting the actor: the pending registrations they may verify, oldest first."""
     if awaiting_me and actor is not None:
         return _awaiting(actor).where(*_filters(region, kind, status))
-    visible = [Supplier.status == "verified"]
+    visible = [Supplier.status == SupplierStatus.VERIFIED]
     if actor is not None:
         visible.append(
             Supplier.id.in_(select(SupplierMember.supplier_id).where(SupplierMember.user_id == actor.id))
@@ -166,7 +177,11 @@ def _awaiting(actor: User) -> Select[tuple[Supplier]]:
     """Pending registrations in the actor's regions (an admin's: all), but not of a supplier the
     actor belongs to: nobody verifies their own (回避)."""
     own = select(SupplierMember.supplier_id).where(SupplierMember.user_id == actor.id)
-    stmt = select(Supplier).where(Supplier.status == "pending", Supplier.id.not_in(own)).order_by(Supplier.id)
+    stmt = (
+        select(Supplier)
+        .where(Supplier.status == SupplierStatus.PENDING, Supplier.id.not_in(own))
+        .order_by(Supplier.id)
+    )
     if actor.is_admin:
         return stmt
     officed = [within(Supplier.region_code, require_region(c, "region")) for c in actor.officer_region_codes]
