@@ -145,10 +145,11 @@ def test_make_run_expires_a_reservation_and_ends_a_public_notice_by_its_own_sche
         )
     finally:
         stop(proc)
-    # Stopped two days ago: every entry fell due meanwhile, the daily ones included.
+    # Stopped 32 days ago: every entry fell due meanwhile, the daily ones and the monthly reports
+    # included (two days fell short of the 1st at 01:00 from the 3rd of a month on).
     with shelve.open(str(tmp_path / "schedule"), writeback=True) as store:
         for entry in store["entries"].values():
-            entry.last_run_at -= timedelta(days=2)
+            entry.last_run_at -= timedelta(days=32)
 
     proc, client = flask_run(embedded, log_path)
     try:
