@@ -92,7 +92,7 @@ def seed_demo() -> None:
     """Load the regions and the demo data; never under the production config."""
     if current_app.config["ENV"] == "production":
         raise click.ClickException(_("Demo data is never loaded under the production config."))
-    from marketplace.demo import load_demo
+    from marketplace.seed.demo import load_demo
 
     load_demo(SEED_DIR, echo=click.echo)
 

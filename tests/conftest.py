@@ -23,14 +23,14 @@ from sqlalchemy import text
 
 from marketplace import create_app
 from marketplace.accounts.models import RoleGrant, User
-from marketplace.extensions import db, limiter
+from marketplace.extensions import celery_app, db, limiter
 from marketplace.regions.services import load_region_seed
 from marketplace.timeutil import now
 from tests import services as svc
-from tests.stripe_server import FakeStripe
+from tests.desk import Desk
+from tests.shop import Shop
+from tests.stripe_server import WEBHOOK_SECRET, FakeStripe
 from tests.web.harness import missing as web_missing
-
-WEBHOOK_SECRET = "whsec_test_marketplace"
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
 REFERENCE_TABLES = {"regions", "pairings", "categories", "reference_version", "alembic_version"}
@@ -247,6 +247,40 @@ class Mailbox:
             if found:
                 return found.group(1)
         raise AssertionError(f"no {path} link mailed to {to}")
+
+
+@pytest.fixture
+def broker_down():
+    """Point the app's Celery at a port where nothing listens (a real connection refusal)."""
+    saved = {k: celery_app.conf[k] for k in ("task_always_eager", "broker_url", "task_publish_retry")}
+    celery_app.conf.update(
+        task_always_eager=False, broker_url="redis://127.0.0.1:1/0", task_publish_retry=False
+    )
+    forget_connections()
+    yield
+    celery_app.conf.update(saved)
+    forget_connections()
+
+
+def forget_connections():
+    # Celery caches its connection pool and, apart from it, its producer pool: both must go, or
+    # later tests in this process would publish to the broker this test switched off.
+    celery_app.close()
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def shop(client, fake_stripe, make_user):
+    """Two suppliers with a product each, two buyers and an admin: what the tests of orders and of
+    their payments (and the tallies they feed) buy from."""
+    return Shop(client, fake_stripe, make_user)
+
+
+@pytest.fixture
+def desk(client, make_user):
+    """An agency under a lead unit, its purchaser and approvers, and two suppliers' products: what the
+    tests of purchase orders (and the tallies and alerts they feed) buy from."""
+    return Desk(client, make_user)
 
 
 @pytest.fixture

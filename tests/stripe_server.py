@@ -19,6 +19,8 @@ from pathlib import Path
 from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
 
+# What the app verifies the events with in tests (its STRIPE_WEBHOOK_SECRET) and the tests sign them with.
+WEBHOOK_SECRET = "whsec_test_marketplace"
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "stripe" / "fixtures3.json"
 FALLBACK_FIXTURES = Path(__file__).resolve().parent / "data" / "stripe_fixtures.json"
 

@@ -24,9 +24,10 @@ PLACEHOLDERS = re.compile(r"%\(\w+\)s|\{\w+\}")
 
 
 def extracted_messages() -> set[str]:
-    """What `make translations` extracts (babel.cfg): every marked message of the app and its tasks."""
+    """What `make translations` extracts (babel.cfg): every marked message of the app, its tasks and the
+    demo data."""
     found = set()
-    for folder in ("marketplace", "workers"):
+    for folder in ("marketplace", "workers", "seed"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS
         ):

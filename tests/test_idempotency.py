@@ -13,7 +13,6 @@ from marketplace.extensions import db
 from marketplace.idempotency import IdempotencyRecord, idempotent, purge_expired
 from marketplace.orders.models import Order
 from marketplace.timeutil import now
-from tests.orders.conftest import Shop
 
 
 class MadeSchema(ma.Schema):
@@ -84,11 +83,6 @@ def test_the_first_answer_is_replayed_whatever_the_view_returns_and_the_decorato
     assert again.headers["Idempotent-Replayed"] == "true" and len(made) == 1
     other = client.post(path, json={"a": 1}, headers={"Idempotency-Key": "k-2"})
     assert other.json == {"n": 2}
-
-
-@pytest.fixture
-def shop(client, fake_stripe, make_user):
-    return Shop(client, fake_stripe, make_user)
 
 
 def age_records(hours: int) -> None:

@@ -17,7 +17,6 @@ from marketplace import mail
 from marketplace.extensions import celery_app, db
 from marketplace.outbox import services as outbox
 from marketplace.outbox.models import OutboxMessage
-from tests.orders.test_outbox import broker_down  # noqa: F401
 from tests.processes import free_port
 
 CHINESE = mail.Mail(
@@ -184,11 +183,7 @@ def test_a_mail_is_sent_only_if_its_transaction_commits(app, make_user, mailbox)
 
 
 def test_a_mail_queued_while_the_broker_is_down_is_sent_when_it_is_back(
-    app,
-    client,
-    make_user,
-    mailbox,
-    broker_down,  # noqa: F811
+    app, client, make_user, mailbox, broker_down
 ):
     make_user(email="wang.fang@example.test", verified=False)
     r = client.post("/api/v1/auth/password-reset", json={"email": "wang.fang@example.test"})

@@ -55,6 +55,9 @@ def test_the_readme_production_steps_work_from_a_wheel_outside_the_checkout(tmp_
     )
     where = run([str(python), "-c", "import marketplace; print(marketplace.__file__)"], clean, elsewhere)
     assert where.stdout.strip().startswith(str(venv))
+    # `flask seed demo` imports the demo data from the package's seed folder, installed as package data.
+    demo = run([str(python), "-c", "import marketplace.seed.demo as d; print(d.__file__)"], clean, elsewhere)
+    assert demo.stdout.strip().startswith(str(venv))
 
     name = database_name("marketplace_wheel", worker_id)
     database_url = svc.create_database(SERVICES, name)

@@ -11,9 +11,18 @@ from marketplace.accounts import services as accounts
 from marketplace.accounts.models import User
 from marketplace.extensions import db
 from tests.accounts.test_api import login, register
-from tests.invitations.test_invitations import agency, invite_to_agency  # noqa: F401 - a fixture
+from tests.factories import AgencyFactory
+from tests.invitations.test_invitations import invite_to_agency
 
 EN = {"Accept-Language": "en"}
+
+
+@pytest.fixture
+def agency(app):
+    """The agency the invitations are to, committed: the requests that invite end the transaction."""
+    agency = AgencyFactory(name="山东省农业农村厅", region_code="370000")
+    db.session.commit()
+    return agency
 
 
 def test_a_refused_sign_in_is_chinese_by_default_and_english_on_request(client):
@@ -103,7 +112,7 @@ def test_an_invitation_to_an_address_without_an_account_speaks_the_inviters_lang
     client,
     make_user,
     mailbox,
-    agency,  # noqa: F811 - the fixture
+    agency,
 ):
     _, admin = make_user(("admin", None))
     assert invite_to_agency(client, {**admin, **EN}, agency, "new@sdny.gov.test").status_code == 202
@@ -122,7 +131,7 @@ def test_an_invitation_to_an_account_speaks_its_holders_language(
     client,
     make_user,
     mailbox,
-    agency,  # noqa: F811 - the fixture
+    agency,
 ):
     holder, _ = make_user(email="li@sdny.gov.test")
     holder.locale = "en"

@@ -4,9 +4,9 @@ import pytest
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import User
-from marketplace.demo import DEMO_ACCOUNTS
 from marketplace.errors import InvalidField
 from marketplace.extensions import db
+from marketplace.seed.demo import DEMO_ACCOUNTS
 
 REGISTER = "/api/v1/auth/register"
 

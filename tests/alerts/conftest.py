@@ -9,8 +9,6 @@ from marketplace.extensions import db
 from marketplace.ledger.models import Target
 from tests.factories import ProductFactory, SupplierFactory
 from tests.ledger.test_targets import sell
-from tests.orders.conftest import shop  # noqa: F401
-from tests.procurement.conftest import desk  # noqa: F401
 
 
 @dataclass

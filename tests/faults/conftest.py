@@ -8,7 +8,7 @@ from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry
 from marketplace.orders.models import Order
 from marketplace.payments.models import WebhookEvent
-from tests.orders.conftest import Shop
+from tests.shop import Shop
 
 
 class ServedShop(Shop):

@@ -10,7 +10,7 @@ from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry
 from marketplace.orders.models import Order
 from marketplace.payments import services as payments
-from tests.orders.conftest import ADDRESS
+from tests.shop import ADDRESS
 
 
 def at_once(app, requests):

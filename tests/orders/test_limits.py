@@ -10,7 +10,7 @@ from marketplace.config import DEFAULTS
 from marketplace.extensions import db
 from marketplace.orders.models import Order
 from tests.factories import ProductFactory
-from tests.orders.conftest import ADDRESS
+from tests.shop import ADDRESS
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from marketplace.payments import services as payments
 from marketplace.payments.models import Payment
 from marketplace.timeutil import now
 from tests.conftest import _empty_tables
-from tests.orders.conftest import Shop
+from tests.shop import Shop
 
 INITIAL = {"orange": 10, "plum": 5}
 

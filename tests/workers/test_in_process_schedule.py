@@ -33,7 +33,7 @@ from marketplace.orders.models import Order
 from marketplace.regions.services import load_region_seed
 from marketplace.timeutil import china_today, now
 from tests.factories import ProductFactory
-from tests.orders.conftest import ADDRESS
+from tests.shop import ADDRESS
 
 app = create_app()
 with app.app_context():

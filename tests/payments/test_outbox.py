@@ -1,33 +1,11 @@
 """A webhook that arrives while the broker is down is stored, answered 200, and processed once the
 broker is back: the outbox loses nothing."""
 
-import pytest
-
 from marketplace.extensions import celery_app, db
 from marketplace.outbox import services as outbox
 from marketplace.outbox.models import OutboxMessage
 from marketplace.payments.models import WebhookEvent
 from marketplace.payments.services import PROCESS_EVENT
-
-
-@pytest.fixture
-def broker_down():
-    """Point the app's Celery at a port where nothing listens (a real connection refusal)."""
-    saved = {k: celery_app.conf[k] for k in ("task_always_eager", "broker_url", "task_publish_retry")}
-    celery_app.conf.update(
-        task_always_eager=False, broker_url="redis://127.0.0.1:1/0", task_publish_retry=False
-    )
-    forget_connections()
-    yield
-    celery_app.conf.update(saved)
-    forget_connections()
-
-
-def forget_connections():
-    # Celery caches its connection pool and, apart from it, its producer pool: both must go, or
-    # later tests in this process would publish to the broker this test switched off.
-    celery_app.close()
-    celery_app.amqp._producer_pool = None
 
 
 def test_webhook_during_a_broker_outage_is_kept_and_processed_later(shop, broker_down):

@@ -1,7 +1,8 @@
-import pytest
+"""The shop the tests of orders and of their payments buy from: two suppliers with a product each, two
+buyers and an admin, and the calls those tests make (fixture `shop` in tests/conftest.py)."""
 
-from tests.conftest import WEBHOOK_SECRET
 from tests.factories import ProductFactory, SupplierFactory
+from tests.stripe_server import WEBHOOK_SECRET
 
 ADDRESS = {
     "region_code": "370102",
@@ -58,8 +59,3 @@ class Shop:
         from marketplace.extensions import db
 
         return db.session.get(Product, product.id, populate_existing=True).stock
-
-
-@pytest.fixture
-def shop(client, fake_stripe, make_user):
-    return Shop(client, fake_stripe, make_user)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import stripe
 
-from tests.orders.conftest import Shop
+from tests.shop import Shop
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 in every state, and demo accounts for each role. Idempotent; never under the production config."""
 
 import random
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,12 +19,13 @@ from marketplace.catalog.search import index_terms
 from marketplace.certification.models import Certification, CertificationRule, CertificationStatus
 from marketplace.certification.rules import rule_in_force
 from marketplace.certification.services import advance_certifications
-from marketplace.demo_history import load_demo_history
-from marketplace.demo_procurement import load_demo_procurement, load_demo_targets
 from marketplace.extensions import db
 from marketplace.i18n import N_, _
 from marketplace.regions import services as regions
 from marketplace.regions.models import Region
+from marketplace.seed.demo_catalog import COUNTIES, SURNAMES, VARIANTS
+from marketplace.seed.demo_history import load_demo_history
+from marketplace.seed.demo_procurement import load_demo_procurement, load_demo_targets
 from marketplace.suppliers import uscc
 from marketplace.suppliers.models import Supplier, SupplierMember, SupplierStatus
 from marketplace.timeutil import china_today, now
@@ -91,8 +91,6 @@ def load_demo(seed_dir: Path, echo: Callable[[str], None]) -> None:
     counts = regions.load_region_seed(seed_dir / "regions")
     echo(_("Regions: %(counts)s", counts=regions.describe_seed(counts)))
     _demo_certification_rules(echo)
-    sys.path.insert(0, str(seed_dir))
-    from demo_catalog import COUNTIES, SURNAMES, VARIANTS
 
     today = china_today()
     suppliers: dict[str, Supplier] = {}

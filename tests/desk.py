@@ -1,6 +1,7 @@
-from datetime import timedelta
+"""The procurement desk the tests of purchase orders (and of the tallies and alerts they feed) work at
+(fixture `desk` in tests/conftest.py)."""
 
-import pytest
+from datetime import timedelta
 
 from marketplace.agencies.models import Agency, AgencyMember
 from marketplace.extensions import db
@@ -97,8 +98,3 @@ class Desk:
         from marketplace.catalog.models import Product
 
         return db.session.get(Product, product.id, populate_existing=True).stock
-
-
-@pytest.fixture
-def desk(client, make_user):
-    return Desk(client, make_user)
