@@ -362,9 +362,3 @@ def record_purchase_order_paid(order, agency, sale_date: date) -> int:
         for line in order.open_lines
         if line.received_value_fen
     )
-
-
-def certificate_on(product_id: int, day: date) -> str | None:
-    """catalog's certificates_on for one product, from the session's identity map where it is loaded."""
-    product = db.session.get(Product, product_id)
-    return product.certificate_no if product.certified_on(day) else None
