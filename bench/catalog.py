@@ -22,7 +22,7 @@ import psycopg  # noqa: E402
 import redis  # noqa: E402
 from demo_catalog import COUNTIES, VARIANTS  # noqa: E402
 
-from bench.common import fresh_database, gunicorn, log, report, server_env, wrk  # noqa: E402
+from bench.common import BARE, bare_flask, fresh_database, gunicorn, log, report, server_env, wrk  # noqa: E402
 from marketplace.catalog.search import index_terms  # noqa: E402
 from marketplace.suppliers import uscc  # noqa: E402
 
@@ -87,11 +87,11 @@ def main() -> None:
     redis.Redis.from_url(REDIS_URL).flushdb()
     env = server_env(database_url, REDIS_URL=REDIS_URL)
     app_server = gunicorn("marketplace:create_app()", env, workers=args.workers)
-    bare_server = gunicorn("bench.bare_app:app", env, workers=args.workers)
+    bare_server = bare_flask(env, workers=args.workers)
     rows = []
     with app_server as app_url, bare_server as bare_url:
         for name, url in [
-            ("bare Flask GET /bare", bare_url + "/bare"),
+            (BARE, bare_url + "/bare"),
             ("listing ?category=fruit (cached)", app_url + "/api/v1/products?category=fruit"),
             ("search ?q=脐橙 (uncached)", app_url + "/api/v1/products?q=" + quote("脐橙")),
             (
@@ -108,7 +108,7 @@ def main() -> None:
         f"catalog: {args.products} products, gunicorn {args.workers} sync workers, PostgreSQL + Redis, "
         f"{args.connections} connections",
         rows,
-        baseline="bare Flask GET /bare",
+        baseline=BARE,
     )
 
 

@@ -1,6 +1,7 @@
 """Shared pieces of the benchmarks: a PostgreSQL database built by the migrations,
 gunicorn servers, and wrk runs parsed into figures."""
 
+import argparse
 import json
 import os
 import re
@@ -116,6 +117,15 @@ def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2, threads: int 
         proc.wait(timeout=30)
 
 
+BARE = "bare Flask GET /bare"
+
+
+def bare_flask(env: dict[str, str], workers: int = 2):
+    """The floor the benchmarks are measured beside, on gunicorn as the app is; yields its base URL
+    (the endpoint is /bare)."""
+    return gunicorn("bench.bare_app:app", env, workers=workers)
+
+
 @dataclass
 class Figures:
     name: str
@@ -177,6 +187,29 @@ def wrk(
         requests=int(re.search(r"(\d+) requests in", out).group(1)),
         errors=errors + (int(non2xx.group(1)) if non2xx else 0),
     )
+
+
+def rounds_parser(doc: str) -> argparse.ArgumentParser:
+    """The options of a benchmark that measures several paths in alternating rounds."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=15, help="length of each measured run")
+    parser.add_argument("--connections", type=int, default=4, help="concurrent connections wrk keeps open")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds; the best of each is kept")
+    return parser
+
+
+def best_of_rounds(targets: dict[str, tuple[str, Path | None]], args: argparse.Namespace) -> list[Figures]:
+    """wrk on each target (its URL, and the script making its requests or None), round after round;
+    the best run of each is kept, so that a moment the shared cores were busy costs one round of one
+    path, not its figure."""
+    best: dict[str, Figures] = {}
+    for round_no in range(1, args.rounds + 1):
+        for name, (url, script) in targets.items():
+            log(f"round {round_no}: {name}, {args.connections} connections, {args.seconds}s")
+            figures = wrk(name, url, args.connections, args.seconds, script=script)
+            if name not in best or figures.requests_per_s > best[name].requests_per_s:
+                best[name] = figures
+    return list(best.values())
 
 
 def report(title: str, rows: list[Figures], baseline: str) -> None:

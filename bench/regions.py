@@ -9,7 +9,6 @@ Prints requests/s, p50 and p99 for each and the ratio to bare Flask, measured in
     .venv/bin/python bench/regions.py [--seconds 15] [--connections 4] [--rounds 2]
 """
 
-import argparse
 import sys
 import tempfile
 import urllib.request
@@ -17,7 +16,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import fresh_database, gunicorn, log, report, server_env, wrk  # noqa: E402
+from bench.common import (  # noqa: E402
+    BARE,
+    bare_flask,
+    best_of_rounds,
+    fresh_database,
+    gunicorn,
+    report,
+    rounds_parser,
+    server_env,
+)
 
 PATHS = (
     "/api/v1/regions?parent=500000",
@@ -25,7 +33,6 @@ PATHS = (
     "/api/v1/pairings?assisted=500236",
     "/api/v1/categories",
 )
-BARE = "bare Flask GET /bare"
 
 
 def revalidating(url: str, folder: Path) -> Path:
@@ -40,17 +47,9 @@ def revalidating(url: str, folder: Path) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--seconds", type=int, default=15, help="length of each measured run")
-    parser.add_argument("--connections", type=int, default=4, help="concurrent connections wrk keeps open")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds; the best of each is kept")
-    args = parser.parse_args()
-
+    args = rounds_parser(__doc__).parse_args()
     database_url = fresh_database("marketplace_bench_regions")
     env = server_env(database_url)
-    best: dict[str, object] = {}
     with (
         tempfile.TemporaryDirectory() as scripts,
         gunicorn(
@@ -59,7 +58,7 @@ def main() -> None:
         gunicorn(
             "marketplace:create_app()", {**env, "MARKETPLACE_REFERENCE_VERSION_SECONDS": "1"}
         ) as memo_url,
-        gunicorn("bench.bare_app:app", env) as bare_url,
+        bare_flask(env) as bare_url,
     ):
         targets: dict[str, tuple[str, Path | None]] = {BARE: (bare_url + "/bare", None)}
         for label, app_url in (("", exact_url), ("1s ", memo_url)):
@@ -67,16 +66,11 @@ def main() -> None:
                 url = app_url + path
                 targets[f"{label}GET {path}"] = (url, None)
                 targets[f"{label}GET {path} (304)"] = (url, revalidating(url, Path(scripts)))
-        for round_no in range(1, args.rounds + 1):
-            for name, (url, script) in targets.items():
-                log(f"round {round_no}: {name}, {args.connections} connections, {args.seconds}s")
-                figures = wrk(name, url, args.connections, args.seconds, script=script)
-                if name not in best or figures.requests_per_s > best[name].requests_per_s:
-                    best[name] = figures
+        rows = best_of_rounds(targets, args)
     report(
         f"regions: gunicorn 2 sync workers, PostgreSQL, {args.connections} connections, "
         f"best of {args.rounds}",
-        list(best.values()),
+        rows,
         baseline=BARE,
     )
 

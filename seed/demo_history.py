@@ -88,7 +88,7 @@ def load_demo_history(echo: Callable[[str], None]) -> None:
                 buyer_region_code=buyer,
                 delivery_region_code=buyer,
                 channel=channel,
-                certificate_no=ledger.certificate_on(product.id, day),
+                certificate_no=product.certificate_on(day),
             )
         )
     sales.sort(key=lambda s: s.sale_date)

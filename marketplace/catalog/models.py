@@ -83,6 +83,10 @@ class Product(db.Model):
     def certified_on(self, day: date) -> bool:
         return self.certified_until is not None and day < self.certified_until
 
+    def certificate_on(self, day: date) -> str | None:
+        """The certificate a sale on `day` counts under, if it holds one valid that day."""
+        return self.certificate_no if self.certified_on(day) else None
+
 
 class ProductImage(db.Model):
     __tablename__ = "product_images"

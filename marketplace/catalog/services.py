@@ -257,4 +257,4 @@ def certificates_on(product_ids: set[int], day: date) -> dict[int, str]:
     if not product_ids:
         return {}
     products = db.session.scalars(select(Product).where(Product.id.in_(product_ids)))
-    return {p.id: p.certificate_no for p in products if p.certificate_no and p.certified_on(day)}
+    return {p.id: number for p in products if (number := p.certificate_on(day))}

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Date, delete, func, insert, literal_column, select
@@ -260,21 +261,46 @@ def split(amount: int, weights: list[int]) -> list[int]:
     return parts
 
 
+def _line_sale(
+    line,
+    source_key: str,
+    amount_fen: int,
+    quantity: int,
+    certificate_no: str | None,
+    *,
+    sale_date: date,
+    region_code: str,
+    channel: str,
+    buyer_agency_id: int | None = None,
+) -> Sale:
+    """An order line's money as a sale, bought and delivered in one region: a web order's shipping
+    address, an agency's own region."""
+    return Sale(
+        source_key=source_key,
+        sale_date=sale_date,
+        amount_fen=amount_fen,
+        quantity=quantity,
+        product_id=line.product_id,
+        buyer_region_code=region_code,
+        delivery_region_code=region_code,
+        channel=channel,
+        certificate_no=certificate_no,
+        buyer_agency_id=buyer_agency_id,
+    )
+
+
+def _paid_key(line) -> str:
+    return f"order_line:{line.id}:paid"
+
+
 def record_order_paid(order, sale_date: date) -> int:
     """A web order's money arrived: one entry per line, under the certificate valid that day."""
     certificates = certificates_on({line.product_id for line in order.lines}, sale_date)
+    sale = partial(
+        _line_sale, sale_date=sale_date, region_code=order.shipping_region_code, channel=Channel.WEB
+    )
     return record(
-        Sale(
-            source_key=f"order_line:{line.id}:paid",
-            sale_date=sale_date,
-            amount_fen=line.line_total_fen,
-            quantity=line.quantity,
-            product_id=line.product_id,
-            buyer_region_code=order.shipping_region_code,
-            delivery_region_code=order.shipping_region_code,
-            channel=Channel.WEB,
-            certificate_no=certificates.get(line.product_id),
-        )
+        sale(line, _paid_key(line), line.line_total_fen, line.quantity, certificates.get(line.product_id))
         for line in order.lines
     )
 
@@ -283,10 +309,8 @@ def record_refund(refund, order, refund_date: date) -> int:
     """Negative entries for a refund: by the lines it names, or its amount split over the lines in
     proportion to their value. Only lines whose sale is in the ledger are reversed, each under the
     certificate its sale counted under."""
-    originals = _by_key(
-        LedgerEntry, LedgerEntry.source_key, {f"order_line:{line.id}:paid" for line in order.lines}
-    )
-    lines = [line for line in order.lines if f"order_line:{line.id}:paid" in originals]
+    originals = _by_key(LedgerEntry, LedgerEntry.source_key, {_paid_key(line) for line in order.lines})
+    lines = [line for line in order.lines if _paid_key(line) in originals]
     if not lines:
         return 0
     if refund.lines:
@@ -302,17 +326,16 @@ def record_refund(refund, order, refund_date: date) -> int:
     else:
         amounts = split(refund.amount_fen, [line.line_total_fen for line in lines])
         parts = [(line, -amount, 0) for line, amount in zip(lines, amounts, strict=True) if amount]
+    sale = partial(
+        _line_sale, sale_date=refund_date, region_code=order.shipping_region_code, channel=Channel.WEB
+    )
     return record(
-        Sale(
-            source_key=f"refund:{refund.id}:line:{line.id}",
-            sale_date=refund_date,
-            amount_fen=amount,
-            quantity=quantity,
-            product_id=line.product_id,
-            buyer_region_code=order.shipping_region_code,
-            delivery_region_code=order.shipping_region_code,
-            channel=Channel.WEB,
-            certificate_no=originals[f"order_line:{line.id}:paid"].certificate_no,
+        sale(
+            line,
+            f"refund:{refund.id}:line:{line.id}",
+            amount,
+            quantity,
+            originals[_paid_key(line)].certificate_no,
         )
         for line, amount, quantity in parts
     )
@@ -321,26 +344,21 @@ def record_refund(refund, order, refund_date: date) -> int:
 def record_purchase_order_paid(order, agency, sale_date: date) -> int:
     """A purchase order fully paid: one entry per line, at the value received, under the
     certificate each line's product holds on the day the money arrived (lines say which)."""
-    channel = Channel.UNION if agency.kind == AgencyKind.UNION else Channel.PROCUREMENT
+    sale = partial(
+        _line_sale,
+        sale_date=sale_date,
+        region_code=agency.region_code,
+        channel=Channel.UNION if agency.kind == AgencyKind.UNION else Channel.PROCUREMENT,
+        buyer_agency_id=agency.id,
+    )
     return record(
-        Sale(
-            source_key=f"po_line:{line.id}:paid",
-            sale_date=sale_date,
-            amount_fen=line.received_value_fen,
-            quantity=line.quantity_received,
-            product_id=line.product_id,
-            buyer_region_code=agency.region_code,
-            delivery_region_code=agency.region_code,
-            channel=channel,
-            certificate_no=line.certificate_no,
-            buyer_agency_id=agency.id,
+        sale(
+            line,
+            f"po_line:{line.id}:paid",
+            line.received_value_fen,
+            line.quantity_received,
+            line.certificate_no,
         )
         for line in order.open_lines
         if line.received_value_fen
     )
-
-
-def certificate_on(product_id: int, day: date) -> str | None:
-    """catalog's certificates_on for one product, from the session's identity map where it is loaded."""
-    product = db.session.get(Product, product_id)
-    return product.certificate_no if product.certified_on(day) else None

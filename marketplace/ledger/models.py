@@ -163,6 +163,9 @@ class Target(db.Model):
     certified_only: Mapped[bool] = mapped_column(Boolean, default=True)
     source: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Raised by every change (update_target): with the count and the latest id, the targets' part of
+    # the progress ETag, read from the targets themselves.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     # Loaded with the target (one query for a page of them): the names beside the codes.
     buyer_region: Mapped[Region | None] = relationship(
         foreign_keys=[buyer_region_code], lazy="joined", viewonly=True

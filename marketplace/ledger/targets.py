@@ -17,7 +17,6 @@ from sqlalchemy import Select, and_, case, func, or_, select, true
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import in_scope, officer_scope, require_admin, scope_condition
 from marketplace.audit import services as audit
-from marketplace.audit.models import AuditEvent
 from marketplace.catalog.models import Category
 from marketplace.errors import InvalidField, NotFound
 from marketplace.extensions import db
@@ -71,6 +70,7 @@ def update_target(actor: User, target_id: int, data: dict[str, Any]) -> Target:
     _validate(merged)
     for field, value in merged.items():
         setattr(target, field, value)
+    target.version = Target.version + 1  # in the UPDATE itself: two changes at once raise it twice
     audit.record(target, "update", actor.id, details=_audited(data))
     db.session.commit()
     return target
@@ -110,22 +110,21 @@ def progress_version(actor: User, ids: Sequence[int] | None, today: date, asked:
     """A tag that changes whenever the progress of the caller's targets could (a new ledger entry, a
     target created, changed or deleted, a new day, another scope or question: `asked`, the query),
     and how many targets the caller has. One small query, so that a dashboard polling an unchanged
-    answer costs little."""
+    answer costs little. The targets' part is their own: a new one raises the latest id, a deleted
+    one lowers the count, a changed one its version (the sum of the caller's versions)."""
     scope = officer_scope(actor, "Targets")
     latest = select(func.max(LedgerEntry.id)).scalar_subquery()
     listed = list_targets(actor, ids).order_by(None).subquery()
     row = db.session.execute(
         select(
             select(func.count()).select_from(listed).scalar_subquery(),
+            select(func.coalesce(func.sum(listed.c.version), 0)).scalar_subquery(),
             latest,
             select(func.count())
             .select_from(LedgerEntry)
             .where(LedgerEntry.id > latest - RECENT_ENTRIES)
             .scalar_subquery(),
             select(func.max(Target.id)).scalar_subquery(),
-            select(func.max(AuditEvent.id))
-            .where(AuditEvent.subject_type == Target.__tablename__)
-            .scalar_subquery(),
         )
     ).one()
     regions = "*" if scope is None else ",".join(sorted(r.code for r in scope))

@@ -320,6 +320,29 @@ def test_every_targets_progress_answers_304_until_a_sale_or_a_target_changes(cli
     assert client.get(url, headers={**admin[1], "If-None-Match": tag}).status_code == 200
 
 
+def test_the_progress_etag_follows_the_targets_themselves_not_the_audit_trail(client, admin):
+    from marketplace.audit import services as audit
+    from marketplace.ledger.models import Target
+
+    made = batch_of_targets(client, admin)
+    url = "/api/v1/targets/progress?page_size=100"
+    tag = client.get(url, headers=admin[1]).headers["ETag"]
+    # The trail is written, never read for rules (issue 16): an event about a target changes nothing shown.
+    audit.record(db.session.get(Target, made[1]["id"]), "update", admin[0].id, details={})
+    db.session.commit()
+    assert client.get(url, headers={**admin[1], "If-None-Match": tag}).status_code == 304
+    # A rename: no new target, none gone, no sale; only the target's own version says it changed.
+    renamed = client.patch(
+        f"/api/v1/targets/{made[1]['id']}", json={"name": "鲁渝协作 2026 改"}, headers=admin[1]
+    )
+    assert renamed.status_code == 200
+    changed = client.get(url, headers={**admin[1], "If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != tag
+    assert "鲁渝协作 2026 改" in {p["name"] for p in changed.json}
+    again = client.get(url, headers={**admin[1], "If-None-Match": changed.headers["ETag"]})
+    assert again.status_code == 304
+
+
 def test_an_ended_target_is_achieved_or_missed_never_behind_and_raises_no_alert(client, admin, officer):
     from marketplace.alerts import services as alerts
     from marketplace.alerts.models import Alert
