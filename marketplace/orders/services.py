@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, or_, select
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
+from marketplace.catalog.stock import lock_stock, reserve
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import N_, _, name_of
@@ -23,7 +24,7 @@ from marketplace.orders.models import (
     OrderLine,
     OrderStatus,
 )
-from marketplace.orders.stock import close_unpaid, lock_order, lock_stock, reserve
+from marketplace.orders.stock import close_unpaid, lock_order
 from marketplace.payments.services import (
     cancel_intent_quietly,
     latest_payments,
