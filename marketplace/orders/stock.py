@@ -2,13 +2,12 @@
 
 from sqlalchemy import select
 
-from marketplace.audit import services as audit
 from marketplace.catalog.stock import OutOfStock, put_back, reserve
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.i18n import _
+from marketplace.orders import lifecycle
 from marketplace.orders.models import Order, OrderStatus
-from marketplace.timeutil import now
 
 
 def release_stock(order: Order) -> None:
@@ -37,11 +36,9 @@ def _quantities(order: Order) -> dict[int, int]:
 
 def close_unpaid(order: Order, status: OrderStatus, actor_id: int | None, reason: str) -> None:
     """Cancel or expire an order that was not paid: release its stock, end its payment."""
-    from_status = order.status
-    release_stock(order)
-    order.status, order.closed_at = status, now()
     action = {OrderStatus.EXPIRED: "expire", OrderStatus.CANCELLED: "cancel"}[status]
-    audit.record(order, action, actor_id, from_status=from_status, to_status=status, reason=reason)
+    lifecycle.move(order, status, actor_id, action, reason=reason)
+    release_stock(order)
 
 
 def lock_order(order_id: int) -> Order:
