@@ -168,14 +168,9 @@ def review_certification(
         )
     else:
         _start_notice(certification)
-        audit.record(
-            certification,
-            "approve",
-            actor.id,
-            from_status=CertificationStatus.APPLIED,
-            to_status=CertificationStatus.IN_NOTICE,
-            reason=comment,
-            details={**details, "certificate_no": certification.certificate_no},
+        details["certificate_no"] = certification.certificate_no
+        _move(
+            certification, CertificationStatus.IN_NOTICE, actor.id, "approve", reason=comment, details=details
         )
     db.session.commit()
     return certification
@@ -209,23 +204,49 @@ def _require_reviewer(actor: User, certification: Certification, *stages: str) -
 def _reject(actor: User, certification: Certification, comment: str | None, action: str) -> None:
     if not comment:
         raise InvalidField("comment", _("A rejection needs a comment saying why."))
+    _move(certification, CertificationStatus.REJECTED, actor.id, action, reason=comment)
+    certification.reason, certification.certificate_no = comment, None
+
+
+# The moves a certification's status makes; _move, its one writer, refuses any other.
+MOVES = {
+    CertificationStatus.APPLIED: {CertificationStatus.IN_NOTICE, CertificationStatus.REJECTED},
+    CertificationStatus.IN_NOTICE: {
+        CertificationStatus.CERTIFIED,
+        CertificationStatus.REJECTED,
+        CertificationStatus.REVOKED,
+    },
+    CertificationStatus.CERTIFIED: {CertificationStatus.REVOKED, CertificationStatus.EXPIRED},
+}
+
+
+def _move(
+    certification: Certification,
+    to: CertificationStatus,
+    actor_id: int | None,
+    action: str,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Move the certification to `to` (409 if that is no move from where it is), with its audit event."""
     from_status = certification.status
-    certification.status, certification.reason = CertificationStatus.REJECTED, comment
-    certification.certificate_no = None
+    if to not in MOVES.get(from_status, ()):
+        raise Conflict(
+            _(
+                "Cannot go from %(from_status)s to %(to_status)s.",
+                from_status=name_of(STATUS_NAMES, from_status),
+                to_status=name_of(STATUS_NAMES, to),
+            )
+        )
+    certification.status = to
     audit.record(
-        certification,
-        action,
-        actor.id,
-        from_status=from_status,
-        to_status=CertificationStatus.REJECTED,
-        reason=comment,
+        certification, action, actor_id, from_status=from_status, to_status=to, reason=reason, details=details
     )
 
 
 def _start_notice(certification: Certification) -> None:
     """Final approval: the certificate number is published in the notice; it is valid once the notice ends."""
     today = china_today()
-    certification.status = CertificationStatus.IN_NOTICE
     certification.notice_ends_on = today + timedelta(days=certification.notice_days)
     certification.valid_from = certification.notice_ends_on
     validity = timedelta(days=current_app.config["CERTIFICATION_VALID_DAYS"])
@@ -253,20 +274,8 @@ def revoke_certification(actor: User, certification_id: int, reason: str) -> Cer
                 status=name_of(STATUS_NAMES, certification.status),
             )
         )
-    from_status = certification.status
-    certification.status, certification.reason, certification.revoked_at = (
-        CertificationStatus.REVOKED,
-        reason,
-        now(),
-    )
-    audit.record(
-        certification,
-        "revoke",
-        actor.id,
-        from_status=from_status,
-        to_status=CertificationStatus.REVOKED,
-        reason=reason,
-    )
+    _move(certification, CertificationStatus.REVOKED, actor.id, "revoke", reason=reason)
+    certification.reason, certification.revoked_at = reason, now()
     _sync_product(certification.product, china_today())
     db.session.commit()
     cache.invalidate("catalog")
@@ -282,29 +291,15 @@ def advance_certifications(today: date | None = None) -> dict[str, int]:
         Certification.status == CertificationStatus.IN_NOTICE, Certification.notice_ends_on <= today
     )
     for certification in db.session.scalars(ended):
-        certification.status = CertificationStatus.CERTIFIED
-        audit.record(
-            certification,
-            "certify",
-            None,
-            from_status=CertificationStatus.IN_NOTICE,
-            to_status=CertificationStatus.CERTIFIED,
-            details={"certificate_no": certification.certificate_no},
-        )
+        details = {"certificate_no": certification.certificate_no}
+        _move(certification, CertificationStatus.CERTIFIED, None, "certify", details=details)
         counts["certified"] += 1
         touched.add(certification.product_id)
     lapsed = select(Certification).where(
         Certification.status == CertificationStatus.CERTIFIED, Certification.valid_until <= today
     )
     for certification in db.session.scalars(lapsed):
-        certification.status = CertificationStatus.EXPIRED
-        audit.record(
-            certification,
-            "expire",
-            None,
-            from_status=CertificationStatus.CERTIFIED,
-            to_status=CertificationStatus.EXPIRED,
-        )
+        _move(certification, CertificationStatus.EXPIRED, None, "expire")
         counts["expired"] += 1
         touched.add(certification.product_id)
     for product_id in touched:

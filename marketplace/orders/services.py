@@ -11,11 +11,12 @@ from sqlalchemy import Select, func, or_, select
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
+from marketplace.catalog.stock import lock_stock, reserve
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import N_, _, name_of
+from marketplace.orders import lifecycle
 from marketplace.orders.models import (
-    FULFILMENT_STATUS_NAMES,
     ORDER_STATUS_NAMES,
     Fulfilment,
     FulfilmentStatus,
@@ -23,7 +24,7 @@ from marketplace.orders.models import (
     OrderLine,
     OrderStatus,
 )
-from marketplace.orders.stock import close_unpaid, lock_order, lock_stock, reserve
+from marketplace.orders.stock import close_unpaid, lock_order
 from marketplace.payments.services import (
     cancel_intent_quietly,
     latest_payments,
@@ -261,56 +262,14 @@ def cancel_order(actor: User, order_id: int) -> Order:
 
 def ship_fulfilment(actor: User, fulfilment_id: int, carrier: str, tracking_no: str) -> Fulfilment:
     fulfilment = _own_fulfilment(actor, fulfilment_id)
-    if fulfilment.order.status != OrderStatus.PAID or fulfilment.status != FulfilmentStatus.PENDING:
-        raise Conflict(
-            _(
-                "Only a pending part of a paid order ships (this one is %(part)s, the order %(order)s).",
-                part=fulfilment.status,
-                order=fulfilment.order.status,
-            )
-        )
-    fulfilment.status, fulfilment.carrier, fulfilment.tracking_no = (
-        FulfilmentStatus.SHIPPED,
-        carrier,
-        tracking_no,
-    )
-    fulfilment.shipped_at = now()
-    audit.record(
-        fulfilment.order,
-        "ship",
-        actor.id,
-        from_status=OrderStatus.PAID,
-        to_status=OrderStatus.PAID,
-        details={"fulfilment_id": fulfilment.id, "carrier": carrier, "tracking_no": tracking_no},
-    )
+    lifecycle.ship(fulfilment, actor.id, carrier, tracking_no)
     db.session.commit()
     return fulfilment
 
 
 def deliver_fulfilment(actor: User, fulfilment_id: int) -> Fulfilment:
     fulfilment = _own_fulfilment(actor, fulfilment_id)
-    if fulfilment.status != FulfilmentStatus.SHIPPED:
-        raise Conflict(
-            _(
-                "Only a shipped part can be delivered (this one is %(status)s).",
-                status=name_of(FULFILMENT_STATUS_NAMES, fulfilment.status),
-            )
-        )
-    fulfilment.status, fulfilment.delivered_at = FulfilmentStatus.DELIVERED, now()
-    order = fulfilment.order
-    done = all(
-        f.status in (FulfilmentStatus.DELIVERED, FulfilmentStatus.CANCELLED) for f in order.fulfilments
-    )
-    audit.record(
-        order,
-        "deliver",
-        actor.id,
-        from_status=order.status,
-        to_status=OrderStatus.COMPLETED if done else order.status,
-        details={"fulfilment_id": fulfilment.id},
-    )
-    if done:
-        order.status = OrderStatus.COMPLETED
+    lifecycle.deliver(fulfilment, actor.id)
     db.session.commit()
     return fulfilment
 

@@ -20,10 +20,11 @@ from marketplace.audit import services as audit
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import N_, _, name_of, yuan
-from marketplace.orders.models import ORDER_STATUS_NAMES, FulfilmentStatus, Order, OrderStatus
+from marketplace.orders import lifecycle as order_lifecycle
+from marketplace.orders.models import ORDER_STATUS_NAMES, Order, OrderStatus
 from marketplace.orders.stock import close_unpaid, lock_order, release_stock, reserve_again
 from marketplace.outbox import services as outbox
-from marketplace.payments import events
+from marketplace.payments import events, lifecycle
 from marketplace.payments.gateways import (
     DevGateway,
     IntentState,
@@ -105,7 +106,7 @@ def cancel_intent_quietly(order_id: int) -> None:
     except DomainError:
         return  # it stays open at the provider; a late success is refunded automatically
     if state.status == "canceled":
-        db.session.get(Payment, payment_id).status = PaymentStatus.CANCELED
+        lifecycle.move_payment(db.session.get(Payment, payment_id), PaymentStatus.CANCELED)
         db.session.commit()
 
 
@@ -222,7 +223,9 @@ def _apply_intent(intent: IntentState, failed: bool) -> tuple[str, int | None]:
     if intent.status == "succeeded":
         return _payment_succeeded(order, payment, intent)
     if intent.status == "canceled" or (failed and intent.status == "requires_payment_method"):
-        payment.status = PaymentStatus.CANCELED if intent.status == "canceled" else PaymentStatus.FAILED
+        lifecycle.move_payment(
+            payment, PaymentStatus.CANCELED if intent.status == "canceled" else PaymentStatus.FAILED
+        )
         if order.status == OrderStatus.PENDING_PAYMENT:
             close_unpaid(order, OrderStatus.CANCELLED, None, reason=CLOSED_AS[payment.status])
             return "released", None
@@ -241,26 +244,20 @@ def _payment_succeeded(order: Order, payment: Payment, intent: IntentState) -> t
     if order.status == OrderStatus.PENDING_PAYMENT or (
         order.status == OrderStatus.EXPIRED and reserve_again(order)
     ):
-        payment.status, payment.amount_received_fen = PaymentStatus.SUCCEEDED, intent.amount_received
-        order.status, order.paid_fen, order.paid_at = OrderStatus.PAID, intent.amount_received, now()
+        lifecycle.move_payment(payment, PaymentStatus.SUCCEEDED)
+        payment.amount_received_fen = intent.amount_received
+        order.paid_fen = intent.amount_received
+        note = PAID if from_status == OrderStatus.PENDING_PAYMENT else PAID_AFTER_EXPIRY
+        order_lifecycle.move(order, OrderStatus.PAID, None, "pay", reason=note, details=details)
         # The ledger enters the sale (ledger/receivers.py).
         events.order_paid.send(order, sale_date=china_today())
-        note = PAID if from_status == OrderStatus.PENDING_PAYMENT else PAID_AFTER_EXPIRY
-        audit.record(
-            order,
-            "pay",
-            None,
-            from_status=from_status,
-            to_status=OrderStatus.PAID,
-            reason=note,
-            details=details,
-        )
         return "paid", None
     # Paid for an order that is cancelled, or expired with its stock gone: give the money back.
     # (A failed re-reservation rolled back, so lock again.)
     order = lock_order(order.id)
     payment = db.session.get(Payment, payment.id, populate_existing=True)
-    payment.status, payment.amount_received_fen = PaymentStatus.SUCCEEDED, intent.amount_received
+    lifecycle.move_payment(payment, PaymentStatus.SUCCEEDED)
+    payment.amount_received_fen = intent.amount_received
     order.paid_fen = intent.amount_received
     reason = REFUNDED_AFTER_CANCELLATION if from_status == OrderStatus.CANCELLED else REFUNDED_AFTER_EXPIRY
     audit.record(
@@ -291,7 +288,8 @@ def _reject_payment(order: Order, payment: Payment, intent: IntentState, why: st
     at the provider. Idempotent: the provider's answer for a succeeded payment does not change."""
     if payment.failure_reason != why:
         log.warning("payment %s of order %s rejected: %s", intent.id, order.id, why)
-        payment.status, payment.failure_reason = PaymentStatus.FAILED, why
+        lifecycle.move_payment(payment, PaymentStatus.FAILED)
+        payment.failure_reason = why
         received = {"received": intent.amount_received, "received_currency": intent.currency.upper()}
         audit.record(
             order,
@@ -367,15 +365,9 @@ def refund_remaining(order: Order, actor_id: int, reason: str, restock: bool) ->
     """End a paid order (the buyer cancelled before shipping) and record the refund of what is left
     of it, in the caller's transaction; returns the refund to send once that commits, if any."""
     amount = _refundable(order)
-    from_status = order.status
+    order_lifecycle.cancel_paid(order, actor_id, reason)
     if restock:
         release_stock(order)
-    for fulfilment in order.fulfilments:
-        fulfilment.status = FulfilmentStatus.CANCELLED
-    order.status, order.closed_at = OrderStatus.CANCELLED, now()
-    audit.record(
-        order, "cancel", actor_id, from_status=from_status, to_status=OrderStatus.CANCELLED, reason=reason
-    )
     if amount <= 0:
         return None
     return _record_refund(
@@ -460,12 +452,13 @@ def _settle_refund(refund_id: int, provider_status: str, why: str | None = None)
     if refund.status != RefundStatus.PENDING:
         return
     if provider_status == "succeeded":
-        refund.status = RefundStatus.SUCCEEDED
+        lifecycle.move_refund(refund, RefundStatus.SUCCEEDED)
         order.refunded_fen += refund.amount_fen
         # The ledger enters the refund (ledger/receivers.py).
         events.refund_succeeded.send(refund, order=order, refund_date=china_today())
     else:
-        refund.status, refund.failure_reason = RefundStatus.FAILED, why or ENDED_AS[provider_status]
+        lifecycle.move_refund(refund, RefundStatus.FAILED)
+        refund.failure_reason = why or ENDED_AS[provider_status]
         for line in order.lines:
             line.refunded_quantity -= refund.lines.get(str(line.id), 0)
         events.refund_failed.send(refund, why=refund.failure_reason)  # alerted (alerts/receivers.py)

@@ -17,10 +17,10 @@ from marketplace.agencies.services import get_agency, roles_over, subtree_ids
 from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
 from marketplace.catalog.services import certificates_on
+from marketplace.catalog.stock import put_back, reserve
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound, when_taken
 from marketplace.extensions import db
 from marketplace.i18n import N_, _, name_of, names_of, yuan
-from marketplace.orders.stock import put_back, reserve
 from marketplace.procurement import imports
 from marketplace.procurement.events import purchase_order_paid
 from marketplace.procurement.models import (
