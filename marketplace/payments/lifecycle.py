@@ -10,7 +10,8 @@ PAYMENT_MOVES = {
     PaymentStatus.PENDING: {PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELED},
     # A declined card tried again, money rejected again for another reason, or the payment given up.
     PaymentStatus.FAILED: {PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELED},
-    PaymentStatus.CANCELED: {PaymentStatus.CANCELED},
+    # Money that arrived for an intent we took for canceled: it succeeds, or is rejected.
+    PaymentStatus.CANCELED: {PaymentStatus.CANCELED, PaymentStatus.SUCCEEDED, PaymentStatus.FAILED},
 }
 REFUND_MOVES = {RefundStatus.PENDING: {RefundStatus.SUCCEEDED, RefundStatus.FAILED}}
 
