@@ -119,7 +119,7 @@ def recorded_entries(path):
     try:
         with shelve.open(str(path), flag="r") as store:
             return {name for name in store.get("entries", {}) if not name.startswith("celery.")}
-    except (OSError, dbm.error):
+    except dbm.error:  # dbm.error is already a tuple holding OSError
         return set()
 
 
