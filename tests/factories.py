@@ -16,7 +16,7 @@ import factory
 from argon2 import PasswordHasher
 
 from marketplace.accounts.models import RoleGrant, SignInAddress, User
-from marketplace.aftersales.models import AfterSalesPhoto, AfterSalesRequest
+from marketplace.aftersales.models import AfterSalesPhoto, AfterSalesRequest, FapiaoRequest
 from marketplace.agencies.models import Agency, AgencyFiling, AgencyMember
 from marketplace.alerts.models import Alert
 from marketplace.audit.models import AuditEvent
@@ -490,6 +490,22 @@ class AfterSalesPhotoFactory(Factory):
     key = factory.Sequence(lambda n: f"{n:032x}.png")
     content_type = "image/png"
     size_bytes = 208
+
+
+class FapiaoRequestFactory(Factory):
+    """A person's fapiao for one supplier's part of an order."""
+
+    class Meta:
+        model = FapiaoRequest
+
+    class Params:
+        fulfilment = factory.SubFactory(FulfilmentFactory)
+
+    fulfilment_id = factory.SelfAttribute("fulfilment.id")
+    order_id = factory.SelfAttribute("fulfilment.order_id")
+    supplier_id = factory.SelfAttribute("fulfilment.supplier_id")
+    buyer_id = factory.SelfAttribute("fulfilment.order.buyer_id")
+    title = "张伟"
 
 
 # Procurement

@@ -43,6 +43,7 @@ ACTORS = (
     "admin",
 )
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+INVOICE = b"%PDF-1.7\n%%EOF\n"
 ADDRESS = {
     "region_code": "370102",
     "detail": "济南市历下区泉城路 1 号",
@@ -252,6 +253,17 @@ MATRIX = {
         cells(404, buyer=OK, supplier=403, admin=403),
     ),
     ("GET", "/api/v1/after-sales/<int:request_id>/photos/<int:photo_id>"): (None, WEB_ORDER),
+    ("POST", "/api/v1/fulfilments/<int:fulfilment_id>/fapiao"): (
+        {"title": "张伟"},
+        cells(404, buyer=OK, supplier=403, admin=403),
+    ),
+    ("GET", "/api/v1/fapiao"): (None, ANY_USER),
+    ("GET", "/api/v1/fapiao/<int:fapiao_id>"): (None, WEB_ORDER),
+    ("POST", "/api/v1/fapiao/<int:fapiao_id>/invoice"): (
+        "invoice",
+        cells(404, supplier=OK, admin=OK, buyer=403),
+    ),
+    ("GET", "/api/v1/fapiao/<int:fapiao_id>/invoice"): (None, WEB_ORDER),
     ("POST", "/api/v1/fulfilments/<int:fulfilment_id>/ship"): (
         {"carrier": "顺丰", "tracking_no": "SF1234567890"},
         cells(404, supplier=OK, admin=OK),
@@ -442,6 +454,20 @@ class World:
         )
         assert photo.status_code == 201, photo.json
         self.photo_id = photo.json["id"]
+        fapiao = client.post(
+            f"/api/v1/fulfilments/{self.fulfilment_id}/fapiao",
+            json={"title": "济南市机关事务服务中心", "tax_id": "12370100MB1234567X"},
+            headers=self.headers["buyer"],
+        )
+        assert fapiao.status_code == 201, fapiao.json
+        self.fapiao_id = fapiao.json["id"]
+        issued = client.post(
+            f"/api/v1/fapiao/{self.fapiao_id}/invoice",
+            data={"invoice_no": "26372000000012345678", "file": (BytesIO(INVOICE), "fapiao.pdf")},
+            headers=self.headers["supplier"],
+            content_type="multipart/form-data",
+        )
+        assert issued.status_code == 200, issued.json
         self.webhook = fake_stripe.event(
             "payment_intent.succeeded",
             fake_stripe.succeed(order.json["payment"]["payment_intent_id"]),
@@ -552,6 +578,7 @@ class World:
             "alert_id": self.alert_id,
             "request_id": self.request_id,
             "photo_id": self.photo_id,
+            "fapiao_id": self.fapiao_id,
         }
         ids["order_id"] = self.po_id if "/purchase-orders/" in rule else self.order_id
         ids["invitation_id"] = (
@@ -572,6 +599,11 @@ class World:
             return self.client.open(spec, method=method, headers=headers)
         if spec == "file":
             data = {"file": (BytesIO(PNG), "photo.png")}
+            return self.client.open(
+                path, method=method, headers=headers, data=data, content_type="multipart/form-data"
+            )
+        if spec == "invoice":
+            data = {"invoice_no": "26372000000012345678", "file": (BytesIO(INVOICE), "fapiao.pdf")}
             return self.client.open(
                 path, method=method, headers=headers, data=data, content_type="multipart/form-data"
             )

@@ -83,3 +83,31 @@ class AfterSalesPhoto(db.Model):
     content_type: Mapped[str] = mapped_column(String(40))
     size_bytes: Mapped[int] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class FapiaoStatus(StrEnum):
+    REQUESTED = "requested"
+    ISSUED = "issued"
+
+
+class FapiaoRequest(db.Model):
+    """A buyer's request for the fapiao (发票) of one supplier's part of an order, fulfilled by the
+    supplier uploading the e-invoice (PDF or OFD) with its number; one per part."""
+
+    __tablename__ = "fapiao_requests"
+    __table_args__ = (one_of("status", FapiaoStatus),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fulfilment_id: Mapped[int] = mapped_column(ForeignKey("fulfilments.id"), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # The invoice's title (抬头): a person's name or a company's; a company gives its tax id (税号).
+    title: Mapped[str] = mapped_column(String(100))
+    tax_id: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default=FapiaoStatus.REQUESTED)
+    invoice_no: Mapped[str | None] = mapped_column(String(40))
+    file_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str | None] = mapped_column(String(40))
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

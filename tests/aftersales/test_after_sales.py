@@ -136,3 +136,19 @@ def test_two_deciders_at_once_refund_the_request_once(shop, app, monkeypatch):
     assert sorted(answers) == [200, 409]
     assert shop.get(order["id"]).json["refunded_fen"] == 6990
     assert shop.stripe.succeeded_refunds(order["payment"]["payment_intent_id"]) == 6990
+
+
+def test_a_phone_photo_over_the_app_wide_body_limit_is_taken_up_to_the_image_limit(shop):
+    order, orange, _ = paid_order(shop)
+    request = ask(shop, order, [{"line_id": orange["id"], "quantity": 1}]).json
+
+    def send(size):
+        return shop.client.post(
+            f"/api/v1/after-sales/{request['id']}/photos",
+            data={"file": (io.BytesIO(PNG + b"\x00" * size), "photo.png")},
+            headers=shop.buyer_headers,
+            content_type="multipart/form-data",
+        ).status_code
+
+    assert send(1_500_000) == 201  # over the 1 MiB every other body may be
+    assert send(2 * 1024 * 1024 + 1) == 413  # IMAGE_MAX_BYTES

@@ -1183,6 +1183,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/fulfilments/{fulfilment_id}/fapiao": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fulfilment_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 申请开具发票
+         * @description The buyer asks for the fapiao of one supplier's part of a paid order: title, tax id for a company.
+         */
+        post: operations["after_sales_post_fulfilment_fapiao"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fapiao": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 发票申请列表
+         * @description The buyer's own requests and those to the caller's suppliers, newest first; all for admins.
+         */
+        get: operations["after_sales_get_fapiao_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fapiao/{fapiao_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fapiao_id: number;
+            };
+            cookie?: never;
+        };
+        /** 发票申请详情 */
+        get: operations["after_sales_get_fapiao_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fapiao/{fapiao_id}/invoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fapiao_id: number;
+            };
+            cookie?: never;
+        };
+        /** 下载电子发票 */
+        get: operations["after_sales_get_fapiao_invoice"];
+        put?: never;
+        /**
+         * 上传电子发票
+         * @description The supplier issues the fapiao: multipart fields `invoice_no` and `file` (PDF or OFD).
+         */
+        post: operations["after_sales_post_fapiao_invoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agencies": {
         parameters: {
             query?: never;
@@ -2732,6 +2816,34 @@ export interface components {
         };
         Rejection: {
             comment: string;
+        };
+        FapiaoCreate: {
+            title: string;
+            /** @description 税号: a company's unified social credit code; none for a person */
+            tax_id?: string;
+        };
+        Fapiao: {
+            id?: number;
+            fulfilment_id?: number;
+            order_id?: number;
+            supplier_id?: number;
+            buyer_id?: number;
+            title?: string;
+            tax_id?: string | null;
+            /** @description the part's lines as paid, less refunds */
+            amount_fen?: number;
+            /** @enum {string} */
+            status?: "requested" | "issued";
+            invoice_no?: string | null;
+            readonly invoice_url?: unknown;
+            /** Format: date-time */
+            issued_at?: string | null;
+            /** Format: date-time */
+            created_at?: string;
+        };
+        InvoiceFile: {
+            /** Format: binary */
+            file: string;
         };
         AgencyCreate: {
             name: string;
@@ -5012,6 +5124,140 @@ export interface operations {
                 };
                 content?: never;
             };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    after_sales_post_fulfilment_fapiao: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fulfilment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FapiaoCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fapiao"];
+                };
+            };
+            /** @description The order is not paid, or this part's fapiao was asked for already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    after_sales_get_fapiao_list: {
+        parameters: {
+            query?: {
+                status?: "requested" | "issued";
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Pagination": components["headers"]["PAGINATION"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fapiao"][];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    after_sales_get_fapiao_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fapiao_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fapiao"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    after_sales_get_fapiao_invoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fapiao_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    after_sales_post_fapiao_invoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fapiao_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["InvoiceFile"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fapiao"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };
