@@ -107,6 +107,7 @@ def start_schedule(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from marketplace.accounts.api import blp as accounts_blp
+    from marketplace.aftersales.api import blp as aftersales_blp
     from marketplace.agencies.api import blp as agencies_blp
     from marketplace.alerts.api import blp as alerts_blp
     from marketplace.catalog.api import blp as catalog_blp
@@ -129,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
         certification_blp,
         orders_blp,
         payments_blp,
+        aftersales_blp,
         agencies_blp,
         invitations_blp,
         procurement_blp,

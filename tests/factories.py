@@ -16,6 +16,7 @@ import factory
 from argon2 import PasswordHasher
 
 from marketplace.accounts.models import RoleGrant, SignInAddress, User
+from marketplace.aftersales.models import AfterSalesPhoto, AfterSalesRequest, FapiaoRequest
 from marketplace.agencies.models import Agency, AgencyFiling, AgencyMember
 from marketplace.alerts.models import Alert
 from marketplace.audit.models import AuditEvent
@@ -456,6 +457,55 @@ class WebhookEventFactory(Factory):
     event_type = "payment_intent.succeeded"
     object_id = factory.Sequence(lambda n: f"pi_test_{n}")
     payload = factory.LazyFunction(dict)
+
+
+# After-sales
+
+
+class AfterSalesRequestFactory(Factory):
+    """The buyer of a paid line asks for it back from the line's supplier."""
+
+    class Meta:
+        model = AfterSalesRequest
+
+    class Params:
+        line = factory.SubFactory(OrderLineFactory)
+
+    order_id = factory.SelfAttribute("line.order_id")
+    supplier_id = factory.SelfAttribute("line.supplier_id")
+    buyer_id = factory.SelfAttribute("line.order.buyer_id")
+    lines = factory.LazyAttribute(lambda r: {str(r.line.id): 1})
+    amount_fen = factory.SelfAttribute("line.unit_price_fen")
+    reason = "收到时已损坏"
+
+
+class AfterSalesPhotoFactory(Factory):
+    class Meta:
+        model = AfterSalesPhoto
+
+    class Params:
+        request = factory.SubFactory(AfterSalesRequestFactory)
+
+    request_id = factory.SelfAttribute("request.id")
+    key = factory.Sequence(lambda n: f"{n:032x}.png")
+    content_type = "image/png"
+    size_bytes = 208
+
+
+class FapiaoRequestFactory(Factory):
+    """A person's fapiao for one supplier's part of an order."""
+
+    class Meta:
+        model = FapiaoRequest
+
+    class Params:
+        fulfilment = factory.SubFactory(FulfilmentFactory)
+
+    fulfilment_id = factory.SelfAttribute("fulfilment.id")
+    order_id = factory.SelfAttribute("fulfilment.order_id")
+    supplier_id = factory.SelfAttribute("fulfilment.supplier_id")
+    buyer_id = factory.SelfAttribute("fulfilment.order.buyer_id")
+    title = "张伟"
 
 
 # Procurement
