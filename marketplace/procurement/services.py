@@ -54,7 +54,6 @@ def create_purchase_order(
         agency_id=agency.id, created_by_id=actor.id, delivery_address=delivery_address, needed_by=needed_by
     )
     db.session.add(order)
-    db.session.flush()
     count = _set_lines(order, lines)
     audit.record(order, "create", actor.id, to_status=PurchaseOrderStatus.DRAFT, details={"lines": count})
     db.session.commit()
@@ -104,6 +103,7 @@ def _set_lines(order: PurchaseOrder, lines: list[dict], field: str = "lines", lo
             ),
             location=location,
         )
+    db.session.flush()  # a new draft's row first: its lines name its id
     db.session.execute(delete(PurchaseOrderLine).where(PurchaseOrderLine.order_id == order.id))
     rows = [
         {
