@@ -27,6 +27,7 @@ from marketplace.extensions import db
 from marketplace.idempotency import IdempotencyRecord
 from marketplace.invitations.models import Invitation
 from marketplace.ledger.models import LedgerEntry, LedgerMonthly, LedgerReport, Target
+from marketplace.notifications.models import Notification, NotificationSettings
 from marketplace.orders.models import Fulfilment, Order, OrderLine
 from marketplace.outbox.models import OutboxMessage
 from marketplace.payments.models import Payment, Refund, WebhookEvent
@@ -506,6 +507,44 @@ class FapiaoRequestFactory(Factory):
     supplier_id = factory.SelfAttribute("fulfilment.supplier_id")
     buyer_id = factory.SelfAttribute("fulfilment.order.buyer_id")
     title = "张伟"
+
+
+# Notifications
+
+
+class NotificationFactory(Factory):
+    """A buyer told their parcel shipped."""
+
+    class Meta:
+        model = Notification
+
+    class Params:
+        order = factory.SubFactory(OrderFactory)
+
+    user_id = factory.SelfAttribute("order.buyer_id")
+    kind = "parcel_shipped"
+    subject_type = "orders"
+    subject_id = factory.SelfAttribute("order.id")
+    params = factory.LazyAttribute(
+        lambda n: {
+            "order_id": n.order.id,
+            "supplier": "奉节县脐橙合作社",
+            "carrier": "顺丰",
+            "tracking_no": "SF1",
+        }
+    )
+    event_key = factory.Sequence(lambda n: f"fulfilment:{n}:shipped")
+
+
+class NotificationSettingsFactory(Factory):
+    class Meta:
+        model = NotificationSettings
+
+    class Params:
+        user = factory.SubFactory(UserFactory)
+
+    user_id = factory.SelfAttribute("user.id")
+    email = False
 
 
 # Procurement

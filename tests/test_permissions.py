@@ -212,6 +212,13 @@ MATRIX = {
         ADMIN,
     ),
     ("GET", "/api/v1/certification-rules/<string:province_code>"): (None, ADMIN),
+    # Notifications: each user's own inbox and channels
+    ("GET", "/api/v1/me/notifications"): (None, ANY_USER),
+    ("GET", "/api/v1/me/notifications/unread-count"): (None, ANY_USER),
+    ("POST", "/api/v1/me/notifications/<int:notification_id>/read"): (None, cells(404, supplier=OK)),
+    ("POST", "/api/v1/me/notifications/read-all"): (None, ANY_USER),
+    ("GET", "/api/v1/me/notification-settings"): (None, ANY_USER),
+    ("PUT", "/api/v1/me/notification-settings"): ({"email": False}, ANY_USER),
     # Web orders and payments
     ("POST", "/api/v1/orders"): (
         {
@@ -439,6 +446,9 @@ class World:
         self.order_id = order.json["id"]
         self.fulfilment_id = order.json["fulfilments"][0]["id"]
         self.order_line = order.json["lines"][0]["id"]
+        # The supplier was told of the paid order.
+        told = client.get("/api/v1/me/notifications", headers=self.headers["supplier"])
+        self.notification_id = told.json[0]["id"]
         after_sales = client.post(
             f"/api/v1/orders/{self.order_id}/after-sales",
             json={"lines": [{"line_id": self.order_line, "quantity": 1}], "reason": "收到时已损坏"},
@@ -579,6 +589,7 @@ class World:
             "request_id": self.request_id,
             "photo_id": self.photo_id,
             "fapiao_id": self.fapiao_id,
+            "notification_id": self.notification_id,
         }
         ids["order_id"] = self.po_id if "/purchase-orders/" in rule else self.order_id
         ids["invitation_id"] = (

@@ -22,7 +22,7 @@ from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound, when
 from marketplace.extensions import db, in_ids, insert_rows
 from marketplace.i18n import N_, _, name_of, names_of, yuan
 from marketplace.procurement import imports
-from marketplace.procurement.events import purchase_order_paid
+from marketplace.procurement.events import purchase_order_moved, purchase_order_paid
 from marketplace.procurement.models import (
     PART_STATUS_NAMES,
     STATUS_NAMES,
@@ -168,6 +168,9 @@ def _move(
 ) -> None:
     from_status, order.status = order.status, to_status
     audit.record(order, action, actor.id, from_status=from_status, to_status=to_status, **kwargs)
+    purchase_order_moved.send(
+        order, from_status=from_status, to_status=to_status, reason=kwargs.get("reason")
+    )
 
 
 def replace_lines(actor: User, order_id: int, lines: list[dict]) -> PurchaseOrder:
