@@ -131,6 +131,7 @@ MATRIX = {
     ("GET", "/api/v1/pairings"): (None, PUBLIC),
     ("GET", "/api/v1/categories"): (None, PUBLIC),
     ("GET", "/api/v1/products"): (None, PUBLIC),
+    ("GET", "/api/v1/products/facets"): (None, PUBLIC),
     ("GET", "/api/v1/products/<int:product_id>"): (None, PUBLIC),
     ("POST", "/api/v1/products"): (
         {

@@ -13,6 +13,7 @@ from marketplace.catalog.schemas import (
     BatchCreateSchema,
     BatchSchema,
     CategorySchema,
+    FacetsSchema,
     ImageSchema,
     ImageUploadSchema,
     ProductCreateSchema,
@@ -114,9 +115,7 @@ class Products(MethodView):
         """商品列表
 
         The public catalog. The first pages of listings are cached; searches are not."""
-        low, high = args.get("min_price_fen"), args.get("max_price_fen")
-        if low is not None and high is not None and low > high:
-            raise InvalidField("min_price_fen", _("Must not exceed max_price_fen."), location="query")
+        _check_price_range(args)
         return page_of(services.catalog_query(args), pagination_parameters)
 
     @blp.arguments(ProductCreateSchema)
@@ -127,6 +126,26 @@ class Products(MethodView):
 
         List a product (members of a verified supplier)."""
         return services.create_product(require_user(), body)
+
+
+@blp.route("/products/facets")
+class ProductFacets(MethodView):
+    @blp.arguments(ProductQueryArgsSchema, location="query")
+    @blp.response(200, FacetsSchema)
+    def get(self, args):
+        """商品筛选计数
+
+        Counts for narrowing GET /products under the same filters: categories (with children),
+        origin counties, certified, in stock and five price bands. Each facet is counted under every
+        filter but its own, so its other choices stay in sight; `total` is under them all."""
+        _check_price_range(args)
+        return services.catalog_facets(args)
+
+
+def _check_price_range(args) -> None:
+    low, high = args.get("min_price_fen"), args.get("max_price_fen")
+    if low is not None and high is not None and low > high:
+        raise InvalidField("min_price_fen", _("Must not exceed max_price_fen."), location="query")
 
 
 @blp.route("/products/<int:product_id>")

@@ -6,6 +6,7 @@ from marketplace.schemas import Day, QueryArgsSchema, RegionCode, Text, Timestam
 MAX_FEN = 10**11  # ¥1,000,000,000: far above any product, far below BigInteger overflow
 MAX_QUANTITY = 10**9
 MAX_WEIGHT_G = 10**7  # 10 tonnes in one unit
+SEASON_DAYS = 60
 
 
 class CategorySchema(ma.Schema):
@@ -98,9 +99,44 @@ class ProductQueryArgsSchema(QueryArgsSchema):
     origin = RegionCode(metadata={"description": "origin region, everything under it included"})
     supplier_id = WholeNumber(validate=validate.Range(min=1, max=2**31 - 1))
     certified = fields.Boolean(metadata={"description": "only products certified today (帮扶产品认定)"})
+    in_stock = fields.Boolean(metadata={"description": "only products with stock left"})
+    in_season = fields.Boolean(
+        metadata={"description": f"fresh produce in stock with a batch made in the last {SEASON_DAYS} days"}
+    )
     min_price_fen = WholeNumber(validate=validate.Range(min=0, max=MAX_FEN))
     max_price_fen = WholeNumber(validate=validate.Range(min=0, max=MAX_FEN))
-    sort = fields.String(validate=validate.OneOf(["price_fen", "-price_fen", "name", "-created_at"]))
+    sort = fields.String(
+        validate=validate.OneOf(["price_fen", "-price_fen", "name", "-created_at", "relevance"]),
+        metadata={"description": "relevance (with q): names that start with the words, then the shortest"},
+    )
+
+
+class PriceBandSchema(ma.Schema):
+    min_price_fen = WholeNumber()
+    max_price_fen = WholeNumber(allow_none=True, metadata={"description": "exclusive; null: no upper bound"})
+    count = WholeNumber()
+
+
+class CategoryFacetSchema(ma.Schema):
+    code = fields.String()
+    name = fields.String()
+    count = WholeNumber(metadata={"description": "its products and its children's"})
+    children = fields.List(fields.Nested(lambda: CategoryFacetSchema()))
+
+
+class OriginFacetSchema(ma.Schema):
+    code = fields.String()
+    name = fields.String()
+    count = WholeNumber()
+
+
+class FacetsSchema(ma.Schema):
+    total = WholeNumber(metadata={"description": "products matching every filter given"})
+    categories = fields.List(fields.Nested(CategoryFacetSchema))
+    origins = fields.List(fields.Nested(OriginFacetSchema), metadata={"description": "most products first"})
+    certified = WholeNumber()
+    in_stock = WholeNumber()
+    price_bands = fields.List(fields.Nested(PriceBandSchema))
 
 
 class BatchCreateSchema(ma.Schema):

@@ -1,21 +1,23 @@
 """The supply side of the catalog: products, images, batches; and the public catalog query."""
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, case, delete, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from marketplace import cache
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import officiates
 from marketplace.catalog.models import Category, Product, ProductImage, ProductSearchTerm, TraceBatch
+from marketplace.catalog.schemas import SEASON_DAYS
 from marketplace.catalog.search import index_terms, query_terms, words
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound, when_taken
 from marketplace.extensions import db
 from marketplace.i18n import N_, _, name_of
+from marketplace.regions.models import Region
 from marketplace.regions.services import is_assisted, require_region, within
 from marketplace.storage import storage
 from marketplace.suppliers.models import STATUS_NAMES as SUPPLIER_STATUS_NAMES
@@ -28,6 +30,9 @@ when_taken("uq_trace_batches_product_id_batch_code", "batch_code", BATCH_TAKEN, 
 
 CATALOG = "catalog"
 IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+FRESH = ("fruit", "vegetables")
+# The lower bound of each price band, in fen: under ¥20, ¥20–50, ¥50–100, ¥100–200, ¥200 and up.
+PRICE_BANDS = (0, 2000, 5000, 10000, 20000)
 SORTS = {
     "-created_at": (Product.created_at.desc(), Product.id.desc()),
     "price_fen": (Product.price_fen.asc(), Product.id.asc()),
@@ -143,25 +148,30 @@ def _manageable(actor: User, product_id: int) -> Product:
     return product
 
 
-def catalog_query(args: dict[str, Any]) -> Select[tuple[Product]]:
-    """The public catalog: active products of verified suppliers, filtered, searched and sorted."""
+def _filtered(args: dict[str, Any], ignoring: str = "") -> Select[tuple[Product]]:
+    """Listed products under the filters in `args`, bar the one facet named `ignoring`."""
     verified = select(Supplier.id).where(Supplier.status == SupplierStatus.VERIFIED)
     stmt = select(Product).where(Product.is_active.is_(True), Product.supplier_id.in_(verified))
-    if category := args.get("category"):
+    if (category := args.get("category")) and ignoring != "category":
         _require_category(category)
         stmt = stmt.where(
             (Product.category_code == category) | Product.category_code.startswith(category + ".")
         )
-    if origin := args.get("origin"):
+    if (origin := args.get("origin")) and ignoring != "origin":
         stmt = stmt.where(within(Product.origin_region_code, require_region(origin, "origin")))
     if supplier_id := args.get("supplier_id"):
         stmt = stmt.where(Product.supplier_id == supplier_id)
-    if args.get("certified"):
+    if args.get("certified") and ignoring != "certified":
         stmt = stmt.where(Product.certified_until > china_today())
-    if (low := args.get("min_price_fen")) is not None:
-        stmt = stmt.where(Product.price_fen >= low)
-    if (high := args.get("max_price_fen")) is not None:
-        stmt = stmt.where(Product.price_fen <= high)
+    if args.get("in_stock") and ignoring != "in_stock":
+        stmt = stmt.where(Product.stock > 0)
+    if args.get("in_season"):
+        stmt = stmt.where(Product.id.in_(_in_season()))
+    if ignoring != "price":
+        if (low := args.get("min_price_fen")) is not None:
+            stmt = stmt.where(Product.price_fen >= low)
+        if (high := args.get("max_price_fen")) is not None:
+            stmt = stmt.where(Product.price_fen <= high)
     for word in words(args.get("q") or ""):
         # One semi-join per term: the planner estimates each from the term's statistics
         # (a GROUP BY ... HAVING count(*) = n is estimated at a handful of rows, and
@@ -173,9 +183,98 @@ def catalog_query(args: dict[str, Any]) -> Select[tuple[Product]]:
         if terms != {word}:
             # Pairs present in any order: check the word itself stands in the name.
             stmt = stmt.where(func.lower(Product.name).contains(word, autoescape=True))
+    return stmt
+
+
+def _in_season() -> Select[tuple[int]]:
+    """Fresh produce in stock with a batch produced within SEASON_DAYS: picked, not stored."""
+    since = china_today() - timedelta(days=SEASON_DAYS)
+    fresh = or_(Product.category_code.in_(FRESH), *(Product.category_code.startswith(f"{c}.") for c in FRESH))
+    recent = select(TraceBatch.product_id).where(TraceBatch.produced_on >= since)
+    return select(Product.id).where(fresh, Product.stock > 0, Product.id.in_(recent))
+
+
+def _relevance(query: str) -> tuple[Any, ...]:
+    """Names that start with the first word searched, then the shortest (the least else in them)."""
+    first = words(query)[0]
+    starts = case((func.lower(Product.name).startswith(first, autoescape=True), 0), else_=1)
+    return (starts, func.length(Product.name), Product.id.desc())
+
+
+def catalog_query(args: dict[str, Any]) -> Select[tuple[Product]]:
+    """The public catalog: active products of verified suppliers, filtered, searched and sorted."""
+    sort = args.get("sort") or "-created_at"
+    if sort == "relevance":
+        order = _relevance(args["q"]) if words(args.get("q") or "") else SORTS["-created_at"]
+    else:
+        order = SORTS[sort]
     # Related rows are fetched for the page only, after the LIMIT.
     loads = (selectinload(Product.supplier), selectinload(Product.origin), selectinload(Product.category))
-    return stmt.options(*loads).order_by(*SORTS[args.get("sort") or "-created_at"])
+    return _filtered(args).options(*loads).order_by(*order)
+
+
+def catalog_facets(args: dict[str, Any]) -> dict[str, Any]:
+    """Counts for narrowing a catalog listing. Each facet is counted under every filter but its own,
+    so that its other choices stay in sight; `total` is under them all. One query per facet."""
+
+    def matching(ignoring: str = "") -> Any:
+        return _filtered(args, ignoring).with_only_columns(Product.id).subquery()
+
+    def count(ignoring: str, *conditions: Any) -> int:
+        ids = matching(ignoring)
+        stmt = select(func.count()).select_from(Product).where(Product.id.in_(select(ids.c.id)), *conditions)
+        return db.session.scalar(stmt) or 0
+
+    in_facet = matching("category")
+    per_category = dict(
+        db.session.execute(
+            select(Product.category_code, func.count())
+            .where(Product.id.in_(select(in_facet.c.id)))
+            .group_by(Product.category_code)
+        ).all()
+    )
+    in_facet = matching("origin")
+    origins = db.session.execute(
+        select(Region.code, Region.name, func.count())
+        .join(Product, Product.origin_region_code == Region.code)
+        .where(Product.id.in_(select(in_facet.c.id)))
+        .group_by(Region.code, Region.name)
+        .order_by(func.count().desc(), Region.code)
+    ).all()
+    in_facet = matching("price")
+    bands = [
+        func.count().filter(Product.price_fen >= low, *([Product.price_fen < high] if high else []))
+        for low, high in zip(PRICE_BANDS, [*PRICE_BANDS[1:], None], strict=True)
+    ]
+    band_counts = db.session.execute(select(*bands).where(Product.id.in_(select(in_facet.c.id)))).one()
+    return {
+        "total": count(""),
+        "categories": _category_tree(per_category),
+        "origins": [{"code": code, "name": name, "count": n} for code, name, n in origins],
+        "certified": count("certified", Product.certified_until > china_today()),
+        "in_stock": count("in_stock", Product.stock > 0),
+        "price_bands": [
+            {"min_price_fen": low, "max_price_fen": high, "count": n}
+            for low, high, n in zip(PRICE_BANDS, [*PRICE_BANDS[1:], None], band_counts, strict=True)
+        ],
+    }
+
+
+def _category_tree(per_category: dict[str, int]) -> list[dict[str, Any]]:
+    """Top categories with their children, each counting its own products and its children's."""
+    categories = list_categories()  # parents before their children: "fruit" < "fruit.citrus"
+    nodes = {c.code: {"code": c.code, "name": c.name, "count": 0, "children": []} for c in categories}
+    roots = []
+    for category in categories:
+        node = nodes[category.code]
+        node["count"] += per_category.get(category.code, 0)
+        if category.parent_code is None:
+            roots.append(node)
+        else:
+            parent = nodes[category.parent_code]
+            parent["children"].append(node)
+            parent["count"] += per_category.get(category.code, 0)
+    return roots
 
 
 def add_image(actor: User, product_id: int, data: bytes) -> ProductImage:

@@ -73,8 +73,8 @@ export interface Page<T> {
 }
 
 /** One page of a list and how many there are in all (the API's X-Pagination header). */
-export async function apiPage<T>(path: string): Promise<Page<T>> {
-  const response = await send(path, {})
+export async function apiPage<T>(path: string, options: Options = {}): Promise<Page<T>> {
+  const response = await send(path, options)
   const items = await answer<T[]>(response)
   const pagination = JSON.parse(response.headers.get('X-Pagination') ?? '{}') as { total?: number }
   return { items, total: pagination.total ?? items.length }

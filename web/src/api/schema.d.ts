@@ -543,6 +543,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/products/facets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 商品筛选计数
+         * @description Counts for narrowing GET /products under the same filters: categories (with children),
+         *     origin counties, certified, in stock and five price bands. Each facet is counted under every
+         *     filter but its own, so its other choices stay in sight; `total` is under them all.
+         */
+        get: operations["catalog_get_product_facets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products/{product_id}": {
         parameters: {
             query?: never;
@@ -2654,6 +2676,34 @@ export interface components {
             description: string;
             expected_harvest?: components["schemas"]["Harvest"];
         };
+        CategoryFacet: {
+            code?: string;
+            name?: string;
+            /** @description its products and its children's */
+            count?: number;
+            children?: components["schemas"]["CategoryFacet"][];
+        };
+        OriginFacet: {
+            code?: string;
+            name?: string;
+            count?: number;
+        };
+        PriceBand: {
+            min_price_fen?: number;
+            /** @description exclusive; null: no upper bound */
+            max_price_fen?: number | null;
+            count?: number;
+        };
+        Facets: {
+            /** @description products matching every filter given */
+            total?: number;
+            categories?: components["schemas"]["CategoryFacet"][];
+            /** @description most products first */
+            origins?: components["schemas"]["OriginFacet"][];
+            certified?: number;
+            in_stock?: number;
+            price_bands?: components["schemas"]["PriceBand"][];
+        };
         ProductUpdate: {
             name?: string;
             category?: string;
@@ -4299,9 +4349,14 @@ export interface operations {
                 supplier_id?: number;
                 /** @description only products certified today (帮扶产品认定) */
                 certified?: boolean;
+                /** @description only products with stock left */
+                in_stock?: boolean;
+                /** @description fresh produce (鲜果, 蔬菜) in stock with a batch produced in the last 60 days */
+                in_season?: boolean;
                 min_price_fen?: number;
                 max_price_fen?: number;
-                sort?: "price_fen" | "-price_fen" | "name" | "-created_at";
+                /** @description relevance (with q): names where the words come first and that are shortest */
+                sort?: "price_fen" | "-price_fen" | "name" | "-created_at" | "relevance";
                 page?: number;
                 page_size?: number;
             };
@@ -4345,6 +4400,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Product"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    catalog_get_product_facets: {
+        parameters: {
+            query?: {
+                /** @description words in the name; 脐橙 finds 奉节脐橙 */
+                q?: string;
+                /** @description a category and its children */
+                category?: string;
+                /** @description origin region, everything under it included */
+                origin?: string;
+                supplier_id?: number;
+                /** @description only products certified today (帮扶产品认定) */
+                certified?: boolean;
+                /** @description only products with stock left */
+                in_stock?: boolean;
+                /** @description fresh produce (鲜果, 蔬菜) in stock with a batch produced in the last 60 days */
+                in_season?: boolean;
+                min_price_fen?: number;
+                max_price_fen?: number;
+                /** @description relevance (with q): names where the words come first and that are shortest */
+                sort?: "price_fen" | "-price_fen" | "name" | "-created_at" | "relevance";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Facets"];
                 };
             };
             422: components["responses"]["UNPROCESSABLE_ENTITY"];

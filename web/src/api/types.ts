@@ -23,3 +23,6 @@ export type Batch = Answer<'Batch'>
 export type PurchaseOrder = Answer<'PurchaseOrder'>
 export type Order = Answer<'Order'>
 export type Report = Answer<'Report'>
+export type Facets = Answer<'Facets'>
+export type CategoryFacet = Answer<'CategoryFacet'>
+export type Pairing = Answer<'Pairing'>

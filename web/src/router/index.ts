@@ -7,8 +7,20 @@ export const router = createRouter({
   history: createWebHistory(),
   routes: [
     { path: '/sign-in', name: 'sign-in', component: () => import('../pages/SignIn.vue'), meta: { public: true } },
-    // Never shown: the guard sends each user to their first page.
-    { path: '/', name: 'home', component: () => import('../pages/AccountPage.vue') },
+    // The shop is public: anyone may browse it without signing in.
+    { path: '/', name: 'home', component: () => import('../pages/shop/ShopHome.vue'), meta: { public: true } },
+    {
+      path: '/products',
+      name: 'catalog',
+      component: () => import('../pages/shop/CatalogPage.vue'),
+      meta: { public: true },
+    },
+    {
+      path: '/products/:id(\\d+)',
+      name: 'product',
+      component: () => import('../pages/shop/ProductPage.vue'),
+      meta: { public: true },
+    },
     {
       path: '/dashboard',
       component: () => import('../pages/dashboard/DashboardLayout.vue'),
@@ -34,8 +46,12 @@ export const router = createRouter({
 // Pages need a session, the dashboard a role that may use it; anyone else goes where they may.
 router.beforeEach(async (to) => {
   const session = useSession()
-  if (to.meta.public) return true
-  if (!session.signedIn) return { name: 'sign-in', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
+  if (to.meta.public) {
+    // A signed-in user browsing the shop still sees their name and menu.
+    if (session.signedIn) void session.loadMe().catch(() => undefined)
+    return true
+  }
+  if (!session.signedIn) return { name: 'sign-in', query: { next: to.fullPath } }
   // The dashboard's code (ECharts) loads while the user is asked for, not after.
   if (to.meta.dashboard) void targetsPage()
   try {
@@ -45,7 +61,6 @@ router.beforeEach(async (to) => {
     throw new Error('could not load the signed-in user')
   }
   if (!session.signedIn) return { name: 'sign-in' }
-  if (to.name === 'home') return { name: session.mayUseDashboard ? 'dashboard' : 'account' }
   if (to.meta.dashboard && !session.mayUseDashboard) return { name: 'account' }
   return true
 })
