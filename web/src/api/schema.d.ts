@@ -4351,11 +4351,11 @@ export interface operations {
                 certified?: boolean;
                 /** @description only products with stock left */
                 in_stock?: boolean;
-                /** @description fresh produce (鲜果, 蔬菜) in stock with a batch produced in the last 60 days */
+                /** @description fresh produce in stock with a batch made in the last 60 days */
                 in_season?: boolean;
                 min_price_fen?: number;
                 max_price_fen?: number;
-                /** @description relevance (with q): names where the words come first and that are shortest */
+                /** @description relevance (with q): names that start with the words, then the shortest */
                 sort?: "price_fen" | "-price_fen" | "name" | "-created_at" | "relevance";
                 page?: number;
                 page_size?: number;
@@ -4420,11 +4420,11 @@ export interface operations {
                 certified?: boolean;
                 /** @description only products with stock left */
                 in_stock?: boolean;
-                /** @description fresh produce (鲜果, 蔬菜) in stock with a batch produced in the last 60 days */
+                /** @description fresh produce in stock with a batch made in the last 60 days */
                 in_season?: boolean;
                 min_price_fen?: number;
                 max_price_fen?: number;
-                /** @description relevance (with q): names where the words come first and that are shortest */
+                /** @description relevance (with q): names that start with the words, then the shortest */
                 sort?: "price_fen" | "-price_fen" | "name" | "-created_at" | "relevance";
             };
             header?: never;
