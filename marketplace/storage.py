@@ -1,4 +1,5 @@
-"""File storage behind one interface: product images and ledger reports are kept under a key.
+"""File storage behind one interface: product and after-sales images, ledger reports and e-invoices
+(fapiao) are kept under a key.
 Local disk is the embedded default; `STORAGE_URL=s3://bucket/prefix` keeps them in an
 S3-compatible object store (AWS S3, MinIO, Aliyun OSS, Tencent COS) through boto3."""
 
@@ -19,7 +20,7 @@ from marketplace.i18n import N_
 
 log = logging.getLogger(__name__)
 
-KEY_PATTERN = re.compile(r"^[a-f0-9]{32}\.(jpg|png|webp|xlsx|csv)$")
+KEY_PATTERN = re.compile(r"^[a-f0-9]{32}\.(jpg|png|webp|xlsx|csv|pdf|ofd)$")
 
 
 class StorageUnavailable(DomainError):
