@@ -1,5 +1,6 @@
 """The file store: the same contract on local disk and on an S3-compatible object store (moto's
-server, over real HTTP, driven by boto3), and every kind of file the app keeps, kept there."""
+server, over real HTTP, driven by boto3), and every kind of file the app keeps (product and
+after-sales images, ledger reports, e-invoices), kept there; imports are never kept."""
 
 import io
 import uuid
@@ -15,6 +16,8 @@ from marketplace.ledger.models import LedgerReport
 from marketplace.ledger.tasks import make_report
 from marketplace.storage import LocalStorage, S3Storage, StorageUnavailable, from_config, storage
 from marketplace.timeutil import china_today
+from tests.aftersales import test_after_sales as after_sales_tests
+from tests.aftersales import test_fapiao as fapiao_tests
 from tests.factories import ProductFactory, SupplierFactory
 from tests.ledger.test_targets import sell
 from tests.processes import free_port
@@ -252,3 +255,27 @@ def test_an_import_upload_is_read_from_the_request_and_leaves_no_file_behind(des
     )
     assert r.status_code == 200 and [line["quantity"] for line in r.json["lines"]] == [3]
     assert objects(s3_endpoint, s3_app) == []
+
+
+def test_an_e_invoice_and_an_after_sales_photo_are_kept_in_the_object_store_for_whom_may_read_them(
+    shop, s3_app, s3_endpoint
+):
+    order, part, _ = fapiao_tests.paid_parts(shop)
+    fapiao = fapiao_tests.ask(shop, part).json
+    issued = fapiao_tests.upload(shop, fapiao["id"]).json
+    got = shop.client.get(issued["invoice_url"], headers=shop.buyer_headers)
+    assert got.status_code == 200 and got.data == fapiao_tests.PDF
+    assert shop.client.get(issued["invoice_url"], headers=shop.other_headers).status_code == 404
+    orange = next(line for line in order["lines"] if line["product_id"] == shop.orange.id)
+    request = after_sales_tests.ask(shop, order, [{"line_id": orange["id"], "quantity": 1}]).json
+    photo = shop.client.post(
+        f"/api/v1/after-sales/{request['id']}/photos",
+        data={"file": (io.BytesIO(PNG), "rotten.png")},
+        headers=shop.buyer_headers,
+        content_type="multipart/form-data",
+    )
+    assert photo.status_code == 201, photo.json
+    listed = shop.client.get("/api/v1/after-sales", headers=shop.supplier_a_headers).json
+    seen = shop.client.get(listed[0]["photos"][0]["url"], headers=shop.supplier_a_headers)
+    assert seen.status_code == 200 and seen.data == PNG
+    assert sorted(name.rsplit(".", 1)[1] for name in objects(s3_endpoint, s3_app)) == ["pdf", "png"]
