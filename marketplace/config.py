@@ -12,6 +12,7 @@ for it with MARKETPLACE_ENV=development (as `make run` does) or test.
 
 import json
 import os
+import re
 from typing import Any
 
 ENVIRONMENTS = ("development", "test", "production")
@@ -104,7 +105,19 @@ DEFAULTS: dict[str, Any] = {
     "CATALOG_CACHED_PAGES": 3,
     # The response cache holds at most this much: per process in memory, per namespace in Redis.
     "CACHE_MAX_BYTES": 32 * 1024 * 1024,
+    # Where product images and ledger reports are kept: UPLOAD_DIR (instance/uploads when unset) on
+    # local disk, or an S3-compatible object store when STORAGE_URL reads s3://bucket[/prefix].
+    # Credentials are boto3's own (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, ~/.aws, a role).
     "UPLOAD_DIR": None,
+    "STORAGE_URL": None,
+    # The store's endpoint for other than AWS (MinIO, Aliyun OSS, Tencent COS), e.g.
+    # https://oss-cn-hangzhou.aliyuncs.com; its region; "path" or "virtual" bucket addressing
+    # ("auto": boto3 chooses; MinIO wants "path", OSS "virtual").
+    "S3_ENDPOINT_URL": None,
+    "S3_REGION": None,
+    "S3_ADDRESSING_STYLE": "auto",
+    # Each call to the store gives up after this long (connect, then each read), then answers 503.
+    "S3_TIMEOUT_SECONDS": 5,
     # The default rule of 帮扶产品认定 for a province that has no certification rule of its own
     # (admins set those through the API): review stages (region level of each reviewer) and
     # public-notice days. Municipalities have no city level: the municipality approves.
@@ -264,6 +277,11 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         raise ConfigError(f"MARKETPLACE_MAIL_BACKEND must be smtp or file, not {settings['MAIL_BACKEND']!r}")
     if settings["MAIL_SMTP_SECURITY"] not in MAIL_SECURITY:
         raise ConfigError(f"MARKETPLACE_MAIL_SMTP_SECURITY must be one of {MAIL_SECURITY}")
+    storage_url = settings["STORAGE_URL"]
+    if storage_url and not re.match(r"^s3://[^/]+(/.*)?$", storage_url):
+        raise ConfigError(f"MARKETPLACE_STORAGE_URL must read s3://bucket[/prefix], not {storage_url!r}")
+    if settings["S3_ADDRESSING_STYLE"] not in ("auto", "path", "virtual"):
+        raise ConfigError("MARKETPLACE_S3_ADDRESSING_STYLE must be auto, path or virtual")
     if settings["TRUSTED_PROXY_HOPS"] < 0:
         raise ConfigError("MARKETPLACE_TRUSTED_PROXY_HOPS is a number of proxies, 0 or more")
     settings["SECRET_KEY"] = settings["SECRET_KEY"] or DEV_SECRET_KEY

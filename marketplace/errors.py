@@ -30,6 +30,8 @@ class DomainError(Exception):
     status = 400
     error_code = "bad_request"
     message = N_("The request cannot be carried out.")
+    # Seconds a client should wait before trying again, sent as Retry-After (a 503's).
+    retry_after: int | None = None
 
     def __init__(self, message: str | None = None, *, errors: dict[str, Any] | None = None):
         super().__init__(message or self.message)
@@ -259,7 +261,8 @@ def register_error_handlers(app: Flask) -> None:
             errors=translate_all(error.errors),
             error_code=error.error_code,
         )
-        return jsonify(body), error.status
+        headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
+        return jsonify(body), error.status, headers
 
     @app.errorhandler(IntegrityError)
     def handle_integrity_error(error: IntegrityError):

@@ -130,6 +130,9 @@ def test_lists_and_objects_from_the_environment(monkeypatch):
             "{oops",
             "MARKETPLACE_RESERVED_SHARE_MIN_BP must be a JSON object",
         ),
+        ("MARKETPLACE_STORAGE_URL", "https://files.example", "MARKETPLACE_STORAGE_URL must read s3://bucket"),
+        ("MARKETPLACE_STORAGE_URL", "s3:///prefix", "MARKETPLACE_STORAGE_URL must read s3://bucket"),
+        ("MARKETPLACE_S3_ADDRESSING_STYLE", "sideways", "must be auto, path or virtual"),
     ],
 )
 def test_a_bad_value_in_the_environment_names_the_setting(monkeypatch, name, value, why):

@@ -1,5 +1,6 @@
 """The supply side of the catalog: products, images, batches; and the public catalog query."""
 
+import logging
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -19,10 +20,12 @@ from marketplace.extensions import db
 from marketplace.i18n import N_, _, name_of
 from marketplace.regions.models import Region
 from marketplace.regions.services import is_assisted, require_region, within
-from marketplace.storage import storage
+from marketplace.storage import StorageUnavailable, storage
 from marketplace.suppliers.models import STATUS_NAMES as SUPPLIER_STATUS_NAMES
 from marketplace.suppliers.models import Supplier, SupplierStatus
 from marketplace.timeutil import china_today
+
+log = logging.getLogger(__name__)
 
 BATCH_TAKEN = N_("This product has a batch with that code already.")
 BATCH_CODE_USED = N_("Already used for this product.")
@@ -306,8 +309,12 @@ def delete_image(actor: User, product_id: int, image_id: int) -> None:
         raise NotFound(_("No image %(image)s on product %(product)s.", image=image_id, product=product_id))
     product.images.remove(image)
     db.session.commit()
-    storage().delete(image.key)
     cache.invalidate(CATALOG)
+    try:
+        storage().delete(image.key)
+    except StorageUnavailable:
+        # The image is gone for everyone already; only its bytes stay behind, unreferenced.
+        log.warning("image %s deleted, its file %s left in the store", image_id, image.key)
 
 
 def sniff_image(data: bytes) -> str | None:

@@ -187,7 +187,11 @@ def ready_report(actor: User, report_id: int) -> LedgerReport:
 
 
 def read_file(report: LedgerReport) -> bytes:
-    return storage().read(report.storage_key)
+    """The ready report's bytes; 404 when the store has lost them (a report made again has them)."""
+    data = storage().read(report.storage_key)
+    if data is None:
+        raise NotFound(_("The file of report %(id)s is missing: request the ledger again.", id=report.id))
+    return data
 
 
 def _rows(report: LedgerReport):

@@ -2,6 +2,7 @@ from celery import shared_task
 from sqlalchemy.exc import OperationalError
 
 from marketplace.ledger import reports
+from marketplace.storage import StorageUnavailable
 
 
 @shared_task(
@@ -9,8 +10,9 @@ from marketplace.ledger import reports
     bind=True,
     acks_late=True,
     # The database or the file store out of reach for a moment (OSError: a full or unmounted disk,
-    # a connection refused); waits grow to 10 minutes, under the visibility timeout.
-    autoretry_for=(OperationalError, OSError),
+    # a connection refused; StorageUnavailable: the object store); waits grow to 10 minutes, under
+    # the visibility timeout.
+    autoretry_for=(OperationalError, OSError, StorageUnavailable),
     retry_backoff=True,
     retry_backoff_max=600,
     max_retries=3,
