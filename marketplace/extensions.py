@@ -1,7 +1,7 @@
 """Extensions, created unbound and initialised by create_app."""
 
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import Celery
 from flask import Flask
@@ -51,6 +51,12 @@ class MarketplaceSQLAlchemy(SQLAlchemy):
 
 
 db = MarketplaceSQLAlchemy(model_class=Base)
+# The models' base: Flask-SQLAlchemy's db.Model (the typed Base with its query and table names), which
+# type checkers, unable to take an attribute for a class, see as the Base it is made from.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 api = MarketplaceApi(spec_kwargs={"extra_plugins": [OperationIds()]})
 limiter = Limiter(

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.errors import Conflict, InvalidField
-from marketplace.extensions import db
+from marketplace.extensions import Model, db
 from marketplace.i18n import N_, _
 from marketplace.timeutil import now
 
@@ -23,7 +23,7 @@ HEADER = "Idempotency-Key"
 IN_PROGRESS = N_("A request with this Idempotency-Key is in progress; retry shortly.")
 
 
-class IdempotencyRecord(db.Model):
+class IdempotencyRecord(Model):
     __tablename__ = "idempotency_records"
     __table_args__ = (UniqueConstraint("user_id", "key"),)
 

@@ -17,12 +17,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.extensions import db
+from marketplace.extensions import Model
 from marketplace.regions.models import Region
 from marketplace.suppliers.models import Supplier
 
 
-class Category(db.Model):
+class Category(Model):
     """Reference data, inserted by migration 0003; codes nest with dots (fruit, fruit.citrus)."""
 
     __tablename__ = "categories"
@@ -32,7 +32,7 @@ class Category(db.Model):
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("categories.code"))
 
 
-class Product(db.Model):
+class Product(Model):
     __tablename__ = "products"
     __table_args__ = (
         CheckConstraint("price_fen > 0", name="price_positive"),
@@ -88,7 +88,7 @@ class Product(db.Model):
         return self.certificate_no if self.certified_on(day) else None
 
 
-class ProductImage(db.Model):
+class ProductImage(Model):
     __tablename__ = "product_images"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,7 +99,7 @@ class ProductImage(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class TraceBatch(db.Model):
+class TraceBatch(Model):
     """A traceability batch (质量溯源): what was produced when, tested how."""
 
     __tablename__ = "trace_batches"
@@ -116,7 +116,7 @@ class TraceBatch(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class ProductSearchTerm(db.Model):
+class ProductSearchTerm(Model):
     """Character unigrams and bigrams of a product's name: a Chinese n-gram index.
 
     Chinese has no spaces and most searches are two characters (脐橙, 腊肉), which

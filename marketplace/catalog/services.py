@@ -143,7 +143,7 @@ def _manageable(actor: User, product_id: int) -> Product:
     return product
 
 
-def catalog_query(args: dict[str, Any]) -> Select[tuple[Product]]:
+def catalog_query(args: dict[str, Any]) -> Select[Any]:
     """The public catalog: active products of verified suppliers, filtered, searched and sorted."""
     verified = select(Supplier.id).where(Supplier.status == SupplierStatus.VERIFIED)
     stmt = select(Product).where(Product.is_active.is_(True), Product.supplier_id.in_(verified))
