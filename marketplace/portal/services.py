@@ -13,10 +13,10 @@ from marketplace.extensions import db
 from marketplace.suppliers.services import member_supplier_ids
 
 
-def describe_user(user: User) -> dict:
+def describe_user(user: User) -> dict[str, Any]:
     """The user with roles and memberships, as /me shows them."""
     roles = ["buyer"] + sorted({g.role for g in user.role_grants})
-    memberships = [
+    memberships: list[dict[str, Any]] = [
         {"kind": "region", "role": g.role, "region_code": g.region_code}
         for g in user.role_grants
         if g.role == "region_officer"

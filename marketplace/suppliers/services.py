@@ -188,7 +188,7 @@ def _awaiting(actor: User) -> Select[Any]:
     return stmt.where(or_(*officed)) if officed else stmt.where(false())
 
 
-def supplier_history(actor: User, supplier_id: int) -> list:
+def supplier_history(actor: User, supplier_id: int) -> list[Any]:
     supplier = get_supplier(actor, supplier_id)
     if not can_manage(actor, supplier):
         raise Forbidden(_("Only its members, its officers and admins may read a supplier's history."))
