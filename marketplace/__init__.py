@@ -94,7 +94,7 @@ def init_celery(app: Flask) -> None:
     celery_app.config_from_object(app.config["CELERY"])
     # The schedule, in China time, in every process that builds the app (not only in beat).
     celery_app.conf.update(timezone=TIMEZONE, beat_schedule=SCHEDULE)
-    celery_app.Task = FlaskTask
+    celery_app.Task = FlaskTask  # type: ignore[misc]
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     # Register the tasks here too: the outbox runs them in-process on the embedded default.

@@ -262,4 +262,4 @@ class Prepared:
                 self._answers()[key] = answer
         response.set_etag(answer.etag)
         response.headers["Cache-Control"] = REFERENCE_CACHE_CONTROL
-        return response.make_conditional(request)
+        return response.make_conditional(request)  # type: ignore[return-value]  # the same response

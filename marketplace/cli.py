@@ -23,7 +23,7 @@ class Commands(AppGroup):
     LANG, Chinese otherwise). One that fails on a missing file or a refused change says why and
     exits 1, so that a deployment script running it stops there."""
 
-    def command(self, *args: Any, **kwargs: Any) -> Callable[[Callable], click.Command]:
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[Callable], click.Command]:  # type: ignore[override]
         register = super().command(*args, **kwargs)
 
         def decorator(callback: Callable) -> click.Command:

@@ -115,7 +115,7 @@ def integrity_error(error: IntegrityError) -> DomainError | None:
     reference to a row deleted meanwhile. None for any other violation, which is a bug."""
     state = getattr(error.orig, "sqlstate", None)
     if state in (UNIQUE_VIOLATION, FOREIGN_KEY_VIOLATION):
-        diag = error.orig.diag
+        diag = error.orig.diag  # type: ignore[union-attr]  # psycopg's error, by its SQLSTATE
         constraint = _constraint(diag.constraint_name)
     elif match := SQLITE_UNIQUE.match(str(error.orig)):
         state = UNIQUE_VIOLATION

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import Celery
 from flask import Flask
@@ -73,13 +73,19 @@ def insert_rows(model: type[Base], rows: list[dict[str, Any]]) -> None:
     if db.session.get_bind().dialect.name != "postgresql":
         db.session.execute(insert(model), rows)
         return
-    table = model.__table__
+    columns = model.__table__.c
     names = list(rows[0])
-    arrays = [bindparam(None, [row[name] for row in rows], type_=ARRAY(table.c[name].type)) for name in names]
+    arrays = [bindparam(None, [row[name] for row in rows], type_=ARRAY(columns[name].type)) for name in names]
     given = func.unnest(*arrays).table_valued(*names).render_derived()
-    db.session.execute(insert(table).from_select(names, select(*given.c)))
+    db.session.execute(insert(model).from_select(names, select(*given.c)))
 
 
+# The models' base: Flask-SQLAlchemy's db.Model (the typed Base with its query and table names), which
+# type checkers, unable to take an attribute for a class, see as the Base it is made from.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 api = MarketplaceApi(spec_kwargs={"extra_plugins": [OperationIds()]})
 limiter = Limiter(

@@ -14,7 +14,7 @@ Money is integer fen to the end: `yuan` and `wan_yuan` format Decimals made from
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -70,7 +70,7 @@ def N_(message: str) -> str:  # noqa: N802 - the name gettext tools look for
     return message
 
 
-def name_of(names: dict[str, str], code: str) -> str:
+def name_of(names: Mapping[Any, str], code: str) -> str:
     """A status, level or action code's name in the reader's language (the code itself if unnamed)."""
     return gettext(names[code]) if code in names else code
 

@@ -6,16 +6,17 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from celery import shared_task
 from flask import Response, after_this_request, current_app, request
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, delete, func, select
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.errors import Conflict, InvalidField
-from marketplace.extensions import db
+from marketplace.extensions import Model, db
 from marketplace.i18n import N_, _
 from marketplace.timeutil import now
 
@@ -23,7 +24,7 @@ HEADER = "Idempotency-Key"
 IN_PROGRESS = N_("A request with this Idempotency-Key is in progress; retry shortly.")
 
 
-class IdempotencyRecord(db.Model):
+class IdempotencyRecord(Model):
     __tablename__ = "idempotency_records"
     __table_args__ = (UniqueConstraint("user_id", "key"),)
 
@@ -101,8 +102,9 @@ def idempotent(user_id_of: Callable[[], int]) -> Callable:
 @shared_task(name="idempotency.purge_expired", acks_late=True)
 def purge_expired() -> int:
     """Delete the records past IDEMPOTENCY_KEY_HOURS (a beat task, hourly); returns how many."""
-    purged = db.session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < _expired_before())
+    purged = cast(
+        "CursorResult[Any]",
+        db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < _expired_before())),
     ).rowcount
     db.session.commit()
     return purged

@@ -18,7 +18,7 @@ def trust_proxies(app: Flask) -> None:
     if hops:
         # X-Forwarded-For only: the app builds no absolute URLs, and a Host, scheme or prefix header
         # that a proxy does not set would be the client's word.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)  # type: ignore[method-assign]
 
 
 def client_address() -> str:

@@ -6,7 +6,7 @@ import math
 import random
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import click
 from sqlalchemy import select
@@ -94,7 +94,7 @@ def load_demo_history(echo: Callable[[str], None]) -> None:
     sales.sort(key=lambda s: s.sale_date)
     # A product was on sale before it first sold: listed then, so that one gone quiet since is
     # unsold (滞销) to the daily task, as it would be after a year on the market.
-    first_sold = {}
+    first_sold: dict[int, date] = {}
     for sale in sales:
         first_sold.setdefault(sale.product_id, sale.sale_date)
     for product in products:

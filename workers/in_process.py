@@ -24,7 +24,7 @@ import click
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks; one process there, as the docstring says
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 from celery import Celery
 from celery.beat import PersistentScheduler
 from flask import Flask

@@ -8,7 +8,7 @@ from marketplace.errors import DomainError, Unauthorized
 from marketplace.i18n import N_
 from marketplace.ratelimit import client_address
 
-SECURITY = [{"bearer": []}]
+SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 CACHE_KEY = "marketplace.current_user"
 
 

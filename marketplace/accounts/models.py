@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.extensions import db
+from marketplace.extensions import Model
 
 GRANTABLE_ROLES = ("admin", "region_officer")
 
@@ -19,7 +19,7 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,7 +57,7 @@ class User(db.Model):
         return [g.region_code for g in self.role_grants if g.role == "region_officer" and g.region_code]
 
 
-class RoleGrant(db.Model):
+class RoleGrant(Model):
     __tablename__ = "role_grants"
     __table_args__ = (
         CheckConstraint("role IN ('admin', 'region_officer')", name="role"),
@@ -82,7 +82,7 @@ class RoleGrant(db.Model):
     user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])
 
 
-class SignInAddress(db.Model):
+class SignInAddress(Model):
     """An address a user signed in from lately. The per-account sign-in limit spares these, so a
     guesser elsewhere cannot lock the owner out; the address itself is kept only as a keyed digest."""
 

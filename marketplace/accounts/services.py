@@ -7,6 +7,7 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -321,7 +322,7 @@ def choose_locale(user: User, locale: str | None) -> User:
 # Admin use cases ---------------------------------------------------------------
 
 
-def list_users(actor: User, email: str | None, role: str | None) -> Select[tuple[User]]:
+def list_users(actor: User, email: str | None, role: str | None) -> Select[Any]:
     require_admin(actor)
     stmt = select(User).order_by(User.id)
     if email:

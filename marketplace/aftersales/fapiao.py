@@ -76,7 +76,7 @@ def _sees(actor: User, buyer_id: int, supplier_id: int) -> bool:
     return actor.is_admin or buyer_id == actor.id or supplier_id in member_supplier_ids(actor)
 
 
-def list_fapiao(actor: User, status: str | None) -> Select[tuple[FapiaoRequest]]:
+def list_fapiao(actor: User, status: str | None) -> Select[Any]:
     """The buyer's own requests and those to the caller's suppliers; every one for an admin."""
     query = select(FapiaoRequest).order_by(FapiaoRequest.id.desc())
     if not actor.is_admin:

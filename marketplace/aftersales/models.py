@@ -3,6 +3,7 @@ photos; the supplier or an admin accepts, and the refund runs, or rejects, sayin
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -18,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.extensions import db, one_of
+from marketplace.extensions import Model, one_of
 from marketplace.i18n import N_
 
 
@@ -37,7 +38,7 @@ AFTER_SALES_STATUS_NAMES = {
 }
 
 
-class AfterSalesRequest(db.Model):
+class AfterSalesRequest(Model):
     """One supplier's lines of one order, asked back; at most one open request per order and supplier."""
 
     __tablename__ = "after_sales_requests"
@@ -59,7 +60,7 @@ class AfterSalesRequest(db.Model):
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
     buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     # {line_id: quantity}, as refunds keep them.
-    lines: Mapped[dict] = mapped_column(JSON)
+    lines: Mapped[dict[str, Any]] = mapped_column(JSON)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default=AfterSalesStatus.REQUESTED)
@@ -74,7 +75,7 @@ class AfterSalesRequest(db.Model):
     )
 
 
-class AfterSalesPhoto(db.Model):
+class AfterSalesPhoto(Model):
     __tablename__ = "after_sales_photos"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,7 +91,7 @@ class FapiaoStatus(StrEnum):
     ISSUED = "issued"
 
 
-class FapiaoRequest(db.Model):
+class FapiaoRequest(Model):
     """A buyer's request for the fapiao (发票) of one supplier's part of an order, fulfilled by the
     supplier uploading the e-invoice (PDF or OFD) with its number; one per part."""
 

@@ -105,7 +105,7 @@ def _open_request(order_id: int, supplier_id: int) -> AfterSalesRequest | None:
     )
 
 
-def list_requests(actor: User, status: str | None) -> Select[tuple[AfterSalesRequest]]:
+def list_requests(actor: User, status: str | None) -> Select[Any]:
     """The buyer's own requests and those to the caller's suppliers; every request for an admin."""
     query = select(AfterSalesRequest).order_by(AfterSalesRequest.id.desc())
     if not actor.is_admin:

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.extensions import db, one_of
+from marketplace.extensions import Model, one_of
 
 
 class AgencyKind(StrEnum):
@@ -36,7 +36,7 @@ MEMBER_ROLES = ("purchaser", "approver")
 EXEMPTIONS = ("no_canteen", "shared_canteen")
 
 
-class Agency(db.Model):
+class Agency(Model):
     __tablename__ = "agencies"
     __table_args__ = (one_of("kind", AgencyKind),)
 
@@ -59,7 +59,7 @@ class Agency(db.Model):
         return {m.role for m in self.members if m.user_id == user_id}
 
 
-class AgencyMember(db.Model):
+class AgencyMember(Model):
     __tablename__ = "agency_members"
     __table_args__ = (
         UniqueConstraint("agency_id", "user_id", "role"),
@@ -74,7 +74,7 @@ class AgencyMember(db.Model):
     agency: Mapped[Agency] = relationship(back_populates="members")
 
 
-class AgencyFiling(db.Model):
+class AgencyFiling(Model):
     """One year's filing: canteen food budget and the share reserved for assisted areas (basis
     points), or an exemption; for a trade union, its holiday-gift budget and share."""
 

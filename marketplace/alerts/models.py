@@ -3,12 +3,13 @@ payments never reconciled; and by payments as they happen: money received that d
 order, refunds the provider would not make, provider events that cannot be resolved."""
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.extensions import db
+from marketplace.extensions import Model
 from marketplace.regions.models import Region
 from marketplace.suppliers.models import Supplier
 
@@ -23,7 +24,7 @@ KINDS = (
 )
 
 
-class Alert(db.Model):
+class Alert(Model):
     __tablename__ = "alerts"
     # Raising the same alert twice (a task retried, run twice a day) keeps one.
     __table_args__ = (UniqueConstraint("kind", "subject_type", "subject_id", "due_on"),)
@@ -38,10 +39,10 @@ class Alert(db.Model):
     # What the message says, rendered when read, in the reader's language (amounts in fen, days as
     # ISO dates): {"name": ..., "achieved": 191571690, ...}. None: an alert raised before alerts
     # spoke two languages, whose `message` is its English text.
-    params: Mapped[dict | None] = mapped_column(JSON)
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     message: Mapped[str | None] = mapped_column(Text)
     # What the alert's reader acts on, e.g. {"suggested_agencies": [{"id", "name"}]} for unsold stock.
-    details: Mapped[dict | None] = mapped_column(JSON)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     due_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -300,7 +300,7 @@ def raise_daily(today: date | None = None) -> dict[str, dict[str, int]]:
     return counts
 
 
-def _seen_by(actor: User, kind: str | None) -> Select[tuple[Alert]]:
+def _seen_by(actor: User, kind: str | None) -> Select[Any]:
     """The alerts, open or resolved, the actor sees: admins every one. Officers those of their
     regions: certificates expiring and unsold stock of products from there, and targets behind for
     the targets they see (origin or buyer there); payments never reconciled (no region) are the
@@ -324,7 +324,7 @@ def _seen_by(actor: User, kind: str | None) -> Select[tuple[Alert]]:
     return stmt
 
 
-def list_alerts(actor: User, kind: str | None, resolved: bool = False) -> Select[tuple[Alert]]:
+def list_alerts(actor: User, kind: str | None, resolved: bool = False) -> Select[Any]:
     """The open alerts the actor sees, soonest due first; or, `resolved`, those resolved, the last
     resolved first."""
     stmt = _seen_by(actor, kind)

@@ -63,7 +63,7 @@ def search(
     subject_id: int | None = None,
     action: str | None = None,
     since: datetime | None = None,
-) -> Select[tuple[AuditEvent]]:
+) -> Select[Any]:
     """The audit log across every domain, newest first, narrowed as asked."""
     stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
     if actor_id is not None:

@@ -22,12 +22,12 @@ from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
-from marketplace.extensions import db
+from marketplace.extensions import Model
 from marketplace.regions.models import Region
 from marketplace.suppliers.models import Supplier, SupplierStatus
 
 
-class Category(db.Model):
+class Category(Model):
     """Reference data, inserted by migration 0003; codes nest with dots (fruit, fruit.citrus)."""
 
     __tablename__ = "categories"
@@ -37,7 +37,7 @@ class Category(db.Model):
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("categories.code"))
 
 
-class Product(db.Model):
+class Product(Model):
     __tablename__ = "products"
     __table_args__ = (
         CheckConstraint("price_fen > 0", name="price_positive"),
@@ -99,13 +99,14 @@ class Product(db.Model):
         """The certificate a sale on `day` counts under, if it holds one valid that day."""
         return self.certificate_no if self.certified_on(day) else None
 
-    @certificate_on.inplace.expression
+    # hybrid_method is typed as the plain method, without its .inplace: the expression is still set.
+    @certificate_on.inplace.expression  # type: ignore[attr-defined]
     @classmethod
     def _certificate_on_sql(cls, day: date) -> ColumnElement[str | None]:
         return case((cls.certified_until > day, cls.certificate_no), else_=None)
 
 
-class ProductImage(db.Model):
+class ProductImage(Model):
     __tablename__ = "product_images"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,7 +117,7 @@ class ProductImage(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class TraceBatch(db.Model):
+class TraceBatch(Model):
     """A traceability batch (质量溯源): what was produced when, tested how."""
 
     __tablename__ = "trace_batches"
@@ -133,7 +134,7 @@ class TraceBatch(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class ProductSearchTerm(db.Model):
+class ProductSearchTerm(Model):
     """Character unigrams and bigrams of a product's name: a Chinese n-gram index.
 
     Chinese has no spaces and most searches are two characters (脐橙, 腊肉), which

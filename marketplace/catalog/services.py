@@ -151,7 +151,7 @@ def _manageable(actor: User, product_id: int) -> Product:
     return product
 
 
-def _filtered(args: dict[str, Any], ignoring: str = "") -> Select[tuple[Product]]:
+def _filtered(args: dict[str, Any], ignoring: str = "") -> Select[Any]:
     """Listed products under the filters in `args`, bar the one facet named `ignoring`."""
     verified = select(Supplier.id).where(Supplier.status == SupplierStatus.VERIFIED)
     stmt = select(Product).where(Product.is_active.is_(True), Product.supplier_id.in_(verified))

@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -19,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.catalog.models import Product
-from marketplace.extensions import db, one_of
+from marketplace.extensions import Model, one_of
 from marketplace.i18n import N_
 from marketplace.regions.models import Region
 from marketplace.suppliers.models import Supplier
@@ -53,7 +54,7 @@ STAGES = ("county", "city", "province")
 NOTICE_DAYS_MIN, NOTICE_DAYS_MAX = 1, 30
 
 
-class CertificationRule(db.Model):
+class CertificationRule(Model):
     """A province's rule for 帮扶产品认定: its review stages and public-notice (公示) days. A change
     is a new row in force from then on; the rows before it stay, the history of the rule. A
     province with no row follows the configured default (CERTIFICATION_STAGES and
@@ -80,7 +81,7 @@ class CertificationRule(db.Model):
         return self.id is None
 
 
-class Certification(db.Model):
+class Certification(Model):
     __tablename__ = "certifications"
     __table_args__ = (
         one_of("status", CertificationStatus),
@@ -107,7 +108,7 @@ class Certification(db.Model):
     stages: Mapped[list[str]] = mapped_column(JSON)
     notice_days: Mapped[int]
     stage_index: Mapped[int] = mapped_column(default=0)
-    commitment: Mapped[dict] = mapped_column(JSON)
+    commitment: Mapped[dict[str, Any]] = mapped_column(JSON)
     notice_ends_on: Mapped[date | None] = mapped_column(Date)
     certificate_no: Mapped[str | None] = mapped_column(String(40), unique=True)
     valid_from: Mapped[date | None] = mapped_column(Date)
@@ -142,11 +143,12 @@ class Certification(db.Model):
     @property
     def revoked_on(self) -> date:
         """The China day of the revocation (SQLite gives the instant back naive, in UTC)."""
+        assert self.revoked_at is not None, "only a revoked certificate has a revocation day"
         at = self.revoked_at if self.revoked_at.tzinfo else self.revoked_at.replace(tzinfo=UTC)
         return at.astimezone(CHINA).date()
 
 
-class CertificationApproval(db.Model):
+class CertificationApproval(Model):
     """One stage's approval of an application: by one person, who approves no other stage of it (the
     database holds both, so two approvals at once cannot break either)."""
 

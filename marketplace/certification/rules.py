@@ -104,7 +104,7 @@ def set_rule(actor: User, data: dict[str, Any]) -> CertificationRule:
     return rule
 
 
-def list_rules(actor: User, args: dict[str, Any]) -> Select[tuple[CertificationRule]]:
+def list_rules(actor: User, args: dict[str, Any]) -> Select[Any]:
     """Every rule ever set, newest first: the history of each province's rule."""
     require_admin(actor)
     stmt = select(CertificationRule).order_by(CertificationRule.id.desc())

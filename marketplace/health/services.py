@@ -76,7 +76,7 @@ def health() -> tuple[dict[str, Any], int]:
     """check_services(), made at most once per HEALTH_CHECK_SECONDS in this process."""
     interval = current_app.config["HEALTH_CHECK_SECONDS"]
     with _lock:
-        kept = current_app.extensions.get("health_report")
+        kept: tuple[float, tuple[dict[str, Any], int]] | None = current_app.extensions.get("health_report")
         if kept is not None and time.monotonic() - kept[0] < interval:
             return kept[1]
         report = check_services()

@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.extensions import db, one_of
+from marketplace.extensions import Model, one_of
 from marketplace.timeutil import now
 
 
@@ -26,7 +26,7 @@ EXPIRED = "expired"
 SHOWN_STATUSES = (*InvitationStatus, EXPIRED)
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     __tablename__ = "invitations"
     __table_args__ = (
         one_of("kind", InvitationKind),

@@ -3,6 +3,7 @@ an agency's by an admin; accepted by the verified owner of the address, whatever
 who becomes a member then."""
 
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, select, update
@@ -48,7 +49,7 @@ def invite_supplier_member(actor: User, supplier_id: int, email: str) -> Invitat
     return invitation
 
 
-def supplier_invitations(actor: User, supplier_id: int, status: str | None) -> Select[tuple[Invitation]]:
+def supplier_invitations(actor: User, supplier_id: int, status: str | None) -> Select[Any]:
     supplier = managed_by_members(
         actor, supplier_id, _("Only the supplier's members or an admin may see its invitations.")
     )
@@ -76,7 +77,7 @@ def invite_agency_member(actor: User, agency_id: int, email: str, role: str) -> 
     return invitation
 
 
-def agency_invitations(actor: User, agency_id: int, status: str | None) -> Select[tuple[Invitation]]:
+def agency_invitations(actor: User, agency_id: int, status: str | None) -> Select[Any]:
     require_admin(actor)
     return of_target(agency_id=_agency(agency_id).id, status=status)
 

@@ -4,9 +4,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Date, delete, func, insert, literal_column, select
+from sqlalchemy import ColumnClause, Date, delete, func, insert, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from marketplace.agencies.models import AgencyKind
@@ -50,11 +50,12 @@ def _pairings(buyers: Iterable[Region], origins: Iterable[Region]) -> set[tuple[
     return {(helper, assisted) for helper, assisted in rows}
 
 
-def _by_key(model, key, values: set) -> dict:
+def _by_key(model: Any, key: Any, values: set[Any]) -> dict[Any, Any]:
     """Rows of `model` whose `key` is among `values`, by that key: one query, however many."""
     if not values:
         return {}
-    return {getattr(row, key.key): row for row in db.session.scalars(select(model).where(key.in_(values)))}
+    found: Iterable[Any] = db.session.scalars(select(model).where(key.in_(values)))
+    return {getattr(row, key.key): row for row in found}
 
 
 INSERT_ROWS = 1000
@@ -200,7 +201,7 @@ def rebuild_rollup() -> int:
         )
     )
     db.session.commit()
-    return db.session.scalar(select(func.count()).select_from(LedgerMonthly))
+    return cast(int, db.session.scalar(select(func.count()).select_from(LedgerMonthly)))
 
 
 def _month_start(day):
@@ -209,7 +210,7 @@ def _month_start(day):
     return func.date(day, literal_column("'start of month'"), type_=Date)
 
 
-EMPTY = literal_column("''")  # a literal, not a parameter, so GROUP BY matches the SELECT
+EMPTY: ColumnClause[str] = literal_column("''")  # a literal, not a parameter, so GROUP BY matches the SELECT
 
 
 def _rollup_columns() -> list:

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.catalog.models import Category
-from marketplace.extensions import db, one_of
+from marketplace.extensions import Model, one_of
 from marketplace.i18n import N_
 from marketplace.regions.models import Region
 
@@ -58,7 +58,7 @@ MECHANISM_NAMES = {
 }
 
 
-class LedgerEntry(db.Model):
+class LedgerEntry(Model):
     __tablename__ = "ledger_entries"
     __table_args__ = (
         one_of("channel", Channel),
@@ -96,7 +96,7 @@ class LedgerEntry(db.Model):
     weight_g: Mapped[int | None] = mapped_column(BigInteger)
 
 
-class LedgerMonthly(db.Model):
+class LedgerMonthly(Model):
     """The ledger summed per month and slice, kept in the same transaction as every entry written,
     so a tally or a target's progress reads thousands of rows, not millions. Always equal to the sum
     of the entries (`flask ledger check-rollup`). The grain is coarse on purpose, chosen by measuring
@@ -136,7 +136,7 @@ class LedgerMonthly(db.Model):
     entries: Mapped[int] = mapped_column(BigInteger)
 
 
-class Target(db.Model):
+class Target(Model):
     """An amount to reach over a period [start, end) for a slice of the ledger."""
 
     __tablename__ = "targets"
@@ -198,7 +198,7 @@ class ReportStatus(StrEnum):
     FAILED = "failed"
 
 
-class LedgerReport(db.Model):
+class LedgerReport(Model):
     """A month's ledger (台账) as a file: every entry with its dimensions, and totals per county and
     channel. Made by a task on the first of each month for the month before, and on demand."""
 

@@ -165,7 +165,7 @@ def get_report(actor: User, report_id: int) -> LedgerReport:
     return report
 
 
-def list_requests(actor: User) -> Select[tuple[LedgerReport]]:
+def list_requests(actor: User) -> Select[Any]:
     """The caller's own requests, newest first; an officer's only while the region is still theirs."""
     stmt = (
         select(LedgerReport).where(LedgerReport.requested_by_id == actor.id).order_by(LedgerReport.id.desc())

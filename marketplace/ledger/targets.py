@@ -89,7 +89,7 @@ def _audited(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
 
 
-def list_targets(actor: User, ids: Sequence[int] | None = None) -> Select[tuple[Target]]:
+def list_targets(actor: User, ids: Sequence[int] | None = None) -> Select[Any]:
     """Every target for admins; an officer's are those whose origin or buyer lies within their
     regions (a target of the whole country is no region's); only those of `ids` if given."""
     scope = officer_scope(actor, "Targets")

@@ -4,11 +4,12 @@ event that is announced twice (a retried task, a replayed webhook) tells nobody 
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.extensions import db, one_of
+from marketplace.extensions import Model, one_of
 
 
 class NotificationKind(StrEnum):
@@ -21,7 +22,7 @@ class NotificationKind(StrEnum):
     CERTIFICATION_DECIDED = "certification_decided"
 
 
-class Notification(db.Model):
+class Notification(Model):
     __tablename__ = "notifications"
     __table_args__ = (
         one_of("kind", NotificationKind),
@@ -41,13 +42,13 @@ class Notification(db.Model):
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[int]
     # The figures its text is made of, rendered when read, in the reader's language.
-    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     event_key: Mapped[str] = mapped_column(String(120))
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class NotificationSettings(db.Model):
+class NotificationSettings(Model):
     """A user's channels beyond the inbox (always on); a user without a row has the defaults."""
 
     __tablename__ = "notification_settings"

@@ -40,7 +40,7 @@ def order_paid(order, **_kwargs) -> None:
 
 
 def fulfilment_shipped(fulfilment, order, **_kwargs) -> None:
-    supplier = db.session.get(Supplier, fulfilment.supplier_id)
+    supplier = db.session.get_one(Supplier, fulfilment.supplier_id)
     notify(
         {order.buyer_id},
         Kind.PARCEL_SHIPPED,
@@ -58,7 +58,7 @@ def fulfilment_shipped(fulfilment, order, **_kwargs) -> None:
 def purchase_order_moved(order, from_status, to_status, reason=None, **_kwargs) -> None:
     """Approvers learn an order waits for them; its purchaser how it was decided; its suppliers that
     they have an order to confirm."""
-    agency = db.session.get(Agency, order.agency_id)
+    agency = db.session.get_one(Agency, order.agency_id)
     figures = {"po_id": order.id, "agency": agency.name, "total_fen": order.total_fen}
     key = f"purchase_order:{order.id}:{to_status}"
     if to_status == PO.SUBMITTED and order.approvals_required > 0:
@@ -79,7 +79,7 @@ def certification_moved(cert, from_status, to_status, reason=None, **_kwargs) ->
     """The supplier learns its application was decided, at each decision."""
     if to_status not in DECIDED:
         return
-    product = db.session.get(Product, cert.product_id)
+    product = db.session.get_one(Product, cert.product_id)
     notify(
         _members(cert.supplier_id),
         Kind.CERTIFICATION_DECIDED,

@@ -67,15 +67,16 @@ def _wants_mail(user_ids: set[int]) -> set[int]:
     return verified - off
 
 
-def inbox(user: User, unread_only: bool) -> Select[tuple[Notification]]:
+def inbox(user: User, unread_only: bool) -> Select[Any]:
     query = select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc())
     return query.where(Notification.read_at.is_(None)) if unread_only else query
 
 
 def unread_count(user: User) -> int:
-    return db.session.scalar(
+    count = db.session.scalar(
         select(func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None))
     )
+    return count or 0
 
 
 def mark_read(user: User, notification_id: int) -> Notification:
@@ -89,13 +90,14 @@ def mark_read(user: User, notification_id: int) -> Notification:
 
 
 def mark_all_read(user: User) -> int:
-    result = db.session.execute(
+    marked = db.session.scalars(
         update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=now())
-    )
+        .returning(Notification.id)
+    ).all()
     db.session.commit()
-    return result.rowcount
+    return len(marked)
 
 
 def settings_of(user: User) -> NotificationSettings:

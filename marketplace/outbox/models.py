@@ -2,14 +2,15 @@
 that calls for it, and sent after commit; a beat task sends whatever a Redis outage held back."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, DateTime, Index, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.extensions import db
+from marketplace.extensions import Model
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         Index(
@@ -22,7 +23,7 @@ class OutboxMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_name: Mapped[str] = mapped_column(String(80))
-    args: Mapped[list] = mapped_column(JSON)
+    args: Mapped[list[Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(default=0)

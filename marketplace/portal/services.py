@@ -9,15 +9,14 @@ from marketplace.accounts.models import User
 from marketplace.accounts.permissions import require_admin
 from marketplace.agencies.models import AgencyMember
 from marketplace.audit import services as audit
-from marketplace.audit.models import AuditEvent
 from marketplace.extensions import db
 from marketplace.suppliers.services import member_supplier_ids
 
 
-def describe_user(user: User) -> dict:
+def describe_user(user: User) -> dict[str, Any]:
     """The user with roles and memberships, as /me shows them."""
     roles = ["buyer"] + sorted({g.role for g in user.role_grants})
-    memberships = [
+    memberships: list[dict[str, Any]] = [
         {"kind": "region", "role": g.role, "region_code": g.region_code}
         for g in user.role_grants
         if g.role == "region_officer"
@@ -38,7 +37,7 @@ def describe_user(user: User) -> dict:
     return {"user": user, "roles": roles, "memberships": memberships}
 
 
-def audit_trail(actor: User, **args: Any) -> Select[tuple[AuditEvent]]:
+def audit_trail(actor: User, **args: Any) -> Select[Any]:
     """The audit log across every domain, newest first: for admins, who answer for officers' and
     each other's actions."""
     require_admin(actor)

@@ -298,7 +298,7 @@ def parse_lines(data: bytes) -> Lines:
             ),
             location="files",
         )
-    parsed = []
+    parsed: list[Row] = []
     too_long: dict[str, dict[str, list[str]]] = {}
     for number, cells in rows:
         if len(parsed) >= limit:

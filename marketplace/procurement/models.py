@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.extensions import db, one_of
+from marketplace.extensions import Model, one_of
 from marketplace.i18n import N_
 
 
@@ -68,7 +68,7 @@ PART_STATUS_NAMES = {
 }
 
 
-class PurchaseOrder(db.Model):
+class PurchaseOrder(Model):
     __tablename__ = "purchase_orders"
     __table_args__ = (
         one_of("status", PurchaseOrderStatus),
@@ -107,7 +107,7 @@ class PurchaseOrder(db.Model):
         return [line for line in self.lines if line.status != LineStatus.DECLINED]
 
 
-class PurchaseOrderLine(db.Model):
+class PurchaseOrderLine(Model):
     __tablename__ = "purchase_order_lines"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
@@ -148,7 +148,7 @@ class PurchaseOrderLine(db.Model):
         return self.unit_price_fen * (self.quantity_received or 0)
 
 
-class SupplierPart(db.Model):
+class SupplierPart(Model):
     """One supplier's part of a purchase order: its confirmation, shipment, invoice and rating."""
 
     __tablename__ = "po_supplier_parts"
@@ -173,7 +173,7 @@ class SupplierPart(db.Model):
     rating_comment: Mapped[str | None] = mapped_column(Text)
 
 
-class Approval(db.Model):
+class Approval(Model):
     __tablename__ = "po_approvals"
     __table_args__ = (UniqueConstraint("order_id", "approver_id"),)
 
@@ -185,7 +185,7 @@ class Approval(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class BankPayment(db.Model):
+class BankPayment(Model):
     """A bank transfer an admin reconciled against the order's invoices."""
 
     __tablename__ = "po_bank_payments"

@@ -553,7 +553,7 @@ def view_many(actor: User, orders: list[PurchaseOrder]) -> list[dict[str, Any]]:
     return views
 
 
-def list_purchase_orders(actor: User, status: str | None) -> Select[tuple[PurchaseOrder]]:
+def list_purchase_orders(actor: User, status: str | None) -> Select[Any]:
     """The agency's orders for its members (an approver's also those of every unit under it), a
     supplier's orders with its lines on them, all for admins."""
     stmt = select(PurchaseOrder).order_by(PurchaseOrder.id.desc())

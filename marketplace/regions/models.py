@@ -3,13 +3,13 @@
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.extensions import db
+from marketplace.extensions import Model
 
 LEVELS = ("province", "city", "county", "town")
 PAIRING_ROLES = ("lead", "assisting")
 
 
-class Region(db.Model):
+class Region(Model):
     __tablename__ = "regions"
     __table_args__ = (
         CheckConstraint("level IN ('province', 'city', 'county', 'town')", name="level"),
@@ -35,7 +35,7 @@ class Region(db.Model):
         return list(dict.fromkeys(c for c in chain if c))
 
 
-class Pairing(db.Model):
+class Pairing(Model):
     __tablename__ = "pairings"
     __table_args__ = (
         UniqueConstraint("helper_region_code", "assisted_region_code"),
@@ -59,7 +59,7 @@ class Pairing(db.Model):
         return self.helper.level
 
 
-class ReferenceVersion(db.Model):
+class ReferenceVersion(Model):
     """One row: a number the database itself raises (migration 0019's triggers) whenever regions,
     pairings or categories change, by any writer (the seed loader, a migration, psql). Answers made
     from that data are kept under it (marketplace.cache.Prepared), so a change is seen at once."""

@@ -100,7 +100,7 @@ def is_within(code: str, ancestor_code: str) -> bool:
     return region is not None and ancestor_code in region.ancestor_codes
 
 
-def list_regions(parent: str | None, level: str | None, q: str | None) -> Select[tuple[Region]]:
+def list_regions(parent: str | None, level: str | None, q: str | None) -> Select[Any]:
     stmt = select(Region).order_by(Region.code)
     if parent is not None:
         require_region(parent, "parent")

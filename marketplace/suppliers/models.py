@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.extensions import db, one_of
+from marketplace.extensions import Model, one_of
 from marketplace.i18n import N_
 from marketplace.regions.models import Region
 
@@ -64,7 +64,7 @@ ACTION_NAMES = {
 }
 
 
-class Supplier(db.Model):
+class Supplier(Model):
     __tablename__ = "suppliers"
     __table_args__ = (
         one_of("kind", SupplierKind),
@@ -101,7 +101,7 @@ class Supplier(db.Model):
         return {m.user_id for m in self.members}
 
 
-class SupplierMember(db.Model):
+class SupplierMember(Model):
     __tablename__ = "supplier_members"
     __table_args__ = (UniqueConstraint("supplier_id", "user_id"),)
 

@@ -145,7 +145,7 @@ def list_suppliers(
     kind: str | None,
     status: str | None,
     awaiting_me: bool = False,
-) -> Select[tuple[Supplier]]:
+) -> Select[Any]:
     """Verified suppliers for everyone; also, whatever their status, one's own and those one
     officiates. Awaiting the actor: the pending registrations they may verify, oldest first."""
     if awaiting_me and actor is not None:
@@ -173,7 +173,7 @@ def _filters(region: str | None, kind: str | None, status: str | None) -> list[C
     return filters
 
 
-def _awaiting(actor: User) -> Select[tuple[Supplier]]:
+def _awaiting(actor: User) -> Select[Any]:
     """Pending registrations in the actor's regions (an admin's: all), but not of a supplier the
     actor belongs to: nobody verifies their own (回避)."""
     own = select(SupplierMember.supplier_id).where(SupplierMember.user_id == actor.id)
@@ -188,7 +188,7 @@ def _awaiting(actor: User) -> Select[tuple[Supplier]]:
     return stmt.where(or_(*officed)) if officed else stmt.where(false())
 
 
-def supplier_history(actor: User, supplier_id: int) -> list:
+def supplier_history(actor: User, supplier_id: int) -> list[Any]:
     supplier = get_supplier(actor, supplier_id)
     if not can_manage(actor, supplier):
         raise Forbidden(_("Only its members, its officers and admins may read a supplier's history."))
