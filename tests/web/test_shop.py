@@ -32,6 +32,7 @@ def test_visitor_searches_filters_goes_back_and_opens_a_product(page):
     expect(page).to_have_url(re.compile(r"/$"))  # no sign-in to browse
     expect(page.get_by_role("heading", name="帮扶县特产")).to_be_visible()
     expect(page.locator(".counties li").first).to_contain_text("件商品")
+    expect(page.locator(".counties .specialities").first).not_to_be_empty()  # what the county sells
     expect(page.get_by_role("heading", name="当季鲜品")).to_be_visible()
     expect(page.get_by_text("最近 60 天内有生产批次")).to_be_visible()
     page.get_by_label("我所在的省份").select_option(label="山东省")
