@@ -66,7 +66,11 @@ def register_extensions(app: Flask) -> None:
 
 
 # The domains that act on the events of domains below them (payments/events.py, procurement/events.py).
-RECEIVERS = ("marketplace.ledger.receivers", "marketplace.alerts.receivers")
+RECEIVERS = (
+    "marketplace.ledger.receivers",
+    "marketplace.alerts.receivers",
+    "marketplace.notifications.receivers",
+)
 
 
 def connect_receivers() -> None:
@@ -107,6 +111,7 @@ def start_schedule(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from marketplace.accounts.api import blp as accounts_blp
+    from marketplace.aftersales.api import blp as aftersales_blp
     from marketplace.agencies.api import blp as agencies_blp
     from marketplace.alerts.api import blp as alerts_blp
     from marketplace.catalog.api import blp as catalog_blp
@@ -114,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.health.api import blp as health_blp
     from marketplace.invitations.api import blp as invitations_blp
     from marketplace.ledger.api import blp as ledger_blp
+    from marketplace.notifications.api import blp as notifications_blp
     from marketplace.payments.api import blp as payments_blp
     from marketplace.payments.checkout_api import blp as orders_blp
     from marketplace.portal.api import blp as portal_blp
@@ -129,11 +135,13 @@ def register_blueprints(app: Flask) -> None:
         certification_blp,
         orders_blp,
         payments_blp,
+        aftersales_blp,
         agencies_blp,
         invitations_blp,
         procurement_blp,
         ledger_blp,
         alerts_blp,
+        notifications_blp,
         portal_blp,
         health_blp,
     )

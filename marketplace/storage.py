@@ -8,7 +8,7 @@ from typing import Protocol
 
 from flask import current_app
 
-KEY_PATTERN = re.compile(r"^[a-f0-9]{32}\.(jpg|png|webp|xlsx|csv)$")
+KEY_PATTERN = re.compile(r"^[a-f0-9]{32}\.(jpg|png|webp|xlsx|csv|pdf|ofd)$")
 
 
 class Storage(Protocol):

@@ -16,6 +16,7 @@ import factory
 from argon2 import PasswordHasher
 
 from marketplace.accounts.models import RoleGrant, SignInAddress, User
+from marketplace.aftersales.models import AfterSalesPhoto, AfterSalesRequest, FapiaoRequest
 from marketplace.agencies.models import Agency, AgencyFiling, AgencyMember
 from marketplace.alerts.models import Alert
 from marketplace.audit.models import AuditEvent
@@ -26,6 +27,7 @@ from marketplace.extensions import db
 from marketplace.idempotency import IdempotencyRecord
 from marketplace.invitations.models import Invitation
 from marketplace.ledger.models import LedgerEntry, LedgerMonthly, LedgerReport, Target
+from marketplace.notifications.models import Notification, NotificationSettings
 from marketplace.orders.models import Fulfilment, Order, OrderLine
 from marketplace.outbox.models import OutboxMessage
 from marketplace.payments.models import Payment, Refund, WebhookEvent
@@ -456,6 +458,93 @@ class WebhookEventFactory(Factory):
     event_type = "payment_intent.succeeded"
     object_id = factory.Sequence(lambda n: f"pi_test_{n}")
     payload = factory.LazyFunction(dict)
+
+
+# After-sales
+
+
+class AfterSalesRequestFactory(Factory):
+    """The buyer of a paid line asks for it back from the line's supplier."""
+
+    class Meta:
+        model = AfterSalesRequest
+
+    class Params:
+        line = factory.SubFactory(OrderLineFactory)
+
+    order_id = factory.SelfAttribute("line.order_id")
+    supplier_id = factory.SelfAttribute("line.supplier_id")
+    buyer_id = factory.SelfAttribute("line.order.buyer_id")
+    lines = factory.LazyAttribute(lambda r: {str(r.line.id): 1})
+    amount_fen = factory.SelfAttribute("line.unit_price_fen")
+    reason = "收到时已损坏"
+
+
+class AfterSalesPhotoFactory(Factory):
+    class Meta:
+        model = AfterSalesPhoto
+
+    class Params:
+        request = factory.SubFactory(AfterSalesRequestFactory)
+
+    request_id = factory.SelfAttribute("request.id")
+    key = factory.Sequence(lambda n: f"{n:032x}.png")
+    content_type = "image/png"
+    size_bytes = 208
+
+
+class FapiaoRequestFactory(Factory):
+    """A person's fapiao for one supplier's part of an order."""
+
+    class Meta:
+        model = FapiaoRequest
+
+    class Params:
+        fulfilment = factory.SubFactory(FulfilmentFactory)
+
+    fulfilment_id = factory.SelfAttribute("fulfilment.id")
+    order_id = factory.SelfAttribute("fulfilment.order_id")
+    supplier_id = factory.SelfAttribute("fulfilment.supplier_id")
+    buyer_id = factory.SelfAttribute("fulfilment.order.buyer_id")
+    title = "张伟"
+
+
+# Notifications
+
+
+class NotificationFactory(Factory):
+    """A buyer told their parcel shipped."""
+
+    class Meta:
+        model = Notification
+
+    class Params:
+        order = factory.SubFactory(OrderFactory)
+
+    user_id = factory.SelfAttribute("order.buyer_id")
+    kind = "parcel_shipped"
+    subject_type = "orders"
+    subject_id = factory.SelfAttribute("order.id")
+    params = factory.LazyAttribute(
+        lambda n: {
+            "order_id": n.order.id,
+            "supplier": "奉节县脐橙合作社",
+            "carrier": "顺丰",
+            "tracking_no": "SF1",
+        }
+    )
+    event_key = factory.Sequence(lambda n: f"fulfilment:{n}:shipped")
+
+
+class NotificationSettingsFactory(Factory):
+    class Meta:
+        model = NotificationSettings
+
+    class Params:
+        user = factory.SubFactory(UserFactory)
+
+    user_id = factory.SelfAttribute("user.id")
+    email = False
 
 
 # Procurement

@@ -43,6 +43,7 @@ ACTORS = (
     "admin",
 )
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+INVOICE = b"%PDF-1.7\n%%EOF\n"
 ADDRESS = {
     "region_code": "370102",
     "detail": "济南市历下区泉城路 1 号",
@@ -211,6 +212,13 @@ MATRIX = {
         ADMIN,
     ),
     ("GET", "/api/v1/certification-rules/<string:province_code>"): (None, ADMIN),
+    # Notifications: each user's own inbox and channels
+    ("GET", "/api/v1/me/notifications"): (None, ANY_USER),
+    ("GET", "/api/v1/me/notifications/unread-count"): (None, ANY_USER),
+    ("POST", "/api/v1/me/notifications/<int:notification_id>/read"): (None, cells(404, supplier=OK)),
+    ("POST", "/api/v1/me/notifications/read-all"): (None, ANY_USER),
+    ("GET", "/api/v1/me/notification-settings"): (None, ANY_USER),
+    ("PUT", "/api/v1/me/notification-settings"): ({"email": False}, ANY_USER),
     # Web orders and payments
     ("POST", "/api/v1/orders"): (
         {
@@ -228,6 +236,41 @@ MATRIX = {
         {"lines": [{"line_id": "{order_line}", "quantity": 1}]},
         cells(404, supplier=OK, admin=OK, buyer=403),
     ),
+    # After-sales: the buyer asks, the supplier of the lines (or an admin) decides.
+    ("POST", "/api/v1/orders/<int:order_id>/after-sales"): (
+        {"lines": [{"line_id": "{order_line}", "quantity": 1}], "reason": "包装破损"},
+        cells(404, buyer=OK, supplier=403, admin=403),
+    ),
+    ("GET", "/api/v1/after-sales"): (None, ANY_USER),
+    ("GET", "/api/v1/after-sales/<int:request_id>"): (None, WEB_ORDER),
+    ("POST", "/api/v1/after-sales/<int:request_id>/accept"): (
+        {},
+        cells(404, supplier=OK, admin=OK, buyer=403),
+    ),
+    ("POST", "/api/v1/after-sales/<int:request_id>/reject"): (
+        {"comment": "已过售后期"},
+        cells(404, supplier=OK, admin=OK, buyer=403),
+    ),
+    ("POST", "/api/v1/after-sales/<int:request_id>/withdraw"): (
+        None,
+        cells(404, buyer=OK, supplier=403, admin=403),
+    ),
+    ("POST", "/api/v1/after-sales/<int:request_id>/photos"): (
+        "file",
+        cells(404, buyer=OK, supplier=403, admin=403),
+    ),
+    ("GET", "/api/v1/after-sales/<int:request_id>/photos/<int:photo_id>"): (None, WEB_ORDER),
+    ("POST", "/api/v1/fulfilments/<int:fulfilment_id>/fapiao"): (
+        {"title": "张伟"},
+        cells(404, buyer=OK, supplier=403, admin=403),
+    ),
+    ("GET", "/api/v1/fapiao"): (None, ANY_USER),
+    ("GET", "/api/v1/fapiao/<int:fapiao_id>"): (None, WEB_ORDER),
+    ("POST", "/api/v1/fapiao/<int:fapiao_id>/invoice"): (
+        "invoice",
+        cells(404, supplier=OK, admin=OK, buyer=403),
+    ),
+    ("GET", "/api/v1/fapiao/<int:fapiao_id>/invoice"): (None, WEB_ORDER),
     ("POST", "/api/v1/fulfilments/<int:fulfilment_id>/ship"): (
         {"carrier": "顺丰", "tracking_no": "SF1234567890"},
         cells(404, supplier=OK, admin=OK),
@@ -403,6 +446,38 @@ class World:
         self.order_id = order.json["id"]
         self.fulfilment_id = order.json["fulfilments"][0]["id"]
         self.order_line = order.json["lines"][0]["id"]
+        # The supplier was told of the paid order.
+        told = client.get("/api/v1/me/notifications", headers=self.headers["supplier"])
+        self.notification_id = told.json[0]["id"]
+        after_sales = client.post(
+            f"/api/v1/orders/{self.order_id}/after-sales",
+            json={"lines": [{"line_id": self.order_line, "quantity": 1}], "reason": "收到时已损坏"},
+            headers=self.headers["buyer"],
+        )
+        assert after_sales.status_code == 201, after_sales.json
+        self.request_id = after_sales.json["id"]
+        photo = client.post(
+            f"/api/v1/after-sales/{self.request_id}/photos",
+            data={"file": (BytesIO(PNG), "damage.png")},
+            headers=self.headers["buyer"],
+            content_type="multipart/form-data",
+        )
+        assert photo.status_code == 201, photo.json
+        self.photo_id = photo.json["id"]
+        fapiao = client.post(
+            f"/api/v1/fulfilments/{self.fulfilment_id}/fapiao",
+            json={"title": "济南市机关事务服务中心", "tax_id": "12370100MB1234567X"},
+            headers=self.headers["buyer"],
+        )
+        assert fapiao.status_code == 201, fapiao.json
+        self.fapiao_id = fapiao.json["id"]
+        issued = client.post(
+            f"/api/v1/fapiao/{self.fapiao_id}/invoice",
+            data={"invoice_no": "26372000000012345678", "file": (BytesIO(INVOICE), "fapiao.pdf")},
+            headers=self.headers["supplier"],
+            content_type="multipart/form-data",
+        )
+        assert issued.status_code == 200, issued.json
         self.webhook = fake_stripe.event(
             "payment_intent.succeeded",
             fake_stripe.succeed(order.json["payment"]["payment_intent_id"]),
@@ -511,6 +586,10 @@ class World:
             "target_id": self.target_id,
             "report_id": self.report_id,
             "alert_id": self.alert_id,
+            "request_id": self.request_id,
+            "photo_id": self.photo_id,
+            "fapiao_id": self.fapiao_id,
+            "notification_id": self.notification_id,
         }
         ids["order_id"] = self.po_id if "/purchase-orders/" in rule else self.order_id
         ids["invitation_id"] = (
@@ -531,6 +610,11 @@ class World:
             return self.client.open(spec, method=method, headers=headers)
         if spec == "file":
             data = {"file": (BytesIO(PNG), "photo.png")}
+            return self.client.open(
+                path, method=method, headers=headers, data=data, content_type="multipart/form-data"
+            )
+        if spec == "invoice":
+            data = {"invoice_no": "26372000000012345678", "file": (BytesIO(INVOICE), "fapiao.pdf")}
             return self.client.open(
                 path, method=method, headers=headers, data=data, content_type="multipart/form-data"
             )

@@ -2,6 +2,7 @@
 in the recipient's language."""
 
 import json
+from collections.abc import Callable
 
 from flask import current_app
 
@@ -86,39 +87,40 @@ def _reset_text(user: User, token: str) -> str:
     )
 
 
-@mail.template(ALREADY_REGISTERED)
-def already_registered(user_id: int) -> mail.Mail | None:
+def _reset_mail(user_id: int, subject: Callable[[], str], opening: Callable[[str], str]) -> mail.Mail | None:
+    """A mail that says why it was sent, then gives the reset link, in the recipient's language
+    (the texts are functions: they are translated inside it)."""
     user = _recipient(user_id)
     if user is None:
         return None
     with mail.in_language(user.locale):
         return mail.Mail(
             to=user.email,
-            subject=_("This address is registered already"),
-            text=_(
-                "Someone, perhaps you, tried to register with %(email)s, which has an account already: "
-                "sign in. If you forgot its password, or did not create it, set a new one:",
-                email=user.email,
-            )
-            + "\n\n"
-            + _reset_text(user, reset_token(user)),
+            subject=subject(),
+            text=opening(user.email) + "\n\n" + _reset_text(user, reset_token(user)),
         )
+
+
+@mail.template(ALREADY_REGISTERED)
+def already_registered(user_id: int) -> mail.Mail | None:
+    return _reset_mail(
+        user_id,
+        lambda: _("This address is registered already"),
+        lambda email: _(
+            "Someone, perhaps you, tried to register with %(email)s, which has an account already: "
+            "sign in. If you forgot its password, or did not create it, set a new one:",
+            email=email,
+        ),
+    )
 
 
 @mail.template(PASSWORD_RESET)
 def password_reset(user_id: int) -> mail.Mail | None:
-    user = _recipient(user_id)
-    if user is None:
-        return None
-    with mail.in_language(user.locale):
-        return mail.Mail(
-            to=user.email,
-            subject=_("Reset your password"),
-            text=_(
-                "Someone, perhaps you, asked to reset the password of %(email)s. "
-                "If it was not you, ignore this.",
-                email=user.email,
-            )
-            + "\n\n"
-            + _reset_text(user, reset_token(user)),
-        )
+    return _reset_mail(
+        user_id,
+        lambda: _("Reset your password"),
+        lambda email: _(
+            "Someone, perhaps you, asked to reset the password of %(email)s. If it was not you, ignore this.",
+            email=email,
+        ),
+    )

@@ -13,13 +13,18 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    case,
     func,
+    select,
 )
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from marketplace.extensions import db
 from marketplace.regions.models import Region
-from marketplace.suppliers.models import Supplier
+from marketplace.suppliers.models import Supplier, SupplierStatus
 
 
 class Category(db.Model):
@@ -75,17 +80,29 @@ class Product(db.Model):
         lazy="selectin", order_by="ProductImage.id", cascade="all, delete-orphan"
     )
 
-    @property
+    @hybrid_property
     def is_listed(self) -> bool:
         """On the public catalog: active, and its supplier verified."""
         return self.is_active and self.supplier.is_selling
 
+    @is_listed.inplace.expression
+    @classmethod
+    def _is_listed_sql(cls) -> ColumnElement[bool]:
+        verified = select(Supplier.id).where(Supplier.status == SupplierStatus.VERIFIED)
+        return and_(cls.is_active.is_(True), cls.supplier_id.in_(verified))
+
     def certified_on(self, day: date) -> bool:
         return self.certified_until is not None and day < self.certified_until
 
+    @hybrid_method
     def certificate_on(self, day: date) -> str | None:
         """The certificate a sale on `day` counts under, if it holds one valid that day."""
         return self.certificate_no if self.certified_on(day) else None
+
+    @certificate_on.inplace.expression
+    @classmethod
+    def _certificate_on_sql(cls, day: date) -> ColumnElement[str | None]:
+        return case((cls.certified_until > day, cls.certificate_no), else_=None)
 
 
 class ProductImage(db.Model):

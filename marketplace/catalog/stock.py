@@ -1,11 +1,14 @@
 """A product's stock: taken for an order (a shop order or a purchase order) and put back, all or
 nothing, with the rows locked in one order so that concurrent orders cannot deadlock."""
 
-from sqlalchemy import bindparam, select, update
+from collections import defaultdict
+
+from sqlalchemy import BigInteger, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from marketplace.catalog.models import Product
 from marketplace.errors import DomainError
-from marketplace.extensions import db
+from marketplace.extensions import db, in_ids
 from marketplace.i18n import _
 
 
@@ -21,7 +24,7 @@ def lock_stock(ids: list[int]) -> dict[int, int]:
     return dict(
         db.session.execute(
             select(Product.id, Product.stock)
-            .where(Product.id.in_(sorted(ids)))
+            .where(in_ids(Product.id, ids))
             .order_by(Product.id)
             .with_for_update(key_share=True)
         ).all()
@@ -32,7 +35,7 @@ def reserve(wanted: dict[int, int], field: str, locked: dict[int, int] | None = 
     """Take the stock of every product in `wanted` ({product id: quantity}), or none of it.
 
     The rows are locked (lock_stock, unless the caller has: `locked`). Every short product is
-    reported at once (409, under `field`). One guarded UPDATE for all: even where locks do nothing
+    reported at once (409, under `field`). The UPDATE is guarded: even where locks do nothing
     (SQLite) stock cannot go below zero, and the CHECK constraint is the last line.
     """
     ids = sorted(wanted)
@@ -42,16 +45,9 @@ def reserve(wanted: dict[int, int], field: str, locked: dict[int, int] | None = 
         for i in ids
         if stock.get(i, 0) < wanted[i]
     }
+    if not short and _change(list(wanted.items()), take=True) == len(ids):
+        return
     if not short:
-        table = Product.__table__
-        guarded = (
-            update(table)
-            .where(table.c.id == bindparam("pid"), table.c.stock >= bindparam("qty"))
-            .values(stock=table.c.stock - bindparam("qty"))
-        )
-        taken = db.session.connection().execute(guarded, [{"pid": i, "qty": wanted[i]} for i in ids]).rowcount
-        if taken == len(ids):
-            return
         short = {"": [_("Sold out while ordering; try again.")]}
     db.session.rollback()
     raise OutOfStock(_("Not enough stock for some lines."), errors={"json": {field: short}})
@@ -60,8 +56,32 @@ def reserve(wanted: dict[int, int], field: str, locked: dict[int, int] | None = 
 def put_back(quantities: list[tuple[int, int]]) -> None:
     """Return stock: [(product id, quantity)], one statement for all."""
     if quantities:
-        table = Product.__table__
-        back = (
-            update(table).where(table.c.id == bindparam("pid")).values(stock=table.c.stock + bindparam("qty"))
+        _change(quantities, take=False)
+
+
+def _change(quantities: list[tuple[int, int]], take: bool) -> int:
+    """Take (where the stock covers it) or put back each product's quantity; how many products
+    changed. On PostgreSQL one UPDATE joined to the quantities, sent as two arrays, so that a
+    10,000-line purchase order is one statement and two parameters, not 10,000 statements; elsewhere
+    (SQLite) the UPDATE runs once per product. A product named twice is summed first: a joined UPDATE
+    changes a row once, whatever number of the quantities it matches."""
+    summed: dict[int, int] = defaultdict(int)
+    for product_id, quantity in quantities:
+        summed[product_id] += quantity
+    table = Product.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        given = func.unnest(
+            bindparam("pids", list(summed), type_=ARRAY(BigInteger)),
+            bindparam("qtys", list(summed.values()), type_=ARRAY(BigInteger)),
         )
-        db.session.connection().execute(back, [{"pid": p, "qty": q} for p, q in quantities])
+        rows = given.table_valued("pid", "qty").render_derived()
+        pid, qty, params = rows.c.pid, rows.c.qty, None
+    else:
+        pid, qty = bindparam("pid"), bindparam("qty")
+        params = [{"pid": p, "qty": q} for p, q in summed.items()]
+    stmt = update(table).where(table.c.id == pid)
+    if take:
+        stmt = stmt.where(table.c.stock >= qty).values(stock=table.c.stock - qty)
+    else:
+        stmt = stmt.values(stock=table.c.stock + qty)
+    return db.session.connection().execute(stmt, params).rowcount

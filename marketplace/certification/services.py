@@ -12,6 +12,7 @@ from marketplace.accounts.models import User
 from marketplace.accounts.permissions import officiates
 from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
+from marketplace.certification.events import certification_moved
 from marketplace.certification.models import (
     LEVEL_NAMES,
     OPEN_STATUSES,
@@ -242,6 +243,7 @@ def _move(
     audit.record(
         certification, action, actor_id, from_status=from_status, to_status=to, reason=reason, details=details
     )
+    certification_moved.send(certification, from_status=from_status, to_status=to, reason=reason)
 
 
 def _start_notice(certification: Certification) -> None:

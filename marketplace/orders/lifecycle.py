@@ -6,6 +6,7 @@ from typing import Any
 from marketplace.audit import services as audit
 from marketplace.errors import Conflict
 from marketplace.i18n import _, name_of
+from marketplace.orders.events import fulfilment_shipped
 from marketplace.orders.models import (
     FULFILMENT_STATUS_NAMES,
     ORDER_STATUS_NAMES,
@@ -77,6 +78,7 @@ def ship(fulfilment: Fulfilment, actor_id: int, carrier: str, tracking_no: str) 
         to_status=OrderStatus.PAID,
         details={"fulfilment_id": fulfilment.id, "carrier": carrier, "tracking_no": tracking_no},
     )
+    fulfilment_shipped.send(fulfilment, order=order)
 
 
 def deliver(fulfilment: Fulfilment, actor_id: int) -> None:

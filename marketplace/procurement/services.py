@@ -8,8 +8,8 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy import Row, Select, delete, or_, select
+from sqlalchemy.orm import lazyload
 
 from marketplace.accounts.models import User
 from marketplace.agencies.models import Agency, AgencyMember
@@ -19,10 +19,10 @@ from marketplace.catalog.models import Product
 from marketplace.catalog.services import certificates_on
 from marketplace.catalog.stock import put_back, reserve
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound, when_taken
-from marketplace.extensions import db
+from marketplace.extensions import db, in_ids, insert_rows
 from marketplace.i18n import N_, _, name_of, names_of, yuan
 from marketplace.procurement import imports
-from marketplace.procurement.events import purchase_order_paid
+from marketplace.procurement.events import purchase_order_moved, purchase_order_paid
 from marketplace.procurement.models import (
     PART_STATUS_NAMES,
     STATUS_NAMES,
@@ -54,11 +54,8 @@ def create_purchase_order(
         agency_id=agency.id, created_by_id=actor.id, delivery_address=delivery_address, needed_by=needed_by
     )
     db.session.add(order)
-    _set_lines(order, lines)
-    db.session.flush()
-    audit.record(
-        order, "create", actor.id, to_status=PurchaseOrderStatus.DRAFT, details={"lines": len(order.lines)}
-    )
+    count = _set_lines(order, lines)
+    audit.record(order, "create", actor.id, to_status=PurchaseOrderStatus.DRAFT, details={"lines": count})
     db.session.commit()
     return order
 
@@ -68,10 +65,11 @@ MAX_LINE_QUANTITY = 1_000_000
 MAX_ORDER_TOTAL_FEN = 10**13
 
 
-def _set_lines(order: PurchaseOrder, lines: list[dict], field: str = "lines", location: str = "json") -> None:
-    """Replace the draft's lines: listed products only, at today's price, each flagged by whether a
-    certificate is valid today. Lines naming one product are summed into one, which must keep
-    within the per-line cap, and the order within MAX_ORDER_TOTAL_FEN."""
+def _set_lines(order: PurchaseOrder, lines: list[dict], field: str = "lines", location: str = "json") -> int:
+    """Replace the draft's lines (and say how many it has now): listed products only, at today's
+    price, each flagged by whether a certificate is valid today. Lines naming one product are summed
+    into one, which must keep within the per-line cap, and the order within MAX_ORDER_TOTAL_FEN.
+    The lines are written in bulk, not as ORM objects, for an order may have 20,000 of them."""
     wanted: dict[int, int] = defaultdict(int)
     for item in lines:
         wanted[item["product_id"]] += item["quantity"]
@@ -86,8 +84,8 @@ def _set_lines(order: PurchaseOrder, lines: list[dict], field: str = "lines", lo
             ),
             location=location,
         )
-    products = _load_products(Product.id.in_(list(wanted)))
-    unknown = sorted(i for i in wanted if i not in products or not products[i].is_listed)
+    products = _on_sale(in_ids(Product.id, wanted))
+    unknown = sorted(i for i in wanted if i not in products)
     if unknown:
         raise InvalidField(
             field,
@@ -105,21 +103,25 @@ def _set_lines(order: PurchaseOrder, lines: list[dict], field: str = "lines", lo
             ),
             location=location,
         )
-    today = china_today()
-    order.lines.clear()
-    for product_id in sorted(wanted):
-        product = products[product_id]
-        order.lines.append(
-            PurchaseOrderLine(
-                product_id=product.id,
-                supplier_id=product.supplier_id,
-                product_name=product.name,
-                unit_price_fen=product.price_fen,
-                quantity=wanted[product_id],
-                certificate_no=product.certificate_no if product.certified_on(today) else None,
-            )
-        )
-    order.total_fen = sum(line.line_total_fen for line in order.lines)
+    db.session.flush()  # a new draft's row first: its lines name its id
+    db.session.execute(delete(PurchaseOrderLine).where(PurchaseOrderLine.order_id == order.id))
+    rows = [
+        {
+            "order_id": order.id,
+            "product_id": product_id,
+            "supplier_id": products[product_id].supplier_id,
+            "product_name": products[product_id].name,
+            "unit_price_fen": products[product_id].price_fen,
+            "quantity": wanted[product_id],
+            "certificate_no": products[product_id].certificate_no,
+        }
+        for product_id in sorted(wanted)
+    ]
+    insert_rows(PurchaseOrderLine, rows)
+    # Read back when next asked for, which after the commit is once, for the answer.
+    db.session.expire(order, ["lines"])
+    order.total_fen = total
+    return len(rows)
 
 
 def _order_for(actor: User, order_id: int, lock: bool = False) -> PurchaseOrder:
@@ -127,7 +129,11 @@ def _order_for(actor: User, order_id: int, lock: bool = False) -> PurchaseOrder:
         db.session.execute(
             select(PurchaseOrder.id).where(PurchaseOrder.id == order_id).with_for_update(key_share=True)
         )
-    order = db.session.get(PurchaseOrder, order_id, populate_existing=lock)
+    # The lines are read when first asked for, not with the order: a step that does not need them
+    # before its commit (after which they are read again, for the answer) does not read 20,000 twice.
+    order = db.session.get(
+        PurchaseOrder, order_id, populate_existing=lock, options=[lazyload(PurchaseOrder.lines)]
+    )
     if order is None or not can_see(actor, order):
         raise NotFound(_("No purchase order %(id)s.", id=order_id))
     return order
@@ -162,14 +168,17 @@ def _move(
 ) -> None:
     from_status, order.status = order.status, to_status
     audit.record(order, action, actor.id, from_status=from_status, to_status=to_status, **kwargs)
+    purchase_order_moved.send(
+        order, from_status=from_status, to_status=to_status, reason=kwargs.get("reason")
+    )
 
 
 def replace_lines(actor: User, order_id: int, lines: list[dict]) -> PurchaseOrder:
     order = _order_for(actor, order_id, lock=True)
     _require_purchaser(actor, order)
     _require(order, PurchaseOrderStatus.DRAFT)
-    _set_lines(order, lines)
-    audit.record(order, "edit_lines", actor.id, details={"lines": len(order.lines)})
+    count = _set_lines(order, lines)
+    audit.record(order, "edit_lines", actor.id, details={"lines": count})
     db.session.commit()
     return order
 
@@ -184,8 +193,6 @@ def submit(actor: User, order_id: int) -> PurchaseOrder:
     order = _order_for(actor, order_id, lock=True)
     _require_purchaser(actor, order)
     _require(order, PurchaseOrderStatus.DRAFT)
-    if not order.lines:
-        raise InvalidField("lines", _("An order needs at least one line."))
     _reserve(order)
     agency = db.session.get(Agency, order.agency_id)
     order.approvals_required = sum(1 for tier in agency.approval_tiers_fen if order.total_fen >= tier)
@@ -207,9 +214,15 @@ def submit(actor: User, order_id: int) -> PurchaseOrder:
 
 
 def _reserve(order: PurchaseOrder) -> None:
+    """Reserve the stock of a draft's lines, read as (product, quantity) pairs, not ORM objects."""
     wanted: dict[int, int] = defaultdict(int)
-    for line in order.lines:
-        wanted[line.product_id] += line.quantity
+    lines = select(PurchaseOrderLine.product_id, PurchaseOrderLine.quantity).where(
+        PurchaseOrderLine.order_id == order.id
+    )
+    for product_id, quantity in db.session.execute(lines):
+        wanted[product_id] += quantity
+    if not wanted:
+        raise InvalidField("lines", _("An order needs at least one line."))
     reserve(wanted, "lines")
     order.stock_held = True
 
@@ -667,8 +680,8 @@ def import_lines(actor: User, order_id: int, data: bytes) -> PurchaseOrder:
     order = _order_for(actor, order_id, lock=True)
     _require_purchaser(actor, order)
     _require(order, PurchaseOrderStatus.DRAFT)
-    _set_lines(order, lines, "file", "files")
-    audit.record(order, "import_lines", actor.id, details={"rows": len(rows), "lines": len(order.lines)})
+    count = _set_lines(order, lines, "file", "files")
+    audit.record(order, "import_lines", actor.id, details={"rows": len(rows), "lines": count})
     db.session.commit()
     return order
 
@@ -708,22 +721,24 @@ def _whole(value: object) -> int | None:
     return None
 
 
-def _load_products(condition) -> dict[int, Product]:
-    """Products by id with their supplier (whether they are on sale), and nothing else: an order
-    may name 20,000 of them."""
-    stmt = (
-        select(Product)
-        .where(condition)
-        .options(selectinload(Product.supplier), lazyload(Product.origin), lazyload(Product.category))
-    )
-    return {p.id: p for p in db.session.scalars(stmt)}
+def _on_sale(condition) -> dict[int, Row]:
+    """The listed products meeting `condition`, by id, as rows of what a line copies from them, its
+    certificate_no the one valid today or None: one query, and no ORM objects, for an order may name
+    20,000 products."""
+    stmt = select(
+        Product.id,
+        Product.supplier_id,
+        Product.name,
+        Product.price_fen,
+        Product.certificate_on(china_today()).label("certificate_no"),
+    ).where(Product.is_listed, condition)
+    return {p.id: p for p in db.session.execute(stmt)}
 
 
 def _products_by(key: str, values: set) -> dict:
     if not values:
         return {}
     if key == "product_id":
-        return {i: p for i, p in _load_products(Product.id.in_(values)).items() if p.is_listed}
-    today = china_today()
-    found = _load_products(Product.certificate_no.in_(values)).values()
-    return {p.certificate_no: p for p in found if p.is_listed and p.certified_on(today)}
+        return _on_sale(in_ids(Product.id, values))
+    found = _on_sale(Product.certificate_no.in_(values)).values()
+    return {p.certificate_no: p for p in found if p.certificate_no is not None}

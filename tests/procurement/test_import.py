@@ -56,6 +56,69 @@ def test_a_valid_10000_row_csv_replaces_the_drafts_lines(desk):
     )
 
 
+@pytest.mark.postgres
+def test_a_10000_line_order_is_imported_and_submitted_in_a_few_statements_not_one_per_line(desk):
+    from datetime import timedelta
+
+    from sqlalchemy import event, func, insert, select
+
+    from marketplace.catalog.models import Product
+    from marketplace.timeutil import china_today
+
+    until = china_today() + timedelta(days=30)
+    db.session.execute(
+        insert(Product),
+        [
+            {
+                "supplier_id": desk.supplier_a.id,
+                "name": f"整箱脐橙 {i}",
+                "category_code": "fruit.citrus",
+                "unit": "箱",
+                "price_fen": 100 + i % 50,
+                "stock": 20,
+                "origin_region_code": desk.orange.origin_region_code,
+                "certificate_no": f"BF-500236-2027-{i:06d}",
+                # Half of them certified today, half expired yesterday.
+                "certified_until": until if i % 2 else china_today(),
+            }
+            for i in range(10_000)
+        ],
+    )
+    db.session.commit()
+    ids = list(
+        db.session.scalars(select(Product.id).where(Product.name.like("整箱脐橙 %")).order_by(Product.id))
+    )
+    rows = [(pid, 1 + i % 7) for i, pid in enumerate(ids)]
+    order = desk.draft()
+    sent = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        sent.append(len(parameters) if executemany else 1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        imported = upload(desk, order, csv_bytes(rows))
+        statements_to_import, sent[:] = sum(sent), []
+        submitted = desk.client.post(
+            f"/api/v1/purchase-orders/{order['id']}/submit", json={}, headers=desk.purchaser_h
+        )
+        statements_to_submit = sum(sent)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert imported.status_code == 200, imported.json
+    assert submitted.status_code == 200 and submitted.json["status"] == "submitted", submitted.json
+    assert statements_to_import <= 60 and statements_to_submit <= 60, (
+        statements_to_import,
+        statements_to_submit,
+    )
+    lines = submitted.json["lines"]
+    assert [(line["product_id"], line["quantity"]) for line in lines] == rows
+    assert sum(line["counts_toward_share"] for line in lines) == 5_000
+    assert submitted.json["total_fen"] == sum((100 + i % 50) * q for i, (_, q) in enumerate(rows))
+    stock = db.session.scalar(select(func.sum(Product.stock)).where(Product.id.in_(ids)))
+    assert stock == 20 * 10_000 - sum(q for _, q in rows)
+
+
 def test_an_xlsx_by_certificate_number(desk):
     order = desk.draft()
     data = xlsx_bytes([("BF-500236-2026-000001", 12), ("BF-530627-2026-000002", 30.0)])

@@ -1014,6 +1014,259 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{order_id}/after-sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 申请售后退款
+         * @description The buyer asks one supplier for lines of a paid order back, saying why; photos follow.
+         */
+        post: operations["after_sales_post_order_after_sales"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/after-sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 售后申请列表
+         * @description The buyer's own requests and those to the caller's suppliers, newest first; all for admins.
+         */
+        get: operations["after_sales_get_after_sales_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/after-sales/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        /** 售后申请详情 */
+        get: operations["after_sales_get_after_sales_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/after-sales/{request_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 同意售后退款
+         * @description The supplier (or an admin) accepts: the request's lines are refunded through the payment.
+         */
+        post: operations["after_sales_post_accept_after_sales"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/after-sales/{request_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 拒绝售后申请
+         * @description The supplier (or an admin) refuses, saying why; the buyer may ask again.
+         */
+        post: operations["after_sales_post_reject_after_sales"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/after-sales/{request_id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 撤回售后申请 */
+        post: operations["after_sales_post_withdraw_after_sales"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/after-sales/{request_id}/photos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 上传售后照片
+         * @description The buyer adds a photo (multipart field `file`, JPEG, PNG or WebP) while the request is open.
+         */
+        post: operations["after_sales_post_after_sales_photos"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/after-sales/{request_id}/photos/{photo_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+                photo_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * 查看售后照片
+         * @description Only to the buyer, the supplier and admins; never cached by shared caches.
+         */
+        get: operations["after_sales_get_after_sales_photo_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fulfilments/{fulfilment_id}/fapiao": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fulfilment_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 申请开具发票
+         * @description The buyer asks for the fapiao of one supplier's part of a paid order: title, tax id for a company.
+         */
+        post: operations["after_sales_post_fulfilment_fapiao"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fapiao": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 发票申请列表
+         * @description The buyer's own requests and those to the caller's suppliers, newest first; all for admins.
+         */
+        get: operations["after_sales_get_fapiao_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fapiao/{fapiao_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fapiao_id: number;
+            };
+            cookie?: never;
+        };
+        /** 发票申请详情 */
+        get: operations["after_sales_get_fapiao_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fapiao/{fapiao_id}/invoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fapiao_id: number;
+            };
+            cookie?: never;
+        };
+        /** 下载电子发票 */
+        get: operations["after_sales_get_fapiao_invoice"];
+        put?: never;
+        /**
+         * 上传电子发票
+         * @description The supplier issues the fapiao: multipart fields `invoice_no` and `file` (PDF or OFD).
+         */
+        post: operations["after_sales_post_fapiao_invoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agencies": {
         parameters: {
             query?: never;
@@ -1940,6 +2193,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我的通知
+         * @description The caller's notifications, newest first (`unread=true`: only those not read yet).
+         */
+        get: operations["notifications_get_inbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 未读通知数 */
+        get: operations["notifications_get_unread_count"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notifications/{notification_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notification_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 标记通知为已读 */
+        post: operations["notifications_post_mark_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 全部标记为已读 */
+        post: operations["notifications_post_mark_all_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notification-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 通知渠道设置
+         * @description The channels beyond the in-app inbox (always on): mail, on by default.
+         */
+        get: operations["notifications_get_settings"];
+        /** 修改通知渠道 */
+        put: operations["notifications_put_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -2523,6 +2870,75 @@ export interface components {
             /** Format: date-time */
             created_at?: string;
         };
+        AfterSalesCreate: {
+            lines: components["schemas"]["RefundLine"][];
+            reason: string;
+        };
+        AfterSalesLine: {
+            line_id?: number;
+            product_name?: string;
+            unit_price_fen?: number;
+            quantity?: number;
+        };
+        AfterSalesPhoto: {
+            id?: number;
+            /** @description seen by the buyer, the supplier and admins, signed in */
+            readonly url?: unknown;
+            content_type?: string;
+        };
+        AfterSales: {
+            id?: number;
+            order_id?: number;
+            supplier_id?: number;
+            buyer_id?: number;
+            /** @enum {string} */
+            status?: "requested" | "accepted" | "rejected" | "withdrawn";
+            lines?: components["schemas"]["AfterSalesLine"][];
+            amount_fen?: number;
+            reason?: string;
+            photos?: components["schemas"]["AfterSalesPhoto"][];
+            comment?: string | null;
+            /** Format: date-time */
+            decided_at?: string | null;
+            refund_id?: number | null;
+            refund_status?: string | null;
+            /** Format: date-time */
+            created_at?: string;
+        };
+        Decision: {
+            comment?: string;
+        };
+        Rejection: {
+            comment: string;
+        };
+        FapiaoCreate: {
+            title: string;
+            /** @description 税号: a company's unified social credit code; none for a person */
+            tax_id?: string;
+        };
+        Fapiao: {
+            id?: number;
+            fulfilment_id?: number;
+            order_id?: number;
+            supplier_id?: number;
+            buyer_id?: number;
+            title?: string;
+            tax_id?: string | null;
+            /** @description the part's lines as paid, less refunds */
+            amount_fen?: number;
+            /** @enum {string} */
+            status?: "requested" | "issued";
+            invoice_no?: string | null;
+            readonly invoice_url?: unknown;
+            /** Format: date-time */
+            issued_at?: string | null;
+            /** Format: date-time */
+            created_at?: string;
+        };
+        InvoiceFile: {
+            /** Format: binary */
+            file: string;
+        };
         AgencyCreate: {
             name: string;
             /** @enum {string} */
@@ -3029,6 +3445,33 @@ export interface components {
             resolved_at?: string | null;
             /** @description who marked it handled; none: open, or its cause went */
             resolved_by_name?: string | null;
+        };
+        Notification: {
+            id?: number;
+            /** @enum {string} */
+            kind?: "order_received" | "parcel_shipped" | "po_awaiting_approval" | "po_approved" | "po_rejected" | "po_received" | "certification_decided";
+            /** @description in the reader's language */
+            readonly title?: unknown;
+            /** @description in the reader's language */
+            readonly message?: unknown;
+            /** @description the web app's page of the subject */
+            readonly link?: unknown;
+            subject_type?: string;
+            subject_id?: number;
+            /** Format: date-time */
+            read_at?: string | null;
+            /** Format: date-time */
+            created_at?: string;
+        };
+        UnreadCount: {
+            unread?: number;
+        };
+        Marked: {
+            marked?: number;
+        };
+        NotificationSettings: {
+            /** @description mail each notification to the verified address */
+            email?: boolean;
         };
         Membership: {
             /** @enum {string} */
@@ -4591,6 +5034,354 @@ export interface operations {
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };
+    after_sales_post_order_after_sales: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AfterSalesCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AfterSales"];
+                };
+            };
+            /** @description The order is not paid, or a request to this supplier is open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    after_sales_get_after_sales_list: {
+        parameters: {
+            query?: {
+                status?: "requested" | "accepted" | "rejected" | "withdrawn";
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Pagination": components["headers"]["PAGINATION"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AfterSales"][];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    after_sales_get_after_sales_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AfterSales"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    after_sales_post_accept_after_sales: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AfterSales"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    after_sales_post_reject_after_sales: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Rejection"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AfterSales"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    after_sales_post_withdraw_after_sales: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AfterSales"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    after_sales_post_after_sales_photos: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ImageUpload"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AfterSalesPhoto"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    after_sales_get_after_sales_photo_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+                photo_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    after_sales_post_fulfilment_fapiao: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fulfilment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FapiaoCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fapiao"];
+                };
+            };
+            /** @description The order is not paid, or this part's fapiao was asked for already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    after_sales_get_fapiao_list: {
+        parameters: {
+            query?: {
+                status?: "requested" | "issued";
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Pagination": components["headers"]["PAGINATION"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fapiao"][];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    after_sales_get_fapiao_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fapiao_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fapiao"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    after_sales_get_fapiao_invoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fapiao_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    after_sales_post_fapiao_invoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fapiao_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["InvoiceFile"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fapiao"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
     agencies_post_agencies: {
         parameters: {
             query?: never;
@@ -5880,6 +6671,145 @@ export interface operations {
                 };
                 content?: never;
             };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    notifications_get_inbox: {
+        parameters: {
+            query?: {
+                unread?: boolean;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Pagination": components["headers"]["PAGINATION"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"][];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    notifications_get_unread_count: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    notifications_post_mark_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    notifications_post_mark_all_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Marked"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    notifications_get_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationSettings"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    notifications_put_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationSettings"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationSettings"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };

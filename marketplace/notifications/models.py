@@ -1,0 +1,56 @@
+"""Notifications: what a user is told of the events that concern them, kept as an in-app inbox and
+sent by mail to those who want it. Each is stored once per user and event (its event key), so an
+event that is announced twice (a retried task, a replayed webhook) tells nobody twice."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, UniqueConstraint, func, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.extensions import db, one_of
+
+
+class NotificationKind(StrEnum):
+    ORDER_RECEIVED = "order_received"
+    PARCEL_SHIPPED = "parcel_shipped"
+    PO_AWAITING_APPROVAL = "po_awaiting_approval"
+    PO_APPROVED = "po_approved"
+    PO_REJECTED = "po_rejected"
+    PO_RECEIVED = "po_received"
+    CERTIFICATION_DECIDED = "certification_decided"
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+    __table_args__ = (
+        one_of("kind", NotificationKind),
+        UniqueConstraint("user_id", "event_key"),
+        Index(
+            "ix_notifications_unread",
+            "user_id",
+            postgresql_where=text("read_at IS NULL"),
+            sqlite_where=text("read_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    # What it is about, for the web app to link to: an order, a purchase order, a certification.
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int]
+    # The figures its text is made of, rendered when read, in the reader's language.
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    event_key: Mapped[str] = mapped_column(String(120))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class NotificationSettings(db.Model):
+    """A user's channels beyond the inbox (always on); a user without a row has the defaults."""
+
+    __tablename__ = "notification_settings"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    email: Mapped[bool] = mapped_column(default=True)
