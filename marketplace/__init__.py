@@ -120,8 +120,8 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.invitations.api import blp as invitations_blp
     from marketplace.ledger.api import blp as ledger_blp
     from marketplace.notifications.api import blp as notifications_blp
-    from marketplace.orders.api import blp as orders_blp
     from marketplace.payments.api import blp as payments_blp
+    from marketplace.payments.checkout_api import blp as orders_blp
     from marketplace.portal.api import blp as portal_blp
     from marketplace.procurement.api import blp as procurement_blp
     from marketplace.regions.api import blp as regions_blp

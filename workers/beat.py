@@ -7,7 +7,6 @@ TIMEZONE = "Asia/Shanghai"
 TASK_MODULES = [
     "marketplace.health.tasks",
     "marketplace.certification.tasks",
-    "marketplace.orders.tasks",
     "marketplace.payments.tasks",
     "marketplace.outbox.tasks",
     "marketplace.ledger.tasks",

@@ -1,9 +1,10 @@
-"""Web-shop orders: placement with stock reservation, payment, expiry, cancellation, fulfilment."""
+"""Web-shop orders, what is their own: an order built with its stock reserved, its fulfilments shipped
+and delivered, who may see which. What reaches the payment (placing, cancelling, expiry, the order's
+view and history) is checkout's, in payments/checkout.py."""
 
 from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, func, or_, select
@@ -12,30 +13,14 @@ from marketplace.accounts.models import User
 from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
 from marketplace.catalog.stock import lock_stock, reserve
-from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
+from marketplace.errors import DomainError, InvalidField, NotFound
 from marketplace.extensions import db
-from marketplace.i18n import N_, _, name_of
+from marketplace.i18n import _
 from marketplace.orders import lifecycle
-from marketplace.orders.models import (
-    ORDER_STATUS_NAMES,
-    Fulfilment,
-    FulfilmentStatus,
-    Order,
-    OrderLine,
-    OrderStatus,
-)
-from marketplace.orders.stock import close_unpaid, lock_order
-from marketplace.payments.services import (
-    cancel_intent_quietly,
-    latest_payments,
-    open_payment,
-    refund_lines,
-    refund_remaining,
-    send_refund,
-)
+from marketplace.orders.models import Fulfilment, Order, OrderLine, OrderStatus
 from marketplace.regions.services import require_region
 from marketplace.suppliers.models import SupplierMember
-from marketplace.suppliers.services import member_supplier_ids, others_members
+from marketplace.suppliers.services import member_supplier_ids
 from marketplace.timeutil import china_today, now
 
 
@@ -49,9 +34,10 @@ class HoldLimitExceeded(DomainError):
     error_code = "order_limit_exceeded"
 
 
-def place_order(buyer: User, items: list[dict], shipping: dict[str, str], method: str) -> Order:
-    """Reserve stock for every line (all shortages reported at once) within what one buyer may hold
-    unpaid, split into one fulfilment per supplier, and open a payment with the provider."""
+def reserve_order(buyer: User, items: list[dict], shipping: dict[str, str], method: str) -> Order:
+    """The order, written with its stock reserved for every line (all shortages reported at once)
+    within what one buyer may hold unpaid, one fulfilment per supplier; flushed, for checkout
+    (payments/checkout.py) to commit before it opens the payment."""
     wanted: dict[int, int] = defaultdict(int)
     for item in items:
         wanted[item["product_id"]] += item["quantity"]
@@ -76,9 +62,7 @@ def place_order(buyer: User, items: list[dict], shipping: dict[str, str], method
     stock = lock_stock(ids)
     _check_hold_limits(wanted, held, stock)
     reserve(wanted, "items", locked=stock)
-    asked = (order.id, order.total_fen, order.currency, order.payment_method)
-    db.session.commit()  # the stock is taken; the provider is asked next, outside any transaction
-    return open_payment(*asked)
+    return order
 
 
 def _unpaid_holds(buyer: User, ids: list[int]) -> dict[int, int]:
@@ -91,7 +75,6 @@ def _unpaid_holds(buyer: User, ids: list[int]) -> dict[int, int]:
         select(func.count()).where(Order.buyer_id == buyer.id, Order.status == OrderStatus.PENDING_PAYMENT)
     )
     if unpaid >= most:
-        db.session.rollback()
         raise TooManyUnpaidOrders(
             _(
                 "You have %(unpaid)s orders awaiting payment, the most one buyer may have at once "
@@ -152,7 +135,6 @@ def _check_hold_limits(wanted: dict[int, int], held: dict[int, int], stock: dict
             )
         over[str(product_id)] = [why]
     if over:
-        db.session.rollback()
         raise HoldLimitExceeded(
             _(
                 "Some lines ask for more than one buyer may hold without paying; pay for what you hold "
@@ -207,59 +189,6 @@ def _build_order(
     return order
 
 
-def expire_reservations(at: datetime | None = None) -> int:
-    """Orders unpaid past their reservation release their stock and their payment is cancelled."""
-    at = at or now()
-    due = list(
-        db.session.scalars(
-            select(Order.id)
-            .where(Order.status == OrderStatus.PENDING_PAYMENT, Order.reserved_until < at)
-            .order_by(Order.id)
-        )
-    )
-    expired = 0
-    for order_id in due:
-        order = lock_order(order_id)
-        if order.status != OrderStatus.PENDING_PAYMENT:
-            db.session.rollback()
-            continue
-        close_unpaid(
-            order, OrderStatus.EXPIRED, actor_id=None, reason=N_("unpaid when the reservation ran out")
-        )
-        db.session.commit()
-        expired += 1
-        cancel_intent_quietly(order_id)
-    return expired
-
-
-def cancel_order(actor: User, order_id: int) -> Order:
-    """The buyer (or an admin) cancels before anything has shipped; a paid order is refunded in full."""
-    order = get_order(actor, order_id)
-    if order.buyer_id != actor.id and not actor.is_admin:
-        raise Forbidden(_("Only the buyer or an admin may cancel an order."))
-    order = lock_order(order_id)
-    if order.status == OrderStatus.PENDING_PAYMENT:
-        close_unpaid(order, OrderStatus.CANCELLED, actor.id, reason=N_("cancelled before payment"))
-        db.session.commit()
-        cancel_intent_quietly(order_id)
-        return db.session.get(Order, order_id)
-    if order.status != OrderStatus.PAID or any(
-        f.status != FulfilmentStatus.PENDING for f in order.fulfilments
-    ):
-        raise Conflict(
-            _(
-                "A %(status)s order with goods on their way cannot be cancelled; ask for a refund.",
-                status=name_of(ORDER_STATUS_NAMES, order.status),
-            )
-        )
-    reason = N_("cancelled by the buyer before shipping")
-    refund_id = refund_remaining(order, actor.id, reason=reason, restock=True)
-    db.session.commit()
-    if refund_id is not None:
-        send_refund(refund_id)
-    return db.session.get(Order, order_id)
-
-
 def ship_fulfilment(actor: User, fulfilment_id: int, carrier: str, tracking_no: str) -> Fulfilment:
     fulfilment = _own_fulfilment(actor, fulfilment_id)
     lifecycle.ship(fulfilment, actor.id, carrier, tracking_no)
@@ -293,29 +222,6 @@ def get_order(actor: User, order_id: int) -> Order:
     return order
 
 
-def view_order(actor: User, order: Order) -> dict[str, Any]:
-    """What the caller may see of an order: a supplier sees only its own fulfilment and lines."""
-    return view_orders(actor, [order])[0]
-
-
-def view_orders(actor: User, orders: list[Order]) -> list[dict[str, Any]]:
-    """view_order for a page of orders, with one look-up of the caller's suppliers and one of payments."""
-    mine = None if actor.is_admin else member_supplier_ids(actor)
-    payments = latest_payments([o.id for o in orders])
-    views = []
-    for order in orders:
-        own = None if mine is None or order.buyer_id == actor.id else mine
-        views.append(
-            {
-                "order": order,
-                "lines": [line for line in order.lines if own is None or line.supplier_id in own],
-                "fulfilments": [f for f in order.fulfilments if own is None or f.supplier_id in own],
-                "payment": payments.get(order.id) if own is None else None,
-            }
-        )
-    return views
-
-
 def list_orders(actor: User, status: str | None) -> Select[tuple[Order]]:
     stmt = select(Order).order_by(Order.id.desc())
     if not actor.is_admin:
@@ -330,56 +236,12 @@ def list_orders(actor: User, status: str | None) -> Select[tuple[Order]]:
     return stmt
 
 
-# What a supplier reads of the events about the whole order: its view shows paid_fen and refunded_fen.
-ORDER_WIDE_DETAILS = ("amount_fen",)
-# Their reasons speak of the buyer's payment (what was received, in which currency), which a
-# supplier's view of the order leaves out.
-PAYMENT_EVENTS = ("payment_rejected",)
-
-
-def order_history(actor: User, order_id: int) -> list:
-    """The order's events as its view shows them: all of them to the buyer and admins; to a supplier,
-    its own fulfilment's, refunds of its own lines, and the whole order's changes of status (without
-    the payment, which its view leaves out)."""
-    order = get_order(actor, order_id)
-    events = audit.history("orders", order.id)
-    if actor.is_admin or order.buyer_id == actor.id:
-        return events
-    mine = member_supplier_ids(actor)
-    own_fulfilments = {f.id for f in order.fulfilments if f.supplier_id in mine}
-    own_lines = {str(line.id) for line in order.lines if line.supplier_id in mine}
-    others = others_members({f.supplier_id for f in order.fulfilments}, mine)
-    shown = []
-    for event in events:
-        details = event.details or {}
-        if "fulfilment_id" in details:
-            if details["fulfilment_id"] not in own_fulfilments:
-                continue
-        elif "refund_id" in details:
-            details = _refund_seen(details, own_lines)
-            if details is None:
-                continue
-        else:
-            details = {k: details[k] for k in ORDER_WIDE_DETAILS if k in details}
-        shown.append(
-            audit.shown_as(
-                event,
-                details=details,
-                hide_actor=event.actor_id in others,
-                hide_reason=event.action in PAYMENT_EVENTS,
-            )
+def unpaid_past(at: datetime) -> list[int]:
+    """The orders still awaiting payment whose reservation ran out before `at`, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Order.id)
+            .where(Order.status == OrderStatus.PENDING_PAYMENT, Order.reserved_until < at)
+            .order_by(Order.id)
         )
-    return shown
-
-
-def _refund_seen(details: dict[str, Any], own_lines: set[str]) -> dict[str, Any] | None:
-    """A refund event as a supplier sees it: in full when it refunds its lines only; its own lines
-    alone when it refunds others' too; not at all when none of its lines. A refund of an amount is
-    the whole order's: its amount is in refunded_fen."""
-    lines = refund_lines(details["refund_id"])
-    if not lines:
-        return {k: details[k] for k in ("refund_id", *ORDER_WIDE_DETAILS) if k in details}
-    own = {k: v for k, v in lines.items() if k in own_lines}
-    if not own:
-        return None
-    return details if own == lines else {"refund_id": details["refund_id"], "lines": own}
+    )

@@ -5,10 +5,10 @@ from marshmallow import fields
 
 from marketplace.accounts.auth import SECURITY, require_user
 from marketplace.idempotency import idempotent
-from marketplace.orders.api import IDEMPOTENCY_DOC
 from marketplace.orders.schemas import RefundCreateSchema, RefundSchema
 from marketplace.parsing import Blueprint
 from marketplace.payments import services
+from marketplace.payments.checkout_api import IDEMPOTENCY_DOC
 
 blp = Blueprint("payments", __name__, description="支付：支付机构回调通知")
 

@@ -22,7 +22,6 @@ from marketplace.extensions import db
 from marketplace.i18n import N_, _, name_of, yuan
 from marketplace.orders import lifecycle as order_lifecycle
 from marketplace.orders.models import ORDER_STATUS_NAMES, Order, OrderStatus
-from marketplace.orders.stock import close_unpaid, lock_order, release_stock, reserve_again
 from marketplace.outbox import services as outbox
 from marketplace.payments import events, lifecycle
 from marketplace.payments.gateways import (
@@ -35,6 +34,7 @@ from marketplace.payments.gateways import (
     outside_transaction,
 )
 from marketplace.payments.models import Payment, PaymentStatus, Refund, RefundStatus, WebhookEvent
+from marketplace.payments.stock import close_unpaid, lock_order, release_stock, reserve_again
 from marketplace.suppliers.services import member_supplier_ids
 from marketplace.timeutil import china_today, now
 
@@ -64,66 +64,6 @@ def latest_payment(order: Order) -> Payment | None:
     return db.session.scalars(
         select(Payment).where(Payment.order_id == order.id).order_by(Payment.id.desc())
     ).first()
-
-
-def open_payment(order_id: int, total_fen: int, currency: str, method: str) -> Order:
-    """Create the provider's payment outside the stock transaction; if the provider is down, the
-    order is cancelled and its stock released, so nothing is left half-made."""
-    try:
-        intent = outside_transaction(
-            gateway().create_intent, order_id, total_fen, currency, method, key=f"order-{order_id}-payment"
-        )
-    except PaymentProviderUnavailable:
-        order = db.session.get(Order, order_id)
-        close_unpaid(order, OrderStatus.CANCELLED, actor_id=None, reason=N_("payment provider unavailable"))
-        db.session.commit()
-        raise
-    db.session.add(
-        Payment(
-            order_id=order_id,
-            provider=gateway().name,
-            provider_ref=intent.id,
-            client_secret=intent.client_secret,
-            method=method,
-            amount_fen=total_fen,
-            currency=currency,
-        )
-    )
-    db.session.commit()
-    return db.session.get(Order, order_id)
-
-
-def cancel_intent_quietly(order_id: int) -> None:
-    """Cancel the order's open payment at the provider; in transactions of its own, none of them
-    open while the provider is asked."""
-    payment = latest_payment(db.session.get(Order, order_id))
-    if payment is None or payment.status != PaymentStatus.PENDING:
-        return
-    payment_id, intent_id = payment.id, payment.provider_ref
-    db.session.commit()
-    try:
-        state = outside_transaction(gateway().cancel_intent, intent_id)
-    except DomainError:
-        return  # it stays open at the provider; a late success is refunded automatically
-    if state.status == "canceled":
-        lifecycle.move_payment(db.session.get(Payment, payment_id), PaymentStatus.CANCELED)
-        db.session.commit()
-
-
-def latest_payments(order_ids: list[int]) -> dict[int, Payment]:
-    """Each order's latest payment, in one query."""
-    payments: dict[int, Payment] = {}
-    for payment in db.session.scalars(
-        select(Payment).where(Payment.order_id.in_(order_ids)).order_by(Payment.id)
-    ):
-        payments[payment.order_id] = payment  # the latest wins
-    return payments
-
-
-def refund_lines(refund_id: int) -> dict[str, int]:
-    """The lines a refund names (line id: quantity), none for a refund of an amount."""
-    refund = db.session.get(Refund, refund_id)
-    return {str(k): v for k, v in (refund.lines or {}).items()}
 
 
 def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[WebhookEvent, bool]:

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from marketplace.payments import checkout
 from marketplace.payments import services as payments
 from marketplace.payments.gateways import PaymentProviderUnavailable
 
@@ -25,3 +26,10 @@ def process_event(self, webhook_event_id: int) -> str:
 def reconcile_recent() -> dict:
     """Repair orders whose webhook never came; retry refunds the provider did not take."""
     return payments.reconcile_recent()
+
+
+# Named for the orders it expires, as the beat schedule (and any schedule stored from it) calls it.
+@shared_task(name="orders.expire_reservations", acks_late=True)
+def expire_reservations() -> int:
+    """Release the stock of orders unpaid past their reservation and cancel their payments."""
+    return checkout.expire_reservations()

@@ -1,8 +1,8 @@
 from datetime import timedelta
 
 from marketplace.extensions import db
-from marketplace.orders import services as orders
 from marketplace.orders.models import Order
+from marketplace.payments import checkout
 from marketplace.timeutil import now
 
 
@@ -83,8 +83,8 @@ def test_a_failed_payment_releases_the_stock(shop):
 
 def test_unpaid_orders_expire_release_stock_and_cancel_the_payment(shop):
     order = shop.order().json
-    assert orders.expire_reservations(now() + timedelta(minutes=29)) == 0
-    assert orders.expire_reservations(now() + timedelta(minutes=31)) == 1
+    assert checkout.expire_reservations(now() + timedelta(minutes=29)) == 0
+    assert checkout.expire_reservations(now() + timedelta(minutes=31)) == 1
     assert shop.get(order["id"]).json["status"] == "expired"
     assert (shop.stock(shop.orange), shop.stock(shop.plum)) == (10, 5)
     assert shop.stripe.intents[order["payment"]["payment_intent_id"]]["status"] == "canceled"
@@ -93,7 +93,7 @@ def test_unpaid_orders_expire_release_stock_and_cancel_the_payment(shop):
 def test_payment_after_expiry_reserves_again_when_it_can(shop):
     order = shop.order().json
     intent = shop.stripe.succeed(order["payment"]["payment_intent_id"])  # paid just as it expired
-    orders.expire_reservations(now() + timedelta(minutes=31))  # cancel fails: it succeeded
+    checkout.expire_reservations(now() + timedelta(minutes=31))  # cancel fails: it succeeded
     assert shop.get(order["id"]).json["status"] == "expired" and shop.stock(shop.orange) == 10
     shop.webhook("payment_intent.succeeded", intent)
     assert shop.get(order["id"]).json["status"] == "paid"
@@ -108,7 +108,7 @@ def test_payment_after_expiry_reserves_again_when_it_can(shop):
 def test_payment_after_expiry_is_refunded_when_the_stock_is_gone(shop):
     order = shop.order([{"product_id": shop.plum.id, "quantity": 5}]).json
     intent = shop.stripe.succeed(order["payment"]["payment_intent_id"])
-    orders.expire_reservations(now() + timedelta(minutes=31))
+    checkout.expire_reservations(now() + timedelta(minutes=31))
     assert (
         shop.order([{"product_id": shop.plum.id, "quantity": 5}], headers=shop.other_headers).status_code
         == 201

@@ -10,8 +10,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from marketplace.audit.models import AuditEvent
 from marketplace.catalog.models import Product
 from marketplace.extensions import db
-from marketplace.orders import services as orders
 from marketplace.orders.models import Order, OrderLine
+from marketplace.payments import checkout
 from marketplace.payments import services as payments
 from marketplace.payments.models import Payment
 from marketplace.timeutil import now
@@ -85,7 +85,7 @@ def test_books_stay_straight(app, client, fake_stripe, make_user):
 
         @rule()
         def expire(self):
-            orders.expire_reservations(now() + timedelta(minutes=31))
+            checkout.expire_reservations(now() + timedelta(minutes=31))
 
         @rule(data=st.data(), amount=st.integers(1, 30000))
         def refund(self, data, amount):

@@ -9,8 +9,8 @@ from marketplace.alerts.models import Alert
 from marketplace.audit.models import AuditEvent
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry
-from marketplace.orders import services as orders
 from marketplace.outbox import services as outbox
+from marketplace.payments import checkout
 from marketplace.payments import services as payments
 from marketplace.payments.models import Payment, Refund, WebhookEvent
 from marketplace.timeutil import now
@@ -68,13 +68,13 @@ def test_a_payment_short_or_in_another_currency_leaves_the_order_unpaid_and_aler
     assert shop.get(order["id"]).json["status"] == "pending_payment" and count(LedgerEntry) == 0
 
     # Unpaid, it expires like any unpaid order and gives its stock back.
-    orders.expire_reservations(now() + timedelta(minutes=31))
+    checkout.expire_reservations(now() + timedelta(minutes=31))
     assert shop.get(order["id"]).json["status"] == "expired" and shop.stock(hamper) == 3
 
 
 def test_a_short_payment_after_expiry_does_not_take_the_stock_again(shop, hamper):
     order = shop.order([{"product_id": hamper.id, "quantity": 1}]).json
-    orders.expire_reservations(now() + timedelta(minutes=31))
+    checkout.expire_reservations(now() + timedelta(minutes=31))
     intent = shop.stripe.succeed(order["payment"]["payment_intent_id"], 100)
     assert shop.webhook("payment_intent.succeeded", intent).status_code == 200
     assert shop.get(order["id"]).json["status"] == "expired" and shop.stock(hamper) == 3

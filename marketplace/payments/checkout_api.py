@@ -1,3 +1,8 @@
+"""The shop's order endpoints, on the one orders blueprint: here in payments, since placing, viewing
+and cancelling an order and reading its history reach its payment (checkout.py). Its fulfilments'
+shipping and delivery are the order's own (orders.services), kept on the same blueprint so that
+every operation keeps its name (orders_*) and its place in the API's document."""
+
 from flask.views import MethodView
 
 from marketplace.accounts.auth import SECURITY, require_user
@@ -13,6 +18,7 @@ from marketplace.orders.schemas import (
 )
 from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
+from marketplace.payments import checkout
 
 blp = Blueprint("orders", __name__, description="网上商城订单：发货与退款")
 IDEMPOTENCY_DOC = {
@@ -43,7 +49,7 @@ class Orders(MethodView):
         The buyer's orders; a supplier's orders with its part in them (only that part); all for admins."""
         user = require_user()
         orders = page_of(services.list_orders(user, args.get("status")), pagination_parameters)
-        return services.view_orders(user, orders)
+        return checkout.view_orders(user, orders)
 
     @idempotent(_caller_id)
     @blp.arguments(OrderCreateSchema)
@@ -59,8 +65,8 @@ class Orders(MethodView):
 
         Place an order: stock is reserved and a payment opened; pay with `payment.client_secret`."""
         user = require_user()
-        order = services.place_order(user, body["items"], body["shipping_address"], body["payment_method"])
-        return services.view_order(user, order)
+        order = checkout.place_order(user, body["items"], body["shipping_address"], body["payment_method"])
+        return checkout.view_order(user, order)
 
 
 @blp.route("/orders/<int:order_id>")
@@ -70,7 +76,7 @@ class OrderById(MethodView):
     def get(self, order_id):
         """查看订单"""
         user = require_user()
-        return services.view_order(user, services.get_order(user, order_id))
+        return checkout.view_order(user, services.get_order(user, order_id))
 
 
 @blp.route("/orders/<int:order_id>/cancel")
@@ -82,7 +88,7 @@ class CancelOrder(MethodView):
 
         Cancel before shipping: stock is released; a paid order is refunded in full."""
         user = require_user()
-        return services.view_order(user, services.cancel_order(user, order_id))
+        return checkout.view_order(user, checkout.cancel_order(user, order_id))
 
 
 @blp.route("/orders/<int:order_id>/history")
@@ -93,7 +99,7 @@ class OrderHistory(MethodView):
         """订单状态记录
 
         Every status change of the order: who, when, why."""
-        return services.order_history(require_user(), order_id)
+        return checkout.order_history(require_user(), order_id)
 
 
 @blp.route("/fulfilments/<int:fulfilment_id>/ship")

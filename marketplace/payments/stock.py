@@ -1,4 +1,5 @@
-"""Stock held by orders, and the order-level steps both orders and payments take."""
+"""An order's stock and its lock, as checkout and payments take them: an order closed unpaid puts its
+stock back, one paid after expiry takes it again, and every change to an order locks it first."""
 
 from sqlalchemy import select
 
