@@ -114,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.aftersales.api import blp as aftersales_blp
     from marketplace.agencies.api import blp as agencies_blp
     from marketplace.alerts.api import blp as alerts_blp
+    from marketplace.cart.api import blp as cart_blp
     from marketplace.catalog.api import blp as catalog_blp
     from marketplace.certification.api import blp as certification_blp
     from marketplace.health.api import blp as health_blp
@@ -135,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
         certification_blp,
         orders_blp,
         payments_blp,
+        cart_blp,
         aftersales_blp,
         agencies_blp,
         invitations_blp,

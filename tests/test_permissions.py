@@ -113,6 +113,16 @@ MATRIX = {
     ("GET", "/api/v1/me"): (None, ANY_USER),
     ("PATCH", "/api/v1/me"): ({"locale": "en"}, ANY_USER),
     ("GET", "/api/v1/me/invitations"): (None, ANY_USER),
+    ("GET", "/api/v1/me/addresses"): (None, ANY_USER),
+    ("POST", "/api/v1/me/addresses"): (ADDRESS, ANY_USER),
+    # Buyer A's address: another user's id is not found.
+    ("PATCH", "/api/v1/me/addresses/<int:address_id>"): ({"detail": "泉城路 2 号"}, cells(404, buyer=OK)),
+    ("DELETE", "/api/v1/me/addresses/<int:address_id>"): (None, cells(404, buyer=OK)),
+    # Every user's own cart; buyer A's address is another's 422 at checkout.
+    ("GET", "/api/v1/cart"): (None, ANY_USER),
+    ("PUT", "/api/v1/cart/items/<int:product_id>"): ({"quantity": 1}, ANY_USER),
+    ("DELETE", "/api/v1/cart/items/<int:product_id>"): (None, ANY_USER),
+    ("POST", "/api/v1/cart/checkout"): ({"address_id": "{address}", "payment_method": "alipay"}, ANY_USER),
     # The admin's invitation of other_buyer to agency A: theirs alone to accept.
     ("POST", "/api/v1/invitations/<int:invitation_id>/accept"): (None, cells(404, other_buyer=OK)),
     ("GET", "/api/v1/users"): (None, ADMIN),
@@ -445,6 +455,9 @@ class World:
             == 200
         )
         self.order_id = order.json["id"]
+        address = client.post("/api/v1/me/addresses", json=ADDRESS, headers=self.headers["buyer"])
+        assert address.status_code == 201, address.json
+        self.address_id = address.json["id"]
         self.fulfilment_id = order.json["fulfilments"][0]["id"]
         self.order_line = order.json["lines"][0]["id"]
         # The supplier was told of the paid order.
@@ -551,6 +564,7 @@ class World:
             "agency": self.agency.id,
             "po_line": getattr(self, "po_line", None),
             "order_line": getattr(self, "order_line", None),
+            "address": getattr(self, "address_id", None),
         }
 
     def body(self, template):
@@ -591,6 +605,7 @@ class World:
             "photo_id": self.photo_id,
             "fapiao_id": self.fapiao_id,
             "notification_id": self.notification_id,
+            "address_id": self.address_id,
         }
         ids["order_id"] = self.po_id if "/purchase-orders/" in rule else self.order_id
         ids["invitation_id"] = (

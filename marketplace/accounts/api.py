@@ -3,10 +3,13 @@ import hashlib
 from flask import current_app, request
 from flask.views import MethodView
 
-from marketplace.accounts import services
+from marketplace.accounts import addresses, services
 from marketplace.accounts.auth import SECURITY, account_key, require_user
 from marketplace.accounts.models import normalize_email
 from marketplace.accounts.schemas import (
+    AddressCreateSchema,
+    AddressSchema,
+    AddressUpdateSchema,
     DeactivateSchema,
     MailSentSchema,
     PasswordChangeSchema,
@@ -253,3 +256,43 @@ class UserReactivate(MethodView):
 
         Let a deactivated account sign in again (admins); tokens issued before stay dead."""
         return services.reactivate_user(require_user(), user_id, body["reason"])
+
+
+@blp.route("/me/addresses")
+class Addresses(MethodView):
+    @blp.response(200, AddressSchema(many=True))
+    @blp.doc(security=SECURITY)
+    def get(self):
+        """我的收货地址
+
+        The caller's address book, the default first."""
+        return addresses.view_addresses(addresses.list_addresses(require_user()))
+
+    @blp.arguments(AddressCreateSchema)
+    @blp.response(201, AddressSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body):
+        """新增收货地址
+
+        The first address, or one sent with `is_default: true`, becomes the default; at most 20."""
+        return addresses.view_addresses([addresses.add_address(require_user(), body)])[0]
+
+
+@blp.route("/me/addresses/<int:address_id>")
+class AddressById(MethodView):
+    @blp.arguments(AddressUpdateSchema)
+    @blp.response(200, AddressSchema)
+    @blp.doc(security=SECURITY)
+    def patch(self, body, address_id):
+        """修改收货地址
+
+        `is_default: true` makes it the default in place of the old one."""
+        return addresses.view_addresses([addresses.update_address(require_user(), address_id, body)])[0]
+
+    @blp.response(204)
+    @blp.doc(security=SECURITY)
+    def delete(self, address_id):
+        """删除收货地址
+
+        Deleting the default makes the most recent of the rest the default."""
+        addresses.delete_address(require_user(), address_id)

@@ -91,3 +91,30 @@ class SignInAddress(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     address_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_signed_in_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+MAX_ADDRESSES = 20
+
+
+class Address(Model):
+    """A shipping address in a buyer's address book; exactly one of a user's is their default."""
+
+    __tablename__ = "addresses"
+    __table_args__ = (
+        Index(
+            "uq_addresses_user_default",
+            "user_id",
+            unique=True,
+            postgresql_where=text("is_default"),
+            sqlite_where=text("is_default"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    detail: Mapped[str] = mapped_column(String(200))
+    recipient: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[str] = mapped_column(String(20))
+    is_default: Mapped[bool] = mapped_column(default=False, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -3,7 +3,7 @@ from marshmallow import fields, validate
 
 from marketplace.accounts.models import GRANTABLE_ROLES
 from marketplace.i18n import LOCALES, N_
-from marketplace.schemas import Message, QueryArgsSchema, RegionCode, Text, Timestamp, WholeNumber
+from marketplace.schemas import Message, Phone, QueryArgsSchema, RegionCode, Text, Timestamp, WholeNumber
 
 
 class RegisterSchema(ma.Schema):
@@ -119,3 +119,29 @@ class DeactivateSchema(ma.Schema):
 
 class ReactivateSchema(ma.Schema):
     reason = Text(load_default=None, validate=validate.Length(max=2000), multiline=True)
+
+
+class AddressCreateSchema(ma.Schema):
+    region_code = RegionCode(required=True)
+    detail = Text(required=True, validate=validate.Length(min=2, max=200))
+    recipient = Text(required=True, validate=validate.Length(min=1, max=50))
+    phone = Phone(required=True)
+    is_default = fields.Boolean()
+
+
+class AddressUpdateSchema(AddressCreateSchema):
+    region_code = RegionCode()
+    detail = Text(validate=validate.Length(min=2, max=200))
+    recipient = Text(validate=validate.Length(min=1, max=50))
+    phone = Phone()
+
+
+class AddressSchema(ma.Schema):
+    id = WholeNumber(attribute="address.id")
+    region_code = fields.String(attribute="address.region_code")
+    region_names = fields.List(fields.String(), metadata={"description": "the region's path, widest first"})
+    detail = fields.String(attribute="address.detail")
+    recipient = fields.String(attribute="address.recipient")
+    phone = fields.String(attribute="address.phone")
+    is_default = fields.Boolean(attribute="address.is_default")
+    created_at = Timestamp(attribute="address.created_at")

@@ -2,6 +2,7 @@
 
 import csv
 import time
+from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import ColumnElement, Engine, Select, create_engine, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import aliased
 
 from marketplace import sqlite
 from marketplace.errors import InvalidField, NotFound
@@ -93,6 +95,24 @@ def within(column: Any, ancestor: Region) -> ColumnElement[bool]:
     """A condition: the region code in `column` is `ancestor` or lies under it."""
     inside = select(Region.code).where(ANCESTOR_COLUMN[ancestor.level] == ancestor.code)
     return column.in_(inside)
+
+
+def name_paths(codes: Iterable[str]) -> dict[str, list[str]]:
+    """{code: its region's name and its ancestors', widest first ["山东省", "济南市", "历下区"]},
+    in one query for all the codes."""
+    named = aliased(Region)
+    ancestors = [named.province_code, named.city_code, named.county_code, named.code]
+    rows = db.session.execute(
+        select(named.code, Region.name)
+        .join(Region, Region.code.in_(ancestors))
+        .where(named.code.in_(set(codes)))
+        # An ancestor's code sorts before its descendants' (500000, 500100, 500236, 500236001).
+        .order_by(named.code, Region.code)
+    )
+    paths: dict[str, list[str]] = defaultdict(list)
+    for code, name in rows:
+        paths[code].append(name)
+    return dict(paths)
 
 
 def is_within(code: str, ancestor_code: str) -> bool:

@@ -252,6 +252,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/addresses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我的收货地址
+         * @description The caller's address book, the default first.
+         */
+        get: operations["accounts_get_addresses"];
+        put?: never;
+        /**
+         * 新增收货地址
+         * @description The first address, or one sent with `is_default: true`, becomes the default; at most 20.
+         */
+        post: operations["accounts_post_addresses"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/addresses/{address_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                address_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * 删除收货地址
+         * @description Deleting the default makes the most recent of the rest the default.
+         */
+        delete: operations["accounts_delete_address_by_id"];
+        options?: never;
+        head?: never;
+        /**
+         * 修改收货地址
+         * @description `is_default: true` makes it the default in place of the old one.
+         */
+        patch: operations["accounts_patch_address_by_id"];
+        trace?: never;
+    };
     "/api/v1/regions": {
         parameters: {
             query?: never;
@@ -1030,6 +1080,70 @@ export interface paths {
          * @description Refund lines (admin, or the supplier for its own lines) or an amount (admin).
          */
         post: operations["payments_post_order_refunds"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我的购物车
+         * @description Items per supplier; those delisted or short of stock are flagged, not dropped.
+         */
+        get: operations["cart_get_cart"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cart/items/{product_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * 设置购物车商品数量
+         * @description Sets the quantity (0 takes the product out); at most what is in stock.
+         */
+        put: operations["cart_put_cart_item"];
+        post?: never;
+        /** 移出购物车 */
+        delete: operations["cart_delete_cart_item"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cart/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 购物车结算
+         * @description Orders the cart (or `product_ids` of it) to one of the caller's addresses, split into one
+         *     fulfilment per supplier; the items bought leave the cart.
+         */
+        post: operations["cart_post_checkout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2531,6 +2645,32 @@ export interface components {
             /** @default null */
             reason: string | null;
         };
+        Address: {
+            id?: number;
+            region_code?: string;
+            /** @description the region's path, widest first */
+            region_names?: string[];
+            detail?: string;
+            recipient?: string;
+            phone?: string;
+            is_default?: boolean;
+            /** Format: date-time */
+            created_at?: string;
+        };
+        AddressCreate: {
+            region_code: string;
+            detail: string;
+            recipient: string;
+            phone: string;
+            is_default?: boolean;
+        };
+        AddressUpdate: {
+            region_code?: string;
+            detail?: string;
+            recipient?: string;
+            phone?: string;
+            is_default?: boolean;
+        };
         Region: {
             code?: string;
             name?: string;
@@ -2919,6 +3059,46 @@ export interface components {
             failure_reason?: string | null;
             /** Format: date-time */
             created_at?: string;
+        };
+        CartItem: {
+            product_id?: number;
+            name?: string;
+            unit?: string;
+            price_fen?: number;
+            quantity?: number;
+            /** @description units on sale now */
+            stock?: number;
+            line_total_fen?: number;
+            is_purchasable?: boolean;
+            /**
+             * @description why it cannot be bought as it is; null if it can
+             * @enum {string|null}
+             */
+            problem?: "delisted" | "out_of_stock" | "short_of_stock" | null;
+            /** Format: date-time */
+            added_at?: string;
+        };
+        CartSupplier: {
+            supplier_id?: number;
+            supplier_name?: string;
+            items?: components["schemas"]["CartItem"][];
+            /** @description of the items that can be bought */
+            total_fen?: number;
+        };
+        Cart: {
+            suppliers?: components["schemas"]["CartSupplier"][];
+            /** @description of the items that can be bought */
+            total_fen?: number;
+        };
+        CartItemSet: {
+            quantity: number;
+        };
+        Checkout: {
+            address_id: number;
+            /** @enum {string} */
+            payment_method: "card" | "alipay" | "wechat_pay";
+            /** @description check out only these products of the cart */
+            product_ids?: number[];
         };
         AfterSalesCreate: {
             lines: components["schemas"]["RefundLine"][];
@@ -3932,6 +4112,102 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    accounts_get_addresses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Address"][];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    accounts_post_addresses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddressCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Address"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    accounts_delete_address_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                address_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    accounts_patch_address_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                address_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddressUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Address"];
                 };
             };
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
@@ -5124,6 +5400,119 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Refund"];
                 };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    cart_get_cart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    cart_put_cart_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CartItemSet"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            /** @description The product is not on sale */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    cart_delete_cart_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    cart_post_checkout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the same key and body return the first answer again */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Checkout"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            /** @description The cart is empty (already checked out), or stock is short */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
             default: components["responses"]["DEFAULT_ERROR"];
