@@ -15,11 +15,12 @@ from datetime import date, timedelta
 import factory
 from argon2 import PasswordHasher
 
-from marketplace.accounts.models import RoleGrant, SignInAddress, User
+from marketplace.accounts.models import Address, RoleGrant, SignInAddress, User
 from marketplace.aftersales.models import AfterSalesPhoto, AfterSalesRequest, FapiaoRequest
 from marketplace.agencies.models import Agency, AgencyFiling, AgencyMember
 from marketplace.alerts.models import Alert
 from marketplace.audit.models import AuditEvent
+from marketplace.cart.models import CartItem
 from marketplace.catalog.models import Category, Product, ProductImage, ProductSearchTerm, TraceBatch
 from marketplace.catalog.search import index_terms
 from marketplace.certification.models import Certification, CertificationApproval, CertificationRule
@@ -458,6 +459,39 @@ class WebhookEventFactory(Factory):
     event_type = "payment_intent.succeeded"
     object_id = factory.Sequence(lambda n: f"pi_test_{n}")
     payload = factory.LazyFunction(dict)
+
+
+# The buyer's address book and cart
+
+
+class AddressFactory(Factory):
+    """A buyer's default address in 济南市历下区 (each factory-made buyer has one of their own)."""
+
+    class Meta:
+        model = Address
+
+    class Params:
+        user = factory.SubFactory(UserFactory)
+
+    user_id = factory.SelfAttribute("user.id")
+    region_code = "370102"
+    detail = "泉城路 1 号"
+    recipient = "张伟"
+    phone = "13900001111"
+    is_default = True
+
+
+class CartItemFactory(Factory):
+    class Meta:
+        model = CartItem
+
+    class Params:
+        user = factory.SubFactory(UserFactory)
+        product = factory.SubFactory(ProductFactory)
+
+    user_id = factory.SelfAttribute("user.id")
+    product_id = factory.SelfAttribute("product.id")
+    quantity = 2
 
 
 # After-sales
