@@ -6,10 +6,11 @@ import ledger from './pages/ledger'
 import queues from './pages/queues'
 import shop from './pages/shop'
 import tallies from './pages/tallies'
+import workbench from './pages/workbench'
 import zhCN from './zh-CN'
 
 // Each dashboard page keeps its words in a file of its own, both languages side by side.
-const pages = { tallies, queues, alerts, ledger, shop }
+const pages = { tallies, queues, alerts, ledger, shop, workbench }
 function withPages<T extends object>(locale: Locale, base: T): T {
   return { ...base, ...Object.fromEntries(Object.entries(pages).map(([name, words]) => [name, words[locale]])) }
 }
