@@ -41,6 +41,14 @@ export const router = createRouter({
       meta: { workbench: true },
       children: [
         { path: '', name: 'workbench-products', component: () => import('../pages/workbench/ProductsPage.vue') },
+        { path: 'orders', name: 'workbench-orders', component: () => import('../pages/workbench/OrdersPage.vue') },
+        {
+          path: 'after-sales',
+          name: 'workbench-after-sales',
+          component: () => import('../pages/workbench/AfterSalesPage.vue'),
+        },
+        { path: 'fapiao', name: 'workbench-fapiao', component: () => import('../pages/workbench/FapiaoPage.vue') },
+        { path: 'sales', name: 'workbench-sales', component: () => import('../pages/workbench/SalesPage.vue') },
       ],
     },
     { path: '/account', name: 'account', component: () => import('../pages/AccountPage.vue') },
