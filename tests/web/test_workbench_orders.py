@@ -12,7 +12,7 @@ import zlib
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.test_dashboard import sign_in
+from tests.web.test_dashboard import axe_violations, sign_in
 from tests.web.test_ledger import yuan
 from tests.web.test_shop import PHONE, shoot_phone_and_desktop
 
@@ -156,6 +156,31 @@ def test_supplier_ships_refunds_invoices_and_sees_the_months_sales(page, paid_or
     expect(page.get_by_role("img", name=re.compile(r"\d{4} 年各月销售额柱状图"))).to_be_visible()
     expect(page.locator(".months tfoot")).to_contain_text(yuan(sales["amount_fen"]))
     shoot_phone_and_desktop(page, "workbench-sales")
+
+
+def test_the_workbench_pages_have_no_serious_accessibility_violations(browser, web_server):
+    # axe is injected as an inline script, which the app's CSP rightly refuses: this context alone
+    # bypasses it (the test above holds the pages themselves to the CSP).
+    context = browser.new_context(base_url=web_server, viewport=PHONE, locale="zh-CN", bypass_csp=True)
+    page = context.new_page()
+    try:
+        sign_in(page, SUPPLIER)
+        expect(page).not_to_have_url(re.compile(r"/sign-in"))
+        wrong = {}
+        for path, heading in (
+            ("orders", "订单发货"),
+            ("after-sales", "售后"),
+            ("fapiao", "发票"),
+            ("sales", "销售统计"),
+        ):
+            page.goto(f"/workbench/{path}")
+            expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+            page.wait_for_load_state("networkidle")
+            page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
+            wrong[path] = axe_violations(page)
+        assert wrong == {path: [] for path in wrong}
+    finally:
+        context.close()
 
 
 def today_month(page) -> str:
