@@ -191,6 +191,8 @@ MATRIX = {
         cells(403, supplier=OK, admin=OK),
     ),
     ("GET", "/api/v1/suppliers/<int:supplier_id>/invitations"): (None, cells(403, supplier=OK, admin=OK)),
+    # Its own sales by month: its members' and the admins', not its county's officers'.
+    ("GET", "/api/v1/suppliers/<int:supplier_id>/sales"): (None, cells(403, supplier=OK, admin=OK)),
     ("DELETE", "/api/v1/suppliers/<int:supplier_id>/invitations/<int:invitation_id>"): (
         None,
         cells(403, supplier=OK, admin=OK),
@@ -286,6 +288,8 @@ MATRIX = {
         {"carrier": "顺丰", "tracking_no": "SF1234567890"},
         cells(404, supplier=OK, admin=OK),
     ),
+    # Each caller's suppliers' parts: another's list is empty (tests/orders/test_fulfilment_list.py).
+    ("GET", "/api/v1/fulfilments"): (None, ANY_USER),
     ("POST", "/api/v1/fulfilments/<int:fulfilment_id>/deliver"): ({}, cells(404, supplier=OK, admin=OK)),
     # The development gateway's page is not served when payments go to Stripe.
     ("POST", "/api/v1/dev/orders/<int:order_id>/confirm-payment"): ({}, cells(404)),

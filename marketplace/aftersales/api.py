@@ -46,8 +46,10 @@ class AfterSalesList(MethodView):
     def get(self, args, pagination_parameters):
         """售后申请列表
 
-        The buyer's own requests and those to the caller's suppliers, newest first; all for admins."""
-        page = page_of(services.list_requests(require_user(), args.get("status")), pagination_parameters)
+        The buyer's own requests and those to the caller's suppliers, newest first; all for admins;
+        `?supplier_id=` those to one of the caller's suppliers (a workbench's)."""
+        asked = services.list_requests(require_user(), args.get("status"), args.get("supplier_id"))
+        page = page_of(asked, pagination_parameters)
         return [services.view(asked) for asked in page]
 
 
@@ -153,8 +155,10 @@ class FapiaoList(MethodView):
     def get(self, args, pagination_parameters):
         """发票申请列表
 
-        The buyer's own requests and those to the caller's suppliers, newest first; all for admins."""
-        requests = page_of(fapiao.list_fapiao(require_user(), args.get("status")), pagination_parameters)
+        The buyer's own requests and those to the caller's suppliers, newest first; all for admins;
+        `?supplier_id=` those to one of the caller's suppliers (a workbench's)."""
+        listed = fapiao.list_fapiao(require_user(), args.get("status"), args.get("supplier_id"))
+        requests = page_of(listed, pagination_parameters)
         return [fapiao.view(one) for one in requests]
 
 

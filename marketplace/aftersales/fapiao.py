@@ -5,7 +5,7 @@ import re
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, false, or_, select
 
 from marketplace.accounts.models import User
 from marketplace.aftersales.models import FapiaoRequest, FapiaoStatus
@@ -76,13 +76,18 @@ def _sees(actor: User, buyer_id: int, supplier_id: int) -> bool:
     return actor.is_admin or buyer_id == actor.id or supplier_id in member_supplier_ids(actor)
 
 
-def list_fapiao(actor: User, status: str | None) -> Select[Any]:
-    """The buyer's own requests and those to the caller's suppliers; every one for an admin."""
+def list_fapiao(actor: User, status: str | None, supplier_id: int | None = None) -> Select[Any]:
+    """The buyer's own requests and those to the caller's suppliers; every one for an admin.
+    With `supplier_id`, only those to that supplier (none if it is not the caller's)."""
     query = select(FapiaoRequest).order_by(FapiaoRequest.id.desc())
-    if not actor.is_admin:
-        query = query.where(
-            or_(FapiaoRequest.buyer_id == actor.id, FapiaoRequest.supplier_id.in_(member_supplier_ids(actor)))
-        )
+    mine = None if actor.is_admin else member_supplier_ids(actor)
+    if supplier_id is not None:
+        # As that supplier's member: its requests only, not those the caller made as a buyer.
+        query = query.where(FapiaoRequest.supplier_id == supplier_id)
+        if mine is not None and supplier_id not in mine:
+            query = query.where(false())
+    elif mine is not None:
+        query = query.where(or_(FapiaoRequest.buyer_id == actor.id, FapiaoRequest.supplier_id.in_(mine)))
     if status:
         query = query.where(FapiaoRequest.status == status)
     return query

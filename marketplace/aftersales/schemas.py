@@ -56,6 +56,10 @@ class AfterSalesSchema(ma.Schema):
 
 class AfterSalesQueryArgsSchema(QueryArgsSchema):
     status = fields.String(validate=validate.OneOf(list(AfterSalesStatus)))
+    supplier_id = WholeNumber(
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "only those to this supplier (one of the caller's; an admin: any)"},
+    )
 
 
 class FapiaoCreateSchema(ma.Schema):
@@ -95,3 +99,7 @@ class FapiaoSchema(ma.Schema):
 
 class FapiaoQueryArgsSchema(QueryArgsSchema):
     status = fields.String(validate=validate.OneOf(list(FapiaoStatus)))
+    supplier_id = WholeNumber(
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "only those to this supplier (one of the caller's; an admin: any)"},
+    )

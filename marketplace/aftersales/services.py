@@ -5,7 +5,7 @@ import uuid
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, false, or_, select
 
 from marketplace.accounts.models import User
 from marketplace.aftersales.models import (
@@ -105,15 +105,19 @@ def _open_request(order_id: int, supplier_id: int) -> AfterSalesRequest | None:
     )
 
 
-def list_requests(actor: User, status: str | None) -> Select[Any]:
-    """The buyer's own requests and those to the caller's suppliers; every request for an admin."""
+def list_requests(actor: User, status: str | None, supplier_id: int | None = None) -> Select[Any]:
+    """The buyer's own requests and those to the caller's suppliers; every request for an admin.
+    With `supplier_id`, only those to that supplier (none if it is not the caller's)."""
     query = select(AfterSalesRequest).order_by(AfterSalesRequest.id.desc())
-    if not actor.is_admin:
+    mine = None if actor.is_admin else member_supplier_ids(actor)
+    if supplier_id is not None:
+        # As that supplier's member: its requests only, not those the caller made as a buyer.
+        query = query.where(AfterSalesRequest.supplier_id == supplier_id)
+        if mine is not None and supplier_id not in mine:
+            query = query.where(false())
+    elif mine is not None:
         query = query.where(
-            or_(
-                AfterSalesRequest.buyer_id == actor.id,
-                AfterSalesRequest.supplier_id.in_(member_supplier_ids(actor)),
-            )
+            or_(AfterSalesRequest.buyer_id == actor.id, AfterSalesRequest.supplier_id.in_(mine))
         )
     if status:
         query = query.where(AfterSalesRequest.status == status)

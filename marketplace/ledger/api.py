@@ -3,7 +3,7 @@ from flask.views import MethodView
 
 from marketplace.accounts.auth import SECURITY, require_user
 from marketplace.agencies.schemas import YearArgsSchema
-from marketplace.ledger import exports, quota, reports, tallies, targets
+from marketplace.ledger import exports, quota, reports, sales, tallies, targets
 from marketplace.ledger.models import ReportStatus
 from marketplace.ledger.schemas import (
     ProgressArgsSchema,
@@ -13,6 +13,7 @@ from marketplace.ledger.schemas import (
     ReportRequestSchema,
     ReportSchema,
     StandingArgsSchema,
+    SupplierSalesSchema,
     TallyArgsSchema,
     TallyRowSchema,
     TargetCreateSchema,
@@ -239,3 +240,17 @@ class Quota(MethodView):
 
         The reserved share: budget, reserved, purchased (certified, paid), with subordinates rolled up."""
         return quota.quota(require_user(), agency_id, args.get("year") or china_today().year)
+
+
+# A supplier's own sales are a sum over the ledger, answered here under the suppliers' paths.
+@blp.route("/suppliers/<int:supplier_id>/sales", tags=["suppliers"])
+class SupplierSales(MethodView):
+    @blp.arguments(YearArgsSchema, location="query")
+    @blp.response(200, SupplierSalesSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, args, supplier_id):
+        """查看供应商月度销售
+
+        Its members and admins: the supplier's sales in each month of `?year=` (this year by
+        default), money received less refunds, with the year's total."""
+        return sales.supplier_sales(require_user(), supplier_id, args.get("year") or china_today().year)

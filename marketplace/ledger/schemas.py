@@ -221,3 +221,19 @@ class QuotaSchema(ma.Schema):
     gift = fields.Nested(GiftQuotaSchema, allow_none=True)
     units = fields.List(fields.Nested(UnitQuotaSchema))
     not_filed = fields.List(WholeNumber())
+
+
+class SupplierMonthSchema(ma.Schema):
+    month = fields.String(metadata={"description": "YYYY-MM, China time"})
+    amount_fen = WholeNumber(metadata={"description": "money received in the month, less refunds"})
+    refunded_fen = WholeNumber(metadata={"description": "refunded in the month"})
+    entries = WholeNumber()
+
+
+class SupplierSalesSchema(ma.Schema):
+    supplier_id = WholeNumber()
+    year = WholeNumber()
+    amount_fen = WholeNumber(metadata={"description": "the year's sales, less refunds"})
+    refunded_fen = WholeNumber()
+    entries = WholeNumber()
+    by_month = fields.List(fields.Nested(SupplierMonthSchema), metadata={"description": "all twelve months"})

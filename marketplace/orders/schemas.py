@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.i18n import N_
-from marketplace.orders.models import PAYMENT_METHODS, OrderStatus
+from marketplace.orders.models import PAYMENT_METHODS, FulfilmentStatus, OrderStatus
 from marketplace.schemas import Phone, QueryArgsSchema, RegionCode, Text, Timestamp, Translated, WholeNumber
 
 
@@ -94,7 +94,57 @@ class OrderQueryArgsSchema(QueryArgsSchema):
 
 class ShipSchema(ma.Schema):
     carrier = Text(required=True, validate=validate.Length(min=1, max=50))
-    tracking_no = Text(required=True, validate=validate.Length(min=1, max=50))
+    tracking_no = Text(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=50),
+            # As carriers print them (SF1234567890123, YT7001234567890, JDVA01234567890-1-1).
+            validate.Regexp(
+                r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$",
+                error=N_("Must be letters and digits, as the carrier prints it (hyphens between)."),
+            ),
+        ],
+    )
+
+
+class FulfilmentQueryArgsSchema(QueryArgsSchema):
+    supplier_id = WholeNumber(
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "one of the caller's suppliers (an admin: any)"},
+    )
+    status = fields.String(
+        validate=validate.OneOf(list(FulfilmentStatus)),
+        metadata={"description": "pending: paid and to ship"},
+    )
+
+
+class ShippingAddressViewSchema(ma.Schema):
+    region_code = fields.String()
+    region_names = fields.List(
+        fields.String(), metadata={"description": "the region and its ancestors, widest first"}
+    )
+    detail = fields.String()
+    recipient = fields.String()
+    phone = fields.String()
+
+
+class SupplierFulfilmentSchema(ma.Schema):
+    """A supplier's part of a paid order, as it fulfils it: its lines and where they go."""
+
+    id = WholeNumber(attribute="fulfilment.id")
+    order_id = WholeNumber(attribute="fulfilment.order_id")
+    supplier_id = WholeNumber(attribute="fulfilment.supplier_id")
+    status = fields.String(attribute="fulfilment.status", metadata={"enum": list(FulfilmentStatus)})
+    carrier = fields.String(attribute="fulfilment.carrier", allow_none=True)
+    tracking_no = fields.String(attribute="fulfilment.tracking_no", allow_none=True)
+    shipped_at = Timestamp(attribute="fulfilment.shipped_at", allow_none=True)
+    delivered_at = Timestamp(attribute="fulfilment.delivered_at", allow_none=True)
+    order_status = fields.String(attribute="fulfilment.order.status", metadata={"enum": list(OrderStatus)})
+    paid_at = Timestamp(attribute="fulfilment.order.paid_at")
+    lines = fields.List(fields.Nested(OrderLineSchema), attribute="fulfilment.lines")
+    amount_fen = WholeNumber(metadata={"description": "the part's lines as bought"})
+    refunded_fen = WholeNumber(metadata={"description": "what of the part's lines was refunded"})
+    shipping_address = fields.Nested(ShippingAddressViewSchema)
 
 
 class RefundLineSchema(ma.Schema):

@@ -5,9 +5,11 @@ view and history) is checkout's, in payments/checkout.py."""
 from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
@@ -17,8 +19,8 @@ from marketplace.errors import DomainError, InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import _
 from marketplace.orders import lifecycle
-from marketplace.orders.models import Fulfilment, Order, OrderLine, OrderStatus
-from marketplace.regions.services import require_region
+from marketplace.orders.models import Fulfilment, FulfilmentStatus, Order, OrderLine, OrderStatus
+from marketplace.regions.services import name_paths, require_region
 from marketplace.suppliers.models import SupplierMember
 from marketplace.suppliers.services import member_supplier_ids
 from marketplace.timeutil import china_today, now
@@ -234,6 +236,56 @@ def list_orders(actor: User, status: str | None) -> Select[tuple[Order]]:
     if status:
         stmt = stmt.where(Order.status == status)
     return stmt
+
+
+def list_fulfilments(actor: User, supplier_id: int | None, status: str | None) -> Select[tuple[Fulfilment]]:
+    """The parts of paid orders the caller's suppliers fulfil (an admin: every supplier's), those to
+    ship first and the longest waiting first among them, then the others newest first."""
+    stmt = (
+        select(Fulfilment)
+        .join(Fulfilment.order)
+        .where(Order.paid_at.is_not(None))
+        .options(contains_eager(Fulfilment.order), selectinload(Fulfilment.lines))
+        .order_by(
+            case(
+                (Fulfilment.status == FulfilmentStatus.PENDING, 0),
+                (Fulfilment.status == FulfilmentStatus.SHIPPED, 1),
+                else_=2,
+            ),
+            case((Fulfilment.status == FulfilmentStatus.PENDING, Fulfilment.id), else_=-Fulfilment.id),
+        )
+    )
+    if not actor.is_admin:
+        stmt = stmt.where(
+            Fulfilment.supplier_id.in_(
+                select(SupplierMember.supplier_id).where(SupplierMember.user_id == actor.id)
+            )
+        )
+    if supplier_id is not None:
+        stmt = stmt.where(Fulfilment.supplier_id == supplier_id)
+    if status:
+        stmt = stmt.where(Fulfilment.status == status)
+    return stmt
+
+
+def view_fulfilments(page: list[Fulfilment]) -> list[dict[str, Any]]:
+    """Each part with what it comes to and where it goes, the regions named in one query."""
+    paths = name_paths(f.order.shipping_region_code for f in page)
+    return [
+        {
+            "fulfilment": f,
+            "amount_fen": sum(line.line_total_fen for line in f.lines),
+            "refunded_fen": sum(line.unit_price_fen * line.refunded_quantity for line in f.lines),
+            "shipping_address": {
+                "region_code": f.order.shipping_region_code,
+                "region_names": paths.get(f.order.shipping_region_code, []),
+                "detail": f.order.shipping_detail,
+                "recipient": f.order.shipping_recipient,
+                "phone": f.order.shipping_phone,
+            },
+        }
+        for f in page
+    ]
 
 
 def unpaid_past(at: datetime) -> list[int]:

@@ -1,6 +1,6 @@
 """The shop's order endpoints, on the one orders blueprint: here in payments, since placing, viewing
 and cancelling an order and reading its history reach its payment (checkout.py). Its fulfilments'
-shipping and delivery are the order's own (orders.services), kept on the same blueprint so that
+list, shipping and delivery are the order's own (orders.services), kept on the same blueprint so that
 every operation keeps its name (orders_*) and its place in the API's document."""
 
 from flask.views import MethodView
@@ -10,11 +10,13 @@ from marketplace.audit.schemas import AuditEventSchema
 from marketplace.idempotency import idempotent
 from marketplace.orders import services
 from marketplace.orders.schemas import (
+    FulfilmentQueryArgsSchema,
     FulfilmentSchema,
     OrderCreateSchema,
     OrderQueryArgsSchema,
     OrderSchema,
     ShipSchema,
+    SupplierFulfilmentSchema,
 )
 from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
@@ -100,6 +102,21 @@ class OrderHistory(MethodView):
 
         Every status change of the order: who, when, why."""
         return checkout.order_history(require_user(), order_id)
+
+
+@blp.route("/fulfilments")
+class Fulfilments(MethodView):
+    @blp.arguments(FulfilmentQueryArgsSchema, location="query")
+    @blp.response(200, SupplierFulfilmentSchema(many=True))
+    @blp.paginate(page_size=20, max_page_size=100)
+    @blp.doc(security=SECURITY)
+    def get(self, args, pagination_parameters):
+        """待履约订单列表
+
+        The parts of paid orders the caller's suppliers fulfil (all for admins), with their lines and
+        the shipping address: those to ship first, the longest waiting first; `?status=pending`."""
+        stmt = services.list_fulfilments(require_user(), args.get("supplier_id"), args.get("status"))
+        return services.view_fulfilments(page_of(stmt, pagination_parameters))
 
 
 @blp.route("/fulfilments/<int:fulfilment_id>/ship")

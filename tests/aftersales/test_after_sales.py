@@ -152,3 +152,20 @@ def test_a_phone_photo_over_the_app_wide_body_limit_is_taken_up_to_the_image_lim
 
     assert send(1_500_000) == 201  # over the 1 MiB every other body may be
     assert send(2 * 1024 * 1024 + 1) == 413  # IMAGE_MAX_BYTES
+
+
+def test_a_member_who_also_buys_lists_only_its_suppliers_requests_by_supplier_id(shop):
+    order, orange, _ = paid_order(shop)
+    mine = ask(shop, order, [{"line_id": orange["id"], "quantity": 1}]).json
+    # Supplier A's member buys supplier B's plums and asks for one back, as a buyer.
+    bought = shop.order([{"product_id": shop.plum.id, "quantity": 1}], headers=shop.supplier_a_headers).json
+    shop.pay(bought)
+    line = [{"line_id": bought["lines"][0]["id"], "quantity": 1}]
+    asked = ask(shop, bought, line, headers=shop.supplier_a_headers).json
+    every = shop.client.get("/api/v1/after-sales", headers=shop.supplier_a_headers).json
+    assert {r["id"] for r in every} == {mine["id"], asked["id"]}
+    query = f"/api/v1/after-sales?supplier_id={shop.supplier_a.id}&status=requested"
+    assert [r["id"] for r in shop.client.get(query, headers=shop.supplier_a_headers).json] == [mine["id"]]
+    theirs = f"/api/v1/after-sales?supplier_id={shop.supplier_b.id}"
+    assert shop.client.get(theirs, headers=shop.supplier_a_headers).json == []
+    assert [r["id"] for r in shop.client.get(theirs, headers=shop.supplier_b_headers).json] == [asked["id"]]

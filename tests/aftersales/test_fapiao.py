@@ -83,3 +83,22 @@ def test_the_invoiced_amount_leaves_out_what_was_refunded(shop):
     )
     assert refund.status_code == 201
     assert ask(shop, part_a).json["amount_fen"] == 6990
+
+
+def test_a_member_who_also_buys_lists_only_its_suppliers_requests_by_supplier_id(shop):
+    _, part_a, _ = paid_parts(shop)
+    mine = ask(shop, part_a).json
+    # Supplier A's member buys supplier B's plums and asks for their fapiao, as a buyer.
+    order = shop.order([{"product_id": shop.plum.id, "quantity": 1}], headers=shop.supplier_a_headers).json
+    shop.pay(order)
+    bought = ask(shop, order["fulfilments"][0], headers=shop.supplier_a_headers).json
+    every = shop.client.get("/api/v1/fapiao", headers=shop.supplier_a_headers).json
+    assert {f["id"] for f in every} == {mine["id"], bought["id"]}
+    query = f"/api/v1/fapiao?supplier_id={shop.supplier_a.id}"
+    assert [f["id"] for f in shop.client.get(query, headers=shop.supplier_a_headers).json] == [mine["id"]]
+    # Another's supplier is nobody's list but its members' and the admins'.
+    theirs = f"/api/v1/fapiao?supplier_id={shop.supplier_b.id}"
+    assert shop.client.get(theirs, headers=shop.supplier_a_headers).json == []
+    assert [f["id"] for f in shop.client.get(theirs, headers=shop.admin_headers).json] == [bought["id"]]
+    r = shop.client.get("/api/v1/fapiao?supplier_id=x", headers=shop.supplier_a_headers)
+    assert r.status_code == 422 and "supplier_id" in r.json["errors"]["query"]

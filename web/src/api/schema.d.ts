@@ -1006,6 +1006,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/fulfilments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 待履约订单列表
+         * @description The parts of paid orders the caller's suppliers fulfil (all for admins), with their lines and
+         *     the shipping address: those to ship first, the longest waiting first; `?status=pending`.
+         */
+        get: operations["orders_get_fulfilments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/fulfilments/{fulfilment_id}/ship": {
         parameters: {
             query?: never;
@@ -1181,7 +1202,8 @@ export interface paths {
         };
         /**
          * 售后申请列表
-         * @description The buyer's own requests and those to the caller's suppliers, newest first; all for admins.
+         * @description The buyer's own requests and those to the caller's suppliers, newest first; all for admins;
+         *     `?supplier_id=` those to one of the caller's suppliers (a workbench's).
          */
         get: operations["after_sales_get_after_sales_list"];
         put?: never;
@@ -1350,7 +1372,8 @@ export interface paths {
         };
         /**
          * 发票申请列表
-         * @description The buyer's own requests and those to the caller's suppliers, newest first; all for admins.
+         * @description The buyer's own requests and those to the caller's suppliers, newest first; all for admins;
+         *     `?supplier_id=` those to one of the caller's suppliers (a workbench's).
          */
         get: operations["after_sales_get_fapiao_list"];
         put?: never;
@@ -2284,6 +2307,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/suppliers/{supplier_id}/sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                supplier_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * 查看供应商月度销售
+         * @description Its members and admins: the supplier's sales in each month of `?year=` (this year by
+         *     default), money received less refunds, with the year's total.
+         */
+        get: operations["ledger_get_supplier_sales"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/alerts": {
         parameters: {
             query?: never;
@@ -3030,6 +3076,37 @@ export interface components {
             /** @enum {string} */
             payment_method: "card" | "alipay" | "wechat_pay";
         };
+        ShippingAddressView: {
+            region_code?: string;
+            /** @description the region and its ancestors, widest first */
+            region_names?: string[];
+            detail?: string;
+            recipient?: string;
+            phone?: string;
+        };
+        SupplierFulfilment: {
+            id?: number;
+            order_id?: number;
+            supplier_id?: number;
+            /** @enum {string} */
+            status?: "pending" | "shipped" | "delivered" | "cancelled";
+            carrier?: string | null;
+            tracking_no?: string | null;
+            /** Format: date-time */
+            shipped_at?: string | null;
+            /** Format: date-time */
+            delivered_at?: string | null;
+            /** @enum {string} */
+            order_status?: "pending_payment" | "paid" | "cancelled" | "expired" | "completed";
+            /** Format: date-time */
+            paid_at?: string;
+            lines?: components["schemas"]["OrderLine"][];
+            /** @description the part's lines as bought */
+            amount_fen?: number;
+            /** @description what of the part's lines was refunded */
+            refunded_fen?: number;
+            shipping_address?: components["schemas"]["ShippingAddressView"];
+        };
         Ship: {
             carrier: string;
             tracking_no: string;
@@ -3644,6 +3721,25 @@ export interface components {
             gift?: (Record<string, never> | null) | components["schemas"]["GiftQuota"];
             units?: components["schemas"]["UnitQuota"][];
             not_filed?: number[];
+        };
+        SupplierMonth: {
+            /** @description YYYY-MM, China time */
+            month?: string;
+            /** @description money received in the month, less refunds */
+            amount_fen?: number;
+            /** @description refunded in the month */
+            refunded_fen?: number;
+            entries?: number;
+        };
+        SupplierSales: {
+            supplier_id?: number;
+            year?: number;
+            /** @description the year's sales, less refunds */
+            amount_fen?: number;
+            refunded_fen?: number;
+            entries?: number;
+            /** @description all twelve months */
+            by_month?: components["schemas"]["SupplierMonth"][];
         };
         Alert: {
             id?: number;
@@ -5295,6 +5391,36 @@ export interface operations {
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };
+    orders_get_fulfilments: {
+        parameters: {
+            query?: {
+                /** @description one of the caller's suppliers (an admin: any) */
+                supplier_id?: number;
+                /** @description pending: paid and to ship */
+                status?: "pending" | "shipped" | "delivered" | "cancelled";
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Pagination": components["headers"]["PAGINATION"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierFulfilment"][];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
     orders_post_ship_fulfilment: {
         parameters: {
             query?: never;
@@ -5557,6 +5683,8 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "requested" | "accepted" | "rejected" | "withdrawn";
+                /** @description only those to this supplier (one of the caller's; an admin: any) */
+                supplier_id?: number;
                 page?: number;
                 page_size?: number;
             };
@@ -5771,6 +5899,8 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "requested" | "issued";
+                /** @description only those to this supplier (one of the caller's; an admin: any) */
+                supplier_id?: number;
                 page?: number;
                 page_size?: number;
             };
@@ -7093,6 +7223,32 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Quota"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    ledger_get_supplier_sales: {
+        parameters: {
+            query?: {
+                year?: number;
+            };
+            header?: never;
+            path: {
+                supplier_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierSales"];
                 };
             };
             422: components["responses"]["UNPROCESSABLE_ENTITY"];

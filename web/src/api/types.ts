@@ -26,3 +26,7 @@ export type Report = Answer<'Report'>
 export type Facets = Answer<'Facets'>
 export type CategoryFacet = Answer<'CategoryFacet'>
 export type Pairing = Answer<'Pairing'>
+export type SupplierFulfilment = Answer<'SupplierFulfilment'>
+export type AfterSales = Answer<'AfterSales'>
+export type Fapiao = Answer<'Fapiao'>
+export type SupplierSales = Answer<'SupplierSales'>

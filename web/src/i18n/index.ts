@@ -2,14 +2,16 @@ import { createI18n } from 'vue-i18n'
 import type { Locale } from '../format'
 import en from './en'
 import alerts from './pages/alerts'
+import fulfilment from './pages/fulfilment'
 import ledger from './pages/ledger'
 import queues from './pages/queues'
 import shop from './pages/shop'
 import tallies from './pages/tallies'
+import workbench from './pages/workbench'
 import zhCN from './zh-CN'
 
 // Each dashboard page keeps its words in a file of its own, both languages side by side.
-const pages = { tallies, queues, alerts, ledger, shop }
+const pages = { tallies, queues, alerts, ledger, shop, workbench, fulfilment }
 function withPages<T extends object>(locale: Locale, base: T): T {
   return { ...base, ...Object.fromEntries(Object.entries(pages).map(([name, words]) => [name, words[locale]])) }
 }

@@ -33,6 +33,24 @@ export const router = createRouter({
         { path: 'ledger', name: 'ledger', component: () => import('../pages/dashboard/LedgerPage.vue') },
       ],
     },
+    {
+      path: '/workbench',
+      name: 'workbench',
+      redirect: { name: 'workbench-products' },
+      component: () => import('../pages/workbench/WorkbenchLayout.vue'),
+      meta: { workbench: true },
+      children: [
+        { path: '', name: 'workbench-products', component: () => import('../pages/workbench/ProductsPage.vue') },
+        { path: 'orders', name: 'workbench-orders', component: () => import('../pages/workbench/OrdersPage.vue') },
+        {
+          path: 'after-sales',
+          name: 'workbench-after-sales',
+          component: () => import('../pages/workbench/AfterSalesPage.vue'),
+        },
+        { path: 'fapiao', name: 'workbench-fapiao', component: () => import('../pages/workbench/FapiaoPage.vue') },
+        { path: 'sales', name: 'workbench-sales', component: () => import('../pages/workbench/SalesPage.vue') },
+      ],
+    },
     { path: '/account', name: 'account', component: () => import('../pages/AccountPage.vue') },
     {
       path: '/:missing(.*)*',
@@ -43,7 +61,8 @@ export const router = createRouter({
   ],
 })
 
-// Pages need a session, the dashboard a role that may use it; anyone else goes where they may.
+// Pages need a session, the dashboard a role that may use it, the workbench a supplier's member;
+// anyone else goes where they may.
 router.beforeEach(async (to) => {
   const session = useSession()
   if (to.meta.public) {
@@ -62,6 +81,7 @@ router.beforeEach(async (to) => {
   }
   if (!session.signedIn) return { name: 'sign-in' }
   if (to.meta.dashboard && !session.mayUseDashboard) return { name: 'account' }
+  if (to.meta.workbench && !session.isSupplierMember) return { name: 'account' }
   return true
 })
 

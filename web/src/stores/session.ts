@@ -42,6 +42,12 @@ export const useSession = defineStore('session', {
     mayUseDashboard(): boolean {
       return this.roles.some((role) => DASHBOARD_ROLES.includes(role))
     },
+    // The suppliers (cooperatives) the user works for, whose products the workbench manages.
+    supplierIds: (state): number[] =>
+      (state.me?.memberships ?? []).filter((m) => m.kind === 'supplier').map((m) => m.supplier_id),
+    isSupplierMember(): boolean {
+      return this.supplierIds.length > 0
+    },
   },
   actions: {
     async signIn(email: string, password: string): Promise<void> {
