@@ -47,7 +47,10 @@ class AfterSalesList(MethodView):
         """售后申请列表
 
         The buyer's own requests and those to the caller's suppliers, newest first; all for admins."""
-        page = page_of(services.list_requests(require_user(), args.get("status")), pagination_parameters)
+        page = page_of(
+            services.list_requests(require_user(), args.get("status"), args.get("order_id")),
+            pagination_parameters,
+        )
         return [services.view(asked) for asked in page]
 
 
@@ -140,7 +143,9 @@ class FulfilmentFapiao(MethodView):
 
         The buyer asks for the fapiao of one supplier's part of a paid order: title, tax id for a company."""
         return fapiao.view(
-            fapiao.request_fapiao(require_user(), fulfilment_id, body["title"], body.get("tax_id"))
+            fapiao.request_fapiao(
+                require_user(), fulfilment_id, body["title"], body.get("tax_id"), body.get("email")
+            )
         )
 
 
@@ -154,7 +159,10 @@ class FapiaoList(MethodView):
         """发票申请列表
 
         The buyer's own requests and those to the caller's suppliers, newest first; all for admins."""
-        requests = page_of(fapiao.list_fapiao(require_user(), args.get("status")), pagination_parameters)
+        requests = page_of(
+            fapiao.list_fapiao(require_user(), args.get("status"), args.get("order_id")),
+            pagination_parameters,
+        )
         return [fapiao.view(one) for one in requests]
 
 

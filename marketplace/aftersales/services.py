@@ -105,8 +105,9 @@ def _open_request(order_id: int, supplier_id: int) -> AfterSalesRequest | None:
     )
 
 
-def list_requests(actor: User, status: str | None) -> Select[Any]:
-    """The buyer's own requests and those to the caller's suppliers; every request for an admin."""
+def list_requests(actor: User, status: str | None, order_id: int | None = None) -> Select[Any]:
+    """The buyer's own requests and those to the caller's suppliers (of one order if asked); every
+    request for an admin."""
     query = select(AfterSalesRequest).order_by(AfterSalesRequest.id.desc())
     if not actor.is_admin:
         query = query.where(
@@ -117,6 +118,8 @@ def list_requests(actor: User, status: str | None) -> Select[Any]:
         )
     if status:
         query = query.where(AfterSalesRequest.status == status)
+    if order_id is not None:
+        query = query.where(AfterSalesRequest.order_id == order_id)
     return query
 
 

@@ -2977,6 +2977,7 @@ export interface components {
         Fulfilment: {
             id?: number;
             supplier_id?: number;
+            supplier_name?: string;
             status?: string;
             carrier?: string | null;
             tracking_no?: string | null;
@@ -3145,6 +3146,11 @@ export interface components {
             title: string;
             /** @description 税号: a company's unified social credit code; none for a person */
             tax_id?: string;
+            /**
+             * Format: email
+             * @description where to mail word of the e-invoice; the buyer's own address if none
+             */
+            email?: string;
         };
         Fapiao: {
             id?: number;
@@ -3154,6 +3160,7 @@ export interface components {
             buyer_id?: number;
             title?: string;
             tax_id?: string | null;
+            email?: string | null;
             /** @description the part's lines as paid, less refunds */
             amount_fen?: number;
             /** @enum {string} */
@@ -5557,6 +5564,8 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "requested" | "accepted" | "rejected" | "withdrawn";
+                /** @description only this order's requests */
+                order_id?: number;
                 page?: number;
                 page_size?: number;
             };
@@ -5771,6 +5780,8 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "requested" | "issued";
+                /** @description only this order's requests */
+                order_id?: number;
                 page?: number;
                 page_size?: number;
             };
