@@ -17,6 +17,8 @@ export class ApiError extends Error {
 export interface Options {
   method?: string
   body?: unknown
+  // A multipart upload (a photo): sent as it is, the browser setting its Content-Type.
+  form?: FormData
   // A call made signed in whose 401 means the session is over (every call but signing in).
   signedIn?: boolean
 }
@@ -34,7 +36,7 @@ async function send(path: string, options: Options, extra: Record<string, string
     response = await fetch(`/api/v1${path}`, {
       method: options.method ?? 'GET',
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.form ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
     })
   } catch {
     throw new ApiError(0, i18n.global.t('error.network'))
