@@ -47,8 +47,10 @@ class AfterSalesList(MethodView):
         """售后申请列表
 
         The buyer's own requests and those to the caller's suppliers, newest first; all for admins;
-        `?supplier_id=` those to one of the caller's suppliers (a workbench's)."""
-        asked = services.list_requests(require_user(), args.get("status"), args.get("supplier_id"))
+        `?supplier_id=` those to one of the caller's suppliers (a workbench's), `?order_id=` one order's."""
+        asked = services.list_requests(
+            require_user(), args.get("status"), args.get("supplier_id"), args.get("order_id")
+        )
         page = page_of(asked, pagination_parameters)
         return [services.view(asked) for asked in page]
 
@@ -142,7 +144,9 @@ class FulfilmentFapiao(MethodView):
 
         The buyer asks for the fapiao of one supplier's part of a paid order: title, tax id for a company."""
         return fapiao.view(
-            fapiao.request_fapiao(require_user(), fulfilment_id, body["title"], body.get("tax_id"))
+            fapiao.request_fapiao(
+                require_user(), fulfilment_id, body["title"], body.get("tax_id"), body.get("email")
+            )
         )
 
 
@@ -156,8 +160,10 @@ class FapiaoList(MethodView):
         """发票申请列表
 
         The buyer's own requests and those to the caller's suppliers, newest first; all for admins;
-        `?supplier_id=` those to one of the caller's suppliers (a workbench's)."""
-        listed = fapiao.list_fapiao(require_user(), args.get("status"), args.get("supplier_id"))
+        `?supplier_id=` those to one of the caller's suppliers (a workbench's), `?order_id=` one order's."""
+        listed = fapiao.list_fapiao(
+            require_user(), args.get("status"), args.get("supplier_id"), args.get("order_id")
+        )
         requests = page_of(listed, pagination_parameters)
         return [fapiao.view(one) for one in requests]
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, false, or_, select
 
+from marketplace import mail
 from marketplace.accounts.models import User
 from marketplace.aftersales.models import FapiaoRequest, FapiaoStatus
 from marketplace.audit import services as audit
@@ -23,6 +24,7 @@ INVOICE_MAX_BYTES = 5 * 1024 * 1024
 # A taxpayer's id: the 18-character unified social credit code, or the older 15, 17 or 20.
 TAX_ID = re.compile(r"[0-9A-Z]{15}|[0-9A-Z]{17,18}|[0-9A-Z]{20}")
 INVOICE_TYPES = {"application/pdf": "pdf", "application/ofd": "ofd"}
+FAPIAO_ISSUED = "aftersales.fapiao_issued"
 
 
 class UnsupportedInvoice(DomainError):
@@ -39,8 +41,11 @@ def sniff_invoice(data: bytes) -> str | None:
     return None
 
 
-def request_fapiao(buyer: User, fulfilment_id: int, title: str, tax_id: str | None) -> FapiaoRequest:
-    """Only the order's buyer, on a paid order, once per supplier's part."""
+def request_fapiao(
+    buyer: User, fulfilment_id: int, title: str, tax_id: str | None, email: str | None = None
+) -> FapiaoRequest:
+    """Only the order's buyer, on a paid order, once per supplier's part; word of the e-invoice is
+    mailed to `email` (the buyer's own address if none) when it is issued."""
     fulfilment = db.session.get(Fulfilment, fulfilment_id)
     order = fulfilment.order if fulfilment else None
     if order is None or not _sees(buyer, order.buyer_id, fulfilment.supplier_id):
@@ -64,6 +69,7 @@ def request_fapiao(buyer: User, fulfilment_id: int, title: str, tax_id: str | No
         buyer_id=buyer.id,
         title=title,
         tax_id=tax_id,
+        email=email,
     )
     db.session.add(fapiao)
     db.session.flush()
@@ -76,9 +82,11 @@ def _sees(actor: User, buyer_id: int, supplier_id: int) -> bool:
     return actor.is_admin or buyer_id == actor.id or supplier_id in member_supplier_ids(actor)
 
 
-def list_fapiao(actor: User, status: str | None, supplier_id: int | None = None) -> Select[Any]:
-    """The buyer's own requests and those to the caller's suppliers; every one for an admin.
-    With `supplier_id`, only those to that supplier (none if it is not the caller's)."""
+def list_fapiao(
+    actor: User, status: str | None, supplier_id: int | None = None, order_id: int | None = None
+) -> Select[Any]:
+    """The buyer's own requests and those to the caller's suppliers (of one order if asked); every
+    one for an admin. With `supplier_id`, only those to that supplier (none if it is not the caller's)."""
     query = select(FapiaoRequest).order_by(FapiaoRequest.id.desc())
     mine = None if actor.is_admin else member_supplier_ids(actor)
     if supplier_id is not None:
@@ -90,6 +98,8 @@ def list_fapiao(actor: User, status: str | None, supplier_id: int | None = None)
         query = query.where(or_(FapiaoRequest.buyer_id == actor.id, FapiaoRequest.supplier_id.in_(mine)))
     if status:
         query = query.where(FapiaoRequest.status == status)
+    if order_id is not None:
+        query = query.where(FapiaoRequest.order_id == order_id)
     return query
 
 
@@ -127,6 +137,7 @@ def issue(actor: User, fapiao_id: int, invoice_no: str, data: bytes) -> FapiaoRe
         to_status=FapiaoStatus.ISSUED,
         details={"invoice_no": invoice_no},
     )
+    mail.queue(FAPIAO_ISSUED, fapiao_id=fapiao.id)
     db.session.commit()
     return fapiao
 
@@ -149,3 +160,26 @@ def view(fapiao: FapiaoRequest) -> dict[str, Any]:
         if line.fulfilment_id == fapiao.fulfilment_id
     )
     return {"fapiao": fapiao, "amount_fen": amount}
+
+
+@mail.template(FAPIAO_ISSUED)
+def fapiao_issued(fapiao_id: int) -> mail.Mail | None:
+    """Word to the buyer that the e-invoice is ready, at the address the request gave, in the buyer's
+    language, with a link to the order it is downloaded from."""
+    fapiao = db.session.get(FapiaoRequest, fapiao_id)
+    buyer = db.session.get(User, fapiao.buyer_id) if fapiao else None
+    if fapiao is None or buyer is None or not buyer.is_active:
+        return None
+    with mail.in_language(buyer.locale):
+        return mail.Mail(
+            to=fapiao.email or buyer.email,
+            subject=_("Your fapiao for order %(order)s is issued", order=fapiao.order_id),
+            text=_(
+                "The e-invoice %(number)s titled %(title)s is ready to download from your order:",
+                number=fapiao.invoice_no,
+                title=fapiao.title,
+            )
+            + "\n\n"
+            + mail.link(f"/orders/{fapiao.order_id}")
+            + "\n",
+        )

@@ -106,6 +106,8 @@ class FapiaoRequest(Model):
     # The invoice's title (抬头): a person's name or a company's; a company gives its tax id (税号).
     title: Mapped[str] = mapped_column(String(100))
     tax_id: Mapped[str | None] = mapped_column(String(20))
+    # Where word of the issued e-invoice is mailed; the buyer's own address when none was given.
+    email: Mapped[str | None] = mapped_column(String(254))
     status: Mapped[str] = mapped_column(String(20), default=FapiaoStatus.REQUESTED)
     invoice_no: Mapped[str | None] = mapped_column(String(40))
     file_key: Mapped[str | None] = mapped_column(String(64), unique=True)

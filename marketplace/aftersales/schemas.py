@@ -3,7 +3,7 @@ from marshmallow import fields, validate
 
 from marketplace.aftersales.models import AfterSalesStatus, FapiaoStatus
 from marketplace.orders.schemas import RefundLineSchema
-from marketplace.schemas import QueryArgsSchema, Text, Timestamp, WholeNumber
+from marketplace.schemas import Id, QueryArgsSchema, Text, Timestamp, WholeNumber
 
 
 class AfterSalesCreateSchema(ma.Schema):
@@ -60,6 +60,7 @@ class AfterSalesQueryArgsSchema(QueryArgsSchema):
         validate=validate.Range(min=1, max=2**31 - 1),
         metadata={"description": "only those to this supplier (one of the caller's; an admin: any)"},
     )
+    order_id = Id(metadata={"description": "only this order's requests"})
 
 
 class FapiaoCreateSchema(ma.Schema):
@@ -67,6 +68,10 @@ class FapiaoCreateSchema(ma.Schema):
     tax_id = Text(
         validate=validate.Length(min=15, max=20),
         metadata={"description": "税号: a company's unified social credit code; none for a person"},
+    )
+    email = fields.Email(
+        validate=validate.Length(max=254),
+        metadata={"description": "where to mail word of the e-invoice; the buyer's own address if none"},
     )
 
 
@@ -86,6 +91,7 @@ class FapiaoSchema(ma.Schema):
     buyer_id = WholeNumber(attribute="fapiao.buyer_id")
     title = fields.String(attribute="fapiao.title")
     tax_id = fields.String(attribute="fapiao.tax_id", allow_none=True)
+    email = fields.String(attribute="fapiao.email", allow_none=True)
     amount_fen = WholeNumber(metadata={"description": "the part's lines as paid, less refunds"})
     status = fields.String(attribute="fapiao.status", metadata={"enum": list(FapiaoStatus)})
     invoice_no = fields.String(attribute="fapiao.invoice_no", allow_none=True)
@@ -103,3 +109,4 @@ class FapiaoQueryArgsSchema(QueryArgsSchema):
         validate=validate.Range(min=1, max=2**31 - 1),
         metadata={"description": "only those to this supplier (one of the caller's; an admin: any)"},
     )
+    order_id = Id(metadata={"description": "only this order's requests"})

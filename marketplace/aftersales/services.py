@@ -105,9 +105,12 @@ def _open_request(order_id: int, supplier_id: int) -> AfterSalesRequest | None:
     )
 
 
-def list_requests(actor: User, status: str | None, supplier_id: int | None = None) -> Select[Any]:
-    """The buyer's own requests and those to the caller's suppliers; every request for an admin.
-    With `supplier_id`, only those to that supplier (none if it is not the caller's)."""
+def list_requests(
+    actor: User, status: str | None, supplier_id: int | None = None, order_id: int | None = None
+) -> Select[Any]:
+    """The buyer's own requests and those to the caller's suppliers (of one order if asked); every
+    request for an admin. With `supplier_id`, only those to that supplier (none if it is not the
+    caller's)."""
     query = select(AfterSalesRequest).order_by(AfterSalesRequest.id.desc())
     mine = None if actor.is_admin else member_supplier_ids(actor)
     if supplier_id is not None:
@@ -121,6 +124,8 @@ def list_requests(actor: User, status: str | None, supplier_id: int | None = Non
         )
     if status:
         query = query.where(AfterSalesRequest.status == status)
+    if order_id is not None:
+        query = query.where(AfterSalesRequest.order_id == order_id)
     return query
 
 

@@ -43,6 +43,7 @@ class OrderLineSchema(ma.Schema):
 class FulfilmentSchema(ma.Schema):
     id = WholeNumber()
     supplier_id = WholeNumber()
+    supplier_name = fields.String(attribute="supplier.name")
     status = fields.String()
     carrier = fields.String(allow_none=True)
     tracking_no = fields.String(allow_none=True)

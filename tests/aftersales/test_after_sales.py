@@ -169,3 +169,17 @@ def test_a_member_who_also_buys_lists_only_its_suppliers_requests_by_supplier_id
     theirs = f"/api/v1/after-sales?supplier_id={shop.supplier_b.id}"
     assert shop.client.get(theirs, headers=shop.supplier_a_headers).json == []
     assert [r["id"] for r in shop.client.get(theirs, headers=shop.supplier_b_headers).json] == [asked["id"]]
+
+
+def test_an_order_page_lists_only_that_orders_requests_and_names_each_supplier(shop):
+    first, orange, _ = paid_order(shop)
+    second, other_orange, _ = paid_order(shop)
+    assert ask(shop, first, [{"line_id": orange["id"], "quantity": 1}]).status_code == 201
+    assert ask(shop, second, [{"line_id": other_orange["id"], "quantity": 1}]).status_code == 201
+    listed = shop.client.get(f"/api/v1/after-sales?order_id={first['id']}", headers=shop.buyer_headers).json
+    assert [r["order_id"] for r in listed] == [first["id"]]
+    assert (
+        shop.client.get(f"/api/v1/after-sales?order_id={first['id']}", headers=shop.other_headers).json == []
+    )
+    names = {f["supplier_id"]: f["supplier_name"] for f in shop.get(first["id"]).json["fulfilments"]}
+    assert names == {shop.supplier_a.id: shop.supplier_a.name, shop.supplier_b.id: shop.supplier_b.name}

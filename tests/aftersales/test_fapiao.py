@@ -102,3 +102,32 @@ def test_a_member_who_also_buys_lists_only_its_suppliers_requests_by_supplier_id
     assert [f["id"] for f in shop.client.get(theirs, headers=shop.admin_headers).json] == [bought["id"]]
     r = shop.client.get("/api/v1/fapiao?supplier_id=x", headers=shop.supplier_a_headers)
     assert r.status_code == 422 and "supplier_id" in r.json["errors"]["query"]
+
+
+def test_the_buyer_is_mailed_when_the_e_invoice_is_issued_at_the_address_the_request_gave(shop, mailbox):
+    order, part_a, part_b = paid_parts(shop)
+    bad = ask(shop, part_a, email="not-an-address")
+    assert bad.status_code == 422 and "email" in bad.json["errors"]["json"]
+    r = ask(shop, part_a, email="caiwu@example.com")
+    assert r.status_code == 201 and r.json["email"] == "caiwu@example.com"
+    assert upload(shop, r.json["id"]).status_code == 200
+    mails = mailbox.messages("caiwu@example.com")
+    assert [m["Subject"] for m in mails] == [f"订单 {order['id']} 的发票已开具"]
+    assert "26372000000012345678" in mails[0].get_content()
+    assert f"/orders/{order['id']}" in mails[0].get_content()
+    # With no address given, word goes to the buyer's own.
+    other = ask(shop, part_b)
+    assert other.json["email"] is None
+    assert upload(shop, other.json["id"], headers=shop.supplier_b_headers).status_code == 200
+    assert len(mailbox.messages(shop.buyer.email)) == 1
+
+
+def test_an_order_page_lists_only_that_orders_requests(shop):
+    first, part_a, _ = paid_parts(shop)
+    second, other_a, _ = paid_parts(shop)
+    assert ask(shop, part_a).status_code == 201
+    assert ask(shop, other_a).status_code == 201
+    listed = shop.client.get(f"/api/v1/fapiao?order_id={second['id']}", headers=shop.buyer_headers).json
+    assert [f["order_id"] for f in listed] == [second["id"]]
+    # Another buyer's order lists nothing to them.
+    assert shop.client.get(f"/api/v1/fapiao?order_id={second['id']}", headers=shop.other_headers).json == []

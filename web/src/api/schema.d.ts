@@ -1203,7 +1203,7 @@ export interface paths {
         /**
          * 售后申请列表
          * @description The buyer's own requests and those to the caller's suppliers, newest first; all for admins;
-         *     `?supplier_id=` those to one of the caller's suppliers (a workbench's).
+         *     `?supplier_id=` those to one of the caller's suppliers (a workbench's), `?order_id=` one order's.
          */
         get: operations["after_sales_get_after_sales_list"];
         put?: never;
@@ -1373,7 +1373,7 @@ export interface paths {
         /**
          * 发票申请列表
          * @description The buyer's own requests and those to the caller's suppliers, newest first; all for admins;
-         *     `?supplier_id=` those to one of the caller's suppliers (a workbench's).
+         *     `?supplier_id=` those to one of the caller's suppliers (a workbench's), `?order_id=` one order's.
          */
         get: operations["after_sales_get_fapiao_list"];
         put?: never;
@@ -3023,6 +3023,7 @@ export interface components {
         Fulfilment: {
             id?: number;
             supplier_id?: number;
+            supplier_name?: string;
             status?: string;
             carrier?: string | null;
             tracking_no?: string | null;
@@ -3222,6 +3223,11 @@ export interface components {
             title: string;
             /** @description 税号: a company's unified social credit code; none for a person */
             tax_id?: string;
+            /**
+             * Format: email
+             * @description where to mail word of the e-invoice; the buyer's own address if none
+             */
+            email?: string;
         };
         Fapiao: {
             id?: number;
@@ -3231,6 +3237,7 @@ export interface components {
             buyer_id?: number;
             title?: string;
             tax_id?: string | null;
+            email?: string | null;
             /** @description the part's lines as paid, less refunds */
             amount_fen?: number;
             /** @enum {string} */
@@ -5685,6 +5692,8 @@ export interface operations {
                 status?: "requested" | "accepted" | "rejected" | "withdrawn";
                 /** @description only those to this supplier (one of the caller's; an admin: any) */
                 supplier_id?: number;
+                /** @description only this order's requests */
+                order_id?: number;
                 page?: number;
                 page_size?: number;
             };
@@ -5901,6 +5910,8 @@ export interface operations {
                 status?: "requested" | "issued";
                 /** @description only those to this supplier (one of the caller's; an admin: any) */
                 supplier_id?: number;
+                /** @description only this order's requests */
+                order_id?: number;
                 page?: number;
                 page_size?: number;
             };

@@ -30,3 +30,7 @@ export type SupplierFulfilment = Answer<'SupplierFulfilment'>
 export type AfterSales = Answer<'AfterSales'>
 export type Fapiao = Answer<'Fapiao'>
 export type SupplierSales = Answer<'SupplierSales'>
+export type Fulfilment = Answer<'Fulfilment'>
+export type OrderLine = Answer<'OrderLine'>
+export type Notification = Answer<'Notification'>
+export type NotificationSettings = Answer<'NotificationSettings'>

@@ -4,6 +4,8 @@ import en from './en'
 import alerts from './pages/alerts'
 import fulfilment from './pages/fulfilment'
 import ledger from './pages/ledger'
+import notifications from './pages/notifications'
+import orders from './pages/orders'
 import queues from './pages/queues'
 import shop from './pages/shop'
 import tallies from './pages/tallies'
@@ -11,7 +13,7 @@ import workbench from './pages/workbench'
 import zhCN from './zh-CN'
 
 // Each dashboard page keeps its words in a file of its own, both languages side by side.
-const pages = { tallies, queues, alerts, ledger, shop, workbench, fulfilment }
+const pages = { tallies, queues, alerts, ledger, shop, workbench, fulfilment, orders, notifications }
 function withPages<T extends object>(locale: Locale, base: T): T {
   return { ...base, ...Object.fromEntries(Object.entries(pages).map(([name, words]) => [name, words[locale]])) }
 }

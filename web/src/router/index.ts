@@ -52,6 +52,13 @@ export const router = createRouter({
       ],
     },
     { path: '/account', name: 'account', component: () => import('../pages/AccountPage.vue') },
+    { path: '/orders', name: 'orders', component: () => import('../pages/orders/OrdersPage.vue') },
+    { path: '/orders/:id(\\d+)', name: 'order', component: () => import('../pages/orders/OrderPage.vue') },
+    {
+      path: '/notifications',
+      name: 'notifications',
+      component: () => import('../pages/notifications/NotificationsPage.vue'),
+    },
     {
       path: '/:missing(.*)*',
       name: 'not-found',
