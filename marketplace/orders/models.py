@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.catalog.models import Product
 from marketplace.extensions import db, one_of
 from marketplace.i18n import N_
+from marketplace.suppliers.models import Supplier
 
 
 class OrderStatus(StrEnum):
@@ -100,6 +101,7 @@ class Fulfilment(db.Model):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     order: Mapped[Order] = relationship(back_populates="fulfilments")
+    supplier: Mapped[Supplier] = relationship(lazy="joined", viewonly=True)
     lines: Mapped[list["OrderLine"]] = relationship(
         back_populates="fulfilment", order_by="OrderLine.id", viewonly=True
     )

@@ -2961,6 +2961,12 @@ export interface components {
             /** @default null */
             reason: string | null;
         };
+        ShippingAddressView: {
+            region_code?: string;
+            detail?: string;
+            recipient?: string;
+            phone?: string;
+        };
         OrderLine: {
             id?: number;
             product_id?: number;
@@ -2977,6 +2983,7 @@ export interface components {
         Fulfilment: {
             id?: number;
             supplier_id?: number;
+            supplier_name?: string;
             status?: string;
             carrier?: string | null;
             tracking_no?: string | null;
@@ -2993,6 +3000,8 @@ export interface components {
             amount_fen?: number;
             /** @description why a payment the provider took did not pay the order */
             failure_reason?: string | null;
+            /** @description Stripe's publishable key, for Stripe.js's Payment Element; null for others */
+            readonly publishable_key?: string | null;
         };
         Order: {
             id?: number;
@@ -3003,7 +3012,7 @@ export interface components {
             refunded_fen?: number;
             currency?: string;
             payment_method?: string;
-            readonly shipping_address?: unknown;
+            shipping_address?: components["schemas"]["ShippingAddressView"];
             /** Format: date-time */
             reserved_until?: string;
             /** Format: date-time */
