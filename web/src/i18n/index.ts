@@ -1,7 +1,9 @@
 import { createI18n } from 'vue-i18n'
 import type { Locale } from '../format'
 import en from './en'
+import addresses from './pages/addresses'
 import alerts from './pages/alerts'
+import cart from './pages/cart'
 import ledger from './pages/ledger'
 import queues from './pages/queues'
 import shop from './pages/shop'
@@ -9,7 +11,7 @@ import tallies from './pages/tallies'
 import zhCN from './zh-CN'
 
 // Each dashboard page keeps its words in a file of its own, both languages side by side.
-const pages = { tallies, queues, alerts, ledger, shop }
+const pages = { tallies, queues, alerts, ledger, shop, cart, addresses }
 function withPages<T extends object>(locale: Locale, base: T): T {
   return { ...base, ...Object.fromEntries(Object.entries(pages).map(([name, words]) => [name, words[locale]])) }
 }
