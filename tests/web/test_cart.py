@@ -4,18 +4,24 @@ in 济南市历下区 saved at checkout, the order paid on the development gatew
 supplier; then the address book. Phone (390x844) and desktop screenshots of each page, free of
 console errors and CSP violations (the page fixture)."""
 
+import json
 import re
+import time
 import uuid
 
 import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests.web import harness
+from tests.web.test_dashboard import axe_violations
 from tests.web.test_shop import PHONE, shoot_phone_and_desktop
 
 pytestmark = [pytest.mark.web, pytest.mark.xdist_group("browser")]
 
 PASSWORD = "Qiancheng-shop-2026!"
+FENGJIE = {"region_code": "500236", "detail": "永安街道 8 号", "recipient": "李强", "phone": "13900001111"}
+PAGES = (("/cart", "购物车"), ("/checkout", "确认订单"), ("/account/addresses", "收货地址"))
 
 
 def two_suppliers_products(base_url: str) -> list[dict]:
@@ -125,13 +131,7 @@ def test_new_buyer_signs_up_fills_the_cart_pays_and_keeps_an_address_book(page, 
 
     # The address book: another address (through the API), made the default, edited, one deleted.
     buyer = api(email, PASSWORD)
-    fengjie = {
-        "region_code": "500236",
-        "detail": "永安街道 8 号",
-        "recipient": "李强",
-        "phone": "13900001111",
-    }
-    buyer.get_or_post("POST", "/me/addresses", json=fengjie)
+    buyer.get_or_post("POST", "/me/addresses", json=FENGJIE)
     page.get_by_role("menuitem", name="我的账户").click()
     page.get_by_role("link", name="收货地址").click()
     expect(page.get_by_role("heading", name="收货地址")).to_be_visible()
@@ -156,3 +156,28 @@ def test_new_buyer_signs_up_fills_the_cart_pays_and_keeps_an_address_book(page, 
 
 def yuan(fen: int) -> str:
     return f"¥{fen // 100:,}.{fen % 100:02d}"
+
+
+def test_cart_checkout_and_address_book_have_no_serious_accessibility_violations(browser, web_server, api):
+    buyer = api("buyer@demo.test", "demo-buyer-pass")
+    for product in two_suppliers_products(web_server):
+        buyer.get_or_post("PUT", f"/cart/items/{product['id']}", json={"quantity": 1})
+    buyer.get_or_post("POST", "/me/addresses", json=FENGJIE)
+    token = buyer.session.headers["Authorization"].removeprefix("Bearer ")
+    stored = json.dumps({"token": token, "expiresAt": int((time.time() + 600) * 1000)})
+    # As in test_dashboard: axe is injected inline, so this context alone bypasses the CSP.
+    context = browser.new_context(base_url=web_server, viewport=PHONE, locale="zh-CN", bypass_csp=True)
+    context.add_init_script(f"sessionStorage.setItem('marketplace.session', {json.dumps(stored)})")
+    page = context.new_page()
+    try:
+        for path, heading in PAGES:
+            page.goto(path)
+            expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+            if path != "/cart":
+                expect(page.get_by_text("李强").first).to_be_visible()
+            else:
+                expect(page.get_by_text("订单将按供应商拆分")).to_be_visible()
+            harness.laid_out(page)
+            assert axe_violations(page) == [], path
+    finally:
+        context.close()
