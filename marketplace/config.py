@@ -134,6 +134,8 @@ DEFAULTS: dict[str, Any] = {
     "PAYMENT_GATEWAY": None,
     "STRIPE_SECRET_KEY": None,
     "STRIPE_WEBHOOK_SECRET": None,
+    # Stripe.js needs it on the payment page (the Payment Element); it is public, sent to browsers.
+    "STRIPE_PUBLISHABLE_KEY": None,
     "STRIPE_API_BASE": None,
     "STRIPE_TIMEOUT_SECONDS": 10,
     "RESERVATION_MINUTES": 30,
@@ -189,7 +191,14 @@ DEFAULTS: dict[str, Any] = {
 }
 
 MAIL_SECURITY = ("starttls", "ssl", "none")
-CONVENTIONAL_NAMES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
+CONVENTIONAL_NAMES = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_PUBLISHABLE_KEY",
+)
 
 
 def sqlalchemy_url(url: str) -> str:

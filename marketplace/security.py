@@ -5,9 +5,13 @@ origin gets nothing unless its origin is listed in CORS_ORIGINS. Swagger UI (/ap
 HTML page of the API; it loads its scripts and styles from this server and nothing else
 (marketplace/apidocs). The web app (marketplace/web.py, every path outside /api) loads only what this
 server serves: its scripts, styles, fonts and images, and its calls to the API, all from its own origin.
+One page excepted, and only where Stripe is the gateway: the payment page (/orders/<id>/pay) loads
+Stripe.js from js.stripe.com, as Stripe requires, with the frames and calls its Payment Element makes.
 """
 
-from flask import Flask, Response, request
+import re
+
+from flask import Flask, Response, current_app, request
 from flask_cors import CORS
 
 from marketplace import apidocs
@@ -23,6 +27,15 @@ WEB_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; "
     "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
+# What Stripe.js needs (Stripe's own list): its script, its frames (the Payment Element, 3-D Secure),
+# its API. The web app opens this page by a full load, so that it gets this policy and others never do.
+STRIPE_PAGE_POLICY = (
+    "default-src 'self'; script-src 'self' https://js.stripe.com; style-src 'self'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self' https://api.stripe.com; "
+    "frame-src https://js.stripe.com https://hooks.stripe.com; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+PAYMENT_PAGE = re.compile(r"/orders/[0-9]+/pay/?")
 # Sent by clients and read by the API: bearer tokens, JSON and upload bodies, idempotent retries.
 ALLOWED_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
 EXPOSED_HEADERS = ["X-Pagination", "Retry-After", "Location", "Content-Disposition"]
@@ -54,6 +67,8 @@ def init_app(app: Flask) -> None:
             policy = DOCS_POLICY
         elif request.path == "/api" or request.path.startswith("/api/"):
             policy = API_POLICY
+        elif current_app.config["PAYMENT_GATEWAY"] == "stripe" and PAYMENT_PAGE.fullmatch(request.path):
+            policy = STRIPE_PAGE_POLICY
         else:
             policy = WEB_POLICY
         headers.setdefault("Content-Security-Policy", policy)

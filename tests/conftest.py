@@ -168,6 +168,7 @@ def settings(database_url, redis_url, worker_id, tmp_path_factory, fake_stripe):
         "PAYMENT_GATEWAY": "stripe",
         "STRIPE_SECRET_KEY": "sk_test_marketplace",
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_marketplace",
         "STRIPE_API_BASE": fake_stripe.url,
         "STRIPE_TIMEOUT_SECONDS": 3,
         # Tasks run in-process unless a test starts a real worker.

@@ -54,6 +54,39 @@ def test_the_app_loads_only_from_its_own_origin(client, built):
     assert client.get("/api/v1/regions").headers["Content-Security-Policy"].startswith("default-src 'none'")
 
 
+def directives_of(response) -> dict[str, str]:
+    policy = response.headers["Content-Security-Policy"]
+    return dict(d.strip().split(" ", 1) for d in policy.split(";"))
+
+
+def test_where_stripe_is_the_gateway_its_script_may_load_on_the_payment_page_only(client, built):
+    pay = directives_of(client.get("/orders/12/pay"))
+    assert pay["script-src"] == "'self' https://js.stripe.com"
+    assert pay["frame-src"] == "https://js.stripe.com https://hooks.stripe.com"
+    assert pay["connect-src"] == "'self' https://api.stripe.com"
+    assert pay["frame-ancestors"] == "'none'"
+    others = (
+        "/",
+        "/cart",
+        "/checkout",
+        "/orders/12/result",
+        "/orders/12/pay/more",
+        "/orders/x/pay",
+        "/products/1",
+    )
+    for path in (*others, "/orders/12/pay/more"):
+        response = client.get(path)
+        assert "stripe" not in response.headers["Content-Security-Policy"], path
+        assert directives_of(response)["script-src"] == "'self'", path
+    assert "stripe" not in client.get("/api/v1/orders/12").headers["Content-Security-Policy"]
+
+
+def test_the_development_gateways_payment_page_allows_no_other_origin(app, client, built, monkeypatch):
+    monkeypatch.setitem(app.config, "PAYMENT_GATEWAY", "dev")
+    policy = client.get("/orders/12/pay").headers["Content-Security-Policy"]
+    assert "stripe" not in policy and "http" not in policy
+
+
 def test_unknown_api_paths_stay_the_apis_json_404s(client, built):
     for response in (client.get("/api/v1/nowhere"), client.post("/api/v1/nowhere"), client.get("/api")):
         assert response.status_code == 404

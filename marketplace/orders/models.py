@@ -101,7 +101,7 @@ class Fulfilment(db.Model):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     order: Mapped[Order] = relationship(back_populates="fulfilments")
-    supplier: Mapped[Supplier] = relationship(lazy="selectin")
+    supplier: Mapped[Supplier] = relationship(lazy="selectin", viewonly=True)
     lines: Mapped[list["OrderLine"]] = relationship(
         back_populates="fulfilment", order_by="OrderLine.id", viewonly=True
     )

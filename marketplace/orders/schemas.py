@@ -1,4 +1,5 @@
 import marshmallow as ma
+from flask import current_app
 from marshmallow import fields, validate
 
 from marketplace.i18n import N_
@@ -60,6 +61,23 @@ class PaymentViewSchema(ma.Schema):
     failure_reason = Translated(
         allow_none=True, metadata={"description": "why a payment the provider took did not pay the order"}
     )
+    publishable_key = fields.Function(
+        lambda p: current_app.config["STRIPE_PUBLISHABLE_KEY"] if p.provider == "stripe" else None,
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "description": "Stripe's publishable key, for Stripe.js's Payment Element; null for others",
+        },
+    )
+
+
+class ShippingAddressViewSchema(ma.Schema):
+    """Where an order goes, as it was given when the order was placed."""
+
+    region_code = fields.String(attribute="shipping_region_code")
+    detail = fields.String(attribute="shipping_detail")
+    recipient = fields.String(attribute="shipping_recipient")
+    phone = fields.String(attribute="shipping_phone")
 
 
 class OrderSchema(ma.Schema):
@@ -73,14 +91,7 @@ class OrderSchema(ma.Schema):
     refunded_fen = WholeNumber(attribute="order.refunded_fen")
     currency = fields.String(attribute="order.currency")
     payment_method = fields.String(attribute="order.payment_method")
-    shipping_address = fields.Function(
-        lambda v: {
-            "region_code": v["order"].shipping_region_code,
-            "detail": v["order"].shipping_detail,
-            "recipient": v["order"].shipping_recipient,
-            "phone": v["order"].shipping_phone,
-        }
-    )
+    shipping_address = fields.Nested(ShippingAddressViewSchema, attribute="order")
     reserved_until = Timestamp(attribute="order.reserved_until")
     created_at = Timestamp(attribute="order.created_at")
     paid_at = Timestamp(attribute="order.paid_at", allow_none=True)

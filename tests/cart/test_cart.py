@@ -120,8 +120,11 @@ def test_checkout_places_one_order_split_per_supplier_and_empties_the_cart(shop)
     assert r.json["status"] == "pending_payment"
     assert r.json["total_fen"] == 2 * 6990 + 5880
     assert len(r.json["fulfilments"]) == 2
+    names = {f["supplier_name"] for f in r.json["fulfilments"]}
+    assert names == {shop.orange.supplier.name, shop.plum.supplier.name}
     assert r.json["shipping_address"] == ADDRESS
     assert r.json["payment"]["client_secret"]
+    assert r.json["payment"]["publishable_key"] == "pk_test_marketplace"  # for Stripe.js on the payment page
     assert view(shop)["suppliers"] == []
     assert shop.stock(shop.orange) == 8
 

@@ -19,11 +19,18 @@ export interface Options {
   body?: unknown
   // A call made signed in whose 401 means the session is over (every call but signing in).
   signedIn?: boolean
+  // Sent as well: an Idempotency-Key, for instance.
+  headers?: Record<string, string>
 }
 
 async function send(path: string, options: Options, extra: Record<string, string> = {}): Promise<Response> {
   const session = useSession()
-  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': currentLocale(), ...extra }
+  const headers: Record<string, string> = {
+    Accept: 'application/json',
+    'Accept-Language': currentLocale(),
+    ...options.headers,
+    ...extra,
+  }
   // A form (a file upload) is sent as multipart, its boundary in the Content-Type fetch sets.
   const form = options.body instanceof FormData
   if (options.body !== undefined && !form) headers['Content-Type'] = 'application/json'

@@ -3007,6 +3007,12 @@ export interface components {
             /** @default null */
             reason: string | null;
         };
+        ShippingAddressView: {
+            region_code?: string;
+            detail?: string;
+            recipient?: string;
+            phone?: string;
+        };
         OrderLine: {
             id?: number;
             product_id?: number;
@@ -3040,6 +3046,8 @@ export interface components {
             amount_fen?: number;
             /** @description why a payment the provider took did not pay the order */
             failure_reason?: string | null;
+            /** @description Stripe's publishable key, for Stripe.js's Payment Element; null for others */
+            readonly publishable_key?: string | null;
         };
         Order: {
             id?: number;
@@ -3050,7 +3058,7 @@ export interface components {
             refunded_fen?: number;
             currency?: string;
             payment_method?: string;
-            readonly shipping_address?: unknown;
+            shipping_address?: components["schemas"]["ShippingAddressView"];
             /** Format: date-time */
             reserved_until?: string;
             /** Format: date-time */
@@ -3077,7 +3085,7 @@ export interface components {
             /** @enum {string} */
             payment_method: "card" | "alipay" | "wechat_pay";
         };
-        ShippingAddressView: {
+        ShippingAddressView1: {
             region_code?: string;
             /** @description the region and its ancestors, widest first */
             region_names?: string[];
@@ -3106,7 +3114,7 @@ export interface components {
             amount_fen?: number;
             /** @description what of the part's lines was refunded */
             refunded_fen?: number;
-            shipping_address?: components["schemas"]["ShippingAddressView"];
+            shipping_address?: components["schemas"]["ShippingAddressView1"];
         };
         Ship: {
             carrier: string;

@@ -11,6 +11,18 @@ export default {
     signedOut: 'You have signed out.',
     required: 'Enter your email and password.',
   },
+  signUp: {
+    title: 'Sign up',
+    intro: 'Sign up as a buyer to order the products of assisted counties.',
+    name: 'Name',
+    email: 'Email',
+    password: 'Password',
+    passwordHint: 'At least 8 characters; no common password, nor your email or name',
+    submit: 'Sign up and sign in',
+    required: 'Enter your name, email and password.',
+    haveAccount: 'Have an account? Sign in',
+    noAccount: 'No account yet? Sign up',
+  },
   account: {
     title: 'My account',
     roles: 'Roles',

@@ -1,8 +1,10 @@
 import { createI18n } from 'vue-i18n'
 import type { Locale } from '../format'
 import en from './en'
+import addresses from './pages/addresses'
 import alerts from './pages/alerts'
 import fulfilment from './pages/fulfilment'
+import cart from './pages/cart'
 import ledger from './pages/ledger'
 import notifications from './pages/notifications'
 import orders from './pages/orders'
@@ -13,7 +15,19 @@ import workbench from './pages/workbench'
 import zhCN from './zh-CN'
 
 // Each dashboard page keeps its words in a file of its own, both languages side by side.
-const pages = { tallies, queues, alerts, ledger, shop, workbench, fulfilment, orders, notifications }
+const pages = {
+  tallies,
+  queues,
+  alerts,
+  ledger,
+  shop,
+  workbench,
+  fulfilment,
+  orders,
+  notifications,
+  cart,
+  addresses,
+}
 function withPages<T extends object>(locale: Locale, base: T): T {
   return { ...base, ...Object.fromEntries(Object.entries(pages).map(([name, words]) => [name, words[locale]])) }
 }

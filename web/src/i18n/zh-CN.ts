@@ -11,6 +11,18 @@ export default {
     signedOut: '您已退出登录。',
     required: '请填写电子邮箱和密码。',
   },
+  signUp: {
+    title: '注册',
+    intro: '注册买家账号，即可下单购买帮扶产品。',
+    name: '昵称',
+    email: '电子邮箱',
+    password: '密码',
+    passwordHint: '至少 8 位，不要用常见密码或邮箱、姓名',
+    submit: '注册并登录',
+    required: '请填写昵称、电子邮箱和密码。',
+    haveAccount: '已有账号？登录',
+    noAccount: '还没有账号？注册',
+  },
   account: {
     title: '我的账户',
     roles: '角色',

@@ -7,6 +7,7 @@ export const router = createRouter({
   history: createWebHistory(),
   routes: [
     { path: '/sign-in', name: 'sign-in', component: () => import('../pages/SignIn.vue'), meta: { public: true } },
+    { path: '/sign-up', name: 'sign-up', component: () => import('../pages/SignUp.vue'), meta: { public: true } },
     // The shop is public: anyone may browse it without signing in.
     { path: '/', name: 'home', component: () => import('../pages/shop/ShopHome.vue'), meta: { public: true } },
     {
@@ -21,6 +22,15 @@ export const router = createRouter({
       component: () => import('../pages/shop/ProductPage.vue'),
       meta: { public: true },
     },
+    { path: '/cart', name: 'cart', component: () => import('../pages/shop/CartPage.vue') },
+    { path: '/checkout', name: 'checkout', component: () => import('../pages/shop/CheckoutPage.vue') },
+    {
+      path: '/orders/:id(\\d+)/pay',
+      name: 'pay',
+      component: () => import('../pages/shop/PayPage.vue'),
+      meta: { ownPolicy: true },
+    },
+    { path: '/orders/:id(\\d+)/result', name: 'order-result', component: () => import('../pages/shop/OrderResult.vue') },
     {
       path: '/dashboard',
       component: () => import('../pages/dashboard/DashboardLayout.vue'),
@@ -60,6 +70,11 @@ export const router = createRouter({
       component: () => import('../pages/notifications/NotificationsPage.vue'),
     },
     {
+      path: '/account/addresses',
+      name: 'addresses',
+      component: () => import('../pages/account/AddressesPage.vue'),
+    },
+    {
       path: '/:missing(.*)*',
       name: 'not-found',
       component: () => import('../pages/NotFound.vue'),
@@ -70,7 +85,14 @@ export const router = createRouter({
 
 // Pages need a session, the dashboard a role that may use it, the workbench a supplier's member;
 // anyone else goes where they may.
-router.beforeEach(async (to) => {
+router.beforeEach(async (to, from) => {
+  // The payment page is served with a policy of its own (Stripe's script, where Stripe is the
+  // gateway): it is entered and left by loading the page, so that it has that policy and no other
+  // page ever does.
+  if (from.matched.length > 0 && (to.meta.ownPolicy || from.meta.ownPolicy) && to.path !== from.path) {
+    window.location.assign(to.fullPath)
+    return false
+  }
   const session = useSession()
   if (to.meta.public) {
     // A signed-in user browsing the shop still sees their name and menu.
