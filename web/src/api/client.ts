@@ -24,7 +24,9 @@ export interface Options {
 async function send(path: string, options: Options, extra: Record<string, string> = {}): Promise<Response> {
   const session = useSession()
   const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': currentLocale(), ...extra }
-  if (options.body !== undefined) headers['Content-Type'] = 'application/json'
+  // A form (a file upload) goes as multipart, its boundary set by the browser; anything else as JSON.
+  const form = options.body instanceof FormData
+  if (options.body !== undefined && !form) headers['Content-Type'] = 'application/json'
   const signedIn = options.signedIn ?? true
   // Signed out meanwhile (a page still loading when the user left): nothing more is asked for.
   if (signedIn && !session.token) throw new ApiError(401, i18n.global.t('signIn.signedOut'))
@@ -34,7 +36,7 @@ async function send(path: string, options: Options, extra: Record<string, string
     response = await fetch(`/api/v1${path}`, {
       method: options.method ?? 'GET',
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.body === undefined ? undefined : form ? (options.body as FormData) : JSON.stringify(options.body),
     })
   } catch {
     throw new ApiError(0, i18n.global.t('error.network'))

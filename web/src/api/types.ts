@@ -26,3 +26,5 @@ export type Report = Answer<'Report'>
 export type Facets = Answer<'Facets'>
 export type CategoryFacet = Answer<'CategoryFacet'>
 export type Pairing = Answer<'Pairing'>
+export type Category = Answer<'Category'>
+export type ProductImage = Answer<'Image'>
