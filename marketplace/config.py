@@ -92,7 +92,15 @@ DEFAULTS: dict[str, Any] = {
     # Browser origins allowed to call the API (comma-separated in MARKETPLACE_CORS_ORIGINS); none
     # by default: a web front end on another origin is listed here explicitly.
     "CORS_ORIGINS": [],
+    # After-sales photos, kept as they are sent.
     "IMAGE_MAX_BYTES": 2 * 1024 * 1024,
+    # Product photos come straight from a phone (a 12-megapixel JPEG is 3-8 MiB): taken up to this
+    # size and pixel count (a decompression bomb is refused before it is decoded), then stored
+    # scaled to a long edge of PRODUCT_IMAGE_EDGE pixels, with a thumbnail of PRODUCT_THUMBNAIL_EDGE.
+    "PRODUCT_IMAGE_MAX_BYTES": 15 * 1024 * 1024,
+    "PRODUCT_IMAGE_MAX_PIXELS": 50_000_000,
+    "PRODUCT_IMAGE_EDGE": 1600,
+    "PRODUCT_THUMBNAIL_EDGE": 400,
     "IMAGES_PER_PRODUCT": 8,
     "CATALOG_CACHE_SECONDS": 60,
     # GET /health checks the services at most this often per process; checks in between are

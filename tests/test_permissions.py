@@ -25,6 +25,7 @@ from marketplace.orders.models import Order
 from marketplace.procurement.models import PurchaseOrder
 from marketplace.suppliers.models import Supplier
 from marketplace.timeutil import china_today
+from tests import images
 from tests.conftest import WEBHOOK_SECRET, start_afresh
 from tests.factories import ProductFactory, SupplierFactory, valid_uscc
 
@@ -42,7 +43,7 @@ ACTORS = (
     "other_officer",
     "admin",
 )
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+PNG = images.png()
 INVOICE = b"%PDF-1.7\n%%EOF\n"
 ADDRESS = {
     "region_code": "370102",
@@ -166,6 +167,7 @@ MATRIX = {
         cells(403, supplier=OK, admin=OK),
     ),
     ("GET", "/api/v1/images/<string:key>"): (None, PUBLIC),
+    ("GET", "/api/v1/suppliers/<int:supplier_id>/products"): (None, cells(403, supplier=OK, admin=OK)),
     # Suppliers
     ("GET", "/api/v1/suppliers"): (None, PUBLIC),
     ("GET", "/api/v1/suppliers/<int:supplier_id>"): (None, PUBLIC),

@@ -16,6 +16,7 @@ from marketplace.ledger.models import LedgerReport
 from marketplace.ledger.tasks import make_report
 from marketplace.storage import LocalStorage, S3Storage, StorageUnavailable, from_config, storage
 from marketplace.timeutil import china_today
+from tests import images
 from tests.aftersales import test_after_sales as after_sales_tests
 from tests.aftersales import test_fapiao as fapiao_tests
 from tests.factories import ProductFactory, SupplierFactory
@@ -149,7 +150,7 @@ def s3_app(app, s3_endpoint, monkeypatch):
 def upload_image(client, product_id, headers):
     return client.post(
         f"/api/v1/products/{product_id}/images",
-        data={"file": (io.BytesIO(PNG), "photo.png")},
+        data={"file": (io.BytesIO(images.png()), "photo.png")},
         headers=headers,
         content_type="multipart/form-data",
     )
@@ -162,9 +163,11 @@ def test_an_uploaded_image_is_kept_in_the_object_store_served_back_and_deleted(
     product = ProductFactory(supplier=SupplierFactory(members=[user]))
     r = upload_image(client, product.id, headers)
     assert r.status_code == 201, r.json
-    assert objects(s3_endpoint, s3_app) == [f"{s3_app}/{r.json['url'].rsplit('/', 1)[1]}"]
+    keys = {r.json[url].rsplit("/", 1)[1] for url in ("url", "thumbnail_url")}
+    assert sorted(objects(s3_endpoint, s3_app)) == sorted(f"{s3_app}/{key}" for key in keys)
     image = client.get(r.json["url"])
-    assert image.status_code == 200 and image.data == PNG and image.headers["Content-Type"] == "image/png"
+    assert image.status_code == 200 and image.headers["Content-Type"] == "image/jpeg"
+    assert image.data.startswith(b"\xff\xd8\xff") and client.get(r.json["thumbnail_url"]).status_code == 200
     deleted = client.delete(f"/api/v1/products/{product.id}/images/{r.json['id']}", headers=headers)
     assert deleted.status_code == 204
     assert objects(s3_endpoint, s3_app) == [] and client.get(r.json["url"]).status_code == 404

@@ -65,9 +65,9 @@ def _listing_cache_key() -> str | None:
 
 @blp.before_request
 def allow_image_bodies():
-    # The app-wide body limit is 1 MiB; an image may be IMAGE_MAX_BYTES (2 MiB by default).
+    # The app-wide body limit is 1 MiB; a photo may be PRODUCT_IMAGE_MAX_BYTES (15 MiB by default).
     if request.endpoint == "catalog.ProductImages" and request.method == "POST":
-        request.max_content_length = current_app.config["IMAGE_MAX_BYTES"] + 64 * 1024
+        request.max_content_length = current_app.config["PRODUCT_IMAGE_MAX_BYTES"] + 64 * 1024
 
 
 @blp.before_app_request
@@ -128,6 +128,19 @@ class Products(MethodView):
         return services.create_product(require_user(), body)
 
 
+@blp.route("/suppliers/<int:supplier_id>/products")
+class SupplierProducts(MethodView):
+    @blp.response(200, ProductSchema(many=True))
+    @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+    @blp.doc(security=SECURITY)
+    def get(self, supplier_id, pagination_parameters):
+        """供应商的全部商品
+
+        Every product of the supplier, on sale or not, newest first: its members' workbench (and
+        admins). The public catalog is GET /products?supplier_id=."""
+        return page_of(services.supplier_products(require_user(), supplier_id), pagination_parameters)
+
+
 @blp.route("/products/facets")
 class ProductFacets(MethodView):
     @blp.arguments(ProductQueryArgsSchema, location="query")
@@ -173,7 +186,11 @@ class ProductImages(MethodView):
     def post(self, files, product_id):
         """上传商品图片
 
-        Upload an image: multipart field `file`, JPEG, PNG or WebP, at most IMAGE_MAX_BYTES."""
+        A photo straight from a phone: multipart field `file`, a JPEG, PNG or WebP image of at most
+        PRODUCT_IMAGE_MAX_BYTES (15 MiB) and PRODUCT_IMAGE_MAX_PIXELS (50 megapixels). It is kept
+        upright (its EXIF orientation applied), in sRGB, without any metadata (no GPS location),
+        scaled to PRODUCT_IMAGE_EDGE (1600 px) on its long side, with a thumbnail of
+        PRODUCT_THUMBNAIL_EDGE (400 px): JPEG, or PNG where it has transparency."""
         return services.add_image(require_user(), product_id, files["file"].read())
 
 

@@ -112,6 +112,8 @@ class ProductImage(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
     key: Mapped[str] = mapped_column(String(80), unique=True)
+    # Made with the image at upload; None for images uploaded before thumbnails were (migration 0025).
+    thumbnail_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     content_type: Mapped[str] = mapped_column(String(40))
     size_bytes: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -22,7 +22,17 @@ class HarvestSchema(ma.Schema):
 
 class ImageSchema(ma.Schema):
     id = WholeNumber()
-    url = fields.Function(lambda image: f"/api/v1/images/{image.key}")
+    url = fields.Function(
+        lambda image: f"/api/v1/images/{image.key}",
+        metadata={
+            "type": "string",
+            "description": "the photo, at most PRODUCT_IMAGE_EDGE pixels on its long side",
+        },
+    )
+    thumbnail_url = fields.Function(
+        lambda image: f"/api/v1/images/{image.thumbnail_key or image.key}",
+        metadata={"type": "string", "description": "at most PRODUCT_THUMBNAIL_EDGE pixels on its long side"},
+    )
     content_type = fields.String()
     size_bytes = WholeNumber()
 

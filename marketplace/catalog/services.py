@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from marketplace import cache
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import officiates
+from marketplace.catalog import photos
 from marketplace.catalog.models import Category, Product, ProductImage, ProductSearchTerm, TraceBatch
 from marketplace.catalog.schemas import SEASON_DAYS
 from marketplace.catalog.search import index_terms, query_terms, words
@@ -142,6 +143,22 @@ def get_product(actor: User | None, product_id: int) -> Product:
     if product is None or not (product.is_listed or can_manage(actor, product)):
         raise NotFound(_("No product %(id)s.", id=product_id))
     return product
+
+
+def supplier_products(actor: User, supplier_id: int) -> Select[tuple[Product]]:
+    """All of a supplier's products, listed or not, newest first: for its members and admins."""
+    supplier = db.session.get(Supplier, supplier_id)
+    if supplier is None:
+        raise NotFound(_("No supplier %(id)s.", id=supplier_id))
+    if actor.id not in supplier.member_user_ids and not actor.is_admin:
+        raise Forbidden(_("Only the supplier's members may see all its products."))
+    loads = (selectinload(Product.supplier), selectinload(Product.origin), selectinload(Product.category))
+    return (
+        select(Product)
+        .where(Product.supplier_id == supplier.id)
+        .options(*loads)
+        .order_by(*SORTS["-created_at"])
+    )
 
 
 def _manageable(actor: User, product_id: int) -> Product:
@@ -281,21 +298,44 @@ def _category_tree(per_category: dict[str, int]) -> list[dict[str, Any]]:
 
 
 def add_image(actor: User, product_id: int, data: bytes) -> ProductImage:
-    """Store an image (JPEG, PNG or WebP, told by its bytes, not its name) for a product."""
+    """Store a photo for a product, as photos.prepare makes it fit to serve, with its thumbnail."""
     product = _manageable(actor, product_id)
-    limit = current_app.config["IMAGE_MAX_BYTES"]
+    config = current_app.config
+    limit = config["PRODUCT_IMAGE_MAX_BYTES"]
     if len(data) > limit:
-        raise TooLarge(_("An image may be at most %(kib)s KiB.", kib=limit // 1024))
-    content_type = sniff_image(data)
-    if content_type is None:
-        raise UnsupportedImage(_("Only JPEG, PNG and WebP images are accepted."))
-    if len(product.images) >= current_app.config["IMAGES_PER_PRODUCT"]:
-        raise Conflict(
-            _("A product has at most %(count)s images.", count=current_app.config["IMAGES_PER_PRODUCT"])
+        raise TooLarge(_("A photo may be at most %(mib)s MiB.", mib=limit // (1024 * 1024)))
+    if len(product.images) >= config["IMAGES_PER_PRODUCT"]:
+        raise Conflict(_("A product has at most %(count)s images.", count=config["IMAGES_PER_PRODUCT"]))
+    try:
+        photo = photos.prepare(
+            data,
+            max_pixels=config["PRODUCT_IMAGE_MAX_PIXELS"],
+            long_edge=config["PRODUCT_IMAGE_EDGE"],
+            thumbnail_edge=config["PRODUCT_THUMBNAIL_EDGE"],
         )
-    key = f"{uuid.uuid4().hex}.{IMAGE_TYPES[content_type]}"
-    storage().save(key, data)
-    image = ProductImage(key=key, content_type=content_type, size_bytes=len(data))
+    except photos.TooManyPixels as error:
+        raise TooLarge(
+            _(
+                "A photo may have at most %(megapixels)s million pixels.",
+                megapixels=config["PRODUCT_IMAGE_MAX_PIXELS"] // 1_000_000,
+            ),
+            errors={"files": {"file": [_("Too many pixels.")]}},
+        ) from error
+    except photos.NotAnImage as error:
+        raise UnsupportedImage(
+            _("Only JPEG, PNG and WebP images are accepted."),
+            errors={"files": {"file": [_("Not a readable JPEG, PNG or WebP image.")]}},
+        ) from error
+    key = f"{uuid.uuid4().hex}.{photo.image.extension}"
+    thumbnail_key = f"{uuid.uuid4().hex}.{photo.thumbnail.extension}"
+    storage().save(key, photo.image.data)
+    storage().save(thumbnail_key, photo.thumbnail.data)
+    image = ProductImage(
+        key=key,
+        thumbnail_key=thumbnail_key,
+        content_type=photo.image.content_type,
+        size_bytes=len(photo.image.data),
+    )
     product.images.append(image)
     db.session.commit()
     cache.invalidate(CATALOG)
@@ -310,11 +350,12 @@ def delete_image(actor: User, product_id: int, image_id: int) -> None:
     product.images.remove(image)
     db.session.commit()
     cache.invalidate(CATALOG)
-    try:
-        storage().delete(image.key)
-    except StorageUnavailable:
-        # The image is gone for everyone already; only its bytes stay behind, unreferenced.
-        log.warning("image %s deleted, its file %s left in the store", image_id, image.key)
+    for key in filter(None, (image.key, image.thumbnail_key)):
+        try:
+            storage().delete(key)
+        except StorageUnavailable:
+            # The image is gone for everyone already; only its bytes stay behind, unreferenced.
+            log.warning("image %s deleted, its file %s left in the store", image_id, key)
 
 
 def sniff_image(data: bytes) -> str | None:
@@ -328,7 +369,10 @@ def sniff_image(data: bytes) -> str | None:
 
 
 def read_image(key: str) -> tuple[bytes, str]:
-    image = db.session.scalar(select(ProductImage).where(ProductImage.key == key))
+    """A product image or its thumbnail, which has the image's type."""
+    image = db.session.scalar(
+        select(ProductImage).where(or_(ProductImage.key == key, ProductImage.thumbnail_key == key))
+    )
     data = storage().read(key) if image else None
     if image is None or data is None:
         raise NotFound(_("No such image."))

@@ -1,15 +1,15 @@
+import io
 import json
 from datetime import timedelta
 
 import pytest
+from PIL import Image
 
 from marketplace.catalog.models import Product
 from marketplace.extensions import db
 from marketplace.timeutil import china_today
+from tests import images
 from tests.factories import ProductFactory, SupplierFactory
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 200
 
 
 def new_product(**overrides):
@@ -222,6 +222,26 @@ def test_renaming_a_product_reindexes_it_for_search(client, member):
     assert names(client, "?q=脆李") == ["巫山脆李"]
 
 
+def test_a_suppliers_members_see_all_its_products_on_sale_or_not_and_others_are_refused(
+    client, member, make_user
+):
+    user, headers = member
+    supplier = SupplierFactory(members=[user])
+    on_sale = ProductFactory(supplier=supplier, name="奉节脐橙 5kg")
+    off_sale = ProductFactory(supplier=supplier, name="奉节脐橙 10kg", is_active=False)
+    ProductFactory(name="巫山脆李")  # another supplier's
+    path = f"/api/v1/suppliers/{supplier.id}/products"
+    r = client.get(path, headers=headers)
+    assert r.status_code == 200 and [p["id"] for p in r.json] == [off_sale.id, on_sale.id]
+    assert [p["active"] for p in r.json] == [False, True]
+    assert json.loads(r.headers["X-Pagination"])["total"] == 2
+    assert [p["id"] for p in client.get(f"/api/v1/products?supplier_id={supplier.id}").json] == [on_sale.id]
+    _, stranger = make_user()
+    assert client.get(path, headers=stranger).status_code == 403
+    assert client.get(path).status_code == 401
+    assert client.get("/api/v1/suppliers/999999/products", headers=headers).status_code == 404
+
+
 # Images ---------------------------------------------------------------------------
 
 
@@ -236,43 +256,90 @@ def upload(client, product_id, data, headers, filename="photo.png"):
     )
 
 
-def test_image_upload_is_served_back_with_its_type(client, member):
+def served(client, url):
+    answer = client.get(url)
+    assert answer.status_code == 200 and answer.headers["X-Content-Type-Options"] == "nosniff"
+    return Image.open(io.BytesIO(answer.data)), answer.headers["Content-Type"]
+
+
+def test_a_phone_photo_is_stored_upright_scaled_with_a_thumbnail_and_no_location(client, member):
     user, headers = member
     product = ProductFactory(supplier=SupplierFactory(members=[user]))
-    r = upload(client, product.id, PNG, headers)
+    # 4000x3000 as the sensor reads it, 6: to be turned 90° clockwise, i.e. a portrait photo.
+    sent = images.photo(4000, 3000, orientation=6)
+    assert len(sent) > 2 * 1024 * 1024  # over the old limit, as most phone photos are
+    assert Image.open(io.BytesIO(sent)).getexif().get_ifd(images.GPS_IFD)  # it did say where
+    r = upload(client, product.id, sent, headers, "IMG_0001.JPG")
     assert r.status_code == 201, r.json
-    image = client.get(r.json["url"])
-    assert image.status_code == 200 and image.data == PNG
-    assert (
-        image.headers["Content-Type"] == "image/png" and image.headers["X-Content-Type-Options"] == "nosniff"
-    )
-    assert client.get(f"/api/v1/products/{product.id}").json["images"][0]["url"] == r.json["url"]
+    assert r.json["content_type"] == "image/jpeg" and r.json["thumbnail_url"] != r.json["url"]
+    image, content_type = served(client, r.json["url"])
+    assert content_type == "image/jpeg" and image.size == (1200, 1600)  # upright, long edge 1600
+    assert r.json["size_bytes"] == len(client.get(r.json["url"]).data) < len(sent)
+    thumbnail, _ = served(client, r.json["thumbnail_url"])
+    assert thumbnail.size == (300, 400)
+    for kept in (image, thumbnail):
+        assert dict(kept.getexif()) == {} and not kept.getexif().get_ifd(images.GPS_IFD)
+        assert not {"exif", "icc_profile", "xmp"} & set(kept.info)
+    listed = client.get(f"/api/v1/products/{product.id}").json["images"]
+    assert [(i["url"], i["thumbnail_url"]) for i in listed] == [(r.json["url"], r.json["thumbnail_url"])]
+
+
+def test_a_small_photo_is_not_enlarged_and_transparency_stays_png(client, member):
+    user, headers = member
+    product = ProductFactory(supplier=SupplierFactory(members=[user]))
+    r = upload(client, product.id, images.png(300, 200, "RGBA"), headers)
+    assert r.status_code == 201, r.json
+    image, content_type = served(client, r.json["url"])
+    assert content_type == "image/png" and image.size == (300, 200) and image.mode == "RGBA"
+    assert served(client, r.json["thumbnail_url"])[0].size == (300, 200)
 
 
 def test_image_type_is_told_by_content_not_name(client, member):
     user, headers = member
     product = ProductFactory(supplier=SupplierFactory(members=[user]))
-    assert upload(client, product.id, b"<svg onload=alert(1)>", headers, "evil.png").status_code == 415
-    assert upload(client, product.id, JPEG, headers, "photo.txt").json["content_type"] == "image/jpeg"
+    svg = upload(client, product.id, b"<svg onload=alert(1)>", headers, "evil.png")
+    assert svg.status_code == 415
+    assert svg.json["errors"] == {"files": {"file": ["不是可读取的 JPEG、PNG 或 WebP 图片。"]}}
+    truncated = images.photo(800, 600, gps=False)[:5000]  # a JPEG's header, its pixels cut short
+    assert upload(client, product.id, truncated, headers).status_code == 415
+    sent = images.photo(200, 150, gps=False)
+    assert upload(client, product.id, sent, headers, "photo.txt").json["content_type"] == "image/jpeg"
+    assert len(client.get(f"/api/v1/products/{product.id}").json["images"]) == 1
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_decoded(app, client, member):
+    user, headers = member
+    product = ProductFactory(supplier=SupplierFactory(members=[user]))
+    # One colour in a few KiB of PNG: 60 megapixels (over the 50 allowed, under Pillow's own limit)
+    # and 400 (1.2 GB decoded, past twice Pillow's limit, which refuses it on opening).
+    for width, height in ((10_000, 6_000), (20_000, 20_000)):
+        bomb = io.BytesIO()
+        Image.new("1", (width, height)).save(bomb, "PNG")
+        assert len(bomb.getvalue()) < 100 * 1024
+        r = upload(client, product.id, bomb.getvalue(), headers)
+        assert r.status_code == 413 and r.json["errors"] == {"files": {"file": ["像素过多。"]}}
+        assert r.json["message"] == "照片最多 50 百万像素。"
+    assert client.get(f"/api/v1/products/{product.id}").json["images"] == []
 
 
 def test_image_size_and_count_limits(app, client, member):
     user, headers = member
     product = ProductFactory(supplier=SupplierFactory(members=[user]))
-    limit = app.config["IMAGE_MAX_BYTES"]
-    assert upload(client, product.id, PNG + b"\x00" * limit, headers).status_code == 413
-    assert upload(client, product.id, PNG + b"\x00" * (limit * 2), headers).status_code == 413
+    limit = app.config["PRODUCT_IMAGE_MAX_BYTES"]
+    assert upload(client, product.id, images.png() + b"\x00" * limit, headers).status_code == 413
+    assert upload(client, product.id, images.png() + b"\x00" * (limit * 2), headers).status_code == 413
     for _ in range(app.config["IMAGES_PER_PRODUCT"]):
-        assert upload(client, product.id, PNG, headers).status_code == 201
-    assert upload(client, product.id, PNG, headers).status_code == 409
+        assert upload(client, product.id, images.png(), headers).status_code == 201
+    assert upload(client, product.id, images.png(), headers).status_code == 409
 
 
 def test_strangers_cannot_upload_or_delete_images(client, member, make_user):
     user, headers = member
     product = ProductFactory(supplier=SupplierFactory(members=[user]))
     _, stranger = make_user()
-    assert upload(client, product.id, PNG, stranger).status_code == 403
-    image_id = upload(client, product.id, PNG, headers).json["id"]
+    assert upload(client, product.id, images.png(), stranger).status_code == 403
+    uploaded = upload(client, product.id, images.png(), headers).json
+    image_id = uploaded["id"]
     assert (
         client.delete(f"/api/v1/products/{product.id}/images/{image_id}", headers=stranger).status_code == 403
     )
@@ -280,6 +347,7 @@ def test_strangers_cannot_upload_or_delete_images(client, member, make_user):
         client.delete(f"/api/v1/products/{product.id}/images/{image_id}", headers=headers).status_code == 204
     )
     assert client.get(f"/api/v1/products/{product.id}").json["images"] == []
+    assert client.get(uploaded["url"]).status_code == client.get(uploaded["thumbnail_url"]).status_code == 404
 
 
 def test_unknown_image_key_is_404(client):

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import {
   chinaDay,
+  fenFromYuan,
+  yuanInput,
   chinaMonth,
   chinaYear,
   clock,
@@ -159,5 +161,25 @@ describe('days', () => {
     expect(daysFrom('2028-02-28', '2028-03-01')).toBe(2)
     expect(daysFrom('2026-12-02', '2026-12-02')).toBe(0)
     expect(daysFrom('2026-12-05', '2026-12-02')).toBe(-3)
+  })
+})
+
+describe('yuan typed into a form', () => {
+  it('reads yuan as fen without a float: 19.99 is 1999 fen', () => {
+    expect(fenFromYuan('19.99')).toBe(1999)
+    expect(fenFromYuan('0.07')).toBe(7)
+    expect(fenFromYuan('12.5')).toBe(1250)
+    expect(fenFromYuan(' 12 ')).toBe(1200)
+    expect(fenFromYuan('¥1,299.00')).toBe(129900)
+  })
+
+  it('refuses what is not an amount to the fen', () => {
+    for (const text of ['', 'abc', '1.234', '-5', '1e3', '12.', '.5']) expect(fenFromYuan(text)).toBeNull()
+  })
+
+  it('shows fen back as plain yuan to edit', () => {
+    expect(yuanInput(1999)).toBe('19.99')
+    expect(yuanInput(7)).toBe('0.07')
+    expect(yuanInput(129900)).toBe('1299.00')
   })
 })

@@ -35,6 +35,21 @@ export function yuan(fen: number | bigint): string {
   return value < 0n ? `-${text}` : text
 }
 
+/** What a person types as yuan ("12", "12.5", "12.50", "¥1,299.00") in fen, read as a decimal
+ * string (never through a float: 19.99 is 1999 fen, not 1998); null if it is not an amount. */
+export function fenFromYuan(text: string): number | null {
+  const match = /^(\d+)(?:\.(\d{1,2}))?$/.exec(text.trim().replace(/^¥/, '').replace(/,/g, ''))
+  if (!match) return null
+  const fen = BigInt(match[1]) * 100n + BigInt((match[2] ?? '').padEnd(2, '0'))
+  return fen <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(fen) : null
+}
+
+/** Fen as the plain yuan a form shows for editing: 1999 -> "19.99". */
+export function yuanInput(fen: number): string {
+  const value = big(fen)
+  return `${value / 100n}.${(value % 100n).toString().padStart(2, '0')}`
+}
+
 /** Fen in 万元, as officials write large sums: 1915720000 -> "1,915.72 万元". */
 export function wanYuan(fen: number | bigint, locale: Locale = 'zh-CN'): string {
   const figure = hundredths(big(fen), FEN_PER_WAN_YUAN)

@@ -31,7 +31,7 @@ async function send(path: string, options: Options, extra: Record<string, string
     ...options.headers,
     ...extra,
   }
-  // A form (a file upload) is sent as multipart, its boundary in the Content-Type fetch sets.
+  // A form (a file upload) goes as multipart, its boundary set by the browser; anything else as JSON.
   const form = options.body instanceof FormData
   if (options.body !== undefined && !form) headers['Content-Type'] = 'application/json'
   const signedIn = options.signedIn ?? true

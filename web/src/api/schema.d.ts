@@ -593,6 +593,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/suppliers/{supplier_id}/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                supplier_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * 供应商的全部商品
+         * @description Every product of the supplier, on sale or not, newest first: its members' workbench (and
+         *     admins). The public catalog is GET /products?supplier_id=.
+         */
+        get: operations["catalog_get_supplier_products"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products/facets": {
         parameters: {
             query?: never;
@@ -651,7 +674,11 @@ export interface paths {
         put?: never;
         /**
          * 上传商品图片
-         * @description Upload an image: multipart field `file`, JPEG, PNG or WebP, at most IMAGE_MAX_BYTES.
+         * @description A photo straight from a phone: multipart field `file`, a JPEG, PNG or WebP image of at most
+         *     PRODUCT_IMAGE_MAX_BYTES (15 MiB) and PRODUCT_IMAGE_MAX_PIXELS (50 megapixels). It is kept
+         *     upright (its EXIF orientation applied), in sRGB, without any metadata (no GPS location),
+         *     scaled to PRODUCT_IMAGE_EDGE (1600 px) on its long side, with a thumbnail of
+         *     PRODUCT_THUMBNAIL_EDGE (400 px): JPEG, or PNG where it has transparency.
          */
         post: operations["catalog_post_product_images"];
         delete?: never;
@@ -2813,7 +2840,10 @@ export interface components {
         };
         Image: {
             id?: number;
-            readonly url?: unknown;
+            /** @description the photo, at most PRODUCT_IMAGE_EDGE pixels on its long side */
+            readonly url?: string;
+            /** @description at most PRODUCT_THUMBNAIL_EDGE pixels on its long side */
+            readonly thumbnail_url?: string;
             content_type?: string;
             size_bytes?: number;
         };
@@ -4787,6 +4817,34 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Product"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    catalog_get_supplier_products: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                supplier_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Pagination": components["headers"]["PAGINATION"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"][];
                 };
             };
             422: components["responses"]["UNPROCESSABLE_ENTITY"];

@@ -39,3 +39,5 @@ export type CartItem = Answer<'CartItem'>
 export type CartSupplier = Answer<'CartSupplier'>
 export type Address = Answer<'Address'>
 export type AddressCreate = components['schemas']['AddressCreate']
+export type Category = Answer<'Category'>
+export type ProductImage = Answer<'Image'>

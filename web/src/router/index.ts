@@ -2,6 +2,7 @@ import { createRouter, createWebHistory } from 'vue-router'
 import { useSession } from '../stores/session'
 
 const targetsPage = () => import('../pages/dashboard/TargetsPage.vue')
+const productEditPage = () => import('../pages/workbench/ProductEditPage.vue')
 
 export const router = createRouter({
   history: createWebHistory(),
@@ -51,6 +52,8 @@ export const router = createRouter({
       meta: { workbench: true },
       children: [
         { path: '', name: 'workbench-products', component: () => import('../pages/workbench/ProductsPage.vue') },
+        { path: 'products/new', name: 'workbench-products-new', component: productEditPage },
+        { path: 'products/:id(\\d+)', name: 'workbench-products-edit', component: productEditPage, props: true },
         { path: 'orders', name: 'workbench-orders', component: () => import('../pages/workbench/OrdersPage.vue') },
         {
           path: 'after-sales',
