@@ -290,6 +290,7 @@ MATRIX = {
     # The development gateway's page is not served when payments go to Stripe.
     ("POST", "/api/v1/dev/orders/<int:order_id>/confirm-payment"): ({}, cells(404)),
     ("POST", "/api/v1/webhooks/stripe"): ("webhook", PUBLIC),
+    ("GET", "/api/v1/payment-methods"): (None, PUBLIC),
     # Agencies and procurement
     ("POST", "/api/v1/agencies"): (
         {

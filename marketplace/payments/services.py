@@ -31,6 +31,7 @@ from marketplace.payments.gateways import (
     PaymentProviderUnavailable,
     PaymentRefused,
     gateway,
+    method_gateways,
     outside_transaction,
 )
 from marketplace.payments.models import Payment, PaymentStatus, Refund, RefundStatus, WebhookEvent
@@ -64,6 +65,11 @@ def latest_payment(order: Order) -> Payment | None:
     return db.session.scalars(
         select(Payment).where(Payment.order_id == order.id).order_by(Payment.id.desc())
     ).first()
+
+
+def offered_methods() -> list[dict[str, str]]:
+    """The payment methods a buyer may choose at checkout, and the provider of each."""
+    return [{"method": method, "provider": name} for method, name in method_gateways().items()]
 
 
 def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[WebhookEvent, bool]:
@@ -108,14 +114,15 @@ def process_event(webhook_event_id: int) -> str:
     event = db.session.get(WebhookEvent, webhook_event_id)
     if event is None or event.processed_at is not None:
         return "skipped"
-    event_type, obj = event.event_type, event.payload.get("data", {}).get("object", {})
+    provider, event_type = event.provider, event.event_type
+    obj = event.payload.get("data", {}).get("object", {})
     db.session.commit()  # the provider is asked next
     try:
         if event_type.startswith("payment_intent."):
-            intent = outside_transaction(gateway().retrieve_intent, obj["id"])
+            intent = outside_transaction(gateway(provider).retrieve_intent, obj["id"])
             outcome = apply_intent(intent, failed=event_type.endswith("failed"))
         elif event_type in ("charge.refunded", "refund.created", "refund.updated", "charge.refund.updated"):
-            outcome = sync_refunds(obj.get("payment_intent"))
+            outcome = sync_refunds(provider, obj.get("payment_intent"))
         else:
             outcome = "ignored"
     except PaymentRefused as exc:
@@ -366,10 +373,11 @@ def send_refund(refund_id: int) -> bool:
     stays pending and the hourly reconciliation asks again (with the same idempotency key); refused
     or declined, it has failed and will not be asked for again."""
     refund = db.session.get(Refund, refund_id)
-    intent_id, amount = db.session.get(Payment, refund.payment_id).provider_ref, refund.amount_fen
+    payment = db.session.get(Payment, refund.payment_id)
+    provider, intent_id, amount = payment.provider, payment.provider_ref, refund.amount_fen
     db.session.commit()  # the provider is asked next
     try:
-        state = outside_transaction(gateway().refund, intent_id, amount, key=f"refund-{refund_id}")
+        state = outside_transaction(gateway(provider).refund, intent_id, amount, key=f"refund-{refund_id}")
     except PaymentProviderUnavailable:
         log.warning("refund %s left pending: provider unavailable; reconciliation retries it", refund_id)
         return False
@@ -410,8 +418,8 @@ def _settle_refund(refund_id: int, provider_status: str, why: str | None = None)
     )
 
 
-def sync_refunds(intent_id: str | None) -> str:
-    """Settle our refunds of this payment as the provider lists them, each in a transaction."""
+def sync_refunds(provider: str, intent_id: str | None) -> str:
+    """Settle our refunds of this payment as its provider lists them, each in a transaction."""
     if not intent_id:
         return "ignored"
     ours = dict(
@@ -422,7 +430,7 @@ def sync_refunds(intent_id: str | None) -> str:
         ).all()
     )
     db.session.commit()  # the provider is asked next
-    for state in outside_transaction(gateway().list_refunds, intent_id):
+    for state in outside_transaction(gateway(provider).list_refunds, intent_id):
         if state.id in ours:
             _settle_refund(ours[state.id], state.status, why=state.failure_reason)
             db.session.commit()
@@ -455,10 +463,12 @@ def reconcile_recent(hours: int = 48) -> dict[str, int]:
             log.exception("stored event %s could not be processed; the others carry on", event_id)
             continue
         counts["events"] += 1
-    db.session.commit()  # the provider is asked next
-    for intent in outside_transaction(gateway().list_recent_intents, int(time.time()) - hours * 3600):
-        if apply_intent(intent) in ("paid", "released", "refunded"):
-            counts["intents"] += 1
+    db.session.commit()  # the providers are asked next
+    since = int(time.time()) - hours * 3600
+    for provider in sorted(set(method_gateways().values())):
+        for intent in outside_transaction(gateway(provider).list_recent_intents, since):
+            if apply_intent(intent) in ("paid", "released", "refunded"):
+                counts["intents"] += 1
     stuck = db.session.scalars(
         select(Refund.id).where(Refund.status == RefundStatus.PENDING, Refund.provider_ref.is_(None))
     )
@@ -470,12 +480,15 @@ def reconcile_recent(hours: int = 48) -> dict[str, int]:
 
 def confirm_dev_payment(actor: User, order_id: int, succeed: bool) -> str:
     """DEVELOPMENT GATEWAY ONLY: the buyer 'pays' locally; the same code path as a Stripe event."""
-    provider = gateway()
+    provider = gateway("dev") if "dev" in method_gateways().values() else None
     if not isinstance(provider, DevGateway):
         raise NotFound(_("The development gateway is not in use."))
     order = db.session.get(Order, order_id)
     if order is None or order.buyer_id != actor.id:
         raise NotFound(_("No order %(id)s of yours.", id=order_id))
-    intent_id = latest_payment(order).provider_ref
+    payment = latest_payment(order)
+    if payment is None or payment.provider != "dev":
+        raise NotFound(_("The development gateway is not in use."))
+    intent_id = payment.provider_ref
     db.session.commit()  # the provider is asked next
     return apply_intent(outside_transaction(provider.confirm, intent_id, succeed), failed=not succeed)
