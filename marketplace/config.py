@@ -22,7 +22,15 @@ DEVELOPMENT_ENVS = ("development", "test")
 PAYMENT_GATEWAYS: dict[str, tuple[str, ...]] = {
     "stripe": ("card", "alipay", "wechat_pay"),
     "dev": ("card", "alipay", "wechat_pay"),
+    "wechatpay": ("wechat_pay",),
 }
+WECHATPAY_REQUIRED = (
+    "WECHATPAY_MCHID",
+    "WECHATPAY_APPID",
+    "WECHATPAY_PRIVATE_KEY_FILE",
+    "WECHATPAY_CERT_SERIAL_NO",
+    "WECHATPAY_APIV3_KEY",
+)
 DEV_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
 
 
@@ -144,6 +152,22 @@ DEFAULTS: dict[str, Any] = {
     "STRIPE_WEBHOOK_SECRET": None,
     "STRIPE_API_BASE": None,
     "STRIPE_TIMEOUT_SECONDS": 10,
+    # WeChat Pay API v3, a direct merchant: its 商户号 and AppID, the merchant API certificate's
+    # private key (apiclient_key.pem, a file) and serial number, the APIv3 key (32 characters). The
+    # platform's signatures are verified against its certificates, fetched and kept in CERT_DIR, or
+    # against its public key (PUBLIC_KEY_FILE and PUBLIC_KEY_ID) for merchants WeChat Pay gave one.
+    # Notifications come to NOTIFY_URL (PUBLIC_BASE_URL's /api/v1/webhooks/wechat-pay by default).
+    "WECHATPAY_MCHID": None,
+    "WECHATPAY_APPID": None,
+    "WECHATPAY_PRIVATE_KEY_FILE": None,
+    "WECHATPAY_CERT_SERIAL_NO": None,
+    "WECHATPAY_APIV3_KEY": None,
+    "WECHATPAY_CERT_DIR": None,
+    "WECHATPAY_PUBLIC_KEY_FILE": None,
+    "WECHATPAY_PUBLIC_KEY_ID": None,
+    "WECHATPAY_NOTIFY_URL": None,
+    "WECHATPAY_API_BASE": "https://api.mch.weixin.qq.com",
+    "WECHATPAY_TIMEOUT_SECONDS": 10,
     "RESERVATION_MINUTES": 30,
     # An Idempotency-Key's first answer is replayed for this long (Stripe keeps its keys as long),
     # then forgotten: the key may be used again, and beat purges the records hourly.
@@ -280,6 +304,12 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     in_use = _payment_gateways_in_use(settings)
     if "stripe" in in_use and not settings["STRIPE_SECRET_KEY"]:
         raise ConfigError("The stripe payment gateway needs STRIPE_SECRET_KEY")
+    if "wechatpay" in in_use:
+        missing = [k for k in WECHATPAY_REQUIRED if not settings[k]]
+        if missing:
+            raise ConfigError(f"WeChat Pay needs {', '.join('MARKETPLACE_' + k for k in missing)}")
+        if len(settings["WECHATPAY_APIV3_KEY"]) != 32:
+            raise ConfigError("MARKETPLACE_WECHATPAY_APIV3_KEY is WeChat Pay's 32-character APIv3 key")
     if env == "production":
         if not settings["SECRET_KEY"] or settings["SECRET_KEY"] == DEV_SECRET_KEY:
             raise ConfigError("SECRET_KEY must be set in production, from the environment")

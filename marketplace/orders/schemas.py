@@ -6,6 +6,18 @@ from marketplace.orders.models import PAYMENT_METHODS, OrderStatus
 from marketplace.schemas import Phone, QueryArgsSchema, RegionCode, Text, Timestamp, Translated, WholeNumber
 
 
+def payment_device() -> fields.String:
+    return fields.String(
+        load_default="desktop",
+        validate=validate.OneOf(("desktop", "mobile")),
+        metadata={
+            "description": "where the buyer pays: on a desktop WeChat Pay shows a QR code "
+            "(`payment.qr_code`), in a phone's browser it sends the buyer to its page "
+            "(`payment.redirect_url`)"
+        },
+    )
+
+
 class OrderItemSchema(ma.Schema):
     product_id = WholeNumber(required=True, validate=validate.Range(min=1, max=2**31 - 1))
     quantity = WholeNumber(required=True, validate=validate.Range(min=1, max=10_000))
@@ -28,6 +40,7 @@ class OrderCreateSchema(ma.Schema):
         validate=validate.OneOf(PAYMENT_METHODS),
         metadata={"description": "one of those GET /payment-methods offers"},
     )
+    payment_device = payment_device()
 
 
 class OrderLineSchema(ma.Schema):
@@ -59,6 +72,10 @@ class PaymentViewSchema(ma.Schema):
     method = fields.String()
     payment_intent_id = fields.String(attribute="provider_ref")
     client_secret = fields.String(allow_none=True)
+    qr_code = fields.String(
+        allow_none=True, metadata={"description": "the content of a QR code for the buyer to scan and pay"}
+    )
+    redirect_url = fields.String(allow_none=True, metadata={"description": "the provider's page to pay on"})
     status = fields.String()
     amount_fen = WholeNumber()
     failure_reason = Translated(

@@ -17,6 +17,7 @@ from marketplace.orders import services as orders
 from marketplace.orders.models import ORDER_STATUS_NAMES, FulfilmentStatus, Order, OrderStatus
 from marketplace.payments import lifecycle
 from marketplace.payments.gateways import (
+    Payer,
     PaymentProviderUnavailable,
     gateway,
     gateway_for,
@@ -35,7 +36,9 @@ ORDER_WIDE_DETAILS = ("amount_fen",)
 PAYMENT_EVENTS = ("payment_rejected",)
 
 
-def place_order(buyer: User, items: list[dict], shipping: dict[str, str], method: str) -> Order:
+def place_order(
+    buyer: User, items: list[dict], shipping: dict[str, str], method: str, payer: Payer | None = None
+) -> Order:
     """Reserve stock for every line (all shortages reported at once) within what one buyer may hold
     unpaid, split into one fulfilment per supplier, and open a payment with the provider of the
     buyer's payment method. If the provider is down, the order is cancelled and its stock released,
@@ -50,7 +53,13 @@ def place_order(buyer: User, items: list[dict], shipping: dict[str, str], method
     db.session.commit()  # the stock is taken; the provider is asked next, outside any transaction
     try:
         intent = outside_transaction(
-            provider.create_intent, order_id, total_fen, currency, method, key=f"order-{order_id}-payment"
+            provider.create_intent,
+            order_id,
+            total_fen,
+            currency,
+            method,
+            key=f"order-{order_id}-payment",
+            payer=payer,
         )
     except PaymentProviderUnavailable:
         order = db.session.get(Order, order_id)
@@ -63,6 +72,8 @@ def place_order(buyer: User, items: list[dict], shipping: dict[str, str], method
             provider=provider.name,
             provider_ref=intent.id,
             client_secret=intent.client_secret,
+            qr_code=intent.qr_code,
+            redirect_url=intent.redirect_url,
             method=method,
             amount_fen=total_fen,
             currency=currency,

@@ -8,7 +8,9 @@ duplicated and reordered events change nothing twice.
 import json
 import logging
 import time
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 import stripe
 from flask import current_app
@@ -36,6 +38,7 @@ from marketplace.payments.gateways import (
 )
 from marketplace.payments.models import Payment, PaymentStatus, Refund, RefundStatus, WebhookEvent
 from marketplace.payments.stock import close_unpaid, lock_order, release_stock, reserve_again
+from marketplace.payments.wechatpay import BadNotification, WechatPayGateway
 from marketplace.suppliers.services import member_supplier_ids
 from marketplace.timeutil import china_today, now
 
@@ -58,6 +61,13 @@ ENDED_AS = {"failed": N_("the provider's refund failed"), "canceled": N_("the pr
 
 class BadSignature(DomainError):
     status = 400
+    error_code = "bad_signature"
+
+
+class NotificationRefused(DomainError):
+    """A WeChat Pay notification that does not verify: 401, as WeChat Pay is to be answered."""
+
+    status = 401
     error_code = "bad_signature"
 
 
@@ -85,26 +95,69 @@ def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[Webho
         raise BadSignature(_("The Stripe-Signature header does not verify.")) from None
     except ValueError:
         raise BadSignature(_("The body is not a Stripe event.")) from None
-    existing = db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event["id"]))
+    data_object = (event.get("data") or {}).get("object") or {}
+    return _store_event("stripe", event["id"], event["type"], data_object.get("id"), event)
+
+
+def receive_wechatpay_notification(headers: Mapping[str, str], body: bytes) -> tuple[WebhookEvent, bool]:
+    """Verify a WeChat Pay notification's signature (the platform certificate it names), decrypt its
+    resource with the APIv3 key, and store it once with its processing queued, as Stripe's events."""
+    provider = gateway("wechatpay") if "wechatpay" in method_gateways().values() else None
+    if not isinstance(provider, WechatPayGateway):
+        raise NotificationRefused(_("WeChat Pay is not configured here."))
+    db.session.commit()  # the provider may be asked for the certificate the notification names
+    try:
+        notification = outside_transaction(provider.verify_notification, headers, body)
+    except BadNotification as exc:
+        log.warning("a WeChat Pay notification was refused: %s", exc)
+        raise NotificationRefused(_("The notification's signature does not verify.")) from None
+    resource = notification["resource"]
+    subject = resource.get("out_trade_no")
+    return _store_event("wechatpay", notification["id"], notification["event_type"], subject, notification)
+
+
+def _store_event(
+    provider: str, event_id: str, event_type: str, object_id: str | None, payload: dict[str, Any]
+) -> tuple[WebhookEvent, bool]:
+    """Store a verified event once and queue its processing in the same transaction: (the event,
+    whether it had been received already)."""
+    existing = db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event_id))
     if existing is not None:
         return existing, True
-    data_object = (event.get("data") or {}).get("object") or {}
     stored = WebhookEvent(
-        provider="stripe",
-        event_id=event["id"],
-        event_type=event["type"],
-        object_id=data_object.get("id"),
-        payload=event,
+        provider=provider,
+        event_id=event_id,
+        event_type=event_type[:60],
+        object_id=object_id,
+        payload=payload,
     )
     db.session.add(stored)
     try:
         db.session.flush()
     except IntegrityError:  # the same event, arriving twice at once
         db.session.rollback()
-        return db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event["id"])), True
+        return db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event_id)), True
     outbox.enqueue(PROCESS_EVENT, stored.id)
     db.session.commit()
     return stored, False
+
+
+def _event_subject(event: WebhookEvent) -> tuple[str, str | None]:
+    """What a stored event is about, in either provider's words: ("payment" | "refunds" | "ignored",
+    the provider's id of the payment)."""
+    if event.provider == "wechatpay":
+        resource = event.payload.get("resource") or {}
+        if event.event_type.startswith("TRANSACTION."):
+            return "payment", resource.get("out_trade_no")
+        if event.event_type.startswith("REFUND."):
+            return "refunds", resource.get("out_trade_no")
+        return "ignored", None
+    obj = event.payload.get("data", {}).get("object", {})
+    if event.event_type.startswith("payment_intent."):
+        return "payment", obj.get("id")
+    if event.event_type in ("charge.refunded", "refund.created", "refund.updated", "charge.refund.updated"):
+        return "refunds", obj.get("payment_intent")
+    return "ignored", None
 
 
 def process_event(webhook_event_id: int) -> str:
@@ -115,14 +168,14 @@ def process_event(webhook_event_id: int) -> str:
     if event is None or event.processed_at is not None:
         return "skipped"
     provider, event_type = event.provider, event.event_type
-    obj = event.payload.get("data", {}).get("object", {})
+    kind, subject = _event_subject(event)
     db.session.commit()  # the provider is asked next
     try:
-        if event_type.startswith("payment_intent."):
-            intent = outside_transaction(gateway(provider).retrieve_intent, obj["id"])
+        if kind == "payment" and subject:
+            intent = outside_transaction(gateway(provider).retrieve_intent, subject)
             outcome = apply_intent(intent, failed=event_type.endswith("failed"))
-        elif event_type in ("charge.refunded", "refund.created", "refund.updated", "charge.refund.updated"):
-            outcome = sync_refunds(provider, obj.get("payment_intent"))
+        elif kind == "refunds":
+            outcome = sync_refunds(provider, subject)
         else:
             outcome = "ignored"
     except PaymentRefused as exc:
@@ -430,7 +483,8 @@ def sync_refunds(provider: str, intent_id: str | None) -> str:
         ).all()
     )
     db.session.commit()  # the provider is asked next
-    for state in outside_transaction(gateway(provider).list_refunds, intent_id):
+    refs = sorted(ref for ref in ours if ref)
+    for state in outside_transaction(gateway(provider).list_refunds, intent_id, refs):
         if state.id in ours:
             _settle_refund(ours[state.id], state.status, why=state.failure_reason)
             db.session.commit()
@@ -466,7 +520,18 @@ def reconcile_recent(hours: int = 48) -> dict[str, int]:
     db.session.commit()  # the providers are asked next
     since = int(time.time()) - hours * 3600
     for provider in sorted(set(method_gateways().values())):
-        for intent in outside_transaction(gateway(provider).list_recent_intents, since):
+        ours = list(
+            db.session.scalars(
+                select(Payment.provider_ref).where(
+                    Payment.provider == provider,
+                    Payment.status == PaymentStatus.PENDING,
+                    Payment.provider_ref.is_not(None),
+                    Payment.created_at >= now() - timedelta(hours=hours),
+                )
+            )
+        )
+        db.session.commit()  # the provider is asked next
+        for intent in outside_transaction(gateway(provider).list_recent_intents, since, ours):
             if apply_intent(intent) in ("paid", "released", "refunded"):
                 counts["intents"] += 1
     stuck = db.session.scalars(

@@ -1084,6 +1084,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/wechat-pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 接收微信支付回调通知
+         * @description WeChat Pay's notifications (payments, refunds): the platform's signature verified, the
+         *     resource decrypted, stored once, then processed by a worker. Answered as WeChat Pay expects:
+         *     204 with no body once stored; 401 `{"code": "FAIL", "message": ...}` when it does not
+         *     verify, and WeChat Pay sends it again later.
+         */
+        post: operations["payments_post_wechat_pay_notify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/{order_id}/refunds": {
         parameters: {
             query?: never;
@@ -3010,6 +3033,10 @@ export interface components {
             method?: string;
             payment_intent_id?: string;
             client_secret?: string | null;
+            /** @description the content of a QR code for the buyer to scan and pay */
+            qr_code?: string | null;
+            /** @description the provider's page to pay on */
+            redirect_url?: string | null;
             status?: string;
             amount_fen?: number;
             /** @description why a payment the provider took did not pay the order */
@@ -3053,6 +3080,12 @@ export interface components {
              * @enum {string}
              */
             payment_method: "card" | "alipay" | "wechat_pay";
+            /**
+             * @description where the buyer pays: on a desktop WeChat Pay shows a QR code (`payment.qr_code`), in a phone's browser it sends the buyer to its page (`payment.redirect_url`)
+             * @default desktop
+             * @enum {string}
+             */
+            payment_device: "desktop" | "mobile";
         };
         Ship: {
             carrier: string;
@@ -3067,6 +3100,11 @@ export interface components {
         Received: {
             received?: boolean;
             duplicate?: boolean;
+        };
+        WechatPayFailure: {
+            /** @description FAIL */
+            code?: string;
+            message?: string;
         };
         RefundLine: {
             line_id: number;
@@ -3127,6 +3165,12 @@ export interface components {
             address_id: number;
             /** @enum {string} */
             payment_method: "card" | "alipay" | "wechat_pay";
+            /**
+             * @description where the buyer pays: on a desktop WeChat Pay shows a QR code (`payment.qr_code`), in a phone's browser it sends the buyer to its page (`payment.redirect_url`)
+             * @default desktop
+             * @enum {string}
+             */
+            payment_device: "desktop" | "mobile";
             /** @description check out only these products of the cart */
             product_ids?: number[];
         };
@@ -5421,6 +5465,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    payments_post_wechat_pay_notify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The signature does not verify */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WechatPayFailure"];
+                };
             };
             default: components["responses"]["DEFAULT_ERROR"];
         };
