@@ -18,7 +18,19 @@ from typing import Any
 ENVIRONMENTS = ("development", "test", "production")
 # Where the development secret key, the development payment gateway and /dev routes exist.
 DEVELOPMENT_ENVS = ("development", "test")
-PAYMENT_GATEWAYS = ("stripe", "dev")
+# Each payment gateway and the payment methods it can take.
+PAYMENT_GATEWAYS: dict[str, tuple[str, ...]] = {
+    "stripe": ("card", "alipay", "wechat_pay"),
+    "dev": ("card", "alipay", "wechat_pay"),
+    "wechatpay": ("wechat_pay",),
+}
+WECHATPAY_REQUIRED = (
+    "WECHATPAY_MCHID",
+    "WECHATPAY_APPID",
+    "WECHATPAY_PRIVATE_KEY_FILE",
+    "WECHATPAY_CERT_SERIAL_NO",
+    "WECHATPAY_APIV3_KEY",
+)
 DEV_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
 
 
@@ -140,12 +152,32 @@ DEFAULTS: dict[str, Any] = {
     # Payments: "stripe", or "dev" (the development gateway, development and test only). Unset, it is
     # "stripe" whenever STRIPE_SECRET_KEY is set, in any environment, and "dev" otherwise.
     "PAYMENT_GATEWAY": None,
+    # The payment methods the shop offers and the gateway each goes through, {method: gateway}, e.g.
+    # MARKETPLACE_PAYMENT_METHODS='{"card": "stripe", "wechat_pay": "wechatpay"}'. Empty: every
+    # method PAYMENT_GATEWAY takes, through it.
+    "PAYMENT_METHODS": {},
     "STRIPE_SECRET_KEY": None,
     "STRIPE_WEBHOOK_SECRET": None,
     # Stripe.js needs it on the payment page (the Payment Element); it is public, sent to browsers.
     "STRIPE_PUBLISHABLE_KEY": None,
     "STRIPE_API_BASE": None,
     "STRIPE_TIMEOUT_SECONDS": 10,
+    # WeChat Pay API v3, a direct merchant: its 商户号 and AppID, the merchant API certificate's
+    # private key (apiclient_key.pem, a file) and serial number, the APIv3 key (32 characters). The
+    # platform's signatures are verified against its certificates, fetched and kept in CERT_DIR, or
+    # against its public key (PUBLIC_KEY_FILE and PUBLIC_KEY_ID) for merchants WeChat Pay gave one.
+    # Notifications come to NOTIFY_URL (PUBLIC_BASE_URL's /api/v1/webhooks/wechat-pay by default).
+    "WECHATPAY_MCHID": None,
+    "WECHATPAY_APPID": None,
+    "WECHATPAY_PRIVATE_KEY_FILE": None,
+    "WECHATPAY_CERT_SERIAL_NO": None,
+    "WECHATPAY_APIV3_KEY": None,
+    "WECHATPAY_CERT_DIR": None,
+    "WECHATPAY_PUBLIC_KEY_FILE": None,
+    "WECHATPAY_PUBLIC_KEY_ID": None,
+    "WECHATPAY_NOTIFY_URL": None,
+    "WECHATPAY_API_BASE": "https://api.mch.weixin.qq.com",
+    "WECHATPAY_TIMEOUT_SECONDS": 10,
     "RESERVATION_MINUTES": 30,
     # An Idempotency-Key's first answer is replayed for this long (Stripe keeps its keys as long),
     # then forgotten: the key may be used again, and beat purges the records hourly.
@@ -247,6 +279,28 @@ def from_environment(key: str, value: str) -> Any:
     return value
 
 
+def _payment_gateways_in_use(settings: dict[str, Any]) -> set[str]:
+    """The gateways the offered payment methods go through, each method checked against its gateway."""
+    gateway = settings["PAYMENT_GATEWAY"]
+    if gateway not in PAYMENT_GATEWAYS:
+        raise ConfigError(
+            f"MARKETPLACE_PAYMENT_GATEWAY must be one of {tuple(PAYMENT_GATEWAYS)}, not {gateway!r}"
+        )
+    methods = settings["PAYMENT_METHODS"] or dict.fromkeys(PAYMENT_GATEWAYS[gateway], gateway)
+    for method, name in methods.items():
+        if name not in PAYMENT_GATEWAYS:
+            raise ConfigError(
+                f"MARKETPLACE_PAYMENT_METHODS: {method!r} goes through {name!r}, which is not one of "
+                f"{tuple(PAYMENT_GATEWAYS)}"
+            )
+        if method not in PAYMENT_GATEWAYS[name]:
+            raise ConfigError(
+                f"MARKETPLACE_PAYMENT_METHODS: the {name} gateway does not take {method!r}; it takes "
+                f"{PAYMENT_GATEWAYS[name]}"
+            )
+    return set(methods.values())
+
+
 def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     settings = dict(DEFAULTS)
     for key in CONVENTIONAL_NAMES:
@@ -264,21 +318,26 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         raise ConfigError(f"MARKETPLACE_ENV must be one of {ENVIRONMENTS}, not {env!r}")
     if not settings["PAYMENT_GATEWAY"]:
         settings["PAYMENT_GATEWAY"] = "stripe" if settings["STRIPE_SECRET_KEY"] else "dev"
-    gateway = settings["PAYMENT_GATEWAY"]
-    if gateway not in PAYMENT_GATEWAYS:
-        raise ConfigError(f"MARKETPLACE_PAYMENT_GATEWAY must be one of {PAYMENT_GATEWAYS}, not {gateway!r}")
-    if gateway == "stripe" and not settings["STRIPE_SECRET_KEY"]:
+    in_use = _payment_gateways_in_use(settings)
+    if "stripe" in in_use and not settings["STRIPE_SECRET_KEY"]:
         raise ConfigError("The stripe payment gateway needs STRIPE_SECRET_KEY")
+    if "wechatpay" in in_use:
+        missing = [k for k in WECHATPAY_REQUIRED if not settings[k]]
+        if missing:
+            raise ConfigError(f"WeChat Pay needs {', '.join('MARKETPLACE_' + k for k in missing)}")
+        if len(settings["WECHATPAY_APIV3_KEY"]) != 32:
+            raise ConfigError("MARKETPLACE_WECHATPAY_APIV3_KEY is WeChat Pay's 32-character APIv3 key")
     if env == "production":
         if not settings["SECRET_KEY"] or settings["SECRET_KEY"] == DEV_SECRET_KEY:
             raise ConfigError("SECRET_KEY must be set in production, from the environment")
         if not settings["DATABASE_URL"]:
             raise ConfigError("DATABASE_URL must be set in production (PostgreSQL)")
-        if gateway != "stripe":
+        if "dev" in in_use:
             raise ConfigError(
                 "The development payment gateway is refused in production: set STRIPE_SECRET_KEY"
+                " or MARKETPLACE_PAYMENT_METHODS"
             )
-        if not settings["STRIPE_WEBHOOK_SECRET"]:
+        if "stripe" in in_use and not settings["STRIPE_WEBHOOK_SECRET"]:
             raise ConfigError("STRIPE_WEBHOOK_SECRET must be set in production")
         # Mail proves who owns an address: in production it goes out by SMTP, never to a folder.
         settings["MAIL_BACKEND"] = "smtp"

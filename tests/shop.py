@@ -25,7 +25,7 @@ class Shop:
         self.other_buyer, self.other_headers = make_user()
         self.admin, self.admin_headers = make_user(("admin", None))
 
-    def order(self, items=None, headers=None, key=None, method="alipay"):
+    def order(self, items=None, headers=None, key=None, method="alipay", device=None):
         items = (
             items
             if items is not None
@@ -35,6 +35,8 @@ class Shop:
         if key:
             headers["Idempotency-Key"] = key
         body = {"items": items, "shipping_address": ADDRESS, "payment_method": method}
+        if device:
+            body["payment_device"] = device
         return self.client.post("/api/v1/orders", json=body, headers=headers)
 
     def webhook(self, event_type, obj, **kwargs):

@@ -296,6 +296,10 @@ MATRIX = {
     # The development gateway's page is not served when payments go to Stripe.
     ("POST", "/api/v1/dev/orders/<int:order_id>/confirm-payment"): ({}, cells(404)),
     ("POST", "/api/v1/webhooks/stripe"): ("webhook", PUBLIC),
+    ("GET", "/api/v1/payment-methods"): (None, PUBLIC),
+    # No bearer token passes, only WeChat Pay's signature (tests/payments/test_wechatpay.py); here,
+    # where WeChat Pay is not offered, nobody's.
+    ("POST", "/api/v1/webhooks/wechat-pay"): ({}, {actor: 401 for actor in ACTORS}),
     # Agencies and procurement
     ("POST", "/api/v1/agencies"): (
         {

@@ -1,3 +1,4 @@
+from flask import request
 from flask.views import MethodView
 
 from marketplace.accounts.auth import SECURITY, require_user
@@ -7,6 +8,7 @@ from marketplace.idempotency import idempotent
 from marketplace.orders.schemas import OrderSchema
 from marketplace.parsing import Blueprint
 from marketplace.payments.checkout import view_order
+from marketplace.payments.gateways import Payer
 
 blp = Blueprint("cart", __name__, description="购物车：随账户同步，按供应商拆单结算")
 IDEMPOTENCY_DOC = {
@@ -70,5 +72,8 @@ class Checkout(MethodView):
         Orders the cart (or `product_ids` of it) to one of the caller's addresses, split into one
         fulfilment per supplier; the items bought leave the cart."""
         user = require_user()
-        order = services.check_out(user, body["address_id"], body["payment_method"], body.get("product_ids"))
+        payer = Payer(body["payment_device"], request.remote_addr)
+        order = services.check_out(
+            user, body["address_id"], body["payment_method"], body.get("product_ids"), payer
+        )
         return view_order(user, order)

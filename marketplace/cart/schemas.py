@@ -2,6 +2,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.orders.models import PAYMENT_METHODS
+from marketplace.orders.schemas import payment_device
 from marketplace.schemas import Timestamp, WholeNumber
 
 PROBLEMS = ("delisted", "out_of_stock", "short_of_stock")
@@ -43,6 +44,7 @@ class CartSchema(ma.Schema):
 class CheckoutSchema(ma.Schema):
     address_id = WholeNumber(required=True, validate=validate.Range(min=1, max=2**31 - 1))
     payment_method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
+    payment_device = payment_device()
     product_ids = fields.List(
         WholeNumber(validate=validate.Range(min=1, max=2**31 - 1)),
         validate=validate.Length(min=1, max=100),

@@ -13,6 +13,7 @@ from marketplace.extensions import db
 from marketplace.i18n import _
 from marketplace.orders.models import Order
 from marketplace.payments.checkout import place_order
+from marketplace.payments.gateways import Payer
 
 
 class CartEmpty(Conflict):
@@ -91,7 +92,9 @@ def remove_item(user: User, product_id: int) -> None:
     db.session.commit()
 
 
-def check_out(user: User, address_id: int, method: str, product_ids: list[int] | None) -> Order:
+def check_out(
+    user: User, address_id: int, method: str, product_ids: list[int] | None, payer: Payer | None = None
+) -> Order:
     """Order what is in the cart (or the products named of it), shipped to an address of the
     buyer's; the items bought leave the cart in the order's own transaction."""
     _lock_cart(user)
@@ -117,7 +120,7 @@ def check_out(user: User, address_id: int, method: str, product_ids: list[int] |
         "recipient": address.recipient,
         "phone": address.phone,
     }
-    return place_order(user, wanted, shipping, method)
+    return place_order(user, wanted, shipping, method, payer)
 
 
 def _address(user: User, address_id: int) -> Address:

@@ -7,6 +7,18 @@ from marketplace.orders.models import PAYMENT_METHODS, FulfilmentStatus, OrderSt
 from marketplace.schemas import Phone, QueryArgsSchema, RegionCode, Text, Timestamp, Translated, WholeNumber
 
 
+def payment_device() -> fields.String:
+    return fields.String(
+        load_default="desktop",
+        validate=validate.OneOf(("desktop", "mobile")),
+        metadata={
+            "description": "where the buyer pays: on a desktop WeChat Pay shows a QR code "
+            "(`payment.qr_code`), in a phone's browser it sends the buyer to its page "
+            "(`payment.redirect_url`)"
+        },
+    )
+
+
 class OrderItemSchema(ma.Schema):
     product_id = WholeNumber(required=True, validate=validate.Range(min=1, max=2**31 - 1))
     quantity = WholeNumber(required=True, validate=validate.Range(min=1, max=10_000))
@@ -24,7 +36,12 @@ class OrderCreateSchema(ma.Schema):
         fields.Nested(OrderItemSchema), required=True, validate=validate.Length(min=1, max=100)
     )
     shipping_address = fields.Nested(ShippingAddressSchema, required=True)
-    payment_method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
+    payment_method = fields.String(
+        required=True,
+        validate=validate.OneOf(PAYMENT_METHODS),
+        metadata={"description": "one of those GET /payment-methods offers"},
+    )
+    payment_device = payment_device()
 
 
 class OrderLineSchema(ma.Schema):
@@ -54,8 +71,13 @@ class FulfilmentSchema(ma.Schema):
 
 class PaymentViewSchema(ma.Schema):
     provider = fields.String()
+    method = fields.String()
     payment_intent_id = fields.String(attribute="provider_ref")
     client_secret = fields.String(allow_none=True)
+    qr_code = fields.String(
+        allow_none=True, metadata={"description": "the content of a QR code for the buyer to scan and pay"}
+    )
+    redirect_url = fields.String(allow_none=True, metadata={"description": "the provider's page to pay on"})
     status = fields.String()
     amount_fen = WholeNumber()
     failure_reason = Translated(

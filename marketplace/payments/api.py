@@ -1,5 +1,5 @@
 import marshmallow as ma
-from flask import request
+from flask import jsonify, make_response, request
 from flask.views import MethodView
 from marshmallow import fields
 
@@ -11,6 +11,21 @@ from marketplace.payments import services
 from marketplace.payments.checkout_api import IDEMPOTENCY_DOC
 
 blp = Blueprint("payments", __name__, description="支付：支付机构回调通知")
+
+
+class PaymentMethodSchema(ma.Schema):
+    method = fields.String(metadata={"description": "what `payment_method` of an order may be"})
+    provider = fields.String(metadata={"description": "the gateway it goes through"})
+
+
+@blp.route("/payment-methods")
+class PaymentMethods(MethodView):
+    @blp.response(200, PaymentMethodSchema(many=True))
+    def get(self):
+        """可用的支付方式
+
+        The payment methods this shop offers, in order, and the provider each goes through."""
+        return services.offered_methods()
 
 
 class ReceivedSchema(ma.Schema):
@@ -30,6 +45,29 @@ class StripeWebhook(MethodView):
             request.get_data(), request.headers.get("Stripe-Signature")
         )
         return {"received": True, "duplicate": duplicate}
+
+
+class WechatPayFailureSchema(ma.Schema):
+    code = fields.String(metadata={"description": "FAIL"})
+    message = fields.String()
+
+
+@blp.route("/webhooks/wechat-pay")
+class WechatPayNotify(MethodView):
+    @blp.response(204)
+    @blp.alt_response(401, schema=WechatPayFailureSchema, description="The signature does not verify")
+    def post(self):
+        """接收微信支付回调通知
+
+        WeChat Pay's notifications (payments, refunds): the platform's signature verified, the
+        resource decrypted, stored once, then processed by a worker. Answered as WeChat Pay expects:
+        204 with no body once stored; 401 `{"code": "FAIL", "message": ...}` when it does not
+        verify, and WeChat Pay sends it again later."""
+        try:
+            services.receive_wechatpay_notification(request.headers, request.get_data())
+        except services.NotificationRefused as exc:
+            return make_response(jsonify(code="FAIL", message=exc.message), 401)
+        return None
 
 
 def _caller_id() -> int:

@@ -3,6 +3,7 @@ and cancelling an order and reading its history reach its payment (checkout.py).
 list, shipping and delivery are the order's own (orders.services), kept on the same blueprint so that
 every operation keeps its name (orders_*) and its place in the API's document."""
 
+from flask import request
 from flask.views import MethodView
 
 from marketplace.accounts.auth import SECURITY, require_user
@@ -21,6 +22,7 @@ from marketplace.orders.schemas import (
 from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
 from marketplace.payments import checkout
+from marketplace.payments.gateways import Payer
 
 blp = Blueprint("orders", __name__, description="网上商城订单：发货与退款")
 IDEMPOTENCY_DOC = {
@@ -67,7 +69,10 @@ class Orders(MethodView):
 
         Place an order: stock is reserved and a payment opened; pay with `payment.client_secret`."""
         user = require_user()
-        order = checkout.place_order(user, body["items"], body["shipping_address"], body["payment_method"])
+        payer = Payer(body["payment_device"], request.remote_addr)
+        order = checkout.place_order(
+            user, body["items"], body["shipping_address"], body["payment_method"], payer
+        )
         return checkout.view_order(user, order)
 
 

@@ -1,4 +1,5 @@
-"""Payment providers behind one interface, chosen by PAYMENT_GATEWAY.
+"""Payment providers behind one interface, chosen per payment method (PAYMENT_METHODS, or every
+method through PAYMENT_GATEWAY); a payment's own provider is asked about it afterwards.
 
 - "stripe": the real `stripe` SDK; STRIPE_API_BASE points it at a local
   Stripe-compatible server in tests.
@@ -11,17 +12,17 @@ import itertools
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
 import stripe
 from flask import current_app
 
-from marketplace.config import DEVELOPMENT_ENVS, ConfigError
-from marketplace.errors import DomainError
+from marketplace.config import DEVELOPMENT_ENVS, PAYMENT_GATEWAYS, ConfigError
+from marketplace.errors import DomainError, InvalidField
 from marketplace.extensions import db
-from marketplace.i18n import N_
+from marketplace.i18n import N_, _
 
 
 class PaymentProviderUnavailable(DomainError):
@@ -56,6 +57,19 @@ class IntentState:
     order_id: int | None
     client_secret: str | None
     created: int = 0
+    # What the buyer opens to pay, for providers paid outside the shop's page: the content of a QR
+    # code to scan (WeChat Pay Native's code_url), or a page to go to (WeChat Pay H5's h5_url).
+    qr_code: str | None = None
+    redirect_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Payer:
+    """Who pays, as a provider asks: on a "desktop" (shown a QR code) or a "mobile" browser (sent to
+    the provider's page), from which address."""
+
+    device: str = "desktop"
+    client_ip: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,13 +85,16 @@ class PaymentGateway(Protocol):
     name: str
 
     def create_intent(
-        self, order_id: int, amount: int, currency: str, method: str, key: str
+        self, order_id: int, amount: int, currency: str, method: str, key: str, payer: Payer | None = None
     ) -> IntentState: ...
     def retrieve_intent(self, intent_id: str) -> IntentState: ...
     def cancel_intent(self, intent_id: str) -> IntentState: ...
     def refund(self, intent_id: str, amount: int, key: str) -> RefundState: ...
-    def list_refunds(self, intent_id: str) -> list[RefundState]: ...
-    def list_recent_intents(self, created_after: int) -> list[IntentState]: ...
+    # `ours`: our refunds of it (their provider ids), for providers that look refunds up one by one.
+    def list_refunds(self, intent_id: str, ours: Sequence[str] = ()) -> list[RefundState]: ...
+    # The provider's payments since then; `ours`, our payments with it still open, for providers
+    # that list none and are asked about each.
+    def list_recent_intents(self, created_after: int, ours: Sequence[str] = ()) -> list[IntentState]: ...
 
 
 def _plain(obj) -> dict:
@@ -137,7 +154,9 @@ class StripeGateway:
         except stripe.InvalidRequestError as exc:
             raise PaymentRefused(exc.user_message or str(exc)) from exc
 
-    def create_intent(self, order_id: int, amount: int, currency: str, method: str, key: str) -> IntentState:
+    def create_intent(
+        self, order_id: int, amount: int, currency: str, method: str, key: str, payer: Payer | None = None
+    ) -> IntentState:
         params = {
             "amount": amount,
             "currency": currency.lower(),
@@ -162,11 +181,11 @@ class StripeGateway:
             self._call(self._client.v1.refunds.create, params=params, options={"idempotency_key": key})
         )
 
-    def list_refunds(self, intent_id: str) -> list[RefundState]:
+    def list_refunds(self, intent_id: str, ours: Sequence[str] = ()) -> list[RefundState]:
         page = self._call(self._client.v1.refunds.list, params={"payment_intent": intent_id, "limit": 100})
         return [_refund(r) for r in page.data]
 
-    def list_recent_intents(self, created_after: int) -> list[IntentState]:
+    def list_recent_intents(self, created_after: int, ours: Sequence[str] = ()) -> list[IntentState]:
         page = self._call(
             self._client.v1.payment_intents.list, params={"created": {"gte": created_after}, "limit": 100}
         )
@@ -185,7 +204,9 @@ class DevGateway:
         self._refunds: dict[str, RefundState] = {}
         self._lock = threading.Lock()
 
-    def create_intent(self, order_id: int, amount: int, currency: str, method: str, key: str) -> IntentState:
+    def create_intent(
+        self, order_id: int, amount: int, currency: str, method: str, key: str, payer: Payer | None = None
+    ) -> IntentState:
         with self._lock:
             if key in self._by_key:
                 return self._intents[self._by_key[key]]
@@ -238,10 +259,10 @@ class DevGateway:
             self._refunds[key] = refund
             return refund
 
-    def list_refunds(self, intent_id: str) -> list[RefundState]:
+    def list_refunds(self, intent_id: str, ours: Sequence[str] = ()) -> list[RefundState]:
         return [r for r in self._refunds.values() if r.payment_intent == intent_id]
 
-    def list_recent_intents(self, created_after: int) -> list[IntentState]:
+    def list_recent_intents(self, created_after: int, ours: Sequence[str] = ()) -> list[IntentState]:
         return [i for i in self._intents.values() if i.created >= created_after]
 
 
@@ -258,21 +279,73 @@ def outside_transaction(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return call(*args, **kwargs)
 
 
-def gateway() -> PaymentGateway:
-    """The configured gateway, one per app."""
-    cached = current_app.extensions.get("payment_gateway")
-    wanted = current_app.config["PAYMENT_GATEWAY"]
-    if cached is None or cached.name != wanted:
-        if wanted == "stripe":
-            config = current_app.config
-            cached = StripeGateway(
-                config["STRIPE_SECRET_KEY"],
-                config["STRIPE_API_BASE"],
-                timeout=float(config["STRIPE_TIMEOUT_SECONDS"]),
+def method_gateways() -> dict[str, str]:
+    """The payment methods offered, {method: the name of the gateway it goes through}."""
+    config = current_app.config
+    default = config["PAYMENT_GATEWAY"]
+    return dict(config["PAYMENT_METHODS"] or dict.fromkeys(PAYMENT_GATEWAYS[default], default))
+
+
+def gateway_for(method: str) -> PaymentGateway:
+    """The gateway a new payment by this method goes through; a 422 naming payment_method when the
+    method is not offered here."""
+    offered = method_gateways()
+    if method not in offered:
+        raise InvalidField(
+            "payment_method",
+            _(
+                "%(method)s is not offered here; choose one of: %(offered)s.",
+                method=method,
+                offered=", ".join(offered),
+            ),
+        )
+    return gateway(offered[method])
+
+
+def gateway(name: str | None = None) -> PaymentGateway:
+    """The gateway of that name (a payment's provider), PAYMENT_GATEWAY's by default; one per app."""
+    wanted = name or current_app.config["PAYMENT_GATEWAY"]
+    cached: dict[str, PaymentGateway] = current_app.extensions.setdefault("payment_gateway", {})
+    if wanted not in cached:
+        cached[wanted] = _make_gateway(wanted)
+    return cached[wanted]
+
+
+def _make_gateway(name: str) -> PaymentGateway:
+    config = current_app.config
+    if name == "stripe":
+        return StripeGateway(
+            config["STRIPE_SECRET_KEY"],
+            config["STRIPE_API_BASE"],
+            timeout=float(config["STRIPE_TIMEOUT_SECONDS"]),
+        )
+    if name == "wechatpay":
+        from marketplace.payments.wechatpay import WechatPayGateway, WechatPaySettings
+
+        public_key_file = config["WECHATPAY_PUBLIC_KEY_FILE"]
+        return WechatPayGateway(
+            WechatPaySettings(
+                mchid=config["WECHATPAY_MCHID"],
+                appid=config["WECHATPAY_APPID"],
+                private_key=_read(config["WECHATPAY_PRIVATE_KEY_FILE"]),
+                cert_serial_no=config["WECHATPAY_CERT_SERIAL_NO"],
+                apiv3_key=config["WECHATPAY_APIV3_KEY"],
+                notify_url=config["WECHATPAY_NOTIFY_URL"]
+                or config["PUBLIC_BASE_URL"].rstrip("/") + "/api/v1/webhooks/wechat-pay",
+                api_base=config["WECHATPAY_API_BASE"],
+                timeout=float(config["WECHATPAY_TIMEOUT_SECONDS"]),
+                cert_dir=config["WECHATPAY_CERT_DIR"],
+                public_key=_read(public_key_file) if public_key_file else None,
+                public_key_id=config["WECHATPAY_PUBLIC_KEY_ID"],
             )
-        elif current_app.config["ENV"] in DEVELOPMENT_ENVS:
-            cached = DevGateway()
-        else:
-            raise ConfigError(f"The development payment gateway is refused in {current_app.config['ENV']}.")
-        current_app.extensions["payment_gateway"] = cached
-    return cached
+        )
+    if name == "dev":
+        if config["ENV"] in DEVELOPMENT_ENVS:
+            return DevGateway()
+        raise ConfigError(f"The development payment gateway is refused in {config['ENV']}.")
+    raise ConfigError(f"There is no payment gateway {name!r}.")
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()

@@ -36,6 +36,9 @@ class Payment(db.Model):
     provider: Mapped[str] = mapped_column(String(20))
     provider_ref: Mapped[str | None] = mapped_column(String(100), unique=True)
     client_secret: Mapped[str | None] = mapped_column(String(200))
+    # What the buyer opens to pay at providers paid outside the shop's page (gateways.IntentState).
+    qr_code: Mapped[str | None] = mapped_column(Text)
+    redirect_url: Mapped[str | None] = mapped_column(Text)
     method: Mapped[str] = mapped_column(String(20))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     amount_received_fen: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -8,7 +8,9 @@ duplicated and reordered events change nothing twice.
 import json
 import logging
 import time
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 import stripe
 from flask import current_app
@@ -31,10 +33,12 @@ from marketplace.payments.gateways import (
     PaymentProviderUnavailable,
     PaymentRefused,
     gateway,
+    method_gateways,
     outside_transaction,
 )
 from marketplace.payments.models import Payment, PaymentStatus, Refund, RefundStatus, WebhookEvent
 from marketplace.payments.stock import close_unpaid, lock_order, release_stock, reserve_again
+from marketplace.payments.wechatpay import BadNotification, WechatPayGateway
 from marketplace.suppliers.services import member_supplier_ids
 from marketplace.timeutil import china_today, now
 
@@ -60,10 +64,22 @@ class BadSignature(DomainError):
     error_code = "bad_signature"
 
 
+class NotificationRefused(DomainError):
+    """A WeChat Pay notification that does not verify: 401, as WeChat Pay is to be answered."""
+
+    status = 401
+    error_code = "bad_signature"
+
+
 def latest_payment(order: Order) -> Payment | None:
     return db.session.scalars(
         select(Payment).where(Payment.order_id == order.id).order_by(Payment.id.desc())
     ).first()
+
+
+def offered_methods() -> list[dict[str, str]]:
+    """The payment methods a buyer may choose at checkout, and the provider of each."""
+    return [{"method": method, "provider": name} for method, name in method_gateways().items()]
 
 
 def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[WebhookEvent, bool]:
@@ -79,26 +95,69 @@ def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[Webho
         raise BadSignature(_("The Stripe-Signature header does not verify.")) from None
     except ValueError:
         raise BadSignature(_("The body is not a Stripe event.")) from None
-    existing = db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event["id"]))
+    data_object = (event.get("data") or {}).get("object") or {}
+    return _store_event("stripe", event["id"], event["type"], data_object.get("id"), event)
+
+
+def receive_wechatpay_notification(headers: Mapping[str, str], body: bytes) -> tuple[WebhookEvent, bool]:
+    """Verify a WeChat Pay notification's signature (the platform certificate it names), decrypt its
+    resource with the APIv3 key, and store it once with its processing queued, as Stripe's events."""
+    provider = gateway("wechatpay") if "wechatpay" in method_gateways().values() else None
+    if not isinstance(provider, WechatPayGateway):
+        raise NotificationRefused(_("WeChat Pay is not configured here."))
+    db.session.commit()  # the provider may be asked for the certificate the notification names
+    try:
+        notification = outside_transaction(provider.verify_notification, headers, body)
+    except BadNotification as exc:
+        log.warning("a WeChat Pay notification was refused: %s", exc)
+        raise NotificationRefused(_("The notification's signature does not verify.")) from None
+    resource = notification["resource"]
+    subject = resource.get("out_trade_no")
+    return _store_event("wechatpay", notification["id"], notification["event_type"], subject, notification)
+
+
+def _store_event(
+    provider: str, event_id: str, event_type: str, object_id: str | None, payload: dict[str, Any]
+) -> tuple[WebhookEvent, bool]:
+    """Store a verified event once and queue its processing in the same transaction: (the event,
+    whether it had been received already)."""
+    existing = db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event_id))
     if existing is not None:
         return existing, True
-    data_object = (event.get("data") or {}).get("object") or {}
     stored = WebhookEvent(
-        provider="stripe",
-        event_id=event["id"],
-        event_type=event["type"],
-        object_id=data_object.get("id"),
-        payload=event,
+        provider=provider,
+        event_id=event_id,
+        event_type=event_type[:60],
+        object_id=object_id,
+        payload=payload,
     )
     db.session.add(stored)
     try:
         db.session.flush()
     except IntegrityError:  # the same event, arriving twice at once
         db.session.rollback()
-        return db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event["id"])), True
+        return db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event_id)), True
     outbox.enqueue(PROCESS_EVENT, stored.id)
     db.session.commit()
     return stored, False
+
+
+def _event_subject(event: WebhookEvent) -> tuple[str, str | None]:
+    """What a stored event is about, in either provider's words: ("payment" | "refunds" | "ignored",
+    the provider's id of the payment)."""
+    if event.provider == "wechatpay":
+        resource = event.payload.get("resource") or {}
+        if event.event_type.startswith("TRANSACTION."):
+            return "payment", resource.get("out_trade_no")
+        if event.event_type.startswith("REFUND."):
+            return "refunds", resource.get("out_trade_no")
+        return "ignored", None
+    obj = event.payload.get("data", {}).get("object", {})
+    if event.event_type.startswith("payment_intent."):
+        return "payment", obj.get("id")
+    if event.event_type in ("charge.refunded", "refund.created", "refund.updated", "charge.refund.updated"):
+        return "refunds", obj.get("payment_intent")
+    return "ignored", None
 
 
 def process_event(webhook_event_id: int) -> str:
@@ -108,14 +167,15 @@ def process_event(webhook_event_id: int) -> str:
     event = db.session.get(WebhookEvent, webhook_event_id)
     if event is None or event.processed_at is not None:
         return "skipped"
-    event_type, obj = event.event_type, event.payload.get("data", {}).get("object", {})
+    provider, event_type = event.provider, event.event_type
+    kind, subject = _event_subject(event)
     db.session.commit()  # the provider is asked next
     try:
-        if event_type.startswith("payment_intent."):
-            intent = outside_transaction(gateway().retrieve_intent, obj["id"])
+        if kind == "payment" and subject:
+            intent = outside_transaction(gateway(provider).retrieve_intent, subject)
             outcome = apply_intent(intent, failed=event_type.endswith("failed"))
-        elif event_type in ("charge.refunded", "refund.created", "refund.updated", "charge.refund.updated"):
-            outcome = sync_refunds(obj.get("payment_intent"))
+        elif kind == "refunds":
+            outcome = sync_refunds(provider, subject)
         else:
             outcome = "ignored"
     except PaymentRefused as exc:
@@ -366,10 +426,11 @@ def send_refund(refund_id: int) -> bool:
     stays pending and the hourly reconciliation asks again (with the same idempotency key); refused
     or declined, it has failed and will not be asked for again."""
     refund = db.session.get(Refund, refund_id)
-    intent_id, amount = db.session.get(Payment, refund.payment_id).provider_ref, refund.amount_fen
+    payment = db.session.get(Payment, refund.payment_id)
+    provider, intent_id, amount = payment.provider, payment.provider_ref, refund.amount_fen
     db.session.commit()  # the provider is asked next
     try:
-        state = outside_transaction(gateway().refund, intent_id, amount, key=f"refund-{refund_id}")
+        state = outside_transaction(gateway(provider).refund, intent_id, amount, key=f"refund-{refund_id}")
     except PaymentProviderUnavailable:
         log.warning("refund %s left pending: provider unavailable; reconciliation retries it", refund_id)
         return False
@@ -410,8 +471,8 @@ def _settle_refund(refund_id: int, provider_status: str, why: str | None = None)
     )
 
 
-def sync_refunds(intent_id: str | None) -> str:
-    """Settle our refunds of this payment as the provider lists them, each in a transaction."""
+def sync_refunds(provider: str, intent_id: str | None) -> str:
+    """Settle our refunds of this payment as its provider lists them, each in a transaction."""
     if not intent_id:
         return "ignored"
     ours = dict(
@@ -422,7 +483,8 @@ def sync_refunds(intent_id: str | None) -> str:
         ).all()
     )
     db.session.commit()  # the provider is asked next
-    for state in outside_transaction(gateway().list_refunds, intent_id):
+    refs = sorted(ref for ref in ours if ref)
+    for state in outside_transaction(gateway(provider).list_refunds, intent_id, refs):
         if state.id in ours:
             _settle_refund(ours[state.id], state.status, why=state.failure_reason)
             db.session.commit()
@@ -455,10 +517,23 @@ def reconcile_recent(hours: int = 48) -> dict[str, int]:
             log.exception("stored event %s could not be processed; the others carry on", event_id)
             continue
         counts["events"] += 1
-    db.session.commit()  # the provider is asked next
-    for intent in outside_transaction(gateway().list_recent_intents, int(time.time()) - hours * 3600):
-        if apply_intent(intent) in ("paid", "released", "refunded"):
-            counts["intents"] += 1
+    db.session.commit()  # the providers are asked next
+    since = int(time.time()) - hours * 3600
+    for provider in sorted(set(method_gateways().values())):
+        ours = list(
+            db.session.scalars(
+                select(Payment.provider_ref).where(
+                    Payment.provider == provider,
+                    Payment.status == PaymentStatus.PENDING,
+                    Payment.provider_ref.is_not(None),
+                    Payment.created_at >= now() - timedelta(hours=hours),
+                )
+            )
+        )
+        db.session.commit()  # the provider is asked next
+        for intent in outside_transaction(gateway(provider).list_recent_intents, since, ours):
+            if apply_intent(intent) in ("paid", "released", "refunded"):
+                counts["intents"] += 1
     stuck = db.session.scalars(
         select(Refund.id).where(Refund.status == RefundStatus.PENDING, Refund.provider_ref.is_(None))
     )
@@ -470,12 +545,15 @@ def reconcile_recent(hours: int = 48) -> dict[str, int]:
 
 def confirm_dev_payment(actor: User, order_id: int, succeed: bool) -> str:
     """DEVELOPMENT GATEWAY ONLY: the buyer 'pays' locally; the same code path as a Stripe event."""
-    provider = gateway()
+    provider = gateway("dev") if "dev" in method_gateways().values() else None
     if not isinstance(provider, DevGateway):
         raise NotFound(_("The development gateway is not in use."))
     order = db.session.get(Order, order_id)
     if order is None or order.buyer_id != actor.id:
         raise NotFound(_("No order %(id)s of yours.", id=order_id))
-    intent_id = latest_payment(order).provider_ref
+    payment = latest_payment(order)
+    if payment is None or payment.provider != "dev":
+        raise NotFound(_("The development gateway is not in use."))
+    intent_id = payment.provider_ref
     db.session.commit()  # the provider is asked next
     return apply_intent(outside_transaction(provider.confirm, intent_id, succeed), failed=not succeed)

@@ -1092,6 +1092,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payment-methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 可用的支付方式
+         * @description The payment methods this shop offers, in order, and the provider each goes through.
+         */
+        get: operations["payments_get_payment_methods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/stripe": {
         parameters: {
             query?: never;
@@ -1106,6 +1126,29 @@ export interface paths {
          * @description Stripe's events: verified by signature, stored once, then processed by a worker.
          */
         post: operations["payments_post_stripe_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/wechat-pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 接收微信支付回调通知
+         * @description WeChat Pay's notifications (payments, refunds): the platform's signature verified, the
+         *     resource decrypted, stored once, then processed by a worker. Answered as WeChat Pay expects:
+         *     204 with no body once stored; 401 `{"code": "FAIL", "message": ...}` when it does not
+         *     verify, and WeChat Pay sends it again later.
+         */
+        post: operations["payments_post_wechat_pay_notify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3070,8 +3113,13 @@ export interface components {
         };
         PaymentView: {
             provider?: string;
+            method?: string;
             payment_intent_id?: string;
             client_secret?: string | null;
+            /** @description the content of a QR code for the buyer to scan and pay */
+            qr_code?: string | null;
+            /** @description the provider's page to pay on */
+            redirect_url?: string | null;
             status?: string;
             amount_fen?: number;
             /** @description why a payment the provider took did not pay the order */
@@ -3112,8 +3160,17 @@ export interface components {
         OrderCreate: {
             items: components["schemas"]["OrderItem"][];
             shipping_address: components["schemas"]["ShippingAddress"];
-            /** @enum {string} */
+            /**
+             * @description one of those GET /payment-methods offers
+             * @enum {string}
+             */
             payment_method: "card" | "alipay" | "wechat_pay";
+            /**
+             * @description where the buyer pays: on a desktop WeChat Pay shows a QR code (`payment.qr_code`), in a phone's browser it sends the buyer to its page (`payment.redirect_url`)
+             * @default desktop
+             * @enum {string}
+             */
+            payment_device: "desktop" | "mobile";
         };
         ShippingAddressView1: {
             region_code?: string;
@@ -3150,9 +3207,20 @@ export interface components {
             carrier: string;
             tracking_no: string;
         };
+        PaymentMethod: {
+            /** @description what `payment_method` of an order may be */
+            method?: string;
+            /** @description the gateway it goes through */
+            provider?: string;
+        };
         Received: {
             received?: boolean;
             duplicate?: boolean;
+        };
+        WechatPayFailure: {
+            /** @description FAIL */
+            code?: string;
+            message?: string;
         };
         RefundLine: {
             line_id: number;
@@ -3213,6 +3281,12 @@ export interface components {
             address_id: number;
             /** @enum {string} */
             payment_method: "card" | "alipay" | "wechat_pay";
+            /**
+             * @description where the buyer pays: on a desktop WeChat Pay shows a QR code (`payment.qr_code`), in a phone's browser it sends the buyer to its page (`payment.redirect_url`)
+             * @default desktop
+             * @enum {string}
+             */
+            payment_device: "desktop" | "mobile";
             /** @description check out only these products of the cart */
             product_ids?: number[];
         };
@@ -5545,6 +5619,27 @@ export interface operations {
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };
+    payments_get_payment_methods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentMethod"][];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
     payments_post_stripe_webhook: {
         parameters: {
             query?: never;
@@ -5569,6 +5664,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    payments_post_wechat_pay_notify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The signature does not verify */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WechatPayFailure"];
+                };
             };
             default: components["responses"]["DEFAULT_ERROR"];
         };
