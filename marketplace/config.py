@@ -18,7 +18,8 @@ from typing import Any
 ENVIRONMENTS = ("development", "test", "production")
 # Where the development secret key, the development payment gateway and /dev routes exist.
 DEVELOPMENT_ENVS = ("development", "test")
-PAYMENT_GATEWAYS = ("stripe", "dev")
+PAYMENT_GATEWAYS = ("stripe", "alipay", "dev")
+ALIPAY_KEYS = ("ALIPAY_APP_ID", "ALIPAY_APP_PRIVATE_KEY", "ALIPAY_PUBLIC_KEY", "ALIPAY_NOTIFY_URL")
 DEV_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
 
 
@@ -136,6 +137,16 @@ DEFAULTS: dict[str, Any] = {
     "STRIPE_WEBHOOK_SECRET": None,
     "STRIPE_API_BASE": None,
     "STRIPE_TIMEOUT_SECONDS": 10,
+    # Alipay (支付宝): the app's id, its RSA2 private key and Alipay's public key (PEM), the address
+    # Alipay posts its notifications to (…/api/v1/webhooks/alipay) and where the buyer returns after
+    # paying; the gateway is Alipay's unless pointed elsewhere (a sandbox, the tests' server).
+    "ALIPAY_APP_ID": None,
+    "ALIPAY_APP_PRIVATE_KEY": None,
+    "ALIPAY_PUBLIC_KEY": None,
+    "ALIPAY_NOTIFY_URL": None,
+    "ALIPAY_RETURN_URL": None,
+    "ALIPAY_GATEWAY_URL": "https://openapi.alipay.com/gateway.do",
+    "ALIPAY_TIMEOUT_SECONDS": 10,
     "RESERVATION_MINUTES": 30,
     # An Idempotency-Key's first answer is replayed for this long (Stripe keeps its keys as long),
     # then forgotten: the key may be used again, and beat purges the records hourly.
@@ -252,16 +263,18 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         raise ConfigError(f"MARKETPLACE_PAYMENT_GATEWAY must be one of {PAYMENT_GATEWAYS}, not {gateway!r}")
     if gateway == "stripe" and not settings["STRIPE_SECRET_KEY"]:
         raise ConfigError("The stripe payment gateway needs STRIPE_SECRET_KEY")
+    if gateway == "alipay" and not all(settings[key] for key in ALIPAY_KEYS):
+        raise ConfigError(f"The alipay payment gateway needs {', '.join(ALIPAY_KEYS)}")
     if env == "production":
         if not settings["SECRET_KEY"] or settings["SECRET_KEY"] == DEV_SECRET_KEY:
             raise ConfigError("SECRET_KEY must be set in production, from the environment")
         if not settings["DATABASE_URL"]:
             raise ConfigError("DATABASE_URL must be set in production (PostgreSQL)")
-        if gateway != "stripe":
+        if gateway == "dev":
             raise ConfigError(
                 "The development payment gateway is refused in production: set STRIPE_SECRET_KEY"
             )
-        if not settings["STRIPE_WEBHOOK_SECRET"]:
+        if gateway == "stripe" and not settings["STRIPE_WEBHOOK_SECRET"]:
             raise ConfigError("STRIPE_WEBHOOK_SECRET must be set in production")
         # Mail proves who owns an address: in production it goes out by SMTP, never to a folder.
         settings["MAIL_BACKEND"] = "smtp"

@@ -290,6 +290,11 @@ MATRIX = {
     # The development gateway's page is not served when payments go to Stripe.
     ("POST", "/api/v1/dev/orders/<int:order_id>/confirm-payment"): ({}, cells(404)),
     ("POST", "/api/v1/webhooks/stripe"): ("webhook", PUBLIC),
+    # Alipay's notifications are anyone's to send and only its signature lets one in: an empty form is
+    # 422 (the fields it must have) whoever sends it; tests/payments/test_alipay.py signs real ones.
+    ("POST", "/api/v1/webhooks/alipay"): (None, PUBLIC),
+    # The buyer's own order only; tenant A's is paid through Stripe here, so the buyer's answer is 409.
+    ("GET", "/api/v1/orders/<int:order_id>/payment/alipay"): (None, cells(404, buyer=OK)),
     # Agencies and procurement
     ("POST", "/api/v1/agencies"): (
         {

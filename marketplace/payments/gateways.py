@@ -2,6 +2,8 @@
 
 - "stripe": the real `stripe` SDK; STRIPE_API_BASE points it at a local
   Stripe-compatible server in tests.
+- "alipay": Alipay through python-alipay-sdk (marketplace/payments/alipay.py); ALIPAY_GATEWAY_URL
+  points it at a local Alipay-speaking server in tests.
 - "dev": a development gateway for the embedded default that keeps intents in
   process memory and lets a buyer confirm a payment locally. It is clearly
   marked in every answer and refused outside development and test.
@@ -269,6 +271,18 @@ def gateway() -> PaymentGateway:
                 config["STRIPE_SECRET_KEY"],
                 config["STRIPE_API_BASE"],
                 timeout=float(config["STRIPE_TIMEOUT_SECONDS"]),
+            )
+        elif wanted == "alipay":
+            from marketplace.payments.alipay import AlipayGateway  # it builds on this module
+
+            config = current_app.config
+            cached = AlipayGateway(
+                config["ALIPAY_APP_ID"],
+                config["ALIPAY_APP_PRIVATE_KEY"],
+                config["ALIPAY_PUBLIC_KEY"],
+                config["ALIPAY_GATEWAY_URL"],
+                config["ALIPAY_NOTIFY_URL"],
+                timeout=float(config["ALIPAY_TIMEOUT_SECONDS"]),
             )
         elif current_app.config["ENV"] in DEVELOPMENT_ENVS:
             cached = DevGateway()

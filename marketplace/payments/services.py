@@ -24,6 +24,7 @@ from marketplace.orders import lifecycle as order_lifecycle
 from marketplace.orders.models import ORDER_STATUS_NAMES, Order, OrderStatus
 from marketplace.outbox import services as outbox
 from marketplace.payments import events, lifecycle
+from marketplace.payments.alipay import TRADE_STATUSES, AlipayGateway, fen_of
 from marketplace.payments.gateways import (
     DevGateway,
     IntentState,
@@ -79,26 +80,62 @@ def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[Webho
         raise BadSignature(_("The Stripe-Signature header does not verify.")) from None
     except ValueError:
         raise BadSignature(_("The body is not a Stripe event.")) from None
-    existing = db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event["id"]))
+    data_object = (event.get("data") or {}).get("object") or {}
+    return _store_event("stripe", event["id"], event["type"], data_object.get("id"), event)
+
+
+def _store_event(
+    provider: str, event_id: str, event_type: str, object_id: str | None, payload: dict
+) -> tuple[WebhookEvent, bool]:
+    """Store a verified event once by its id, and queue its processing in the same transaction."""
+    existing = db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event_id))
     if existing is not None:
         return existing, True
-    data_object = (event.get("data") or {}).get("object") or {}
     stored = WebhookEvent(
-        provider="stripe",
-        event_id=event["id"],
-        event_type=event["type"],
-        object_id=data_object.get("id"),
-        payload=event,
+        provider=provider, event_id=event_id, event_type=event_type, object_id=object_id, payload=payload
     )
     db.session.add(stored)
     try:
         db.session.flush()
     except IntegrityError:  # the same event, arriving twice at once
         db.session.rollback()
-        return db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event["id"])), True
+        return db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event_id)), True
     outbox.enqueue(PROCESS_EVENT, stored.id)
     db.session.commit()
     return stored, False
+
+
+def receive_alipay_notification(form: dict[str, str]) -> tuple[WebhookEvent, bool]:
+    """Verify an Alipay asynchronous notification (RSA2, with Alipay's public key), check it is for a
+    payment of this merchant's through Alipay and well-formed, and store it once through the outbox.
+    What it says is not trusted: processing queries the trade (alipay.trade.query)."""
+    provider = gateway()
+    if not isinstance(provider, AlipayGateway):
+        raise BadSignature(_("Alipay is not configured (MARKETPLACE_PAYMENT_GATEWAY)."))
+    if not provider.verify_notification(form):
+        raise BadSignature(_("The notification's sign does not verify with Alipay's public key."))
+    if form.get("app_id") != provider.app_id:
+        raise InvalidField("app_id", _("The notification is for another Alipay app."), location="form")
+    if fen_of(form.get("total_amount", "")) is None:
+        raise InvalidField(
+            "total_amount", _("Not an amount in yuan with at most two decimals."), location="form"
+        )
+    if form.get("trade_status") not in TRADE_STATUSES:
+        raise InvalidField("trade_status", _("Not a status of an Alipay trade."), location="form")
+    ours = db.session.scalar(
+        select(Payment.id).where(
+            Payment.provider == provider.name, Payment.provider_ref == form["out_trade_no"]
+        )
+    )
+    if ours is None:
+        raise InvalidField("out_trade_no", _("No payment of ours has this trade number."), location="form")
+    return _store_event(
+        "alipay",
+        f"alipay-{form['notify_id']}",
+        f"alipay.{form.get('notify_type') or 'trade_status_sync'}",
+        form["out_trade_no"],
+        form,
+    )
 
 
 def process_event(webhook_event_id: int) -> str:
@@ -108,10 +145,16 @@ def process_event(webhook_event_id: int) -> str:
     event = db.session.get(WebhookEvent, webhook_event_id)
     if event is None or event.processed_at is not None:
         return "skipped"
-    event_type, obj = event.event_type, event.payload.get("data", {}).get("object", {})
+    event_type, payload = event.event_type, event.payload
+    obj = payload.get("data", {}).get("object", {})
     db.session.commit()  # the provider is asked next
     try:
-        if event_type.startswith("payment_intent."):
+        if event_type.startswith("alipay."):
+            # Alipay's word is its trade as queried now, whatever order notifications came in.
+            outcome = apply_intent(outside_transaction(gateway().retrieve_intent, payload["out_trade_no"]))
+            if payload.get("out_biz_no") or payload.get("refund_fee"):
+                sync_refunds(payload["out_trade_no"])
+        elif event_type.startswith("payment_intent."):
             intent = outside_transaction(gateway().retrieve_intent, obj["id"])
             outcome = apply_intent(intent, failed=event_type.endswith("failed"))
         elif event_type in ("charge.refunded", "refund.created", "refund.updated", "charge.refund.updated"):
@@ -479,3 +522,28 @@ def confirm_dev_payment(actor: User, order_id: int, succeed: bool) -> str:
     intent_id = latest_payment(order).provider_ref
     db.session.commit()  # the provider is asked next
     return apply_intent(outside_transaction(provider.confirm, intent_id, succeed), failed=not succeed)
+
+
+def alipay_pay_url(actor: User, order_id: int, device: str) -> dict[str, object]:
+    """The buyer's signed link to Alipay's cashier for their order awaiting payment: page pay on a
+    computer, H5 on a phone; it cannot be paid after the reservation ends."""
+    provider = gateway()
+    order = db.session.get(Order, order_id)
+    if order is None or order.buyer_id != actor.id:
+        raise NotFound(_("No order %(id)s of yours.", id=order_id))
+    payment = latest_payment(order)
+    if not isinstance(provider, AlipayGateway) or payment is None or payment.provider != provider.name:
+        raise Conflict(_("This order is not paid through Alipay."))
+    if order.status != OrderStatus.PENDING_PAYMENT or payment.status != PaymentStatus.PENDING:
+        raise Conflict(
+            _("A %(status)s order is not awaiting payment.", status=name_of(ORDER_STATUS_NAMES, order.status))
+        )
+    url = provider.pay_url(
+        payment.provider_ref,
+        payment.amount_fen,
+        _("Consumption-assistance order %(id)s", id=order.id),
+        device,
+        order.reserved_until,
+        current_app.config["ALIPAY_RETURN_URL"],
+    )
+    return {"url": url, "device": device, "expires_at": order.reserved_until}
