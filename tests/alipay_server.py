@@ -101,6 +101,7 @@ class FakeAlipay:
         self.trades: dict[str, dict] = {}
         self.failures: list[str] = []  # what the next calls answer: "http_502" or "system_error"
         self.requests: list[dict[str, str]] = []
+        self.refunds_wait = False  # refunds accepted but not yet paid out (fund_change N) until settled
         self.ids = itertools.count(1)
 
     def close(self) -> None:
@@ -156,6 +157,12 @@ class FakeAlipay:
 
     def refunded_fen(self, out_trade_no: str) -> int:
         return sum(self.trades[out_trade_no]["refunds"].values())
+
+    def settle_refunds(self, out_trade_no: str) -> None:
+        """The refunds Alipay accepted are paid out to the buyer."""
+        with self.lock:
+            trade = self.trades[out_trade_no]
+            trade["refunds"].update(trade.pop("waiting", {}))
 
     # The HTTP side -------------------------------------------------------------------------------
 
@@ -265,12 +272,16 @@ class FakeAlipay:
         amount = fen(biz["refund_amount"])
         done = {"code": "10000", "msg": "Success", "trade_no": trade["trade_no"]}
         done.update(out_trade_no=biz["out_trade_no"], buyer_logon_id="159****5620", refund_fee=yuan(amount))
-        if request_no in trade["refunds"]:  # the same request again: no money moves
+        if request_no in trade["refunds"] or request_no in trade.get("waiting", {}):
+            # The same request again: no money moves.
             return self._answer(method, {**done, "fund_change": "N"})
         if trade["status"] not in ("TRADE_SUCCESS", "TRADE_FINISHED"):
             return self._refuse(method, "ACQ.TRADE_STATUS_ERROR", "交易状态不合法")
         if amount > trade["total_fen"] - sum(trade["refunds"].values()):
             return self._refuse(method, "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限")
+        if self.refunds_wait:
+            trade.setdefault("waiting", {})[request_no] = amount
+            return self._answer(method, {**done, "fund_change": "N"})
         trade["refunds"][request_no] = amount
         if sum(trade["refunds"].values()) == trade["total_fen"]:
             trade["status"] = "TRADE_CLOSED"  # paid, then refunded in full

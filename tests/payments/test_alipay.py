@@ -9,6 +9,7 @@ import pytest
 
 from marketplace.alerts.models import Alert
 from marketplace.audit.models import AuditEvent
+from marketplace.config import ConfigError, load
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry
 from marketplace.payments import checkout
@@ -66,6 +67,15 @@ def shop(app, client, fake_stripe, make_user, fake_alipay, monkeypatch):
     fake_alipay.reset()
     yield AlipayShop(client, fake_stripe, make_user, fake_alipay)
     app.extensions.pop("payment_gateway", None)
+
+
+def test_production_may_pay_through_alipay_with_its_keys_and_not_without(fake_alipay):
+    base = {"ENV": "production", "SECRET_KEY": "k" * 32, "DATABASE_URL": "postgresql://db/x"}
+    base.update(MAIL_SMTP_HOST="smtp.example.cn", MAIL_FROM="shop@example.cn", PUBLIC_BASE_URL="https://x.cn")
+    assert load("/tmp", {**base, **fake_alipay.settings()})["PAYMENT_GATEWAY"] == "alipay"
+    without_key = {**base, **fake_alipay.settings(), "ALIPAY_PUBLIC_KEY": None}
+    with pytest.raises(ConfigError, match="alipay payment gateway needs .*ALIPAY_PUBLIC_KEY"):
+        load("/tmp", without_key)
 
 
 def test_yuan_and_fen_convert_exactly():
@@ -213,6 +223,24 @@ def test_a_refund_goes_to_alipay_and_its_outcome_is_recorded(shop):
     assert shop.notify(shop.alipay.notification(trade)).status_code == 200
     assert shop.get(order["id"]).json["status"] == "cancelled"
     assert count(AuditEvent, AuditEvent.action == "refund_succeeded") == 2
+
+
+def test_a_refund_alipay_pays_out_later_is_settled_by_its_notification(shop):
+    order = shop.checkout_and_open()
+    trade = order["payment"]["payment_intent_id"]
+    shop.alipay.pay(trade)
+    assert shop.notify(shop.alipay.notification(trade)).status_code == 200
+    shop.alipay.refunds_wait = True
+    r = shop.client.post(
+        f"/api/v1/orders/{order['id']}/refunds", json={"amount_fen": 5000}, headers=shop.admin_headers
+    )
+    assert r.status_code == 201 and r.json["status"] == "pending", r.json
+    assert shop.get(order["id"]).json["refunded_fen"] == 0
+    shop.alipay.settle_refunds(trade)
+    notified = shop.alipay.notification(trade, refund_fee="50.00", out_biz_no=f"refund_{r.json['id']}")
+    assert shop.notify(notified).status_code == 200
+    assert shop.get(order["id"]).json["refunded_fen"] == 5000
+    assert count(AuditEvent, AuditEvent.action == "refund_succeeded") == 1
 
 
 def test_a_refund_alipay_refuses_fails_with_its_reason(shop):
