@@ -18,7 +18,12 @@ from typing import Any
 ENVIRONMENTS = ("development", "test", "production")
 # Where the development secret key, the development payment gateway and /dev routes exist.
 DEVELOPMENT_ENVS = ("development", "test")
-PAYMENT_GATEWAYS = ("stripe", "alipay", "dev")
+# Each payment gateway and the payment methods it can take.
+PAYMENT_GATEWAYS: dict[str, tuple[str, ...]] = {
+    "stripe": ("card", "alipay", "wechat_pay"),
+    "alipay": ("alipay",),
+    "dev": ("card", "alipay", "wechat_pay"),
+}
 ALIPAY_KEYS = ("ALIPAY_APP_ID", "ALIPAY_APP_PRIVATE_KEY", "ALIPAY_PUBLIC_KEY", "ALIPAY_NOTIFY_URL")
 DEV_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
 
@@ -133,6 +138,10 @@ DEFAULTS: dict[str, Any] = {
     # Payments: "stripe", or "dev" (the development gateway, development and test only). Unset, it is
     # "stripe" whenever STRIPE_SECRET_KEY is set, in any environment, and "dev" otherwise.
     "PAYMENT_GATEWAY": None,
+    # The payment methods the shop offers and the gateway each goes through, {method: gateway}, e.g.
+    # MARKETPLACE_PAYMENT_METHODS='{"card": "stripe", "wechat_pay": "wechatpay"}'. Empty: every
+    # method PAYMENT_GATEWAY takes, through it.
+    "PAYMENT_METHODS": {},
     "STRIPE_SECRET_KEY": None,
     "STRIPE_WEBHOOK_SECRET": None,
     "STRIPE_API_BASE": None,
@@ -241,6 +250,28 @@ def from_environment(key: str, value: str) -> Any:
     return value
 
 
+def _payment_gateways_in_use(settings: dict[str, Any]) -> set[str]:
+    """The gateways the offered payment methods go through, each method checked against its gateway."""
+    gateway = settings["PAYMENT_GATEWAY"]
+    if gateway not in PAYMENT_GATEWAYS:
+        raise ConfigError(
+            f"MARKETPLACE_PAYMENT_GATEWAY must be one of {tuple(PAYMENT_GATEWAYS)}, not {gateway!r}"
+        )
+    methods = settings["PAYMENT_METHODS"] or dict.fromkeys(PAYMENT_GATEWAYS[gateway], gateway)
+    for method, name in methods.items():
+        if name not in PAYMENT_GATEWAYS:
+            raise ConfigError(
+                f"MARKETPLACE_PAYMENT_METHODS: {method!r} goes through {name!r}, which is not one of "
+                f"{tuple(PAYMENT_GATEWAYS)}"
+            )
+        if method not in PAYMENT_GATEWAYS[name]:
+            raise ConfigError(
+                f"MARKETPLACE_PAYMENT_METHODS: the {name} gateway does not take {method!r}; it takes "
+                f"{PAYMENT_GATEWAYS[name]}"
+            )
+    return set(methods.values())
+
+
 def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     settings = dict(DEFAULTS)
     for key in CONVENTIONAL_NAMES:
@@ -258,23 +289,22 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         raise ConfigError(f"MARKETPLACE_ENV must be one of {ENVIRONMENTS}, not {env!r}")
     if not settings["PAYMENT_GATEWAY"]:
         settings["PAYMENT_GATEWAY"] = "stripe" if settings["STRIPE_SECRET_KEY"] else "dev"
-    gateway = settings["PAYMENT_GATEWAY"]
-    if gateway not in PAYMENT_GATEWAYS:
-        raise ConfigError(f"MARKETPLACE_PAYMENT_GATEWAY must be one of {PAYMENT_GATEWAYS}, not {gateway!r}")
-    if gateway == "stripe" and not settings["STRIPE_SECRET_KEY"]:
+    in_use = _payment_gateways_in_use(settings)
+    if "stripe" in in_use and not settings["STRIPE_SECRET_KEY"]:
         raise ConfigError("The stripe payment gateway needs STRIPE_SECRET_KEY")
-    if gateway == "alipay" and not all(settings[key] for key in ALIPAY_KEYS):
+    if "alipay" in in_use and not all(settings[key] for key in ALIPAY_KEYS):
         raise ConfigError(f"The alipay payment gateway needs {', '.join(ALIPAY_KEYS)}")
     if env == "production":
         if not settings["SECRET_KEY"] or settings["SECRET_KEY"] == DEV_SECRET_KEY:
             raise ConfigError("SECRET_KEY must be set in production, from the environment")
         if not settings["DATABASE_URL"]:
             raise ConfigError("DATABASE_URL must be set in production (PostgreSQL)")
-        if gateway == "dev":
+        if "dev" in in_use:
             raise ConfigError(
                 "The development payment gateway is refused in production: set STRIPE_SECRET_KEY"
+                " or MARKETPLACE_PAYMENT_METHODS"
             )
-        if gateway == "stripe" and not settings["STRIPE_WEBHOOK_SECRET"]:
+        if "stripe" in in_use and not settings["STRIPE_WEBHOOK_SECRET"]:
             raise ConfigError("STRIPE_WEBHOOK_SECRET must be set in production")
         # Mail proves who owns an address: in production it goes out by SMTP, never to a folder.
         settings["MAIL_BACKEND"] = "smtp"

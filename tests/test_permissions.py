@@ -290,6 +290,7 @@ MATRIX = {
     # The development gateway's page is not served when payments go to Stripe.
     ("POST", "/api/v1/dev/orders/<int:order_id>/confirm-payment"): ({}, cells(404)),
     ("POST", "/api/v1/webhooks/stripe"): ("webhook", PUBLIC),
+    ("GET", "/api/v1/payment-methods"): (None, PUBLIC),
     # Alipay's notifications are anyone's to send and only its signature lets one in: an empty form is
     # 422 (the fields it must have) whoever sends it; tests/payments/test_alipay.py signs real ones.
     ("POST", "/api/v1/webhooks/alipay"): (None, PUBLIC),

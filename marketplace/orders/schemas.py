@@ -23,7 +23,11 @@ class OrderCreateSchema(ma.Schema):
         fields.Nested(OrderItemSchema), required=True, validate=validate.Length(min=1, max=100)
     )
     shipping_address = fields.Nested(ShippingAddressSchema, required=True)
-    payment_method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
+    payment_method = fields.String(
+        required=True,
+        validate=validate.OneOf(PAYMENT_METHODS),
+        metadata={"description": "one of those GET /payment-methods offers"},
+    )
 
 
 class OrderLineSchema(ma.Schema):
@@ -52,6 +56,7 @@ class FulfilmentSchema(ma.Schema):
 
 class PaymentViewSchema(ma.Schema):
     provider = fields.String()
+    method = fields.String()
     payment_intent_id = fields.String(attribute="provider_ref")
     client_secret = fields.String(allow_none=True)
     status = fields.String()

@@ -14,6 +14,21 @@ from marketplace.schemas import QueryArgsSchema, Timestamp
 blp = Blueprint("payments", __name__, description="支付：支付机构回调通知")
 
 
+class PaymentMethodSchema(ma.Schema):
+    method = fields.String(metadata={"description": "what `payment_method` of an order may be"})
+    provider = fields.String(metadata={"description": "the gateway it goes through"})
+
+
+@blp.route("/payment-methods")
+class PaymentMethods(MethodView):
+    @blp.response(200, PaymentMethodSchema(many=True))
+    def get(self):
+        """可用的支付方式
+
+        The payment methods this shop offers, in order, and the provider each goes through."""
+        return services.offered_methods()
+
+
 class ReceivedSchema(ma.Schema):
     received = fields.Boolean()
     duplicate = fields.Boolean()

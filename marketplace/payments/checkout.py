@@ -16,7 +16,12 @@ from marketplace.i18n import N_, _, name_of
 from marketplace.orders import services as orders
 from marketplace.orders.models import ORDER_STATUS_NAMES, FulfilmentStatus, Order, OrderStatus
 from marketplace.payments import lifecycle
-from marketplace.payments.gateways import PaymentProviderUnavailable, gateway, outside_transaction
+from marketplace.payments.gateways import (
+    PaymentProviderUnavailable,
+    gateway,
+    gateway_for,
+    outside_transaction,
+)
 from marketplace.payments.models import Payment, PaymentStatus, Refund
 from marketplace.payments.services import latest_payment, refund_remaining, send_refund
 from marketplace.payments.stock import close_unpaid, lock_order
@@ -32,9 +37,11 @@ PAYMENT_EVENTS = ("payment_rejected",)
 
 def place_order(buyer: User, items: list[dict], shipping: dict[str, str], method: str) -> Order:
     """Reserve stock for every line (all shortages reported at once) within what one buyer may hold
-    unpaid, split into one fulfilment per supplier, and open a payment with the provider. If the
-    provider is down, the order is cancelled and its stock released, so nothing is left half-made."""
+    unpaid, split into one fulfilment per supplier, and open a payment with the provider of the
+    buyer's payment method. If the provider is down, the order is cancelled and its stock released,
+    so nothing is left half-made."""
     try:
+        provider = gateway_for(method)
         order = orders.reserve_order(buyer, items, shipping, method)
     except DomainError:
         db.session.rollback()  # the buyer's and the stock's row locks are let go at once
@@ -43,7 +50,7 @@ def place_order(buyer: User, items: list[dict], shipping: dict[str, str], method
     db.session.commit()  # the stock is taken; the provider is asked next, outside any transaction
     try:
         intent = outside_transaction(
-            gateway().create_intent, order_id, total_fen, currency, method, key=f"order-{order_id}-payment"
+            provider.create_intent, order_id, total_fen, currency, method, key=f"order-{order_id}-payment"
         )
     except PaymentProviderUnavailable:
         order = db.session.get(Order, order_id)
@@ -53,7 +60,7 @@ def place_order(buyer: User, items: list[dict], shipping: dict[str, str], method
     db.session.add(
         Payment(
             order_id=order_id,
-            provider=gateway().name,
+            provider=provider.name,
             provider_ref=intent.id,
             client_secret=intent.client_secret,
             method=method,
@@ -114,22 +121,22 @@ def cancel_order(actor: User, order_id: int) -> Order:
     return db.session.get(Order, order_id)
 
 
-def _open_intent(order: Order) -> tuple[int, str] | None:
-    """(payment id, intent id) of the order's payment still open at the provider, if it has one."""
+def _open_intent(order: Order) -> tuple[int, str, str] | None:
+    """(payment id, provider, intent id) of the order's payment still open at its provider, if any."""
     payment = latest_payment(order)
-    if payment is None or payment.status != PaymentStatus.PENDING:
+    if payment is None or payment.status != PaymentStatus.PENDING or payment.provider_ref is None:
         return None
-    return payment.id, payment.provider_ref
+    return payment.id, payment.provider, payment.provider_ref
 
 
-def _cancel_intent(intent: tuple[int, str] | None) -> None:
+def _cancel_intent(intent: tuple[int, str, str] | None) -> None:
     """Cancel an open payment at the provider (no transaction open); the payment is canceled when the
     provider says it is, flushed for the caller to commit."""
     if intent is None:
         return
-    payment_id, intent_id = intent
+    payment_id, provider, intent_id = intent
     try:
-        state = outside_transaction(gateway().cancel_intent, intent_id)
+        state = outside_transaction(gateway(provider).cancel_intent, intent_id)
     except DomainError:
         return  # it stays open at the provider; a late success is refunded automatically
     if state.status == "canceled":

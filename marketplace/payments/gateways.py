@@ -1,4 +1,5 @@
-"""Payment providers behind one interface, chosen by PAYMENT_GATEWAY.
+"""Payment providers behind one interface, chosen per payment method (PAYMENT_METHODS, or every
+method through PAYMENT_GATEWAY); a payment's own provider is asked about it afterwards.
 
 - "stripe": the real `stripe` SDK; STRIPE_API_BASE points it at a local
   Stripe-compatible server in tests.
@@ -20,10 +21,10 @@ from typing import Any, Protocol, TypeVar
 import stripe
 from flask import current_app
 
-from marketplace.config import DEVELOPMENT_ENVS, ConfigError
-from marketplace.errors import DomainError
+from marketplace.config import DEVELOPMENT_ENVS, PAYMENT_GATEWAYS, ConfigError
+from marketplace.errors import DomainError, InvalidField
 from marketplace.extensions import db
-from marketplace.i18n import N_
+from marketplace.i18n import N_, _
 
 
 class PaymentProviderUnavailable(DomainError):
@@ -260,33 +261,59 @@ def outside_transaction(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return call(*args, **kwargs)
 
 
-def gateway() -> PaymentGateway:
-    """The configured gateway, one per app."""
-    cached = current_app.extensions.get("payment_gateway")
-    wanted = current_app.config["PAYMENT_GATEWAY"]
-    if cached is None or cached.name != wanted:
-        if wanted == "stripe":
-            config = current_app.config
-            cached = StripeGateway(
-                config["STRIPE_SECRET_KEY"],
-                config["STRIPE_API_BASE"],
-                timeout=float(config["STRIPE_TIMEOUT_SECONDS"]),
-            )
-        elif wanted == "alipay":
-            from marketplace.payments.alipay import AlipayGateway  # it builds on this module
+def method_gateways() -> dict[str, str]:
+    """The payment methods offered, {method: the name of the gateway it goes through}."""
+    config = current_app.config
+    default = config["PAYMENT_GATEWAY"]
+    return dict(config["PAYMENT_METHODS"] or dict.fromkeys(PAYMENT_GATEWAYS[default], default))
 
-            config = current_app.config
-            cached = AlipayGateway(
-                config["ALIPAY_APP_ID"],
-                config["ALIPAY_APP_PRIVATE_KEY"],
-                config["ALIPAY_PUBLIC_KEY"],
-                config["ALIPAY_GATEWAY_URL"],
-                config["ALIPAY_NOTIFY_URL"],
-                timeout=float(config["ALIPAY_TIMEOUT_SECONDS"]),
-            )
-        elif current_app.config["ENV"] in DEVELOPMENT_ENVS:
-            cached = DevGateway()
-        else:
-            raise ConfigError(f"The development payment gateway is refused in {current_app.config['ENV']}.")
-        current_app.extensions["payment_gateway"] = cached
-    return cached
+
+def gateway_for(method: str) -> PaymentGateway:
+    """The gateway a new payment by this method goes through; a 422 naming payment_method when the
+    method is not offered here."""
+    offered = method_gateways()
+    if method not in offered:
+        raise InvalidField(
+            "payment_method",
+            _(
+                "%(method)s is not offered here; choose one of: %(offered)s.",
+                method=method,
+                offered=", ".join(offered),
+            ),
+        )
+    return gateway(offered[method])
+
+
+def gateway(name: str | None = None) -> PaymentGateway:
+    """The gateway of that name (a payment's provider), PAYMENT_GATEWAY's by default; one per app."""
+    wanted = name or current_app.config["PAYMENT_GATEWAY"]
+    cached: dict[str, PaymentGateway] = current_app.extensions.setdefault("payment_gateway", {})
+    if wanted not in cached:
+        cached[wanted] = _make_gateway(wanted)
+    return cached[wanted]
+
+
+def _make_gateway(name: str) -> PaymentGateway:
+    config = current_app.config
+    if name == "stripe":
+        return StripeGateway(
+            config["STRIPE_SECRET_KEY"],
+            config["STRIPE_API_BASE"],
+            timeout=float(config["STRIPE_TIMEOUT_SECONDS"]),
+        )
+    if name == "alipay":
+        from marketplace.payments.alipay import AlipayGateway  # it builds on this module
+
+        return AlipayGateway(
+            config["ALIPAY_APP_ID"],
+            config["ALIPAY_APP_PRIVATE_KEY"],
+            config["ALIPAY_PUBLIC_KEY"],
+            config["ALIPAY_GATEWAY_URL"],
+            config["ALIPAY_NOTIFY_URL"],
+            timeout=float(config["ALIPAY_TIMEOUT_SECONDS"]),
+        )
+    if name == "dev":
+        if config["ENV"] in DEVELOPMENT_ENVS:
+            return DevGateway()
+        raise ConfigError(f"The development payment gateway is refused in {config['ENV']}.")
+    raise ConfigError(f"There is no payment gateway {name!r}.")

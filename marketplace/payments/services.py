@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
+from marketplace.config import ALIPAY_KEYS
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import N_, _, name_of, yuan
@@ -32,6 +33,7 @@ from marketplace.payments.gateways import (
     PaymentProviderUnavailable,
     PaymentRefused,
     gateway,
+    method_gateways,
     outside_transaction,
 )
 from marketplace.payments.models import Payment, PaymentStatus, Refund, RefundStatus, WebhookEvent
@@ -65,6 +67,11 @@ def latest_payment(order: Order) -> Payment | None:
     return db.session.scalars(
         select(Payment).where(Payment.order_id == order.id).order_by(Payment.id.desc())
     ).first()
+
+
+def offered_methods() -> list[dict[str, str]]:
+    """The payment methods a buyer may choose at checkout, and the provider of each."""
+    return [{"method": method, "provider": name} for method, name in method_gateways().items()]
 
 
 def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[WebhookEvent, bool]:
@@ -109,10 +116,11 @@ def receive_alipay_notification(form: dict[str, str]) -> tuple[WebhookEvent, boo
     """Verify an Alipay asynchronous notification (RSA2, with Alipay's public key), check it is for a
     payment of this merchant's through Alipay and well-formed, and store it once through the outbox.
     What it says is not trusted: processing queries the trade (alipay.trade.query)."""
-    provider = gateway()
-    if not isinstance(provider, AlipayGateway):
-        raise BadSignature(_("Alipay is not configured (MARKETPLACE_PAYMENT_GATEWAY)."))
-    if not provider.verify_notification(form):
+    # Configured rather than offered: the notifications of payments made before it was withdrawn still count.
+    if not all(current_app.config[key] for key in ALIPAY_KEYS):
+        raise BadSignature(_("Alipay is not configured (MARKETPLACE_ALIPAY_*)."))
+    provider = gateway(AlipayGateway.name)
+    if not isinstance(provider, AlipayGateway) or not provider.verify_notification(form):
         raise BadSignature(_("The notification's sign does not verify with Alipay's public key."))
     if form.get("app_id") != provider.app_id:
         raise InvalidField("app_id", _("The notification is for another Alipay app."), location="form")
@@ -145,20 +153,21 @@ def process_event(webhook_event_id: int) -> str:
     event = db.session.get(WebhookEvent, webhook_event_id)
     if event is None or event.processed_at is not None:
         return "skipped"
-    event_type, payload = event.event_type, event.payload
+    provider, event_type, payload = event.provider, event.event_type, event.payload
     obj = payload.get("data", {}).get("object", {})
     db.session.commit()  # the provider is asked next
     try:
         if event_type.startswith("alipay."):
             # Alipay's word is its trade as queried now, whatever order notifications came in.
-            outcome = apply_intent(outside_transaction(gateway().retrieve_intent, payload["out_trade_no"]))
+            trade = payload["out_trade_no"]
+            outcome = apply_intent(outside_transaction(gateway(provider).retrieve_intent, trade))
             if payload.get("out_biz_no") or payload.get("refund_fee"):
-                sync_refunds(payload["out_trade_no"])
+                sync_refunds(provider, trade)
         elif event_type.startswith("payment_intent."):
-            intent = outside_transaction(gateway().retrieve_intent, obj["id"])
+            intent = outside_transaction(gateway(provider).retrieve_intent, obj["id"])
             outcome = apply_intent(intent, failed=event_type.endswith("failed"))
         elif event_type in ("charge.refunded", "refund.created", "refund.updated", "charge.refund.updated"):
-            outcome = sync_refunds(obj.get("payment_intent"))
+            outcome = sync_refunds(provider, obj.get("payment_intent"))
         else:
             outcome = "ignored"
     except PaymentRefused as exc:
@@ -409,10 +418,11 @@ def send_refund(refund_id: int) -> bool:
     stays pending and the hourly reconciliation asks again (with the same idempotency key); refused
     or declined, it has failed and will not be asked for again."""
     refund = db.session.get(Refund, refund_id)
-    intent_id, amount = db.session.get(Payment, refund.payment_id).provider_ref, refund.amount_fen
+    payment = db.session.get(Payment, refund.payment_id)
+    provider, intent_id, amount = payment.provider, payment.provider_ref, refund.amount_fen
     db.session.commit()  # the provider is asked next
     try:
-        state = outside_transaction(gateway().refund, intent_id, amount, key=f"refund-{refund_id}")
+        state = outside_transaction(gateway(provider).refund, intent_id, amount, key=f"refund-{refund_id}")
     except PaymentProviderUnavailable:
         log.warning("refund %s left pending: provider unavailable; reconciliation retries it", refund_id)
         return False
@@ -453,8 +463,8 @@ def _settle_refund(refund_id: int, provider_status: str, why: str | None = None)
     )
 
 
-def sync_refunds(intent_id: str | None) -> str:
-    """Settle our refunds of this payment as the provider lists them, each in a transaction."""
+def sync_refunds(provider: str, intent_id: str | None) -> str:
+    """Settle our refunds of this payment as its provider lists them, each in a transaction."""
     if not intent_id:
         return "ignored"
     ours = dict(
@@ -465,7 +475,7 @@ def sync_refunds(intent_id: str | None) -> str:
         ).all()
     )
     db.session.commit()  # the provider is asked next
-    for state in outside_transaction(gateway().list_refunds, intent_id):
+    for state in outside_transaction(gateway(provider).list_refunds, intent_id):
         if state.id in ours:
             _settle_refund(ours[state.id], state.status, why=state.failure_reason)
             db.session.commit()
@@ -498,10 +508,12 @@ def reconcile_recent(hours: int = 48) -> dict[str, int]:
             log.exception("stored event %s could not be processed; the others carry on", event_id)
             continue
         counts["events"] += 1
-    db.session.commit()  # the provider is asked next
-    for intent in outside_transaction(gateway().list_recent_intents, int(time.time()) - hours * 3600):
-        if apply_intent(intent) in ("paid", "released", "refunded"):
-            counts["intents"] += 1
+    db.session.commit()  # the providers are asked next
+    since = int(time.time()) - hours * 3600
+    for provider in sorted(set(method_gateways().values())):
+        for intent in outside_transaction(gateway(provider).list_recent_intents, since):
+            if apply_intent(intent) in ("paid", "released", "refunded"):
+                counts["intents"] += 1
     stuck = db.session.scalars(
         select(Refund.id).where(Refund.status == RefundStatus.PENDING, Refund.provider_ref.is_(None))
     )
@@ -513,13 +525,16 @@ def reconcile_recent(hours: int = 48) -> dict[str, int]:
 
 def confirm_dev_payment(actor: User, order_id: int, succeed: bool) -> str:
     """DEVELOPMENT GATEWAY ONLY: the buyer 'pays' locally; the same code path as a Stripe event."""
-    provider = gateway()
+    provider = gateway("dev") if "dev" in method_gateways().values() else None
     if not isinstance(provider, DevGateway):
         raise NotFound(_("The development gateway is not in use."))
     order = db.session.get(Order, order_id)
     if order is None or order.buyer_id != actor.id:
         raise NotFound(_("No order %(id)s of yours.", id=order_id))
-    intent_id = latest_payment(order).provider_ref
+    payment = latest_payment(order)
+    if payment is None or payment.provider != "dev":
+        raise NotFound(_("The development gateway is not in use."))
+    intent_id = payment.provider_ref
     db.session.commit()  # the provider is asked next
     return apply_intent(outside_transaction(provider.confirm, intent_id, succeed), failed=not succeed)
 
@@ -527,13 +542,13 @@ def confirm_dev_payment(actor: User, order_id: int, succeed: bool) -> str:
 def alipay_pay_url(actor: User, order_id: int, device: str) -> dict[str, object]:
     """The buyer's signed link to Alipay's cashier for their order awaiting payment: page pay on a
     computer, H5 on a phone; it cannot be paid after the reservation ends."""
-    provider = gateway()
     order = db.session.get(Order, order_id)
     if order is None or order.buyer_id != actor.id:
         raise NotFound(_("No order %(id)s of yours.", id=order_id))
     payment = latest_payment(order)
-    if not isinstance(provider, AlipayGateway) or payment is None or payment.provider != provider.name:
+    if payment is None or payment.provider != AlipayGateway.name:
         raise Conflict(_("This order is not paid through Alipay."))
+    provider = gateway(payment.provider)
     if order.status != OrderStatus.PENDING_PAYMENT or payment.status != PaymentStatus.PENDING:
         raise Conflict(
             _("A %(status)s order is not awaiting payment.", status=name_of(ORDER_STATUS_NAMES, order.status))

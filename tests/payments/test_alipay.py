@@ -302,3 +302,27 @@ def test_reconciliation_queries_pending_alipay_payments_whose_notification_never
     # A trade the buyer never opened is not at Alipay yet (ACQ.TRADE_NOT_EXIST): it waits.
     assert shop.get(unopened["id"]).json["status"] == "pending_payment"
     assert payments.reconcile_recent()["intents"] == 0
+
+
+def test_card_through_stripe_and_alipay_direct_each_follow_their_own_provider(shop, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PAYMENT_METHODS", {"alipay": "alipay", "card": "stripe"})
+    assert shop.client.get("/api/v1/payment-methods").json == [
+        {"method": "alipay", "provider": "alipay"},
+        {"method": "card", "provider": "stripe"},
+    ]
+    by_alipay = shop.checkout_and_open([{"product_id": shop.orange.id, "quantity": 1}])
+    by_card = shop.order([{"product_id": shop.plum.id, "quantity": 1}], method="card").json
+    assert (by_alipay["payment"]["provider"], by_card["payment"]["provider"]) == ("alipay", "stripe")
+    assert shop.link(by_card["id"]).status_code == 409  # no Alipay link for a card payment
+    shop.alipay.pay(by_alipay["payment"]["payment_intent_id"])
+    shop.stripe.succeed(by_card["payment"]["payment_intent_id"])
+    # Neither notification came: the hourly reconciliation asks each provider about its own.
+    assert payments.reconcile_recent()["intents"] == 2
+    assert [shop.get(o["id"]).json["status"] for o in (by_alipay, by_card)] == ["paid", "paid"]
+    for order in (by_alipay, by_card):
+        r = shop.client.post(
+            f"/api/v1/orders/{order['id']}/refunds", json={"amount_fen": 100}, headers=shop.admin_headers
+        )
+        assert r.status_code == 201 and r.json["status"] == "succeeded", r.json
+    assert shop.alipay.refunded_fen(by_alipay["payment"]["payment_intent_id"]) == 100
+    assert shop.stripe.succeeded_refunds(by_card["payment"]["payment_intent_id"]) == 100

@@ -184,12 +184,16 @@ def test_the_development_gateway_refuses_an_intent_it_does_not_know_as_stripe_do
     """Its intents live in process memory: after a restart, a stored event for one is recorded as
     failed and alerted, as with Stripe, instead of holding up the reconciliation every hour."""
     monkeypatch.setitem(app.config, "PAYMENT_GATEWAY", "dev")
-    assert (
-        shop.webhook(
-            "payment_intent.succeeded", {"id": "pi_dev_lost", "object": "payment_intent"}
-        ).status_code
-        == 200
+    stored = WebhookEvent(
+        provider="dev",
+        event_id="evt_dev_lost",
+        event_type="payment_intent.succeeded",
+        object_id="pi_dev_lost",
+        payload={"data": {"object": {"id": "pi_dev_lost", "object": "payment_intent"}}},
     )
+    db.session.add(stored)
+    db.session.commit()
+    assert payments.process_event(stored.id) == "failed"
     event = db.session.scalar(db.select(WebhookEvent))
     assert event.processed_at is not None and "no intent pi_dev_lost" in event.error
     assert count(Alert, Alert.kind == "payment_event_failed") == 1

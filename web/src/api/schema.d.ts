@@ -1044,6 +1044,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payment-methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 可用的支付方式
+         * @description The payment methods this shop offers, in order, and the provider each goes through.
+         */
+        get: operations["payments_get_payment_methods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/alipay": {
         parameters: {
             query?: never;
@@ -3030,6 +3050,7 @@ export interface components {
         };
         PaymentView: {
             provider?: string;
+            method?: string;
             payment_intent_id?: string;
             client_secret?: string | null;
             status?: string;
@@ -3070,12 +3091,21 @@ export interface components {
         OrderCreate: {
             items: components["schemas"]["OrderItem"][];
             shipping_address: components["schemas"]["ShippingAddress"];
-            /** @enum {string} */
+            /**
+             * @description one of those GET /payment-methods offers
+             * @enum {string}
+             */
             payment_method: "card" | "alipay" | "wechat_pay";
         };
         Ship: {
             carrier: string;
             tracking_no: string;
+        };
+        PaymentMethod: {
+            /** @description what `payment_method` of an order may be */
+            method?: string;
+            /** @description the gateway it goes through */
+            provider?: string;
         };
         AlipayNotification: {
             notify_id: string;
@@ -5409,6 +5439,27 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Fulfilment"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    payments_get_payment_methods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentMethod"][];
                 };
             };
             default: components["responses"]["DEFAULT_ERROR"];
