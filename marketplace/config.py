@@ -21,6 +21,7 @@ DEVELOPMENT_ENVS = ("development", "test")
 # Each payment gateway and the payment methods it can take.
 PAYMENT_GATEWAYS: dict[str, tuple[str, ...]] = {
     "stripe": ("card", "alipay", "wechat_pay"),
+    "alipay": ("alipay",),
     "dev": ("card", "alipay", "wechat_pay"),
     "wechatpay": ("wechat_pay",),
 }
@@ -31,6 +32,7 @@ WECHATPAY_REQUIRED = (
     "WECHATPAY_CERT_SERIAL_NO",
     "WECHATPAY_APIV3_KEY",
 )
+ALIPAY_KEYS = ("ALIPAY_APP_ID", "ALIPAY_APP_PRIVATE_KEY", "ALIPAY_PUBLIC_KEY", "ALIPAY_NOTIFY_URL")
 DEV_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
 
 
@@ -178,6 +180,16 @@ DEFAULTS: dict[str, Any] = {
     "WECHATPAY_NOTIFY_URL": None,
     "WECHATPAY_API_BASE": "https://api.mch.weixin.qq.com",
     "WECHATPAY_TIMEOUT_SECONDS": 10,
+    # Alipay (支付宝): the app's id, its RSA2 private key and Alipay's public key (PEM), the address
+    # Alipay posts its notifications to (…/api/v1/webhooks/alipay) and where the buyer returns after
+    # paying; the gateway is Alipay's unless pointed elsewhere (a sandbox, the tests' server).
+    "ALIPAY_APP_ID": None,
+    "ALIPAY_APP_PRIVATE_KEY": None,
+    "ALIPAY_PUBLIC_KEY": None,
+    "ALIPAY_NOTIFY_URL": None,
+    "ALIPAY_RETURN_URL": None,
+    "ALIPAY_GATEWAY_URL": "https://openapi.alipay.com/gateway.do",
+    "ALIPAY_TIMEOUT_SECONDS": 10,
     "RESERVATION_MINUTES": 30,
     # An Idempotency-Key's first answer is replayed for this long (Stripe keeps its keys as long),
     # then forgotten: the key may be used again, and beat purges the records hourly.
@@ -327,6 +339,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
             raise ConfigError(f"WeChat Pay needs {', '.join('MARKETPLACE_' + k for k in missing)}")
         if len(settings["WECHATPAY_APIV3_KEY"]) != 32:
             raise ConfigError("MARKETPLACE_WECHATPAY_APIV3_KEY is WeChat Pay's 32-character APIv3 key")
+    if "alipay" in in_use and not all(settings[key] for key in ALIPAY_KEYS):
+        raise ConfigError(f"The alipay payment gateway needs {', '.join(ALIPAY_KEYS)}")
     if env == "production":
         if not settings["SECRET_KEY"] or settings["SECRET_KEY"] == DEV_SECRET_KEY:
             raise ConfigError("SECRET_KEY must be set in production, from the environment")

@@ -300,6 +300,11 @@ MATRIX = {
     # No bearer token passes, only WeChat Pay's signature (tests/payments/test_wechatpay.py); here,
     # where WeChat Pay is not offered, nobody's.
     ("POST", "/api/v1/webhooks/wechat-pay"): ({}, {actor: 401 for actor in ACTORS}),
+    # Alipay's notifications are anyone's to send and only its signature lets one in: an empty form is
+    # 422 (the fields it must have) whoever sends it; tests/payments/test_alipay.py signs real ones.
+    ("POST", "/api/v1/webhooks/alipay"): (None, PUBLIC),
+    # The buyer's own order only; tenant A's is paid through Stripe here, so the buyer's answer is 409.
+    ("GET", "/api/v1/orders/<int:order_id>/payment/alipay"): (None, cells(404, buyer=OK)),
     # Agencies and procurement
     ("POST", "/api/v1/agencies"): (
         {

@@ -1,5 +1,5 @@
 import marshmallow as ma
-from flask import jsonify, make_response, request
+from flask import Response, jsonify, make_response, request
 from flask.views import MethodView
 from marshmallow import fields
 
@@ -9,6 +9,7 @@ from marketplace.orders.schemas import RefundCreateSchema, RefundSchema
 from marketplace.parsing import Blueprint
 from marketplace.payments import services
 from marketplace.payments.checkout_api import IDEMPOTENCY_DOC
+from marketplace.schemas import QueryArgsSchema, Timestamp
 
 blp = Blueprint("payments", __name__, description="支付：支付机构回调通知")
 
@@ -31,6 +32,72 @@ class PaymentMethods(MethodView):
 class ReceivedSchema(ma.Schema):
     received = fields.Boolean()
     duplicate = fields.Boolean()
+
+
+class AlipayNotificationSchema(ma.Schema):
+    """The fields of Alipay's asynchronous notification this API reads; Alipay sends more, all of them
+    signed, and all are kept with the event."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    notify_id = fields.String(required=True)
+    notify_type = fields.String()
+    notify_time = fields.String()
+    app_id = fields.String(required=True)
+    out_trade_no = fields.String(required=True)
+    trade_no = fields.String()
+    trade_status = fields.String(required=True)
+    total_amount = fields.String(required=True, metadata={"description": "yuan, two decimals: 198.60"})
+    sign_type = fields.String()
+    sign = fields.String(required=True)
+
+
+class AlipayPayQuerySchema(QueryArgsSchema):
+    device = fields.String(
+        load_default="page",
+        validate=ma.validate.OneOf(("page", "wap")),
+        metadata={"description": "page: page pay on a computer; wap: H5 on a phone"},
+    )
+
+
+class AlipayPayLinkSchema(ma.Schema):
+    url = fields.String(metadata={"description": "the signed link to Alipay's cashier"})
+    device = fields.String()
+    expires_at = Timestamp(metadata={"description": "the link cannot be paid after this"})
+
+
+@blp.route("/webhooks/alipay")
+class AlipayNotification(MethodView):
+    @blp.arguments(AlipayNotificationSchema, location="form")
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "Received (a duplicate too): Alipay stops sending it",
+                "content": {"text/plain": {"schema": {"type": "string", "enum": ["success"]}}},
+            }
+        }
+    )
+    @blp.alt_response(400, description="Bad signature")
+    def post(self, _fields):
+        """接收支付宝异步通知
+
+        Alipay's notifications: verified by RSA2 signature with Alipay's public key, stored once,
+        then processed by a worker, which queries the trade."""
+        services.receive_alipay_notification(request.form.to_dict())
+        return Response("success", mimetype="text/plain")
+
+
+@blp.route("/orders/<int:order_id>/payment/alipay", tags=["orders"])
+class AlipayPayLink(MethodView):
+    @blp.arguments(AlipayPayQuerySchema, location="query")
+    @blp.response(200, AlipayPayLinkSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, args, order_id):
+        """支付宝付款链接
+
+        The buyer's signed link to Alipay's cashier for their order awaiting payment."""
+        return services.alipay_pay_url(require_user(), order_id, args["device"])
 
 
 @blp.route("/webhooks/stripe")

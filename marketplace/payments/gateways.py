@@ -3,6 +3,8 @@ method through PAYMENT_GATEWAY); a payment's own provider is asked about it afte
 
 - "stripe": the real `stripe` SDK; STRIPE_API_BASE points it at a local
   Stripe-compatible server in tests.
+- "alipay": Alipay through python-alipay-sdk (marketplace/payments/alipay.py); ALIPAY_GATEWAY_URL
+  points it at a local Alipay-speaking server in tests.
 - "dev": a development gateway for the embedded default that keeps intents in
   process memory and lets a buyer confirm a payment locally. It is clearly
   marked in every answer and refused outside development and test.
@@ -338,6 +340,17 @@ def _make_gateway(name: str) -> PaymentGateway:
                 public_key=_read(public_key_file) if public_key_file else None,
                 public_key_id=config["WECHATPAY_PUBLIC_KEY_ID"],
             )
+        )
+    if name == "alipay":
+        from marketplace.payments.alipay import AlipayGateway  # it builds on this module
+
+        return AlipayGateway(
+            config["ALIPAY_APP_ID"],
+            config["ALIPAY_APP_PRIVATE_KEY"],
+            config["ALIPAY_PUBLIC_KEY"],
+            config["ALIPAY_GATEWAY_URL"],
+            config["ALIPAY_NOTIFY_URL"],
+            timeout=float(config["ALIPAY_TIMEOUT_SECONDS"]),
         )
     if name == "dev":
         if config["ENV"] in DEVELOPMENT_ENVS:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
+from marketplace.config import ALIPAY_KEYS
 from marketplace.errors import Conflict, DomainError, Forbidden, InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import N_, _, name_of, yuan
@@ -26,6 +27,7 @@ from marketplace.orders import lifecycle as order_lifecycle
 from marketplace.orders.models import ORDER_STATUS_NAMES, Order, OrderStatus
 from marketplace.outbox import services as outbox
 from marketplace.payments import events, lifecycle
+from marketplace.payments.alipay import TRADE_STATUSES, AlipayGateway, fen_of
 from marketplace.payments.gateways import (
     DevGateway,
     IntentState,
@@ -143,7 +145,7 @@ def _store_event(
 
 
 def _event_subject(event: WebhookEvent) -> tuple[str, str | None]:
-    """What a stored event is about, in either provider's words: ("payment" | "refunds" | "ignored",
+    """What a stored event is about, in its provider's words: ("payment" | "refunds" | "ignored",
     the provider's id of the payment)."""
     if event.provider == "wechatpay":
         resource = event.payload.get("resource") or {}
@@ -152,12 +154,49 @@ def _event_subject(event: WebhookEvent) -> tuple[str, str | None]:
         if event.event_type.startswith("REFUND."):
             return "refunds", resource.get("out_trade_no")
         return "ignored", None
+    if event.provider == "alipay":
+        # Alipay's word is its trade as queried now, whatever order its notifications came in.
+        return "payment", event.payload.get("out_trade_no")
     obj = event.payload.get("data", {}).get("object", {})
     if event.event_type.startswith("payment_intent."):
         return "payment", obj.get("id")
     if event.event_type in ("charge.refunded", "refund.created", "refund.updated", "charge.refund.updated"):
         return "refunds", obj.get("payment_intent")
     return "ignored", None
+
+
+def receive_alipay_notification(form: dict[str, str]) -> tuple[WebhookEvent, bool]:
+    """Verify an Alipay asynchronous notification (RSA2, with Alipay's public key), check it is for a
+    payment of this merchant's through Alipay and well-formed, and store it once through the outbox.
+    What it says is not trusted: processing queries the trade (alipay.trade.query)."""
+    # Configured rather than offered: the notifications of payments made before it was withdrawn still count.
+    if not all(current_app.config[key] for key in ALIPAY_KEYS):
+        raise BadSignature(_("Alipay is not configured (MARKETPLACE_ALIPAY_*)."))
+    provider = gateway(AlipayGateway.name)
+    if not isinstance(provider, AlipayGateway) or not provider.verify_notification(form):
+        raise BadSignature(_("The notification's sign does not verify with Alipay's public key."))
+    if form.get("app_id") != provider.app_id:
+        raise InvalidField("app_id", _("The notification is for another Alipay app."), location="form")
+    if fen_of(form.get("total_amount", "")) is None:
+        raise InvalidField(
+            "total_amount", _("Not an amount in yuan with at most two decimals."), location="form"
+        )
+    if form.get("trade_status") not in TRADE_STATUSES:
+        raise InvalidField("trade_status", _("Not a status of an Alipay trade."), location="form")
+    ours = db.session.scalar(
+        select(Payment.id).where(
+            Payment.provider == provider.name, Payment.provider_ref == form["out_trade_no"]
+        )
+    )
+    if ours is None:
+        raise InvalidField("out_trade_no", _("No payment of ours has this trade number."), location="form")
+    return _store_event(
+        "alipay",
+        f"alipay-{form['notify_id']}",
+        f"alipay.{form.get('notify_type') or 'trade_status_sync'}",
+        form["out_trade_no"],
+        form,
+    )
 
 
 def process_event(webhook_event_id: int) -> str:
@@ -167,13 +206,15 @@ def process_event(webhook_event_id: int) -> str:
     event = db.session.get(WebhookEvent, webhook_event_id)
     if event is None or event.processed_at is not None:
         return "skipped"
-    provider, event_type = event.provider, event.event_type
+    provider, event_type, payload = event.provider, event.event_type, event.payload
     kind, subject = _event_subject(event)
     db.session.commit()  # the provider is asked next
     try:
         if kind == "payment" and subject:
             intent = outside_transaction(gateway(provider).retrieve_intent, subject)
             outcome = apply_intent(intent, failed=event_type.endswith("failed"))
+            if provider == "alipay" and (payload.get("out_biz_no") or payload.get("refund_fee")):
+                sync_refunds(provider, subject)  # Alipay tells of a refund on the trade's notification
         elif kind == "refunds":
             outcome = sync_refunds(provider, subject)
         else:
@@ -557,3 +598,28 @@ def confirm_dev_payment(actor: User, order_id: int, succeed: bool) -> str:
     intent_id = payment.provider_ref
     db.session.commit()  # the provider is asked next
     return apply_intent(outside_transaction(provider.confirm, intent_id, succeed), failed=not succeed)
+
+
+def alipay_pay_url(actor: User, order_id: int, device: str) -> dict[str, object]:
+    """The buyer's signed link to Alipay's cashier for their order awaiting payment: page pay on a
+    computer, H5 on a phone; it cannot be paid after the reservation ends."""
+    order = db.session.get(Order, order_id)
+    if order is None or order.buyer_id != actor.id:
+        raise NotFound(_("No order %(id)s of yours.", id=order_id))
+    payment = latest_payment(order)
+    if payment is None or payment.provider != AlipayGateway.name:
+        raise Conflict(_("This order is not paid through Alipay."))
+    provider = gateway(payment.provider)
+    if order.status != OrderStatus.PENDING_PAYMENT or payment.status != PaymentStatus.PENDING:
+        raise Conflict(
+            _("A %(status)s order is not awaiting payment.", status=name_of(ORDER_STATUS_NAMES, order.status))
+        )
+    url = provider.pay_url(
+        payment.provider_ref,
+        payment.amount_fen,
+        _("Consumption-assistance order %(id)s", id=order.id),
+        device,
+        order.reserved_until,
+        current_app.config["ALIPAY_RETURN_URL"],
+    )
+    return {"url": url, "device": device, "expires_at": order.reserved_until}

@@ -1112,6 +1112,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/alipay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 接收支付宝异步通知
+         * @description Alipay's notifications: verified by RSA2 signature with Alipay's public key, stored once,
+         *     then processed by a worker, which queries the trade.
+         */
+        post: operations["payments_post_alipay_notification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/payment/alipay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * 支付宝付款链接
+         * @description The buyer's signed link to Alipay's cashier for their order awaiting payment.
+         */
+        get: operations["payments_get_alipay_pay_link"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/stripe": {
         parameters: {
             query?: never;
@@ -3212,6 +3255,31 @@ export interface components {
             method?: string;
             /** @description the gateway it goes through */
             provider?: string;
+        };
+        AlipayNotification: {
+            notify_id: string;
+            notify_type?: string;
+            notify_time?: string;
+            app_id: string;
+            out_trade_no: string;
+            trade_no?: string;
+            trade_status: string;
+            /** @description yuan, two decimals: 198.60 */
+            total_amount: string;
+            sign_type?: string;
+            sign: string;
+        } & {
+            [key: string]: unknown;
+        };
+        AlipayPayLink: {
+            /** @description the signed link to Alipay's cashier */
+            url?: string;
+            device?: string;
+            /**
+             * Format: date-time
+             * @description the link cannot be paid after this
+             */
+            expires_at?: string;
         };
         Received: {
             received?: boolean;
@@ -5637,6 +5705,66 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentMethod"][];
                 };
             };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    payments_post_alipay_notification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["AlipayNotification"];
+            };
+        };
+        responses: {
+            /** @description Received (a duplicate too): Alipay stops sending it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": "success";
+                };
+            };
+            /** @description Bad signature */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    payments_get_alipay_pay_link: {
+        parameters: {
+            query?: {
+                /** @description page: page pay on a computer; wap: H5 on a phone */
+                device?: "page" | "wap";
+            };
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlipayPayLink"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };
