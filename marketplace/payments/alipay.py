@@ -12,21 +12,20 @@ import json
 import logging
 import re
 import urllib.error
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from alipay import AliPay
 from alipay.exceptions import AliPayException, AliPayValidationError
-from sqlalchemy import select
 
-from marketplace.extensions import db
 from marketplace.payments.gateways import (
     IntentState,
+    Payer,
     PaymentProviderUnavailable,
     PaymentRefused,
     RefundState,
 )
-from marketplace.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from marketplace.timeutil import CHINA
 
 log = logging.getLogger(__name__)
@@ -120,7 +119,9 @@ class AlipayGateway:
 
     # The gateway protocol ------------------------------------------------------------------------
 
-    def create_intent(self, order_id: int, amount: int, currency: str, method: str, key: str) -> IntentState:
+    def create_intent(
+        self, order_id: int, amount: int, currency: str, method: str, key: str, payer: Payer | None = None
+    ) -> IntentState:
         if currency.upper() != "CNY":
             raise PaymentRefused(f"Alipay takes CNY, not {currency}.")
         trade = trade_no_for(key)
@@ -170,45 +171,24 @@ class AlipayGateway:
         # "N": no money moved by this call; a retry of a refund made already says so too.
         return self._refund_state(intent_id, request_no, amount)
 
-    def _refund_state(self, intent_id: str, request_no: str, amount: int) -> RefundState:
+    def _refund_state(self, intent_id: str, request_no: str, amount: int | None = None) -> RefundState:
         answer = self._call(
             "api_alipay_trade_fastpay_refund_query", out_request_no=request_no, out_trade_no=intent_id
         )
         done = answer.get("refund_status") == "REFUND_SUCCESS"
+        if amount is None:
+            amount = fen_of(str(answer.get("refund_amount", ""))) or 0
         return RefundState(request_no, intent_id, amount, "succeeded" if done else "pending")
 
-    def list_refunds(self, intent_id: str) -> list[RefundState]:
-        """Alipay lists no refunds: each of ours on this trade still pending is queried. The reading of
-        ours is committed before Alipay is asked."""
-        pending = db.session.execute(
-            select(Refund.provider_ref, Refund.amount_fen)
-            .join(Payment, Payment.id == Refund.payment_id)
-            .where(
-                Payment.provider_ref == intent_id,
-                Refund.status == RefundStatus.PENDING,
-                Refund.provider_ref.is_not(None),
-            )
-        ).all()
-        db.session.commit()
-        return [self._refund_state(intent_id, ref, amount) for ref, amount in pending]
+    def list_refunds(self, intent_id: str, ours: Sequence[str] = ()) -> list[RefundState]:
+        """Alipay lists no refunds: each of ours on this trade is queried."""
+        return [self._refund_state(intent_id, ref) for ref in ours]
 
-    def list_recent_intents(self, created_after: int) -> list[IntentState]:
+    def list_recent_intents(self, created_after: int, ours: Sequence[str] = ()) -> list[IntentState]:
         """Alipay lists no trades: reconciliation queries each of our Alipay payments still pending
-        (alipay.trade.query), read and committed before Alipay is asked."""
-        since = datetime.fromtimestamp(created_after, CHINA)
-        refs = list(
-            db.session.scalars(
-                select(Payment.provider_ref).where(
-                    Payment.provider == self.name,
-                    Payment.status == PaymentStatus.PENDING,
-                    Payment.created_at >= since,
-                    Payment.provider_ref.is_not(None),
-                )
-            )
-        )
-        db.session.commit()
+        (alipay.trade.query)."""
         trades = []
-        for ref in refs:
+        for ref in ours:
             try:
                 trades.append(self.retrieve_intent(ref))
             except PaymentRefused as exc:  # one trade Alipay will not answer for holds up no other
