@@ -3,13 +3,14 @@ import type { Locale } from '../format'
 import en from './en'
 import alerts from './pages/alerts'
 import ledger from './pages/ledger'
+import portal from './pages/portal'
 import queues from './pages/queues'
 import shop from './pages/shop'
 import tallies from './pages/tallies'
 import zhCN from './zh-CN'
 
-// Each dashboard page keeps its words in a file of its own, both languages side by side.
-const pages = { tallies, queues, alerts, ledger, shop }
+// Each area keeps its words in a file of its own, both languages side by side.
+const pages = { tallies, queues, alerts, ledger, shop, portal }
 function withPages<T extends object>(locale: Locale, base: T): T {
   return { ...base, ...Object.fromEntries(Object.entries(pages).map(([name, words]) => [name, words[locale]])) }
 }

@@ -33,6 +33,14 @@ export const router = createRouter({
         { path: 'ledger', name: 'ledger', component: () => import('../pages/dashboard/LedgerPage.vue') },
       ],
     },
+    {
+      path: '/portal',
+      name: 'portal',
+      component: () => import('../pages/portal/PortalLayout.vue'),
+      redirect: { name: 'portal-quota' },
+      meta: { portal: true },
+      children: [{ path: '', name: 'portal-quota', component: () => import('../pages/portal/QuotaPage.vue') }],
+    },
     { path: '/account', name: 'account', component: () => import('../pages/AccountPage.vue') },
     {
       path: '/:missing(.*)*',
@@ -43,7 +51,7 @@ export const router = createRouter({
   ],
 })
 
-// Pages need a session, the dashboard a role that may use it; anyone else goes where they may.
+// Pages need a session, the dashboard a role that may use it, the portal an agency membership; anyone else goes where they may.
 router.beforeEach(async (to) => {
   const session = useSession()
   if (to.meta.public) {
@@ -62,6 +70,7 @@ router.beforeEach(async (to) => {
   }
   if (!session.signedIn) return { name: 'sign-in' }
   if (to.meta.dashboard && !session.mayUseDashboard) return { name: 'account' }
+  if (to.meta.portal && !session.isAgencyMember) return { name: 'account' }
   return true
 })
 
