@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
+  basisPoints,
+  bpFromPercent,
   chinaDay,
   chinaMonth,
   chinaYear,
@@ -8,6 +10,7 @@ import {
   day,
   dayBefore,
   daysFrom,
+  fenFromYuan,
   monthLabel,
   monthsUpTo,
   percent,
@@ -19,6 +22,7 @@ import {
   wanYuanTick,
   wholeYuan,
   yuan,
+  yuanText,
 } from './format'
 
 describe('money', () => {
@@ -159,5 +163,30 @@ describe('days', () => {
     expect(daysFrom('2028-02-28', '2028-03-01')).toBe(2)
     expect(daysFrom('2026-12-02', '2026-12-02')).toBe(0)
     expect(daysFrom('2026-12-05', '2026-12-02')).toBe(-3)
+  })
+})
+
+describe('what people type', () => {
+  it('reads yuan to the fen without floating point', () => {
+    expect(fenFromYuan('8000000')).toBe(800_000_000)
+    expect(fenFromYuan('12,000.5')).toBe(1_200_050)
+    expect(fenFromYuan(' 0.07 ')).toBe(7)
+    expect(fenFromYuan('1.005')).toBeNull()
+    expect(fenFromYuan('-3')).toBeNull()
+    expect(fenFromYuan('')).toBeNull()
+  })
+  it('reads percentages to basis points, at most 100%', () => {
+    expect(bpFromPercent('15')).toBe(1500)
+    expect(bpFromPercent('12.5%')).toBe(1250)
+    expect(bpFromPercent('100')).toBe(10_000)
+    expect(bpFromPercent('100.01')).toBeNull()
+    expect(bpFromPercent('abc')).toBeNull()
+  })
+  it('shows basis points and yuan back as typed', () => {
+    expect(basisPoints(1500)).toBe('15%')
+    expect(basisPoints(1250)).toBe('12.5%')
+    expect(basisPoints(9916)).toBe('99.16%')
+    expect(yuanText(800_000_000)).toBe('8000000')
+    expect(yuanText(1_200_050)).toBe('12000.50')
   })
 })

@@ -39,7 +39,15 @@ export const router = createRouter({
       component: () => import('../pages/portal/PortalLayout.vue'),
       redirect: { name: 'portal-quota' },
       meta: { portal: true },
-      children: [{ path: '', name: 'portal-quota', component: () => import('../pages/portal/QuotaPage.vue') }],
+      children: [
+        { path: '', name: 'portal-quota', component: () => import('../pages/portal/QuotaPage.vue') },
+        { path: 'filing', name: 'portal-filing', component: () => import('../pages/portal/FilingPage.vue') },
+        {
+          path: 'approvals',
+          name: 'portal-approvals',
+          component: () => import('../pages/portal/ApprovalsPage.vue'),
+        },
+      ],
     },
     { path: '/account', name: 'account', component: () => import('../pages/AccountPage.vue') },
     {
