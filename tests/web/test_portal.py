@@ -126,7 +126,9 @@ def test_a_unit_files_its_budget_and_share_and_sees_the_apis_refusal_on_its_fiel
     desk = agency_id(purchaser, DESK)
     filed = purchaser.get(f"/agencies/{desk}/filings/{YEAR}")
     sign_in(page, PURCHASER)
-    page.goto("/portal/filing")
+    page.get_by_role("menuitem", name="采购门户").click()  # once signed in
+    page.get_by_role("menuitem", name="年度填报").click()
+    expect(page).to_have_url(re.compile(r"/portal/filing$"))
     expect(page.get_by_role("heading", name=f"{YEAR} 年度预留份额填报")).to_be_visible()
     expect(page.locator(".filed")).to_contain_text("已填报")
     expect(page.locator(".filed")).to_contain_text(f"食堂食材预算 {wan(filed['food_budget_fen'])}")
