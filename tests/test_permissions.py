@@ -325,6 +325,7 @@ MATRIX = {
     ("GET", "/api/v1/agencies/<int:agency_id>/invitations"): (None, ADMIN),
     ("DELETE", "/api/v1/agencies/<int:agency_id>/invitations/<int:invitation_id>"): (None, ADMIN),
     ("GET", "/api/v1/agencies/<int:agency_id>/quota"): (None, SEES_AGENCY),
+    ("GET", "/api/v1/agencies/<int:agency_id>/quota/export.xlsx"): (None, SEES_AGENCY),
     ("GET", "/api/v1/agencies/<int:agency_id>/filings/<int:year>"): (None, SEES_AGENCY),
     ("PUT", "/api/v1/agencies/<int:agency_id>/filings/<int:year>"): (
         {"food_budget_fen": 10_000_000, "reserved_share_bp": 1000},

@@ -54,6 +54,7 @@ class Agency(Model):
     members: Mapped[list["AgencyMember"]] = relationship(
         back_populates="agency", cascade="all, delete-orphan"
     )
+    parent: Mapped["Agency | None"] = relationship(remote_side=[id])
 
     def role_of(self, user_id: int) -> set[str]:
         return {m.role for m in self.members if m.user_id == user_id}

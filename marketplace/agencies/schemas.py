@@ -41,6 +41,11 @@ class AgencySchema(ma.Schema):
     uscc = fields.String()
     region_code = fields.String()
     parent_id = WholeNumber(allow_none=True)
+    parent_name = fields.Function(
+        lambda agency: agency.parent.name if agency.parent else None,
+        allow_none=True,
+        metadata={"type": "string", "description": "the lead unit's name"},
+    )
     approval_tiers_fen = fields.List(WholeNumber())
     members = fields.List(fields.Nested(AgencyMemberSchema))
 

@@ -1,13 +1,17 @@
+from urllib.parse import quote
+
 from flask import Response, request
 from flask.views import MethodView
 
 from marketplace.accounts.auth import SECURITY, require_user
 from marketplace.agencies.schemas import YearArgsSchema
+from marketplace.i18n import _
 from marketplace.ledger import exports, quota, reports, sales, tallies, targets
 from marketplace.ledger.models import ReportStatus
 from marketplace.ledger.schemas import (
     ProgressArgsSchema,
     ProgressSchema,
+    QuotaArgsSchema,
     QuotaSchema,
     ReportQueryArgsSchema,
     ReportRequestSchema,
@@ -232,14 +236,16 @@ class Standings(MethodView):
 
 @blp.route("/agencies/<int:agency_id>/quota", tags=["agencies"])
 class Quota(MethodView):
-    @blp.arguments(YearArgsSchema, location="query")
+    @blp.arguments(QuotaArgsSchema, location="query")
     @blp.response(200, QuotaSchema)
     @blp.doc(security=SECURITY)
     def get(self, args, agency_id):
         """查看预留份额
 
-        The reserved share: budget, reserved, purchased (certified, paid), with subordinates rolled up."""
-        return quota.quota(require_user(), agency_id, args.get("year") or china_today().year)
+        The reserved share: budget, reserved, purchased (certified, paid), the gap, the pace and the
+        months, with subordinates rolled up; `?rank=gap|completion` ranks the units."""
+        year = args.get("year") or china_today().year
+        return quota.quota(require_user(), agency_id, year, args.get("rank"))
 
 
 # A supplier's own sales are a sum over the ledger, answered here under the suppliers' paths.
@@ -254,3 +260,23 @@ class SupplierSales(MethodView):
         Its members and admins: the supplier's sales in each month of `?year=` (this year by
         default), money received less refunds, with the year's total."""
         return sales.supplier_sales(require_user(), supplier_id, args.get("year") or china_today().year)
+
+
+@blp.route("/agencies/<int:agency_id>/quota/export.xlsx", tags=["agencies"])
+class QuotaExport(MethodView):
+    @blp.arguments(QuotaArgsSchema, location="query")
+    @blp.response(200, {"type": "string", "format": "binary"}, description="the XLSX file", content_type=XLSX)
+    @blp.doc(security=SECURITY)
+    def get(self, args, agency_id):
+        """导出预留份额完成情况（XLSX）
+
+        The agency and every unit under it, ranked as `GET /agencies/{id}/quota?rank=` ranks them
+        (by gap unless asked), in the reader's language: budget, share, reserved, purchased, gap,
+        completion, expected by now, pace and filing, money in 万元 to two decimals, and the rolled-up
+        figures as the total row. Same permissions as the quota."""
+        year = args.get("year") or china_today().year
+        data = exports.export_quota(require_user(), agency_id, year, args.get("rank") or "gap")
+        plain = f"quota-{agency_id}-{year}.xlsx"  # for clients that cannot read filename*
+        name = quote(_("reserved-share-%(year)s-%(id)s.xlsx", year=year, id=agency_id))
+        disposition = f"attachment; filename={plain}; filename*=UTF-8''{name}"
+        return Response(data, 200, {"Content-Disposition": disposition}, content_type=XLSX)

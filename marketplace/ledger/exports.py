@@ -1,17 +1,18 @@
-"""The tallies as a spreadsheet: the rows GET /tallies answers for the same query, in the reader's
+"""Spreadsheets. The tallies: the rows GET /tallies answers for the same query, in the reader's
 language, with amounts in yuan as number cells exact to the fen, a total row, and the query itself
-on a second sheet so that a printed copy says what it sums."""
+on a second sheet so that a printed copy says what it sums. An agency's reserved-share standing: its
+units ranked, in 万元, with the rolled-up total, for the finance office's 通报."""
 
 import io
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from marketplace.accounts.models import User
-from marketplace.i18n import N_, _, format_instant
-from marketplace.ledger import tallies
+from marketplace.i18n import N_, _, format_day, format_instant
+from marketplace.ledger import quota, tallies
 from marketplace.ledger.models import CHANNEL_NAMES
 from marketplace.ledger.reports import neutralise
 from marketplace.regions.services import require_region
@@ -124,6 +125,106 @@ def export_tallies(actor: User, group_by: list[str], filters: dict[str, Any]) ->
         conditions.append(line)
     conditions.column_dimensions["A"].width = 20
     conditions.column_dimensions["B"].width = 40
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# The quota standing's columns, for the finance office's 通报.
+QUOTA_HEADER = (
+    N_("Rank"),
+    N_("Unit"),
+    N_("Canteen food budget (10k yuan)"),
+    N_("Reserved share"),
+    N_("Reserved amount (10k yuan)"),
+    N_("Purchased (10k yuan)"),
+    N_("Gap (10k yuan)"),
+    N_("Completion"),
+    N_("Expected by now (10k yuan)"),
+    N_("Pace"),
+    N_("Filing"),
+)
+PACE_NAMES = {
+    "achieved": N_("achieved"),
+    "on_track": N_("on track"),
+    "behind": N_("behind"),
+    "missed": N_("missed"),
+}
+FILING_NAMES = {
+    "met": N_("filed"),
+    "behind": N_("filed"),
+    "not_filed": N_("not filed"),
+    "no_canteen": N_("exempt: no canteen"),
+    "shared_canteen": N_("exempt: shared canteen"),
+}
+WAN_YUAN = "#,##0.00"
+PERCENT = "0.00%"
+RANKS = {"gap": N_("by gap, largest first"), "completion": N_("by completion, lowest first")}
+
+
+def _wan_yuan(fen: int) -> Decimal:
+    """万元 to two decimals for a number cell, halves rounded up, exact from the fen (no float)."""
+    return (Decimal(fen) / 1_000_000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _ratio(bp: int | None) -> Decimal | None:
+    return None if bp is None else Decimal(bp).scaleb(-4)
+
+
+def _standing_cells(figures: dict[str, Any]) -> list[Any]:
+    return [
+        _wan_yuan(figures["budget_fen"]),
+        _ratio(figures.get("reserved_share_bp")),
+        _wan_yuan(figures["reserved_fen"]),
+        _wan_yuan(figures["purchased_fen"]),
+        _wan_yuan(figures["gap_fen"]),
+        _ratio(figures["completion_bp"]),
+        _wan_yuan(figures["expected_by_now_fen"]),
+        _(PACE_NAMES[figures["pace"]]) if figures["pace"] else None,
+    ]
+
+
+def export_quota(actor: User, agency_id: int, year: int, rank: quota.Rank) -> bytes:
+    """GET /agencies/{id}/quota/export.xlsx: the agency's units (itself and every unit under it)
+    ranked as GET /agencies/{id}/quota?rank= ranks them, with the rolled-up figures as the total row;
+    money in 万元 to two decimals. Refused exactly as the quota is."""
+    standing = quota.quota(actor, agency_id, year, rank)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Quota standings")
+    sheet.append([_(h) for h in QUOTA_HEADER])
+    for unit in standing["units"]:
+        filing = unit["exemption"] or unit["status"]
+        sheet.append(
+            [
+                unit["rank"],
+                neutralise(unit["name"]),
+                *_standing_cells(unit),
+                _(FILING_NAMES[filing]),
+            ]
+        )
+    sheet.append([_("Total"), None, *_standing_cells(standing), None])
+    for cell in (*sheet[1], *sheet[sheet.max_row]):
+        cell.font = Font(bold=True)
+    for row in sheet.iter_rows(min_row=2, min_col=3, max_col=9):
+        for cell in row:
+            cell.number_format = PERCENT if cell.column in (4, 8) else WAN_YUAN
+    for index, title in enumerate(sheet[1], start=1):
+        width = 32 if index == 2 else max(10, len(title.value) + 6)
+        sheet.column_dimensions[title.column_letter].width = width
+    sheet.freeze_panes = "C2"
+    about = book.create_sheet(_("About"))
+    for line in (
+        [_("Agency"), neutralise(standing["name"])],
+        [_("Year"), year],
+        [_("As of"), format_day(standing["as_of"])],
+        [_("Ranked"), _(RANKS[rank])],
+        [_("Counted"), _("Certified products' purchase orders, paid; at the value received.")],
+        [_("Made"), format_instant(now())],
+    ):
+        about.append(line)
+    about.column_dimensions["A"].width = 16
+    about.column_dimensions["B"].width = 60
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -190,6 +190,39 @@ class StandingArgsSchema(YearArgsSchema):
     region = RegionCode()
 
 
+class QuotaArgsSchema(YearArgsSchema):
+    rank = fields.String(
+        validate=validate.OneOf(["gap", "completion"]),
+        metadata={
+            "description": "rank the units, those needing most first: by gap (largest first) or "
+            "completion (lowest first), then those not filed, then the exempt"
+        },
+    )
+
+
+PACES = ["achieved", "on_track", "behind", "missed"]
+
+
+class StandingFieldsSchema(ma.Schema):
+    gap_fen = WholeNumber(metadata={"description": "reserved less purchased, never below 0"})
+    completion_bp = WholeNumber(
+        allow_none=True,
+        metadata={"description": "purchased / reserved in basis points; null without a share"},
+    )
+    expected_by_now_fen = WholeNumber(
+        metadata={"description": "the reserved amount's share of the year's days gone (linear pace)"}
+    )
+    pace = fields.String(
+        allow_none=True,
+        metadata={"enum": PACES, "description": "null when not filed or exempt"},
+    )
+
+
+class MonthAmountSchema(ma.Schema):
+    month = fields.String(metadata={"example": "2026-03"})
+    amount_fen = WholeNumber()
+
+
 class GiftQuotaSchema(ma.Schema):
     budget_fen = WholeNumber()
     reserved_fen = WholeNumber()
@@ -197,27 +230,37 @@ class GiftQuotaSchema(ma.Schema):
     status = fields.String()
 
 
-class UnitQuotaSchema(ma.Schema):
+class UnitQuotaSchema(StandingFieldsSchema):
     agency_id = WholeNumber()
     name = fields.String()
     kind = fields.String()
     budget_fen = WholeNumber()
+    reserved_share_bp = WholeNumber(
+        allow_none=True, metadata={"description": "as filed; null without a budget"}
+    )
     reserved_fen = WholeNumber()
     purchased_fen = WholeNumber()
     share_bp = WholeNumber()
     status = fields.String(metadata={"enum": ["met", "behind", "not_filed", "exempt"]})
     exemption = fields.String(allow_none=True)
     gift = fields.Nested(GiftQuotaSchema, allow_none=True)
+    rank = WholeNumber(metadata={"description": "the unit's place, from 1, when a rank was asked"})
 
 
-class QuotaSchema(ma.Schema):
+class QuotaSchema(StandingFieldsSchema):
     agency_id = WholeNumber()
+    name = fields.String()
     year = WholeNumber()
+    as_of = Day(metadata={"description": "the day the pace is reckoned to (the year's last, once over)"})
     budget_fen = WholeNumber()
     reserved_fen = WholeNumber()
     purchased_fen = WholeNumber()
     share_bp = WholeNumber()
     status = fields.String()
+    by_month = fields.List(
+        fields.Nested(MonthAmountSchema),
+        metadata={"description": "purchased (the canteens' share) each month of the year up to as_of"},
+    )
     gift = fields.Nested(GiftQuotaSchema, allow_none=True)
     units = fields.List(fields.Nested(UnitQuotaSchema))
     not_filed = fields.List(WholeNumber())

@@ -31,9 +31,12 @@ class PurchaseOrders(MethodView):
     @blp.paginate(page_size=20, max_page_size=100)
     @blp.doc(security=SECURITY)
     def get(self, args, pagination_parameters):
-        """采购订单列表"""
+        """采购订单列表
+
+        `?awaiting=me`: the approvals inbox, oldest first."""
         user = require_user()
-        orders = page_of(services.list_purchase_orders(user, args.get("status")), pagination_parameters)
+        listed = services.list_purchase_orders(user, args.get("status"), awaiting_me="awaiting" in args)
+        orders = page_of(listed, pagination_parameters)
         return services.view_many(user, orders)
 
     @blp.arguments(s.PurchaseOrderCreateSchema)

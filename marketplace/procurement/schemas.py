@@ -61,6 +61,7 @@ class SupplierPartSchema(ma.Schema):
 class PurchaseOrderSchema(ma.Schema):
     id = WholeNumber(attribute="order.id")
     agency_id = WholeNumber(attribute="order.agency_id")
+    agency_name = fields.String()
     status = fields.String(attribute="order.status")
     created_by_id = WholeNumber(attribute="order.created_by_id")
     delivery_address = fields.String(attribute="order.delivery_address")
@@ -79,6 +80,14 @@ class PurchaseOrderSchema(ma.Schema):
 
 class QueryArgs(QueryArgsSchema):
     status = fields.String(validate=validate.OneOf(list(PurchaseOrderStatus)))
+    awaiting = fields.String(
+        validate=validate.OneOf(["me"]),
+        metadata={
+            "description": "me: the submitted orders the caller may approve at their next tier (an "
+            "approver of the agency or of a lead unit above it, who neither drafted them nor "
+            "approved an earlier tier)"
+        },
+    )
 
 
 class CommentSchema(ma.Schema):

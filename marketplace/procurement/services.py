@@ -538,14 +538,14 @@ def view_many(actor: User, orders: list[PurchaseOrder]) -> list[dict[str, Any]]:
     mine = member_supplier_ids(actor)
     views = []
     for order in orders:
+        agency = db.session.get(Agency, order.agency_id)
         if order.agency_id not in agency_side:
-            agency_side[order.agency_id] = actor.is_admin or bool(
-                roles_over(actor, db.session.get(Agency, order.agency_id))
-            )
+            agency_side[order.agency_id] = actor.is_admin or bool(roles_over(actor, agency))
         own = None if agency_side[order.agency_id] else mine
         views.append(
             {
                 "order": order,
+                "agency_name": agency.name,
                 "lines": [line for line in order.lines if own is None or line.supplier_id in own],
                 "parts": [p for p in order.parts if own is None or p.supplier_id in own],
             }
@@ -553,9 +553,12 @@ def view_many(actor: User, orders: list[PurchaseOrder]) -> list[dict[str, Any]]:
     return views
 
 
-def list_purchase_orders(actor: User, status: str | None) -> Select[Any]:
+def list_purchase_orders(actor: User, status: str | None, awaiting_me: bool = False) -> Select[Any]:
     """The agency's orders for its members (an approver's also those of every unit under it), a
-    supplier's orders with its lines on them, all for admins."""
+    supplier's orders with its lines on them, all for admins; or, awaiting the caller, the approvals
+    inbox."""
+    if awaiting_me:
+        return _awaiting(actor)
     stmt = select(PurchaseOrder).order_by(PurchaseOrder.id.desc())
     if not actor.is_admin:
         visible: set[int] = set()
@@ -575,6 +578,29 @@ def list_purchase_orders(actor: User, status: str | None) -> Select[Any]:
     if status:
         stmt = stmt.where(PurchaseOrder.status == status)
     return stmt
+
+
+def _awaiting(actor: User) -> Select[Any]:
+    """Submitted orders of the units the caller approves for (their own and every unit under it)
+    that `approve` would let them approve now, oldest first: not drafted by them, no earlier tier of
+    theirs. An admin approves nothing as an admin, so their inbox is that of their memberships."""
+    units: set[int] = set()
+    approves_for = select(AgencyMember.agency_id).where(
+        AgencyMember.user_id == actor.id, AgencyMember.role == "approver"
+    )
+    for agency_id in db.session.scalars(approves_for):
+        units.update(subtree_ids(db.session.get(Agency, agency_id)))
+    theirs = select(Approval.order_id).where(Approval.approver_id == actor.id)
+    return (
+        select(PurchaseOrder)
+        .where(
+            PurchaseOrder.status == PurchaseOrderStatus.SUBMITTED,
+            PurchaseOrder.agency_id.in_(units),
+            PurchaseOrder.created_by_id != actor.id,
+            PurchaseOrder.id.not_in(theirs),
+        )
+        .order_by(PurchaseOrder.submitted_on, PurchaseOrder.id)
+    )
 
 
 def order_for_import(actor: User, order_id: int) -> PurchaseOrder:

@@ -1,7 +1,12 @@
+from datetime import date
+from io import BytesIO
+
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import text
 
 from marketplace.extensions import db
+from marketplace.ledger import quota as quota_service
 from marketplace.timeutil import china_today
 from tests.procurement.test_workflow import run_to_paid
 
@@ -257,3 +262,118 @@ def test_a_filing_below_the_provinces_floor_is_told_in_chinese_and_in_english_on
     english = desk.client.put(url, json=body, headers={**desk.admin_h, "Accept-Language": "en"})
     [why] = english.json["errors"]["json"]["reserved_share_bp"]
     assert why.startswith("At least ") and why.endswith("% in this province.")
+
+
+def test_the_quota_gives_the_gap_the_pace_and_the_months(desk):
+    file(desk, desk.unit, {"food_budget_fen": 10_000_000, "reserved_share_bp": 1500})
+    run_to_paid(desk, desk.draft())
+    q = quota(desk, desk.unit)
+    bought = 100 * 9900 + 40 * 5000
+    today = china_today()
+    assert q["gap_fen"] == 1_500_000 - bought
+    assert q["completion_bp"] == bought * 10_000 // 1_500_000
+    assert q["as_of"] == today.isoformat()
+    elapsed = (today - date(YEAR, 1, 1)).days + 1
+    assert q["expected_by_now_fen"] == 1_500_000 * elapsed // (date(YEAR + 1, 1, 1) - date(YEAR, 1, 1)).days
+    assert q["pace"] == ("behind" if bought * 10 < q["expected_by_now_fen"] * 9 else "on_track")
+    assert [m["month"] for m in q["by_month"]] == [f"{YEAR}-{m:02d}" for m in range(1, today.month + 1)]
+    assert {m["month"]: m["amount_fen"] for m in q["by_month"] if m["amount_fen"]} == {
+        today.isoformat()[:7]: bought
+    }
+    assert q["units"][0]["gap_fen"] == q["gap_fen"] and q["units"][0]["reserved_share_bp"] == 1500
+
+
+@pytest.mark.parametrize(
+    ("bought", "day", "expected"),
+    [
+        (1_500_000, date(YEAR, 3, 1), "achieved"),
+        (100_000, date(YEAR + 1, 1, 1), "missed"),
+        (0, date(YEAR, 1, 1), "behind"),  # a day's share is due from the first day
+        (1_500_000 // 2, date(YEAR, 7, 2), "on_track"),
+        (1_500_000 // 3, date(YEAR, 7, 2), "behind"),
+    ],
+)
+def test_pace_is_linear_over_the_year_and_behind_below_nine_tenths(bought, day, expected):
+    due = quota_service.expected_by_now_fen(1_500_000, YEAR, day)
+    assert quota_service.pace("behind", 1_500_000, bought, due, YEAR, day) == expected
+    assert quota_service.pace("exempt", 0, 0, 0, YEAR, day) is None
+    assert quota_service.expected_by_now_fen(1_500_000, YEAR, date(YEAR - 1, 12, 31)) == 0
+    assert quota_service.expected_by_now_fen(1_500_000, YEAR, date(YEAR + 2, 1, 1)) == 1_500_000
+
+
+def _ranked_desk(desk):
+    school = desk.agency("济南市第一中学", "school", desk.lead.id, [1_000_000])
+    exempt = desk.agency("山东省农业农村厅驻京办", "government", desk.lead.id, [1_000_000])
+    file(desk, desk.lead, {"food_budget_fen": 2_000_000, "reserved_share_bp": 1000})
+    file(desk, desk.unit, {"food_budget_fen": 8_000_000, "reserved_share_bp": 1500})
+    file(desk, exempt, {"exemption": "no_canteen", "exemption_note": "无食堂"})
+    run_to_paid(desk, desk.draft())  # the unit: 1,190,000 of 1,200,000; the lead 0 of 200,000
+    return school, exempt
+
+
+def test_a_lead_unit_ranks_its_units_by_gap_or_completion(desk):
+    school, exempt = _ranked_desk(desk)
+    by_gap = desk.client.get(
+        f"/api/v1/agencies/{desk.lead.id}/quota?year={YEAR}&rank=gap", headers=desk.lead_approver_h
+    ).json
+    assert [(u["rank"], u["agency_id"]) for u in by_gap["units"]] == [
+        (1, desk.lead.id),  # 200,000 short
+        (2, desk.unit.id),  # 10,000 short
+        (3, school.id),  # not filed
+        (4, exempt.id),
+    ]
+    assert [u["gap_fen"] for u in by_gap["units"][:2]] == [200_000, 10_000]
+    by_completion = desk.client.get(
+        f"/api/v1/agencies/{desk.lead.id}/quota?year={YEAR}&rank=completion", headers=desk.lead_approver_h
+    ).json
+    assert [u["completion_bp"] for u in by_completion["units"]] == [0, 9916, None, None]
+    r = desk.client.get(f"/api/v1/agencies/{desk.lead.id}/quota?rank=best", headers=desk.lead_approver_h)
+    assert r.status_code == 422 and "rank" in r.json["errors"]["query"]
+
+
+def test_the_standing_exports_to_xlsx_in_wan_yuan_with_a_total(desk):
+    school, exempt = _ranked_desk(desk)
+    r = desk.client.get(
+        f"/api/v1/agencies/{desk.lead.id}/quota/export.xlsx?year={YEAR}&rank=gap",
+        headers={**desk.lead_approver_h, "Accept-Language": "zh-CN"},
+    )
+    assert r.status_code == 200, r.json
+    assert r.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "filename*=UTF-8''" in r.headers["Content-Disposition"]
+    sheet = load_workbook(BytesIO(r.data)).worksheets[0]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]  # numbers as Excel keeps them
+    assert rows[0][:3] == ["排名", "单位", "食堂食材预算（万元）"]
+    assert rows[1][:2] == [1, "山东省农业农村厅"]
+    assert rows[2][:8] == [
+        2,
+        "山东省农业农村厅机关服务中心",
+        8.00,
+        0.15,
+        1.20,
+        1.19,
+        0.01,
+        0.9916,
+    ]
+    assert rows[3][1] == "济南市第一中学" and rows[3][-1] == "未填报"
+    assert rows[4][-1] == "免于填报：无食堂"
+    total = rows[5]
+    assert total[0] == "合计" and total[2:8] == [
+        10.00,
+        None,
+        1.40,
+        1.19,
+        0.21,
+        0.85,
+    ]
+    assert sheet.cell(6, 3).number_format == "#,##0.00" and sheet.cell(3, 8).number_format == "0.00%"
+    # Refused as the quota is: a unit's own purchaser does not see its lead unit's standing.
+    url = f"/api/v1/agencies/{desk.lead.id}/quota/export.xlsx"
+    assert desk.client.get(url, headers=desk.purchaser_h).status_code == 404
+    assert desk.client.get(url + "?rank=best", headers=desk.lead_approver_h).status_code == 422
+
+
+def test_an_agency_names_its_lead_unit(desk):
+    unit = desk.client.get(f"/api/v1/agencies/{desk.unit.id}", headers=desk.purchaser_h).json
+    assert (unit["parent_id"], unit["parent_name"]) == (desk.lead.id, "山东省农业农村厅")
+    lead = desk.client.get(f"/api/v1/agencies/{desk.lead.id}", headers=desk.lead_approver_h).json
+    assert lead["parent_name"] is None

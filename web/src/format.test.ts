@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import {
+  basisPoints,
+  bpFromPercent,
   chinaDay,
-  fenFromYuan,
-  yuanInput,
   chinaMonth,
   chinaYear,
   clock,
@@ -10,6 +10,7 @@ import {
   day,
   dayBefore,
   daysFrom,
+  fenFromYuan,
   monthLabel,
   monthsUpTo,
   percent,
@@ -21,6 +22,7 @@ import {
   wanYuanTick,
   wholeYuan,
   yuan,
+  yuanInput,
 } from './format'
 
 describe('money', () => {
@@ -181,5 +183,28 @@ describe('yuan typed into a form', () => {
     expect(yuanInput(1999)).toBe('19.99')
     expect(yuanInput(7)).toBe('0.07')
     expect(yuanInput(129900)).toBe('1299.00')
+  })
+})
+
+describe('what people type', () => {
+  it('reads yuan to the fen without floating point', () => {
+    expect(fenFromYuan('8000000')).toBe(800_000_000)
+    expect(fenFromYuan('12,000.5')).toBe(1_200_050)
+    expect(fenFromYuan(' 0.07 ')).toBe(7)
+    expect(fenFromYuan('1.005')).toBeNull()
+    expect(fenFromYuan('-3')).toBeNull()
+    expect(fenFromYuan('')).toBeNull()
+  })
+  it('reads percentages to basis points, at most 100%', () => {
+    expect(bpFromPercent('15')).toBe(1500)
+    expect(bpFromPercent('12.5%')).toBe(1250)
+    expect(bpFromPercent('100')).toBe(10_000)
+    expect(bpFromPercent('100.01')).toBeNull()
+    expect(bpFromPercent('abc')).toBeNull()
+  })
+  it('shows basis points and yuan back as typed', () => {
+    expect(basisPoints(1500)).toBe('15%')
+    expect(basisPoints(1250)).toBe('12.5%')
+    expect(basisPoints(9916)).toBe('99.16%')
   })
 })

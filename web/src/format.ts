@@ -185,3 +185,19 @@ export function daysFrom(from: string, to: string): number {
   }
   return Math.round((utc(to) - utc(from)) / 86_400_000)
 }
+
+/** Basis points as a percentage, exactly: 1500 -> "15%", 1234 -> "12.34%", 9916 -> "99.16%". */
+export function basisPoints(bp: number): string {
+  const whole = Math.trunc(bp / 100)
+  const rest = bp % 100
+  return rest ? `${whole}.${String(rest).padStart(2, '0').replace(/0$/, '')}%` : `${whole}%`
+}
+
+/** What a person typed as a percentage ("15", "12.5") in basis points; null when it is not one to
+ * the hundredth, or above 100. */
+export function bpFromPercent(text: string): number | null {
+  const match = text.trim().replace(/%$/, '').match(/^(\d{1,3})(?:\.(\d{1,2}))?$/)
+  if (!match) return null
+  const bp = Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'))
+  return bp <= 10_000 ? bp : null
+}

@@ -1813,7 +1813,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 采购订单列表 */
+        /**
+         * 采购订单列表
+         * @description `?awaiting=me`: the approvals inbox, oldest first.
+         */
         get: operations["procurement_get_purchase_orders"];
         put?: never;
         /**
@@ -2409,7 +2412,8 @@ export interface paths {
         };
         /**
          * 查看预留份额
-         * @description The reserved share: budget, reserved, purchased (certified, paid), with subordinates rolled up.
+         * @description The reserved share: budget, reserved, purchased (certified, paid), the gap, the pace and the
+         *     months, with subordinates rolled up; `?rank=gap|completion` ranks the units.
          */
         get: operations["ledger_get_quota"];
         put?: never;
@@ -2435,6 +2439,31 @@ export interface paths {
          *     default), money received less refunds, with the year's total.
          */
         get: operations["ledger_get_supplier_sales"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agencies/{agency_id}/quota/export.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * 导出预留份额完成情况（XLSX）
+         * @description The agency and every unit under it, ranked as `GET /agencies/{id}/quota?rank=` ranks them
+         *     (by gap unless asked), in the reader's language: budget, share, reserved, purchased, gap,
+         *     completion, expected by now, pace and filing, money in 万元 to two decimals, and the rolled-up
+         *     figures as the total row. Same permissions as the quota.
+         */
+        get: operations["ledger_get_quota_export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3460,6 +3489,8 @@ export interface components {
             uscc?: string;
             region_code?: string;
             parent_id?: number | null;
+            /** @description the lead unit's name */
+            readonly parent_name?: string | null;
             approval_tiers_fen?: number[];
             members?: components["schemas"]["AgencyMember"][];
         };
@@ -3571,6 +3602,7 @@ export interface components {
         PurchaseOrder: {
             id?: number;
             agency_id?: number;
+            agency_name?: string;
             status?: string;
             created_by_id?: number;
             delivery_address?: string;
@@ -3885,10 +3917,23 @@ export interface components {
             status?: string;
         };
         UnitQuota: {
+            /** @description reserved less purchased, never below 0 */
+            gap_fen?: number;
+            /** @description purchased / reserved in basis points; null without a share */
+            completion_bp?: number | null;
+            /** @description the reserved amount's share of the year's days gone (linear pace) */
+            expected_by_now_fen?: number;
+            /**
+             * @description null when not filed or exempt
+             * @enum {string|null}
+             */
+            pace?: "achieved" | "on_track" | "behind" | "missed" | null;
             agency_id?: number;
             name?: string;
             kind?: string;
             budget_fen?: number;
+            /** @description as filed; null without a budget */
+            reserved_share_bp?: number | null;
             reserved_fen?: number;
             purchased_fen?: number;
             share_bp?: number;
@@ -3896,15 +3941,41 @@ export interface components {
             status?: "met" | "behind" | "not_filed" | "exempt";
             exemption?: string | null;
             gift?: (Record<string, never> | null) | components["schemas"]["GiftQuota"];
+            /** @description the unit's place, from 1, when a rank was asked */
+            rank?: number;
+        };
+        MonthAmount: {
+            /** @example 2026-03 */
+            month?: string;
+            amount_fen?: number;
         };
         Quota: {
+            /** @description reserved less purchased, never below 0 */
+            gap_fen?: number;
+            /** @description purchased / reserved in basis points; null without a share */
+            completion_bp?: number | null;
+            /** @description the reserved amount's share of the year's days gone (linear pace) */
+            expected_by_now_fen?: number;
+            /**
+             * @description null when not filed or exempt
+             * @enum {string|null}
+             */
+            pace?: "achieved" | "on_track" | "behind" | "missed" | null;
             agency_id?: number;
+            name?: string;
             year?: number;
+            /**
+             * Format: date
+             * @description the day the pace is reckoned to (the year's last, once over)
+             */
+            as_of?: string;
             budget_fen?: number;
             reserved_fen?: number;
             purchased_fen?: number;
             share_bp?: number;
             status?: string;
+            /** @description purchased (the canteens' share) each month of the year up to as_of */
+            by_month?: components["schemas"]["MonthAmount"][];
             gift?: (Record<string, never> | null) | components["schemas"]["GiftQuota"];
             units?: components["schemas"]["UnitQuota"][];
             not_filed?: number[];
@@ -6670,6 +6741,8 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "draft" | "submitted" | "approved" | "confirmed" | "shipped" | "received" | "invoiced" | "paid" | "rejected" | "cancelled";
+                /** @description me: the submitted orders the caller may approve at their next tier (an approver of the agency or of a lead unit above it, who neither drafted them nor approved an earlier tier) */
+                awaiting?: "me";
                 page?: number;
                 page_size?: number;
             };
@@ -7535,6 +7608,8 @@ export interface operations {
         parameters: {
             query?: {
                 year?: number;
+                /** @description rank the units, those needing most first: by gap (largest first) or completion (lowest first), then those not filed, then the exempt */
+                rank?: "gap" | "completion";
             };
             header?: never;
             path: {
@@ -7577,6 +7652,34 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SupplierSales"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    ledger_get_quota_export: {
+        parameters: {
+            query?: {
+                year?: number;
+                /** @description rank the units, those needing most first: by gap (largest first) or completion (lowest first), then those not filed, then the exempt */
+                rank?: "gap" | "completion";
+            };
+            header?: never;
+            path: {
+                agency_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the XLSX file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             422: components["responses"]["UNPROCESSABLE_ENTITY"];

@@ -8,13 +8,14 @@ import cart from './pages/cart'
 import ledger from './pages/ledger'
 import notifications from './pages/notifications'
 import orders from './pages/orders'
+import portal from './pages/portal'
 import queues from './pages/queues'
 import shop from './pages/shop'
 import tallies from './pages/tallies'
 import workbench from './pages/workbench'
 import zhCN from './zh-CN'
 
-// Each dashboard page keeps its words in a file of its own, both languages side by side.
+// Each area keeps its words in a file of its own, both languages side by side.
 const pages = {
   tallies,
   queues,
@@ -27,6 +28,7 @@ const pages = {
   notifications,
   cart,
   addresses,
+  portal,
 }
 function withPages<T extends object>(locale: Locale, base: T): T {
   return { ...base, ...Object.fromEntries(Object.entries(pages).map(([name, words]) => [name, words[locale]])) }

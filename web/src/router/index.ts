@@ -64,6 +64,22 @@ export const router = createRouter({
         { path: 'sales', name: 'workbench-sales', component: () => import('../pages/workbench/SalesPage.vue') },
       ],
     },
+    {
+      path: '/portal',
+      name: 'portal',
+      component: () => import('../pages/portal/PortalLayout.vue'),
+      redirect: { name: 'portal-quota' },
+      meta: { portal: true },
+      children: [
+        { path: '', name: 'portal-quota', component: () => import('../pages/portal/QuotaPage.vue') },
+        { path: 'filing', name: 'portal-filing', component: () => import('../pages/portal/FilingPage.vue') },
+        {
+          path: 'approvals',
+          name: 'portal-approvals',
+          component: () => import('../pages/portal/ApprovalsPage.vue'),
+        },
+      ],
+    },
     { path: '/account', name: 'account', component: () => import('../pages/AccountPage.vue') },
     { path: '/orders', name: 'orders', component: () => import('../pages/orders/OrdersPage.vue') },
     { path: '/orders/:id(\\d+)', name: 'order', component: () => import('../pages/orders/OrderPage.vue') },
@@ -86,7 +102,8 @@ export const router = createRouter({
   ],
 })
 
-// Pages need a session, the dashboard a role that may use it, the workbench a supplier's member;
+// Pages need a session, the dashboard a role that may use it, the workbench a supplier's
+// member, the portal an agency membership;
 // anyone else goes where they may.
 router.beforeEach(async (to, from) => {
   // The payment page is served with a policy of its own (Stripe's script, where Stripe is the
@@ -114,6 +131,7 @@ router.beforeEach(async (to, from) => {
   if (!session.signedIn) return { name: 'sign-in' }
   if (to.meta.dashboard && !session.mayUseDashboard) return { name: 'account' }
   if (to.meta.workbench && !session.isSupplierMember) return { name: 'account' }
+  if (to.meta.portal && !session.isAgencyMember) return { name: 'account' }
   return true
 })
 

@@ -48,6 +48,11 @@ export const useSession = defineStore('session', {
     isSupplierMember(): boolean {
       return this.supplierIds.length > 0
     },
+    // The agencies the user works for, each with their role there (purchaser, approver, ...).
+    agencyMemberships: (state) => (state.me?.memberships ?? []).filter((m) => m.kind === 'agency'),
+    isAgencyMember(): boolean {
+      return this.agencyMemberships.length > 0
+    },
   },
   actions: {
     async signIn(email: string, password: string): Promise<void> {
