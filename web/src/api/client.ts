@@ -24,7 +24,9 @@ export interface Options {
 async function send(path: string, options: Options, extra: Record<string, string> = {}): Promise<Response> {
   const session = useSession()
   const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': currentLocale(), ...extra }
-  if (options.body !== undefined) headers['Content-Type'] = 'application/json'
+  // A form (an uploaded file) goes as multipart, its boundary chosen by the browser; the rest as JSON.
+  const form = options.body instanceof FormData
+  if (options.body !== undefined && !form) headers['Content-Type'] = 'application/json'
   const signedIn = options.signedIn ?? true
   // Signed out meanwhile (a page still loading when the user left): nothing more is asked for.
   if (signedIn && !session.token) throw new ApiError(401, i18n.global.t('signIn.signedOut'))
@@ -34,7 +36,7 @@ async function send(path: string, options: Options, extra: Record<string, string
     response = await fetch(`/api/v1${path}`, {
       method: options.method ?? 'GET',
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.body === undefined ? undefined : form ? (options.body as FormData) : JSON.stringify(options.body),
     })
   } catch {
     throw new ApiError(0, i18n.global.t('error.network'))
@@ -58,6 +60,13 @@ async function answer<T>(response: Response): Promise<T> {
 
 export async function api<T>(path: string, options: Options = {}): Promise<T> {
   return answer<T>(await send(path, options))
+}
+
+/** A file POSTed as the form field `file`, and the API's answer. */
+export async function apiUpload<T>(path: string, file: File): Promise<T> {
+  const body = new FormData()
+  body.append('file', file)
+  return answer<T>(await send(path, { method: 'POST', body }))
 }
 
 /** A GET of an answer the caller may already hold (with its ETag): null while it is unchanged. */

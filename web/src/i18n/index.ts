@@ -4,13 +4,14 @@ import en from './en'
 import alerts from './pages/alerts'
 import ledger from './pages/ledger'
 import portal from './pages/portal'
+import purchasing from './pages/purchasing'
 import queues from './pages/queues'
 import shop from './pages/shop'
 import tallies from './pages/tallies'
 import zhCN from './zh-CN'
 
 // Each area keeps its words in a file of its own, both languages side by side.
-const pages = { tallies, queues, alerts, ledger, shop, portal }
+const pages = { tallies, queues, alerts, ledger, shop, portal, purchasing }
 function withPages<T extends object>(locale: Locale, base: T): T {
   return { ...base, ...Object.fromEntries(Object.entries(pages).map(([name, words]) => [name, words[locale]])) }
 }

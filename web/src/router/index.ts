@@ -39,7 +39,29 @@ export const router = createRouter({
       component: () => import('../pages/portal/PortalLayout.vue'),
       redirect: { name: 'portal-quota' },
       meta: { portal: true },
-      children: [{ path: '', name: 'portal-quota', component: () => import('../pages/portal/QuotaPage.vue') }],
+      children: [
+        { path: '', name: 'portal-quota', component: () => import('../pages/portal/QuotaPage.vue') },
+        {
+          path: 'orders',
+          name: 'portal-orders',
+          component: () => import('../pages/portal/OrdersPage.vue'),
+          props: { side: 'agency' },
+        },
+        { path: 'orders/new', name: 'portal-order-new', component: () => import('../pages/portal/OrderNewPage.vue') },
+        {
+          path: 'orders/:id(\\d+)',
+          name: 'portal-order',
+          component: () => import('../pages/portal/OrderPage.vue'),
+          meta: { portal: 'order' },
+        },
+        {
+          path: 'supplier-orders',
+          name: 'portal-supplier-orders',
+          component: () => import('../pages/portal/OrdersPage.vue'),
+          props: { side: 'supplier' },
+          meta: { portal: 'supplier' },
+        },
+      ],
     },
     { path: '/account', name: 'account', component: () => import('../pages/AccountPage.vue') },
     {
@@ -51,7 +73,8 @@ export const router = createRouter({
   ],
 })
 
-// Pages need a session, the dashboard a role that may use it, the portal an agency membership; anyone else goes where they may.
+// Pages need a session, the dashboard a role that may use it, the portal an agency membership (its
+// suppliers' orders a supplier's, a purchase order any of those or an admin); anyone else goes where they may.
 router.beforeEach(async (to) => {
   const session = useSession()
   if (to.meta.public) {
@@ -70,7 +93,7 @@ router.beforeEach(async (to) => {
   }
   if (!session.signedIn) return { name: 'sign-in' }
   if (to.meta.dashboard && !session.mayUseDashboard) return { name: 'account' }
-  if (to.meta.portal && !session.isAgencyMember) return { name: 'account' }
+  if (to.meta.portal && !session.mayOpenPortal(to.meta.portal as true | 'order' | 'supplier')) return { name: 'account' }
   return true
 })
 
