@@ -1,7 +1,9 @@
 """Benchmark: importing and submitting a 10,000-line purchase order on PostgreSQL, through the API
-(gunicorn), beside a plain COPY of the same rows into purchase_order_lines as the floor.
+(gunicorn), beside a plain COPY of the same rows into purchase_order_lines as the floor. The import
+answers 202 at once with a job (run in the background: here, with no broker, on the worker
+process's background thread); its time is until the job reads succeeded, polled every 0.1 s.
 
-    .venv/bin/python bench/procurement.py [--lines 10000] [--runs 3]
+    .venv/bin/python bench/procurement.py [--lines 10000] [--runs 3] [--format csv|xlsx]
 """
 
 import argparse
@@ -70,19 +72,47 @@ def fill(database_url: str, lines: int) -> tuple[int, str, list[int]]:
     return agency, token, product_ids
 
 
+def lines_file(product_ids: list[int], fmt: str) -> tuple[bytes, str]:
+    """One line per product, as CSV or as an XLSX workbook."""
+    rows = [(pid, 1 + i % 7) for i, pid in enumerate(product_ids)]
+    if fmt == "csv":
+        return ("product_id,quantity\n" + "".join(f"{p},{q}\n" for p, q in rows)).encode(), "lines.csv"
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["商品编号", "数量"])
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue(), "lines.xlsx"
+
+
+def wait(location: str, headers: dict) -> tuple[dict, list[int]]:
+    """Poll the job until it ends; answers it and the rows read at each poll that saw them move."""
+    seen: list[int] = []
+    while True:
+        job = requests.get(location, headers=headers, timeout=30).json()
+        if not seen or seen[-1] != job["rows_done"]:
+            seen.append(job["rows_done"])
+        if job["state"] in ("succeeded", "failed"):
+            return job, seen
+        time.sleep(0.1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--lines", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     args = parser.parse_args()
 
     database_url = fresh_database("marketplace_bench_procurement")
     agency, token, product_ids = fill(database_url, args.lines)
-    csv = (
-        "product_id,quantity\n" + "".join(f"{pid},{1 + i % 7}\n" for i, pid in enumerate(product_ids))
-    ).encode()
+    data, name = lines_file(product_ids, args.format)
     headers = {"Authorization": f"Bearer {token}"}
     env = server_env(database_url, MARKETPLACE_ENV="development", MARKETPLACE_PAYMENT_GATEWAY="dev")
     results = []
@@ -98,17 +128,21 @@ def main() -> None:
             r = requests.post(
                 f"{url}/api/v1/purchase-orders/{draft['id']}/lines/import",
                 headers=headers,
-                files={"file": ("lines.csv", csv, "text/csv")},
+                files={"file": (name, data, "application/octet-stream")},
                 timeout=300,
             )
+            answered = time.perf_counter() - started
+            assert r.status_code == 202, r.text[:300]
+            job, seen = wait(url + r.headers["Location"], headers)
             imported = time.perf_counter()
-            assert r.status_code == 200 and len(r.json()["lines"]) == args.lines, r.text[:300]
+            assert job["state"] == "succeeded" and job["lines"] == args.lines, job
+            log(f"run {run}: 202 in {answered * 1000:.0f} ms; rows read as polled: {seen}")
             r = requests.post(
                 f"{url}/api/v1/purchase-orders/{draft['id']}/submit", headers=headers, json={}, timeout=300
             )
             done = time.perf_counter()
             assert r.status_code == 200 and r.json()["status"] == "submitted", r.text[:300]
-            results.append((imported - started, done - imported))
+            results.append((imported - started, done - imported, answered))
             log(f"run {run}: import {imported - started:.2f}s, submit {done - imported:.2f}s")
     with psycopg.connect(database_url) as conn:
         order = conn.execute(
@@ -131,15 +165,16 @@ def main() -> None:
             copy.write(rows.read())
         conn.commit()
         copy_seconds = time.perf_counter() - started
-    best_import, best_submit = min(results, key=sum)  # the fastest whole run, not a mix of runs
+    best_import, best_submit, best_answer = min(results, key=lambda r: r[0] + r[1])  # a whole run
     print(
         f"\nprocurement: a {args.lines}-line order on PostgreSQL, gunicorn 2 sync workers, best of {args.runs}"
     )
     print(f"{'step':44} {'seconds':>8}")
-    print(f"{'POST .../lines/import (CSV)':44} {best_import:8.2f}")
+    print(f"{f'POST .../lines/import ({args.format}): 202':44} {best_answer:8.2f}")
+    print(f"{'  ... until its job succeeded':44} {best_import:8.2f}")
     print(f"{'POST .../submit (reserve stock)':44} {best_submit:8.2f}")
     print(f"{'import + submit':44} {best_import + best_submit:8.2f}")
-    print(f"{'import + submit, every run':44} " + ", ".join(f"{sum(r):.2f}" for r in results))
+    print(f"{'import + submit, every run':44} " + ", ".join(f"{r[0] + r[1]:.2f}" for r in results))
     print(f"{'plain COPY of the same rows (floor)':44} {copy_seconds:8.2f}")
 
 

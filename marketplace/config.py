@@ -219,6 +219,10 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_MAX_COLUMNS": 50,
     "IMPORT_MAX_CELL_CHARS": 1000,
     "IMPORT_MAX_XML_ELEMENTS": 400_000,
+    # An import's job tells its progress every this many rows read; a job not heard from for this
+    # long (its worker died) no longer holds the order against another import.
+    "IMPORT_PROGRESS_ROWS": 500,
+    "IMPORT_STALE_SECONDS": 900,
     "CERTIFICATION_VALID_DAYS": 730,
     # Alerts: a product with stock (or a harvest due) and no sale for this many days is unsold (滞销);
     # a web payment or refund still pending after this many hours, or a purchase order invoiced and

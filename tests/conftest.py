@@ -24,6 +24,7 @@ from sqlalchemy import text
 from marketplace import create_app
 from marketplace.accounts.models import RoleGrant, User
 from marketplace.extensions import celery_app, db, limiter
+from marketplace.outbox import services as outbox_services
 from marketplace.regions.services import load_region_seed
 from marketplace.timeutil import now
 from tests import services as svc
@@ -198,6 +199,7 @@ def app(_app, redis_url, fake_stripe):
 def start_afresh(app, redis_url, fake_stripe) -> None:
     """Empty every table but the reference data; cached pages, rate-limit counters, heartbeats and
     the Stripe server's payments go too."""
+    outbox_services.wait_apart()
     db.session.remove()
     _empty_tables()
     app.extensions.pop("response_cache", None)

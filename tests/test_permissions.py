@@ -22,7 +22,7 @@ from marketplace.alerts.models import Alert
 from marketplace.certification.models import Certification
 from marketplace.extensions import db
 from marketplace.orders.models import Order
-from marketplace.procurement.models import PurchaseOrder
+from marketplace.procurement.models import ImportJob, PurchaseOrder
 from marketplace.suppliers.models import Supplier
 from marketplace.timeutil import china_today
 from tests import images
@@ -75,6 +75,8 @@ PO_READ = cells(404, purchaser=OK, approver=OK, supplier=OK, admin=OK)
 PO_SUPPLIER = cells(404, supplier=OK, purchaser=403, approver=403, admin=403)
 PO_AGENCY = cells(404, purchaser=OK, approver=403, supplier=403, admin=403)
 PO_APPROVER = cells(404, approver=OK, purchaser=403, supplier=403, admin=403)
+# An order's imports are read on the agency's side; its suppliers see the order but not the files.
+PO_IMPORTS = cells(404, purchaser=OK, approver=OK, supplier=403, admin=OK)
 # Agencies are seen by their members, the approvers of lead units above them, and admins.
 SEES_AGENCY = cells(404, purchaser=OK, approver=OK, admin=OK)
 # An application is its supplier's and its officers'; to anyone else it does not exist.
@@ -351,6 +353,7 @@ MATRIX = {
         PO_AGENCY,
     ),
     ("POST", "/api/v1/purchase-orders/<int:order_id>/lines/import"): ("csv", PO_AGENCY),
+    ("GET", "/api/v1/purchase-orders/<int:order_id>/imports/<int:job_id>"): (None, PO_IMPORTS),
     ("GET", "/api/v1/purchase-orders/<int:order_id>/lines/template.xlsx"): (None, PO_AGENCY),
     ("POST", "/api/v1/purchase-orders/<int:order_id>/submit"): ({}, PO_AGENCY),
     ("POST", "/api/v1/purchase-orders/<int:order_id>/approve"): ({"comment": "同意采购"}, PO_APPROVER),
@@ -520,6 +523,18 @@ class World:
         )
         assert po.status_code == 201, po.json
         self.po_id, self.po_line = po.json["id"], po.json["lines"][0]["id"]
+        job = ImportJob(
+            order_id=self.po_id,
+            created_by_id=self.users["purchaser"].id,
+            state="succeeded",
+            locale="zh-CN",
+            rows_done=1,
+            rows_total=1,
+            lines=1,
+        )
+        db.session.add(job)
+        db.session.commit()
+        self.import_job_id = job.id
         filing = client.put(
             f"/api/v1/agencies/{self.agency.id}/filings/{china_today().year}",
             json=MATRIX[("PUT", "/api/v1/agencies/<int:agency_id>/filings/<int:year>")][0],
@@ -622,6 +637,7 @@ class World:
             "fapiao_id": self.fapiao_id,
             "notification_id": self.notification_id,
             "address_id": self.address_id,
+            "job_id": self.import_job_id,
         }
         ids["order_id"] = self.po_id if "/purchase-orders/" in rule else self.order_id
         ids["invitation_id"] = (

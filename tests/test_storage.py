@@ -14,6 +14,7 @@ from moto.server import ThreadedMotoServer
 from marketplace.extensions import celery_app, db
 from marketplace.ledger.models import LedgerReport
 from marketplace.ledger.tasks import make_report
+from marketplace.procurement.models import ImportJob
 from marketplace.storage import LocalStorage, S3Storage, StorageUnavailable, from_config, storage
 from marketplace.timeutil import china_today
 from tests import images
@@ -22,6 +23,7 @@ from tests.aftersales import test_fapiao as fapiao_tests
 from tests.factories import ProductFactory, SupplierFactory
 from tests.ledger.test_targets import sell
 from tests.processes import free_port
+from tests.procurement.importing import imported
 
 BUCKET = "marketplace-files"
 REGION = "cn-north-1"
@@ -248,16 +250,15 @@ def test_a_report_made_while_the_store_was_down_is_made_on_a_retry(app, s3_app, 
     assert seen == [StorageUnavailable] and len(objects(s3_endpoint, s3_app)) == 1
 
 
-def test_an_import_upload_is_read_from_the_request_and_leaves_no_file_behind(desk, s3_app, s3_endpoint):
+def test_an_import_upload_is_kept_with_its_job_not_in_the_store_and_dropped_once_read(
+    desk, s3_app, s3_endpoint
+):
     order = desk.draft()
-    r = desk.client.post(
-        f"/api/v1/purchase-orders/{order['id']}/lines/import",
-        data={"file": (io.BytesIO(f"product_id,quantity\n{desk.orange.id},3\n".encode()), "lines.csv")},
-        content_type="multipart/form-data",
-        headers=desk.purchaser_h,
-    )
+    data = f"product_id,quantity\n{desk.orange.id},3\n".encode()
+    r = imported(desk.client, order["id"], data, "lines.csv", desk.purchaser_h)
     assert r.status_code == 200 and [line["quantity"] for line in r.json["lines"]] == [3]
     assert objects(s3_endpoint, s3_app) == []
+    assert db.session.scalars(db.select(ImportJob.data)).all() == [None]
 
 
 def test_an_e_invoice_and_an_after_sales_photo_are_kept_in_the_object_store_for_whom_may_read_them(

@@ -10,6 +10,7 @@ TASK_MODULES = [
     "marketplace.payments.tasks",
     "marketplace.outbox.tasks",
     "marketplace.ledger.tasks",
+    "marketplace.procurement.tasks",
     "marketplace.alerts.tasks",
     "marketplace.idempotency",
     "marketplace.mail",

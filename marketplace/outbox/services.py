@@ -1,7 +1,12 @@
 """Messages are sent by one hook, when the transaction that enqueued them commits: no view or
-service dispatches. A transaction rolled back (or a savepoint) takes its messages with it."""
+service dispatches. A transaction rolled back (or a savepoint) takes its messages with it.
+
+Without a broker a task runs in the process, at once; a task named to `run_apart` (one that takes
+seconds, such as a purchase order's import) runs on the process's one background thread instead,
+so that the request which queued it is answered first."""
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from flask import current_app
 from sqlalchemy import event, inspect, select, update
@@ -14,6 +19,14 @@ from marketplace.timeutil import now
 log = logging.getLogger(__name__)
 # Where a session keeps the messages its open transaction enqueued.
 PENDING = "outbox_pending"
+# The embedded default's worker for tasks that run apart: one thread, so they run one at a time.
+_APART = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-apart")
+_RUN_APART: set[str] = set()
+
+
+def run_apart(task_name: str) -> None:
+    """Have this task run on the background thread, not in the request, where there is no broker."""
+    _RUN_APART.add(task_name)
 
 
 def enqueue(task_name: str, *args: object) -> OutboxMessage:
@@ -87,10 +100,27 @@ def _claim(message_id: int) -> OutboxMessage | None:
 
 def _send(message: OutboxMessage) -> None:
     if celery_app.conf.task_always_eager:
-        # The embedded default has no broker: run the task here, now.
-        celery_app.tasks[message.task_name].apply(args=message.args, throw=True)
+        # The embedded default has no broker: run the task here, now, or on the background thread.
+        if message.task_name in _RUN_APART:
+            _APART.submit(_apart, message.task_name, message.args)
+        else:
+            celery_app.tasks[message.task_name].apply(args=message.args, throw=True)
     else:
         celery_app.send_task(message.task_name, args=message.args)
+
+
+def _apart(task_name: str, args: list[object]) -> None:
+    """A task on the background thread (in its own app context, as every task runs): a failure is
+    logged, as a worker would log it."""
+    try:
+        celery_app.tasks[task_name].apply(args=args, throw=True)
+    except Exception:
+        log.exception("task %s%s failed", task_name, tuple(args))
+
+
+def wait_apart() -> None:
+    """Wait until the background thread has run every task it was given (a test's end)."""
+    _APART.submit(lambda: None).result()
 
 
 def dispatch_pending(limit: int = 500) -> int:

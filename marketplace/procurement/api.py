@@ -1,7 +1,7 @@
 import io
 from urllib.parse import quote
 
-from flask import current_app, request, send_file
+from flask import current_app, request, send_file, url_for
 from flask.views import MethodView
 
 from marketplace.accounts.auth import SECURITY, require_user
@@ -10,8 +10,8 @@ from marketplace.i18n import _
 from marketplace.idempotency import idempotent
 from marketplace.pagination import page_of
 from marketplace.parsing import Blueprint
+from marketplace.procurement import import_jobs, services, template
 from marketplace.procurement import schemas as s
-from marketplace.procurement import services, template
 
 blp = Blueprint("procurement", __name__, description="单位采购：采购单与审批")
 
@@ -86,15 +86,29 @@ def allow_import_bodies():
 @blp.route("/purchase-orders/<int:order_id>/lines/import")
 class ImportLines(MethodView):
     @blp.arguments(s.ImportSchema, location="files")
-    @blp.response(200, s.PurchaseOrderSchema)
+    @blp.response(202, s.ImportJobSchema)
     @blp.doc(security=SECURITY)
     def post(self, files, order_id):
         """导入采购明细
 
         Replace a draft's lines from XLSX or CSV (columns 数量/quantity and 商品编号/product_id or
-        证书编号/certificate_no; 商品名称/product_name checked, 备注/note kept out), all or nothing; every
-        bad row is reported by row number and column."""
-        return _view(services.import_lines(require_user(), order_id, files["file"].read()))
+        证书编号/certificate_no; 商品名称/product_name checked, 备注/note kept out), all or nothing, in the
+        background: the answer is the import's job, to be read at its Location until it has
+        succeeded or failed; a failed job carries every bad row by row number and column. 409
+        while another import of the order is at work."""
+        job = import_jobs.start_import(require_user(), order_id, files["file"].read())
+        return job, 202, {"Location": url_for("procurement.ImportJobById", order_id=order_id, job_id=job.id)}
+
+
+@blp.route("/purchase-orders/<int:order_id>/imports/<int:job_id>")
+class ImportJobById(MethodView):
+    @blp.response(200, s.ImportJobSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, order_id, job_id):
+        """查看明细导入进度
+
+        An import's progress (rows read of about how many) and how it ended (its purchasers)."""
+        return import_jobs.get_import(require_user(), order_id, job_id)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -20,6 +20,7 @@ import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 from xml.etree.ElementTree import ParseError, iterparse
 
 from flask import current_app
@@ -48,8 +49,8 @@ class FileTooLarge(DomainError):
         super().__init__(message, errors={"files": {"file": [message]}})
 
 
-def read_rows(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[object]]]]:
-    """The header and the (row number, cells) of each data row, from XLSX or CSV bytes."""
+def check_size(data: bytes) -> None:
+    """413 for a file over IMPORT_MAX_BYTES."""
     if len(data) > current_app.config["IMPORT_MAX_BYTES"]:
         raise FileTooLarge(
             _(
@@ -57,6 +58,13 @@ def read_rows(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[object]]
                 kib=f"{current_app.config['IMPORT_MAX_BYTES'] // 1024:,}",
             )
         )
+
+
+def read_rows(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[object]]], int]:
+    """The header, the (row number, cells) of each data row, and about how many data rows there
+    are (for the progress of an import: rows with a cell holding something, or lines of text), from
+    XLSX or CSV bytes."""
+    check_size(data)
     if data.startswith(XLSX_MAGIC):
         return _xlsx(data)
     return _csv(data)
@@ -70,12 +78,13 @@ def _xlsx(data: bytes):
         raise UnsupportedFile(_("The file looks like XLSX but is not a readable workbook.")) from None
     if unzipped > current_app.config["IMPORT_MAX_UNZIPPED_BYTES"]:
         raise FileTooLarge(_("The workbook unpacks to more than the import limit; split it."))
-    _bound_workbook(archive)
+    filled = _bound_workbook(archive)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many kinds for a damaged workbook
         raise UnsupportedFile(_("The workbook cannot be read; save it again as .xlsx or as CSV.")) from None
-    rows = book.worksheets[0].iter_rows(
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(
         max_row=current_app.config["IMPORT_MAX_ROWS"] + 1,
         max_col=current_app.config["IMPORT_MAX_COLUMNS"],
         values_only=True,
@@ -97,18 +106,20 @@ def _xlsx(data: bytes):
         except Exception:
             raise unreadable() from None
 
-    return [str(h or "").strip() for h in header], body()
+    estimate = max(filled.get(getattr(sheet, "_worksheet_path", ""), 0) - 1, 0)
+    return [str(h or "").strip() for h in header], body(), estimate
 
 
-def _bound_workbook(archive: zipfile.ZipFile) -> None:
+def _bound_workbook(archive: zipfile.ZipFile) -> dict[str, int]:
     """Refuse the workbook (413, naming the bound) if it holds more XML elements than an import
     needs, or a cell with content outside the columns and rows an import may use. The elements are
     counted from the raw bytes first (fast: no parsing), so only a workbook within that bound is
-    parsed, once, for its cells' places."""
+    parsed, once, for its cells' places. Answers how many rows with content each part has."""
     config = current_app.config
     max_rows, max_columns = config["IMPORT_MAX_ROWS"] + 1, config["IMPORT_MAX_COLUMNS"]
     last = f"{get_column_letter(max_columns)}{max_rows}"
     _count_elements(archive, config["IMPORT_MAX_XML_ELEMENTS"])
+    filled: dict[str, int] = {}
     # Every part, whatever its name: the workbook's relationships, not the names, say which are XML.
     for info in archive.infolist():
         row = 0
@@ -117,7 +128,8 @@ def _bound_workbook(archive: zipfile.ZipFile) -> None:
                 for _, element in iterparse(part):
                     if element.tag == ROW_TAG:
                         row = int(element.get("r") or row + 1)
-                        _within(element, row, max_rows, max_columns, last)
+                        if _within(element, row, max_rows, max_columns, last):
+                            filled[info.filename] = filled.get(info.filename, 0) + 1
                     if element.tag != CELL_TAG:  # a cell's reference is read with its row
                         element.clear()
         except ParseError:
@@ -126,6 +138,7 @@ def _bound_workbook(archive: zipfile.ZipFile) -> None:
             raise UnsupportedFile(
                 _("The workbook's cell references cannot be read; save it again.")
             ) from None
+    return filled
 
 
 def _count_elements(archive: zipfile.ZipFile, bound: int) -> None:
@@ -146,14 +159,16 @@ def _count_elements(archive: zipfile.ZipFile, bound: int) -> None:
                     )
 
 
-def _within(row_element, row: int, max_rows: int, max_columns: int, last: str) -> None:
-    """Refuse a row whose cells with content lie beyond the last row or column an import may use."""
-    column = 0
+def _within(row_element, row: int, max_rows: int, max_columns: int, last: str) -> bool:
+    """Refuse a row whose cells with content lie beyond the last row or column an import may use;
+    answer whether it has any."""
+    column, filled = 0, False
     for cell in row_element:
         if cell.tag != CELL_TAG:
             continue
         ref = cell.get("r")
         cell_row, column = coordinate_to_tuple(ref) if ref else (row, column + 1)
+        filled = filled or bool(len(cell))
         if len(cell) and (cell_row > max_rows or column > max_columns):
             raise FileTooLarge(
                 _(
@@ -165,6 +180,7 @@ def _within(row_element, row: int, max_rows: int, max_columns: int, last: str) -
                     rows=f"{max_rows - 1:,}",
                 )
             )
+    return filled
 
 
 def _csv(data: bytes):
@@ -197,7 +213,7 @@ def _csv(data: bytes):
                 _("The CSV cannot be read at line %(line)s: %(error)s.", line=reader.line_num, error=error)
             ) from None
 
-    return [h.strip() for h in header], body()
+    return [h.strip() for h in header], body(), max(len(text.splitlines()) - 1, 0)
 
 
 # The columns an import reads, and what a header may call each (matched trimmed and case-folded):
@@ -268,15 +284,27 @@ def _columns(header: list[str]) -> dict[str, int]:
     return at
 
 
-def parse_lines(data: bytes) -> Lines:
+class Progress(Protocol):
+    """What hears an import's progress: rows read of about how many, then all read, then the lines
+    written (in the transaction that writes them)."""
+
+    def rows_read(self, done: int, total: int) -> None: ...
+
+    def all_read(self, total: int) -> None: ...
+
+    def finished(self, lines: int) -> None: ...
+
+
+def parse_lines(data: bytes, progress: Progress | None = None) -> Lines:
     """Every row's product, quantity and name, read by the header row; bad headers are a 422 naming
-    the file."""
-    header, rows = read_rows(data)
+    the file. `progress` hears every IMPORT_PROGRESS_ROWS rows read."""
+    header, rows, estimate = read_rows(data)
     config = current_app.config
-    limit, max_columns, max_chars = (
+    limit, max_columns, max_chars, every = (
         config["IMPORT_MAX_ROWS"],
         config["IMPORT_MAX_COLUMNS"],
         config["IMPORT_MAX_CELL_CHARS"],
+        config["IMPORT_PROGRESS_ROWS"],
     )
     if len(header) > max_columns:
         raise FileTooLarge(
@@ -332,6 +360,10 @@ def parse_lines(data: bytes) -> Lines:
                 _cell(cells, at["product_name"]) if "product_name" in at else None,
             )
         )
+        if progress is not None and len(parsed) % every == 0:
+            progress.rows_read(len(parsed), max(estimate, len(parsed)))
+    if progress is not None:
+        progress.all_read(len(parsed))
     if too_long:
         raise InvalidField.rows(
             _("Rows with cells too long to be a line: %(count)s; nothing was changed.", count=len(too_long)),

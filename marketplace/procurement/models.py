@@ -3,17 +3,22 @@ each supplier for its part, received and inspected, and paid by bank transfer.""
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
+    Index,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -200,3 +205,53 @@ class BankPayment(Model):
     reference: Mapped[str] = mapped_column(String(60))
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ImportState(StrEnum):
+    QUEUED = "queued"
+    READING = "reading"
+    CHECKING = "checking"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+# An import still at work: while one is, the order takes no other.
+IMPORT_ACTIVE = (ImportState.QUEUED, ImportState.READING, ImportState.CHECKING)
+ACTIVE_STATES = "state IN ({})".format(", ".join(f"'{state}'" for state in IMPORT_ACTIVE))
+
+
+class ImportJob(Model):
+    """An uploaded file of lines being imported into a draft by a background task: its progress,
+    and how it ended (the lines replaced, or the error an import answers, row by row). The file is
+    kept only until the task has read it."""
+
+    __tablename__ = "po_import_jobs"
+    __table_args__ = (
+        one_of("state", ImportState),
+        CheckConstraint("rows_done >= 0", name="rows_done_not_negative"),
+        # One import at work per order, whatever the race between two uploads.
+        Index(
+            "uq_po_import_jobs_order_id_active",
+            "order_id",
+            unique=True,
+            postgresql_where=text(ACTIVE_STATES),
+            sqlite_where=text(ACTIVE_STATES),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(20), default=ImportState.QUEUED)
+    # The importer's language, which the task's messages are written in.
+    locale: Mapped[str] = mapped_column(String(10))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    rows_done: Mapped[int] = mapped_column(default=0)
+    # Estimated from the file while it is read, exact once it has been.
+    rows_total: Mapped[int | None]
+    lines: Mapped[int | None]
+    # How a failed import ended, as the error answer would have it: {code, error_code, message, errors}.
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -2,8 +2,8 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.i18n import N_
-from marketplace.procurement.models import PurchaseOrderStatus
-from marketplace.schemas import Day, QueryArgsSchema, Text, WholeNumber
+from marketplace.procurement.models import ImportState, PurchaseOrderStatus
+from marketplace.schemas import Day, QueryArgsSchema, Text, Timestamp, WholeNumber
 
 ID = validate.Range(min=1, max=2**31 - 1)
 
@@ -58,6 +58,11 @@ class SupplierPartSchema(ma.Schema):
     rating = WholeNumber(allow_none=True)
 
 
+class SupplierNameSchema(ma.Schema):
+    id = WholeNumber()
+    name = fields.String()
+
+
 class PurchaseOrderSchema(ma.Schema):
     id = WholeNumber(attribute="order.id")
     agency_id = WholeNumber(attribute="order.agency_id")
@@ -76,6 +81,9 @@ class PurchaseOrderSchema(ma.Schema):
     paid_on = fields.Date(attribute="order.paid_on", allow_none=True)
     lines = fields.List(fields.Nested(PurchaseOrderLineSchema))
     parts = fields.List(fields.Nested(SupplierPartSchema))
+    suppliers = fields.List(
+        fields.Nested(SupplierNameSchema), metadata={"description": "the suppliers of the lines shown, by id"}
+    )
 
 
 class QueryArgs(QueryArgsSchema):
@@ -150,3 +158,32 @@ class EmptySchema(ma.Schema):
 
 class ImportSchema(ma.Schema):
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class ImportErrorSchema(ma.Schema):
+    """How a failed import ended: the error answer the import met, as the API writes errors."""
+
+    code = WholeNumber(metadata={"description": "the HTTP status the error has: 413, 415, 422, 409, ..."})
+    status = fields.String()
+    error_code = fields.String()
+    message = fields.String()
+    errors = fields.Dict(
+        metadata={
+            "description": 'for bad rows {"files": {"file": {"<row number>": {"<column as the header '
+            'writes it>": ["why"]}}}}; for a bad file {"files": {"file": ["why"]}}'
+        }
+    )
+
+
+class ImportJobSchema(ma.Schema):
+    id = WholeNumber()
+    order_id = WholeNumber()
+    state = fields.String(metadata={"enum": list(ImportState)})
+    rows_done = WholeNumber(metadata={"description": "rows read so far"})
+    rows_total = WholeNumber(
+        allow_none=True, metadata={"description": "about how many rows, while they are read; exact after"}
+    )
+    lines = WholeNumber(allow_none=True, metadata={"description": "the draft's lines, once imported"})
+    error = fields.Nested(ImportErrorSchema, allow_none=True)
+    created_at = Timestamp()
+    finished_at = Timestamp(allow_none=True)

@@ -35,7 +35,7 @@ from marketplace.procurement.models import (
     PurchaseOrderStatus,
     SupplierPart,
 )
-from marketplace.suppliers.models import SupplierMember
+from marketplace.suppliers.models import Supplier, SupplierMember
 from marketplace.suppliers.services import member_supplier_ids, others_members
 from marketplace.timeutil import china_today, now
 
@@ -550,6 +550,12 @@ def view_many(actor: User, orders: list[PurchaseOrder]) -> list[dict[str, Any]]:
                 "parts": [p for p in order.parts if own is None or p.supplier_id in own],
             }
         )
+    ids = {line.supplier_id for v in views for line in v["lines"]}
+    found = db.session.execute(select(Supplier.id, Supplier.name).where(in_ids(Supplier.id, ids)))
+    names = {supplier_id: name for supplier_id, name in found}
+    for v in views:
+        shown = sorted({line.supplier_id for line in v["lines"]})
+        v["suppliers"] = [{"id": i, "name": names[i]} for i in shown]
     return views
 
 
@@ -610,15 +616,35 @@ def order_for_import(actor: User, order_id: int) -> PurchaseOrder:
     return order
 
 
-def import_lines(actor: User, order_id: int, data: bytes) -> PurchaseOrder:
+def draft_for_import(actor: User, order_id: int) -> PurchaseOrder:
+    """The draft, if the caller is one of its agency's purchasers: where an import starts (not
+    locked: the import checks again under the lock when it writes)."""
+    order = order_for_import(actor, order_id)
+    _require(order, PurchaseOrderStatus.DRAFT)
+    return order
+
+
+def order_for_agency_side(actor: User, order_id: int) -> PurchaseOrder:
+    """The order, if the caller reads it on its agency's side (its members, approvers above, admins),
+    not as one of its suppliers: what reads the order's imports, whose files may name any line."""
+    order = _order_for(actor, order_id)
+    if not (actor.is_admin or roles_over(actor, db.session.get(Agency, order.agency_id))):
+        raise Forbidden(_("Only the agency's side reads the imports of its orders."))
+    return order
+
+
+def import_lines(
+    actor: User, order_id: int, data: bytes, progress: imports.Progress | None = None
+) -> PurchaseOrder:
     """Replace a draft's lines with those of an XLSX or CSV file, all or nothing: any bad row and
     nothing changes, and the answer lists every bad row by number and column (as the file's header
     names it). A product name given beside the product must be the product's (or a part of it): a
     row whose name contradicts its 商品编号 is refused, not bought. The file is read and checked
-    before the order's row is locked, so its work holds up nobody else acting on the order."""
+    before the order's row is locked, so its work holds up nobody else acting on the order.
+    `progress` hears of the rows as they are read."""
     order = order_for_import(actor, order_id)
     _require(order, PurchaseOrderStatus.DRAFT)
-    parsed = imports.parse_lines(data)
+    parsed = imports.parse_lines(data, progress)
     rows, key, headers = parsed.rows, parsed.key, parsed.headers
     if not rows:
         raise InvalidField("file", _("The file has a header but no rows."), location="files")
@@ -708,6 +734,8 @@ def import_lines(actor: User, order_id: int, data: bytes) -> PurchaseOrder:
     _require(order, PurchaseOrderStatus.DRAFT)
     count = _set_lines(order, lines, "file", "files")
     audit.record(order, "import_lines", actor.id, details={"rows": len(rows), "lines": count})
+    if progress is not None:
+        progress.finished(count)
     db.session.commit()
     return order
 

@@ -69,6 +69,13 @@ export async function api<T>(path: string, options: Options = {}): Promise<T> {
   return answer<T>(await send(path, options))
 }
 
+/** A file POSTed as the form field `file`, and the API's answer. */
+export async function apiUpload<T>(path: string, file: File): Promise<T> {
+  const body = new FormData()
+  body.append('file', file)
+  return answer<T>(await send(path, { method: 'POST', body }))
+}
+
 /** A GET of an answer the caller may already hold (with its ETag): null while it is unchanged. */
 export async function apiIfChanged<T>(path: string, etag: string | null): Promise<{ data: T; etag: string | null } | null> {
   const response = await send(path, {}, etag ? { 'If-None-Match': etag } : {})

@@ -1888,10 +1888,35 @@ export interface paths {
         /**
          * 导入采购明细
          * @description Replace a draft's lines from XLSX or CSV (columns 数量/quantity and 商品编号/product_id or
-         *     证书编号/certificate_no; 商品名称/product_name checked, 备注/note kept out), all or nothing; every
-         *     bad row is reported by row number and column.
+         *     证书编号/certificate_no; 商品名称/product_name checked, 备注/note kept out), all or nothing, in the
+         *     background: the answer is the import's job, to be read at its Location until it has
+         *     succeeded or failed; a failed job carries every bad row by row number and column. 409
+         *     while another import of the order is at work.
          */
         post: operations["procurement_post_import_lines"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchase-orders/{order_id}/imports/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * 查看明细导入进度
+         * @description An import's progress (rows read of about how many) and how it ended (its purchasers).
+         */
+        get: operations["procurement_get_import_job_by_id"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3599,6 +3624,10 @@ export interface components {
             invoice_amount_fen?: number | null;
             rating?: number | null;
         };
+        SupplierName: {
+            id?: number;
+            name?: string;
+        };
         PurchaseOrder: {
             id?: number;
             agency_id?: number;
@@ -3618,6 +3647,8 @@ export interface components {
             paid_on?: string | null;
             lines?: components["schemas"]["PurchaseOrderLine"][];
             parts?: components["schemas"]["SupplierPart"][];
+            /** @description the suppliers of the lines shown, by id */
+            suppliers?: components["schemas"]["SupplierName"][];
         };
         LineInput: {
             product_id: number;
@@ -3639,6 +3670,34 @@ export interface components {
         Import: {
             /** Format: binary */
             file: string;
+        };
+        ImportError: {
+            /** @description the HTTP status the error has: 413, 415, 422, 409, ... */
+            code?: number;
+            status?: string;
+            error_code?: string;
+            message?: string;
+            /** @description for bad rows {"files": {"file": {"<row number>": {"<column as the header writes it>": ["why"]}}}}; for a bad file {"files": {"file": ["why"]}} */
+            errors?: {
+                [key: string]: unknown;
+            };
+        };
+        ImportJob: {
+            id?: number;
+            order_id?: number;
+            /** @enum {string} */
+            state?: "queued" | "reading" | "checking" | "succeeded" | "failed";
+            /** @description rows read so far */
+            rows_done?: number;
+            /** @description about how many rows, while they are read; exact after */
+            rows_total?: number | null;
+            /** @description the draft's lines, once imported */
+            lines?: number | null;
+            error?: (Record<string, never> | null) | components["schemas"]["ImportError"];
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            finished_at?: string | null;
         };
         Empty: Record<string, never>;
         Comment: {
@@ -6858,16 +6917,40 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJob"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    procurement_get_import_job_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
             /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PurchaseOrder"];
+                    "application/json": components["schemas"]["ImportJob"];
                 };
             };
-            422: components["responses"]["UNPROCESSABLE_ENTITY"];
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };

@@ -9,6 +9,7 @@ import ledger from './pages/ledger'
 import notifications from './pages/notifications'
 import orders from './pages/orders'
 import portal from './pages/portal'
+import purchasing from './pages/purchasing'
 import queues from './pages/queues'
 import shop from './pages/shop'
 import tallies from './pages/tallies'
@@ -29,6 +30,7 @@ const pages = {
   cart,
   addresses,
   portal,
+  purchasing,
 }
 function withPages<T extends object>(locale: Locale, base: T): T {
   return { ...base, ...Object.fromEntries(Object.entries(pages).map(([name, words]) => [name, words[locale]])) }

@@ -72,6 +72,26 @@ export const router = createRouter({
       meta: { portal: true },
       children: [
         { path: '', name: 'portal-quota', component: () => import('../pages/portal/QuotaPage.vue') },
+        {
+          path: 'orders',
+          name: 'portal-orders',
+          component: () => import('../pages/portal/OrdersPage.vue'),
+          props: { side: 'agency' },
+        },
+        { path: 'orders/new', name: 'portal-order-new', component: () => import('../pages/portal/OrderNewPage.vue') },
+        {
+          path: 'orders/:id(\\d+)',
+          name: 'portal-order',
+          component: () => import('../pages/portal/OrderPage.vue'),
+          meta: { portal: 'order' },
+        },
+        {
+          path: 'supplier-orders',
+          name: 'portal-supplier-orders',
+          component: () => import('../pages/portal/OrdersPage.vue'),
+          props: { side: 'supplier' },
+          meta: { portal: 'supplier' },
+        },
         { path: 'filing', name: 'portal-filing', component: () => import('../pages/portal/FilingPage.vue') },
         {
           path: 'approvals',
@@ -102,9 +122,9 @@ export const router = createRouter({
   ],
 })
 
-// Pages need a session, the dashboard a role that may use it, the workbench a supplier's
-// member, the portal an agency membership;
-// anyone else goes where they may.
+// Pages need a session, the dashboard a role that may use it, the workbench a supplier's member, the
+// portal an agency membership (its suppliers' orders a supplier's, a purchase order any of those or
+// an admin); anyone else goes where they may.
 router.beforeEach(async (to, from) => {
   // The payment page is served with a policy of its own (Stripe's script, where Stripe is the
   // gateway): it is entered and left by loading the page, so that it has that policy and no other
@@ -131,7 +151,9 @@ router.beforeEach(async (to, from) => {
   if (!session.signedIn) return { name: 'sign-in' }
   if (to.meta.dashboard && !session.mayUseDashboard) return { name: 'account' }
   if (to.meta.workbench && !session.isSupplierMember) return { name: 'account' }
-  if (to.meta.portal && !session.isAgencyMember) return { name: 'account' }
+  if (to.meta.portal && !session.mayOpenPortal(to.meta.portal as true | 'order' | 'supplier')) {
+    return { name: 'account' }
+  }
   return true
 })
 

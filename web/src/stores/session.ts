@@ -53,6 +53,15 @@ export const useSession = defineStore('session', {
     isAgencyMember(): boolean {
       return this.agencyMemberships.length > 0
     },
+    // Who opens a page of the portal: its agencies' members; suppliers their orders to supply; a
+    // purchase order those and admins (the API decides which orders each of them reads).
+    mayOpenPortal() {
+      return (page: true | 'order' | 'supplier'): boolean => {
+        if (page === 'supplier') return this.isSupplierMember
+        if (page === 'order') return this.isAgencyMember || this.isSupplierMember || this.roles.includes('admin')
+        return this.isAgencyMember
+      }
+    },
   },
   actions: {
     async signIn(email: string, password: string): Promise<void> {
