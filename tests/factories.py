@@ -35,6 +35,7 @@ from marketplace.payments.models import Payment, Refund, WebhookEvent
 from marketplace.procurement.models import (
     Approval,
     BankPayment,
+    ImportJob,
     PurchaseOrder,
     PurchaseOrderLine,
     SupplierPart,
@@ -651,6 +652,22 @@ class BankPaymentFactory(Factory):
     amount_fen = 88_000
     reference = factory.Sequence(lambda n: f"BANK-2026-{n:06d}")
     recorded_by_id = factory.SelfAttribute("recorded_by.id")
+
+
+class ImportJobFactory(Factory):
+    """An upload of lines waiting for its task, the file still with it."""
+
+    class Meta:
+        model = ImportJob
+
+    class Params:
+        order = factory.SubFactory(PurchaseOrderFactory)
+        created_by = factory.SubFactory(UserFactory)
+
+    order_id = factory.SelfAttribute("order.id")
+    created_by_id = factory.SelfAttribute("created_by.id")
+    locale = "zh-CN"
+    data = b"PK\x03\x04"
 
 
 # The ledger and alerts

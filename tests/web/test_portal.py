@@ -156,7 +156,7 @@ def test_a_unit_files_its_budget_and_share_and_sees_the_apis_refusal_on_its_fiel
         filed["reserved_share_bp"],
         "filed",
     )
-    page.get_by_role("radio", name="无食堂").check()
+    page.locator(".el-radio", has_text="无食堂").click()
     expect(budget).to_have_count(0)
     expect(page.get_by_label("说明")).to_be_visible()
     shoot_phone_and_desktop(page, "portal-filing")
