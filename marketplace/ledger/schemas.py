@@ -9,7 +9,7 @@ from marketplace.agencies.schemas import YearArgsSchema
 from marketplace.i18n import _
 from marketplace.ledger import tallies
 from marketplace.ledger.models import Channel, Mechanism, ReportStatus
-from marketplace.schemas import Day, QueryArgsSchema, RegionCode, Timestamp, WholeNumber
+from marketplace.schemas import Day, Id, QueryArgsSchema, RegionCode, Timestamp, WholeNumber
 
 GROUP_NAMES = tallies.GROUPS
 
@@ -146,7 +146,7 @@ class ProgressSchema(ma.Schema):
 
 class ProgressArgsSchema(QueryArgsSchema):
     ids = DelimitedList(
-        WholeNumber(validate=validate.Range(min=1)),
+        Id(),
         validate=validate.Length(max=100),
         metadata={"description": "comma-separated target ids: only these (of the caller's)"},
     )

@@ -278,6 +278,9 @@ def test_every_targets_progress_in_one_call_equals_each_ones_own_to_the_fen(
     ] == [made[0]["id"]]
     bad = client.get("/api/v1/targets/progress?ids=1,x", headers=officer[1])
     assert bad.status_code == 422 and "ids" in bad.json["errors"]["query"]
+    # An id past the columns' 32 bits is refused, not sent to PostgreSQL to overflow.
+    huge = client.get(f"/api/v1/targets/progress?ids={made[0]['id']},{2**31}", headers=officer[1])
+    assert huge.status_code == 422 and "ids" in huge.json["errors"]["query"]
     _, buyer = make_user()
     assert client.get("/api/v1/targets/progress", headers=buyer).status_code == 403
 
