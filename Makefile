@@ -43,8 +43,12 @@ run: install web
 # On PostgreSQL and Redis when DATABASE_URL / REDIS_URL point at them,
 # on SQLite otherwise; the summary lists what could not run. The browser tests (tests/web) use the
 # web build, and run web/'s Vitest tests.
+# Schemathesis gives each operation's test one node id, so pytest-xdist would run one of them:
+# tests/contract runs after the rest in one process (-n 0), every operation, unless PYTEST_ARGS
+# picks what to run.
 test: install web
-	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
+	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} --ignore=tests/contract $(PYTEST_ARGS)
+	@if [ -z "$(PYTEST_ARGS)" ]; then $(BIN)/pytest -n 0 tests/contract; fi
 
 lint: install
 	$(BIN)/ruff check .
@@ -67,7 +71,7 @@ load: install
 
 # The long form of tests/contract: schemathesis with many examples per operation and role.
 fuzz: install
-	SCHEMATHESIS_EXAMPLES=$${SCHEMATHESIS_EXAMPLES:-200} $(BIN)/pytest -n $${PYTEST_WORKERS:-2} tests/contract
+	SCHEMATHESIS_EXAMPLES=$${SCHEMATHESIS_EXAMPLES:-200} $(BIN)/pytest -n 0 tests/contract
 
 # After marking or changing messages: re-extracts them into both catalogs (new ones untranslated,
 # gone ones dropped), then compiles. Translate what is new in the zh-CN catalog, marketplace/
