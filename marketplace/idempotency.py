@@ -21,6 +21,17 @@ from marketplace.i18n import N_, _
 from marketplace.timeutil import now
 
 HEADER = "Idempotency-Key"
+# The header in the OpenAPI document of each operation that takes it: `@blp.doc(**IDEMPOTENCY_DOC)`.
+IDEMPOTENCY_DOC = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": HEADER,
+            "schema": {"type": "string"},
+            "description": "the same key and body return the first answer again",
+        }
+    ]
+}
 IN_PROGRESS = N_("A request with this Idempotency-Key is in progress; retry shortly.")
 
 

@@ -4,23 +4,13 @@ from flask.views import MethodView
 from marketplace.accounts.auth import SECURITY, require_user
 from marketplace.cart import services
 from marketplace.cart.schemas import CartItemSetSchema, CartSchema, CheckoutSchema
-from marketplace.idempotency import idempotent
+from marketplace.idempotency import IDEMPOTENCY_DOC, idempotent
 from marketplace.orders.schemas import OrderSchema
 from marketplace.parsing import Blueprint
 from marketplace.payments.checkout import view_order
 from marketplace.payments.gateways import Payer
 
 blp = Blueprint("cart", __name__, description="购物车：随账户同步，按供应商拆单结算")
-IDEMPOTENCY_DOC = {
-    "parameters": [
-        {
-            "in": "header",
-            "name": "Idempotency-Key",
-            "schema": {"type": "string"},
-            "description": "the same key and body return the first answer again",
-        }
-    ]
-}
 
 
 def _caller_id() -> int:

@@ -4,11 +4,10 @@ from flask.views import MethodView
 from marshmallow import fields
 
 from marketplace.accounts.auth import SECURITY, require_user
-from marketplace.idempotency import idempotent
+from marketplace.idempotency import IDEMPOTENCY_DOC, idempotent
 from marketplace.orders.schemas import RefundCreateSchema, RefundSchema
 from marketplace.parsing import Blueprint
 from marketplace.payments import services
-from marketplace.payments.checkout_api import IDEMPOTENCY_DOC
 from marketplace.schemas import QueryArgsSchema, Timestamp
 
 blp = Blueprint("payments", __name__, description="支付：支付机构回调通知")

@@ -8,7 +8,7 @@ from flask.views import MethodView
 
 from marketplace.accounts.auth import SECURITY, require_user
 from marketplace.audit.schemas import AuditEventSchema
-from marketplace.idempotency import idempotent
+from marketplace.idempotency import IDEMPOTENCY_DOC, idempotent
 from marketplace.orders import services
 from marketplace.orders.schemas import (
     FulfilmentQueryArgsSchema,
@@ -25,16 +25,6 @@ from marketplace.payments import checkout
 from marketplace.payments.gateways import Payer
 
 blp = Blueprint("orders", __name__, description="网上商城订单：发货与退款")
-IDEMPOTENCY_DOC = {
-    "parameters": [
-        {
-            "in": "header",
-            "name": "Idempotency-Key",
-            "schema": {"type": "string"},
-            "description": "the same key and body return the first answer again",
-        }
-    ]
-}
 
 
 def _caller_id() -> int:
