@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import officer_scope, officiates, scope_condition
 from marketplace.agencies.models import Agency
+from marketplace.alerts.events import alert_opened
 from marketplace.alerts.models import Alert
 from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
@@ -40,7 +41,7 @@ def raise_alert(
 ) -> bool:
     """Add an alert unless the same one (kind, subject, due date) exists, and open it again if it was
     resolved; its wording's figures (`params`, see alerts.texts) and details are brought up to date.
-    Returns whether it is newly open."""
+    Returns whether it is newly open, as it announces (alert_opened, flushed)."""
     alert = db.session.scalar(
         select(Alert).where(
             Alert.kind == kind,
@@ -50,25 +51,27 @@ def raise_alert(
         )
     )
     if alert is None:
-        db.session.add(
-            Alert(
-                kind=kind,
-                subject_type=subject.__tablename__,
-                subject_id=subject.id,
-                region_code=region_code,
-                supplier_id=supplier_id,
-                params=params,
-                due_on=due_on,
-                details=details,
-            )
+        alert = Alert(
+            kind=kind,
+            subject_type=subject.__tablename__,
+            subject_id=subject.id,
+            region_code=region_code,
+            supplier_id=supplier_id,
+            params=params,
+            due_on=due_on,
+            details=details,
         )
-        return True
-    if alert.resolved_by_id is not None:
+        db.session.add(alert)
+    elif alert.resolved_by_id is not None:
         return False  # marked handled by hand: not opened again for this episode
-    alert.params, alert.message, alert.details = params, None, details
-    reopened = alert.resolved_at is not None
-    alert.resolved_at = None
-    return reopened
+    else:
+        alert.params, alert.message, alert.details = params, None, details
+        if alert.resolved_at is None:
+            return False
+        alert.resolved_at = None
+    db.session.flush()
+    alert_opened.send(alert)
+    return True
 
 
 def resolve_others(kind: str, still_open: set[tuple[str, int, date]]) -> int:
@@ -366,9 +369,7 @@ def _raise_for_admins(kind: str, subject, params: dict[str, Any], details: dict[
     )
     if raised is not None:
         return False
-    raise_alert(kind, subject, None, params, china_today(), details=details)
-    db.session.flush()
-    return True
+    return raise_alert(kind, subject, None, params, china_today(), details=details)
 
 
 def payment_mismatch(payment: Payment, why: str, received: dict[str, Any]) -> bool:
