@@ -21,6 +21,7 @@ from marketplace.certification.rules import rule_in_force
 from marketplace.certification.services import advance_certifications
 from marketplace.extensions import db
 from marketplace.i18n import N_, _
+from marketplace.notifications import digest
 from marketplace.regions import services as regions
 from marketplace.regions.models import Region
 from marketplace.seed.demo_catalog import COUNTIES, SURNAMES, VARIANTS
@@ -232,9 +233,11 @@ def _demo_queue(suppliers: dict[str, Supplier]) -> None:
 
 def _demo_alerts(echo: Callable[[str], None]) -> None:
     """The alerts the daily tasks would raise on this data (certificates expiring, targets behind,
-    unsold stock, payments unreconciled), raised now rather than at the next 06:30. Idempotent."""
+    unsold stock, payments unreconciled), raised now rather than at the next 06:30, and this week's
+    digest of them sent to the officers rather than next Monday. Idempotent."""
     advance_certifications()
     alerts.raise_daily()
+    digest.send_weekly_digests()
     open_alerts = db.session.scalar(select(func.count(Alert.id)).where(Alert.resolved_at.is_(None)))
     echo(_("Alerts: %(count)s open, as the daily tasks raise them", count=open_alerts))
 

@@ -12,6 +12,7 @@ TASK_MODULES = [
     "marketplace.ledger.tasks",
     "marketplace.procurement.tasks",
     "marketplace.alerts.tasks",
+    "marketplace.notifications.tasks",
     "marketplace.idempotency",
     "marketplace.mail",
 ]
@@ -30,5 +31,9 @@ SCHEDULE = {
     },
     "make-stale-reports": {"task": "ledger.make_stale_reports", "schedule": crontab(minute="*/15")},
     "raise-alerts": {"task": "alerts.raise_daily", "schedule": crontab(hour=6, minute=30)},
+    "weekly-alert-digests": {
+        "task": "notifications.send_weekly_digests",
+        "schedule": crontab(day_of_week="mon", hour=8, minute=0),  # after the day's alerts, as offices open
+    },
     "purge-idempotency-keys": {"task": "idempotency.purge_expired", "schedule": crontab(minute=41)},
 }

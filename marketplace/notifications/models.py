@@ -20,6 +20,9 @@ class NotificationKind(StrEnum):
     PO_REJECTED = "po_rejected"
     PO_RECEIVED = "po_received"
     CERTIFICATION_DECIDED = "certification_decided"
+    CERTIFICATE_EXPIRING = "certificate_expiring"
+    ALERT_OPENED = "alert_opened"
+    ALERT_DIGEST = "alert_digest"
 
 
 class Notification(Model):
@@ -38,7 +41,8 @@ class Notification(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
-    # What it is about, for the web app to link to: an order, a purchase order, a certification.
+    # What it is about, for the web app to link to: an order, a purchase order, a certification, an
+    # alert; a weekly digest is about its reader.
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[int]
     # The figures its text is made of, rendered when read, in the reader's language.

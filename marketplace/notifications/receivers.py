@@ -2,17 +2,23 @@
 sender's transaction (imported once by create_app, like the ledger's and the alerts' receivers).
 Every event has a key of its own, so one announced twice tells nobody twice."""
 
+from marketplace.accounts.models import RoleGrant, User
 from marketplace.agencies.models import Agency
 from marketplace.agencies.services import lineage
+from marketplace.alerts import events as alerts
+from marketplace.alerts.models import Alert
 from marketplace.catalog.models import Product
 from marketplace.certification import events as certification
+from marketplace.certification.models import Certification
 from marketplace.extensions import db
+from marketplace.ledger.models import Target
 from marketplace.notifications.models import NotificationKind as Kind
 from marketplace.notifications.services import notify
 from marketplace.orders import events as orders
 from marketplace.payments import events as payments
 from marketplace.procurement import events as procurement
 from marketplace.procurement.models import PurchaseOrderStatus as PO
+from marketplace.regions.models import Region
 from marketplace.suppliers.models import Supplier, SupplierMember
 
 
@@ -85,11 +91,79 @@ def certification_moved(cert, from_status, to_status, reason=None, **_kwargs) ->
         Kind.CERTIFICATION_DECIDED,
         cert,
         f"certification:{cert.id}:{to_status}",
-        {"product": product.name, "status": str(to_status)},
+        {"product": product.name, "product_id": product.id, "status": str(to_status)},
     )
+
+
+def _officers_over(region_codes: set[str]) -> set[int]:
+    """The active officers of these regions or of a region above one of them."""
+    ancestors = {
+        code
+        for region_code in region_codes
+        for code in db.session.get_one(Region, region_code).ancestor_codes
+    }
+    return set(
+        db.session.scalars(
+            db.select(RoleGrant.user_id)
+            .join(User, User.id == RoleGrant.user_id)
+            .where(RoleGrant.role == "region_officer", RoleGrant.region_code.in_(ancestors), User.is_active)
+        )
+    )
+
+
+def _admins() -> set[int]:
+    return set(
+        db.session.scalars(
+            db.select(RoleGrant.user_id)
+            .join(User, User.id == RoleGrant.user_id)
+            .where(RoleGrant.role == "admin", User.is_active)
+        )
+    )
+
+
+def _alert_readers(alert: Alert) -> set[int]:
+    """Who acts on an alert: the officers of its region and of the regions above it, those who see it
+    on the dashboard and may resolve it (a target's, the officers of its buyers' side too). Not every
+    admin: they see every county's alerts on the dashboard and would be told of each one. An alert
+    with no region (payments) is the admins' alone: they are told."""
+    if alert.region_code is None:
+        return _admins()
+    sides = {alert.region_code}
+    if alert.subject_type == Target.__tablename__:
+        target = db.session.get_one(Target, alert.subject_id)
+        sides |= {code for code in (target.origin_region_code, target.buyer_region_code) if code}
+    return _officers_over(sides)
+
+
+def alert_opened(alert: Alert, **_kwargs) -> None:
+    """An alert's readers learn it opened, once per alert (opened again when its cause returned, it
+    is in their weekly digest, not told again); a certificate expiring tells its supplier too, once
+    per certificate and validity."""
+    notify(
+        _alert_readers(alert),
+        Kind.ALERT_OPENED,
+        alert,
+        f"alert:{alert.id}:opened",
+        {"kind": alert.kind, "region": alert.region_name, "alert": alert.params},
+    )
+    if alert.kind == "certificate_expiring":
+        cert = db.session.get_one(Certification, alert.subject_id)
+        notify(
+            _members(cert.supplier_id),
+            Kind.CERTIFICATE_EXPIRING,
+            cert,
+            f"certification:{cert.id}:expiring:{cert.valid_until}",
+            {
+                "product": cert.product.name,
+                "product_id": cert.product_id,
+                "certificate_no": cert.certificate_no,
+                "valid_until": cert.valid_until.isoformat() if cert.valid_until else None,
+            },
+        )
 
 
 payments.order_paid.connect(order_paid)
 orders.fulfilment_shipped.connect(fulfilment_shipped)
 procurement.purchase_order_moved.connect(purchase_order_moved)
 certification.certification_moved.connect(certification_moved)
+alerts.alert_opened.connect(alert_opened)

@@ -2,9 +2,14 @@
 names as they were), and is worded when read or mailed; money from integer fen (yuan)."""
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
-from marketplace.i18n import N_, _, translate, yuan
+from babel.lists import format_list
+from flask_babel import get_locale
+
+from marketplace.alerts import texts as alerts
+from marketplace.i18n import N_, _, format_day, translate, yuan
 from marketplace.notifications.models import Notification
 from marketplace.notifications.models import NotificationKind as Kind
 
@@ -16,16 +21,23 @@ TITLES = {
     Kind.PO_REJECTED: N_("Purchase order rejected"),
     Kind.PO_RECEIVED: N_("New purchase order to confirm"),
     Kind.CERTIFICATION_DECIDED: N_("Certification decided"),
+    Kind.CERTIFICATE_EXPIRING: N_("Your certificate is expiring"),
+    Kind.ALERT_DIGEST: N_("This week's open alerts"),
 }
-# Where the web app shows the subject, by kind.
+# The web app's page where the reader acts on the subject, by kind, filled in from the subject's id
+# and the notification's figures: a supplier its orders to ship and its product's certification, a
+# buyer their order, an approver the approvals, an officer the dashboard's alerts.
 LINKS = {
-    Kind.ORDER_RECEIVED: "/orders/{id}",
+    Kind.ORDER_RECEIVED: "/workbench/orders",
     Kind.PARCEL_SHIPPED: "/orders/{id}",
-    Kind.PO_AWAITING_APPROVAL: "/purchase-orders/{id}",
-    Kind.PO_APPROVED: "/purchase-orders/{id}",
-    Kind.PO_REJECTED: "/purchase-orders/{id}",
-    Kind.PO_RECEIVED: "/purchase-orders/{id}",
-    Kind.CERTIFICATION_DECIDED: "/certifications/{id}",
+    Kind.PO_AWAITING_APPROVAL: "/portal/approvals",
+    Kind.PO_APPROVED: "/portal/orders/{id}",
+    Kind.PO_REJECTED: "/portal/orders/{id}",
+    Kind.PO_RECEIVED: "/portal/orders/{id}",
+    Kind.CERTIFICATION_DECIDED: "/workbench/products/{product_id}",
+    Kind.CERTIFICATE_EXPIRING: "/workbench/products/{product_id}",
+    Kind.ALERT_OPENED: "/dashboard/alerts?kind={kind}",
+    Kind.ALERT_DIGEST: "/dashboard/alerts",
 }
 DECISIONS = {
     "in_notice": N_("approved; its certificate is in public notice"),
@@ -36,11 +48,14 @@ DECISIONS = {
 
 
 def title(notification: Notification) -> str:
-    return _(TITLES[Kind(notification.kind)])
+    kind = Kind(notification.kind)
+    if kind is Kind.ALERT_OPENED:
+        return _("New alert: %(kind)s", kind=_(alerts.TITLES[notification.params["kind"]]))
+    return _(TITLES[kind])
 
 
 def link(notification: Notification) -> str:
-    return LINKS[Kind(notification.kind)].format(id=notification.subject_id)
+    return LINKS[Kind(notification.kind)].format(id=notification.subject_id, **notification.params)
 
 
 def message(notification: Notification) -> str:
@@ -108,6 +123,37 @@ def _certification_decided(p: dict[str, Any]) -> str:
     )
 
 
+def _certificate_expiring(p: dict[str, Any]) -> str:
+    return _(
+        "The certificate %(certificate)s of %(product)s expires on %(day)s: apply to renew it so that "
+        "its sales still count as certified.",
+        certificate=p["certificate_no"],
+        product=p["product"],
+        day=format_day(date.fromisoformat(p["valid_until"])),
+    )
+
+
+def _alert(p: dict[str, Any]) -> str:
+    """An alert as the dashboard words it, after its region."""
+    worded = alerts.WORDINGS[p["kind"]](p["alert"])
+    return _("%(region)s: %(alert)s", region=p["region"], alert=worded) if p["region"] else worded
+
+
+def _alert_digest(p: dict[str, Any]) -> str:
+    counts = format_list(
+        [
+            _("%(kind)s: %(count)s", kind=_(alerts.TITLES[kind]), count=count)
+            for kind, count in p["counts"].items()
+        ],
+        locale=get_locale(),
+    )
+    lines = [_("Open alerts in your regions: %(count)s (%(kinds)s).", count=p["total"], kinds=counts)]
+    lines += [f"• {_alert(shown)}" for shown in p["shown"]]
+    if p["total"] > len(p["shown"]):
+        lines.append(_("And %(count)s more on the dashboard.", count=p["total"] - len(p["shown"])))
+    return "\n".join(lines)
+
+
 WORDINGS: dict[Kind, Callable[[dict[str, Any]], str]] = {
     Kind.ORDER_RECEIVED: _order_received,
     Kind.PARCEL_SHIPPED: _parcel_shipped,
@@ -116,4 +162,7 @@ WORDINGS: dict[Kind, Callable[[dict[str, Any]], str]] = {
     Kind.PO_REJECTED: _po_rejected,
     Kind.PO_RECEIVED: _po_received,
     Kind.CERTIFICATION_DECIDED: _certification_decided,
+    Kind.CERTIFICATE_EXPIRING: _certificate_expiring,
+    Kind.ALERT_OPENED: _alert,
+    Kind.ALERT_DIGEST: _alert_digest,
 }

@@ -31,7 +31,7 @@ def test_a_supplier_learns_of_a_paid_order_and_the_buyer_of_the_parcel_shipped(s
     assert [n["kind"] for n in told] == ["order_received"]
     assert told[0]["title"] == "新订单待发货"
     assert "¥139.80" in told[0]["message"] and f"订单 {order['id']}" in told[0]["message"]
-    assert told[0]["link"] == f"/orders/{order['id']}"
+    assert told[0]["link"] == "/workbench/orders"  # its orders to ship, not the buyer's page
     # The provider announces the payment again: nobody is told twice.
     assert shop.webhook("payment_intent.succeeded", intent, event_id="evt_again").status_code == 200
     assert unread(shop.client, shop.supplier_a_headers) == 1
@@ -167,4 +167,4 @@ def test_a_supplier_learns_each_decision_on_its_certification(client, make_user)
     assert [n["kind"] for n in told] == ["certification_decided"] * 2
     assert told[0]["message"] == "奉节脐橙 的帮扶产品认定结果：已认定。"
     assert told[1]["message"] == "奉节脐橙 的帮扶产品认定结果：已审核通过，正在公示。"
-    assert told[0]["link"] == f"/certifications/{applied.json['id']}"
+    assert told[0]["link"] == f"/workbench/products/{product.id}"  # the product's certification
