@@ -1,14 +1,15 @@
 """The officers' weekly digest of alerts: on Monday morning each officer with open alerts in their
-regions is told how many of each kind there are and the soonest due, with their figures, in the
+regions is told how many of each kind there are and the soonest due of each, with their figures, in the
 inbox and by mail. Once per officer and ISO week (its event key): a rerun tells nobody twice."""
 
 from datetime import date
+from itertools import zip_longest
 from typing import Any
 
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import RoleGrant, User
-from marketplace.alerts.models import KINDS, Alert
+from marketplace.alerts.models import KINDS
 from marketplace.alerts.services import list_alerts
 from marketplace.extensions import db
 from marketplace.notifications.models import NotificationKind
@@ -47,18 +48,20 @@ def send_weekly_digests(today: date | None = None) -> int:
 
 
 def _digest_of(officer: User) -> dict[str, Any] | None:
-    """The figures of an officer's digest: open alerts by kind and the first few; None when none is
+    """The figures of an officer's digest: open alerts by kind and a few of them; None when none is
     open."""
-    seen = list_alerts(officer, None)
-    opened = seen.subquery()
+    opened = list_alerts(officer, None).subquery()
     by_kind: dict[str, int] = dict(
         db.session.execute(select(opened.c.kind, func.count()).group_by(opened.c.kind)).tuples().all()
     )
     if not by_kind:
         return None
-    shown: list[Alert] = list(db.session.scalars(seen.limit(SHOWN)))
+    kinds = [kind for kind in KINDS if kind in by_kind]
+    # The soonest due of each kind in turn: a target behind is not crowded out by a county's unsold stock.
+    soonest = [list(db.session.scalars(list_alerts(officer, kind).limit(SHOWN))) for kind in kinds]
+    shown = [alert for turn in zip_longest(*soonest) for alert in turn if alert is not None][:SHOWN]
     return {
         "total": sum(by_kind.values()),
-        "counts": {kind: by_kind[kind] for kind in KINDS if kind in by_kind},
+        "counts": {kind: by_kind[kind] for kind in kinds},
         "shown": [{"kind": a.kind, "region": a.region_name, "alert": a.params} for a in shown],
     }

@@ -4092,7 +4092,7 @@ export interface components {
         Notification: {
             id?: number;
             /** @enum {string} */
-            kind?: "order_received" | "parcel_shipped" | "po_awaiting_approval" | "po_approved" | "po_rejected" | "po_received" | "certification_decided";
+            kind?: "order_received" | "parcel_shipped" | "po_awaiting_approval" | "po_approved" | "po_rejected" | "po_received" | "certification_decided" | "certificate_expiring" | "alert_opened" | "alert_digest";
             /** @description in the reader's language */
             readonly title?: unknown;
             /** @description in the reader's language */
