@@ -14,6 +14,7 @@ from marketplace.ledger.models import Target
 from marketplace.notifications import digest
 from marketplace.notifications.models import Notification
 from marketplace.notifications.tasks import send_weekly_digests
+from marketplace.payments.models import WebhookEvent
 from marketplace.timeutil import CHINA
 from tests.factories import ProductFactory, SupplierFactory
 from tests.ledger.test_targets import sell
@@ -201,3 +202,19 @@ def test_the_digest_falls_due_on_monday_at_eight_in_china_time_once_a_week(app):
             fired.append(clock)
             last_run = clock
     assert fired == [datetime(2026, 11, 30, 8, 0, tzinfo=CHINA), datetime(2026, 12, 7, 8, 0, tzinfo=CHINA)]
+
+
+def test_a_payments_alert_with_no_region_tells_the_admins_not_the_officers(client, officers):
+    event = WebhookEvent(provider="stripe", event_id="evt_lost", event_type="charge.refunded", payload={})
+    db.session.add(event)
+    db.session.flush()
+    assert alerts.payment_event_failed(event, "its payment is unknown to the provider") is True
+    assert (
+        alerts.payment_event_failed(event, "its payment is unknown to the provider") is False
+    )  # redelivered
+    db.session.commit()
+    [told] = inbox(client, officers["admin"][1])
+    assert told["title"] == "新预警：支付机构的事件未能处理" and "evt_lost" in told["message"]
+    assert told["link"] == "/dashboard/alerts?kind=payment_event_failed"
+    for officer in "chongqing", "fengjie", "shandong", "zhaotong":
+        assert inbox(client, officers[officer][1]) == []
