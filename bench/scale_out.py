@@ -223,13 +223,13 @@ def cache_invalidation(world: World, instances: list[str], product_id: int) -> b
     )
 
 
-def writes_across(world: World, instances: list[str]) -> bool:
-    """An order sent through A and again through B under one Idempotency-Key is one order; a
-    password changed through A ends the old token's use through B at once."""
+def writes_across(world: World, instances: list[str], product_id: int) -> bool:
+    """An order of product_id sent through A and again through B under one Idempotency-Key is one
+    order; a password changed through A ends the old token's use through B at once."""
     a, b = instances
     buyer = world.headers("buyer12@load.test")
     body = {
-        "items": [{"product_id": world.products[0], "quantity": 1}],
+        "items": [{"product_id": product_id, "quantity": 1}],
         "shipping_address": ADDRESS,
         "payment_method": "alipay",
     }
@@ -353,8 +353,9 @@ def main() -> None:
             all(abs(n - total / 2) <= 1 for n in served.values()),
         )
         ok &= rate_limits(instances)
-        ok &= cache_invalidation(world, instances, world.supplier_products["supplier@demo.test"][0])
-        ok &= writes_across(world, instances)
+        delisted = world.supplier_products["supplier@demo.test"][0]
+        ok &= cache_invalidation(world, instances, delisted)
+        ok &= writes_across(world, instances, next(p for p in world.products if p != delisted))
         ok &= report_across(world, instances, store)
         ok &= check("beat still running", beat.poll() is None)
         taken = tasks_per_worker(args.redis_url)
