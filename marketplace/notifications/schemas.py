@@ -53,6 +53,13 @@ class MainlandMobile(Text):
         return re.sub(r"^(\+86|0086)", "", number)
 
 
+class SmsAvailable(fields.Boolean):
+    """Whether this deployment sends SMS: a setting of the platform, the same in every user's answer."""
+
+    def get_value(self, obj, attr, accessor=None, default=ma.missing):
+        return sms.available()
+
+
 class NotificationSettingsSchema(ma.Schema):
     email = fields.Boolean(metadata={"description": "mail each notification to the verified address"})
     sms = fields.Boolean(
@@ -62,8 +69,7 @@ class NotificationSettingsSchema(ma.Schema):
         allow_none=True,
         metadata={"description": "the mainland mobile number SMS goes to", "example": "13800138000"},
     )
-    sms_available = fields.Function(
-        lambda _settings: sms.available(),
+    sms_available = SmsAvailable(
         dump_only=True,
         metadata={"description": "whether this platform sends SMS (when false, sms cannot be turned on)"},
     )
