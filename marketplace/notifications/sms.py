@@ -102,7 +102,7 @@ def deliver(notification_id: int) -> str:
     settings = db.session.get(NotificationSettings, user.id) if user else None
     if notification is None or user is None or not user.is_active or settings is None:
         return "skipped"
-    if not settings.sms or not settings.mobile or not has_template(notification.kind):
+    if not settings.sms or not settings.mobile or not has_template(notification.kind) or not sms.available():
         return "skipped"
     text = message(notification, settings.mobile)
     if not _claim(notification_id, settings.mobile):

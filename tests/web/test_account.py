@@ -10,18 +10,23 @@ from tests.web.test_shop import PHONE, shoot_phone_and_desktop
 
 pytestmark = [pytest.mark.web, pytest.mark.xdist_group("browser")]
 
+
 @pytest.fixture
 def buyer(api):
     """The demo buyer, with the channels as the demo has them again after the test."""
     account = api(*BUYER)
     yield account
-    account.get_or_post("PUT", "/me/notification-settings", json={"email": True, "sms": False, "mobile": None})
+    account.get_or_post(
+        "PUT", "/me/notification-settings", json={"email": True, "sms": False, "mobile": None}
+    )
+
 
 def open_account(page) -> None:
     page.set_viewport_size(PHONE)
     sign_in(page, BUYER)
     expect(page.get_by_role("button", name="退出登录")).to_be_visible()
     page.goto("/account")
+
 
 def test_the_account_page_turns_mail_notifications_off_and_on(page, buyer):
     open_account(page)
@@ -37,6 +42,7 @@ def test_the_account_page_turns_mail_notifications_off_and_on(page, buyer):
     page.locator(".channel.email .el-switch").click()
     expect(switch).to_be_checked()
     assert buyer.get("/me/notification-settings")["email"] is True
+
 
 def test_sms_is_turned_on_with_a_mobile_number_and_a_bad_number_is_refused(page, buyer, console):
     console.allow(r"status of 422")  # the browser logs the API's refusals, which the page shows
