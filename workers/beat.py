@@ -14,6 +14,7 @@ TASK_MODULES = [
     "marketplace.alerts.tasks",
     "marketplace.idempotency",
     "marketplace.mail",
+    "marketplace.notifications.tasks",
 ]
 SCHEDULE = {
     "record-heartbeat": {"task": "system.record_heartbeat", "schedule": 60.0},

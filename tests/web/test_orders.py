@@ -169,22 +169,3 @@ def test_buyer_follows_a_shipped_order_asks_a_refund_and_a_fapiao_and_reads_the_
     assert buyer.get("/me/notifications/unread-count") == {"unread": 0}
     shipped_note.get_by_role("button", name="查看").click()
     expect(page).to_have_url(re.compile(rf"/orders/{order['id']}$"))
-
-
-def test_the_account_page_turns_mail_notifications_off_and_on(page, api):
-    buyer = api(*BUYER)
-    page.set_viewport_size(PHONE)
-    sign_in(page, BUYER)
-    expect(page.get_by_role("button", name="退出登录")).to_be_visible()
-    page.goto("/account")
-    switch = page.get_by_role("switch", name="邮件通知")
-    expect(switch).to_be_checked()
-    shoot_phone_and_desktop(page, "account")
-    # The switch a user taps (its checkbox is the one the screen reader names).
-    page.locator(".channel .el-switch").click()
-    expect(switch).not_to_be_checked()
-    expect(page.get_by_text("已保存。")).to_be_visible()
-    assert buyer.get("/me/notification-settings") == {"email": False}
-    page.locator(".channel .el-switch").click()
-    expect(switch).to_be_checked()
-    assert buyer.get("/me/notification-settings") == {"email": True}

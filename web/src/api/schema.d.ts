@@ -2624,10 +2624,15 @@ export interface paths {
         };
         /**
          * 通知渠道设置
-         * @description The channels beyond the in-app inbox (always on): mail, on by default.
+         * @description The channels beyond the in-app inbox (always on): mail, on by default; SMS to a mainland
+         *     mobile number, off by default (`sms_available`: whether this platform sends SMS).
          */
         get: operations["notifications_get_settings"];
-        /** 修改通知渠道 */
+        /**
+         * 修改通知渠道
+         * @description The fields given change, the others stay. SMS needs a mobile number (422 naming `mobile`),
+         *     given here or before; the number is read as its 11 digits (spaces, hyphens and +86 go).
+         */
         put: operations["notifications_put_settings"];
         post?: never;
         delete?: never;
@@ -4115,6 +4120,15 @@ export interface components {
         NotificationSettings: {
             /** @description mail each notification to the verified address */
             email?: boolean;
+            /** @description text each notification to `mobile` (off by default; needs a mobile) */
+            sms?: boolean;
+            /**
+             * @description the mainland mobile number SMS goes to
+             * @example 13800138000
+             */
+            mobile?: string | null;
+            /** @description whether this platform sends SMS (when false, sms cannot be turned on) */
+            readonly sms_available?: boolean;
         };
         Membership: {
             /** @enum {string} */
