@@ -27,6 +27,7 @@ from tests.alipay_server import yuan as alipay_yuan
 from tests.web import harness
 from tests.web.conftest import WATCH_CSP, Console
 from tests.web.test_cart import FENGJIE, two_suppliers_products, yuan
+from tests.web.test_dashboard import axe_violations
 from tests.web.test_shop import PHONE, shoot_phone_and_desktop
 from tests.wechatpay_server import APIV3_KEY, APPID, MCHID, MERCHANT_SERIAL, FakeWechatPay
 
@@ -130,16 +131,17 @@ class Buyer:
 
 
 @contextmanager
-def shop_page(browser, base_url: str, buyer: Buyer, phone: bool = False):
+def shop_page(browser, base_url: str, buyer: Buyer, phone: bool = False, bypass_csp: bool = False):
     """The buyer's browser, signed in: a phone's (iPhone, 390x844) or a computer's. Console errors
-    and CSP violations fail the test, as the page fixture has them."""
+    and CSP violations fail the test, as the page fixture has them (bypass_csp: for axe alone, which
+    is injected inline)."""
     stored = json.dumps({"token": buyer.token, "expiresAt": int((time.time() + 900) * 1000)})
     options = (
         {"viewport": PHONE, "user_agent": IPHONE, "is_mobile": True}
         if phone
         else {"viewport": harness.DESKTOP}
     )
-    context = browser.new_context(base_url=base_url, locale="zh-CN", **options)
+    context = browser.new_context(base_url=base_url, locale="zh-CN", bypass_csp=bypass_csp, **options)
     context.add_init_script(WATCH_CSP)
     context.add_init_script(f"sessionStorage.setItem('marketplace.session', {json.dumps(stored)})")
     console = Console()
@@ -331,3 +333,35 @@ def test_a_failed_payment_and_a_timed_out_order_say_so_and_pay_again_orders_the_
         expect(page.get_by_role("button", name="重新支付")).to_be_visible()
         expect(page.get_by_role("link", name="去支付")).to_have_count(0)
         shoot_phone_and_desktop(page, "pay-expired")
+
+
+def test_the_pay_pages_have_no_serious_accessibility_violations(browser, pay_server):
+    _, base_url = pay_server
+    buyer = Buyer(base_url)
+    address_id = buyer.call("GET", "/me/addresses")[0]["id"]
+    orders = {
+        phone: buyer.call(
+            "POST",
+            "/cart/checkout",
+            json={
+                "address_id": address_id,
+                "payment_method": method,
+                "payment_device": "mobile" if phone else "desktop",
+                "product_ids": [product["id"]],
+            },
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )["id"]
+        for (phone, method), product in zip(
+            ((False, "wechat_pay"), (True, "alipay")), buyer.products, strict=True
+        )
+    }
+    for phone, order_id in orders.items():
+        with shop_page(browser, base_url, buyer, phone=phone, bypass_csp=True) as (page, _):
+            page.goto(f"/orders/{order_id}/pay")
+            button = page.get_by_role("button", name="前往支付宝付款")
+            expect(button if phone else page.get_by_text("请使用微信扫一扫")).to_be_visible()
+            harness.laid_out(page)
+            assert axe_violations(page) == [], page.url
+            page.goto(f"/orders/{order_id}/result?returned=wechatpay")
+            expect(page.get_by_role("status")).to_have_text("正在确认支付结果……")
+            assert axe_violations(page) == [], page.url
