@@ -195,7 +195,8 @@ DEFAULTS: dict[str, Any] = {
     "WECHATPAY_TIMEOUT_SECONDS": 10,
     # Alipay (支付宝): the app's id, its RSA2 private key and Alipay's public key (PEM), the address
     # Alipay posts its notifications to (…/api/v1/webhooks/alipay) and where the buyer returns after
-    # paying; the gateway is Alipay's unless pointed elsewhere (a sandbox, the tests' server).
+    # paying (unset: PUBLIC_BASE_URL's result page of the order, /orders/<id>/result); the gateway is
+    # Alipay's unless pointed elsewhere (a sandbox, the tests' server).
     "ALIPAY_APP_ID": None,
     "ALIPAY_APP_PRIVATE_KEY": None,
     "ALIPAY_PUBLIC_KEY": None,

@@ -602,7 +602,8 @@ def confirm_dev_payment(actor: User, order_id: int, succeed: bool) -> str:
 
 def alipay_pay_url(actor: User, order_id: int, device: str) -> dict[str, object]:
     """The buyer's signed link to Alipay's cashier for their order awaiting payment: page pay on a
-    computer, H5 on a phone; it cannot be paid after the reservation ends."""
+    computer, H5 on a phone; it cannot be paid after the reservation ends. Paid, Alipay sends the
+    buyer back to ALIPAY_RETURN_URL, by default the web shop's result page of the order."""
     order = db.session.get(Order, order_id)
     if order is None or order.buyer_id != actor.id:
         raise NotFound(_("No order %(id)s of yours.", id=order_id))
@@ -620,6 +621,7 @@ def alipay_pay_url(actor: User, order_id: int, device: str) -> dict[str, object]
         _("Consumption-assistance order %(id)s", id=order.id),
         device,
         order.reserved_until,
-        current_app.config["ALIPAY_RETURN_URL"],
+        current_app.config["ALIPAY_RETURN_URL"]
+        or f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/orders/{order.id}/result",
     )
     return {"url": url, "device": device, "expires_at": order.reserved_until}

@@ -109,16 +109,19 @@ def embedded_env(folder: Path) -> dict[str, str]:
 
 
 @contextmanager
-def served_demo(folder: Path) -> Iterator[str]:
-    """The migrated, demo-loaded app under `flask run`; yields its base URL."""
-    env = embedded_env(folder)
+def served_demo(folder: Path, settings: dict[str, str] | None = None) -> Iterator[str]:
+    """The migrated, demo-loaded app under `flask run`, its links (mail, the providers' way back) to
+    itself, with `settings` added to its environment (MARKETPLACE_PAYMENT_METHODS and the payment
+    gateways' keys, for instance); yields its base URL."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {**embedded_env(folder), "MARKETPLACE_PUBLIC_BASE_URL": base_url, **(settings or {})}
     log_path = folder / "server.log"
     with open(log_path, "w") as log:
         for command in (["db", "upgrade"], ["seed", "demo"]):
             subprocess.run(
                 [str(FLASK), *command], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, check=True
             )
-        port = free_port()
         proc = subprocess.Popen(
             [str(FLASK), "run", "--host", "127.0.0.1", "--port", str(port)],
             env=env,
@@ -128,7 +131,7 @@ def served_demo(folder: Path) -> Iterator[str]:
         )
     try:
         wait_for_port(port, "flask run")
-        yield f"http://127.0.0.1:{port}"
+        yield base_url
     finally:
         stop(proc)
 
