@@ -84,6 +84,7 @@ export default {
     } as Record<string, string>,
     shipTo: '收货信息',
     continue: '继续购物',
+    viewOrder: '查看订单详情',
     failureReason: '原因：{reason}',
   },
   en: {
@@ -166,6 +167,7 @@ export default {
     } as Record<string, string>,
     shipTo: 'Ship to',
     continue: 'Continue shopping',
+    viewOrder: 'View the order',
     failureReason: 'Reason: {reason}',
   },
 }
