@@ -55,6 +55,13 @@ class SupplierPartSchema(ma.Schema):
     tracking_no = fields.String(allow_none=True)
     invoice_no = fields.String(allow_none=True)
     invoice_amount_fen = WholeNumber(allow_none=True)
+    invoice_file_type = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "the e-invoice's type (application/pdf, application/ofd, image/jpeg, "
+            "image/png) if one was uploaded: GET /purchase-orders/{id}/e-invoices/{supplier_id}"
+        },
+    )
     rating = WholeNumber(allow_none=True)
 
 
@@ -138,6 +145,21 @@ class InvoiceSchema(ma.Schema):
         metadata={"description": "the fapiao number"},
     )
     amount_fen = WholeNumber(required=True, validate=validate.Range(min=1, max=10**13))
+
+
+class EInvoiceFormSchema(InvoiceSchema):
+    """The invoice's fields, sent as multipart form fields beside its file."""
+
+
+class EInvoiceFileSchema(ma.Schema):
+    file = fields.Raw(
+        required=True,
+        metadata={
+            "type": "string",
+            "format": "binary",
+            "description": "PDF, OFD, JPEG or PNG, at most 5 MiB",
+        },
+    )
 
 
 class PaymentSchema(ma.Schema):
