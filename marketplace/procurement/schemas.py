@@ -86,6 +86,9 @@ class PurchaseOrderSchema(ma.Schema):
     paid_fen = WholeNumber(attribute="order.paid_fen")
     submitted_on = fields.Date(attribute="order.submitted_on", allow_none=True)
     paid_on = fields.Date(attribute="order.paid_on", allow_none=True)
+    may_approve = fields.Boolean(
+        metadata={"description": "the caller may approve (or reject) the order's next tier now"}
+    )
     lines = fields.List(fields.Nested(PurchaseOrderLineSchema))
     parts = fields.List(fields.Nested(SupplierPartSchema))
     suppliers = fields.List(

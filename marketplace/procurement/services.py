@@ -592,20 +592,21 @@ def view(actor: User, order: PurchaseOrder) -> dict[str, Any]:
 
 def view_many(actor: User, orders: list[PurchaseOrder]) -> list[dict[str, Any]]:
     """view() for a page of orders: the caller's roles once per agency, its suppliers once."""
-    agency_side: dict[int, bool] = {}
+    roles: dict[int, set[str]] = {}
     mine = member_supplier_ids(actor)
     views = []
     for order in orders:
         agency = db.session.get(Agency, order.agency_id)
-        if order.agency_id not in agency_side:
-            agency_side[order.agency_id] = actor.is_admin or bool(roles_over(actor, agency))
-        own = None if agency_side[order.agency_id] else mine
+        if order.agency_id not in roles:
+            roles[order.agency_id] = roles_over(actor, agency)
+        own = None if actor.is_admin or roles[order.agency_id] else mine
         views.append(
             {
                 "order": order,
                 "agency_name": agency.name,
                 "lines": [line for line in order.lines if own is None or line.supplier_id in own],
                 "parts": [p for p in order.parts if own is None or p.supplier_id in own],
+                "may_approve": _may_approve(actor, order, roles[order.agency_id]),
             }
         )
     ids = {line.supplier_id for v in views for line in v["lines"]}
@@ -615,6 +616,16 @@ def view_many(actor: User, orders: list[PurchaseOrder]) -> list[dict[str, Any]]:
         shown = sorted({line.supplier_id for line in v["lines"]})
         v["suppliers"] = [{"id": i, "name": names[i]} for i in shown]
     return views
+
+
+def _may_approve(actor: User, order: PurchaseOrder, roles: set[str]) -> bool:
+    """Whether `approve` would take the caller's approval of the order's next tier now."""
+    return (
+        order.status == PurchaseOrderStatus.SUBMITTED
+        and bool({"approver", "lead_approver"} & roles)
+        and actor.id != order.created_by_id
+        and actor.id not in {a.approver_id for a in order.approvals}
+    )
 
 
 def list_purchase_orders(actor: User, status: str | None, awaiting_me: bool = False) -> Select[Any]:
