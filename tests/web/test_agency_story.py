@@ -209,3 +209,30 @@ def test_the_agency_story_from_template_to_paid_moves_the_quota_and_the_target_b
     page.goto("/portal")
     expect(page.locator('[data-figure="purchased"]').first).to_be_visible()
     shoot_phone_and_desktop(page, "story-11-quota-after")
+
+
+def test_an_approver_rejects_on_the_order_page_only_saying_why(page, api):
+    purchaser = api(*PURCHASER)
+    agency_id = next(m["agency_id"] for m in purchaser.get("/me")["memberships"] if m["kind"] == "agency")
+    product = max(purchaser.get("/products?certified=true&page_size=100"), key=lambda p: p["stock"])
+    quantity = 1_000_000 // product["price_fen"] + 1  # over ¥10,000: the approvers' first tier
+    draft = {
+        "agency_id": agency_id,
+        "lines": [{"product_id": product["id"], "quantity": quantity}],
+        "delivery_address": "济南市历下区解放路 机关食堂",
+    }
+    order_id = purchaser.get_or_post("POST", "/purchase-orders", json=draft)["id"]
+    purchaser.get_or_post("POST", f"/purchase-orders/{order_id}/submit", json={})
+
+    signed_in(page, APPROVER)
+    page.goto(f"/portal/orders/{order_id}")
+    decision = page.locator(".decision")
+    decision.get_by_role("button", name="驳回").click()
+    expect(decision.get_by_role("alert")).to_have_text("驳回时请填写理由（至少 2 个字）。")
+    status_is(page, "待审批")
+    decision.get_by_role("textbox").fill("超出本季度预算，请分批采购")
+    decision.get_by_role("button", name="驳回").click()
+    status_is(page, "已驳回")
+    expect(page.locator(".decision")).to_have_count(0)
+    expect(page.locator(".timeline")).to_contain_text("超出本季度预算，请分批采购")
+    assert purchaser.get(f"/purchase-orders/{order_id}")["status"] == "rejected"
