@@ -66,8 +66,10 @@ class _AliPay(AliPay):
         super().__init__(**kwargs)
         self._gateway = gateway_url
 
-    def build_body(self, method: str, biz_content: dict | None = None, **kwargs: Any) -> dict[str, Any]:
-        data = super().build_body(method, biz_content, **kwargs)
+    def build_body(
+        self, method: str, biz_content: dict[str, Any] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        data: dict[str, Any] = super().build_body(method, biz_content, **kwargs)
         data["timestamp"] = datetime.now(CHINA).strftime(TIMESTAMP)
         return data
 
@@ -100,7 +102,7 @@ class AlipayGateway:
     def _call(self, api: str, **params: Any) -> dict[str, Any]:
         """One signed call; Alipay's verified answer, or the protocol's error for why there is none."""
         try:
-            answer = getattr(self._sdk, api)(**params)
+            answer: dict[str, Any] = getattr(self._sdk, api)(**params)
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             raise PaymentProviderUnavailable() from exc
         except AliPayValidationError as exc:
@@ -229,7 +231,7 @@ class AlipayGateway:
             return False
         fields.pop("sign_type", None)
         try:
-            return self._sdk.verify(fields, signature)
+            return bool(self._sdk.verify(fields, signature))
         except (ValueError, TypeError):  # not base64, or not a signature of this key's size
             return False
 

@@ -26,6 +26,8 @@ from marketplace.errors import DomainError, InvalidField
 from marketplace.extensions import db
 from marketplace.i18n import N_, _
 
+R = TypeVar("R")
+
 
 class PaymentProviderUnavailable(DomainError):
     status = 503
@@ -99,13 +101,14 @@ class PaymentGateway(Protocol):
     def list_recent_intents(self, created_after: int, ours: Sequence[str] = ()) -> list[IntentState]: ...
 
 
-def _plain(obj) -> dict:
+def _plain(obj: Any) -> dict[str, Any]:
     """SDK objects are not dicts (stripe-python 12+); the local fakes answer with dicts."""
-    return obj.to_dict() if hasattr(obj, "to_dict") else obj
+    plain: dict[str, Any] = obj.to_dict() if hasattr(obj, "to_dict") else obj
+    return plain
 
 
-def _intent(obj) -> IntentState:
-    obj = _plain(obj)
+def _intent(sdk_obj: Any) -> IntentState:
+    obj = _plain(sdk_obj)
     metadata = obj.get("metadata") or {}
     order_id = metadata.get("order_id")
     received = obj.get("amount_received")
@@ -123,8 +126,8 @@ def _intent(obj) -> IntentState:
     )
 
 
-def _refund(obj) -> RefundState:
-    obj = _plain(obj)
+def _refund(sdk_obj: Any) -> RefundState:
+    obj = _plain(sdk_obj)
     return RefundState(
         id=obj["id"],
         payment_intent=obj.get("payment_intent") or "",
@@ -138,15 +141,14 @@ class StripeGateway:
     name = "stripe"
 
     def __init__(self, api_key: str, api_base: str | None, timeout: float = 10.0) -> None:
-        bases = {"api": api_base} if api_base else None
         self._client = stripe.StripeClient(
             api_key,
-            base_addresses=bases,
+            base_addresses={"api": api_base} if api_base else None,
             max_network_retries=2,
             http_client=stripe.RequestsClient(timeout=timeout),
         )
 
-    def _call(self, fn, *args, **kwargs):
+    def _call(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
         try:
             return fn(*args, **kwargs)
         except stripe.CardError as exc:

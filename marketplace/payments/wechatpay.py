@@ -20,6 +20,7 @@ from typing import Any
 import requests
 from wechatpayv3 import WeChatPay, WeChatPayType
 from wechatpayv3.core import Core
+from werkzeug.datastructures import Headers
 
 from marketplace.payments.gateways import (
     IntentState,
@@ -209,7 +210,7 @@ class WechatPayGateway:
                 log.warning("WeChat Pay has no payment %s: %s", out_trade_no, exc)
         return states
 
-    def verify_notification(self, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
+    def verify_notification(self, headers: Headers | Mapping[str, str], body: bytes) -> dict[str, Any]:
         """The notification, its resource decrypted, once its signature verifies against the platform
         certificate it names, it is fresh, and it is this merchant's; BadNotification otherwise."""
         wanted = ("Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Serial")
