@@ -25,6 +25,7 @@ from marketplace.payments.gateways import (
     PaymentProviderUnavailable,
     PaymentRefused,
     RefundState,
+    asks_provider,
 )
 from marketplace.timeutil import CHINA
 
@@ -121,6 +122,7 @@ class AlipayGateway:
 
     # The gateway protocol ------------------------------------------------------------------------
 
+    @asks_provider
     def create_intent(
         self, order_id: int, amount: int, currency: str, method: str, key: str, payer: Payer | None = None
     ) -> IntentState:
@@ -129,6 +131,7 @@ class AlipayGateway:
         trade = trade_no_for(key)
         return IntentState(trade, "requires_payment_method", amount, 0, "cny", order_id, None)
 
+    @asks_provider
     def retrieve_intent(self, intent_id: str) -> IntentState:
         try:
             trade = self._call("api_alipay_trade_query", out_trade_no=intent_id)
@@ -151,6 +154,7 @@ class AlipayGateway:
             None,
         )
 
+    @asks_provider
     def cancel_intent(self, intent_id: str) -> IntentState:
         try:
             self._call("api_alipay_trade_close", out_trade_no=intent_id)
@@ -160,6 +164,7 @@ class AlipayGateway:
         # Never opened: its link expires with the reservation (time_expire), so nothing can pay it.
         return IntentState(intent_id, "canceled", 0, 0, "cny", None, None)
 
+    @asks_provider
     def refund(self, intent_id: str, amount: int, key: str) -> RefundState:
         request_no = trade_no_for(key)
         answer = self._call(
@@ -182,10 +187,12 @@ class AlipayGateway:
             amount = fen_of(str(answer.get("refund_amount", ""))) or 0
         return RefundState(request_no, intent_id, amount, "succeeded" if done else "pending")
 
+    @asks_provider
     def list_refunds(self, intent_id: str, ours: Sequence[str] = ()) -> list[RefundState]:
         """Alipay lists no refunds: each of ours on this trade is queried."""
         return [self._refund_state(intent_id, ref) for ref in ours]
 
+    @asks_provider
     def list_recent_intents(self, created_after: int, ours: Sequence[str] = ()) -> list[IntentState]:
         """Alipay lists no trades: reconciliation queries each of our Alipay payments still pending
         (alipay.trade.query)."""
@@ -197,7 +204,7 @@ class AlipayGateway:
                 log.warning("alipay trade %s not reconciled: %s", ref, exc.message)
         return trades
 
-    # Alipay's own ------------------------------------------------------------------------------
+    # Alipay's own: signed and verified here, with nothing asked of Alipay -----------------------
 
     def pay_url(
         self,

@@ -23,7 +23,6 @@ from marketplace.payments.gateways import (
     PaymentProviderUnavailable,
     gateway,
     gateway_for,
-    outside_transaction,
 )
 from marketplace.payments.models import Payment, PaymentStatus, Refund
 from marketplace.payments.services import latest_payment, refund_remaining, send_refund
@@ -58,8 +57,7 @@ def place_order(
     order_id, total_fen, currency = order.id, order.total_fen, order.currency
     db.session.commit()  # the stock is taken; the provider is asked next, outside any transaction
     try:
-        intent = outside_transaction(
-            provider.create_intent,
+        intent = provider.create_intent(
             order_id,
             total_fen,
             currency,
@@ -153,7 +151,7 @@ def _cancel_intent(intent: tuple[int, str, str] | None) -> None:
         return
     payment_id, provider, intent_id = intent
     try:
-        state = outside_transaction(gateway(provider).cancel_intent, intent_id)
+        state = gateway(provider).cancel_intent(intent_id)
     except DomainError:
         return  # it stays open at the provider; a late success is refunded automatically
     if state.status == "canceled":

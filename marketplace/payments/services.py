@@ -37,7 +37,6 @@ from marketplace.payments.gateways import (
     PaymentRefused,
     gateway,
     method_gateways,
-    outside_transaction,
 )
 from marketplace.payments.models import Payment, PaymentStatus, Refund, RefundStatus, WebhookEvent
 from marketplace.payments.stock import close_unpaid, lock_order, release_stock, reserve_again
@@ -115,7 +114,7 @@ def receive_wechatpay_notification(
         raise NotificationRefused(_("WeChat Pay is not configured here."))
     db.session.commit()  # the provider may be asked for the certificate the notification names
     try:
-        notification = outside_transaction(provider.verify_notification, headers, body)
+        notification = provider.verify_notification(headers, body)
     except BadNotification as exc:
         log.warning("a WeChat Pay notification was refused: %s", exc)
         raise NotificationRefused(_("The notification's signature does not verify.")) from None
@@ -217,7 +216,7 @@ def process_event(webhook_event_id: int) -> str:
     db.session.commit()  # the provider is asked next
     try:
         if kind == "payment" and subject:
-            intent = outside_transaction(gateway(provider).retrieve_intent, subject)
+            intent = gateway(provider).retrieve_intent(subject)
             outcome = apply_intent(intent, failed=event_type.endswith("failed"))
             if provider == "alipay" and (payload.get("out_biz_no") or payload.get("refund_fee")):
                 sync_refunds(provider, subject)  # Alipay tells of a refund on the trade's notification
@@ -480,9 +479,10 @@ def send_refund(refund_id: int) -> bool:
     refund = db.session.get_one(Refund, refund_id)
     payment = db.session.get_one(Payment, refund.payment_id)
     provider, intent_id, amount = payment.provider, payment.provider_ref, refund.amount_fen
+    assert intent_id is not None, "a refunded payment is one the provider took"
     db.session.commit()  # the provider is asked next
     try:
-        state = outside_transaction(gateway(provider).refund, intent_id, amount, key=f"refund-{refund_id}")
+        state = gateway(provider).refund(intent_id, amount, key=f"refund-{refund_id}")
     except PaymentProviderUnavailable:
         log.warning("refund %s left pending: provider unavailable; reconciliation retries it", refund_id)
         return False
@@ -536,7 +536,7 @@ def sync_refunds(provider: str, intent_id: str | None) -> str:
     )
     db.session.commit()  # the provider is asked next
     refs = sorted(ref for ref in ours if ref)
-    for state in outside_transaction(gateway(provider).list_refunds, intent_id, refs):
+    for state in gateway(provider).list_refunds(intent_id, refs):
         if state.id in ours:
             _settle_refund(ours[state.id], state.status, why=state.failure_reason)
             db.session.commit()
@@ -572,8 +572,9 @@ def reconcile_recent(hours: int = 48) -> dict[str, int]:
     db.session.commit()  # the providers are asked next
     since = int(time.time()) - hours * 3600
     for provider in sorted(set(method_gateways().values())):
-        ours = list(
-            db.session.scalars(
+        ours = [
+            ref
+            for ref in db.session.scalars(
                 select(Payment.provider_ref).where(
                     Payment.provider == provider,
                     Payment.status == PaymentStatus.PENDING,
@@ -581,9 +582,10 @@ def reconcile_recent(hours: int = 48) -> dict[str, int]:
                     Payment.created_at >= now() - timedelta(hours=hours),
                 )
             )
-        )
+            if ref is not None
+        ]
         db.session.commit()  # the provider is asked next
-        for intent in outside_transaction(gateway(provider).list_recent_intents, since, ours):
+        for intent in gateway(provider).list_recent_intents(since, ours):
             if apply_intent(intent) in ("paid", "released", "refunded"):
                 counts["intents"] += 1
     stuck = db.session.scalars(
@@ -607,8 +609,9 @@ def confirm_dev_payment(actor: User, order_id: int, succeed: bool) -> str:
     if payment is None or payment.provider != "dev":
         raise NotFound(_("The development gateway is not in use."))
     intent_id = payment.provider_ref
+    assert intent_id is not None, "a payment is written with the intent the provider opened"
     db.session.commit()  # the provider is asked next
-    return apply_intent(outside_transaction(provider.confirm, intent_id, succeed), failed=not succeed)
+    return apply_intent(provider.confirm(intent_id, succeed), failed=not succeed)
 
 
 def alipay_pay_url(actor: User, order_id: int, device: str) -> dict[str, object]:
