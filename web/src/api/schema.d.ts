@@ -3320,7 +3320,7 @@ export interface components {
              */
             payment_device: "desktop" | "mobile";
         };
-        ShippingAddressView1: {
+        FulfilmentShippingAddress: {
             region_code?: string;
             /** @description the region and its ancestors, widest first */
             region_names?: string[];
@@ -3349,7 +3349,7 @@ export interface components {
             amount_fen?: number;
             /** @description what of the part's lines was refunded */
             refunded_fen?: number;
-            shipping_address?: components["schemas"]["ShippingAddressView1"];
+            shipping_address?: components["schemas"]["FulfilmentShippingAddress"];
         };
         Ship: {
             carrier: string;
