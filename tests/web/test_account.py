@@ -5,8 +5,8 @@ refused under its field, in Chinese. Phone and desktop screenshots (tests/web/sc
 import pytest
 from playwright.sync_api import expect
 
+from tests.web.harness import PHONE
 from tests.web.test_orders import BUYER, sign_in
-from tests.web.test_shop import PHONE, shoot_phone_and_desktop
 
 pytestmark = [pytest.mark.web, pytest.mark.xdist_group("browser")]
 
@@ -28,12 +28,12 @@ def open_account(page) -> None:
     page.goto("/account")
 
 
-def test_the_account_page_turns_mail_notifications_off_and_on(page, buyer):
+def test_the_account_page_turns_mail_notifications_off_and_on(page, buyer, shoot):
     open_account(page)
     switch = page.get_by_role("switch", name="邮件通知")
     expect(switch).to_be_checked()
     expect(page.get_by_role("switch", name="站内信")).to_be_disabled()
-    shoot_phone_and_desktop(page, "account")
+    shoot(page, "account")
     # The switch a user taps (its checkbox is the one the screen reader names).
     page.locator(".channel.email .el-switch").click()
     expect(switch).not_to_be_checked()
@@ -44,7 +44,7 @@ def test_the_account_page_turns_mail_notifications_off_and_on(page, buyer):
     assert buyer.get("/me/notification-settings")["email"] is True
 
 
-def test_sms_is_turned_on_with_a_mobile_number_and_a_bad_number_is_refused(page, buyer, console):
+def test_sms_is_turned_on_with_a_mobile_number_and_a_bad_number_is_refused(page, buyer, console, shoot):
     console.allow(r"status of 422")  # the browser logs the API's refusals, which the page shows
     open_account(page)
     switch = page.get_by_role("switch", name="短信通知")
@@ -59,7 +59,7 @@ def test_sms_is_turned_on_with_a_mobile_number_and_a_bad_number_is_refused(page,
     page.get_by_role("button", name="保存手机号").click()
     error = page.locator(".mobile .el-form-item__error")
     expect(error).to_have_text("须为中国大陆手机号：11 位数字，以 13 至 19 开头。")
-    shoot_phone_and_desktop(page, "account-sms-refused")
+    shoot(page, "account-sms-refused")
     assert buyer.get("/me/notification-settings")["mobile"] is None
 
     number.fill("138 0013 8000")
@@ -74,4 +74,4 @@ def test_sms_is_turned_on_with_a_mobile_number_and_a_bad_number_is_refused(page,
     expect(page.get_by_role("switch", name="短信通知")).to_be_checked()
     expect(page.get_by_label("接收短信的手机号")).to_have_value("13800138000")
     expect(page.get_by_role("switch", name="邮件通知")).to_be_checked()
-    shoot_phone_and_desktop(page, "account-sms-on")
+    shoot(page, "account-sms-on")

@@ -18,7 +18,6 @@ from playwright.sync_api import expect
 from marketplace.timeutil import china_today
 from tests.web.test_dashboard import ADMIN
 from tests.web.test_purchasing import APPROVER, PURCHASER, signed_in, switch_to
-from tests.web.test_shop import shoot_phone_and_desktop
 
 pytestmark = [pytest.mark.web, pytest.mark.xdist_group("browser")]
 
@@ -67,7 +66,9 @@ def shandong_target(admin) -> dict:
     return next(p for p in admin.get("/targets/progress?page_size=100") if p["name"] == name)
 
 
-def test_the_agency_story_from_template_to_paid_moves_the_quota_and_the_target_by_the_paid_amount(page, api):
+def test_the_agency_story_from_template_to_paid_moves_the_quota_and_the_target_by_the_paid_amount(
+    page, api, shoot
+):
     purchaser, supplier, admin = api(*PURCHASER), api(*SUPPLIER), api(*ADMIN)
     supplier_id = next(
         m["supplier_id"] for m in supplier.get("/me")["memberships"] if m["kind"] == "supplier"
@@ -84,7 +85,7 @@ def test_the_agency_story_from_template_to_paid_moves_the_quota_and_the_target_b
     signed_in(page, PURCHASER)
     page.goto("/portal")
     expect(page.locator('[data-figure="purchased"]').first).to_be_visible()
-    shoot_phone_and_desktop(page, "story-1-quota-before")
+    shoot(page, "story-1-quota-before")
     page.set_viewport_size({"width": 1440, "height": 900})
     page.goto("/portal/orders/new")
     page.get_by_label("收货地址").fill("济南市历下区解放路 机关食堂")
@@ -92,7 +93,7 @@ def test_the_agency_story_from_template_to_paid_moves_the_quota_and_the_target_b
     expect(page).to_have_url(re.compile(r"/portal/orders/\d+$"))
     order_id = int(page.url.rsplit("/", 1)[1])
     expect(page.get_by_text("未选择文件")).to_be_visible()  # not the browser's "No file chosen"
-    shoot_phone_and_desktop(page, "story-2-draft")
+    shoot(page, "story-2-draft")
     with page.expect_download() as downloading:
         page.get_by_role("button", name="下载导入模板").click()
     template = downloading.value.path().read_bytes()
@@ -105,12 +106,12 @@ def test_the_agency_story_from_template_to_paid_moves_the_quota_and_the_target_b
     expect(bad.nth(1)).to_contain_text(f"{UNKNOWN_ROW}商品编号")
     expect(bad.nth(1)).to_contain_text(f"“{UNKNOWN_PRODUCT}”的在售商品不存在")
     expect(page.locator(".el-progress.is-exception")).to_be_visible()
-    shoot_phone_and_desktop(page, "story-3-import-errors")
+    shoot(page, "story-3-import-errors")
 
     import_file(page, workbook(template, products, bad=False))
     expect(page.get_by_role("status")).to_have_text(re.compile(rf"导入完成：{ROWS} 行，合并为 \d+ 项明细。"))
     expect(page.locator(".el-progress.is-success")).to_be_visible()
-    shoot_phone_and_desktop(page, "story-4-imported")
+    shoot(page, "story-4-imported")
     page.get_by_role("button", name="提交审批").click()
     status_is(page, "待审批")
     order = purchaser.get(f"/purchase-orders/{order_id}")
@@ -123,7 +124,7 @@ def test_the_agency_story_from_template_to_paid_moves_the_quota_and_the_target_b
     decision = page.locator(".decision")
     expect(decision.get_by_text(f"第 1 级审批（共 {order['approvals_required']} 级）")).to_be_visible()
     decision.get_by_role("textbox").fill("同意采购，请按期送达")
-    shoot_phone_and_desktop(page, "story-5-approve")
+    shoot(page, "story-5-approve")
     decision.get_by_role("button", name="通过").click()
     status_is(page, "待供应商确认")
     expect(page.locator(".decision")).to_have_count(0)
@@ -136,7 +137,7 @@ def test_the_agency_story_from_template_to_paid_moves_the_quota_and_the_target_b
     expect(page).to_have_url(re.compile(rf"/portal/orders/{order_id}$"))
     confirm = page.get_by_role("button", name="确认供货")
     expect(confirm).to_be_visible()
-    shoot_phone_and_desktop(page, "story-6-supplier-confirm")
+    shoot(page, "story-6-supplier-confirm")
     confirm.click()
     status_is(page, "待发货")
     page.get_by_label("承运商").fill("顺丰速运")
@@ -151,7 +152,7 @@ def test_the_agency_story_from_template_to_paid_moves_the_quota_and_the_target_b
     received = page.get_by_label(f"实收数量 {first['product_name']}")
     received.fill(str(first["quantity"] - 1))
     received.press("Tab")
-    shoot_phone_and_desktop(page, "story-7-receipt")
+    shoot(page, "story-7-receipt")
     page.get_by_role("button", name="登记到货").click()
     status_is(page, "已到货")
 
@@ -163,7 +164,7 @@ def test_the_agency_story_from_template_to_paid_moves_the_quota_and_the_target_b
         {"name": "发票37002600009876.pdf", "mimeType": "application/pdf", "buffer": E_INVOICE}
     )
     expect(page.get_by_text("发票37002600009876.pdf")).to_be_visible()
-    shoot_phone_and_desktop(page, "story-8-invoice")
+    shoot(page, "story-8-invoice")
     page.get_by_role("button", name="登记发票").click()
     status_is(page, "已开票")
     owed = purchaser.get(f"/purchase-orders/{order_id}")["parts"][0]
@@ -186,7 +187,7 @@ def test_the_agency_story_from_template_to_paid_moves_the_quota_and_the_target_b
     page.goto(f"/portal/orders/{order_id}")
     expect(page.get_by_text(f"待付：¥{expected_fen // 100:,}.{expected_fen % 100:02d}")).to_be_visible()
     page.get_by_label("银行流水号").fill("ICBC20261204000777")
-    shoot_phone_and_desktop(page, "story-9-transfer")
+    shoot(page, "story-9-transfer")
     page.get_by_role("button", name="登记转账").click()
     status_is(page, "已付款", timeout=30_000)
     for step in (
@@ -197,7 +198,7 @@ def test_the_agency_story_from_template_to_paid_moves_the_quota_and_the_target_b
     ):
         expect(page.locator(".timeline")).to_contain_text(step)
     expect(page.locator(".timeline").get_by_role("button", name="下载电子发票")).to_be_visible()
-    shoot_phone_and_desktop(page, "story-10-paid")
+    shoot(page, "story-10-paid")
 
     paid = admin.get(f"/purchase-orders/{order_id}")["paid_fen"]
     assert paid == expected_fen
@@ -208,7 +209,7 @@ def test_the_agency_story_from_template_to_paid_moves_the_quota_and_the_target_b
     switch_to(page, PURCHASER)
     page.goto("/portal")
     expect(page.locator('[data-figure="purchased"]').first).to_be_visible()
-    shoot_phone_and_desktop(page, "story-11-quota-after")
+    shoot(page, "story-11-quota-after")
 
 
 def test_an_approver_rejects_on_the_order_page_only_saying_why(page, api):

@@ -5,10 +5,11 @@ product of another supplier, saves an address in 济南市历下区 and pays on 
 the supplier's member, on a device of their own, ships the parcel with a tracking number in the
 workbench; the buyer sees it shipped and asks for part of it back; the member accepts; and the
 target "重庆农产品销往山东" moved by exactly the amount paid less the refund (read in fen through
-the API before and after). Every page the story visits is shot at phone (390x844) and desktop size
-as buyer-story-NN-<page>-phone.png / -desktop.png, and none of them scrolls sideways on the phone
-or logs a console error or CSP violation. A second test records a traceability batch with the
-workbench's date picker and reads it on the product page at phone width."""
+the API before and after). Every page the story visits is shot at phone (390x844), tablet and
+desktop size as buyer-story-NN-<page>-phone.png / -tablet.png / -desktop.png, with axe on each, and
+none of them scrolls sideways on the phone or logs a console error or CSP violation. A second test
+records a traceability batch with the workbench's date picker and reads it on the product page at
+phone width."""
 
 import re
 import uuid
@@ -19,10 +20,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.web import harness
-from tests.web.conftest import SCREENSHOTS, WATCH_CSP
+from tests.web.conftest import WATCH_CSP
 from tests.web.test_cart import pick_region, yuan
 from tests.web.test_dashboard import sign_in
-from tests.web.test_shop import PHONE
 
 pytestmark = [pytest.mark.web, pytest.mark.xdist_group("browser")]
 
@@ -32,29 +32,15 @@ PASSWORD = "Jinan-lixia-2026!"
 FENGJIE = "500236"
 
 
-def shoot(page, stem: str) -> None:
-    """The page at phone and at desktop size; it must not scroll sideways on the phone."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    before = page.viewport_size
-    for label, size in (("phone", PHONE), ("desktop", harness.DESKTOP)):
-        page.set_viewport_size(size)
-        harness.laid_out(page)
-        page.screenshot(path=SCREENSHOTS / f"{stem}-{label}.png", full_page=True)
-    page.set_viewport_size(PHONE)
-    harness.laid_out(page)
-    assert page.evaluate("document.documentElement.scrollWidth - innerWidth") <= 0, f"{stem} scrolls sideways"
-    page.set_viewport_size(before)
-
-
 class Story:
     """Numbers the story's screenshots in the order its pages are visited."""
 
-    def __init__(self):
-        self.shots = 0
+    def __init__(self, shoot):
+        self.shots, self.take = 0, shoot
 
     def shoot(self, page, name: str) -> None:
         self.shots += 1
-        shoot(page, f"buyer-story-{self.shots:02d}-{name}")
+        self.take(page, f"buyer-story-{self.shots:02d}-{name}")
 
 
 @pytest.fixture
@@ -63,7 +49,7 @@ def device(browser, web_server, console):
     contexts = []
 
     def open_one():
-        context = browser.new_context(base_url=web_server, viewport=PHONE, locale="zh-CN")
+        context = browser.new_context(base_url=web_server, viewport=harness.PHONE, locale="zh-CN")
         context.add_init_script(WATCH_CSP)
         contexts.append(context)
         other = context.new_page()
@@ -105,13 +91,15 @@ def results(page):
     return page.get_by_role("heading", name=re.compile(r"^共 \d+ 件商品$"))
 
 
-def test_a_new_buyer_orders_gets_a_parcel_a_partial_refund_and_the_target_moves_by_the_net(page, device, api):
-    story = Story()
+def test_a_new_buyer_orders_gets_a_parcel_a_partial_refund_and_the_target_moves_by_the_net(
+    page, device, api, shoot
+):
+    story = Story(shoot)
     member, officer = api(*MEMBER), api(*OFFICER)
     cooperative = next(m for m in member.get("/me")["memberships"] if m["kind"] == "supplier")
     achieved_before = shandong_target(officer)["achieved_fen"]
     email = f"jinan-{uuid.uuid4().hex[:10]}@example.test"
-    page.set_viewport_size(PHONE)
+    page.set_viewport_size(harness.PHONE)
 
     # A visitor on the home page searches 脐橙.
     page.goto("/")
@@ -276,13 +264,13 @@ def test_a_new_buyer_orders_gets_a_parcel_a_partial_refund_and_the_target_moves_
     assert achieved_after - achieved_before == total - orange["price_fen"]
 
 
-def test_a_member_records_a_batch_with_the_date_picker_and_a_phone_reads_it(page, api):
+def test_a_member_records_a_batch_with_the_date_picker_and_a_phone_reads_it(page, api, shoot):
     member = api(*MEMBER)
     supplier_id = next(m["supplier_id"] for m in member.get("/me")["memberships"] if m["kind"] == "supplier")
     product = member.get(f"/products?supplier_id={supplier_id}&certified=true&page_size=1")[0]
     code = f"FJ-{uuid.uuid4().hex[:6].upper()}"
     report = "渝农检(奉节)字 2026 第 0519 号 农药残留与重金属全项检测"
-    page.set_viewport_size(PHONE)
+    page.set_viewport_size(harness.PHONE)
     sign_in(page, MEMBER)
     expect(page).to_have_url(re.compile(r"/workbench$"))
     page.goto(f"/workbench/products/{product['id']}")
@@ -310,5 +298,5 @@ def test_a_member_records_a_batch_with_the_date_picker_and_a_phone_reads_it(page
     expect(row.locator("td").nth(3)).to_have_text("有")
     assert page.evaluate("document.documentElement.scrollWidth - innerWidth") <= 0
     box = row.bounding_box()
-    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    assert box["x"] >= 0 and box["x"] + box["width"] <= harness.PHONE["width"], box
     shoot(page, "buyer-story-batch-product")

@@ -27,8 +27,6 @@ from tests.alipay_server import yuan as alipay_yuan
 from tests.web import harness
 from tests.web.conftest import WATCH_CSP, Console
 from tests.web.test_cart import FENGJIE, two_suppliers_products, yuan
-from tests.web.test_dashboard import axe_violations
-from tests.web.test_shop import PHONE, shoot_phone_and_desktop
 from tests.wechatpay_server import APIV3_KEY, APPID, MCHID, MERCHANT_SERIAL, FakeWechatPay
 
 pytestmark = [pytest.mark.web, pytest.mark.xdist_group("browser")]
@@ -131,17 +129,16 @@ class Buyer:
 
 
 @contextmanager
-def shop_page(browser, base_url: str, buyer: Buyer, phone: bool = False, bypass_csp: bool = False):
+def shop_page(browser, base_url: str, buyer: Buyer, phone: bool = False):
     """The buyer's browser, signed in: a phone's (iPhone, 390x844) or a computer's. Console errors
-    and CSP violations fail the test, as the page fixture has them (bypass_csp: for axe alone, which
-    is injected inline)."""
+    and CSP violations fail the test, as the page fixture has them."""
     stored = json.dumps({"token": buyer.token, "expiresAt": int((time.time() + 900) * 1000)})
     options = (
-        {"viewport": PHONE, "user_agent": IPHONE, "is_mobile": True}
+        {"viewport": harness.PHONE, "user_agent": IPHONE, "is_mobile": True}
         if phone
         else {"viewport": harness.DESKTOP}
     )
-    context = browser.new_context(base_url=base_url, locale="zh-CN", bypass_csp=bypass_csp, **options)
+    context = browser.new_context(base_url=base_url, locale="zh-CN", **options)
     context.add_init_script(WATCH_CSP)
     context.add_init_script(f"sessionStorage.setItem('marketplace.session', {json.dumps(stored)})")
     console = Console()
@@ -205,7 +202,7 @@ def scanned(page) -> str:
 
 
 def test_on_a_computer_wechat_pay_shows_its_code_to_scan_and_the_page_moves_on_once_paid(
-    browser, pay_server, wechatpay
+    browser, pay_server, wechatpay, shoot
 ):
     _, base_url = pay_server
     buyer = Buyer(base_url)
@@ -220,7 +217,7 @@ def test_on_a_computer_wechat_pay_shows_its_code_to_scan_and_the_page_moves_on_o
         expect(page.get_by_text("支付方式：微信支付")).to_be_visible()
         expect(page.locator(".amount")).to_contain_text(yuan(buyer.total))
         assert scanned(page) == payment["qr_code"]
-        shoot_phone_and_desktop(page, "pay-wechat-qr")
+        shoot(page, "pay-wechat-qr")
         page.set_viewport_size(harness.DESKTOP)
 
         time.sleep(2.5)  # the page asks at least once while the order is unpaid, and stays
@@ -233,7 +230,7 @@ def test_on_a_computer_wechat_pay_shows_its_code_to_scan_and_the_page_moves_on_o
 
 
 def test_on_a_phone_wechat_pay_opens_its_h5_page_which_comes_back_to_the_result_page(
-    browser, pay_server, wechatpay
+    browser, pay_server, wechatpay, shoot
 ):
     _, base_url = pay_server
     buyer = Buyer(base_url)
@@ -251,7 +248,7 @@ def test_on_a_phone_wechat_pay_opens_its_h5_page_which_comes_back_to_the_result_
         assert payment["qr_code"] is None
         assert wechatpay.trades[payment["payment_intent_id"]]["trade_type"] == "MWEB"
         expect(page.locator(".amount")).to_contain_text(yuan(buyer.total))
-        shoot_phone_and_desktop(page, "pay-wechat-h5")
+        shoot(page, "pay-wechat-h5")
 
         page.get_by_role("button", name="打开微信支付").click()
         expect(page).to_have_title("微信支付")
@@ -262,16 +259,16 @@ def test_on_a_phone_wechat_pay_opens_its_h5_page_which_comes_back_to_the_result_
         # WeChat Pay sends the buyer back; the page waits for the notification, then says paid.
         page.goto(back)
         expect(page.get_by_role("status")).to_have_text("正在确认支付结果……")
-        shoot_phone_and_desktop(page, "pay-result-waiting")
+        shoot(page, "pay-result-waiting")
         deliver_wechatpay(base_url, wechatpay, payment["payment_intent_id"])
         expect(page.get_by_text("支付成功")).to_be_visible()
         expect(page.get_by_role("status")).to_have_count(0)
-        shoot_phone_and_desktop(page, "pay-result-paid")
+        shoot(page, "pay-result-paid")
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["page-pay", "wap-pay"])
 def test_alipay_opens_its_cashier_for_the_device_and_its_return_waits_for_the_notification(
-    browser, pay_server, alipay, phone
+    browser, pay_server, alipay, phone, shoot
 ):
     _, base_url = pay_server
     buyer = Buyer(base_url)
@@ -281,7 +278,7 @@ def test_alipay_opens_its_cashier_for_the_device_and_its_return_waits_for_the_no
         order_id = place(page, "支付宝")
         trade = buyer.order(order_id)["payment"]["payment_intent_id"]
         expect(page.locator(".amount")).to_contain_text(yuan(buyer.total))
-        shoot_phone_and_desktop(page, f"pay-alipay-{'wap' if phone else 'page'}")
+        shoot(page, f"pay-alipay-{'wap' if phone else 'page'}")
         if not phone:
             page.set_viewport_size(harness.DESKTOP)
 
@@ -303,7 +300,9 @@ def test_alipay_opens_its_cashier_for_the_device_and_its_return_waits_for_the_no
     assert buyer.order(order_id)["status"] == "paid"
 
 
-def test_a_failed_payment_and_a_timed_out_order_say_so_and_pay_again_orders_the_same(browser, pay_server):
+def test_a_failed_payment_and_a_timed_out_order_say_so_and_pay_again_orders_the_same(
+    browser, pay_server, shoot
+):
     folder, base_url = pay_server
     buyer = Buyer(base_url)
     with shop_page(browser, base_url, buyer, phone=True) as (page, _):
@@ -314,7 +313,7 @@ def test_a_failed_payment_and_a_timed_out_order_say_so_and_pay_again_orders_the_
         expect(page).to_have_url(re.compile(rf"/orders/{order_id}/result$"))
         expect(page.get_by_text("支付失败，订单已取消")).to_be_visible()
         expect(page.get_by_text("待发货")).to_have_count(0)  # nothing ships for an order never paid
-        shoot_phone_and_desktop(page, "pay-failed")
+        shoot(page, "pay-failed")
         page.get_by_role("button", name="重新支付").click()
         expect(page.get_by_role("heading", name="确认订单")).to_be_visible()
         expect(page.locator(".bar .total")).to_contain_text(yuan(buyer.total))
@@ -332,7 +331,7 @@ def test_a_failed_payment_and_a_timed_out_order_say_so_and_pay_again_orders_the_
         expect(page.get_by_text("订单已超时未支付，已取消")).to_be_visible()
         expect(page.get_by_role("button", name="重新支付")).to_be_visible()
         expect(page.get_by_role("link", name="去支付")).to_have_count(0)
-        shoot_phone_and_desktop(page, "pay-expired")
+        shoot(page, "pay-expired")
 
 
 def test_the_pay_pages_have_no_serious_accessibility_violations(browser, pay_server):
@@ -356,12 +355,12 @@ def test_the_pay_pages_have_no_serious_accessibility_violations(browser, pay_ser
         )
     }
     for phone, order_id in orders.items():
-        with shop_page(browser, base_url, buyer, phone=phone, bypass_csp=True) as (page, _):
+        with shop_page(browser, base_url, buyer, phone=phone) as (page, _):
             page.goto(f"/orders/{order_id}/pay")
             button = page.get_by_role("button", name="前往支付宝付款")
             expect(button if phone else page.get_by_text("请使用微信扫一扫")).to_be_visible()
             harness.laid_out(page)
-            assert axe_violations(page) == [], page.url
+            assert harness.axe_violations(page) == [], page.url
             page.goto(f"/orders/{order_id}/result?returned=wechatpay")
             expect(page.get_by_role("status")).to_have_text("正在确认支付结果……")
-            assert axe_violations(page) == [], page.url
+            assert harness.axe_violations(page) == [], page.url
