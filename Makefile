@@ -64,10 +64,12 @@ bench: install
 	$(BIN)/python bench/procurement.py
 	$(BIN)/python bench/tallies.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/scale_out.py
 
 # The long form of tests/test_load.py: the mix at 40 actions/s for two minutes, then the books.
 load: install
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/scale_out.py
 
 # The long form of tests/contract: schemathesis with many examples per operation and role.
 fuzz: install

@@ -374,7 +374,8 @@ def drive(world: World, stats: Stats, seconds: int, rate: float, threads: int) -
     }
 
 
-def start_worker(env: dict[str, str]) -> subprocess.Popen:
+def start_worker(env: dict[str, str], concurrency: int = 2, name: str = "load") -> subprocess.Popen:
+    """A Celery worker with `concurrency` pool processes, named `name` (unique among the workers)."""
     return subprocess.Popen(
         [
             str(BIN / "celery"),
@@ -384,7 +385,9 @@ def start_worker(env: dict[str, str]) -> subprocess.Popen:
             "--pool",
             "prefork",
             "--concurrency",
-            "2",
+            str(concurrency),
+            "--hostname",
+            f"{name}@%h",
             "--loglevel",
             "WARNING",
         ],
@@ -493,7 +496,8 @@ def check_invariants(
     return all(ok for _, ok, _ in checks)
 
 
-def report(stats: Stats, outcome: dict, rate: float) -> int:
+def report(stats: Stats, outcome: dict, rate: float, results_name: str = "load") -> int:
+    """Print the run's figures and keep them in bench/results/<results_name>.json; returns the errors."""
     elapsed = outcome["elapsed"]
     total = sum(len(v) for v in stats.latencies.values())
     errors = sum(len(v) for v in stats.failures.values())
@@ -526,8 +530,32 @@ def report(stats: Stats, outcome: dict, rate: float) -> int:
             print(f"  {name}: {failure}")
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
-    (results / "load.json").write_text(json.dumps({"outcome": outcome, "endpoints": rows}, indent=2))
+    (results / f"{results_name}.json").write_text(
+        json.dumps({"outcome": outcome, "endpoints": rows}, indent=2)
+    )
     return errors
+
+
+def prepare(database: str, redis_url: str) -> tuple[str, dict[str, int], dict[int, int]]:
+    """The run's database with the demo data and stock raised, and Redis emptied; returns its URL,
+    the marks before the run and every product's stock."""
+    database_url = fresh_database(database)
+    started = time.monotonic()
+    subprocess.run(
+        [str(BIN / "flask"), "seed", "demo"],
+        env=server_env(database_url, MARKETPLACE_ENV="development"),
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    log(f"demo data loaded in {time.monotonic() - started:.0f} s")
+    redis.Redis.from_url(redis_url).flushdb()
+    with psycopg.connect(database_url) as conn:
+        conn.execute("UPDATE products SET stock = stock + 1000000 WHERE is_active")
+        conn.commit()
+        before = marks(conn)
+        stock_before = dict(conn.execute("SELECT id, stock FROM products").fetchall())
+    return database_url, before, stock_before
 
 
 def main() -> None:
@@ -542,23 +570,7 @@ def main() -> None:
     parser.add_argument("--database", default=DATABASE, help="the database to (re)create for the run")
     args = parser.parse_args()
 
-    database_url = fresh_database(args.database)
-    started = time.monotonic()
-    subprocess.run(
-        [str(BIN / "flask"), "seed", "demo"],
-        env=server_env(database_url, MARKETPLACE_ENV="development"),
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    log(f"demo data loaded in {time.monotonic() - started:.0f} s")
-    redis.Redis.from_url(args.redis_url).flushdb()
-    with psycopg.connect(database_url) as conn:
-        conn.execute("UPDATE products SET stock = stock + 1000000 WHERE is_active")
-        conn.commit()
-        before = marks(conn)
-        stock_before = dict(conn.execute("SELECT id, stock FROM products").fetchall())
-
+    database_url, before, stock_before = prepare(args.database, args.redis_url)
     stats = Stats()
     with stripe_compatible() as (stripe_server, stripe_env):
         env = server_env(database_url, REDIS_URL=args.redis_url, **stripe_env, **BUYER_LIMITS)

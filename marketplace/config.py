@@ -84,6 +84,19 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_SMTP_PASSWORD": None,
     "MAIL_SMTP_SECURITY": "starttls",
     "MAIL_SMTP_TIMEOUT_SECONDS": 10,
+    # SMS (notifications to those who turn it on): "aliyun" (Aliyun SMS, 短信服务), "record" (kept in
+    # the process and logged, sending nothing: development and test only) or "off" (no SMS channel).
+    # Unset: "record" in development and test, "off" in production. Aliyun sends only templates it
+    # approved: SMS_ALIYUN_TEMPLATES maps each notification kind to its template code, e.g.
+    # '{"order_received": "SMS_480215001"}' (marketplace/notifications/sms.py has their texts).
+    "SMS_PROVIDER": None,
+    "SMS_ALIYUN_ACCESS_KEY_ID": None,
+    "SMS_ALIYUN_ACCESS_KEY_SECRET": None,
+    "SMS_ALIYUN_SIGN_NAME": None,
+    "SMS_ALIYUN_TEMPLATES": {},
+    "SMS_ALIYUN_ENDPOINT": "dysmsapi.aliyuncs.com",
+    "SMS_ALIYUN_PROTOCOL": "https",
+    "SMS_TIMEOUT_SECONDS": 10,
     "RATELIMIT_KEY_PREFIX": "marketplace",
     # argon2id; OWASP's minimum is m=19 MiB, t=2. Tests lower it for speed.
     "ARGON2_TIME_COST": 2,
@@ -182,7 +195,8 @@ DEFAULTS: dict[str, Any] = {
     "WECHATPAY_TIMEOUT_SECONDS": 10,
     # Alipay (支付宝): the app's id, its RSA2 private key and Alipay's public key (PEM), the address
     # Alipay posts its notifications to (…/api/v1/webhooks/alipay) and where the buyer returns after
-    # paying; the gateway is Alipay's unless pointed elsewhere (a sandbox, the tests' server).
+    # paying (unset: PUBLIC_BASE_URL's result page of the order, /orders/<id>/result); the gateway is
+    # Alipay's unless pointed elsewhere (a sandbox, the tests' server).
     "ALIPAY_APP_ID": None,
     "ALIPAY_APP_PRIVATE_KEY": None,
     "ALIPAY_PUBLIC_KEY": None,
@@ -247,6 +261,13 @@ DEFAULTS: dict[str, Any] = {
 }
 
 MAIL_SECURITY = ("starttls", "ssl", "none")
+SMS_PROVIDERS = ("aliyun", "record", "off")
+SMS_ALIYUN_REQUIRED = (
+    "SMS_ALIYUN_ACCESS_KEY_ID",
+    "SMS_ALIYUN_ACCESS_KEY_SECRET",
+    "SMS_ALIYUN_SIGN_NAME",
+    "SMS_ALIYUN_TEMPLATES",
+)
 CONVENTIONAL_NAMES = (
     "DATABASE_URL",
     "REDIS_URL",
@@ -317,6 +338,22 @@ def _payment_gateways_in_use(settings: dict[str, Any]) -> set[str]:
     return set(methods.values())
 
 
+def _check_sms(settings: dict[str, Any]) -> None:
+    if not settings["SMS_PROVIDER"]:
+        settings["SMS_PROVIDER"] = "record" if settings["ENV"] in DEVELOPMENT_ENVS else "off"
+    provider = settings["SMS_PROVIDER"]
+    if provider not in SMS_PROVIDERS:
+        raise ConfigError(f"MARKETPLACE_SMS_PROVIDER must be one of {SMS_PROVIDERS}, not {provider!r}")
+    if provider == "record" and settings["ENV"] not in DEVELOPMENT_ENVS:
+        raise ConfigError("The recording SMS provider sends nothing: it is refused in production")
+    if provider == "aliyun":
+        missing = [k for k in SMS_ALIYUN_REQUIRED if not settings[k]]
+        if missing:
+            raise ConfigError(f"Aliyun SMS needs {', '.join('MARKETPLACE_' + k for k in missing)}")
+    if settings["SMS_ALIYUN_PROTOCOL"] not in ("https", "http"):
+        raise ConfigError("MARKETPLACE_SMS_ALIYUN_PROTOCOL must be https (or http, for a local test server)")
+
+
 def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     settings = dict(DEFAULTS)
     for key in CONVENTIONAL_NAMES:
@@ -367,6 +404,7 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         ]
         if missing:
             raise ConfigError(f"Mail needs {', '.join('MARKETPLACE_' + k for k in missing)} in production")
+    _check_sms(settings)
     if settings["MAIL_BACKEND"] not in ("smtp", "file"):
         raise ConfigError(f"MARKETPLACE_MAIL_BACKEND must be smtp or file, not {settings['MAIL_BACKEND']!r}")
     if settings["MAIL_SMTP_SECURITY"] not in MAIL_SECURITY:

@@ -13,7 +13,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import CheckConstraint, MetaData, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from marketplace import sqlite
@@ -36,7 +36,7 @@ def one_of(column: str, states: type[StrEnum], name: str | None = None) -> Check
     return CheckConstraint(f"{column} IN ({values})", name=name or column)
 
 
-def in_ids(column: ColumnElement[int], ids: Iterable[int]) -> ColumnElement[bool]:
+def in_ids(column: ColumnElement[int] | QueryableAttribute[int], ids: Iterable[int]) -> ColumnElement[bool]:
     """`column IN (...)` with the ids written into the SQL rather than bound one by one: psycopg parses
     a query in Python at each of its parameters, which for the 10,000 ids of a large purchase order
     costs more than the database's work. Integers only, made so here, so nothing else is written in."""

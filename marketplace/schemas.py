@@ -2,6 +2,7 @@
 
 import unicodedata
 from datetime import UTC, date
+from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
@@ -15,7 +16,7 @@ class Text(fields.String):
 
     default_error_messages = {"control": N_("Must not contain control characters.")}
 
-    def __init__(self, *args, multiline: bool = False, **kwargs):
+    def __init__(self, *args: Any, multiline: bool = False, **kwargs: Any) -> None:
         self.multiline = multiline
         super().__init__(*args, **kwargs)
 
@@ -30,7 +31,7 @@ class Text(fields.String):
 class Message(fields.String):
     """A fixed sentence an answer carries for people, in the reader's language (mark it with N_)."""
 
-    def __init__(self, text: str, **kwargs):
+    def __init__(self, text: str, **kwargs: Any) -> None:
         self.text = text
         super().__init__(dump_only=True, **kwargs)
 
@@ -66,7 +67,7 @@ class Timestamp(fields.AwareDateTime):
     readers live by. PostgreSQL's timestamptz gives aware values; SQLite gives them back naive, in UTC.
     Instants read without an offset are UTC."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(default_timezone=UTC, **kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):
@@ -80,7 +81,7 @@ class Timestamp(fields.AwareDateTime):
 class Id(WholeNumber):
     """A row id: ids are 32-bit like their columns, so a larger one finds nothing rather than overflow."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("validate", validate.Range(min=1, max=2**31 - 1))
         super().__init__(**kwargs)
 
@@ -89,7 +90,7 @@ class Day(fields.Date):
     """A calendar day of this era: far earlier or later days are typing mistakes, and the year before
     or the days after them that progress and expiry compute would leave Python's date range."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("validate", validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31)))
         super().__init__(**kwargs)
 
@@ -97,7 +98,7 @@ class Day(fields.Date):
 class RegionCode(Text):
     """A GB/T 2260 code: 6 digits, or 9 for a town."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault(
             "validate", validate.Regexp(r"^\d{6}(\d{3})?$", error=N_("Must be a 6- or 9-digit code."))
         )
@@ -107,7 +108,7 @@ class RegionCode(Text):
 class Phone(Text):
     """A telephone number as people write one: 023-5555 1234, +86 138 0000 0000."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault(
             "validate",
             validate.Regexp(

@@ -11,7 +11,7 @@ Stripe.js from js.stripe.com, as Stripe requires, with the frames and calls its 
 
 import re
 
-from flask import Flask, Response, current_app, request
+from flask import Config, Flask, Response, current_app, request
 from flask_cors import CORS
 
 from marketplace import apidocs
@@ -41,6 +41,13 @@ ALLOWED_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
 EXPOSED_HEADERS = ["X-Pagination", "Retry-After", "Location", "Content-Disposition"]
 
 
+def _stripe_in_use(config: Config) -> bool:
+    """Whether a payment method goes through Stripe: the default gateway, or one of
+    PAYMENT_METHODS (card through Stripe beside WeChat Pay and Alipay, say)."""
+    methods = config["PAYMENT_METHODS"]
+    return "stripe" in (methods.values() if methods else (config["PAYMENT_GATEWAY"],))
+
+
 def init_app(app: Flask) -> None:
     origins = app.config["CORS_ORIGINS"]
     if isinstance(origins, str):
@@ -67,7 +74,7 @@ def init_app(app: Flask) -> None:
             policy = DOCS_POLICY
         elif request.path == "/api" or request.path.startswith("/api/"):
             policy = API_POLICY
-        elif current_app.config["PAYMENT_GATEWAY"] == "stripe" and PAYMENT_PAGE.fullmatch(request.path):
+        elif PAYMENT_PAGE.fullmatch(request.path) and _stripe_in_use(current_app.config):
             policy = STRIPE_PAGE_POLICY
         else:
             policy = WEB_POLICY

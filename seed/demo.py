@@ -3,7 +3,7 @@ in every state, and demo accounts for each role. Idempotent; never under the pro
 
 import random
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -32,7 +32,7 @@ from marketplace.suppliers.models import Supplier, SupplierMember, SupplierStatu
 from marketplace.timeutil import china_today, now
 
 # (email, password, display name, role grants, member of the demo supplier of this name)
-DEMO_ACCOUNTS = [
+DEMO_ACCOUNTS: list[tuple[str, str, str, list[tuple[str, str | None]], str | None]] = [
     ("admin@demo.test", "demo-admin-pass", "平台管理员", [("admin", None)], None),
     (
         "fengjie.officer@demo.test",
@@ -120,7 +120,7 @@ def load_demo(seed_dir: Path, echo: Callable[[str], None]) -> None:
     count = len(suppliers)
     echo(_("Suppliers: %(suppliers)s; products added this run: %(added)s", suppliers=count, added=added))
     for email, password, name, grants, supplier_name in DEMO_ACCOUNTS:
-        _demo_account(email, password, name, grants, suppliers.get(supplier_name))
+        _demo_account(email, password, name, grants, suppliers.get(supplier_name) if supplier_name else None)
     db.session.commit()
     load_demo_procurement(echo)
     load_demo_targets(echo)
@@ -173,9 +173,9 @@ def _demo_queue(suppliers: dict[str, Supplier]) -> None:
     [registrant_id] = registration.member_user_ids
     audit.record(registration, "register", registrant_id, to_status=SupplierStatus.PENDING)
     [member_id] = cooperative.member_user_ids
-    member = db.session.get(User, member_id)
+    member = db.session.get_one(User, member_id)
     audit.record(cooperative, "register", member_id, to_status=SupplierStatus.PENDING)
-    officer = db.session.scalar(select(User).where(User.email == "fengjie.officer@demo.test"))
+    officer = db.session.scalars(select(User).where(User.email == "fengjie.officer@demo.test")).one()
     audit.record(
         cooperative,
         "approve",
@@ -242,7 +242,13 @@ def _demo_alerts(echo: Callable[[str], None]) -> None:
     echo(_("Alerts: %(count)s open, as the daily tasks raise them", count=open_alerts))
 
 
-def _supplier_names(county_name, short, specialties, rng, surnames) -> list[tuple[str, str]]:
+def _supplier_names(
+    county_name: str,
+    short: str,
+    specialties: list[tuple[str, str, str, int]],
+    rng: random.Random,
+    surnames: str,
+) -> list[tuple[str, str]]:
     first = specialties[0][0]
     names = [
         ("cooperative", f"{county_name}{first}专业合作社"),
@@ -295,7 +301,9 @@ def _supplier(
     return supplier, True
 
 
-def _product(supplier, name, category, unit, base, factor, rng) -> Product:
+def _product(
+    supplier: Supplier, name: str, category: str, unit: str, base: int, factor: float, rng: random.Random
+) -> Product:
     price = max(100, int(base * factor * rng.uniform(0.9, 1.1)) // 10 * 10)
     harvest_soon = category.startswith(("fruit", "vegetables")) and rng.random() < 0.3
     product = Product(
@@ -346,7 +354,7 @@ def _demo_certification_rules(echo: Callable[[str], None]) -> None:
     echo(_("Certification rules: %(provinces)s", provinces=provinces))
 
 
-def _demo_certification(product: Product, rule: CertificationRule, rng: random.Random, today) -> None:
+def _demo_certification(product: Product, rule: CertificationRule, rng: random.Random, today: date) -> None:
     """Most products certified; some expired, some under review or in public notice, some never applied."""
     roll = rng.random()
     if roll < 0.08:
@@ -390,7 +398,9 @@ def _demo_certification(product: Product, rule: CertificationRule, rng: random.R
         product.certificate_no, product.certified_until = cert.certificate_no, cert.valid_until
 
 
-def _demo_account(email, password, name, grants, supplier: Supplier | None) -> None:
+def _demo_account(
+    email: str, password: str, name: str, grants: list[tuple[str, str | None]], supplier: Supplier | None
+) -> None:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         user = accounts.create_verified_user(email, password, name)

@@ -103,7 +103,7 @@ def load_demo_procurement(echo: Callable[[str], None]) -> None:
 def _demo_orders(desk: Agency, users: dict[str, User]) -> None:
     purchaser, approver = users["purchaser@demo.test"], users["approver@demo.test"]
     supplier_user, admin = users["supplier@demo.test"], users["admin@demo.test"]
-    cooperative = db.session.scalar(select(Supplier).where(Supplier.name == "奉节县脐橙专业合作社"))
+    cooperative = db.session.scalars(select(Supplier).where(Supplier.name == "奉节县脐橙专业合作社")).one()
     products = [
         p
         for p in db.session.scalars(
@@ -112,7 +112,7 @@ def _demo_orders(desk: Agency, users: dict[str, User]) -> None:
         if p.stock >= 150
     ]
 
-    def lines(n: int, base: int = 10) -> list[dict]:
+    def lines(n: int, base: int = 10) -> list[dict[str, int]]:
         return [{"product_id": p.id, "quantity": base + 5 * i} for i, p in enumerate(products[:n])]
 
     procurement.create_purchase_order(purchaser, desk.id, lines(2), "济南市历下区解放路 机关食堂", None)
@@ -138,7 +138,7 @@ def _demo_orders(desk: Agency, users: dict[str, User]) -> None:
 
 
 def _invoiced_unpaid(
-    desk: Agency, purchaser: User, approver: User, supplier_user: User, lines: list[dict]
+    desk: Agency, purchaser: User, approver: User, supplier_user: User, lines: list[dict[str, int]]
 ) -> None:
     """A purchase order invoiced UNPAID_INVOICE_AFTER_DAYS and more ago whose bank transfer has not
     been recorded: what the daily task tells admins to chase (an unreconciled payment)."""
@@ -160,6 +160,7 @@ def _invoiced_unpaid(
     for event in audit.history(order.__tablename__, order.id):
         event.at -= ago
     for part in order.parts:
+        assert part.invoice_recorded_at is not None, "each part was invoiced above"
         part.invoice_recorded_at -= ago
     db.session.commit()
 

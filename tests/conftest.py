@@ -6,7 +6,8 @@ tests every other table is emptied. On PostgreSQL (DATABASE_URL) that is a
 fresh database per worker; otherwise a SQLite file. Each worker also gets
 its own Redis database index when REDIS_URL is set. MARKETPLACE_TEST_SLOT=N (from 1) lets
 another checkout on the same machine run its tests at the same time, on databases of its own and
-Redis indexes from 1 + 2N (so one slot runs at most two xdist workers, and 13 is the load run's).
+Redis indexes from 1 + 2N (so one slot runs at most two xdist workers; 13 is the load run's, 14
+the scale-out run's).
 """
 
 import os
@@ -144,7 +145,8 @@ def database_url(worker_id, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def redis_url(worker_id):
-    # Index 0 is left alone; xdist workers take 1, 2, ... (two a slot: 13 is the load run's)
+    # Index 0 is left alone; xdist workers take 1, 2, ... (two a slot: 13 is the load run's, 14 the
+    # scale-out run's)
     index = 1 + 2 * SLOT + worker_index(worker_id)
     return SERVICES.redis_database_url(index) if SERVICES.redis_url else None
 

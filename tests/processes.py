@@ -1,7 +1,10 @@
 """Real processes for the tests that need them: the app under gunicorn, Celery workers, a Redis
-server of the test's own (to stop and start), and a TCP proxy that can cut the app off from
-PostgreSQL. The tests drive them over HTTP, as clients and Stripe would."""
+server of the test's own (to stop and start), a TCP proxy that can cut the app off from
+PostgreSQL, and a round-robin HTTP proxy in front of several app instances. The tests drive them
+over HTTP, as clients and Stripe would."""
 
+import http.client
+import itertools
 import os
 import shutil
 import signal
@@ -12,8 +15,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -260,3 +265,64 @@ def _close(sock: socket.socket) -> None:
     with suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
     sock.close()
+
+
+class RoundRobinProxy:
+    """An HTTP reverse proxy that hands each request to the next of `backends` in turn (as nginx's
+    upstream does by default), adding X-Forwarded-For; `served` counts the requests each answered.
+    Each request is sent whole and its answer read whole, which is all the app's answers need."""
+
+    HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade"}
+
+    def __init__(self, backends: list[str]):
+        self.backends = backends
+        self.served = dict.fromkeys(backends, 0)
+        self._turn = itertools.count()
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def next_backend(self) -> str:
+        with self._lock:
+            backend = self.backends[next(self._turn) % len(self.backends)]
+            self.served[backend] += 1
+        return backend
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _forward(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in proxy.HOP_BY_HOP}
+                headers["X-Forwarded-For"] = self.client_address[0]
+                upstream = urlsplit(proxy.next_backend())
+                conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=60)
+                try:
+                    conn.request(self.command, self.path, body=body or None, headers=headers)
+                    answer = conn.getresponse()
+                    data = answer.read()
+                    self.send_response(answer.status, answer.reason)
+                    for name, value in answer.getheaders():
+                        if name.lower() not in proxy.HOP_BY_HOP | {"content-length"}:
+                            self.send_header(name, value)
+                finally:
+                    conn.close()
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _forward
+
+        return Handler

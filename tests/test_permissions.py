@@ -375,6 +375,9 @@ MATRIX = {
         {"invoice_no": "12345678", "amount_fen": 9900},
         PO_SUPPLIER,
     ),
+    ("POST", "/api/v1/purchase-orders/<int:order_id>/e-invoices"): ("po_invoice", PO_SUPPLIER),
+    # Another order of agency A's, received and invoiced by supplier A with its e-invoice.
+    ("GET", "/api/v1/purchase-orders/<int:order_id>/e-invoices/<int:supplier_id>"): (None, PO_READ),
     ("POST", "/api/v1/purchase-orders/<int:order_id>/payments"): (
         {"amount_fen": 9900, "reference": "BANK-0001"},
         cells(403, admin=OK),
@@ -523,6 +526,7 @@ class World:
         )
         assert po.status_code == 201, po.json
         self.po_id, self.po_line = po.json["id"], po.json["lines"][0]["id"]
+        self.invoiced_po_id = None  # made when a path asks for it: six steps no other row needs
         job = ImportJob(
             order_id=self.po_id,
             created_by_id=self.users["purchaser"].id,
@@ -569,6 +573,38 @@ class World:
         )
         assert invitation.status_code == 202, invitation.json
         self.supplier_invitation_id = invitation.json["id"]
+
+    def _invoiced_purchase_order(self):
+        """A purchase order of agency A's below every approval tier, taken through receipt to supplier
+        A's invoice with its e-invoice file."""
+        client, created = self.client, MATRIX[("POST", "/api/v1/purchase-orders")][0]
+        po = client.post(
+            "/api/v1/purchase-orders", json=self.body(created), headers=self.headers["purchaser"]
+        )
+        order_id, line_id = po.json["id"], po.json["lines"][0]["id"]
+        steps = [
+            ("submit", "purchaser", {}),
+            ("confirm", "supplier", {}),
+            ("ship", "supplier", {"carrier": "顺丰", "tracking_no": "SF1234567890"}),
+            ("receipts", "purchaser", {"lines": [{"line_id": line_id, "quantity_received": 1}]}),
+        ]
+        for path, actor, body in steps:
+            moved = client.post(
+                f"/api/v1/purchase-orders/{order_id}/{path}", json=body, headers=self.headers[actor]
+            )
+            assert moved.status_code == 200, moved.json
+        invoiced = client.post(
+            f"/api/v1/purchase-orders/{order_id}/e-invoices",
+            data={
+                "invoice_no": "37002600001",
+                "amount_fen": self.product.price_fen,
+                "file": (BytesIO(INVOICE), "fapiao.pdf"),
+            },
+            headers=self.headers["supplier"],
+            content_type="multipart/form-data",
+        )
+        assert invoiced.status_code == 200, invoiced.json
+        return order_id
 
     def _agency(self, name, purchaser, approver=None):
         agency = Agency(
@@ -640,6 +676,9 @@ class World:
             "job_id": self.import_job_id,
         }
         ids["order_id"] = self.po_id if "/purchase-orders/" in rule else self.order_id
+        if "/e-invoices/" in rule:
+            self.invoiced_po_id = self.invoiced_po_id or self._invoiced_purchase_order()
+            ids["order_id"] = self.invoiced_po_id
         ids["invitation_id"] = (
             self.supplier_invitation_id if "/suppliers/" in rule else self.agency_invitation_id
         )
@@ -663,6 +702,15 @@ class World:
             )
         if spec == "invoice":
             data = {"invoice_no": "26372000000012345678", "file": (BytesIO(INVOICE), "fapiao.pdf")}
+            return self.client.open(
+                path, method=method, headers=headers, data=data, content_type="multipart/form-data"
+            )
+        if spec == "po_invoice":
+            data = {
+                "invoice_no": "37002600001",
+                "amount_fen": "9900",
+                "file": (BytesIO(INVOICE), "fapiao.pdf"),
+            }
             return self.client.open(
                 path, method=method, headers=headers, data=data, content_type="multipart/form-data"
             )
@@ -734,6 +782,7 @@ SPENT = {
     ("POST", "/api/v1/purchase-orders/<int:order_id>/approve"),
     ("POST", "/api/v1/purchase-orders/<int:order_id>/confirm"),
     ("POST", "/api/v1/purchase-orders/<int:order_id>/invoices"),
+    ("POST", "/api/v1/purchase-orders/<int:order_id>/e-invoices"),
     ("POST", "/api/v1/purchase-orders/<int:order_id>/payments"),
     ("POST", "/api/v1/agencies/<int:agency_id>/filings/<int:year>/return"),
 }

@@ -87,6 +87,16 @@ def test_the_development_gateways_payment_page_allows_no_other_origin(app, clien
     assert "stripe" not in policy and "http" not in policy
 
 
+def test_where_cards_go_through_stripe_beside_other_gateways_its_script_may_load(
+    app, client, built, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PAYMENT_GATEWAY", "dev")
+    monkeypatch.setitem(app.config, "PAYMENT_METHODS", {"card": "stripe", "wechat_pay": "dev"})
+    assert directives_of(client.get("/orders/12/pay"))["script-src"] == "'self' https://js.stripe.com"
+    monkeypatch.setitem(app.config, "PAYMENT_METHODS", {"wechat_pay": "dev"})
+    assert "stripe" not in client.get("/orders/12/pay").headers["Content-Security-Policy"]
+
+
 def test_unknown_api_paths_stay_the_apis_json_404s(client, built):
     for response in (client.get("/api/v1/nowhere"), client.post("/api/v1/nowhere"), client.get("/api")):
         assert response.status_code == 404

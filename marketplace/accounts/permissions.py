@@ -1,5 +1,7 @@
 """Permission checks every domain's services call."""
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, or_
 
 from marketplace.accounts.models import User
@@ -52,7 +54,7 @@ def officer_scope(user: User, what: str) -> list[Region] | None:
     require_officer_or_admin(user, what)
     if user.is_admin:
         return None
-    return [db.session.get(Region, code) for code in user.officer_region_codes]
+    return [db.session.get_one(Region, code) for code in user.officer_region_codes]
 
 
 def in_scope(scope: list[Region] | None, *region_codes: str | None) -> bool:
@@ -63,6 +65,6 @@ def in_scope(scope: list[Region] | None, *region_codes: str | None) -> bool:
     )
 
 
-def scope_condition(scope: list[Region], *columns) -> ColumnElement[bool]:
+def scope_condition(scope: list[Region], *columns: Any) -> ColumnElement[bool]:
     """`in_scope` as SQL over the region-code columns of a thing's sides."""
     return or_(*(within(column, region) for column in columns for region in scope))

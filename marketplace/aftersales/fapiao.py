@@ -48,7 +48,7 @@ def request_fapiao(
     mailed to `email` (the buyer's own address if none) when it is issued."""
     fulfilment = db.session.get(Fulfilment, fulfilment_id)
     order = fulfilment.order if fulfilment else None
-    if order is None or not _sees(buyer, order.buyer_id, fulfilment.supplier_id):
+    if fulfilment is None or order is None or not _sees(buyer, order.buyer_id, fulfilment.supplier_id):
         raise NotFound(_("No fulfilment %(id)s.", id=fulfilment_id))
     if order.buyer_id != buyer.id:
         raise Forbidden(_("Only the buyer of an order asks for its fapiao."))
@@ -153,7 +153,7 @@ def read_invoice(actor: User, fapiao_id: int) -> tuple[bytes, str, str]:
 
 def view(fapiao: FapiaoRequest) -> dict[str, Any]:
     """The request with the amount it invoices: the part's lines as paid, less what was refunded."""
-    order = db.session.get(Order, fapiao.order_id)
+    order = db.session.get_one(Order, fapiao.order_id)
     amount = sum(
         line.unit_price_fen * (line.quantity - line.refunded_quantity)
         for line in order.lines

@@ -175,7 +175,7 @@ def accept(actor: User, request_id: int, comment: str | None) -> AfterSalesReque
     _decide(request, AfterSalesStatus.ACCEPTED, actor, comment)
     lines = [{"line_id": int(line_id), "quantity": quantity} for line_id, quantity in request.lines.items()]
     refund = refund_order(actor, request.order_id, lines, None)
-    request = db.session.get(AfterSalesRequest, request_id)
+    request = db.session.get_one(AfterSalesRequest, request_id)
     request.refund_id = refund.id
     db.session.commit()
     return request
@@ -231,7 +231,7 @@ def read_photo(actor: User, request_id: int, photo_id: int) -> tuple[bytes, str]
 
 def view(request: AfterSalesRequest) -> dict[str, Any]:
     """The request with its lines as bought (name, unit price) and its refund's state."""
-    order = db.session.get(Order, request.order_id)
+    order = db.session.get_one(Order, request.order_id)
     by_id = {line.id: line for line in order.lines}
     refund = db.session.get(Refund, request.refund_id) if request.refund_id is not None else None
     lines = [(by_id[int(line_id)], quantity) for line_id, quantity in request.lines.items()]

@@ -70,7 +70,7 @@ def lineage(agency: Agency) -> list[Agency]:
     """The agency and its lead units, nearest first."""
     chain, seen = [agency], {agency.id}
     while chain[-1].parent_id is not None and chain[-1].parent_id not in seen:
-        parent = db.session.get(Agency, chain[-1].parent_id)
+        parent = db.session.get_one(Agency, chain[-1].parent_id)
         chain.append(parent)
         seen.add(parent.id)
     return chain

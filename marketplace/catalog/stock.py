@@ -2,8 +2,9 @@
 nothing, with the rows locked in one order so that concurrent orders cannot deadlock."""
 
 from collections import defaultdict
+from typing import cast
 
-from sqlalchemy import BigInteger, bindparam, func, select, update
+from sqlalchemy import BigInteger, Table, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from marketplace.catalog.models import Product
@@ -68,7 +69,7 @@ def _change(quantities: list[tuple[int, int]], take: bool) -> int:
     summed: dict[int, int] = defaultdict(int)
     for product_id, quantity in quantities:
         summed[product_id] += quantity
-    table = Product.__table__
+    table = cast(Table, Product.__table__)
     if db.session.get_bind().dialect.name == "postgresql":
         given = func.unnest(
             bindparam("pids", list(summed), type_=ARRAY(BigInteger)),

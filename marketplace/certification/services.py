@@ -11,6 +11,7 @@ from marketplace import cache
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import officiates
 from marketplace.audit import services as audit
+from marketplace.audit.models import AuditEvent
 from marketplace.catalog.models import Product
 from marketplace.certification.events import certification_moved
 from marketplace.certification.models import (
@@ -78,7 +79,9 @@ def renew_certification(actor: User, certification_id: int, commitment: dict[str
     return certification
 
 
-def _open_application(actor: User, product: Product, commitment: dict, renewal_of: Certification | None):
+def _open_application(
+    actor: User, product: Product, commitment: dict[str, Any], renewal_of: Certification | None
+) -> Certification:
     if not product.supplier.is_selling:
         raise Conflict(
             _(
@@ -138,6 +141,7 @@ def review_certification(
             )
         )
     stage = certification.current_stage
+    assert stage is not None, "an application under review is at a stage"
     _require_reviewer(actor, certification, stage)
     approved_before = select(CertificationApproval.id).where(
         CertificationApproval.certification_id == certification.id,
@@ -155,7 +159,7 @@ def review_certification(
         )
     )
     db.session.flush()  # approved at the same time by another request: a 409 (when_taken above)
-    details = {"stage": stage}
+    details: dict[str, str | None] = {"stage": stage}
     if certification.stage_index + 1 < len(certification.stages):
         certification.stage_index += 1
         audit.record(
@@ -210,7 +214,7 @@ def _reject(actor: User, certification: Certification, comment: str | None, acti
 
 
 # The moves a certification's status makes; _move, its one writer, refuses any other.
-MOVES = {
+MOVES: dict[str, set[CertificationStatus]] = {
     CertificationStatus.APPLIED: {CertificationStatus.IN_NOTICE, CertificationStatus.REJECTED},
     CertificationStatus.IN_NOTICE: {
         CertificationStatus.CERTIFIED,
@@ -305,7 +309,7 @@ def advance_certifications(today: date | None = None) -> dict[str, int]:
         counts["expired"] += 1
         touched.add(certification.product_id)
     for product_id in touched:
-        _sync_product(db.session.get(Product, product_id), today)
+        _sync_product(db.session.get_one(Product, product_id), today)
     db.session.commit()
     if touched:
         cache.invalidate("catalog")
@@ -360,19 +364,19 @@ def get_certification(actor: User | None, certification_id: int) -> Certificatio
     return certification
 
 
-def certification_history(actor: User, certification_id: int) -> list:
+def certification_history(actor: User, certification_id: int) -> list[AuditEvent]:
     certification = get_certification(actor, certification_id)
     if not can_manage(actor, certification):
         raise Forbidden(_("Only the supplier, its officers and admins may read the review history."))
     return audit.history("certifications", certification.id)
 
 
-def list_certifications(actor: User, args: dict[str, Any]) -> Select[tuple[Certification]]:
+def list_certifications(actor: User, args: dict[str, Any]) -> Select[Certification]:
     """Officers see their regions', suppliers their own, admins all."""
     stmt = select(Certification).order_by(Certification.id.desc())
     if not actor.is_admin:
         own = select(SupplierMember.supplier_id).where(SupplierMember.user_id == actor.id)
-        scopes = [Certification.supplier_id.in_(own)]
+        scopes: list[ColumnElement[bool]] = [Certification.supplier_id.in_(own)]
         scopes += [
             within(Certification.origin_region_code, require_region(c, "region"))
             for c in actor.officer_region_codes

@@ -34,9 +34,9 @@ def invitation_mail(invitation_id: int, locale: str | None = None) -> mail.Mail 
     if invitation is None or invitation.shown_status != InvitationStatus.PENDING:
         return None
     if invitation.kind == InvitationKind.SUPPLIER_MEMBER:
-        name = db.session.get(Supplier, invitation.supplier_id).name
+        name = db.session.get_one(Supplier, invitation.supplier_id).name
     else:
-        name = db.session.get(Agency, invitation.agency_id).name
+        name = db.session.get_one(Agency, invitation.agency_id).name
     url = mail.link(f"/invitations/{invitation.id}")
     call = f"POST /api/v1/invitations/{invitation.id}/accept"
     email = invitation.email

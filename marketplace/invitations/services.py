@@ -3,10 +3,11 @@ an agency's by an admin; accepted by the verified owner of the address, whatever
 who becomes a member then."""
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import Select, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, select, update
+from sqlalchemy.orm import QueryableAttribute
 
 from marketplace.accounts.models import User, normalize_email
 from marketplace.accounts.permissions import require_admin, require_verified
@@ -135,13 +136,13 @@ def invite(
     return invitation
 
 
-def _same(column, value):
+def _same(column: QueryableAttribute[Any], value: object) -> ColumnElement[bool]:
     return column.is_(None) if value is None else column == value
 
 
 def of_target(
     *, supplier_id: int | None = None, agency_id: int | None = None, status: str | None = None
-) -> Select:
+) -> Select[Invitation]:
     """A supplier's or an agency's invitations, newest first; `status` as shown (expired included)."""
     stmt = select(Invitation).order_by(Invitation.id.desc())
     stmt = stmt.where(
@@ -168,11 +169,14 @@ def find(invitation_id: int, *, supplier_id: int | None = None, agency_id: int |
 def revoke(actor: User, invitation: Invitation, subject: Supplier | Agency) -> None:
     """Withdraw a pending invitation (expired ones too) in the caller's transaction; one accepted is
     a membership now."""
-    revoked = db.session.execute(
-        update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.status == InvitationStatus.PENDING)
-        .values(status=InvitationStatus.REVOKED, closed_at=now())
-        .execution_options(synchronize_session=False)
+    revoked = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            update(Invitation)
+            .where(Invitation.id == invitation.id, Invitation.status == InvitationStatus.PENDING)
+            .values(status=InvitationStatus.REVOKED, closed_at=now())
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if not revoked:
         raise Conflict(
@@ -184,7 +188,7 @@ def revoke(actor: User, invitation: Invitation, subject: Supplier | Agency) -> N
     audit.record(subject, "revoke_invitation", actor.id, details={"invitation_id": invitation.id})
 
 
-def pending_for(actor: User) -> Select:
+def pending_for(actor: User) -> Select[Invitation]:
     """The invitations waiting for the caller's address; only once they proved it is theirs."""
     require_verified(actor)
     return (
@@ -206,31 +210,36 @@ def accept_invitation(actor: User, invitation_id: int) -> Invitation:
         raise NotFound(_("No invitation %(id)s.", id=invitation_id))
     require_verified(actor)
     # Claimed by a guarded UPDATE, so two acceptances at once grant once.
-    claimed = db.session.execute(
-        update(Invitation)
-        .where(
-            Invitation.id == invitation.id,
-            Invitation.status == InvitationStatus.PENDING,
-            Invitation.expires_at > now(),
-        )
-        .values(status=InvitationStatus.ACCEPTED, accepted_by_id=actor.id, closed_at=now())
-        .execution_options(synchronize_session=False)
+    claimed = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            update(Invitation)
+            .where(
+                Invitation.id == invitation.id,
+                Invitation.status == InvitationStatus.PENDING,
+                Invitation.expires_at > now(),
+            )
+            .values(status=InvitationStatus.ACCEPTED, accepted_by_id=actor.id, closed_at=now())
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if not claimed:
         db.session.rollback()
         db.session.refresh(invitation)
         raise Conflict(_("The invitation is %(status)s.", status=_(STATUS_NAMES[invitation.shown_status])))
     subject: Supplier | Agency
-    details = {"user_id": actor.id, "invitation_id": invitation.id}
+    details: dict[str, int | str | None] = {"user_id": actor.id, "invitation_id": invitation.id}
     if invitation.kind == InvitationKind.SUPPLIER_MEMBER:
-        subject = db.session.get(Supplier, invitation.supplier_id)
-        if actor.id not in subject.member_user_ids:
-            subject.members.append(SupplierMember(user_id=actor.id))
+        supplier = db.session.get_one(Supplier, invitation.supplier_id)
+        if actor.id not in supplier.member_user_ids:
+            supplier.members.append(SupplierMember(user_id=actor.id))
+        subject = supplier
     else:
-        subject = db.session.get(Agency, invitation.agency_id)
+        agency = db.session.get_one(Agency, invitation.agency_id)
         details["role"] = invitation.role
-        if invitation.role not in subject.role_of(actor.id):
-            subject.members.append(AgencyMember(user_id=actor.id, role=invitation.role))
+        if invitation.role not in agency.role_of(actor.id):
+            agency.members.append(AgencyMember(user_id=actor.id, role=invitation.role))
+        subject = agency
     audit.record(subject, "add_member", invitation.invited_by_id, details=details)
     audit.record(
         invitation,

@@ -9,6 +9,8 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from marketplace.accounts.models import User
 from marketplace.i18n import N_, _, format_day, format_instant
@@ -94,6 +96,7 @@ def export_tallies(actor: User, group_by: list[str], filters: dict[str, Any]) ->
     rows = tallies.tallies(actor, group_by, filters)
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet), "a new workbook opens on a worksheet"
     sheet.title = _("Tallies")
     # Without dimensions the slice's one sum is the total row alone, labelled in a column of its own.
     header = _header(group_by) if group_by else ["", *_header(group_by)]
@@ -118,7 +121,7 @@ def export_tallies(actor: User, group_by: list[str], filters: dict[str, Any]) ->
     for (amount,) in sheet.iter_rows(min_row=2, min_col=len(header), max_col=len(header)):
         amount.number_format = YUAN
     for index, title in enumerate(header, start=1):
-        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = max(12, 2 * len(title) + 4)
+        sheet.column_dimensions[get_column_letter(index)].width = max(12, 2 * len(title) + 4)
     sheet.freeze_panes = "A2"
     conditions = book.create_sheet(_("Query"))
     for line in _conditions(actor, group_by, filters):
@@ -191,6 +194,7 @@ def export_quota(actor: User, agency_id: int, year: int, rank: quota.Rank) -> by
     standing = quota.quota(actor, agency_id, year, rank)
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet), "a new workbook opens on a worksheet"
     sheet.title = _("Quota standings")
     sheet.append([_(h) for h in QUOTA_HEADER])
     for unit in standing["units"]:
@@ -210,8 +214,8 @@ def export_quota(actor: User, agency_id: int, year: int, rank: quota.Rank) -> by
         for cell in row:
             cell.number_format = PERCENT if cell.column in (4, 8) else WAN_YUAN
     for index, title in enumerate(sheet[1], start=1):
-        width = 32 if index == 2 else max(10, len(title.value) + 6)
-        sheet.column_dimensions[title.column_letter].width = width
+        width = 32 if index == 2 else max(10, len(str(title.value)) + 6)
+        sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "C2"
     about = book.create_sheet(_("About"))
     for line in (

@@ -42,7 +42,7 @@ class Mechanism(StrEnum):
 
 
 # The channels and mechanisms as people call them, translated when shown.
-CHANNEL_NAMES = {
+CHANNEL_NAMES: dict[str, str] = {
     Channel.WEB: N_("Online shop"),
     Channel.PROCUREMENT: N_("Procurement"),
     Channel.UNION: N_("Trade union"),
@@ -50,7 +50,7 @@ CHANNEL_NAMES = {
     Channel.HALL: N_("Assistance hall"),
     Channel.ZONE: N_("Assistance zone"),
 }
-MECHANISM_NAMES = {
+MECHANISM_NAMES: dict[str, str] = {
     Mechanism.EAST_WEST: N_("East-west cooperation"),
     Mechanism.GOVERNMENT_PROCUREMENT: N_("Government procurement"),
     Mechanism.DESIGNATED_ASSISTANCE: N_("Designated assistance"),

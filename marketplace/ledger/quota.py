@@ -43,7 +43,7 @@ def purchased_fen(agency_ids: list[int], year: int) -> dict[int, int]:
         )
         .group_by(LedgerEntry.buyer_agency_id)
     ).all()
-    return {agency_id: int(total or 0) for agency_id, total in rows}
+    return {agency_id: int(total or 0) for agency_id, total in rows if agency_id is not None}
 
 
 def purchased_by_month(agency_ids: list[int], year: int) -> dict[str, int]:
@@ -105,15 +105,16 @@ def unit_quota(
     agency: Agency, filing: AgencyFiling | None, bought: int, year: int, today: date
 ) -> dict[str, Any]:
     union = agency.kind == AgencyKind.UNION
-    budget = filing.food_budget_fen if filing and filing.status == FilingStatus.FILED else 0
-    reserved = share_fen(budget, filing.reserved_share_bp) if budget else 0
+    filed = filing if filing and filing.status == FilingStatus.FILED else None
+    budget = filed.food_budget_fen if filed else 0
+    reserved = share_fen(budget, filed.reserved_share_bp) if filed and budget else 0
     canteen_bought = 0 if union else bought
-    unit = {
+    unit: dict[str, Any] = {
         "agency_id": agency.id,
         "name": agency.name,
         "kind": agency.kind,
         "budget_fen": budget,
-        "reserved_share_bp": filing.reserved_share_bp if budget else None,
+        "reserved_share_bp": filed.reserved_share_bp if filed and budget else None,
         "reserved_fen": reserved,
         "purchased_fen": canteen_bought,
         "share_bp": canteen_bought * 10_000 // budget if budget else 0,
@@ -122,8 +123,8 @@ def unit_quota(
     }
     unit |= _standing(unit["status"], reserved, canteen_bought, year, today)
     if union:
-        gift_budget = filing.gift_budget_fen if filing and filing.status == FilingStatus.FILED else 0
-        gift_reserved = share_fen(gift_budget, filing.gift_share_bp) if gift_budget else 0
+        gift_budget = filed.gift_budget_fen if filed else 0
+        gift_reserved = share_fen(gift_budget, filed.gift_share_bp) if filed and gift_budget else 0
         unit["gift"] = {
             "budget_fen": gift_budget,
             "reserved_fen": gift_reserved,

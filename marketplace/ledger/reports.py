@@ -8,6 +8,7 @@ import logging
 import re
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -188,13 +189,14 @@ def ready_report(actor: User, report_id: int) -> LedgerReport:
 
 def read_file(report: LedgerReport) -> bytes:
     """The ready report's bytes; 404 when the store has lost them (a report made again has them)."""
+    assert report.storage_key is not None, "a ready report has the key of its file"
     data = storage().read(report.storage_key)
     if data is None:
         raise NotFound(_("The file of report %(id)s is missing: request the ledger again.", id=report.id))
     return data
 
 
-def _rows(report: LedgerReport):
+def _rows(report: LedgerReport) -> Iterator[tuple[LedgerEntry, list[Any]]]:
     year, month = map(int, report.month.split("-"))
     start = date(year, month, 1)
     end = date(year + month // 12, month % 12 + 1, 1)
@@ -225,7 +227,7 @@ def _rows(report: LedgerReport):
         .execution_options(yield_per=2000)
     )
     if report.region_code:
-        region = db.session.get(Region, report.region_code)
+        region = db.session.get_one(Region, report.region_code)
         stmt = stmt.where(
             or_(within(LedgerEntry.origin_county_code, region), within(LedgerEntry.buyer_region_code, region))
         )

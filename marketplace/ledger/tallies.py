@@ -3,9 +3,9 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy import ColumnElement, Label, Select, false, func, or_, select
 
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import officer_scope
@@ -17,6 +17,9 @@ from marketplace.regions.models import Region
 from marketplace.regions.services import require_region, within
 from marketplace.suppliers.models import Supplier
 
+# What a tally sums over: LedgerEntry or its monthly rollup LedgerMonthly, told apart by `source is
+# LedgerMonthly`, which type checkers do not narrow a union of classes by; hence Any.
+Source: TypeAlias = Any
 GROUP_COLUMNS = {
     "origin_county": "origin_county_code",
     "origin_city": "origin_city_code",
@@ -58,10 +61,10 @@ class Slice:
             self.buyer is None or self.buyer.level == "province"
         )
 
-    def conditions(self, source) -> list:
+    def conditions(self, source: Source) -> list[ColumnElement[bool]]:
         rollup = source is LedgerMonthly
         day = source.month if rollup else source.sale_date
-        where = []
+        where: list[ColumnElement[bool]] = []
         if self.start:
             where.append(day >= self.start)
         if self.end:
@@ -87,7 +90,7 @@ class Slice:
         return where
 
 
-def sums(source) -> list:
+def sums(source: Source) -> list[Label[Any]]:
     """amount_fen, quantity, weight_g and entries summed over the rows of `source`."""
     return [
         func.coalesce(func.sum(source.amount_fen), 0).label("amount_fen"),
@@ -99,21 +102,21 @@ def sums(source) -> list:
     ]
 
 
-def month_of(source):
+def month_of(source: Source) -> ColumnElement[str]:
     day = source.month if source is LedgerMonthly else source.sale_date
     return func.substr(func.cast(day, db.String), 1, 7)
 
 
-def _group_column(source, name: str):
+def _group_column(source: Source, name: str) -> Label[Any]:
     if name == "month":
         return month_of(source).label("month")
-    column = getattr(source, GROUP_COLUMNS[name])
+    column: ColumnElement[Any] = getattr(source, GROUP_COLUMNS[name])
     if source is LedgerMonthly and name == "origin_city":
         column = func.nullif(column, "")  # the rollup keeps an absent city as ''
     return column.label(name)
 
 
-def entries_in_scope(source, scope: list[Region]) -> ColumnElement[bool] | None:
+def entries_in_scope(source: Source, scope: list[Region]) -> ColumnElement[bool] | None:
     """Rows whose origin or buyer lies within one of the scope's regions; None where `source`
     cannot tell (the rollup keeps the buyer's province only)."""
     conditions = []
@@ -140,7 +143,7 @@ def _inside(part: Slice, scope: list[Region]) -> bool:
 
 def tally_statement(
     group_by: list[str], filters: dict[str, Any], *, raw: bool = False, scope: list[Region] | None = None
-) -> Select:
+) -> Select[Any]:
     """The query behind `tally`: from the monthly rollup where it holds what is asked, else from the
     entries; `raw` forces the entries (the rollup always equals them). With a `scope` (an
     officer's regions), only the entries whose origin or buyer lies within it are summed."""
@@ -157,16 +160,18 @@ def tally_statement(
         channels=tuple(filters.get("channel") or ()),
         certified_only=bool(filters.get("certified_only")),
     )
-    narrowed = scope is not None and not _inside(part, scope)
+    narrowed = scope if scope is not None and not _inside(part, scope) else None
     rollup = part.fits_rollup(group_by) and not raw
-    if narrowed and entries_in_scope(LedgerMonthly, scope) is None:
+    if narrowed is not None and entries_in_scope(LedgerMonthly, narrowed) is None:
         rollup = False
     source = LedgerMonthly if rollup else LedgerEntry
     columns = [_group_column(source, name) for name in group_by]
     where = part.conditions(source)
-    if narrowed:
-        where.append(entries_in_scope(source, scope))
-    stmt: Select = select(*columns, *sums(source)).where(*where)
+    if narrowed is not None:
+        in_scope = entries_in_scope(source, narrowed)
+        assert in_scope is not None, "a source that cannot tell was left for the entries above"
+        where.append(in_scope)
+    stmt: Select[Any] = select(*columns, *sums(source)).where(*where)
     if columns:
         stmt = stmt.group_by(*columns).order_by(*columns)
     return stmt
@@ -182,7 +187,7 @@ def tallies(actor: User, group_by: list[str], filters: dict[str, Any]) -> list[d
 REGION_GROUPS = ("origin_county", "origin_city", "origin_province", "buyer_province", "buyer_city")
 
 
-LABELS = {"channel": CHANNEL_NAMES, "mechanism": MECHANISM_NAMES}
+LABELS: dict[str, dict[str, str]] = {"channel": CHANNEL_NAMES, "mechanism": MECHANISM_NAMES}
 
 
 def with_names(rows: list[dict[str, Any]], group_by: list[str]) -> list[dict[str, Any]]:
@@ -193,7 +198,7 @@ def with_names(rows: list[dict[str, Any]], group_by: list[str]) -> list[dict[str
         (Supplier.id, Supplier.name, [g for g in group_by if g == "supplier"]),
         (Category.code, Category.name, [g for g in group_by if g == "category"]),
     ]
-    names: dict[str, dict] = {}
+    names: dict[str, dict[Any, str]] = {}
     for key, name, groups in lookups:
         wanted = {row[g] for row in rows for g in groups if row[g] is not None}
         stmt = select(key, name).where(key.in_(wanted))

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
 
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import in_scope, officer_scope, require_admin, scope_condition
@@ -161,6 +161,7 @@ def monthly(part: Slice) -> dict[str, tuple[int, int]]:
 
 def _pieces(part: Slice) -> list[tuple[Slice, Any]]:
     """The slice as the parts each source answers: its whole months the rollup, the rest entries."""
+    assert part.start is not None and part.end is not None, "a target's slice is its period"
     if part.covered_by_rollup():
         first = part.start if part.start.day == 1 else _next_month(part.start)
         last = part.end.replace(day=1)
@@ -184,13 +185,14 @@ def monthly_many(parts: list[Slice]) -> list[dict[str, tuple[int, int]]]:
     by_source: dict[Any, list[tuple[int, Slice]]] = {LedgerMonthly: [], LedgerEntry: []}
     for n, part in enumerate(parts):
         for piece, source in _pieces(part):
+            assert piece.start is not None and piece.end is not None, "a target's slice is its period"
             if piece.start < piece.end:
                 by_source[source].append((n, piece))
     for source, pieces in by_source.items():
         for at in range(0, len(pieces), PIECES_PER_QUERY):
             chunk = pieces[at : at + PIECES_PER_QUERY]
             matches = [and_(true(), *piece.conditions(source)) for _, piece in chunk]
-            columns = []
+            columns: list[ColumnElement[Any]] = []
             for match in matches:
                 # NULL where no row of the piece is in the month: such a month is not the piece's.
                 columns += [
@@ -199,7 +201,8 @@ def monthly_many(parts: list[Slice]) -> list[dict[str, tuple[int, int]]]:
                 ]
             month = month_of(source)
             stmt = select(month, *columns).where(or_(*matches)).group_by(month)
-            for m, *sums in db.session.execute(stmt):
+            for row in db.session.execute(stmt):
+                m, sums = row[0], row[1:]
                 for (n, _piece), a, w in zip(chunk, sums[::2], sums[1::2], strict=True):
                     if a is None:
                         continue
@@ -235,7 +238,7 @@ def progress_many(many: Sequence[Target], today: date) -> list[dict[str, Any]]:
     # earlier gives a shape: the ledger must go back to before it began.
     ledger_since = db.session.scalar(select(func.min(LedgerEntry.sale_date)))
     earlier = [slice_of(t, _year_earlier(t.period_start), _year_earlier(t.period_end)) for t in many]
-    covered = [ledger_since is not None and ledger_since <= part.start for part in earlier]
+    covered = [ledger_since is not None and ledger_since <= _year_earlier(t.period_start) for t in many]
     read = monthly_many([slice_of(t) for t in many] + [p for p, c in zip(earlier, covered, strict=True) if c])
     months, befores = read[: len(many)], iter(read[len(many) :])
     since = ledger_since.isoformat() if ledger_since else None
@@ -251,6 +254,7 @@ def _progress(
     measure = target.measure
     index = 0 if measure == "amount" else 1
     goal = target.amount_fen if measure == "amount" else target.weight_g
+    assert goal is not None, "a target sets the goal of its measure (a CHECK)"
     achieved = sum(v[index] for v in months.values())
     days = (target.period_end - target.period_start).days
     elapsed = min(max((today - target.period_start).days + 1, 0), days)  # today counts

@@ -62,12 +62,16 @@ class Settings(MethodView):
     def get(self):
         """通知渠道设置
 
-        The channels beyond the in-app inbox (always on): mail, on by default."""
+        The channels beyond the in-app inbox (always on): mail, on by default; SMS to a mainland
+        mobile number, off by default (`sms_available`: whether this platform sends SMS)."""
         return services.settings_of(require_user())
 
     @blp.arguments(NotificationSettingsSchema)
     @blp.response(200, NotificationSettingsSchema)
     @blp.doc(security=SECURITY)
     def put(self, body):
-        """修改通知渠道"""
+        """修改通知渠道
+
+        The fields given change, the others stay. SMS needs a mobile number (422 naming `mobile`),
+        given here or before; the number is read as its 11 digits (spaces, hyphens and +86 go)."""
         return services.change_settings(require_user(), body)

@@ -6,7 +6,19 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, UniqueConstraint, func, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.extensions import Model, one_of
@@ -53,9 +65,43 @@ class Notification(Model):
 
 
 class NotificationSettings(Model):
-    """A user's channels beyond the inbox (always on); a user without a row has the defaults."""
+    """A user's channels beyond the inbox (always on); a user without a row has the defaults: mail
+    on, SMS off. SMS goes to the mobile number given here, which it needs."""
 
     __tablename__ = "notification_settings"
+    __table_args__ = (
+        CheckConstraint("length(mobile) = 11", name="mobile_11_digits"),
+        CheckConstraint("NOT sms OR mobile IS NOT NULL", name="sms_needs_mobile"),
+    )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     email: Mapped[bool] = mapped_column(default=True)
+    sms: Mapped[bool] = mapped_column(default=False, server_default=false())
+    mobile: Mapped[str | None] = mapped_column(String(11))
+
+
+class SmsStatus(StrEnum):
+    SENDING = "sending"  # claimed; left so when no answer came: whether it went is unknown
+    SENT = "sent"
+    FAILED = "failed"  # not sent (the provider unreachable or busy): the next try claims it again
+    REFUSED = "refused"  # by the provider, for good
+
+
+class SmsDelivery(Model):
+    """A notification's text message: claimed before it is sent, so that a task run twice (retried,
+    redelivered, duplicated) sends it once at most."""
+
+    __tablename__ = "sms_deliveries"
+    __table_args__ = (one_of("status", SmsStatus),)
+
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(20))
+    mobile: Mapped[str] = mapped_column(String(11))
+    attempts: Mapped[int] = mapped_column(default=1)
+    # The provider's id of the message (Aliyun's BizId), for its delivery reports.
+    receipt: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

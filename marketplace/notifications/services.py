@@ -1,17 +1,18 @@
 """Telling people: notify() stores one notification per recipient and event in the sender's
-transaction (a second announcement of the same event adds nothing) and queues its mail for those
-who want mail; the inbox lists, counts and marks them read."""
+transaction (a second announcement of the same event adds nothing) and queues its mail and its text
+message for those who want them; the inbox lists, counts and marks them read."""
 
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from marketplace import sms as channel
 from marketplace.accounts.models import User
-from marketplace.errors import NotFound
+from marketplace.errors import InvalidField, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import _
-from marketplace.notifications import mails
+from marketplace.notifications import mails, sms
 from marketplace.notifications.models import Notification, NotificationKind, NotificationSettings
 from marketplace.timeutil import now
 
@@ -42,9 +43,12 @@ def notify(
     )
     told = db.session.execute(stmt).all()
     by_mail = _wants_mail({user_id for _, user_id in told})
+    by_sms = _wants_sms({user_id for _, user_id in told}) if sms.has_template(kind) else set()
     for notification_id, user_id in told:
         if user_id in by_mail:
             mails.queue_notice(notification_id)
+        if user_id in by_sms:
+            sms.queue(notification_id)
     return len(told)
 
 
@@ -65,6 +69,24 @@ def _wants_mail(user_ids: set[int]) -> set[int]:
         )
     )
     return verified - off
+
+
+def _wants_sms(user_ids: set[int]) -> set[int]:
+    """Those of the users who turned SMS on (off by default), where this deployment sends SMS."""
+    if not user_ids or not channel.available():
+        return set()
+    return set(
+        db.session.scalars(
+            select(NotificationSettings.user_id)
+            .join(User, User.id == NotificationSettings.user_id)
+            .where(
+                NotificationSettings.user_id.in_(user_ids),
+                NotificationSettings.sms.is_(True),
+                NotificationSettings.mobile.is_not(None),
+                User.is_active,
+            )
+        )
+    )
 
 
 def inbox(user: User, unread_only: bool) -> Select[Any]:
@@ -101,15 +123,23 @@ def mark_all_read(user: User) -> int:
 
 
 def settings_of(user: User) -> NotificationSettings:
-    return db.session.get(NotificationSettings, user.id) or NotificationSettings(user_id=user.id, email=True)
+    return db.session.get(NotificationSettings, user.id) or NotificationSettings(
+        user_id=user.id, email=True, sms=False
+    )
 
 
 def change_settings(user: User, data: dict[str, Any]) -> NotificationSettings:
+    """Change the caller's channels: the fields given, the others as they were."""
     settings = db.session.get(NotificationSettings, user.id)
     if settings is None:
-        settings = NotificationSettings(user_id=user.id, email=True)
+        settings = NotificationSettings(user_id=user.id, email=True, sms=False)
         db.session.add(settings)
-    if "email" in data:
-        settings.email = data["email"]
+    for name in ("email", "sms", "mobile"):
+        if name in data:
+            setattr(settings, name, data[name])
+    if settings.sms and not settings.mobile:
+        raise InvalidField("mobile", _("SMS needs a mobile number to send to."))
+    if settings.sms and "sms" in data and not channel.available():
+        raise InvalidField("sms", _("This platform sends no SMS."))
     db.session.commit()
     return settings

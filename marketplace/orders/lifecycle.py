@@ -1,6 +1,7 @@
 """The one writer of an order's status and its fulfilments': every change is checked against the moves
 allowed here and recorded with its audit event here, so the history is the status's own account."""
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from marketplace.audit import services as audit
@@ -107,7 +108,9 @@ def _move_fulfilment(fulfilment: Fulfilment, to: FulfilmentStatus) -> None:
     fulfilment.status = to
 
 
-def _require_move(moves: dict, names: dict, from_status: str, to: str) -> None:
+def _require_move(
+    moves: Mapping[Any, Collection[str]], names: Mapping[Any, str], from_status: str, to: str
+) -> None:
     if to not in moves.get(from_status, ()):
         raise Conflict(
             _(

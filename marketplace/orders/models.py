@@ -7,7 +7,7 @@ from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.catalog.models import Product
-from marketplace.extensions import db, one_of
+from marketplace.extensions import Model, one_of
 from marketplace.i18n import N_
 from marketplace.suppliers.models import Supplier
 
@@ -44,7 +44,7 @@ FULFILMENT_STATUS_NAMES = {
 PAYMENT_METHODS = ("card", "alipay", "wechat_pay")
 
 
-class Order(db.Model):
+class Order(Model):
     __tablename__ = "orders"
     __table_args__ = (
         one_of("status", OrderStatus),
@@ -85,7 +85,7 @@ class Order(db.Model):
     )
 
 
-class Fulfilment(db.Model):
+class Fulfilment(Model):
     """One supplier's part of an order: shipped and delivered by that supplier."""
 
     __tablename__ = "fulfilments"
@@ -107,7 +107,7 @@ class Fulfilment(db.Model):
     )
 
 
-class OrderLine(db.Model):
+class OrderLine(Model):
     __tablename__ = "order_lines"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),

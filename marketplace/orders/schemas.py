@@ -1,3 +1,5 @@
+from typing import Any
+
 import marshmallow as ma
 from flask import current_app
 from marshmallow import fields, validate
@@ -152,7 +154,7 @@ class FulfilmentQueryArgsSchema(QueryArgsSchema):
     )
 
 
-class ShippingAddressViewSchema(ma.Schema):
+class FulfilmentShippingAddressSchema(ma.Schema):
     region_code = fields.String()
     region_names = fields.List(
         fields.String(), metadata={"description": "the region and its ancestors, widest first"}
@@ -178,7 +180,7 @@ class SupplierFulfilmentSchema(ma.Schema):
     lines = fields.List(fields.Nested(OrderLineSchema), attribute="fulfilment.lines")
     amount_fen = WholeNumber(metadata={"description": "the part's lines as bought"})
     refunded_fen = WholeNumber(metadata={"description": "what of the part's lines was refunded"})
-    shipping_address = fields.Nested(ShippingAddressViewSchema)
+    shipping_address = fields.Nested(FulfilmentShippingAddressSchema)
 
 
 class RefundLineSchema(ma.Schema):
@@ -191,7 +193,7 @@ class RefundCreateSchema(ma.Schema):
     amount_fen = WholeNumber(validate=validate.Range(min=1, max=10**11))
 
     @ma.validates_schema
-    def one_of(self, data, **kwargs):
+    def one_of(self, data: dict[str, Any], **kwargs: Any) -> None:
         if ("lines" in data) == ("amount_fen" in data):
             raise ma.ValidationError(N_("Give either lines or amount_fen."), "lines")
 

@@ -36,7 +36,7 @@ class HoldLimitExceeded(DomainError):
     error_code = "order_limit_exceeded"
 
 
-def reserve_order(buyer: User, items: list[dict], shipping: dict[str, str], method: str) -> Order:
+def reserve_order(buyer: User, items: list[dict[str, int]], shipping: dict[str, str], method: str) -> Order:
     """The order, written with its stock reserved for every line (all shortages reported at once)
     within what one buyer may hold unpaid, one fulfilment per supplier; flushed, for checkout
     (payments/checkout.py) to commit before it opens the payment."""
@@ -224,7 +224,7 @@ def get_order(actor: User, order_id: int) -> Order:
     return order
 
 
-def list_orders(actor: User, status: str | None) -> Select[tuple[Order]]:
+def list_orders(actor: User, status: str | None) -> Select[Order]:
     stmt = select(Order).order_by(Order.id.desc())
     if not actor.is_admin:
         supplier_orders = select(Fulfilment.order_id).where(
@@ -238,7 +238,7 @@ def list_orders(actor: User, status: str | None) -> Select[tuple[Order]]:
     return stmt
 
 
-def list_fulfilments(actor: User, supplier_id: int | None, status: str | None) -> Select[tuple[Fulfilment]]:
+def list_fulfilments(actor: User, supplier_id: int | None, status: str | None) -> Select[Fulfilment]:
     """The parts of paid orders the caller's suppliers fulfil (an admin: every supplier's), those to
     ship first and the longest waiting first among them, then the others newest first."""
     stmt = (

@@ -7,9 +7,10 @@ so that the request which queued it is answered first."""
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import event, inspect, select, update
+from sqlalchemy import CursorResult, event, inspect, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from marketplace.extensions import celery_app, db
@@ -86,10 +87,13 @@ def _claim(message_id: int) -> OutboxMessage | None:
     """Mark the message sent, so that two dispatchers never both send it; returns it, detached, or
     None when it was sent already. Commits: a task run in-process has a session of its own, and on
     SQLite a transaction left open here would hold the write lock that task waits for."""
-    claimed = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
-        .values(sent_at=now(), attempts=OutboxMessage.attempts + 1)
+    claimed = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
+            .values(sent_at=now(), attempts=OutboxMessage.attempts + 1)
+        ),
     ).rowcount
     message = db.session.get(OutboxMessage, message_id) if claimed else None
     if message is not None:
@@ -104,7 +108,7 @@ def _send(message: OutboxMessage) -> None:
         if message.task_name in _RUN_APART:
             _APART.submit(_apart, message.task_name, message.args)
         else:
-            celery_app.tasks[message.task_name].apply(args=message.args, throw=True)
+            celery_app.tasks[message.task_name].apply(args=tuple(message.args), throw=True)
     else:
         celery_app.send_task(message.task_name, args=message.args)
 
@@ -113,7 +117,7 @@ def _apart(task_name: str, args: list[object]) -> None:
     """A task on the background thread (in its own app context, as every task runs): a failure is
     logged, as a worker would log it."""
     try:
-        celery_app.tasks[task_name].apply(args=args, throw=True)
+        celery_app.tasks[task_name].apply(args=tuple(args), throw=True)
     except Exception:
         log.exception("task %s%s failed", task_name, tuple(args))
 

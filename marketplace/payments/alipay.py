@@ -25,6 +25,7 @@ from marketplace.payments.gateways import (
     PaymentProviderUnavailable,
     PaymentRefused,
     RefundState,
+    asks_provider,
 )
 from marketplace.timeutil import CHINA
 
@@ -66,8 +67,10 @@ class _AliPay(AliPay):
         super().__init__(**kwargs)
         self._gateway = gateway_url
 
-    def build_body(self, method: str, biz_content: dict | None = None, **kwargs: Any) -> dict[str, Any]:
-        data = super().build_body(method, biz_content, **kwargs)
+    def build_body(
+        self, method: str, biz_content: dict[str, Any] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        data: dict[str, Any] = super().build_body(method, biz_content, **kwargs)
         data["timestamp"] = datetime.now(CHINA).strftime(TIMESTAMP)
         return data
 
@@ -100,7 +103,7 @@ class AlipayGateway:
     def _call(self, api: str, **params: Any) -> dict[str, Any]:
         """One signed call; Alipay's verified answer, or the protocol's error for why there is none."""
         try:
-            answer = getattr(self._sdk, api)(**params)
+            answer: dict[str, Any] = getattr(self._sdk, api)(**params)
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             raise PaymentProviderUnavailable() from exc
         except AliPayValidationError as exc:
@@ -119,6 +122,7 @@ class AlipayGateway:
 
     # The gateway protocol ------------------------------------------------------------------------
 
+    @asks_provider
     def create_intent(
         self, order_id: int, amount: int, currency: str, method: str, key: str, payer: Payer | None = None
     ) -> IntentState:
@@ -127,6 +131,7 @@ class AlipayGateway:
         trade = trade_no_for(key)
         return IntentState(trade, "requires_payment_method", amount, 0, "cny", order_id, None)
 
+    @asks_provider
     def retrieve_intent(self, intent_id: str) -> IntentState:
         try:
             trade = self._call("api_alipay_trade_query", out_trade_no=intent_id)
@@ -149,6 +154,7 @@ class AlipayGateway:
             None,
         )
 
+    @asks_provider
     def cancel_intent(self, intent_id: str) -> IntentState:
         try:
             self._call("api_alipay_trade_close", out_trade_no=intent_id)
@@ -158,6 +164,7 @@ class AlipayGateway:
         # Never opened: its link expires with the reservation (time_expire), so nothing can pay it.
         return IntentState(intent_id, "canceled", 0, 0, "cny", None, None)
 
+    @asks_provider
     def refund(self, intent_id: str, amount: int, key: str) -> RefundState:
         request_no = trade_no_for(key)
         answer = self._call(
@@ -180,10 +187,12 @@ class AlipayGateway:
             amount = fen_of(str(answer.get("refund_amount", ""))) or 0
         return RefundState(request_no, intent_id, amount, "succeeded" if done else "pending")
 
+    @asks_provider
     def list_refunds(self, intent_id: str, ours: Sequence[str] = ()) -> list[RefundState]:
         """Alipay lists no refunds: each of ours on this trade is queried."""
         return [self._refund_state(intent_id, ref) for ref in ours]
 
+    @asks_provider
     def list_recent_intents(self, created_after: int, ours: Sequence[str] = ()) -> list[IntentState]:
         """Alipay lists no trades: reconciliation queries each of our Alipay payments still pending
         (alipay.trade.query)."""
@@ -195,7 +204,7 @@ class AlipayGateway:
                 log.warning("alipay trade %s not reconciled: %s", ref, exc.message)
         return trades
 
-    # Alipay's own ------------------------------------------------------------------------------
+    # Alipay's own: signed and verified here, with nothing asked of Alipay -----------------------
 
     def pay_url(
         self,
@@ -229,7 +238,7 @@ class AlipayGateway:
             return False
         fields.pop("sign_type", None)
         try:
-            return self._sdk.verify(fields, signature)
+            return bool(self._sdk.verify(fields, signature))
         except (ValueError, TypeError):  # not base64, or not a signature of this key's size
             return False
 

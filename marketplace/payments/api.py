@@ -1,3 +1,5 @@
+from typing import Any
+
 import marshmallow as ma
 from flask import Response, jsonify, make_response, request
 from flask.views import MethodView
@@ -8,6 +10,7 @@ from marketplace.idempotency import IDEMPOTENCY_DOC, idempotent
 from marketplace.orders.schemas import RefundCreateSchema, RefundSchema
 from marketplace.parsing import Blueprint
 from marketplace.payments import services
+from marketplace.payments.models import Refund
 from marketplace.schemas import QueryArgsSchema, Timestamp
 
 blp = Blueprint("payments", __name__, description="支付：支付机构回调通知")
@@ -21,7 +24,7 @@ class PaymentMethodSchema(ma.Schema):
 @blp.route("/payment-methods")
 class PaymentMethods(MethodView):
     @blp.response(200, PaymentMethodSchema(many=True))
-    def get(self):
+    def get(self) -> list[dict[str, str]]:
         """可用的支付方式
 
         The payment methods this shop offers, in order, and the provider each goes through."""
@@ -78,7 +81,7 @@ class AlipayNotification(MethodView):
         }
     )
     @blp.alt_response(400, description="Bad signature")
-    def post(self, _fields):
+    def post(self, _fields: dict[str, str]) -> Response:
         """接收支付宝异步通知
 
         Alipay's notifications: verified by RSA2 signature with Alipay's public key, stored once,
@@ -92,7 +95,7 @@ class AlipayPayLink(MethodView):
     @blp.arguments(AlipayPayQuerySchema, location="query")
     @blp.response(200, AlipayPayLinkSchema)
     @blp.doc(security=SECURITY)
-    def get(self, args, order_id):
+    def get(self, args: dict[str, str], order_id: int) -> dict[str, object]:
         """支付宝付款链接
 
         The buyer's signed link to Alipay's cashier for their order awaiting payment."""
@@ -103,7 +106,7 @@ class AlipayPayLink(MethodView):
 class StripeWebhook(MethodView):
     @blp.response(200, ReceivedSchema)
     @blp.alt_response(400, description="Bad or stale signature")
-    def post(self):
+    def post(self) -> dict[str, bool]:
         """接收 Stripe 事件通知
 
         Stripe's events: verified by signature, stored once, then processed by a worker."""
@@ -122,7 +125,7 @@ class WechatPayFailureSchema(ma.Schema):
 class WechatPayNotify(MethodView):
     @blp.response(204)
     @blp.alt_response(401, schema=WechatPayFailureSchema, description="The signature does not verify")
-    def post(self):
+    def post(self) -> Response | None:
         """接收微信支付回调通知
 
         WeChat Pay's notifications (payments, refunds): the platform's signature verified, the
@@ -147,7 +150,7 @@ class OrderRefunds(MethodView):
     @blp.arguments(RefundCreateSchema)
     @blp.response(201, RefundSchema)
     @blp.doc(security=SECURITY, **IDEMPOTENCY_DOC)
-    def post(self, body, order_id):
+    def post(self, body: dict[str, Any], order_id: int) -> Refund:
         """退款
 
         Refund lines (admin, or the supplier for its own lines) or an amount (admin)."""

@@ -3,6 +3,7 @@ cancelling one cancels the payment or refunds it, expiry cancels the payment, an
 shows its payment and its history the refunds. Each use case commits its own transactions, none of
 them open while the provider is asked."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
+from marketplace.audit.models import AuditEvent
 from marketplace.errors import Conflict, DomainError, Forbidden
 from marketplace.extensions import db
 from marketplace.i18n import N_, _, name_of
@@ -21,7 +23,6 @@ from marketplace.payments.gateways import (
     PaymentProviderUnavailable,
     gateway,
     gateway_for,
-    outside_transaction,
 )
 from marketplace.payments.models import Payment, PaymentStatus, Refund
 from marketplace.payments.services import latest_payment, refund_remaining, send_refund
@@ -37,7 +38,11 @@ PAYMENT_EVENTS = ("payment_rejected",)
 
 
 def place_order(
-    buyer: User, items: list[dict], shipping: dict[str, str], method: str, payer: Payer | None = None
+    buyer: User,
+    items: list[dict[str, int]],
+    shipping: dict[str, str],
+    method: str,
+    payer: Payer | None = None,
 ) -> Order:
     """Reserve stock for every line (all shortages reported at once) within what one buyer may hold
     unpaid, split into one fulfilment per supplier, and open a payment with the provider of the
@@ -52,8 +57,7 @@ def place_order(
     order_id, total_fen, currency = order.id, order.total_fen, order.currency
     db.session.commit()  # the stock is taken; the provider is asked next, outside any transaction
     try:
-        intent = outside_transaction(
-            provider.create_intent,
+        intent = provider.create_intent(
             order_id,
             total_fen,
             currency,
@@ -62,7 +66,7 @@ def place_order(
             payer=payer,
         )
     except PaymentProviderUnavailable:
-        order = db.session.get(Order, order_id)
+        order = db.session.get_one(Order, order_id)
         close_unpaid(order, OrderStatus.CANCELLED, actor_id=None, reason=N_("payment provider unavailable"))
         db.session.commit()
         raise
@@ -80,7 +84,7 @@ def place_order(
         )
     )
     db.session.commit()
-    return db.session.get(Order, order_id)
+    return db.session.get_one(Order, order_id)
 
 
 def expire_reservations(at: datetime | None = None) -> int:
@@ -114,7 +118,7 @@ def cancel_order(actor: User, order_id: int) -> Order:
         db.session.commit()
         _cancel_intent(intent)
         db.session.commit()
-        return db.session.get(Order, order_id)
+        return db.session.get_one(Order, order_id)
     if order.status != OrderStatus.PAID or any(
         f.status != FulfilmentStatus.PENDING for f in order.fulfilments
     ):
@@ -129,7 +133,7 @@ def cancel_order(actor: User, order_id: int) -> Order:
     db.session.commit()
     if refund_id is not None:
         send_refund(refund_id)
-    return db.session.get(Order, order_id)
+    return db.session.get_one(Order, order_id)
 
 
 def _open_intent(order: Order) -> tuple[int, str, str] | None:
@@ -147,11 +151,11 @@ def _cancel_intent(intent: tuple[int, str, str] | None) -> None:
         return
     payment_id, provider, intent_id = intent
     try:
-        state = outside_transaction(gateway(provider).cancel_intent, intent_id)
+        state = gateway(provider).cancel_intent(intent_id)
     except DomainError:
         return  # it stays open at the provider; a late success is refunded automatically
     if state.status == "canceled":
-        lifecycle.move_payment(db.session.get(Payment, payment_id), PaymentStatus.CANCELED)
+        lifecycle.move_payment(db.session.get_one(Payment, payment_id), PaymentStatus.CANCELED)
         db.session.flush()
 
 
@@ -188,7 +192,7 @@ def _latest_payments(order_ids: list[int]) -> dict[int, Payment]:
     return payments
 
 
-def order_history(actor: User, order_id: int) -> list:
+def order_history(actor: User, order_id: int) -> Sequence[AuditEvent | dict[str, Any]]:
     """The order's events as its view shows them: all of them to the buyer and admins; to a supplier,
     its own fulfilment's, refunds of its own lines, and the whole order's changes of status (without
     the payment, which its view leaves out)."""
@@ -200,16 +204,17 @@ def order_history(actor: User, order_id: int) -> list:
     own_fulfilments = {f.id for f in order.fulfilments if f.supplier_id in mine}
     own_lines = {str(line.id) for line in order.lines if line.supplier_id in mine}
     others = others_members({f.supplier_id for f in order.fulfilments}, mine)
-    shown = []
+    shown: list[AuditEvent | dict[str, Any]] = []
     for event in events:
         details = event.details or {}
         if "fulfilment_id" in details:
             if details["fulfilment_id"] not in own_fulfilments:
                 continue
         elif "refund_id" in details:
-            details = _refund_seen(details, own_lines)
-            if details is None:
+            seen = _refund_seen(details, own_lines)
+            if seen is None:
                 continue
+            details = seen
         else:
             details = {k: details[k] for k in ORDER_WIDE_DETAILS if k in details}
         shown.append(
@@ -227,7 +232,7 @@ def _refund_seen(details: dict[str, Any], own_lines: set[str]) -> dict[str, Any]
     """A refund event as a supplier sees it: in full when it refunds its lines only; its own lines
     alone when it refunds others' too; not at all when none of its lines. A refund of an amount is
     the whole order's: its amount is in refunded_fen."""
-    refund = db.session.get(Refund, details["refund_id"])
+    refund = db.session.get_one(Refund, details["refund_id"])
     lines = {str(k): v for k, v in (refund.lines or {}).items()}
     if not lines:
         return {k: details[k] for k in ("refund_id", *ORDER_WIDE_DETAILS) if k in details}

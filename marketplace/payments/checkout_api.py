@@ -3,13 +3,18 @@ and cancelling an order and reading its history reach its payment (checkout.py).
 list, shipping and delivery are the order's own (orders.services), kept on the same blueprint so that
 every operation keeps its name (orders_*) and its place in the API's document."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from flask import request
 from flask.views import MethodView
 
 from marketplace.accounts.auth import SECURITY, require_user
+from marketplace.audit.models import AuditEvent
 from marketplace.audit.schemas import AuditEventSchema
 from marketplace.idempotency import IDEMPOTENCY_DOC, idempotent
 from marketplace.orders import services
+from marketplace.orders.models import Fulfilment
 from marketplace.orders.schemas import (
     FulfilmentQueryArgsSchema,
     FulfilmentSchema,
@@ -37,7 +42,7 @@ class Orders(MethodView):
     @blp.response(200, OrderSchema(many=True))
     @blp.paginate(page_size=20, max_page_size=100)
     @blp.doc(security=SECURITY)
-    def get(self, args, pagination_parameters):
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
         """订单列表
 
         The buyer's orders; a supplier's orders with its part in them (only that part); all for admins."""
@@ -54,7 +59,7 @@ class Orders(MethodView):
         "unpaid: too many orders awaiting payment, or too much of a product (the line and its limit)",
     )
     @blp.doc(security=SECURITY, **IDEMPOTENCY_DOC)
-    def post(self, body):
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """下单
 
         Place an order: stock is reserved and a payment opened; pay with `payment.client_secret`."""
@@ -70,7 +75,7 @@ class Orders(MethodView):
 class OrderById(MethodView):
     @blp.response(200, OrderSchema)
     @blp.doc(security=SECURITY)
-    def get(self, order_id):
+    def get(self, order_id: int) -> dict[str, Any]:
         """查看订单"""
         user = require_user()
         return checkout.view_order(user, services.get_order(user, order_id))
@@ -80,7 +85,7 @@ class OrderById(MethodView):
 class CancelOrder(MethodView):
     @blp.response(200, OrderSchema)
     @blp.doc(security=SECURITY)
-    def post(self, order_id):
+    def post(self, order_id: int) -> dict[str, Any]:
         """取消订单
 
         Cancel before shipping: stock is released; a paid order is refunded in full."""
@@ -92,7 +97,7 @@ class CancelOrder(MethodView):
 class OrderHistory(MethodView):
     @blp.response(200, AuditEventSchema(many=True))
     @blp.doc(security=SECURITY)
-    def get(self, order_id):
+    def get(self, order_id: int) -> Sequence[AuditEvent | dict[str, Any]]:
         """订单状态记录
 
         Every status change of the order: who, when, why."""
@@ -105,7 +110,7 @@ class Fulfilments(MethodView):
     @blp.response(200, SupplierFulfilmentSchema(many=True))
     @blp.paginate(page_size=20, max_page_size=100)
     @blp.doc(security=SECURITY)
-    def get(self, args, pagination_parameters):
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
         """待履约订单列表
 
         The parts of paid orders the caller's suppliers fulfil (all for admins), with their lines and
@@ -119,7 +124,7 @@ class ShipFulfilment(MethodView):
     @blp.arguments(ShipSchema)
     @blp.response(200, FulfilmentSchema)
     @blp.doc(security=SECURITY)
-    def post(self, body, fulfilment_id):
+    def post(self, body: dict[str, str], fulfilment_id: int) -> Fulfilment:
         """发货"""
         return services.ship_fulfilment(require_user(), fulfilment_id, body["carrier"], body["tracking_no"])
 
@@ -128,6 +133,6 @@ class ShipFulfilment(MethodView):
 class DeliverFulfilment(MethodView):
     @blp.response(200, FulfilmentSchema)
     @blp.doc(security=SECURITY)
-    def post(self, fulfilment_id):
+    def post(self, fulfilment_id: int) -> Fulfilment:
         """确认送达"""
         return services.deliver_fulfilment(require_user(), fulfilment_id)

@@ -24,7 +24,7 @@ class DevConfirm(MethodView):
     @blp.arguments(DevConfirmSchema)
     @blp.response(200, DevConfirmedSchema)
     @blp.doc(security=SECURITY)
-    def post(self, body, order_id):
+    def post(self, body: dict[str, bool], order_id: int) -> dict[str, str]:
         """模拟支付结果（仅开发环境）
 
         DEVELOPMENT GATEWAY ONLY (404 otherwise): pay, or fail to pay, an order locally."""

@@ -10,13 +10,14 @@ method through PAYMENT_GATEWAY); a payment's own provider is asked about it afte
   marked in every answer and refused outside development and test.
 """
 
+import functools
 import itertools
 import secrets
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 import stripe
 from flask import current_app
@@ -25,6 +26,26 @@ from marketplace.config import DEVELOPMENT_ENVS, PAYMENT_GATEWAYS, ConfigError
 from marketplace.errors import DomainError, InvalidField
 from marketplace.extensions import db
 from marketplace.i18n import N_, _
+
+R = TypeVar("R")
+P = ParamSpec("P")
+
+
+def asks_provider(call: Callable[P, R]) -> Callable[P, R]:
+    """A gateway's call to its provider: it refuses to run inside a database transaction, so that a
+    slow or hung provider holds no row lock on PostgreSQL and not SQLite's one write lock for its
+    wait. Every gateway marks each of its calls so, and the use cases commit before they ask and
+    write what the provider answered in a transaction of its own, after it."""
+
+    @functools.wraps(call)
+    def outside_transaction(*args: P.args, **kwargs: P.kwargs) -> R:
+        if db.session().in_transaction():
+            raise RuntimeError(
+                f"{call.__qualname__}: the payment provider called inside a database transaction"
+            )
+        return call(*args, **kwargs)
+
+    return outside_transaction
 
 
 class PaymentProviderUnavailable(DomainError):
@@ -84,6 +105,9 @@ class RefundState:
 
 
 class PaymentGateway(Protocol):
+    """A payment provider. Each of these calls asks it, and each implementation marks them
+    @asks_provider."""
+
     name: str
 
     def create_intent(
@@ -99,13 +123,14 @@ class PaymentGateway(Protocol):
     def list_recent_intents(self, created_after: int, ours: Sequence[str] = ()) -> list[IntentState]: ...
 
 
-def _plain(obj) -> dict:
+def _plain(obj: Any) -> dict[str, Any]:
     """SDK objects are not dicts (stripe-python 12+); the local fakes answer with dicts."""
-    return obj.to_dict() if hasattr(obj, "to_dict") else obj
+    plain: dict[str, Any] = obj.to_dict() if hasattr(obj, "to_dict") else obj
+    return plain
 
 
-def _intent(obj) -> IntentState:
-    obj = _plain(obj)
+def _intent(sdk_obj: Any) -> IntentState:
+    obj = _plain(sdk_obj)
     metadata = obj.get("metadata") or {}
     order_id = metadata.get("order_id")
     received = obj.get("amount_received")
@@ -123,8 +148,8 @@ def _intent(obj) -> IntentState:
     )
 
 
-def _refund(obj) -> RefundState:
-    obj = _plain(obj)
+def _refund(sdk_obj: Any) -> RefundState:
+    obj = _plain(sdk_obj)
     return RefundState(
         id=obj["id"],
         payment_intent=obj.get("payment_intent") or "",
@@ -138,15 +163,14 @@ class StripeGateway:
     name = "stripe"
 
     def __init__(self, api_key: str, api_base: str | None, timeout: float = 10.0) -> None:
-        bases = {"api": api_base} if api_base else None
         self._client = stripe.StripeClient(
             api_key,
-            base_addresses=bases,
+            base_addresses={"api": api_base} if api_base else None,
             max_network_retries=2,
             http_client=stripe.RequestsClient(timeout=timeout),
         )
 
-    def _call(self, fn, *args, **kwargs):
+    def _call(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
         try:
             return fn(*args, **kwargs)
         except stripe.CardError as exc:
@@ -156,6 +180,7 @@ class StripeGateway:
         except stripe.InvalidRequestError as exc:
             raise PaymentRefused(exc.user_message or str(exc)) from exc
 
+    @asks_provider
     def create_intent(
         self, order_id: int, amount: int, currency: str, method: str, key: str, payer: Payer | None = None
     ) -> IntentState:
@@ -171,22 +196,27 @@ class StripeGateway:
             )
         )
 
+    @asks_provider
     def retrieve_intent(self, intent_id: str) -> IntentState:
         return _intent(self._call(self._client.v1.payment_intents.retrieve, intent_id))
 
+    @asks_provider
     def cancel_intent(self, intent_id: str) -> IntentState:
         return _intent(self._call(self._client.v1.payment_intents.cancel, intent_id))
 
+    @asks_provider
     def refund(self, intent_id: str, amount: int, key: str) -> RefundState:
         params = {"payment_intent": intent_id, "amount": amount}
         return _refund(
             self._call(self._client.v1.refunds.create, params=params, options={"idempotency_key": key})
         )
 
+    @asks_provider
     def list_refunds(self, intent_id: str, ours: Sequence[str] = ()) -> list[RefundState]:
         page = self._call(self._client.v1.refunds.list, params={"payment_intent": intent_id, "limit": 100})
         return [_refund(r) for r in page.data]
 
+    @asks_provider
     def list_recent_intents(self, created_after: int, ours: Sequence[str] = ()) -> list[IntentState]:
         page = self._call(
             self._client.v1.payment_intents.list, params={"created": {"gte": created_after}, "limit": 100}
@@ -206,6 +236,7 @@ class DevGateway:
         self._refunds: dict[str, RefundState] = {}
         self._lock = threading.Lock()
 
+    @asks_provider
     def create_intent(
         self, order_id: int, amount: int, currency: str, method: str, key: str, payer: Payer | None = None
     ) -> IntentState:
@@ -227,6 +258,7 @@ class DevGateway:
             self._by_key[key] = intent_id
             return state
 
+    @asks_provider
     def confirm(self, intent_id: str, succeed: bool = True) -> IntentState:
         """What a buyer's card confirmation would do at Stripe."""
         with self._lock:
@@ -240,12 +272,14 @@ class DevGateway:
                 self._intents[intent_id] = state
             return state
 
+    @asks_provider
     def retrieve_intent(self, intent_id: str) -> IntentState:
         if intent_id not in self._intents:
             # As Stripe answers for an intent it does not know: nothing retrying would mend.
             raise PaymentRefused(f"The development gateway has no intent {intent_id} (restarted?).")
         return self._intents[intent_id]
 
+    @asks_provider
     def cancel_intent(self, intent_id: str) -> IntentState:
         state = self.retrieve_intent(intent_id)
         if state.status != "succeeded":
@@ -253,6 +287,7 @@ class DevGateway:
             self._intents[intent_id] = state
         return state
 
+    @asks_provider
     def refund(self, intent_id: str, amount: int, key: str) -> RefundState:
         with self._lock:
             if key in self._refunds:
@@ -261,24 +296,13 @@ class DevGateway:
             self._refunds[key] = refund
             return refund
 
+    @asks_provider
     def list_refunds(self, intent_id: str, ours: Sequence[str] = ()) -> list[RefundState]:
         return [r for r in self._refunds.values() if r.payment_intent == intent_id]
 
+    @asks_provider
     def list_recent_intents(self, created_after: int, ours: Sequence[str] = ()) -> list[IntentState]:
         return [i for i in self._intents.values() if i.created >= created_after]
-
-
-T = TypeVar("T")
-
-
-def outside_transaction(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Every call to the provider goes through here, and only with no database transaction open (the
-    caller commits first, or reads nothing): a slow or hung provider holds no row lock on PostgreSQL
-    and not SQLite's one write lock for its wait, and what it answers is written in a transaction
-    of its own, after it."""
-    if db.session().in_transaction():
-        raise RuntimeError(f"{call.__qualname__}: the payment provider called inside a database transaction")
-    return call(*args, **kwargs)
 
 
 def method_gateways() -> dict[str, str]:

@@ -2,6 +2,9 @@
 read again and again (webhooks, reconciliation), so a status may be set to itself; what is refused
 is a record going back on itself: a succeeded payment, a settled refund."""
 
+from collections.abc import Collection, Mapping
+from typing import Any
+
 from marketplace.errors import Conflict
 from marketplace.i18n import _
 from marketplace.payments.models import Payment, PaymentStatus, Refund, RefundStatus
@@ -26,7 +29,7 @@ def move_refund(refund: Refund, to: RefundStatus) -> None:
     refund.status = to
 
 
-def _require_move(moves: dict, from_status: str, to: str) -> None:
+def _require_move(moves: Mapping[Any, Collection[str]], from_status: str, to: str) -> None:
     if to not in moves.get(from_status, ()):
         raise Conflict(
             _("Cannot go from %(from_status)s to %(to_status)s.", from_status=from_status, to_status=to)

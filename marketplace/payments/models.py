@@ -2,11 +2,12 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, DateTime, ForeignKey, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.extensions import db, one_of
+from marketplace.extensions import Model, one_of
 
 
 class PaymentStatus(StrEnum):
@@ -22,7 +23,7 @@ class RefundStatus(StrEnum):
     FAILED = "failed"
 
 
-class Payment(db.Model):
+class Payment(Model):
     """One attempt to collect an order's money through a provider (a Stripe PaymentIntent)."""
 
     __tablename__ = "payments"
@@ -52,7 +53,7 @@ class Payment(db.Model):
     )
 
 
-class Refund(db.Model):
+class Refund(Model):
     __tablename__ = "refunds"
     __table_args__ = (
         one_of("status", RefundStatus),
@@ -65,7 +66,7 @@ class Refund(db.Model):
     provider_ref: Mapped[str | None] = mapped_column(String(100), unique=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     # {line_id: quantity} when refunded by line; empty for an amount.
-    lines: Mapped[dict] = mapped_column(JSON, default=dict)
+    lines: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     reason: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default=RefundStatus.PENDING)
     # Why the provider refused, declined or failed it: the buyer still waits for the money.
@@ -77,7 +78,7 @@ class Refund(db.Model):
     )
 
 
-class WebhookEvent(db.Model):
+class WebhookEvent(Model):
     """Every provider event, stored once by its id before it is processed."""
 
     __tablename__ = "webhook_events"
@@ -87,7 +88,7 @@ class WebhookEvent(db.Model):
     event_id: Mapped[str] = mapped_column(String(100), unique=True)
     event_type: Mapped[str] = mapped_column(String(60))
     object_id: Mapped[str | None] = mapped_column(String(100), index=True)
-    payload: Mapped[dict] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)

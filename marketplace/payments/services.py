@@ -16,6 +16,7 @@ import stripe
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import Headers
 
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
@@ -36,7 +37,6 @@ from marketplace.payments.gateways import (
     PaymentRefused,
     gateway,
     method_gateways,
-    outside_transaction,
 )
 from marketplace.payments.models import Payment, PaymentStatus, Refund, RefundStatus, WebhookEvent
 from marketplace.payments.stock import close_unpaid, lock_order, release_stock, reserve_again
@@ -48,7 +48,10 @@ log = logging.getLogger(__name__)
 PROCESS_EVENT = "payments.process_event"
 # Why an order was closed, paid or refunded, and why money did not pay it or a refund failed: kept as
 # these English templates, written out in each reader's language when read (marketplace.schemas.Translated).
-CLOSED_AS = {PaymentStatus.CANCELED: N_("payment canceled"), PaymentStatus.FAILED: N_("payment failed")}
+CLOSED_AS: dict[str, str] = {
+    PaymentStatus.CANCELED: N_("payment canceled"),
+    PaymentStatus.FAILED: N_("payment failed"),
+}
 PAID = N_("paid")
 PAID_AFTER_EXPIRY = N_("paid after expiry; stock reserved again")
 REFUNDED_AFTER_CANCELLATION = N_("paid after cancellation: refunded automatically")
@@ -101,7 +104,9 @@ def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[Webho
     return _store_event("stripe", event["id"], event["type"], data_object.get("id"), event)
 
 
-def receive_wechatpay_notification(headers: Mapping[str, str], body: bytes) -> tuple[WebhookEvent, bool]:
+def receive_wechatpay_notification(
+    headers: Headers | Mapping[str, str], body: bytes
+) -> tuple[WebhookEvent, bool]:
     """Verify a WeChat Pay notification's signature (the platform certificate it names), decrypt its
     resource with the APIv3 key, and store it once with its processing queued, as Stripe's events."""
     provider = gateway("wechatpay") if "wechatpay" in method_gateways().values() else None
@@ -109,7 +114,7 @@ def receive_wechatpay_notification(headers: Mapping[str, str], body: bytes) -> t
         raise NotificationRefused(_("WeChat Pay is not configured here."))
     db.session.commit()  # the provider may be asked for the certificate the notification names
     try:
-        notification = outside_transaction(provider.verify_notification, headers, body)
+        notification = provider.verify_notification(headers, body)
     except BadNotification as exc:
         log.warning("a WeChat Pay notification was refused: %s", exc)
         raise NotificationRefused(_("The notification's signature does not verify.")) from None
@@ -138,7 +143,7 @@ def _store_event(
         db.session.flush()
     except IntegrityError:  # the same event, arriving twice at once
         db.session.rollback()
-        return db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event_id)), True
+        return db.session.scalars(select(WebhookEvent).where(WebhookEvent.event_id == event_id)).one(), True
     outbox.enqueue(PROCESS_EVENT, stored.id)
     db.session.commit()
     return stored, False
@@ -211,7 +216,7 @@ def process_event(webhook_event_id: int) -> str:
     db.session.commit()  # the provider is asked next
     try:
         if kind == "payment" and subject:
-            intent = outside_transaction(gateway(provider).retrieve_intent, subject)
+            intent = gateway(provider).retrieve_intent(subject)
             outcome = apply_intent(intent, failed=event_type.endswith("failed"))
             if provider == "alipay" and (payload.get("out_biz_no") or payload.get("refund_fee")):
                 sync_refunds(provider, subject)  # Alipay tells of a refund on the trade's notification
@@ -224,19 +229,19 @@ def process_event(webhook_event_id: int) -> str:
         _event_failed(webhook_event_id, exc.message)
         db.session.commit()
         return "failed"
-    event = db.session.get(WebhookEvent, webhook_event_id)
+    event = db.session.get_one(WebhookEvent, webhook_event_id)
     event.processed_at = now()
     db.session.commit()
     return outcome
 
 
 def _event_failed(webhook_event_id: int, why: str) -> None:
-    event = db.session.scalar(
+    event = db.session.scalars(
         select(WebhookEvent)
         .where(WebhookEvent.id == webhook_event_id)
         .with_for_update()
         .execution_options(populate_existing=True)
-    )
+    ).one()
     if event.processed_at is None:
         log.warning("provider event %s cannot be processed: %s", event.event_id, why)
         event.processed_at, event.error = now(), why
@@ -260,7 +265,7 @@ def _apply_intent(intent: IntentState, failed: bool) -> tuple[str, int | None]:
         log.warning("payment intent %s is not ours", intent.id)
         return "unknown", None
     order = lock_order(payment.order_id)
-    payment = db.session.get(Payment, payment.id, populate_existing=True)
+    payment = db.session.get_one(Payment, payment.id, populate_existing=True)
     if intent.status == "succeeded":
         return _payment_succeeded(order, payment, intent)
     if intent.status == "canceled" or (failed and intent.status == "requires_payment_method"):
@@ -296,7 +301,7 @@ def _payment_succeeded(order: Order, payment: Payment, intent: IntentState) -> t
     # Paid for an order that is cancelled, or expired with its stock gone: give the money back.
     # (A failed re-reservation rolled back, so lock again.)
     order = lock_order(order.id)
-    payment = db.session.get(Payment, payment.id, populate_existing=True)
+    payment = db.session.get_one(Payment, payment.id, populate_existing=True)
     lifecycle.move_payment(payment, PaymentStatus.SUCCEEDED)
     payment.amount_received_fen = intent.amount_received
     order.paid_fen = intent.amount_received
@@ -345,7 +350,9 @@ def _reject_payment(order: Order, payment: Payment, intent: IntentState, why: st
     return "rejected"
 
 
-def refund_order(actor: User, order_id: int, lines: list[dict] | None, amount_fen: int | None) -> Refund:
+def refund_order(
+    actor: User, order_id: int, lines: list[dict[str, int]] | None, amount_fen: int | None
+) -> Refund:
     """Refund by lines (admin, or the supplier for its own lines) or by amount (admin); never more
     than was paid and not yet refunded."""
     order = db.session.get(Order, order_id)
@@ -363,10 +370,11 @@ def refund_order(actor: User, order_id: int, lines: list[dict] | None, amount_fe
             _("A %(status)s order has nothing to refund.", status=name_of(ORDER_STATUS_NAMES, order.status))
         )
     payment = latest_payment(order)
+    assert payment is not None, "a paid order has its payment"
+    by_line: dict[int, int] = {}
     if amount_fen is not None:
-        amount, by_line = amount_fen, {}
+        amount = amount_fen
     else:
-        by_line = {}
         by_id = {line.id: line for line in order.lines}
         for i, item in enumerate(lines or []):
             line = by_id.get(item["line_id"])
@@ -399,7 +407,7 @@ def refund_order(actor: User, order_id: int, lines: list[dict] | None, amount_fe
     refund_id = _record_refund(order, payment, amount, lines=by_line, actor_id=actor.id, reason=None).id
     db.session.commit()
     send_refund(refund_id)
-    return db.session.get(Refund, refund_id)
+    return db.session.get_one(Refund, refund_id)
 
 
 def refund_remaining(order: Order, actor_id: int, reason: str, restock: bool) -> int | None:
@@ -411,9 +419,11 @@ def refund_remaining(order: Order, actor_id: int, reason: str, restock: bool) ->
         release_stock(order)
     if amount <= 0:
         return None
+    payment = latest_payment(order)
+    assert payment is not None, "a paid order has its payment"
     return _record_refund(
         order,
-        latest_payment(order),
+        payment,
         amount,
         lines={line.id: line.quantity - line.refunded_quantity for line in order.lines},
         actor_id=actor_id,
@@ -466,12 +476,13 @@ def send_refund(refund_id: int) -> bool:
     """Ask the provider for a recorded refund; returns whether it answered. Unreachable, the refund
     stays pending and the hourly reconciliation asks again (with the same idempotency key); refused
     or declined, it has failed and will not be asked for again."""
-    refund = db.session.get(Refund, refund_id)
-    payment = db.session.get(Payment, refund.payment_id)
+    refund = db.session.get_one(Refund, refund_id)
+    payment = db.session.get_one(Payment, refund.payment_id)
     provider, intent_id, amount = payment.provider, payment.provider_ref, refund.amount_fen
+    assert intent_id is not None, "a refunded payment is one the provider took"
     db.session.commit()  # the provider is asked next
     try:
-        state = outside_transaction(gateway(provider).refund, intent_id, amount, key=f"refund-{refund_id}")
+        state = gateway(provider).refund(intent_id, amount, key=f"refund-{refund_id}")
     except PaymentProviderUnavailable:
         log.warning("refund %s left pending: provider unavailable; reconciliation retries it", refund_id)
         return False
@@ -479,18 +490,18 @@ def send_refund(refund_id: int) -> bool:
         _settle_refund(refund_id, "failed", why=REFUSED.format(why=exc.message))
         db.session.commit()
         return True
-    db.session.get(Refund, refund_id).provider_ref = state.id
+    db.session.get_one(Refund, refund_id).provider_ref = state.id
     _settle_refund(refund_id, state.status, why=state.failure_reason)
     db.session.commit()
     return True
 
 
 def _settle_refund(refund_id: int, provider_status: str, why: str | None = None) -> None:
-    refund = db.session.get(Refund, refund_id)
+    refund = db.session.get_one(Refund, refund_id)
     if refund.status != RefundStatus.PENDING or provider_status not in ("succeeded", "failed", "canceled"):
         return
     order = lock_order(refund.order_id)
-    refund = db.session.get(Refund, refund_id, populate_existing=True)
+    refund = db.session.get_one(Refund, refund_id, populate_existing=True)
     if refund.status != RefundStatus.PENDING:
         return
     if provider_status == "succeeded":
@@ -525,7 +536,7 @@ def sync_refunds(provider: str, intent_id: str | None) -> str:
     )
     db.session.commit()  # the provider is asked next
     refs = sorted(ref for ref in ours if ref)
-    for state in outside_transaction(gateway(provider).list_refunds, intent_id, refs):
+    for state in gateway(provider).list_refunds(intent_id, refs):
         if state.id in ours:
             _settle_refund(ours[state.id], state.status, why=state.failure_reason)
             db.session.commit()
@@ -561,8 +572,9 @@ def reconcile_recent(hours: int = 48) -> dict[str, int]:
     db.session.commit()  # the providers are asked next
     since = int(time.time()) - hours * 3600
     for provider in sorted(set(method_gateways().values())):
-        ours = list(
-            db.session.scalars(
+        ours = [
+            ref
+            for ref in db.session.scalars(
                 select(Payment.provider_ref).where(
                     Payment.provider == provider,
                     Payment.status == PaymentStatus.PENDING,
@@ -570,9 +582,10 @@ def reconcile_recent(hours: int = 48) -> dict[str, int]:
                     Payment.created_at >= now() - timedelta(hours=hours),
                 )
             )
-        )
+            if ref is not None
+        ]
         db.session.commit()  # the provider is asked next
-        for intent in outside_transaction(gateway(provider).list_recent_intents, since, ours):
+        for intent in gateway(provider).list_recent_intents(since, ours):
             if apply_intent(intent) in ("paid", "released", "refunded"):
                 counts["intents"] += 1
     stuck = db.session.scalars(
@@ -596,13 +609,15 @@ def confirm_dev_payment(actor: User, order_id: int, succeed: bool) -> str:
     if payment is None or payment.provider != "dev":
         raise NotFound(_("The development gateway is not in use."))
     intent_id = payment.provider_ref
+    assert intent_id is not None, "a payment is written with the intent the provider opened"
     db.session.commit()  # the provider is asked next
-    return apply_intent(outside_transaction(provider.confirm, intent_id, succeed), failed=not succeed)
+    return apply_intent(provider.confirm(intent_id, succeed), failed=not succeed)
 
 
 def alipay_pay_url(actor: User, order_id: int, device: str) -> dict[str, object]:
     """The buyer's signed link to Alipay's cashier for their order awaiting payment: page pay on a
-    computer, H5 on a phone; it cannot be paid after the reservation ends."""
+    computer, H5 on a phone; it cannot be paid after the reservation ends. Paid, Alipay sends the
+    buyer back to ALIPAY_RETURN_URL, by default the web shop's result page of the order."""
     order = db.session.get(Order, order_id)
     if order is None or order.buyer_id != actor.id:
         raise NotFound(_("No order %(id)s of yours.", id=order_id))
@@ -610,6 +625,8 @@ def alipay_pay_url(actor: User, order_id: int, device: str) -> dict[str, object]
     if payment is None or payment.provider != AlipayGateway.name:
         raise Conflict(_("This order is not paid through Alipay."))
     provider = gateway(payment.provider)
+    # Written with the intent the provider opened (payments/checkout.py place_order).
+    assert isinstance(provider, AlipayGateway) and payment.provider_ref is not None
     if order.status != OrderStatus.PENDING_PAYMENT or payment.status != PaymentStatus.PENDING:
         raise Conflict(
             _("A %(status)s order is not awaiting payment.", status=name_of(ORDER_STATUS_NAMES, order.status))
@@ -620,6 +637,7 @@ def alipay_pay_url(actor: User, order_id: int, device: str) -> dict[str, object]
         _("Consumption-assistance order %(id)s", id=order.id),
         device,
         order.reserved_until,
-        current_app.config["ALIPAY_RETURN_URL"],
+        current_app.config["ALIPAY_RETURN_URL"]
+        or f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/orders/{order.id}/result",
     )
     return {"url": url, "device": device, "expires_at": order.reserved_until}

@@ -1,4 +1,4 @@
-from celery import shared_task
+from celery import Task, shared_task
 
 from marketplace.payments import checkout
 from marketplace.payments import services as payments
@@ -17,13 +17,13 @@ from marketplace.payments.gateways import PaymentProviderUnavailable
     retry_backoff_max=600,
     max_retries=12,
 )
-def process_event(self, webhook_event_id: int) -> str:
+def process_event(self: Task[[int], str], webhook_event_id: int) -> str:
     """Apply a stored provider event (idempotent: a redelivery after a crash changes nothing twice)."""
     return payments.process_event(webhook_event_id)
 
 
 @shared_task(name="payments.reconcile_recent", acks_late=True)
-def reconcile_recent() -> dict:
+def reconcile_recent() -> dict[str, int]:
     """Repair orders whose webhook never came; retry refunds the provider did not take."""
     return payments.reconcile_recent()
 

@@ -20,6 +20,7 @@ from typing import Any
 import requests
 from wechatpayv3 import WeChatPay, WeChatPayType
 from wechatpayv3.core import Core
+from werkzeug.datastructures import Headers
 
 from marketplace.payments.gateways import (
     IntentState,
@@ -27,6 +28,7 @@ from marketplace.payments.gateways import (
     PaymentProviderUnavailable,
     PaymentRefused,
     RefundState,
+    asks_provider,
 )
 
 log = logging.getLogger(__name__)
@@ -144,6 +146,7 @@ class WechatPayGateway:
             raise PaymentRefused(f"{answer.get('code', code)}: {answer.get('message', '')}".strip())
         return answer
 
+    @asks_provider
     def create_intent(
         self, order_id: int, amount: int, currency: str, method: str, key: str, payer: Payer | None = None
     ) -> IntentState:
@@ -177,15 +180,18 @@ class WechatPayGateway:
             redirect_url=answer.get("h5_url"),
         )
 
+    @asks_provider
     def retrieve_intent(self, intent_id: str) -> IntentState:
         return _intent(self._call("query", out_trade_no=intent_id))
 
+    @asks_provider
     def cancel_intent(self, intent_id: str) -> IntentState:
         # Paid meanwhile (ORDERPAID), or closed already: the trade says which.
         with contextlib.suppress(PaymentRefused):
             self._call("close", out_trade_no=intent_id)
         return self.retrieve_intent(intent_id)
 
+    @asks_provider
     def refund(self, intent_id: str, amount: int, key: str) -> RefundState:
         trade = self.retrieve_intent(intent_id)
         answer = self._call(
@@ -196,9 +202,11 @@ class WechatPayGateway:
         )
         return _refund(answer)
 
+    @asks_provider
     def list_refunds(self, intent_id: str, ours: Sequence[str] = ()) -> list[RefundState]:
         return [_refund(self._call("query_refund", out_refund_no=ref)) for ref in ours]
 
+    @asks_provider
     def list_recent_intents(self, created_after: int, ours: Sequence[str] = ()) -> list[IntentState]:
         """WeChat Pay lists no payments: each of ours still open is asked about."""
         states = []
@@ -209,7 +217,8 @@ class WechatPayGateway:
                 log.warning("WeChat Pay has no payment %s: %s", out_trade_no, exc)
         return states
 
-    def verify_notification(self, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
+    @asks_provider
+    def verify_notification(self, headers: Headers | Mapping[str, str], body: bytes) -> dict[str, Any]:
         """The notification, its resource decrypted, once its signature verifies against the platform
         certificate it names, it is fresh, and it is this merchant's; BadNotification otherwise."""
         wanted = ("Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Serial")

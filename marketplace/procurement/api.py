@@ -1,10 +1,11 @@
 import io
 from urllib.parse import quote
 
-from flask import current_app, request, send_file, url_for
+from flask import Response, current_app, request, send_file, url_for
 from flask.views import MethodView
 
 from marketplace.accounts.auth import SECURITY, require_user
+from marketplace.aftersales.fapiao import INVOICE_MAX_BYTES
 from marketplace.audit.schemas import AuditEventSchema
 from marketplace.i18n import _
 from marketplace.idempotency import idempotent
@@ -81,6 +82,8 @@ def allow_import_bodies():
     # The app-wide body limit is 1 MiB; an import may be IMPORT_MAX_BYTES (5 MiB by default).
     if request.endpoint == "procurement.ImportLines":
         request.max_content_length = current_app.config["IMPORT_MAX_BYTES"] + 64 * 1024
+    elif request.endpoint == "procurement.EInvoices":
+        request.max_content_length = INVOICE_MAX_BYTES + 64 * 1024
 
 
 @blp.route("/purchase-orders/<int:order_id>/lines/import")
@@ -217,6 +220,43 @@ _step(
     "评价供应商",
     "Rate a supplier",
 )
+
+
+@blp.route("/purchase-orders/<int:order_id>/e-invoices")
+class EInvoices(MethodView):
+    @blp.arguments(s.EInvoiceFormSchema, location="form")
+    @blp.arguments(s.EInvoiceFileSchema, location="files")
+    @blp.response(200, s.PurchaseOrderSchema)
+    @blp.alt_response(413, description="The file is over 5 MiB")
+    @blp.alt_response(415, description="The file is not a PDF, OFD, JPEG or PNG")
+    @blp.doc(security=SECURITY)
+    def post(self, form, files, order_id):
+        """上传电子发票
+
+        A supplier's fapiao for its part with the e-invoice file: multipart fields `invoice_no`,
+        `amount_fen` (the value received, as for /invoices) and `file` (PDF, OFD, JPEG or PNG)."""
+        return _view(
+            services.invoice(
+                require_user(), order_id, form["invoice_no"], form["amount_fen"], files["file"].read()
+            )
+        )
+
+
+@blp.route("/purchase-orders/<int:order_id>/e-invoices/<int:supplier_id>")
+class EInvoiceById(MethodView):
+    @blp.response(200, content_type="application/pdf")
+    @blp.doc(security=SECURITY)
+    def get(self, order_id, supplier_id):
+        """下载电子发票
+
+        One supplier's e-invoice: to the agency's side, admins and that supplier; never cached."""
+        data, content_type, name = services.read_e_invoice(require_user(), order_id, supplier_id)
+        headers = {
+            "Cache-Control": "private, no-store",
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Content-Type-Options": "nosniff",
+        }
+        return Response(data, 200, headers, content_type=content_type)
 
 
 @blp.route("/purchase-orders/<int:order_id>/payments")

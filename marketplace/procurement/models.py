@@ -162,6 +162,10 @@ class SupplierPart(Model):
         one_of("status", PartStatus),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
         CheckConstraint("(invoice_no IS NULL) = (invoice_recorded_at IS NULL)", name="invoice_recorded"),
+        CheckConstraint("invoice_file_key IS NULL OR invoice_no IS NOT NULL", name="invoice_file_invoiced"),
+        CheckConstraint(
+            "(invoice_file_key IS NULL) = (invoice_file_type IS NULL)", name="invoice_file_typed"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -174,6 +178,9 @@ class SupplierPart(Model):
     invoice_amount_fen: Mapped[int | None] = mapped_column(BigInteger)
     # When the invoice was recorded here: an order is owed from its last part's invoice on.
     invoice_recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The e-invoice (PDF, OFD or a photo of a paper fapiao) in the file store, and its type.
+    invoice_file_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invoice_file_type: Mapped[str | None] = mapped_column(String(40))
     rating: Mapped[int | None]
     rating_comment: Mapped[str | None] = mapped_column(Text)
 

@@ -55,6 +55,13 @@ class SupplierPartSchema(ma.Schema):
     tracking_no = fields.String(allow_none=True)
     invoice_no = fields.String(allow_none=True)
     invoice_amount_fen = WholeNumber(allow_none=True)
+    invoice_file_type = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "the e-invoice's type (application/pdf, application/ofd, image/jpeg, "
+            "image/png) if one was uploaded: GET /purchase-orders/{id}/e-invoices/{supplier_id}"
+        },
+    )
     rating = WholeNumber(allow_none=True)
 
 
@@ -79,6 +86,9 @@ class PurchaseOrderSchema(ma.Schema):
     paid_fen = WholeNumber(attribute="order.paid_fen")
     submitted_on = fields.Date(attribute="order.submitted_on", allow_none=True)
     paid_on = fields.Date(attribute="order.paid_on", allow_none=True)
+    may_approve = fields.Boolean(
+        metadata={"description": "the caller may approve (or reject) the order's next tier now"}
+    )
     lines = fields.List(fields.Nested(PurchaseOrderLineSchema))
     parts = fields.List(fields.Nested(SupplierPartSchema))
     suppliers = fields.List(
@@ -138,6 +148,21 @@ class InvoiceSchema(ma.Schema):
         metadata={"description": "the fapiao number"},
     )
     amount_fen = WholeNumber(required=True, validate=validate.Range(min=1, max=10**13))
+
+
+class EInvoiceFormSchema(InvoiceSchema):
+    """The invoice's fields, sent as multipart form fields beside its file."""
+
+
+class EInvoiceFileSchema(ma.Schema):
+    file = fields.Raw(
+        required=True,
+        metadata={
+            "type": "string",
+            "format": "binary",
+            "description": "PDF, OFD, JPEG or PNG, at most 5 MiB",
+        },
+    )
 
 
 class PaymentSchema(ma.Schema):

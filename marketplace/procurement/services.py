@@ -4,6 +4,7 @@ supplier confirms, ships and invoices its part; an admin records the bank transf
 
 import re
 import unicodedata
+import uuid
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -12,11 +13,12 @@ from sqlalchemy import Row, Select, delete, or_, select
 from sqlalchemy.orm import lazyload
 
 from marketplace.accounts.models import User
+from marketplace.aftersales.fapiao import INVOICE_MAX_BYTES, UnsupportedInvoice, sniff_invoice
 from marketplace.agencies.models import Agency, AgencyMember
 from marketplace.agencies.services import get_agency, roles_over, subtree_ids
 from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
-from marketplace.catalog.services import certificates_on
+from marketplace.catalog.services import TooLarge, certificates_on, sniff_image
 from marketplace.catalog.stock import put_back, reserve
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound, when_taken
 from marketplace.extensions import db, in_ids, insert_rows
@@ -35,6 +37,7 @@ from marketplace.procurement.models import (
     PurchaseOrderStatus,
     SupplierPart,
 )
+from marketplace.storage import storage
 from marketplace.suppliers.models import Supplier, SupplierMember
 from marketplace.suppliers.services import member_supplier_ids, others_members
 from marketplace.timeutil import china_today, now
@@ -400,8 +403,11 @@ def receive(actor: User, order_id: int, receipts: list[dict]) -> PurchaseOrder:
     return order
 
 
-def invoice(actor: User, order_id: int, invoice_no: str, amount_fen: int) -> PurchaseOrder:
-    """A supplier's fapiao for its part: the amount must be the value of what was received."""
+def invoice(
+    actor: User, order_id: int, invoice_no: str, amount_fen: int, e_invoice: bytes | None = None
+) -> PurchaseOrder:
+    """A supplier's fapiao for its part: the amount must be the value of what was received; with
+    `e_invoice`, its file (PDF, OFD or a photo), kept in the file store."""
     order = _order_for(actor, order_id, lock=True)
     _require_supplier(actor, order)
     _require(order, PurchaseOrderStatus.RECEIVED)
@@ -411,19 +417,71 @@ def invoice(actor: User, order_id: int, invoice_no: str, amount_fen: int) -> Pur
     due = sum(line.received_value_fen for line in order.open_lines if line.supplier_id == part.supplier_id)
     if amount_fen != due:
         raise InvalidField(
-            "amount_fen", _("Must equal the value received, %(due)s fen (%(yuan)s).", due=due, yuan=yuan(due))
+            "amount_fen",
+            _("Must equal the value received, %(due)s fen (%(yuan)s).", due=due, yuan=yuan(due)),
+            location="json" if e_invoice is None else "form",
         )
+    details: dict[str, Any] = {
+        "supplier_id": part.supplier_id,
+        "invoice_no": invoice_no,
+        "amount_fen": amount_fen,
+    }
+    if e_invoice is not None:
+        part.invoice_file_type = _e_invoice_type(e_invoice)
+        part.invoice_file_key = f"{uuid.uuid4().hex}.{E_INVOICE_TYPES[part.invoice_file_type]}"
+        storage().save(part.invoice_file_key, e_invoice)
+        details["e_invoice"] = part.invoice_file_type
     part.invoice_no, part.invoice_amount_fen, part.invoice_recorded_at = invoice_no, amount_fen, now()
-    audit.record(
-        order,
-        "invoice",
-        actor.id,
-        details={"supplier_id": part.supplier_id, "invoice_no": invoice_no, "amount_fen": amount_fen},
-    )
+    audit.record(order, "invoice", actor.id, details=details)
     if all(p.invoice_no is not None for p in order.parts if p.status != PartStatus.DECLINED):
         _move(order, PurchaseOrderStatus.INVOICED, actor, "invoiced")
     db.session.commit()
     return order
+
+
+# What an e-invoice may be, by the type its bytes tell, and the extension it is stored under.
+E_INVOICE_TYPES = {
+    "application/pdf": "pdf",
+    "application/ofd": "ofd",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+}
+
+
+def _e_invoice_type(data: bytes) -> str:
+    if len(data) > INVOICE_MAX_BYTES:
+        raise TooLarge(
+            _("An invoice file may be at most %(kib)s KiB.", kib=INVOICE_MAX_BYTES // 1024),
+            errors={"files": {"file": [_("Too large.")]}},
+        )
+    content_type = sniff_invoice(data) or sniff_image(data)
+    if content_type not in E_INVOICE_TYPES:
+        raise UnsupportedInvoice(
+            _("An e-invoice is a PDF or OFD file, or a JPEG or PNG photo of the fapiao."),
+            errors={"files": {"file": [_("Not a PDF, OFD, JPEG or PNG file.")]}},
+        )
+    return content_type
+
+
+def read_e_invoice(actor: User, order_id: int, supplier_id: int) -> tuple[bytes, str, str]:
+    """A part's e-invoice, its type and a file name: to the agency's side, admins and that supplier;
+    as missing to anyone else (another supplier of the order included)."""
+    order = _order_for(actor, order_id)
+    part = next((p for p in order.parts if p.supplier_id == supplier_id), None)
+    agency_side = actor.is_admin or bool(roles_over(actor, db.session.get(Agency, order.agency_id)))
+    if part is not None and not agency_side and supplier_id not in member_supplier_ids(actor):
+        part = None
+    data = storage().read(part.invoice_file_key) if part and part.invoice_file_key else None
+    if part is None or data is None or part.invoice_file_type is None:
+        raise NotFound(
+            _(
+                "Purchase order %(id)s has no e-invoice of supplier %(supplier)s.",
+                id=order_id,
+                supplier=supplier_id,
+            )
+        )
+    name = f"fapiao-{part.invoice_no}.{E_INVOICE_TYPES[part.invoice_file_type]}"
+    return data, part.invoice_file_type, name
 
 
 def invoiced_total(order: PurchaseOrder) -> int:
@@ -534,20 +592,21 @@ def view(actor: User, order: PurchaseOrder) -> dict[str, Any]:
 
 def view_many(actor: User, orders: list[PurchaseOrder]) -> list[dict[str, Any]]:
     """view() for a page of orders: the caller's roles once per agency, its suppliers once."""
-    agency_side: dict[int, bool] = {}
+    roles: dict[int, set[str]] = {}
     mine = member_supplier_ids(actor)
     views = []
     for order in orders:
         agency = db.session.get(Agency, order.agency_id)
-        if order.agency_id not in agency_side:
-            agency_side[order.agency_id] = actor.is_admin or bool(roles_over(actor, agency))
-        own = None if agency_side[order.agency_id] else mine
+        if order.agency_id not in roles:
+            roles[order.agency_id] = roles_over(actor, agency)
+        own = None if actor.is_admin or roles[order.agency_id] else mine
         views.append(
             {
                 "order": order,
                 "agency_name": agency.name,
                 "lines": [line for line in order.lines if own is None or line.supplier_id in own],
                 "parts": [p for p in order.parts if own is None or p.supplier_id in own],
+                "may_approve": _may_approve(actor, order, roles[order.agency_id]),
             }
         )
     ids = {line.supplier_id for v in views for line in v["lines"]}
@@ -557,6 +616,16 @@ def view_many(actor: User, orders: list[PurchaseOrder]) -> list[dict[str, Any]]:
         shown = sorted({line.supplier_id for line in v["lines"]})
         v["suppliers"] = [{"id": i, "name": names[i]} for i in shown]
     return views
+
+
+def _may_approve(actor: User, order: PurchaseOrder, roles: set[str]) -> bool:
+    """Whether `approve` would take the caller's approval of the order's next tier now."""
+    return (
+        order.status == PurchaseOrderStatus.SUBMITTED
+        and bool({"approver", "lead_approver"} & roles)
+        and actor.id != order.created_by_id
+        and actor.id not in {a.approver_id for a in order.approvals}
+    )
 
 
 def list_purchase_orders(actor: User, status: str | None, awaiting_me: bool = False) -> Select[Any]:

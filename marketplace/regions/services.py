@@ -38,7 +38,7 @@ def reference_version() -> int | None:
     this process's own in autocommit (no BEGIN, ROLLBACK or pre-ping), which sees every committed
     change. None if it cannot be read: the view answers, and reports a database fault as it does."""
     interval = current_app.config["REFERENCE_VERSION_SECONDS"]
-    kept = current_app.extensions.get("reference_version")
+    kept: tuple[float, int | None] | None = current_app.extensions.get("reference_version")
     if interval and kept is not None and time.monotonic() - kept[0] < interval:
         return kept[1]
     version = _read_version()
@@ -73,7 +73,8 @@ def _version_engine() -> Engine | None:
                 connect_args=options.get("connect_args", {}),
             )
         extensions["reference_version_engine"] = engine
-    return extensions["reference_version_engine"]
+    engine_of_version: Engine | None = extensions["reference_version_engine"]
+    return engine_of_version
 
 
 def get_region(code: str) -> Region:
@@ -94,7 +95,8 @@ def require_region(code: str, field: str) -> Region:
 def within(column: Any, ancestor: Region) -> ColumnElement[bool]:
     """A condition: the region code in `column` is `ancestor` or lies under it."""
     inside = select(Region.code).where(ANCESTOR_COLUMN[ancestor.level] == ancestor.code)
-    return column.in_(inside)
+    condition: ColumnElement[bool] = column.in_(inside)
+    return condition
 
 
 def name_paths(codes: Iterable[str]) -> dict[str, list[str]]:
@@ -202,10 +204,11 @@ SEEDED = {
 
 def describe_seed(counts: dict[str, int]) -> str:
     """ "3,200 个地区；……" for load_region_seed's counts."""
-    return _("; ").join(_(SEEDED[what], count=n) for what, n in counts.items())
+    separator: str = _("; ")
+    return separator.join(_(SEEDED[what], count=n) for what, n in counts.items())
 
 
-def _read(path: Path) -> Iterable[dict[str, str]]:
+def _read(path: Path) -> list[dict[str, str]]:
     with open(path, encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
 

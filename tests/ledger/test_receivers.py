@@ -8,7 +8,7 @@ from marketplace.ledger.models import LedgerEntry
 from marketplace.orders.models import Order
 from marketplace.payments import services as payments
 from marketplace.payments.events import order_paid
-from marketplace.payments.gateways import gateway, outside_transaction
+from marketplace.payments.gateways import gateway
 from marketplace.procurement.events import purchase_order_paid
 from marketplace.procurement.models import PurchaseOrder
 
@@ -33,7 +33,7 @@ def test_a_payment_that_fails_after_the_ledger_entered_it_leaves_no_entry(shop):
     intent_id = order["payment"]["payment_intent_id"]
     shop.stripe.succeed(intent_id)
     db.session.commit()
-    intent = outside_transaction(gateway().retrieve_intent, intent_id)
+    intent = gateway().retrieve_intent(intent_id)
     fails = Fails()
     with order_paid.connected_to(fails), pytest.raises(RuntimeError):
         payments.apply_intent(intent)

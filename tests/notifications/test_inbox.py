@@ -75,11 +75,11 @@ def test_the_inbox_marks_read_one_or_all_and_only_the_owners(shop):
 
 
 def test_mail_is_a_channel_each_user_may_turn_off(shop, mailbox):
-    assert shop.client.get("/api/v1/me/notification-settings", headers=shop.buyer_headers).json == {
-        "email": True
-    }
+    assert (
+        shop.client.get("/api/v1/me/notification-settings", headers=shop.buyer_headers).json["email"] is True
+    )
     r = shop.client.put("/api/v1/me/notification-settings", json={"email": False}, headers=shop.buyer_headers)
-    assert r.status_code == 200 and r.json == {"email": False}
+    assert r.status_code == 200 and r.json["email"] is False
     assert (
         shop.client.put(
             "/api/v1/me/notification-settings", json={"email": "sometimes"}, headers=shop.buyer_headers

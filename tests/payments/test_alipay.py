@@ -84,7 +84,7 @@ def test_yuan_and_fen_convert_exactly():
     assert [fen_of(t) for t in ("198.605", "-1.00", "1e3", "", "１.00", " 1.00")] == [None] * 6
 
 
-def test_page_pay_and_h5_links_are_signed_for_the_order_and_end_with_its_reservation(shop):
+def test_page_pay_and_h5_links_are_signed_for_the_order_and_end_with_its_reservation(shop, app):
     order = shop.order().json
     assert order["payment"]["provider"] == "alipay" and order["payment"]["client_secret"] is None
     trade = order["payment"]["payment_intent_id"]
@@ -105,6 +105,8 @@ def test_page_pay_and_h5_links_are_signed_for_the_order_and_end_with_its_reserva
     )
     assert biz["subject"] == f"消费帮扶订单 {order['id']}"
     assert biz["time_expire"] and page["expires_at"] == order["reserved_until"]
+    # Paid, the buyer comes back to the web shop's result page of this order.
+    assert params["return_url"] == f"{app.config['PUBLIC_BASE_URL']}/orders/{order['id']}/result"
     wap = shop.link(order["id"], device="wap").json
     wap_params = link_params(wap["url"])
     assert wap_params["method"] == "alipay.trade.wap.pay"

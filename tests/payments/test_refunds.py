@@ -1,7 +1,13 @@
 """Refunds of an order's payment: by line (a supplier, its own lines) or by amount (an admin), never
 more than was paid, settled when the provider finishes them later, in whole fen."""
 
+import pytest
+from sqlalchemy import select
+
+from marketplace.accounts.models import User
+from marketplace.extensions import db
 from marketplace.payments import services as payments
+from marketplace.payments.models import Refund
 
 
 def test_refunds_by_line_and_by_amount_never_exceed_what_was_paid(shop):
@@ -73,3 +79,33 @@ def test_a_refund_of_a_fraction_of_a_fen_is_422_not_rounded_down(shop):
     assert r.status_code == 422 and r.json["errors"]["json"]["amount_fen"] == ["须为整数。"]
     seen = shop.client.get(f"/api/v1/orders/{order['id']}", headers=shop.buyer_headers).json
     assert seen["refunded_fen"] == 0
+
+
+class Died(Exception):
+    """The process ended between the provider's answer and its record."""
+
+
+def test_a_refund_whose_answer_was_lost_is_recorded_once_by_reconciliation(shop, app, monkeypatch):
+    order = shop.order().json
+    shop.pay(order)
+    intent_id = order["payment"]["payment_intent_id"]
+
+    def die(*args, **kwargs):
+        raise Died
+
+    monkeypatch.setattr(payments, "_settle_refund", die)
+    admin = db.session.get(User, shop.admin.id)
+    with pytest.raises(Died):
+        payments.refund_order(admin, order["id"], None, 1000)
+    db.session.rollback()
+    monkeypatch.undo()
+    # The refund was recorded before the provider was asked, and the provider has made it; our
+    # record of its answer was lost with the process.
+    refund = db.session.scalars(select(Refund).where(Refund.order_id == order["id"])).one()
+    assert (refund.status, refund.provider_ref) == ("pending", None)
+    assert shop.stripe.succeeded_refunds(intent_id) == 1000
+
+    assert payments.reconcile_recent()["refunds_retried"] == 1  # asked again, by the same key
+    assert shop.stripe.succeeded_refunds(intent_id) == 1000
+    assert shop.get(order["id"]).json["refunded_fen"] == 1000
+    assert payments.reconcile_recent()["refunds_retried"] == 0

@@ -39,3 +39,23 @@ def test_nobody_finds_their_own_order_in_their_inbox(desk):
 def test_awaiting_takes_only_me(desk):
     r = desk.client.get("/api/v1/purchase-orders?awaiting=someone", headers=desk.approver_h)
     assert r.status_code == 422 and "awaiting" in r.json["errors"]["query"]
+
+
+def may_approve(desk, order, headers):
+    r = desk.client.get(f"/api/v1/purchase-orders/{order['id']}", headers=headers)
+    assert r.status_code == 200, r.json
+    return r.json["may_approve"]
+
+
+def test_the_order_says_whether_the_caller_may_approve_its_next_tier(desk):
+    """What the order's own page offers the approver: the same as the inbox."""
+    large = desk.draft([{"product_id": desk.orange.id, "quantity": 600}])  # two tiers
+    assert not may_approve(desk, large, desk.approver_h)  # a draft waits for nobody
+    desk.step(large, "submit", desk.purchaser_h)
+    assert may_approve(desk, large, desk.approver_h) and may_approve(desk, large, desk.lead_approver_h)
+    assert not may_approve(desk, large, desk.purchaser_h) and not may_approve(desk, large, desk.admin_h)
+    desk.step(large, "approve", desk.approver_h)
+    assert not may_approve(desk, large, desk.approver_h)  # the next tier is another approver's
+    assert may_approve(desk, large, desk.approver2_h)
+    desk.step(large, "approve", desk.approver2_h)
+    assert not may_approve(desk, large, desk.lead_approver_h)  # approved: nothing waits

@@ -1,6 +1,8 @@
 """Browser tests: one demo server and one Chromium for the session (tests/web/harness.py), a fresh
-context per test that records console errors and CSP violations, and screenshots of every page
-visited at desktop (1440x900) and tablet (1024x768) size in tests/web/screenshots/ (git-ignored)."""
+context per test that records console errors and CSP violations, and, for every page the tests
+visit, screenshots on a phone (390x844), at tablet (1024x768) and at desktop (1440x900) size in
+tests/web/screenshots/ (git-ignored), no sideways scroll on the phone, and no serious or critical
+accessibility fault (axe-core) on the phone or at desktop size."""
 
 import re
 from pathlib import Path
@@ -11,7 +13,7 @@ import requests
 from tests.web import harness
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
-DESKTOP, TABLET = harness.DESKTOP, harness.TABLET
+DESKTOP, TABLET, PHONE = harness.DESKTOP, harness.TABLET, harness.PHONE
 # Recorded before any script of the page runs, so that no violation goes unseen.
 WATCH_CSP = """
 window.__cspViolations = [];
@@ -70,15 +72,30 @@ def page(browser, web_server, console, request):
 
 @pytest.fixture
 def shoot():
-    """shoot(page, name): the page as it is now, at desktop and at tablet size."""
+    """shoot(page, name): the page as it is now on a phone, at tablet and at desktop size, as
+    name-phone.png, name-tablet.png and name-desktop.png; fails if it runs sideways on the phone or
+    axe finds a serious or critical fault on the phone or at desktop size. Leaves the page at the
+    size it found it."""
 
     def take(page, name: str) -> None:
         SCREENSHOTS.mkdir(exist_ok=True)
-        for label, size in (("desktop", DESKTOP), ("tablet", TABLET)):
+        found = page.viewport_size
+        with harness.as_phone(page) as phone:
+            harness.laid_out(page)
+            harness.at_rest(page)
+            sideways = harness.phone_sideways(page)
+            faults = {"phone": harness.axe_violations(page)}
+            harness.phone_screenshot(page, phone, SCREENSHOTS / f"{name}-phone.png")
+        for label, size in (("tablet", TABLET), ("desktop", DESKTOP)):
             page.set_viewport_size(size)
             harness.laid_out(page)
             page.screenshot(path=SCREENSHOTS / f"{name}-{label}.png", full_page=True)
-        page.set_viewport_size(DESKTOP)
+        harness.at_rest(page)
+        faults["desktop"] = harness.axe_violations(page)
+        page.set_viewport_size(found)
+        harness.laid_out(page)
+        assert sideways == "", f"{name} runs past a phone's width: {sideways}"
+        assert faults == {"phone": [], "desktop": []}, f"{name}: {faults}"
 
     return take
 

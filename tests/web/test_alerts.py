@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.web import harness
-from tests.web.test_dashboard import ADMIN, OFFICER, axe_violations, sign_in
+from tests.web.test_dashboard import ADMIN, OFFICER, sign_in
 
 pytestmark = [pytest.mark.web, pytest.mark.xdist_group("browser")]
 
@@ -142,23 +142,3 @@ def test_admin_sees_the_unreconciled_payment_officers_do_not(page, api, shoot):
     expect(tab(page, "滞销预警")).to_be_visible()
     expect(tab(page, "未对账款项")).to_have_count(0)
     expect(article(page, owed["id"])).to_have_count(0)
-
-
-def test_the_alerts_page_has_no_serious_accessibility_violations(browser, web_server):
-    # As in test_dashboard: axe is injected inline, so this context alone bypasses the CSP.
-    context = browser.new_context(
-        base_url=web_server, viewport={"width": 1440, "height": 900}, bypass_csp=True
-    )
-    page = context.new_page()
-    try:
-        open_alerts_page(page, OFFICER)
-        tab(page, "滞销预警").click()
-        page.locator(".suggested li").first.wait_for()
-        at_rest(page)
-        assert axe_violations(page) == []
-        page.locator(".alert").first.get_by_role("button", name="查看").click()
-        page.get_by_role("dialog", name="商品详情").locator(".el-descriptions").wait_for()
-        at_rest(page)  # the drawer slid in
-        assert axe_violations(page) == []
-    finally:
-        context.close()

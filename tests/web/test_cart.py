@@ -4,24 +4,19 @@ in 济南市历下区 saved at checkout, the order paid on the development gatew
 supplier; then the address book. Phone (390x844) and desktop screenshots of each page, free of
 console errors and CSP violations (the page fixture)."""
 
-import json
 import re
-import time
 import uuid
 
 import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.web import harness
-from tests.web.test_dashboard import axe_violations
-from tests.web.test_shop import PHONE, shoot_phone_and_desktop
+from tests.web.harness import PHONE
 
 pytestmark = [pytest.mark.web, pytest.mark.xdist_group("browser")]
 
 PASSWORD = "Qiancheng-shop-2026!"
 FENGJIE = {"region_code": "500236", "detail": "永安街道 8 号", "recipient": "李强", "phone": "13900001111"}
-PAGES = (("/cart", "购物车"), ("/checkout", "确认订单"), ("/account/addresses", "收货地址"))
 
 
 def two_suppliers_products(base_url: str) -> list[dict]:
@@ -48,7 +43,7 @@ def tree_node(page, name: str):
     return page.get_by_role("treeitem", name=name, exact=True)
 
 
-def test_new_buyer_signs_up_fills_the_cart_pays_and_keeps_an_address_book(page, web_server, api):
+def test_new_buyer_signs_up_fills_the_cart_pays_and_keeps_an_address_book(page, web_server, api, shoot):
     first, second = two_suppliers_products(web_server)
     email = f"buyer-{uuid.uuid4().hex[:10]}@example.test"
     page.set_viewport_size(PHONE)
@@ -86,7 +81,7 @@ def test_new_buyer_signs_up_fills_the_cart_pays_and_keeps_an_address_book(page, 
     total = 2 * first["price_fen"] + second["price_fen"]
     expect(page.locator(".bar .total")).to_contain_text(yuan(total))
     expect(badge).to_have_accessible_name("购物车，3 件商品")
-    shoot_phone_and_desktop(page, "cart")
+    shoot(page, "cart")
 
     # Checkout: no address yet, so the form; a wrong mobile number is refused before the API.
     page.get_by_role("link", name="去结算").click()
@@ -105,7 +100,7 @@ def test_new_buyer_signs_up_fills_the_cart_pays_and_keeps_an_address_book(page, 
     expect(page.locator(".addresses")).to_contain_text("山东省 济南市 历下区 泉城路 1 号 3 单元 502")
     expect(page.get_by_text("共 2 个包裹")).to_be_visible()
     expect(page.locator(".bar .total")).to_contain_text(yuan(total))
-    shoot_phone_and_desktop(page, "checkout")
+    shoot(page, "checkout")
 
     # Placed, then paid on the development gateway's page, clearly marked as such.
     page.get_by_role("button", name="提交订单").click()
@@ -113,7 +108,7 @@ def test_new_buyer_signs_up_fills_the_cart_pays_and_keeps_an_address_book(page, 
     expect(page.get_by_text("开发环境模拟支付通道")).to_be_visible()
     expect(page.locator(".amount")).to_contain_text(yuan(total))
     expect(badge).to_have_accessible_name("购物车，0 件商品")
-    shoot_phone_and_desktop(page, "pay")
+    shoot(page, "pay")
     order_id = int(re.search(r"/orders/(\d+)/pay", page.url).group(1))
     page.get_by_role("button", name="模拟支付成功").click()
 
@@ -124,7 +119,7 @@ def test_new_buyer_signs_up_fills_the_cart_pays_and_keeps_an_address_book(page, 
         part = page.get_by_role("region", name=re.compile(re.escape(product["supplier_name"])))
         expect(part).to_contain_text("待发货")
         expect(part).to_contain_text(product["name"])
-    shoot_phone_and_desktop(page, "order-result")
+    shoot(page, "order-result")
     order = api(email, PASSWORD).get(f"/orders/{order_id}")
     assert order["status"] == "paid" and order["paid_fen"] == total
     assert order["shipping_address"]["region_code"] == "370102"
@@ -146,7 +141,7 @@ def test_new_buyer_signs_up_fills_the_cart_pays_and_keeps_an_address_book(page, 
     page.get_by_role("button", name="保存地址").click()
     expect(page.get_by_role("status")).to_have_text("地址已保存。")
     expect(cards.filter(has_text="王芳芳")).to_contain_text("山东省 济南市 历下区")
-    shoot_phone_and_desktop(page, "addresses")
+    shoot(page, "addresses")
     page.get_by_role("button", name="删除 王芳芳 的地址").click()
     page.get_by_role("button", name="确认删除").click()
     expect(page.get_by_role("status")).to_have_text("地址已删除。")
@@ -156,28 +151,3 @@ def test_new_buyer_signs_up_fills_the_cart_pays_and_keeps_an_address_book(page, 
 
 def yuan(fen: int) -> str:
     return f"¥{fen // 100:,}.{fen % 100:02d}"
-
-
-def test_cart_checkout_and_address_book_have_no_serious_accessibility_violations(browser, web_server, api):
-    buyer = api("buyer@demo.test", "demo-buyer-pass")
-    for product in two_suppliers_products(web_server):
-        buyer.get_or_post("PUT", f"/cart/items/{product['id']}", json={"quantity": 1})
-    buyer.get_or_post("POST", "/me/addresses", json=FENGJIE)
-    token = buyer.session.headers["Authorization"].removeprefix("Bearer ")
-    stored = json.dumps({"token": token, "expiresAt": int((time.time() + 600) * 1000)})
-    # As in test_dashboard: axe is injected inline, so this context alone bypasses the CSP.
-    context = browser.new_context(base_url=web_server, viewport=PHONE, locale="zh-CN", bypass_csp=True)
-    context.add_init_script(f"sessionStorage.setItem('marketplace.session', {json.dumps(stored)})")
-    page = context.new_page()
-    try:
-        for path, heading in PAGES:
-            page.goto(path)
-            expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
-            if path != "/cart":
-                expect(page.get_by_text("李强").first).to_be_visible()
-            else:
-                expect(page.get_by_text("订单将按供应商拆分")).to_be_visible()
-            harness.laid_out(page)
-            assert axe_violations(page) == [], path
-    finally:
-        context.close()

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from marketplace.ledger.reports import HEADER
 from tests.web import harness
-from tests.web.test_dashboard import axe_violations, sign_in
+from tests.web.test_dashboard import sign_in
 
 pytestmark = [pytest.mark.web, pytest.mark.xdist_group("browser")]
 
@@ -225,32 +225,3 @@ def test_a_ledger_still_being_made_shows_so_and_is_asked_after_until_ready(page,
     expect(row.locator(".el-tag")).to_have_text("已生成")
     expect(row.locator(".total")).to_have_text(re.compile(r"^¥[\d,]+\.\d\d$"))
     assert len(asked) == 2 and asked[1].endswith(f"/reports/ledger/{report_id}")
-
-
-def at_rest(page) -> None:
-    page.mouse.move(0, 0)  # judged at rest, not under the pointer that just pressed a button
-    page.wait_for_load_state("networkidle")
-    page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
-
-
-def test_the_ledger_page_has_no_serious_accessibility_violations(browser, web_server):
-    # As in test_dashboard: axe is an inline script, which the app's CSP refuses; this context alone
-    # bypasses it.
-    context = browser.new_context(
-        base_url=web_server, viewport={"width": 1440, "height": 900}, bypass_csp=True
-    )
-    page = context.new_page()
-    try:
-        page.route(POSTED, pending)
-        page.route(STATUS, pending)
-        open_ledger(page)
-        page.get_by_role("button", name="生成台账").click()
-        expect(page.get_by_role("status")).to_contain_text("正在生成")
-        at_rest(page)
-        assert axe_violations(page) == []
-        page.unroute(STATUS)
-        expect(page.get_by_role("status")).to_contain_text("已生成", timeout=10_000)
-        at_rest(page)
-        assert axe_violations(page) == []
-    finally:
-        context.close()

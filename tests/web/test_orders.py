@@ -12,7 +12,7 @@ import zlib
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.test_shop import PHONE, shoot_phone_and_desktop
+from tests.web.harness import PHONE
 
 pytestmark = [pytest.mark.web, pytest.mark.xdist_group("browser")]
 
@@ -61,7 +61,9 @@ def sign_in(page, account) -> None:
     page.get_by_role("button", name="登录").click()
 
 
-def test_buyer_follows_a_shipped_order_asks_a_refund_and_a_fapiao_and_reads_the_bell(page, api, tmp_path):
+def test_buyer_follows_a_shipped_order_asks_a_refund_and_a_fapiao_and_reads_the_bell(
+    page, api, tmp_path, shoot
+):
     buyer, oranges, plums = api(*BUYER), api(*ORANGES), api(*PLUMS)
     orange, plum = a_product_of(oranges), a_product_of(plums)
     buyer.get_or_post("POST", "/me/notifications/read-all")
@@ -87,7 +89,7 @@ def test_buyer_follows_a_shipped_order_asks_a_refund_and_a_fapiao_and_reads_the_
     card = page.locator(".card", has_text=re.compile(rf"订单号 {order['id']}(?!\d)"))
     expect(card).to_contain_text("已付款")
     expect(card).to_contain_text(re.compile(r"合计 ¥[\d,]+\.\d\d"))
-    shoot_phone_and_desktop(page, "orders-list")
+    shoot(page, "orders-list")
 
     card.click()
     expect(page).to_have_url(re.compile(rf"/orders/{order['id']}$"))
@@ -100,7 +102,7 @@ def test_buyer_follows_a_shipped_order_asks_a_refund_and_a_fapiao_and_reads_the_
     # One part is on its way: the order can no longer be cancelled, only refunded.
     expect(page.get_by_role("button", name="取消订单")).to_have_count(0)
     expect(page.locator(".ship-to")).to_contain_text("山东省济南市历下区 经十路 17703 号")
-    shoot_phone_and_desktop(page, "order-shipped")
+    shoot(page, "order-shipped")
 
     shipped.get_by_role("button", name="申请售后").click()
     dialog = page.get_by_role("dialog", name="申请售后退款")
@@ -112,7 +114,7 @@ def test_buyer_follows_a_shipped_order_asks_a_refund_and_a_fapiao_and_reads_the_
         [{"name": "broken.png", "mimeType": "image/png", "buffer": png()}]
     )
     expect(dialog.get_by_role("img", name="售后照片 1")).to_be_visible()
-    shoot_phone_and_desktop(page, "order-after-sales")
+    shoot(page, "order-after-sales")
     dialog.get_by_role("button", name="提交").click()
     request = shipped.locator(".request")
     expect(request).to_contain_text("待商家处理")
@@ -139,7 +141,7 @@ def test_buyer_follows_a_shipped_order_asks_a_refund_and_a_fapiao_and_reads_the_
     dialog.get_by_label("税号（单位必填）").fill(USCC.lower())
     dialog.get_by_label("接收邮箱").fill("caiwu@example.com")
     expect(dialog.get_by_text("税号应为 18 位统一社会信用代码")).to_have_count(0)
-    shoot_phone_and_desktop(page, "order-fapiao")
+    shoot(page, "order-fapiao")
     dialog.get_by_role("button", name="提交").click()
     expect(shipped.locator(".fapiao")).to_contain_text("待开票")
     fapiao = oranges.get(f"/fapiao?order_id={order['id']}")[0]
@@ -155,36 +157,17 @@ def test_buyer_follows_a_shipped_order_asks_a_refund_and_a_fapiao_and_reads_the_
     with page.expect_download() as downloaded:
         shipped.get_by_role("button", name="下载电子发票").click()
     assert downloaded.value.suggested_filename == "fapiao-26372000000012345678.pdf"
-    shoot_phone_and_desktop(page, "order-refunded")
+    shoot(page, "order-refunded")
 
     bell.click()
     expect(page).to_have_url(re.compile(r"/notifications$"))
     shipped_note = page.locator(".item", has_text=f"发出您的订单 {order['id']}，")
     expect(shipped_note).to_contain_text("您的包裹已发出")
     expect(shipped_note).to_contain_text("SF1409876543210")
-    shoot_phone_and_desktop(page, "notifications")
+    shoot(page, "notifications")
     shipped_note.get_by_role("button", name="标为已读").click()
     expect(shipped_note.get_by_role("button", name="标为已读")).to_have_count(0)
     expect(page.get_by_role("link", name="通知", exact=True)).to_be_visible()
     assert buyer.get("/me/notifications/unread-count") == {"unread": 0}
     shipped_note.get_by_role("button", name="查看").click()
     expect(page).to_have_url(re.compile(rf"/orders/{order['id']}$"))
-
-
-def test_the_account_page_turns_mail_notifications_off_and_on(page, api):
-    buyer = api(*BUYER)
-    page.set_viewport_size(PHONE)
-    sign_in(page, BUYER)
-    expect(page.get_by_role("button", name="退出登录")).to_be_visible()
-    page.goto("/account")
-    switch = page.get_by_role("switch", name="邮件通知")
-    expect(switch).to_be_checked()
-    shoot_phone_and_desktop(page, "account")
-    # The switch a user taps (its checkbox is the one the screen reader names).
-    page.locator(".channel .el-switch").click()
-    expect(switch).not_to_be_checked()
-    expect(page.get_by_text("已保存。")).to_be_visible()
-    assert buyer.get("/me/notification-settings") == {"email": False}
-    page.locator(".channel .el-switch").click()
-    expect(switch).to_be_checked()
-    assert buyer.get("/me/notification-settings") == {"email": True}

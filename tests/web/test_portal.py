@@ -14,7 +14,6 @@ from playwright.sync_api import expect
 
 from marketplace.timeutil import china_today
 from tests.web.test_dashboard import sign_in
-from tests.web.test_shop import shoot_phone_and_desktop
 
 pytestmark = [pytest.mark.web, pytest.mark.xdist_group("browser")]
 
@@ -63,7 +62,7 @@ def submitted_order(purchaser) -> dict:
     return purchaser.get_or_post("POST", f"/purchase-orders/{order['id']}/submit", json={})
 
 
-def test_lead_units_approver_sees_the_standing_exports_it_and_approves(page, api):
+def test_lead_units_approver_sees_the_standing_exports_it_and_approves(page, api, shoot):
     approver = api(*APPROVER)
     lead = agency_id(approver, LEAD)
     standing = approver.get(f"/agencies/{lead}/quota?year={YEAR}&rank=gap")
@@ -84,7 +83,7 @@ def test_lead_units_approver_sees_the_standing_exports_it_and_approves(page, api
         expect(rows.nth(index).locator("td").first).to_have_text(str(unit["rank"]))
         expect(rows.nth(index)).to_contain_text(unit["name"])
         expect(rows.nth(index)).to_contain_text(wan(unit["gap_fen"]))
-    shoot_phone_and_desktop(page, "portal-quota")
+    shoot(page, "portal-quota")
 
     page.locator(".el-radio-button", has_text="按完成率（从低到高）").click()
     by_completion = approver.get(f"/agencies/{lead}/quota?year={YEAR}&rank=completion")
@@ -111,7 +110,7 @@ def test_lead_units_approver_sees_the_standing_exports_it_and_approves(page, api
     expect(card).to_contain_text(DESK)
     expect(card).to_contain_text(f"¥{order['total_fen'] // 100:,}.{order['total_fen'] % 100:02d}")
     expect(card).to_contain_text(f"{order['lines'][0]['product_name']} × {order['lines'][0]['quantity']}")
-    shoot_phone_and_desktop(page, "portal-approvals")
+    shoot(page, "portal-approvals")
     card.get_by_role("button", name="驳回").click()
     expect(card.get_by_role("alert")).to_have_text("驳回时请填写理由（至少 2 个字）。")
     card.get_by_role("textbox").fill("同意采购，请按时送达")
@@ -121,7 +120,7 @@ def test_lead_units_approver_sees_the_standing_exports_it_and_approves(page, api
     assert approver.get(f"/purchase-orders/{order['id']}")["status"] == "approved"
 
 
-def test_a_unit_files_its_budget_and_share_and_sees_the_apis_refusal_on_its_field(page, api, console):
+def test_a_unit_files_its_budget_and_share_and_sees_the_apis_refusal_on_its_field(page, api, console, shoot):
     console.allow(r"status of 422")  # the refusal this test asks for
     purchaser = api(*PURCHASER)
     desk = agency_id(purchaser, DESK)
@@ -145,7 +144,7 @@ def test_a_unit_files_its_budget_and_share_and_sees_the_apis_refusal_on_its_fiel
     expect(page.get_by_text("本省要求至少 10%。")).to_be_visible()  # the API's, on its field
     unchanged = purchaser.get(f"/agencies/{desk}/filings/{YEAR}")
     assert unchanged["reserved_share_bp"] == filed["reserved_share_bp"]
-    shoot_phone_and_desktop(page, "portal-filing-error")
+    shoot(page, "portal-filing-error")
 
     share.fill(str(filed["reserved_share_bp"] / 100).removesuffix(".0"))
     page.get_by_role("button", name="重新提交").click()
@@ -159,4 +158,4 @@ def test_a_unit_files_its_budget_and_share_and_sees_the_apis_refusal_on_its_fiel
     page.locator(".el-radio", has_text="无食堂").click()
     expect(budget).to_have_count(0)
     expect(page.get_by_label("说明")).to_be_visible()
-    shoot_phone_and_desktop(page, "portal-filing")
+    shoot(page, "portal-filing")

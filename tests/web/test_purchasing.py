@@ -14,7 +14,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.web.test_dashboard import ADMIN, sign_in
-from tests.web.test_shop import shoot_phone_and_desktop
 
 pytestmark = [pytest.mark.web, pytest.mark.xdist_group("browser")]
 
@@ -61,7 +60,7 @@ def upload(page, data: bytes) -> None:
     page.get_by_role("button", name="上传并导入").click()
 
 
-def test_a_purchaser_imports_500_rows_fixes_two_and_the_order_is_received_invoiced_and_paid(page, api):
+def test_a_purchaser_imports_500_rows_fixes_two_and_the_order_is_received_invoiced_and_paid(page, api, shoot):
     purchaser, supplier = api(*PURCHASER), api(*SUPPLIER)
     memberships = supplier.get("/me")["memberships"]
     supplier_id = next(m["supplier_id"] for m in memberships if m["kind"] == "supplier")
@@ -74,7 +73,7 @@ def test_a_purchaser_imports_500_rows_fixes_two_and_the_order_is_received_invoic
     page.goto("/portal/orders")
     expect(page.get_by_role("heading", name="采购单")).to_be_visible()
     expect(page.locator(".el-table__row").first).to_be_visible()
-    shoot_phone_and_desktop(page, "portal-orders")
+    shoot(page, "portal-orders")
     page.get_by_role("button", name="新建采购单").click()
     page.get_by_label("收货地址").fill("济南市历下区解放路 机关食堂")
     page.get_by_role("button", name="创建草稿").click()
@@ -94,14 +93,14 @@ def test_a_purchaser_imports_500_rows_fixes_two_and_the_order_is_received_invoic
     expect(bad.nth(0)).to_contain_text(f"{BAD_QUANTITY_ROW}数量不是 1 至 1,000,000 的整数：“十箱”。")
     expect(bad.nth(1)).to_contain_text(f"{BAD_PRODUCT_ROW}商品编号")
     expect(bad.nth(1)).to_contain_text("“99999999”的在售商品不存在")
-    shoot_phone_and_desktop(page, "portal-order-import-errors")
+    shoot(page, "portal-order-import-errors")
 
     upload(page, filled(template, products, bad=False))
     expect(page.get_by_role("status")).to_have_text(re.compile(rf"导入完成：{ROWS} 行，合并为 \d+ 项明细。"))
     expect(page.locator(".el-progress.is-success")).to_be_visible()  # the bar ran to its end
     lines = purchaser.get(f"/purchase-orders/{order_id}")["lines"]
     assert sum(line["quantity"] for line in lines) == ROWS
-    shoot_phone_and_desktop(page, "portal-order-imported")
+    shoot(page, "portal-order-imported")
     page.get_by_role("button", name="提交审批").click()
     expect(page.locator(".head").get_by_text("待审批")).to_be_visible()
 
@@ -153,4 +152,4 @@ def test_a_purchaser_imports_500_rows_fixes_two_and_the_order_is_received_invoic
         "付清",
     ):
         expect(timeline).to_contain_text(step)
-    shoot_phone_and_desktop(page, "portal-order-paid")
+    shoot(page, "portal-order-paid")

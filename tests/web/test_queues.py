@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from tests.web.conftest import DESKTOP, SCREENSHOTS, TABLET
 from tests.web.test_alerts import at_rest, tab
-from tests.web.test_dashboard import FENGJIE_OFFICER, OFFICER, axe_violations, sign_in
+from tests.web.test_dashboard import FENGJIE_OFFICER, OFFICER, sign_in
 
 pytestmark = [pytest.mark.web, pytest.mark.xdist_group("browser")]
 
@@ -147,21 +147,3 @@ def test_the_registration_and_the_certificates_expiring(page, api, shoot):
     expect(first).to_contain_text(re.compile(r"\d+ 天"))
     at_rest(page)
     shoot(page, "queues-expiring")
-
-
-def test_the_queues_page_has_no_serious_accessibility_violations(browser, web_server):
-    # As in test_dashboard: axe is injected inline, so this context alone bypasses the CSP.
-    context = browser.new_context(
-        base_url=web_server, viewport={"width": 1440, "height": 900}, bypass_csp=True
-    )
-    page = context.new_page()
-    try:
-        open_queues_page(page, FENGJIE_OFFICER)
-        page.locator(".queue tr", has_text=LEFT_ALONE).wait_for()
-        at_rest(page)
-        assert axe_violations(page) == []
-        open_review(page, LEFT_ALONE)
-        at_rest(page)  # the drawer slid in
-        assert axe_violations(page) == []
-    finally:
-        context.close()

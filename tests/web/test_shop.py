@@ -8,25 +8,12 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.web import harness
-from tests.web.conftest import SCREENSHOTS
+from tests.web.harness import PHONE
 
 pytestmark = [pytest.mark.web, pytest.mark.xdist_group("browser")]
 
-PHONE = {"width": 390, "height": 844}
 
-
-def shoot_phone_and_desktop(page, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    for label, size in (("phone", PHONE), ("desktop", harness.DESKTOP)):
-        page.set_viewport_size(size)
-        harness.laid_out(page)
-        page.screenshot(path=SCREENSHOTS / f"{name}-{label}.png", full_page=True)
-    page.set_viewport_size(PHONE)
-    harness.laid_out(page)
-    assert page.evaluate("document.documentElement.scrollWidth - innerWidth") <= 0, f"{name} scrolls sideways"
-
-
-def test_visitor_searches_filters_goes_back_and_opens_a_product(page):
+def test_visitor_searches_filters_goes_back_and_opens_a_product(page, shoot):
     page.set_viewport_size(PHONE)
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/$"))  # no sign-in to browse
@@ -38,7 +25,7 @@ def test_visitor_searches_filters_goes_back_and_opens_a_product(page):
     page.get_by_label("我所在的省份").select_option(label="山东省")
     expect(page.locator(".pairings li").first).to_contain_text("山东省 帮扶 重庆市")
     assert page.evaluate("localStorage.getItem('marketplace.province')") == "370000"
-    shoot_phone_and_desktop(page, "shop-home")
+    shoot(page, "shop-home")
 
     page.get_by_role("searchbox", name="搜索商品").fill("脐橙")
     page.get_by_role("button", name="搜索").click()
@@ -54,7 +41,7 @@ def test_visitor_searches_filters_goes_back_and_opens_a_product(page):
     expect(page.locator(".product-card:not(:has(.tag))")).to_have_count(0)  # every one certified
     expect(page.locator(".product-card", has_not_text="奉节县")).to_have_count(0)  # and from 奉节县
     filtered = page.get_by_role("heading", name=re.compile(r"共 \d+ 件商品")).inner_text()
-    shoot_phone_and_desktop(page, "shop-catalog")
+    shoot(page, "shop-catalog")
 
     page.locator(".product-card").first.click()
     expect(page).to_have_url(re.compile(r"/products/\d+$"))
@@ -81,5 +68,5 @@ def test_visitor_searches_filters_goes_back_and_opens_a_product(page):
     expect(batches.first.locator("td").nth(3)).to_have_text("有")
     expect(page.get_by_role("button", name="加入购物车")).to_be_enabled()
     expect(page.get_by_text("登录后即可加入购物车")).to_be_visible()  # a visitor is told
-    shoot_phone_and_desktop(page, "shop-product")
+    shoot(page, "shop-product")
     assert harness.sideways(page) == {"tablet": 0, "desktop": 0}

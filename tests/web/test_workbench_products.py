@@ -13,15 +13,15 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests import images
+from tests.web.harness import PHONE
 from tests.web.test_dashboard import BUYER, sign_in
-from tests.web.test_shop import PHONE, shoot_phone_and_desktop
 
 pytestmark = [pytest.mark.web, pytest.mark.xdist_group("browser")]
 
 SUPPLIER = ("supplier@demo.test", "demo-supplier-pass")
 
 
-def test_member_creates_a_product_uploads_a_phone_photo_edits_the_price_and_applies(page, api):
+def test_member_creates_a_product_uploads_a_phone_photo_edits_the_price_and_applies(page, api, shoot):
     name = f"奉节脐橙 礼盒 {uuid.uuid4().hex[:6]}"
     sign_in(page, SUPPLIER)
     expect(page).to_have_url(re.compile(r"/workbench$"))
@@ -29,7 +29,7 @@ def test_member_creates_a_product_uploads_a_phone_photo_edits_the_price_and_appl
     expect(nav.get_by_role("link", name="我的商品")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^共 \d+ 件商品$"))).to_be_visible()
     expect(page.locator(".products li").first).to_contain_text("库存")
-    shoot_phone_and_desktop(page, "workbench-products")
+    shoot(page, "workbench-products")
 
     page.get_by_role("button", name="新增商品").click()
     expect(page.get_by_role("heading", name="新增商品")).to_be_visible()
@@ -78,7 +78,7 @@ def test_member_creates_a_product_uploads_a_phone_photo_edits_the_price_and_appl
     expect(certification.locator(".status")).to_contain_text("认定审核中")
     expect(certification.locator('.path li[aria-current="step"]')).to_contain_text("县级审核")
     expect(certification.locator(".history")).to_contain_text("提交认定申请")
-    shoot_phone_and_desktop(page, "workbench-product")
+    shoot(page, "workbench-product")
 
     page.set_viewport_size(PHONE)
     nav.get_by_role("link", name="我的商品").click()

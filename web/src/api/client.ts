@@ -69,9 +69,10 @@ export async function api<T>(path: string, options: Options = {}): Promise<T> {
   return answer<T>(await send(path, options))
 }
 
-/** A file POSTed as the form field `file`, and the API's answer. */
-export async function apiUpload<T>(path: string, file: File): Promise<T> {
+/** A file POSTed as the form field `file` (beside `fields`, if any), and the API's answer. */
+export async function apiUpload<T>(path: string, file: File, fields: Record<string, string> = {}): Promise<T> {
   const body = new FormData()
+  for (const [name, value] of Object.entries(fields)) body.append(name, value)
   body.append('file', file)
   return answer<T>(await send(path, { method: 'POST', body }))
 }

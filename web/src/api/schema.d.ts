@@ -2166,6 +2166,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/purchase-orders/{order_id}/e-invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 上传电子发票
+         * @description A supplier's fapiao for its part with the e-invoice file: multipart fields `invoice_no`,
+         *     `amount_fen` (the value received, as for /invoices) and `file` (PDF, OFD, JPEG or PNG).
+         */
+        post: operations["procurement_post_einvoices"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchase-orders/{order_id}/e-invoices/{supplier_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+                supplier_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * 下载电子发票
+         * @description One supplier's e-invoice: to the agency's side, admins and that supplier; never cached.
+         */
+        get: operations["procurement_get_einvoice_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/purchase-orders/{order_id}/payments": {
         parameters: {
             query?: never;
@@ -2624,10 +2670,15 @@ export interface paths {
         };
         /**
          * 通知渠道设置
-         * @description The channels beyond the in-app inbox (always on): mail, on by default.
+         * @description The channels beyond the in-app inbox (always on): mail, on by default; SMS to a mainland
+         *     mobile number, off by default (`sms_available`: whether this platform sends SMS).
          */
         get: operations["notifications_get_settings"];
-        /** 修改通知渠道 */
+        /**
+         * 修改通知渠道
+         * @description The fields given change, the others stay. SMS needs a mobile number (422 naming `mobile`),
+         *     given here or before; the number is read as its 11 digits (spaces, hyphens and +86 go).
+         */
         put: operations["notifications_put_settings"];
         post?: never;
         delete?: never;
@@ -3269,7 +3320,7 @@ export interface components {
              */
             payment_device: "desktop" | "mobile";
         };
-        ShippingAddressView1: {
+        FulfilmentShippingAddress: {
             region_code?: string;
             /** @description the region and its ancestors, widest first */
             region_names?: string[];
@@ -3298,7 +3349,7 @@ export interface components {
             amount_fen?: number;
             /** @description what of the part's lines was refunded */
             refunded_fen?: number;
-            shipping_address?: components["schemas"]["ShippingAddressView1"];
+            shipping_address?: components["schemas"]["FulfilmentShippingAddress"];
         };
         Ship: {
             carrier: string;
@@ -3622,6 +3673,8 @@ export interface components {
             tracking_no?: string | null;
             invoice_no?: string | null;
             invoice_amount_fen?: number | null;
+            /** @description the e-invoice's type (application/pdf, application/ofd, image/jpeg, image/png) if one was uploaded: GET /purchase-orders/{id}/e-invoices/{supplier_id} */
+            invoice_file_type?: string | null;
             rating?: number | null;
         };
         SupplierName: {
@@ -3645,6 +3698,8 @@ export interface components {
             submitted_on?: string | null;
             /** Format: date */
             paid_on?: string | null;
+            /** @description the caller may approve (or reject) the order's next tier now */
+            may_approve?: boolean;
             lines?: components["schemas"]["PurchaseOrderLine"][];
             parts?: components["schemas"]["SupplierPart"][];
             /** @description the suppliers of the lines shown, by id */
@@ -3735,6 +3790,13 @@ export interface components {
             supplier_id: number;
             score: number;
             comment?: string;
+        };
+        EInvoiceFile: {
+            /**
+             * Format: binary
+             * @description PDF, OFD, JPEG or PNG, at most 5 MiB
+             */
+            file: string;
         };
         Payment: {
             amount_fen: number;
@@ -4115,6 +4177,15 @@ export interface components {
         NotificationSettings: {
             /** @description mail each notification to the verified address */
             email?: boolean;
+            /** @description text each notification to `mobile` (off by default; needs a mobile) */
+            sms?: boolean;
+            /**
+             * @description the mainland mobile number SMS goes to
+             * @example 13800138000
+             */
+            mobile?: string | null;
+            /** @description whether this platform sends SMS (when false, sms cannot be turned on) */
+            readonly sms_available?: boolean;
         };
         Membership: {
             /** @enum {string} */
@@ -7247,6 +7318,70 @@ export interface operations {
                 };
             };
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    procurement_post_einvoices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["EInvoiceFile"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseOrder"];
+                };
+            };
+            /** @description The file is over 5 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The file is not a PDF, OFD, JPEG or PNG */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    procurement_get_einvoice_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+                supplier_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };

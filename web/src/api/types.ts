@@ -47,3 +47,5 @@ export type Quota = Answer<'Quota'>
 export type UnitQuota = Answer<'UnitQuota'>
 export type Filing = Answer<'Filing'>
 export type FilingCreate = Schemas['FilingCreate']
+export type PaymentMethod = Answer<'PaymentMethod'>
+export type AlipayPayLink = Answer<'AlipayPayLink'>

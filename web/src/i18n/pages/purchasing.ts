@@ -79,6 +79,7 @@ export default {
       actionFailed: '操作未成功：{message}',
       done: '已完成',
     },
+    file: { choose: '选择文件', none: '未选择文件' },
     import: {
       title: '导入采购明细',
       hint: '下载模板，填写商品编号与数量后上传；导入会替换草稿的全部明细，有任何错误则不做改动。',
@@ -116,6 +117,9 @@ export default {
       invoiceNo: '发票号码',
       invoiceAmount: '发票金额（按实收计）',
       invoice: '登记发票',
+      eInvoice: '电子发票文件',
+      eInvoiceChoose: '选择电子发票文件',
+      eInvoiceHint: 'PDF、OFD，或纸质发票的 JPEG、PNG 照片，5 MB 以内；纸质发票无电子文件时可不附。',
       yourPart: '本单位部分：{status}',
     },
     payment: {
@@ -159,6 +163,7 @@ export default {
       noShortfall: '全部到齐',
       shortLine: '明细 {line} 少 {count}',
       invoiceNo: '发票号码 {no}，金额 {amount}',
+      eInvoice: '下载电子发票',
       payment: '金额 {amount}，流水号 {reference}',
       supplier: '{name}',
     },
@@ -241,6 +246,7 @@ export default {
       actionFailed: 'That did not succeed: {message}',
       done: 'Done',
     },
+    file: { choose: 'Choose a file', none: 'No file chosen' },
     import: {
       title: 'Import the lines',
       hint: 'Download the template, fill in product ids and quantities, and upload it; the import replaces all the draft’s lines, and changes nothing if any row is wrong.',
@@ -278,6 +284,9 @@ export default {
       invoiceNo: 'Fapiao number',
       invoiceAmount: 'Amount (of what was received)',
       invoice: 'Record the invoice',
+      eInvoice: 'E-invoice file',
+      eInvoiceChoose: 'Choose the e-invoice file',
+      eInvoiceHint: 'PDF, OFD, or a JPEG or PNG photo of a paper fapiao, at most 5 MB; a paper fapiao with no file may go without.',
       yourPart: 'Your part: {status}',
     },
     payment: {
@@ -321,6 +330,7 @@ export default {
       noShortfall: 'Everything arrived',
       shortLine: 'line {line} short by {count}',
       invoiceNo: 'Fapiao {no}, {amount}',
+      eInvoice: 'Download the e-invoice',
       payment: '{amount}, reference {reference}',
       supplier: '{name}',
     },

@@ -77,3 +77,16 @@ export function apiQuery(filters: Filters, paged = true): string {
   }
   return params.toString()
 }
+
+// The catalog page the buyer last looked at, for the product page's way back to it (after signing
+// in on the way, the browser's back button would not lead there).
+const LAST_CATALOG = 'marketplace.catalog'
+
+export function rememberCatalog(fullPath: string): void {
+  sessionStorage.setItem(LAST_CATALOG, fullPath)
+}
+
+export function lastCatalog(): string {
+  const path = sessionStorage.getItem(LAST_CATALOG)
+  return path !== null && path.startsWith('/products') ? path : '/products'
+}

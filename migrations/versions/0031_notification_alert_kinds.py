@@ -1,7 +1,7 @@
 """notifications: certificates expiring, alerts opened, the officers' weekly digest
 
-Revision ID: 0029
-Revises: 0028
+Revision ID: 0031
+Revises: 0030
 
 Notifications link to the web app's pages; a certification's to its product's in the workbench, so
 those stored before learn their product's id.
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0029"
-down_revision = "0028"
+revision = "0031"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 
