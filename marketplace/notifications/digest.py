@@ -52,7 +52,7 @@ def _digest_of(officer: User) -> dict[str, Any] | None:
     open."""
     opened = list_alerts(officer, None).subquery()
     by_kind: dict[str, int] = dict(
-        db.session.execute(select(opened.c.kind, func.count()).group_by(opened.c.kind)).tuples().all()
+        db.session.execute(select(opened.c.kind, func.count()).group_by(opened.c.kind)).all()
     )
     if not by_kind:
         return None

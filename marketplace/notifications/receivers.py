@@ -95,20 +95,24 @@ def certification_moved(cert, from_status, to_status, reason=None, **_kwargs) ->
     )
 
 
-def _officers_over(region_codes: set[str]) -> set[int]:
-    """The active officers of these regions or of a region above one of them."""
-    ancestors = {
-        code
-        for region_code in region_codes
-        for code in db.session.get_one(Region, region_code).ancestor_codes
-    }
-    return set(
-        db.session.scalars(
-            db.select(RoleGrant.user_id)
-            .join(User, User.id == RoleGrant.user_id)
-            .where(RoleGrant.role == "region_officer", RoleGrant.region_code.in_(ancestors), User.is_active)
-        )
-    )
+def _nearest_officers(region_codes: set[str]) -> set[int]:
+    """For each region, its own active officers; where it has none, those of the nearest region above
+    it that has some. The officers further up read it in their weekly digest instead: told at once of
+    every county's alert, a province's officer would get hundreds."""
+    told: set[int] = set()
+    for region_code in region_codes:
+        for code in reversed(db.session.get_one(Region, region_code).ancestor_codes):
+            officers = set(
+                db.session.scalars(
+                    db.select(RoleGrant.user_id)
+                    .join(User, User.id == RoleGrant.user_id)
+                    .where(RoleGrant.role == "region_officer", RoleGrant.region_code == code, User.is_active)
+                )
+            )
+            if officers:
+                told |= officers
+                break
+    return told
 
 
 def _admins() -> set[int]:
@@ -122,17 +126,17 @@ def _admins() -> set[int]:
 
 
 def _alert_readers(alert: Alert) -> set[int]:
-    """Who acts on an alert: the officers of its region and of the regions above it, those who see it
-    on the dashboard and may resolve it (a target's, the officers of its buyers' side too). Not every
-    admin: they see every county's alerts on the dashboard and would be told of each one. An alert
-    with no region (payments) is the admins' alone: they are told."""
+    """Who acts on an alert first: the officers of its region, or of the nearest region above it that
+    has officers (a target's, of its buyers' side too); those above read it in their weekly digest.
+    Not every admin: they see every county's alerts on the dashboard and would be told of each one.
+    An alert with no region (payments) is the admins' alone: they are told."""
     if alert.region_code is None:
         return _admins()
     sides = {alert.region_code}
     if alert.subject_type == Target.__tablename__:
         target = db.session.get_one(Target, alert.subject_id)
         sides |= {code for code in (target.origin_region_code, target.buyer_region_code) if code}
-    return _officers_over(sides)
+    return _nearest_officers(sides)
 
 
 def alert_opened(alert: Alert, **_kwargs) -> None:
