@@ -28,7 +28,7 @@ from marketplace.extensions import db
 from marketplace.idempotency import IdempotencyRecord
 from marketplace.invitations.models import Invitation
 from marketplace.ledger.models import LedgerEntry, LedgerMonthly, LedgerReport, Target
-from marketplace.notifications.models import Notification, NotificationSettings
+from marketplace.notifications.models import Notification, NotificationSettings, SmsDelivery, SmsStatus
 from marketplace.orders.models import Fulfilment, Order, OrderLine
 from marketplace.outbox.models import OutboxMessage
 from marketplace.payments.models import Payment, Refund, WebhookEvent
@@ -580,6 +580,22 @@ class NotificationSettingsFactory(Factory):
 
     user_id = factory.SelfAttribute("user.id")
     email = False
+
+
+class SmsDeliveryFactory(Factory):
+    """A shipped-parcel notification texted to its buyer."""
+
+    class Meta:
+        model = SmsDelivery
+
+    class Params:
+        notification = factory.SubFactory(NotificationFactory)
+
+    notification_id = factory.SelfAttribute("notification.id")
+    status = SmsStatus.SENT
+    mobile = "13800138000"
+    receipt = factory.Sequence(lambda n: f"biz-{n:06d}")
+    sent_at = factory.LazyFunction(now)
 
 
 # Procurement
