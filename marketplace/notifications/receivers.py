@@ -139,17 +139,24 @@ def _alert_readers(alert: Alert) -> set[int]:
     return _nearest_officers(sides)
 
 
+# What an officer is told of the day it opens: a target falling behind. Unsold stock and expiring
+# certificates wait for the weekly digest (a county raises dozens a day); the payments' alerts (no
+# region) are the admins', told at once: money is out of step.
+TOLD_AT_ONCE = {"target_behind"}
+
+
 def alert_opened(alert: Alert, **_kwargs) -> None:
     """An alert's readers learn it opened, once per alert (opened again when its cause returned, it
-    is in their weekly digest, not told again); a certificate expiring tells its supplier too, once
-    per certificate and validity."""
-    notify(
-        _alert_readers(alert),
-        Kind.ALERT_OPENED,
-        alert,
-        f"alert:{alert.id}:opened",
-        {"kind": alert.kind, "region": alert.region_name, "alert": alert.params},
-    )
+    is in their weekly digest, not told again), if it is of a kind told at once; a certificate
+    expiring tells its supplier, once per certificate and validity."""
+    if alert.kind in TOLD_AT_ONCE or alert.region_code is None:
+        notify(
+            _alert_readers(alert),
+            Kind.ALERT_OPENED,
+            alert,
+            f"alert:{alert.id}:opened",
+            {"kind": alert.kind, "region": alert.region_name, "alert": alert.params},
+        )
     if alert.kind == "certificate_expiring":
         cert = db.session.get_one(Certification, alert.subject_id)
         notify(

@@ -7,13 +7,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.web.harness import PHONE
 from tests.web.test_dashboard import OFFICER, sign_in
-from tests.web.test_shop import PHONE, shoot_phone_and_desktop
 
 pytestmark = [pytest.mark.web, pytest.mark.xdist_group("browser")]
 
 
-def test_an_officer_reads_the_weekly_digest_and_an_alert_notice_and_opens_the_alerts(page, api):
+def test_an_officer_reads_the_weekly_digest_and_an_alert_notice_and_opens_the_alerts(page, api, shoot):
     told = api(*OFFICER).get("/me/notifications")
     weekly, notice = told[0], told[1]  # the digest, sent after the alerts it sums up
     assert weekly["kind"] == "alert_digest" and notice["kind"] == "alert_opened"
@@ -30,7 +30,7 @@ def test_an_officer_reads_the_weekly_digest_and_an_alert_notice_and_opens_the_al
     assert items.first.locator(".message").inner_text() == weekly["message"]
     expect(items.nth(1).locator(".title")).to_have_text(f"未读 {notice['title']}")
     expect(items.nth(1).locator(".message")).to_have_text(notice["message"])
-    shoot_phone_and_desktop(page, "notifications-officer")
+    shoot(page, "notifications-officer")
 
     items.nth(1).get_by_role("button", name="查看").click()
     kind = notice["link"].split("=")[1]
