@@ -16,17 +16,17 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_load_run_answers_every_request_and_balances_the_books(worker_id, redis_url):
-    # Its own database, and Redis index 13 unless a parallel checkout (a slot) runs it: then this
-    # worker's own index, which no other test uses while this one runs.
-    database = database_name("marketplace_test_load", worker_id)
-    redis = redis_url if SLOT else SERVICES.redis_database_url(13)
+def short_run(script: str, stem: str, index: int, worker_id: str, redis_url: str, *args: str) -> str:
+    """A benchmark's short form, as its test runs it: its own database, and Redis index `index` unless
+    a parallel checkout (a slot) runs it: then this worker's own index, which no other test uses while
+    this one runs. Its output, once it has answered every request with a 2xx."""
     run = subprocess.run(
         [
             sys.executable,
-            "bench/load.py",
-            *("--seconds", "10", "--rate", "10", "--workers", "2", "--threads", "8"),
-            *("--database", database, "--redis-url", redis),
+            script,
+            *("--seconds", "10", "--rate", "10", "--threads", "8", *args),
+            *("--database", database_name(stem, worker_id)),
+            *("--redis-url", redis_url if SLOT else SERVICES.redis_database_url(index)),
         ],
         cwd=ROOT,
         env={**os.environ, "BENCH_ADMIN_DATABASE_URL": SERVICES.postgres_database_url("postgres")},
@@ -37,4 +37,9 @@ def test_the_load_run_answers_every_request_and_balances_the_books(worker_id, re
     print(run.stdout)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
     assert "answers other than 2xx: 0" in run.stdout
-    assert run.stdout.count("  ok   ") == 4  # stock, web ledger, the provider's books, procurement
+    return run.stdout
+
+
+def test_the_load_run_answers_every_request_and_balances_the_books(worker_id, redis_url):
+    out = short_run("bench/load.py", "marketplace_test_load", 13, worker_id, redis_url, "--workers", "2")
+    assert out.count("  ok   ") == 4  # stock, web ledger, the provider's books, procurement
