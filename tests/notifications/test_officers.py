@@ -17,7 +17,7 @@ from marketplace.notifications.models import Notification
 from marketplace.notifications.tasks import send_weekly_digests
 from marketplace.payments.models import WebhookEvent
 from marketplace.timeutil import CHINA
-from tests.factories import ProductFactory, SupplierFactory
+from tests.factories import ProductFactory, SupplierFactory, TargetFactory
 from tests.ledger.test_targets import sell
 from tests.notifications.test_inbox import inbox
 from workers.beat import SCHEDULE
@@ -42,18 +42,12 @@ def officers(make_user):
 
 
 def behind_target(sold_fen: int) -> Target:
-    target = Target(
+    target = TargetFactory(
         name="2026 年重庆农产品销往山东 3000 万元",
         period_start=date(2026, 1, 1),
         period_end=date(2027, 1, 1),
-        amount_fen=30_000_000_00,
-        buyer_region_code="370000",
-        origin_region_code="500000",
-        channels=[],
         certified_only=False,
     )
-    db.session.add(target)
-    db.session.commit()
     sell(ProductFactory(supplier=SupplierFactory(region_code="500236")), date(2026, 2, 1), sold_fen)
     return target
 
