@@ -14,7 +14,7 @@ Money is integer fen to the end: `yuan` and `wan_yuan` format Decimals made from
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -75,7 +75,7 @@ def name_of(names: Mapping[Any, str], code: str) -> str:
     return gettext(names[code]) if code in names else code
 
 
-def names_of(names: dict[str, str], codes: Any) -> str:
+def names_of(names: Mapping[Any, str], codes: Iterable[str]) -> str:
     """Several codes' names, as a list in the reader's language ("draft, submitted"; "草稿、已提交")."""
     return gettext(", ").join(name_of(names, code) for code in codes)
 

@@ -112,7 +112,7 @@ def _demo_orders(desk: Agency, users: dict[str, User]) -> None:
         if p.stock >= 150
     ]
 
-    def lines(n: int, base: int = 10) -> list[dict[str, int]]:
+    def lines(n: int, base: int = 10) -> list[procurement.LineWanted]:
         return [{"product_id": p.id, "quantity": base + 5 * i} for i, p in enumerate(products[:n])]
 
     procurement.create_purchase_order(purchaser, desk.id, lines(2), "济南市历下区解放路 机关食堂", None)
@@ -138,7 +138,7 @@ def _demo_orders(desk: Agency, users: dict[str, User]) -> None:
 
 
 def _invoiced_unpaid(
-    desk: Agency, purchaser: User, approver: User, supplier_user: User, lines: list[dict[str, int]]
+    desk: Agency, purchaser: User, approver: User, supplier_user: User, lines: list[procurement.LineWanted]
 ) -> None:
     """A purchase order invoiced UNPAID_INVOICE_AFTER_DAYS and more ago whose bank transfer has not
     been recorded: what the daily task tells admins to chase (an unreconciled payment)."""

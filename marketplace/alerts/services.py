@@ -1,11 +1,11 @@
 """Alerts: raised by a daily task, read by officers (their regions) and admins (all). Each is kept
 once per subject and episode, resolved when its cause goes away, and opened again if it returns."""
 
-from datetime import date, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, TypedDict
 
 from flask import current_app
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import officer_scope, officiates, scope_condition
@@ -29,10 +29,13 @@ from marketplace.regions.services import within
 from marketplace.suppliers.models import Supplier, SupplierStatus
 from marketplace.timeutil import china_today, now
 
+# What an alert is about: the row its subject_type and subject_id name.
+AlertSubject = Target | Product | Payment | Refund | PurchaseOrder | Certification | WebhookEvent
+
 
 def raise_alert(
     kind: str,
-    subject,
+    subject: AlertSubject,
     region_code: str | None,
     params: dict[str, Any],
     due_on: date,
@@ -123,7 +126,16 @@ def targets_behind(today: date) -> dict[str, int]:
     return {"raised": raised, "resolved": resolve_others("target_behind", behind)}
 
 
-def suggested_agencies(origin: Region, limit: int = 5) -> list[dict[str, Any]]:
+class SuggestedAgency(TypedDict):
+    """An agency an unsold-stock alert suggests asking to buy (its details' suggested_agencies)."""
+
+    id: int
+    name: str
+    region_code: str
+    region_name: str
+
+
+def suggested_agencies(origin: Region, limit: int = 5) -> list[SuggestedAgency]:
     """Agencies in the regions paired to help the origin (or a region above it): who to ask to buy."""
     helpers = list(
         db.session.scalars(
@@ -132,7 +144,7 @@ def suggested_agencies(origin: Region, limit: int = 5) -> list[dict[str, Any]]:
     )
     if not helpers:
         return []
-    conditions = [within(Agency.region_code, db.session.get(Region, code)) for code in helpers]
+    conditions = [within(Agency.region_code, db.session.get_one(Region, code)) for code in helpers]
     agencies = db.session.execute(
         select(Agency, Region.name)
         .join(Region, Region.code == Agency.region_code)
@@ -141,7 +153,7 @@ def suggested_agencies(origin: Region, limit: int = 5) -> list[dict[str, Any]]:
         .limit(limit)
     )
     return [
-        {"id": a.id, "name": a.name, "region_code": a.region_code, "region_name": region_name}
+        SuggestedAgency(id=a.id, name=a.name, region_code=a.region_code, region_name=region_name)
         for a, region_name in agencies
     ]
 
@@ -156,8 +168,9 @@ def unsold_stock(today: date) -> dict[str, int]:
         .group_by(LedgerEntry.product_id)
         .subquery()
     )
+    last_sold: ColumnElement[date | None] = last_sale.c.on  # None: never sold
     rows = db.session.execute(
-        select(Product, last_sale.c.on)
+        select(Product, last_sold)
         .join(Supplier, Supplier.id == Product.supplier_id)
         .outerjoin(last_sale, last_sale.c.product_id == Product.id)
         .where(
@@ -171,13 +184,13 @@ def unsold_stock(today: date) -> dict[str, int]:
     ).all()
     unsold: set[tuple[str, int, date]] = set()
     raised = 0
-    suggestions: dict[str, list] = {}
+    suggestions: dict[str, list[SuggestedAgency]] = {}
     for product, last_sold_on in rows:
         listed_on = product.created_at.date()
         quiet_since = max(filter(None, (last_sold_on, listed_on)))
         if (today - quiet_since).days < days:
             continue
-        origin = db.session.get(Region, product.origin_region_code)
+        origin = db.session.get_one(Region, product.origin_region_code)
         if origin.code not in suggestions:
             suggestions[origin.code] = suggested_agencies(origin)
         due_on = quiet_since + timedelta(days=days)  # one alert per quiet spell
@@ -243,11 +256,13 @@ def unreconciled_payments(today: date) -> dict[str, int]:
         .group_by(SupplierPart.order_id)
         .subquery()
     )
+    # Not None: an invoiced order has an invoiced part (max() passes over its declined parts' NULL).
+    last_invoiced: ColumnElement[datetime] = invoiced_on.c.at
     overdue = now() - timedelta(days=config["UNPAID_INVOICE_AFTER_DAYS"])
     for order, at in db.session.execute(
-        select(PurchaseOrder, invoiced_on.c.at)
+        select(PurchaseOrder, last_invoiced)
         .join(invoiced_on, invoiced_on.c.order_id == PurchaseOrder.id)
-        .where(PurchaseOrder.status == PurchaseOrderStatus.INVOICED, invoiced_on.c.at < overdue)
+        .where(PurchaseOrder.status == PurchaseOrderStatus.INVOICED, last_invoiced < overdue)
     ):
         due_on = at.date()
         raised += raise_alert(
@@ -274,7 +289,9 @@ def certificates_expiring(today: date) -> dict[str, int]:
     still_expiring: set[tuple[str, int, date]] = set()
     raised = 0
     for certification in db.session.scalars(expiring):
-        still_expiring.add(("certifications", certification.id, certification.valid_until))
+        valid_until = certification.valid_until
+        assert valid_until is not None, "expiring_by keeps to certificates that end"
+        still_expiring.add(("certifications", certification.id, valid_until))
         raised += raise_alert(
             "certificate_expiring",
             certification,
@@ -282,9 +299,9 @@ def certificates_expiring(today: date) -> dict[str, int]:
             {
                 "product": certification.product.name,
                 "certificate_no": certification.certificate_no,
-                "valid_until": certification.valid_until.isoformat(),
+                "valid_until": valid_until.isoformat(),
             },
-            certification.valid_until,
+            valid_until,
             supplier_id=certification.supplier_id,
         )
     return {"raised": raised, "resolved": resolve_others("certificate_expiring", still_expiring)}
@@ -303,7 +320,7 @@ def raise_daily(today: date | None = None) -> dict[str, dict[str, int]]:
     return counts
 
 
-def _seen_by(actor: User, kind: str | None) -> Select[Any]:
+def _seen_by(actor: User, kind: str | None) -> Select[Alert]:
     """The alerts, open or resolved, the actor sees: admins every one. Officers those of their
     regions: certificates expiring and unsold stock of products from there, and targets behind for
     the targets they see (origin or buyer there); payments never reconciled (no region) are the
@@ -327,7 +344,7 @@ def _seen_by(actor: User, kind: str | None) -> Select[Any]:
     return stmt
 
 
-def list_alerts(actor: User, kind: str | None, resolved: bool = False) -> Select[Any]:
+def list_alerts(actor: User, kind: str | None, resolved: bool = False) -> Select[Alert]:
     """The open alerts the actor sees, soonest due first; or, `resolved`, those resolved, the last
     resolved first."""
     stmt = _seen_by(actor, kind)
@@ -359,7 +376,9 @@ def resolve_alert(actor: User, alert_id: int) -> Alert:
     return alert
 
 
-def _raise_for_admins(kind: str, subject, params: dict[str, Any], details: dict[str, Any]) -> bool:
+def _raise_for_admins(
+    kind: str, subject: AlertSubject, params: dict[str, Any], details: dict[str, Any]
+) -> bool:
     """An alert raised by the payment step that finds the problem, not by the daily task: one per
     kind and subject, ever (the step may run again, hourly or on a redelivered event). Flushes."""
     raised = db.session.scalar(

@@ -7,9 +7,9 @@ import unicodedata
 import uuid
 from collections import defaultdict
 from datetime import date
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
-from sqlalchemy import Row, Select, delete, or_, select
+from sqlalchemy import ColumnElement, Row, Select, delete, label, or_, select
 from sqlalchemy.orm import lazyload
 
 from marketplace.accounts.models import User
@@ -17,6 +17,7 @@ from marketplace.aftersales.fapiao import INVOICE_MAX_BYTES, UnsupportedInvoice,
 from marketplace.agencies.models import Agency, AgencyMember
 from marketplace.agencies.services import get_agency, roles_over, subtree_ids
 from marketplace.audit import services as audit
+from marketplace.audit.models import AuditEvent
 from marketplace.catalog.models import Product
 from marketplace.catalog.services import TooLarge, certificates_on, sniff_image
 from marketplace.catalog.stock import put_back, reserve
@@ -47,8 +48,45 @@ ALREADY_USED = N_("Already used.")
 when_taken("uq_po_bank_payments_reference", "reference", REFERENCE_TAKEN, ALREADY_USED)
 
 
+class LineWanted(TypedDict):
+    """A line as a draft is given it (LineInputSchema, or a row of an import)."""
+
+    product_id: int
+    quantity: int
+
+
+class Receipt(TypedDict):
+    """What arrived of one open line (ReceiptLineSchema)."""
+
+    line_id: int
+    quantity_received: int
+    note: NotRequired[str]
+
+
+class SupplierName(TypedDict):
+    """A supplier of the lines shown (SupplierNameSchema)."""
+
+    id: int
+    name: str
+
+
+class PurchaseOrderView(TypedDict):
+    """An order as its caller reads it (PurchaseOrderSchema): a supplier, only its own lines and part."""
+
+    order: PurchaseOrder
+    agency_name: str
+    lines: list[PurchaseOrderLine]
+    parts: list[SupplierPart]
+    may_approve: bool
+    suppliers: list[SupplierName]
+
+
+# What a line copies from its product: (id, supplier_id, name, price_fen, certificate_no).
+OnSale = Row[int, int, str, int, str | None]
+
+
 def create_purchase_order(
-    actor: User, agency_id: int, lines: list[dict], delivery_address: str, needed_by: date | None
+    actor: User, agency_id: int, lines: list[LineWanted], delivery_address: str, needed_by: date | None
 ) -> PurchaseOrder:
     agency = get_agency(actor, agency_id)
     if "purchaser" not in agency.role_of(actor.id):
@@ -68,7 +106,9 @@ MAX_LINE_QUANTITY = 1_000_000
 MAX_ORDER_TOTAL_FEN = 10**13
 
 
-def _set_lines(order: PurchaseOrder, lines: list[dict], field: str = "lines", location: str = "json") -> int:
+def _set_lines(
+    order: PurchaseOrder, lines: list[LineWanted], field: str = "lines", location: str = "json"
+) -> int:
     """Replace the draft's lines (and say how many it has now): listed products only, at today's
     price, each flagged by whether a certificate is valid today. Lines naming one product are summed
     into one, which must keep within the per-line cap, and the order within MAX_ORDER_TOTAL_FEN.
@@ -143,7 +183,7 @@ def _order_for(actor: User, order_id: int, lock: bool = False) -> PurchaseOrder:
 
 
 def can_see(actor: User, order: PurchaseOrder) -> bool:
-    agency = db.session.get(Agency, order.agency_id)
+    agency = db.session.get_one(Agency, order.agency_id)
     return (
         actor.is_admin
         or bool(roles_over(actor, agency))
@@ -167,16 +207,22 @@ def _require(order: PurchaseOrder, *statuses: PurchaseOrderStatus) -> None:
 
 
 def _move(
-    order: PurchaseOrder, to_status: PurchaseOrderStatus, actor: User, action: str, **kwargs: Any
+    order: PurchaseOrder,
+    to_status: PurchaseOrderStatus,
+    actor: User,
+    action: str,
+    *,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> None:
     from_status, order.status = order.status, to_status
-    audit.record(order, action, actor.id, from_status=from_status, to_status=to_status, **kwargs)
-    purchase_order_moved.send(
-        order, from_status=from_status, to_status=to_status, reason=kwargs.get("reason")
+    audit.record(
+        order, action, actor.id, from_status=from_status, to_status=to_status, reason=reason, details=details
     )
+    purchase_order_moved.send(order, from_status=from_status, to_status=to_status, reason=reason)
 
 
-def replace_lines(actor: User, order_id: int, lines: list[dict]) -> PurchaseOrder:
+def replace_lines(actor: User, order_id: int, lines: list[LineWanted]) -> PurchaseOrder:
     order = _order_for(actor, order_id, lock=True)
     _require_purchaser(actor, order)
     _require(order, PurchaseOrderStatus.DRAFT)
@@ -187,7 +233,7 @@ def replace_lines(actor: User, order_id: int, lines: list[dict]) -> PurchaseOrde
 
 
 def _require_purchaser(actor: User, order: PurchaseOrder) -> None:
-    if "purchaser" not in db.session.get(Agency, order.agency_id).role_of(actor.id):
+    if "purchaser" not in db.session.get_one(Agency, order.agency_id).role_of(actor.id):
         raise Forbidden(_("Only the agency's purchasers may do this."))
 
 
@@ -197,7 +243,7 @@ def submit(actor: User, order_id: int) -> PurchaseOrder:
     _require_purchaser(actor, order)
     _require(order, PurchaseOrderStatus.DRAFT)
     _reserve(order)
-    agency = db.session.get(Agency, order.agency_id)
+    agency = db.session.get_one(Agency, order.agency_id)
     order.approvals_required = sum(1 for tier in agency.approval_tiers_fen if order.total_fen >= tier)
     order.submitted_on = china_today()
     _move(
@@ -263,7 +309,7 @@ def approve(actor: User, order_id: int, comment: str | None) -> PurchaseOrder:
 
 
 def _require_approver(actor: User, order: PurchaseOrder) -> None:
-    agency = db.session.get(Agency, order.agency_id)
+    agency = db.session.get_one(Agency, order.agency_id)
     if not ({"approver", "lead_approver"} & roles_over(actor, agency)):
         raise Forbidden(_("Only an approver of the agency or of a lead unit above it may do this."))
     if actor.id == order.created_by_id:
@@ -365,7 +411,7 @@ def ship(actor: User, order_id: int, carrier: str, tracking_no: str) -> Purchase
     return order
 
 
-def receive(actor: User, order_id: int, receipts: list[dict]) -> PurchaseOrder:
+def receive(actor: User, order_id: int, receipts: list[Receipt]) -> PurchaseOrder:
     """The agency records what arrived, line by line; shortfalls stay on the record."""
     order = _order_for(actor, order_id, lock=True)
     _require_purchaser(actor, order)
@@ -381,9 +427,11 @@ def receive(actor: User, order_id: int, receipts: list[dict]) -> PurchaseOrder:
                 missing=", ".join(map(str, missing)) or _("none"),
             ),
         )
+    received: dict[int, int] = {}
     for line_id, receipt in given.items():
         line = by_id[line_id]
-        if receipt["quantity_received"] > line.quantity:
+        received[line_id] = receipt["quantity_received"]
+        if received[line_id] > line.quantity:
             raise InvalidField(
                 "lines",
                 _(
@@ -392,11 +440,11 @@ def receive(actor: User, order_id: int, receipts: list[dict]) -> PurchaseOrder:
                     ordered=line.quantity,
                 ),
             )
-        line.quantity_received, line.inspection_note = receipt["quantity_received"], receipt.get("note")
+        line.quantity_received, line.inspection_note = received[line_id], receipt.get("note")
     shortfalls = {
-        line.id: line.quantity - line.quantity_received
-        for line in by_id.values()
-        if line.quantity_received < line.quantity
+        line_id: line.quantity - received[line_id]
+        for line_id, line in by_id.items()
+        if received[line_id] < line.quantity
     }
     _move(order, PurchaseOrderStatus.RECEIVED, actor, "receive", details={"shortfalls": shortfalls})
     db.session.commit()
@@ -468,7 +516,7 @@ def read_e_invoice(actor: User, order_id: int, supplier_id: int) -> tuple[bytes,
     as missing to anyone else (another supplier of the order included)."""
     order = _order_for(actor, order_id)
     part = next((p for p in order.parts if p.supplier_id == supplier_id), None)
-    agency_side = actor.is_admin or bool(roles_over(actor, db.session.get(Agency, order.agency_id)))
+    agency_side = actor.is_admin or bool(roles_over(actor, db.session.get_one(Agency, order.agency_id)))
     if part is not None and not agency_side and supplier_id not in member_supplier_ids(actor):
         part = None
     data = storage().read(part.invoice_file_key) if part and part.invoice_file_key else None
@@ -511,8 +559,8 @@ def record_payment(actor: User, order_id: int, amount_fen: int, reference: str) 
     audit.record(order, "payment", actor.id, details={"amount_fen": amount_fen, "reference": reference})
     if order.paid_fen == invoiced_total(order):
         order.paid_on = china_today()
-        _certify_at_payment(order, actor)
-        agency = db.session.get(Agency, order.agency_id)
+        _certify_at_payment(order, actor, order.paid_on)
+        agency = db.session.get_one(Agency, order.agency_id)
         # The ledger enters the sales (ledger/receivers.py).
         purchase_order_paid.send(order, agency=agency, sale_date=order.paid_on)
         _move(order, PurchaseOrderStatus.PAID, actor, "paid")
@@ -520,12 +568,12 @@ def record_payment(actor: User, order_id: int, amount_fen: int, reference: str) 
     return order
 
 
-def _certify_at_payment(order: PurchaseOrder, actor: User) -> None:
+def _certify_at_payment(order: PurchaseOrder, actor: User, paid_on: date) -> None:
     """A sale is certified by the certificate valid on the day its money is received, not the one
     the draft saw: each open line takes the certificate its product holds on that day (none if it
     was revoked or has expired since), which the ledger entry and the reserved-share quota count."""
-    held = certificates_on({line.product_id for line in order.open_lines}, order.paid_on)
-    changed = {}
+    held = certificates_on({line.product_id for line in order.open_lines}, paid_on)
+    changed: dict[str, dict[str, str | None]] = {}
     for line in order.open_lines:
         certificate = held.get(line.product_id)
         if certificate != line.certificate_no:
@@ -537,7 +585,7 @@ def _certify_at_payment(order: PurchaseOrder, actor: User) -> None:
 
 def rate(actor: User, order_id: int, supplier_id: int, score: int, comment: str | None) -> PurchaseOrder:
     order = _order_for(actor, order_id, lock=True)
-    if not db.session.get(Agency, order.agency_id).role_of(actor.id):
+    if not db.session.get_one(Agency, order.agency_id).role_of(actor.id):
         raise Forbidden(_("Only the agency's members rate its suppliers."))
     _require(order, PurchaseOrderStatus.PAID)
     part = next(
@@ -560,13 +608,13 @@ def get_purchase_order(actor: User, order_id: int) -> PurchaseOrder:
 ORDER_WIDE_DETAILS = ("total_fen", "approvals_required", "tier", "amount_fen")
 
 
-def purchase_order_history(actor: User, order_id: int) -> list:
+def purchase_order_history(actor: User, order_id: int) -> list[AuditEvent] | list[dict[str, Any]]:
     """The order's events as its view shows them: all of them to the agency side and admins; to a
     supplier, its own part's (confirmation, shipment, invoice, rating), its own lines' shortfalls,
     and the whole order's changes of status."""
     order = _order_for(actor, order_id)
     events = audit.history("purchase_orders", order.id)
-    if actor.is_admin or roles_over(actor, db.session.get(Agency, order.agency_id)):
+    if actor.is_admin or roles_over(actor, db.session.get_one(Agency, order.agency_id)):
         return events
     mine = member_supplier_ids(actor)
     own_lines = {str(line.id) for line in order.lines if line.supplier_id in mine}
@@ -585,36 +633,37 @@ def purchase_order_history(actor: User, order_id: int) -> list:
     return shown
 
 
-def view(actor: User, order: PurchaseOrder) -> dict[str, Any]:
+def view(actor: User, order: PurchaseOrder) -> PurchaseOrderView:
     """A supplier sees only its own lines and part; the agency side sees everything."""
     return view_many(actor, [order])[0]
 
 
-def view_many(actor: User, orders: list[PurchaseOrder]) -> list[dict[str, Any]]:
+def view_many(actor: User, orders: list[PurchaseOrder]) -> list[PurchaseOrderView]:
     """view() for a page of orders: the caller's roles once per agency, its suppliers once."""
     roles: dict[int, set[str]] = {}
     mine = member_supplier_ids(actor)
     views = []
     for order in orders:
-        agency = db.session.get(Agency, order.agency_id)
+        agency = db.session.get_one(Agency, order.agency_id)
         if order.agency_id not in roles:
             roles[order.agency_id] = roles_over(actor, agency)
         own = None if actor.is_admin or roles[order.agency_id] else mine
         views.append(
-            {
-                "order": order,
-                "agency_name": agency.name,
-                "lines": [line for line in order.lines if own is None or line.supplier_id in own],
-                "parts": [p for p in order.parts if own is None or p.supplier_id in own],
-                "may_approve": _may_approve(actor, order, roles[order.agency_id]),
-            }
+            PurchaseOrderView(
+                order=order,
+                agency_name=agency.name,
+                lines=[line for line in order.lines if own is None or line.supplier_id in own],
+                parts=[p for p in order.parts if own is None or p.supplier_id in own],
+                may_approve=_may_approve(actor, order, roles[order.agency_id]),
+                suppliers=[],  # named below, all of the page's at once
+            )
         )
     ids = {line.supplier_id for v in views for line in v["lines"]}
     found = db.session.execute(select(Supplier.id, Supplier.name).where(in_ids(Supplier.id, ids)))
     names = {supplier_id: name for supplier_id, name in found}
     for v in views:
         shown = sorted({line.supplier_id for line in v["lines"]})
-        v["suppliers"] = [{"id": i, "name": names[i]} for i in shown]
+        v["suppliers"] = [SupplierName(id=i, name=names[i]) for i in shown]
     return views
 
 
@@ -628,7 +677,7 @@ def _may_approve(actor: User, order: PurchaseOrder, roles: set[str]) -> bool:
     )
 
 
-def list_purchase_orders(actor: User, status: str | None, awaiting_me: bool = False) -> Select[Any]:
+def list_purchase_orders(actor: User, status: str | None, awaiting_me: bool = False) -> Select[PurchaseOrder]:
     """The agency's orders for its members (an approver's also those of every unit under it), a
     supplier's orders with its lines on them, all for admins; or, awaiting the caller, the approvals
     inbox."""
@@ -642,7 +691,7 @@ def list_purchase_orders(actor: User, status: str | None, awaiting_me: bool = Fa
         ).all()
         for agency_id, role in memberships:
             visible.update(
-                subtree_ids(db.session.get(Agency, agency_id)) if role == "approver" else [agency_id]
+                subtree_ids(db.session.get_one(Agency, agency_id)) if role == "approver" else [agency_id]
             )
         supplier_orders = select(PurchaseOrderLine.order_id).where(
             PurchaseOrderLine.supplier_id.in_(
@@ -655,7 +704,7 @@ def list_purchase_orders(actor: User, status: str | None, awaiting_me: bool = Fa
     return stmt
 
 
-def _awaiting(actor: User) -> Select[Any]:
+def _awaiting(actor: User) -> Select[PurchaseOrder]:
     """Submitted orders of the units the caller approves for (their own and every unit under it)
     that `approve` would let them approve now, oldest first: not drafted by them, no earlier tier of
     theirs. An admin approves nothing as an admin, so their inbox is that of their memberships."""
@@ -664,7 +713,7 @@ def _awaiting(actor: User) -> Select[Any]:
         AgencyMember.user_id == actor.id, AgencyMember.role == "approver"
     )
     for agency_id in db.session.scalars(approves_for):
-        units.update(subtree_ids(db.session.get(Agency, agency_id)))
+        units.update(subtree_ids(db.session.get_one(Agency, agency_id)))
     theirs = select(Approval.order_id).where(Approval.approver_id == actor.id)
     return (
         select(PurchaseOrder)
@@ -697,7 +746,7 @@ def order_for_agency_side(actor: User, order_id: int) -> PurchaseOrder:
     """The order, if the caller reads it on its agency's side (its members, approvers above, admins),
     not as one of its suppliers: what reads the order's imports, whose files may name any line."""
     order = _order_for(actor, order_id)
-    if not (actor.is_admin or roles_over(actor, db.session.get(Agency, order.agency_id))):
+    if not (actor.is_admin or roles_over(actor, db.session.get_one(Agency, order.agency_id))):
         raise Forbidden(_("Only the agency's side reads the imports of its orders."))
     return order
 
@@ -722,7 +771,8 @@ def import_lines(
     def bad(number: int, column: str, why: str) -> None:
         errors.setdefault(str(number), {}).setdefault(headers[column], []).append(why)
 
-    quantities, keys = {}, {}
+    quantities: dict[int, int | None] = {}
+    keys: dict[int, int | str | None] = {}
     for row in rows:
         quantity = _whole(row.quantity)
         if quantity is None or not 1 <= quantity <= MAX_LINE_QUANTITY:
@@ -735,20 +785,22 @@ def import_lines(
                     value=_quoted(row.quantity),
                 ),
             )
-        value = (
-            _whole(row.key) if key == "product_id" else (str(row.key).strip() if row.key is not None else "")
-        )
-        if key == "product_id" and value is not None and not 1 <= value < 2**31:
-            value = None  # no such id, and beyond what the database's integers hold
+        value: int | str | None
+        if key == "product_id":
+            value = _whole(row.key)
+            if value is not None and not 1 <= value < 2**31:
+                value = None  # no such id, and beyond what the database's integers hold
+        else:
+            value = str(row.key).strip() if row.key is not None else ""
         if value in (None, ""):
             bad(row.number, key, _('Missing or not valid: "%(value)s".', value=_quoted(row.key)))
         quantities[row.number], keys[row.number] = quantity, value
-    product_of = _products_by(key, {v for v in keys.values() if v not in (None, "")})
+    product_of = _products_by(key, {v for v in keys.values() if v is not None and v != ""})
     names = {row.number: row.name for row in rows}
-    lines = []
+    lines: list[LineWanted] = []
     summed: dict[int, int] = defaultdict(int)
     for number, value in keys.items():
-        if value in (None, ""):
+        if value is None or value == "":
             continue
         product = product_of.get(value)
         if product is None:
@@ -774,9 +826,9 @@ def import_lines(
                     written=_quoted(names[number]),
                 ),
             )
-        elif quantities[number] is not None and str(number) not in errors:
-            summed[product.id] += quantities[number]
-            if summed[product.id] > MAX_LINE_QUANTITY >= summed[product.id] - quantities[number]:
+        elif (quantity := quantities[number]) is not None and str(number) not in errors:
+            summed[product.id] += quantity
+            if summed[product.id] > MAX_LINE_QUANTITY >= summed[product.id] - quantity:
                 bad(
                     number,
                     "quantity",
@@ -787,7 +839,7 @@ def import_lines(
                         max=f"{MAX_LINE_QUANTITY:,}",
                     ),
                 )
-            lines.append({"product_id": product.id, "quantity": quantities[number]})
+            lines.append(LineWanted(product_id=product.id, quantity=quantity))
     if errors:
         raise InvalidField.rows(
             _(
@@ -844,7 +896,7 @@ def _whole(value: object) -> int | None:
     return None
 
 
-def _on_sale(condition) -> dict[int, Row]:
+def _on_sale(condition: ColumnElement[bool]) -> dict[int, OnSale]:
     """The listed products meeting `condition`, by id, as rows of what a line copies from them, its
     certificate_no the one valid today or None: one query, and no ORM objects, for an order may name
     20,000 products."""
@@ -853,15 +905,19 @@ def _on_sale(condition) -> dict[int, Row]:
         Product.supplier_id,
         Product.name,
         Product.price_fen,
-        Product.certificate_on(china_today()).label("certificate_no"),
+        label("certificate_no", Product.certificate_on(china_today())),
     ).where(Product.is_listed, condition)
     return {p.id: p for p in db.session.execute(stmt)}
 
 
-def _products_by(key: str, values: set) -> dict:
+def _products_by(key: str, values: set[int | str]) -> dict[int | str, OnSale]:
+    """The products on sale an import's rows name, by what they name them by: their id (a whole
+    number) or their certificate_no."""
     if not values:
         return {}
     if key == "product_id":
-        return _on_sale(in_ids(Product.id, values))
+        ids = [v for v in values if isinstance(v, int)]  # all of them: ids are read as whole numbers
+        found = _on_sale(in_ids(Product.id, ids)).values()
+        return {p.id: p for p in found}
     found = _on_sale(Product.certificate_no.in_(values)).values()
     return {p.certificate_no: p for p in found if p.certificate_no is not None}

@@ -9,6 +9,7 @@ import io
 from flask import current_app
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
@@ -63,7 +64,7 @@ def _headers(sheet: Worksheet, headers: list[str], widths: list[int]) -> None:
         _text(sheet, 1, column, text)
         cell = sheet.cell(1, column)
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
-        sheet.column_dimensions[cell.column_letter].width = width
+        sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.freeze_panes = "A2"
 
 
@@ -77,9 +78,10 @@ def lines_template(actor: User, order_id: int) -> bytes:
 
     book = Workbook()
     lines = book.active
+    assert isinstance(lines, Worksheet), "a new workbook opens on a worksheet"
     lines.title = _("Lines")
-    guide = book.create_sheet(_("Instructions"))
-    catalog = book.create_sheet(_("Products"))
+    guide: Worksheet = book.create_sheet(_("Instructions"))
+    catalog: Worksheet = book.create_sheet(_("Products"))
     _headers(lines, [header(c) for c in COLUMNS], [14, 40, 12, 40])
     if products:
         example = products[0]
@@ -140,7 +142,7 @@ def lines_template(actor: User, order_id: int) -> bytes:
     quantity.add(f"C2:C{max_rows + 1}")
     lines.add_data_validation(quantity)
 
-    agency = db.session.get(Agency, order.agency_id)
+    agency = db.session.get_one(Agency, order.agency_id)
     steps = _instructions(len(products), complete, lines.title, catalog.title, max_rows)
     _text(
         guide,
