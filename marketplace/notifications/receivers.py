@@ -9,7 +9,7 @@ from marketplace.alerts import events as alerts
 from marketplace.alerts.models import Alert
 from marketplace.catalog.models import Product
 from marketplace.certification import events as certification
-from marketplace.certification.models import Certification
+from marketplace.certification.models import Certification, CertificationStatus
 from marketplace.extensions import db
 from marketplace.ledger.models import Target
 from marketplace.notifications.models import NotificationKind as Kind
@@ -78,7 +78,12 @@ def purchase_order_moved(order, from_status, to_status, reason=None, **_kwargs) 
         notify({order.created_by_id}, Kind.PO_REJECTED, order, key, {**figures, "reason": reason})
 
 
-DECIDED = {"in_notice", "certified", "rejected", "revoked"}
+DECIDED = {
+    CertificationStatus.IN_NOTICE,
+    CertificationStatus.CERTIFIED,
+    CertificationStatus.REJECTED,
+    CertificationStatus.REVOKED,
+}
 
 
 def certification_moved(cert, from_status, to_status, reason=None, **_kwargs) -> None:
