@@ -3,12 +3,8 @@
 The races are real: two requests, each on its own connection, both past the check before either
 inserts (a barrier in the insert holds the first until the second has checked too)."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import RoleGrant, User
@@ -16,33 +12,8 @@ from marketplace.agencies.models import Agency
 from marketplace.catalog.models import TraceBatch
 from marketplace.errors import integrity_error
 from marketplace.extensions import db
+from tests.concurrency import at_once, both_checked_before_either_inserts
 from tests.factories import ProductFactory, SupplierFactory, valid_uscc
-
-
-@contextmanager
-def both_checked_before_either_inserts(model, parties=2):
-    """Each INSERT of `model` waits until every party has reached its own: so every party has run
-    its check-if-it-exists first, and all but one must be refused by the unique constraint."""
-    barrier = threading.Barrier(parties, timeout=10)
-
-    def wait(mapper, connection, target):
-        barrier.wait()
-
-    event.listen(model, "before_insert", wait)
-    try:
-        yield
-    finally:
-        event.remove(model, "before_insert", wait)
-
-
-def at_once(app, requests):
-    db.session.commit()  # the test's own transaction ends first
-
-    def send(request):
-        return request(app.test_client())
-
-    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
-        return list(pool.map(send, requests))
 
 
 def count(model):

@@ -4,7 +4,7 @@ split per supplier."""
 from marketplace.cart import services as cart
 from marketplace.extensions import db
 from marketplace.orders.models import Order
-from tests.orders.test_concurrency import at_once, slowly
+from tests.concurrency import at_once, slowly
 from tests.shop import ADDRESS
 
 

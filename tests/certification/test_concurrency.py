@@ -8,7 +8,7 @@ from marketplace.audit.models import AuditEvent
 from marketplace.certification.models import Certification, CertificationApproval
 from marketplace.extensions import db
 from tests.certification.test_workflow import apply
-from tests.test_integrity import at_once, both_checked_before_either_inserts
+from tests.concurrency import at_once, both_checked_before_either_inserts
 
 
 def approve(cert_id, headers):

@@ -5,7 +5,7 @@ from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry
 from marketplace.procurement import services as procurement
 from marketplace.procurement.models import BankPayment
-from tests.orders.test_concurrency import at_once, slowly
+from tests.concurrency import at_once, slowly
 
 
 def invoiced(desk, quantity):
