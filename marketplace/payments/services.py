@@ -101,7 +101,9 @@ def receive_stripe_webhook(payload: bytes, signature: str | None) -> tuple[Webho
     except ValueError:
         raise BadSignature(_("The body is not a Stripe event.")) from None
     data_object = (event.get("data") or {}).get("object") or {}
-    return _store_event("stripe", event["id"], event["type"], data_object.get("id"), event)
+    stored = _store_event("stripe", event["id"], event["type"], data_object.get("id"), event)
+    db.session.commit()
+    return stored
 
 
 def receive_wechatpay_notification(
@@ -120,14 +122,16 @@ def receive_wechatpay_notification(
         raise NotificationRefused(_("The notification's signature does not verify.")) from None
     resource = notification["resource"]
     subject = resource.get("out_trade_no")
-    return _store_event("wechatpay", notification["id"], notification["event_type"], subject, notification)
+    stored = _store_event("wechatpay", notification["id"], notification["event_type"], subject, notification)
+    db.session.commit()
+    return stored
 
 
 def _store_event(
     provider: str, event_id: str, event_type: str, object_id: str | None, payload: dict[str, Any]
 ) -> tuple[WebhookEvent, bool]:
     """Store a verified event once and queue its processing in the same transaction: (the event,
-    whether it had been received already)."""
+    whether it had been received already). Flushed, for the caller to commit."""
     existing = db.session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == event_id))
     if existing is not None:
         return existing, True
@@ -145,7 +149,6 @@ def _store_event(
         db.session.rollback()
         return db.session.scalars(select(WebhookEvent).where(WebhookEvent.event_id == event_id)).one(), True
     outbox.enqueue(PROCESS_EVENT, stored.id)
-    db.session.commit()
     return stored, False
 
 
@@ -195,13 +198,15 @@ def receive_alipay_notification(form: dict[str, str]) -> tuple[WebhookEvent, boo
     )
     if ours is None:
         raise InvalidField("out_trade_no", _("No payment of ours has this trade number."), location="form")
-    return _store_event(
+    stored = _store_event(
         "alipay",
         f"alipay-{form['notify_id']}",
         f"alipay.{form.get('notify_type') or 'trade_status_sync'}",
         form["out_trade_no"],
         form,
     )
+    db.session.commit()
+    return stored
 
 
 def process_event(webhook_event_id: int) -> str:
