@@ -98,3 +98,24 @@ class Desk:
         from marketplace.catalog.models import Product
 
         return db.session.get(Product, product.id, populate_existing=True).stock
+
+    def run_to_paid(self, order):
+        """Submit → its approvals → both suppliers confirm and ship → received → invoiced → paid."""
+        state = self.step(order, "submit", self.purchaser_h)
+        for headers in (self.approver_h, self.lead_approver_h)[: state["approvals_required"]]:
+            self.step(order, "approve", headers)
+        self.step(order, "confirm", self.supplier_a_h)
+        self.step(order, "confirm", self.supplier_b_h)
+        for headers in (self.supplier_a_h, self.supplier_b_h):
+            self.step(order, "ship", headers, {"carrier": "中国邮政", "tracking_no": "EMS0001"})
+        lines = [{"line_id": line["id"], "quantity_received": line["quantity"]} for line in order["lines"]]
+        self.step(order, "receipts", self.purchaser_h, {"lines": lines})
+        self.step(order, "invoices", self.supplier_a_h, {"invoice_no": "37002600001", "amount_fen": 990000})
+        self.step(order, "invoices", self.supplier_b_h, {"invoice_no": "53002600002", "amount_fen": 200000})
+        r = self.client.post(
+            f"/api/v1/purchase-orders/{order['id']}/payments",
+            json={"amount_fen": 1_190_000, "method": "bank_transfer", "reference": "ICBC20261122001"},
+            headers=self.admin_h,
+        )
+        assert r.status_code == 201, r.json
+        return r.json

@@ -21,9 +21,9 @@ from tests import images
 from tests.aftersales import test_after_sales as after_sales_tests
 from tests.aftersales import test_fapiao as fapiao_tests
 from tests.factories import ProductFactory, SupplierFactory
-from tests.ledger.test_targets import sell
 from tests.processes import free_port
 from tests.procurement.importing import imported
+from tests.sales import sell
 
 BUCKET = "marketplace-files"
 REGION = "cn-north-1"

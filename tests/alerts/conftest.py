@@ -8,7 +8,7 @@ from marketplace.catalog.models import Product
 from marketplace.extensions import db
 from marketplace.ledger.models import Target
 from tests.factories import ProductFactory, SupplierFactory
-from tests.ledger.test_targets import sell
+from tests.sales import sell
 
 
 @dataclass

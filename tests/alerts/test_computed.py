@@ -14,7 +14,7 @@ from marketplace.payments.models import Payment
 from marketplace.procurement.models import PurchaseOrder
 from marketplace.timeutil import china_today
 from tests.factories import ProductFactory, SupplierFactory, valid_uscc
-from tests.ledger.test_targets import sell
+from tests.sales import sell
 
 URL = "/api/v1/alerts"
 

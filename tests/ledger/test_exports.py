@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.factories import ProductFactory, SupplierFactory
-from tests.ledger.test_targets import sell
+from tests.sales import sell
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -10,7 +10,6 @@ from marketplace.ledger.entries import split
 from marketplace.ledger.models import LedgerEntry, LedgerMonthly
 from marketplace.suppliers.models import Supplier
 from tests.factories import ProductFactory, SupplierFactory
-from tests.procurement.test_workflow import run_to_paid
 
 
 def entries(**where):
@@ -70,7 +69,7 @@ def test_refunds_enter_as_negative_entries_that_add_up(shop):
 
 def test_a_paid_purchase_order_enters_as_procurement_by_the_paired_region(desk):
     order = desk.draft()
-    run_to_paid(desk, order)
+    desk.run_to_paid(order)
     rows = entries(channel="procurement")
     assert sum(e.amount_fen for e in rows) == 100 * 9900 + 40 * 5000
     assert {
@@ -141,7 +140,7 @@ def test_tallies_group_and_filter_and_equal_the_raw_sum(shop, make_user):
 def test_tallies_name_what_they_group_by_in_a_few_queries_whatever_the_rows(shop, make_user):
     from sqlalchemy import event
 
-    from tests.ledger.test_targets import sell
+    from tests.sales import sell
 
     shop.pay(shop.order().json)
     _, admin = make_user(("admin", None))
@@ -249,7 +248,7 @@ def test_a_certificate_revoked_after_the_draft_leaves_the_paid_order_uncertified
     orange_line = next(line for line in order["lines"] if line["product_id"] == desk.orange.id)
     assert orange_line["certificate_no"] == "BF-500236-2026-000555"
     revoke(desk.client, desk.admin_h, certification)
-    paid = run_to_paid(desk, order)
+    paid = desk.run_to_paid(order)
     orange = [e for e in entries(channel="procurement") if e.product_id == desk.orange.id]
     assert [(e.amount_fen, e.certificate_no) for e in orange] == [(100 * 9900, None)]
     assert ledger_tally_certified() == 40 * 5000  # the potatoes only

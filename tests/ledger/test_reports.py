@@ -14,7 +14,7 @@ from marketplace.ledger.reports import HEADER
 from marketplace.outbox import services as outbox
 from marketplace.timeutil import china_today, now
 from tests.factories import ProductFactory, SupplierFactory
-from tests.ledger.test_targets import sell
+from tests.sales import sell
 
 URL = "/api/v1/reports/ledger"
 AMOUNT = HEADER.index("Amount (fen)")

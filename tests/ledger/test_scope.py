@@ -6,7 +6,8 @@ from datetime import date
 import pytest
 
 from tests.factories import ProductFactory, SupplierFactory
-from tests.ledger.test_targets import make_target, sell
+from tests.ledger.test_targets import make_target
+from tests.sales import sell
 
 
 @pytest.fixture

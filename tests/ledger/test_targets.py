@@ -4,9 +4,9 @@ import pytest
 from sqlalchemy import event, select
 
 from marketplace.extensions import db
-from marketplace.ledger import entries as ledger
 from marketplace.ledger import targets
 from tests.factories import ProductFactory
+from tests.sales import sell
 
 YEAR_2026 = {"period_start": "2026-01-01", "period_end": "2027-01-01"}
 
@@ -19,34 +19,6 @@ def officer(make_user):
 @pytest.fixture
 def admin(make_user):
     return make_user(("admin", None))
-
-
-def sell(
-    product,
-    day,
-    amount,
-    buyer="370102",
-    key=None,
-    certificate="BF-500236-2026-000001",
-    channel="web",
-    quantity=1,
-):
-    ledger.record(
-        [
-            ledger.Sale(
-                source_key=key or f"test:{product.id}:{day}:{amount}",
-                sale_date=day,
-                amount_fen=amount,
-                quantity=quantity,
-                product_id=product.id,
-                buyer_region_code=buyer,
-                delivery_region_code=buyer,
-                channel=channel,
-                certificate_no=certificate,
-            )
-        ]
-    )
-    db.session.commit()
 
 
 def make_target(client, admin, **overrides):

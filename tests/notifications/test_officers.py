@@ -18,8 +18,8 @@ from marketplace.notifications.tasks import send_weekly_digests
 from marketplace.payments.models import WebhookEvent
 from marketplace.timeutil import CHINA
 from tests.factories import ProductFactory, SupplierFactory, TargetFactory
-from tests.ledger.test_targets import sell
 from tests.notifications.test_inbox import inbox
+from tests.sales import sell
 from workers.beat import SCHEDULE
 
 # Day 333 of 2026: ¥27,369,863.01 of the ¥30,000,000 target expected by now.

@@ -3,8 +3,6 @@ reads its own part's steps, never another supplier's invoice, amounts, carrier o
 
 import json
 
-from tests.procurement.test_workflow import run_to_paid
-
 
 def history(desk, order, headers):
     r = desk.client.get(f"/api/v1/purchase-orders/{order['id']}/history", headers=headers)
@@ -14,7 +12,7 @@ def history(desk, order, headers):
 
 def test_a_supplier_reads_its_own_part_of_the_history_only(desk):
     order = desk.draft()
-    run_to_paid(desk, order)
+    desk.run_to_paid(order)
     desk.step(order, "rating", desk.purchaser_h, {"supplier_id": desk.supplier_b.id, "score": 4})
     full = history(desk, order, desk.purchaser_h)
     assert "53002600002" in json.dumps(full) and "ICBC20261122001" in json.dumps(full)

@@ -8,7 +8,6 @@ from sqlalchemy import text
 from marketplace.extensions import db
 from marketplace.ledger import quota as quota_service
 from marketplace.timeutil import china_today
-from tests.procurement.test_workflow import run_to_paid
 
 YEAR = china_today().year
 
@@ -102,7 +101,7 @@ LEDGER_BY_AGENCY = text(
 
 def test_quota_standings_are_the_ledgers_certified_procurement_entries(app, desk):
     file(desk, desk.unit, {"food_budget_fen": 10_000_000, "reserved_share_bp": 1500})
-    run_to_paid(desk, desk.draft())
+    desk.run_to_paid(desk.draft())
     standings = desk.client.get(f"/api/v1/agencies/standings?year={YEAR}", headers=desk.admin_h).json
     with app.app_context():
         ledger = {agency: int(total) for agency, total in db.session.execute(LEDGER_BY_AGENCY)}
@@ -182,7 +181,7 @@ def test_union_gift_funds_have_their_own_quota(desk):
         [{"product_id": desk.orange.id, "quantity": 100}, {"product_id": desk.potato.id, "quantity": 40}],
         agency=union,
     )
-    run_to_paid(desk, order)
+    desk.run_to_paid(order)
     q = quota(desk, union)
     assert q["gift"] == {
         "budget_fen": 4_000_000,
@@ -266,7 +265,7 @@ def test_a_filing_below_the_provinces_floor_is_told_in_chinese_and_in_english_on
 
 def test_the_quota_gives_the_gap_the_pace_and_the_months(desk):
     file(desk, desk.unit, {"food_budget_fen": 10_000_000, "reserved_share_bp": 1500})
-    run_to_paid(desk, desk.draft())
+    desk.run_to_paid(desk.draft())
     q = quota(desk, desk.unit)
     bought = 100 * 9900 + 40 * 5000
     today = china_today()
@@ -307,7 +306,7 @@ def _ranked_desk(desk):
     file(desk, desk.lead, {"food_budget_fen": 2_000_000, "reserved_share_bp": 1000})
     file(desk, desk.unit, {"food_budget_fen": 8_000_000, "reserved_share_bp": 1500})
     file(desk, exempt, {"exemption": "no_canteen", "exemption_note": "无食堂"})
-    run_to_paid(desk, desk.draft())  # the unit: 1,190,000 of 1,200,000; the lead 0 of 200,000
+    desk.run_to_paid(desk.draft())  # the unit: 1,190,000 of 1,200,000; the lead 0 of 200,000
     return school, exempt
 
 

@@ -4,28 +4,6 @@ from marketplace.extensions import db
 from marketplace.procurement.models import PurchaseOrder
 
 
-def run_to_paid(desk, order):
-    """Submit → its approvals → both suppliers confirm and ship → received → invoiced → paid."""
-    state = desk.step(order, "submit", desk.purchaser_h)
-    for headers in (desk.approver_h, desk.lead_approver_h)[: state["approvals_required"]]:
-        desk.step(order, "approve", headers)
-    desk.step(order, "confirm", desk.supplier_a_h)
-    desk.step(order, "confirm", desk.supplier_b_h)
-    for headers in (desk.supplier_a_h, desk.supplier_b_h):
-        desk.step(order, "ship", headers, {"carrier": "中国邮政", "tracking_no": "EMS0001"})
-    lines = [{"line_id": line["id"], "quantity_received": line["quantity"]} for line in order["lines"]]
-    desk.step(order, "receipts", desk.purchaser_h, {"lines": lines})
-    desk.step(order, "invoices", desk.supplier_a_h, {"invoice_no": "37002600001", "amount_fen": 990000})
-    desk.step(order, "invoices", desk.supplier_b_h, {"invoice_no": "53002600002", "amount_fen": 200000})
-    r = desk.client.post(
-        f"/api/v1/purchase-orders/{order['id']}/payments",
-        json={"amount_fen": 1_190_000, "method": "bank_transfer", "reference": "ICBC20261122001"},
-        headers=desk.admin_h,
-    )
-    assert r.status_code == 201, r.json
-    return r.json
-
-
 def test_the_whole_way_from_draft_to_paid_and_rated(desk):
     order = desk.draft()
     assert order["status"] == "draft" and order["total_fen"] == 100 * 9900 + 40 * 5000
