@@ -5,21 +5,7 @@ import pytest
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import User
 from marketplace.extensions import db
-
-REGISTER = "/api/v1/auth/register"
-TOKEN = "/api/v1/auth/token"
-
-
-def register(client, email="li.hua@example.test", password="correct horse 1", name="李华"):
-    return client.post(REGISTER, json={"email": email, "password": password, "display_name": name})
-
-
-def login(client, email="li.hua@example.test", password="correct horse 1", **kwargs):
-    return client.post(TOKEN, json={"email": email, "password": password}, **kwargs)
-
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
+from tests.auth import bearer, login, register
 
 
 def test_register_then_login_then_me_shows_a_buyer(client):

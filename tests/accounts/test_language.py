@@ -10,9 +10,8 @@ from babel.messages.extract import extract_from_file
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import User
 from marketplace.extensions import db
-from tests.accounts.test_api import login, register
+from tests.auth import invite_to_agency, login, register
 from tests.factories import AgencyFactory
-from tests.invitations.test_invitations import invite_to_agency
 
 EN = {"Accept-Language": "en"}
 

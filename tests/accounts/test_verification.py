@@ -2,7 +2,7 @@
 
 from marketplace.accounts.models import SignInAddress, User
 from marketplace.extensions import db
-from tests.accounts.test_api import bearer, login, register
+from tests.auth import bearer, login, register
 
 VERIFY = "/api/v1/auth/verify-email"
 RESEND = "/api/v1/auth/verify-email/resend"

@@ -13,7 +13,7 @@ from marketplace.extensions import db
 from marketplace.invitations.models import Invitation
 from marketplace.suppliers.models import SupplierMember
 from marketplace.timeutil import now
-from tests.accounts.test_api import bearer, login, register
+from tests.auth import bearer, invite_to_agency, login, register
 from tests.factories import SupplierFactory, valid_uscc
 
 VARYING = ("id", "email", "created_at", "expires_at")
@@ -27,12 +27,6 @@ def agency(app):
     db.session.add(agency)
     db.session.commit()
     return agency
-
-
-def invite_to_agency(client, admin, agency, email, role="approver"):
-    return client.post(
-        f"/api/v1/agencies/{agency.id}/members", json={"email": email, "role": role}, headers=admin
-    )
 
 
 def roles(client, headers):
