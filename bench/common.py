@@ -86,10 +86,27 @@ def local_app(database_url: str):
     )
 
 
+WORKER_CLASSES = ("sync", "gthread", "gevent")
+
+
 @contextmanager
-def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2, threads: int = 1):
-    """Serve app_spec with gunicorn on a free port (sync workers, or gthread with threads > 1);
-    yields the base URL."""
+def gunicorn(
+    app_spec: str,
+    env: dict[str, str],
+    workers: int = 2,
+    threads: int = 1,
+    worker_class: str | None = None,
+    connections: int = 100,
+):
+    """Serve app_spec with gunicorn on a free port; yields the base URL. The worker class is sync,
+    gthread (`threads` threads per worker) or gevent (at most `connections` requests in flight per
+    worker, each a greenlet); unnamed, sync, or gthread when threads > 1."""
+    worker_class = worker_class or ("gthread" if threads > 1 else "sync")
+    per_worker = {
+        "sync": [],
+        "gthread": ["--threads", str(threads)],
+        "gevent": ["--worker-connections", str(connections)],
+    }[worker_class]
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -97,9 +114,8 @@ def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2, threads: int 
             "-w",
             str(workers),
             "-k",
-            "gthread" if threads > 1 else "sync",
-            "--threads",
-            str(threads),
+            worker_class,
+            *per_worker,
             "-b",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -115,6 +131,39 @@ def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2, threads: int 
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def add_server_options(
+    parser: argparse.ArgumentParser, worker_class: str, workers: int, threads: int
+) -> None:
+    """The options choosing gunicorn's worker model and counts, with the benchmark's defaults."""
+    parser.add_argument(
+        "--worker-class", choices=WORKER_CLASSES, default=worker_class, help="gunicorn's worker"
+    )
+    parser.add_argument("--workers", type=int, default=workers, help="gunicorn worker processes")
+    parser.add_argument("--worker-threads", type=int, default=threads, help="threads per gthread worker")
+    parser.add_argument(
+        "--worker-connections", type=int, default=100, help="requests in flight per gevent worker"
+    )
+
+
+def server_options(args: argparse.Namespace) -> dict:
+    """gunicorn()'s keywords from add_server_options' options."""
+    return {
+        "workers": args.workers,
+        "threads": args.worker_threads,
+        "worker_class": args.worker_class,
+        "connections": args.worker_connections,
+    }
+
+
+def describe_server(args: argparse.Namespace) -> str:
+    per_worker = {
+        "sync": "",
+        "gthread": f" x {args.worker_threads} threads",
+        "gevent": f" x {args.worker_connections} connections",
+    }[args.worker_class]
+    return f"gunicorn {args.workers} {args.worker_class} workers{per_worker}"
 
 
 BARE = "bare Flask GET /bare"

@@ -1,7 +1,8 @@
 """Load run: a realistic mix at a steady rate against gunicorn on PostgreSQL and Redis, with a
 Celery worker processing the payments, then the books checked.
 
-    .venv/bin/python bench/load.py [--seconds 120] [--rate 40] [--workers 3]
+    .venv/bin/python bench/load.py [--seconds 120] [--rate 40 [80 ...]] [--worker-class gthread]
+        [--workers 3] [--worker-threads 8] [--worker-connections 100] [--database NAME] [--reuse]
 
 The world is the demo data (58 suppliers, their products, agencies, targets, 6,000 past sales),
 with stock raised so that no order meets an empty shelf. User actions start at a fixed rate
@@ -23,6 +24,7 @@ payments received minus refunds, on our books and on the provider's.
 
 import argparse
 import json
+import os
 import random
 import subprocess
 import sys
@@ -31,22 +33,28 @@ import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg  # noqa: E402
 import redis  # noqa: E402
 import requests  # noqa: E402
+import urllib3  # noqa: E402
 
 from bench.common import (  # noqa: E402
+    ADMIN_URL,
     BIN,
     ROOT,
     WEBHOOK_SECRET,
+    add_server_options,
+    describe_server,
     fresh_database,
     gunicorn,
     local_app,
     log,
     server_env,
+    server_options,
     stripe_compatible,
 )
 
@@ -66,6 +74,21 @@ ADDRESS = {
 MIX = [("catalog", 70), ("order", 15), ("purchase_order", 10), ("tallies", 5)]
 
 
+class Answer:
+    """What an action reads of an answer (as requests' Response would tell it)."""
+
+    def __init__(self, status_code: int, body: bytes) -> None:
+        self.status_code, self.body = status_code, body
+        self.ok = status_code < 400
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+    def json(self):
+        return json.loads(self.body)
+
+
 class Stats:
     """Latencies and statuses per endpoint (method and path template)."""
 
@@ -74,9 +97,29 @@ class Stats:
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.failures: dict[str, list[str]] = defaultdict(list)
 
-    def call(self, http: requests.Session, name: str, method: str, url: str, **kwargs) -> requests.Response:
+    def call(
+        self,
+        http: urllib3.PoolManager,
+        name: str,
+        method: str,
+        url: str,
+        params: dict | None = None,
+        headers: dict | None = None,
+        **body,
+    ) -> Answer:
+        """One request on the thread's own kept-alive connections: urllib3 spends a third of the CPU
+        requests does on each (0.44 ms against 1.3 ms here), CPU the servers on the same cores need."""
+        headers = dict(headers or {})
+        if "json" in body:
+            data = json.dumps(body["json"]).encode()
+            headers["Content-Type"] = "application/json"
+        else:
+            data = body.get("data")
+        if params:
+            url += "?" + urlencode(params)
         started = time.perf_counter()
-        response = http.request(method, url, timeout=30, **kwargs)
+        raw = http.request(method, url, body=data, headers=headers, timeout=30, retries=False)
+        response = Answer(raw.status, raw.data)
         elapsed = (time.perf_counter() - started) * 1000
         with self.lock:
             self.latencies[name].append(elapsed)
@@ -119,6 +162,7 @@ class World:
         self.paid_orders: list[int] = []
         self.purchase_orders: list[dict] = []  # in flight, each with its next steps
         self.serial = iter(range(1, 10**9))
+        self.run = f"{time.time_ns():x}"  # idempotency keys unique to this run, on a reused database too
 
     def headers(self, email: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[email]}"}
@@ -151,7 +195,7 @@ def issue_tokens(database_url: str) -> dict[str, str]:
     return tokens
 
 
-def catalog(world: World, stats: Stats, http: requests.Session, rng: random.Random) -> None:
+def catalog(world: World, stats: Stats, http: urllib3.PoolManager, rng: random.Random) -> None:
     api = world.base + "/api/v1"
     roll = rng.random()
     if roll < 0.35:
@@ -170,7 +214,7 @@ def catalog(world: World, stats: Stats, http: requests.Session, rng: random.Rand
         stats.call(http, "GET /regions?parent=", "GET", f"{api}/regions", params={"parent": "500000"})
 
 
-def order(world: World, stats: Stats, http: requests.Session, rng: random.Random) -> None:
+def order(world: World, stats: Stats, http: urllib3.PoolManager, rng: random.Random) -> None:
     api = world.base + "/api/v1"
     if rng.random() < 0.1:
         with world.lock:
@@ -193,7 +237,7 @@ def order(world: World, stats: Stats, http: requests.Session, rng: random.Random
             "shipping_address": ADDRESS,
             "payment_method": rng.choice(["alipay", "wechat_pay"]),
         },
-        headers={**buyer, "Idempotency-Key": f"load-{next(world.serial)}"},
+        headers={**buyer, "Idempotency-Key": f"load-{world.run}-{next(world.serial)}"},
     )
     if placed.status_code != 201:
         return
@@ -213,7 +257,7 @@ def order(world: World, stats: Stats, http: requests.Session, rng: random.Random
             world.paid_orders.append(body["id"])
 
 
-def refund(world: World, stats: Stats, http: requests.Session, order_id: int) -> None:
+def refund(world: World, stats: Stats, http: urllib3.PoolManager, order_id: int) -> None:
     """An admin refunds one unit of the order's first line (a damaged box, say), once it is paid."""
     admin = world.headers("admin@demo.test")
     api = world.base + "/api/v1"
@@ -233,7 +277,7 @@ def refund(world: World, stats: Stats, http: requests.Session, order_id: int) ->
     )
 
 
-def purchase_order(world: World, stats: Stats, http: requests.Session, rng: random.Random) -> None:
+def purchase_order(world: World, stats: Stats, http: urllib3.PoolManager, rng: random.Random) -> None:
     """The next step of a purchase order in flight, or a new draft when few are."""
     with world.lock:
         busy = world.purchase_orders and (len(world.purchase_orders) >= 6 or rng.random() < 0.7)
@@ -314,7 +358,7 @@ def po_steps(world: World, draft: dict) -> list[tuple[str, str, object]]:
     ]
 
 
-def tallies(world: World, stats: Stats, http: requests.Session, rng: random.Random) -> None:
+def tallies(world: World, stats: Stats, http: urllib3.PoolManager, rng: random.Random) -> None:
     api = world.base + "/api/v1"
     officer = world.headers("chongqing.officer@demo.test")
     roll = rng.random()
@@ -336,6 +380,39 @@ def tallies(world: World, stats: Stats, http: requests.Session, rng: random.Rand
         )
 
 
+def cpu_seconds(database_url: str) -> dict[str, float]:
+    """CPU time used so far by this process (the load generator, with the Stripe-compatible server
+    it hosts), the gunicorn and Celery processes it started, and the database's PostgreSQL backends."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents, used, names = {}, {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        names[pid] = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        parents[pid], used[pid] = int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        backends = {
+            r[0]
+            for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        }
+    totals = defaultdict(float, {"load generator": used.get(os.getpid(), 0.0)})
+    for pid in used:
+        ancestor = parents.get(pid)
+        while ancestor and ancestor != os.getpid():
+            ancestor = parents.get(ancestor)
+        if ancestor == os.getpid() and names[pid] in ("gunicorn", "celery"):
+            totals[names[pid]] += used[pid]
+        elif pid in backends:
+            totals["postgres"] += used[pid]
+    return totals
+
+
 ACTIONS = {"catalog": catalog, "order": order, "purchase_order": purchase_order, "tallies": tallies}
 
 
@@ -348,7 +425,7 @@ def drive(world: World, stats: Stats, seconds: int, rate: float, threads: int) -
 
     def run(name: str, seed: int) -> None:
         if not hasattr(local, "http"):
-            local.http = requests.Session()
+            local.http = urllib3.PoolManager(maxsize=1)
         ACTIONS[name](world, stats, local.http, random.Random(seed))
 
     counts: dict[str, int] = defaultdict(int)
@@ -398,14 +475,16 @@ def start_worker(env: dict[str, str], concurrency: int = 2, name: str = "load") 
     )
 
 
-def drain(database_url: str, seconds: int = 120) -> None:
-    """Wait until the worker has processed every stored webhook event."""
+def drain(database_url: str, seconds: int = 120, before: dict[str, int] | None = None) -> None:
+    """Wait until the worker has processed every webhook event stored since the marks `before`
+    (those of a reused database's earlier, interrupted run are not this run's)."""
     deadline = time.monotonic() + seconds
+    after = (before or {}).get("webhook_events", 0)
     with psycopg.connect(database_url, autocommit=True) as conn:
         while time.monotonic() < deadline:
-            left = conn.execute("SELECT count(*) FROM webhook_events WHERE processed_at IS NULL").fetchone()[
-                0
-            ]
+            left = conn.execute(
+                "SELECT count(*) FROM webhook_events WHERE processed_at IS NULL AND id > %s", (after,)
+            ).fetchone()[0]
             if not left:
                 return
             time.sleep(0.5)
@@ -414,13 +493,26 @@ def drain(database_url: str, seconds: int = 120) -> None:
 
 def marks(conn: psycopg.Connection) -> dict[str, int]:
     """The highest ids before the run: what comes after is the run's."""
-    tables = ["orders", "refunds", "purchase_orders", "ledger_entries"]
+    tables = ["orders", "refunds", "purchase_orders", "ledger_entries", "webhook_events"]
     return {t: conn.execute(f"SELECT coalesce(max(id), 0) FROM {t}").fetchone()[0] for t in tables}
 
 
+def provider_books(stripe_server) -> int:
+    """Payments received minus refunds at the provider, in fen."""
+    received = sum(
+        i.get("amount_received", 0) for i in stripe_server.intents.values() if i["status"] == "succeeded"
+    )
+    return received - sum(r["amount"] for r in stripe_server.refunds.values() if r["status"] == "succeeded")
+
+
 def check_invariants(
-    database_url: str, before: dict[str, int], stock_before: dict[int, int], stripe_server
+    database_url: str,
+    before: dict[str, int],
+    stock_before: dict[int, int],
+    stripe_server,
+    provider_before: int = 0,
 ) -> bool:
+    """The run's books (what came after `before`, and the provider's since `provider_before`)."""
     with psycopg.connect(database_url) as conn:
         held = dict(
             conn.execute(
@@ -467,10 +559,7 @@ def check_invariants(
         paid_pos = conn.execute(
             "SELECT count(*) FROM purchase_orders WHERE id > %(purchase_orders)s AND status = 'paid'", before
         ).fetchone()[0]
-    provider = sum(
-        i.get("amount_received", 0) for i in stripe_server.intents.values() if i["status"] == "succeeded"
-    )
-    provider -= sum(r["amount"] for r in stripe_server.refunds.values() if r["status"] == "succeeded")
+    provider = provider_books(stripe_server) - provider_before
     checks = [
         (
             f"stock conserved on all {len(stock_before):,} products",
@@ -536,9 +625,13 @@ def report(stats: Stats, outcome: dict, rate: float, results_name: str = "load")
     return errors
 
 
-def prepare(database: str, redis_url: str) -> tuple[str, dict[str, int], dict[int, int]]:
-    """The run's database with the demo data and stock raised, and Redis emptied; returns its URL,
-    the marks before the run and every product's stock."""
+def prepare(database: str, redis_url: str, reuse: bool = False) -> tuple[str, dict[str, int], dict[int, int]]:
+    """The run's database with the demo data and stock raised (or, with `reuse`, as an earlier run
+    left it), and Redis emptied; returns its URL, the marks before the run and every product's stock."""
+    if reuse:
+        redis.Redis.from_url(redis_url).flushdb()
+        database_url = ADMIN_URL.rsplit("/", 1)[0] + "/" + database
+        return database_url, *marks_and_stock(database_url)
     database_url = fresh_database(database)
     started = time.monotonic()
     subprocess.run(
@@ -553,42 +646,77 @@ def prepare(database: str, redis_url: str) -> tuple[str, dict[str, int], dict[in
     with psycopg.connect(database_url) as conn:
         conn.execute("UPDATE products SET stock = stock + 1000000 WHERE is_active")
         conn.commit()
-        before = marks(conn)
-        stock_before = dict(conn.execute("SELECT id, stock FROM products").fetchall())
-    return database_url, before, stock_before
+    return database_url, *marks_and_stock(database_url)
+
+
+def marks_and_stock(database_url: str) -> tuple[dict[str, int], dict[int, int]]:
+    """The marks before a run and every product's stock."""
+    with psycopg.connect(database_url) as conn:
+        return marks(conn), dict(conn.execute("SELECT id, stock FROM products").fetchall())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--seconds", type=int, default=120)
-    parser.add_argument("--rate", type=float, default=40.0, help="user actions started per second")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers")
+    parser.add_argument("--seconds", type=int, default=120, help="length of the run at each rate")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        nargs="+",
+        default=[40.0],
+        help="user actions started per second; several rates run in turn on the same servers and database",
+    )
+    add_server_options(parser, worker_class="gthread", workers=3, threads=8)  # the README's production choice
     parser.add_argument("--threads", type=int, default=32, help="client threads (concurrent actions at most)")
     parser.add_argument("--redis-url", default=REDIS_URL, help="a Redis database the run may empty")
     parser.add_argument("--database", default=DATABASE, help="the database to (re)create for the run")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="run on the database an earlier run built (its books are not counted)",
+    )
     args = parser.parse_args()
 
-    database_url, before, stock_before = prepare(args.database, args.redis_url)
-    stats = Stats()
+    database_url, before, stock_before = prepare(args.database, args.redis_url, args.reuse)
+    failed = False
     with stripe_compatible() as (stripe_server, stripe_env):
         env = server_env(database_url, REDIS_URL=args.redis_url, **stripe_env, **BUYER_LIMITS)
         worker = start_worker(env)
         try:
-            with gunicorn("marketplace:create_app()", env, workers=args.workers) as base:
+            with gunicorn("marketplace:create_app()", env, **server_options(args)) as base:
                 world = World(database_url, base, stripe_server)
-                log(
-                    f"driving {args.rate:g} actions/s for {args.seconds} s against {args.workers} gunicorn workers"
-                )
-                outcome = drive(world, stats, args.seconds, args.rate, args.threads)
-                errors = report(stats, outcome, args.rate)
-                drain(database_url)
-                balanced = check_invariants(database_url, before, stock_before, stripe_server)
+                for n, rate in enumerate(args.rate):
+                    if n:  # the books of each rate's run are its own: nothing carried over
+                        world.paid_orders.clear()
+                        world.purchase_orders.clear()
+                        before, stock_before = marks_and_stock(database_url)
+                    provider_before = provider_books(stripe_server)
+                    stats = Stats()
+                    log(f"driving {rate:g} actions/s for {args.seconds} s against {describe_server(args)}")
+                    cpu_before = cpu_seconds(database_url)
+                    outcome = drive(world, stats, args.seconds, rate, args.threads)
+                    cpu_after = cpu_seconds(database_url)
+                    outcome["cpu_cores"] = {
+                        k: (cpu_after[k] - cpu_before.get(k, 0.0)) / outcome["elapsed"] for k in cpu_after
+                    }
+                    outcome["loadavg"] = Path("/proc/loadavg").read_text().split()[:3]
+                    name = "load" if len(args.rate) == 1 else f"load_{rate:g}"
+                    errors = report(stats, outcome, rate, results_name=name)
+                    print(
+                        "CPU (cores): "
+                        + ", ".join(f"{k} {v:.2f}" for k, v in outcome["cpu_cores"].items())
+                        + f"; load average {' '.join(outcome['loadavg'])}"
+                    )
+                    drain(database_url, before=before)
+                    balanced = check_invariants(
+                        database_url, before, stock_before, stripe_server, provider_before
+                    )
+                    failed |= bool(errors) or not balanced
         finally:
             worker.terminate()
             worker.wait(timeout=30)
-    if errors or not balanced:
+    if failed:
         raise SystemExit(1)
 
 

@@ -70,7 +70,9 @@ def lineage(agency: Agency) -> list[Agency]:
     """The agency and its lead units, nearest first."""
     chain, seen = [agency], {agency.id}
     while chain[-1].parent_id is not None and chain[-1].parent_id not in seen:
-        parent = db.session.get_one(Agency, chain[-1].parent_id)
+        # Through the relationship, so that each unit holds its lead unit for the rest of the request.
+        parent = chain[-1].parent
+        assert parent is not None  # parent_id is a foreign key
         chain.append(parent)
         seen.add(parent.id)
     return chain

@@ -151,7 +151,7 @@ def _step(path: str, schema, call, summary: str, doc: str, status: int = 200) ->
         @blp.response(status, s.PurchaseOrderSchema)
         @blp.doc(security=SECURITY, summary=summary, description=doc)
         def post(self, body, order_id):
-            return _view(call(require_user(), order_id, body))
+            return services.answer_step(require_user(), call, order_id, body)
 
     Step.__name__ = "".join(part.title() for part in path.split("-")) + "Step"
     blp.route(f"/purchase-orders/<int:order_id>/{path}")(Step)
@@ -269,4 +269,9 @@ class Payments(MethodView):
         """登记银行转账
 
         An admin records a bank transfer; partial payments add up; an overpayment is refused."""
-        return _view(services.record_payment(require_user(), order_id, body["amount_fen"], body["reference"]))
+        return services.answer_step(
+            require_user(),
+            lambda u, i, b: services.record_payment(u, i, b["amount_fen"], b["reference"]),
+            order_id,
+            body,
+        )

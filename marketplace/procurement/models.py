@@ -3,7 +3,7 @@ each supplier for its part, received and inspected, and paid by bank transfer.""
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -24,6 +24,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import Model, one_of
 from marketplace.i18n import N_
+
+if TYPE_CHECKING:
+    from marketplace.agencies.models import Agency
 
 
 class PurchaseOrderStatus(StrEnum):
@@ -94,6 +97,8 @@ class PurchaseOrder(Model):
     paid_on: Mapped[date | None] = mapped_column(Date, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
+    # Held by the order once read, so that the permission checks and the answer read it once.
+    agency: Mapped["Agency"] = relationship(viewonly=True)
     lines: Mapped[list["PurchaseOrderLine"]] = relationship(
         back_populates="order", order_by="PurchaseOrderLine.id", cascade="all, delete-orphan", lazy="selectin"
     )

@@ -1,4 +1,5 @@
 import pytest
+from sqlalchemy import event
 
 from marketplace.extensions import db
 from marketplace.procurement.models import PurchaseOrder
@@ -218,3 +219,32 @@ def test_a_malformed_fapiao_number_is_422_saying_what_is_allowed(desk):
     assert r.json["errors"]["json"]["invoice_no"] == [
         "Must be a fapiao number: 8 to 40 letters, digits or hyphens."
     ]
+
+
+def test_a_step_answers_from_what_it_read_not_reading_the_order_and_its_agencies_again(desk):
+    """A supplier's confirmation reads the caller, the order and the agency with its lead unit once:
+    its answer (the order as confirmed, the supplier's own lines only) is not read again after the
+    commit, which made a step 30 statements where 20 do."""
+    order = desk.draft()
+    desk.step(order, "submit", desk.purchaser_h)
+    desk.step(order, "approve", desk.approver_h)
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split(" WHERE ")[0])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        answer = desk.step(order, "confirm", desk.supplier_a_h)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert answer["parts"][0]["status"] == "confirmed" and answer["status"] == "approved"
+    assert [line["product_id"] for line in answer["lines"]] == [desk.orange.id]
+    assert {line["status"] for line in answer["lines"]} == {"confirmed"}
+    reads = [s for s in statements if s.startswith("SELECT")]
+    assert sum("FROM users" in s for s in reads) == 1, statements
+    assert sum(s.startswith("SELECT agencies.") for s in reads) <= 2, statements  # the unit, its lead unit
+    assert sum(s.startswith("SELECT purchase_orders.id, ") for s in reads) == 1, statements
+    assert len(statements) <= 20, statements
+    again = desk.client.get(f"/api/v1/purchase-orders/{order['id']}", headers=desk.supplier_a_h).json
+    assert again["lines"] == answer["lines"] and again["parts"] == answer["parts"]
