@@ -43,9 +43,8 @@ def keep(task_name: str, *args: object, error: Exception) -> None:
     of its own: dispatch_pending() sends it. A failure to write it is logged; the caller's own rows
     must then say what is left undone (a stored provider event not processed: reconcile_recent())."""
     try:
-        db.session.add(
-            OutboxMessage(task_name=task_name, args=list(args), last_error=f"{type(error).__name__}: {error}"[:1000])
-        )
+        why = f"{type(error).__name__}: {error}"[:1000]
+        db.session.add(OutboxMessage(task_name=task_name, args=list(args), last_error=why))
         db.session.commit()
     except Exception:
         db.session.rollback()
