@@ -61,6 +61,7 @@ bench: install
 	$(BIN)/python bench/health.py
 	$(BIN)/python bench/catalog.py
 	$(BIN)/python bench/orders.py
+	$(BIN)/python bench/webhooks.py
 	$(BIN)/python bench/procurement.py
 	$(BIN)/python bench/tallies.py
 	$(BIN)/python bench/load.py

@@ -1,20 +1,16 @@
-"""Benchmark: placing orders, beside a bare psycopg loop doing the same writes; webhook intake.
+"""Benchmark: placing orders, beside a bare psycopg loop doing the same writes (webhook intake is
+bench/webhooks.py).
 
 1. POST /api/v1/orders from 32 connections over 100 hot products (2 lines each), gunicorn on
    PostgreSQL. Payments go to the in-process development gateway so that no network call to a
    payment provider is in either figure.
 2. The floor: 32 threads, each with its own psycopg connection, doing what an order writes:
    guarded stock UPDATEs in id order, then the order, fulfilment and line INSERTs, one commit.
-3. Webhook intake: signed, unique Stripe events POSTed to /api/v1/webhooks/stripe (verified,
-   stored, outbox row, sent to Redis), in events/s accepted.
 
     .venv/bin/python bench/orders.py [--seconds 15] [--connections 32]
 """
 
 import argparse
-import hashlib
-import hmac
-import json
 import random
 import sys
 import tempfile
@@ -40,7 +36,6 @@ from bench.common import (
 )  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
-WEBHOOK_SECRET = "whsec_bench"
 PRODUCTS = 100
 
 ORDER_LUA = """
@@ -56,29 +51,6 @@ request = function()
     ', "quantity": 2}], "shipping_address": {"region_code": "370102", "detail": "济南市历下区泉城路 1 号", ' ..
     '"recipient": "张伟", "phone": "13900001111"}, "payment_method": "alipay"}'
   return wrk.format(nil, nil, nil, body)
-end
-"""
-
-WEBHOOK_LUA = """
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-local threads, events, i = 0, {}, 0
-setup = function(thread)
-  thread:set("tid", threads)
-  threads = threads + 1
-end
-init = function(args)
-  for line in io.lines("%(path)s") do
-    local sig, body = line:match("^(.-)\\t(.*)$")
-    events[#events + 1] = {sig, body}
-  end
-  i = tid
-end
-request = function()
-  local e = events[(i %% #events) + 1]
-  i = i + %(threads)d
-  wrk.headers["Stripe-Signature"] = e[1]
-  return wrk.format(nil, nil, nil, e[2])
 end
 """
 
@@ -164,23 +136,6 @@ def bare_loop(database_url: str, first: int, buyer_id: int, threads: int, second
     )
 
 
-def signed_events(path: Path, count: int) -> None:
-    with open(path, "w") as f:
-        now = int(time.time())
-        for i in range(count):
-            body = json.dumps(
-                {
-                    "id": f"evt_bench_{i:08d}",
-                    "object": "event",
-                    "type": "payment_intent.created",
-                    "created": now,
-                    "data": {"object": {"id": f"pi_bench_{i}", "object": "payment_intent"}},
-                }
-            )
-            sig = hmac.new(WEBHOOK_SECRET.encode(), f"{now}.{body}".encode(), hashlib.sha256).hexdigest()
-            f.write(f"t={now},v1={sig}\t{body}\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -209,10 +164,6 @@ def main() -> None:
         order_script.write_text(
             ORDER_LUA % {"token": token, "first": first, "span": PRODUCTS - 1, "count": PRODUCTS}
         )
-        events = Path(tmp) / "events.tsv"
-        signed_events(events, 200_000)
-        webhook_script = Path(tmp) / "webhook.lua"
-        webhook_script.write_text(WEBHOOK_LUA % {"path": events, "threads": 2})
         rows = []
         with gunicorn("marketplace:create_app()", env, workers=args.workers, threads=args.threads) as url:
             log(f"orders through the API: {args.connections} connections, {args.seconds}s")
@@ -229,19 +180,8 @@ def main() -> None:
             with psycopg.connect(database_url) as conn:
                 buyer_id = conn.execute("SELECT id FROM users LIMIT 1").fetchone()[0]
             rows.append(bare_loop(database_url, first, buyer_id, args.connections, args.seconds))
-            log(f"webhook intake: {args.connections} connections, {args.seconds}s")
-            rows.append(
-                wrk(
-                    "POST /api/v1/webhooks/stripe (unique events)",
-                    url + "/api/v1/webhooks/stripe",
-                    args.connections,
-                    args.seconds,
-                    script=webhook_script,
-                )
-            )
         with psycopg.connect(database_url) as conn:
             orders = conn.execute("SELECT count(*) FROM orders").fetchone()[0]
-            stored = conn.execute("SELECT count(*) FROM webhook_events").fetchone()[0]
             negative = conn.execute("SELECT count(*) FROM products WHERE stock < 0").fetchone()[0]
     kind = (
         f"{args.workers} gthread workers x {args.threads} threads"
@@ -253,9 +193,7 @@ def main() -> None:
         rows,
         baseline="bare psycopg loop (same writes)",
     )
-    print(
-        f"rows written: {orders} orders, {stored} webhook events stored; products below zero stock: {negative}"
-    )
+    print(f"rows written: {orders} orders; products below zero stock: {negative}")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ SCHEDULE = {
     },
     "expire-reservations": {"task": "orders.expire_reservations", "schedule": 60.0},
     "dispatch-outbox": {"task": "outbox.dispatch_pending", "schedule": 30.0},
+    # Webhook events handed over while no claim task came (one lost): intake sends one at once otherwise.
+    "claim-webhook-events": {"task": "payments.claim_received", "schedule": 30.0},
     "reconcile-payments": {"task": "payments.reconcile_recent", "schedule": crontab(minute=17)},
     "monthly-ledger-reports": {
         "task": "ledger.monthly_reports",

@@ -38,6 +38,19 @@ def enqueue(task_name: str, *args: object) -> OutboxMessage:
     return message
 
 
+def keep(task_name: str, *args: object, error: Exception) -> None:
+    """Write a message that a sender could not hand to the broker itself, unsent, in a transaction
+    of its own: dispatch_pending() sends it. A failure to write it is logged; the caller's own rows
+    must then say what is left undone (a stored provider event not processed: reconcile_recent())."""
+    try:
+        why = f"{type(error).__name__}: {error}"[:1000]
+        db.session.add(OutboxMessage(task_name=task_name, args=list(args), last_error=why))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("task %s%s neither sent nor kept in the outbox", task_name, args)
+
+
 @event.listens_for(db.session, "after_commit")
 def _dispatch_committed(session: Session) -> None:
     """Send what the transaction just committed enqueued. The committed session can emit no more

@@ -22,6 +22,12 @@ def process_event(self: Task[[int], str], webhook_event_id: int) -> str:
     return payments.process_event(webhook_event_id)
 
 
+@shared_task(name="payments.claim_received", acks_late=True)
+def claim_received() -> int:
+    """Send the processing of the webhook events intake stored and handed over."""
+    return payments.claim_received()
+
+
 @shared_task(name="payments.reconcile_recent", acks_late=True)
 def reconcile_recent() -> dict[str, int]:
     """Repair orders whose webhook never came; retry refunds the provider did not take."""
