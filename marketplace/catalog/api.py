@@ -8,7 +8,7 @@ from marshmallow import validate
 from marketplace import cache
 from marketplace.accounts.auth import SECURITY, current_user, require_user
 from marketplace.cache import IF_NONE_MATCH, NOT_MODIFIED, PREPARED_DOC_HEADERS
-from marketplace.catalog import services
+from marketplace.catalog import search, services
 from marketplace.catalog.schemas import (
     BatchCreateSchema,
     BatchSchema,
@@ -23,7 +23,7 @@ from marketplace.catalog.schemas import (
 )
 from marketplace.errors import InvalidField
 from marketplace.i18n import _
-from marketplace.pagination import page_of
+from marketplace.pagination import counted_page_of, page_of
 from marketplace.parsing import Blueprint
 from marketplace.regions.services import reference_version
 from marketplace.schemas import WholeNumber
@@ -47,10 +47,10 @@ cache.Prepared(blp, {"catalog.Categories": ()}, reference_version)
 
 
 def _listing_cache_key() -> str | None:
-    """The first pages of listings (not searches) are the same for everyone: cache those, keyed on
-    the arguments the listing reads, normalised (`certified=1` is `certified=true`), so parameters
-    it ignores (`&bust=1`, `&_=...`) make no entry of their own."""
-    if request.method != "GET" or request.path != LISTING or "q" in request.args:
+    """The first pages of listings and searches are the same for everyone: cache those, keyed on
+    the arguments the listing reads, normalised (`certified=1` is `certified=true`, `q=5KG` is
+    `q=5kg`), so parameters it ignores (`&bust=1`, `&_=...`) make no entry of their own."""
+    if request.method != "GET" or request.path != LISTING:
         return None
     # The first value of each, as webargs takes it.
     given = {name: request.args[name] for name in LISTING_KEY.fields if name in request.args}
@@ -60,6 +60,8 @@ def _listing_cache_key() -> str | None:
         return None  # the view answers 422; nothing is kept
     if args["page"] > current_app.config["CATALOG_CACHED_PAGES"]:
         return None
+    if "q" in args:
+        args["q"] = " ".join(search.words(args["q"]))  # the words the search reads
     return urlencode(sorted((name, str(value)) for name, value in args.items()))
 
 
@@ -114,8 +116,10 @@ class Products(MethodView):
     def get(self, args, pagination_parameters):
         """商品列表
 
-        The public catalog. The first pages of listings are cached; searches are not."""
+        The public catalog. The first pages of listings and of searches are cached."""
         _check_price_range(args)
+        if search.words(args.get("q") or ""):
+            return counted_page_of(services.catalog_query(args), pagination_parameters)
         return page_of(services.catalog_query(args), pagination_parameters)
 
     @blp.arguments(ProductCreateSchema)

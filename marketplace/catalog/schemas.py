@@ -117,7 +117,10 @@ class ProductQueryArgsSchema(QueryArgsSchema):
     max_price_fen = WholeNumber(validate=validate.Range(min=0, max=MAX_FEN))
     sort = fields.String(
         validate=validate.OneOf(["price_fen", "-price_fen", "name", "-created_at", "relevance"]),
-        metadata={"description": "relevance (with q): names that start with the words, then the shortest"},
+        metadata={
+            "description": "relevance, the default with q: names that start with the first word, "
+            "then the shortest, then the newest"
+        },
     )
 
 

@@ -222,10 +222,12 @@ def _relevance(query: str) -> tuple[Any, ...]:
 
 
 def catalog_query(args: dict[str, Any]) -> Select[tuple[Product]]:
-    """The public catalog: active products of verified suppliers, filtered, searched and sorted."""
-    sort = args.get("sort") or "-created_at"
+    """The public catalog: active products of verified suppliers, filtered, searched and sorted;
+    a search by relevance unless it asks for another sort."""
+    searched = bool(words(args.get("q") or ""))
+    sort = args.get("sort") or ("relevance" if searched else "-created_at")
     if sort == "relevance":
-        order = _relevance(args["q"]) if words(args.get("q") or "") else SORTS["-created_at"]
+        order = _relevance(args["q"]) if searched else SORTS["-created_at"]
     else:
         order = SORTS[sort]
     # Related rows are fetched for the page only, after the LIMIT.

@@ -578,7 +578,7 @@ export interface paths {
         };
         /**
          * 商品列表
-         * @description The public catalog. The first pages of listings are cached; searches are not.
+         * @description The public catalog. The first pages of listings and of searches are cached.
          */
         get: operations["catalog_get_products"];
         put?: never;
@@ -5115,7 +5115,7 @@ export interface operations {
                 in_season?: boolean;
                 min_price_fen?: number;
                 max_price_fen?: number;
-                /** @description relevance (with q): names that start with the words, then the shortest */
+                /** @description relevance, the default with q: names that start with the first word, then the shortest, then the newest */
                 sort?: "price_fen" | "-price_fen" | "name" | "-created_at" | "relevance";
                 page?: number;
                 page_size?: number;
@@ -5212,7 +5212,7 @@ export interface operations {
                 in_season?: boolean;
                 min_price_fen?: number;
                 max_price_fen?: number;
-                /** @description relevance (with q): names that start with the words, then the shortest */
+                /** @description relevance, the default with q: names that start with the first word, then the shortest, then the newest */
                 sort?: "price_fen" | "-price_fen" | "name" | "-created_at" | "relevance";
             };
             header?: never;
