@@ -1,6 +1,7 @@
 """Extensions, created unbound and initialised by create_app."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -78,6 +79,19 @@ def insert_rows(model: type[Base], rows: list[dict[str, Any]]) -> None:
     arrays = [bindparam(None, [row[name] for row in rows], type_=ARRAY(columns[name].type)) for name in names]
     given = func.unnest(*arrays).table_valued(*names).render_derived()
     db.session.execute(insert(model).from_select(names, select(*given.c)))
+
+
+@contextmanager
+def kept_loaded() -> Iterator[None]:
+    """Commits within leave the session's objects loaded as they were written, not expired: for a
+    use case that shows what it has just written, rather than reading it back (a connection and a
+    round trip per object). Only for objects no other transaction could have changed meanwhile."""
+    session = db.session()
+    expiring, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = expiring
 
 
 # The models' base: Flask-SQLAlchemy's db.Model (the typed Base with its query and table names), which

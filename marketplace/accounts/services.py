@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import joinedload
 from zxcvbn import zxcvbn
 
 from marketplace.accounts import mails, tokens
@@ -305,7 +306,8 @@ def issue_token(user: User, now: float | None = None) -> IssuedToken:
 
 def user_from_token(token: str) -> User:
     claims = tokens.verify(current_app.config["SECRET_KEY"], token)
-    user = db.session.get(User, claims.user_id) if claims else None
+    # The caller's roles with them, in one query: most requests ask what the caller may do.
+    user = db.session.get(User, claims.user_id, options=[joinedload(User.role_grants)]) if claims else None
     if claims is None or user is None or not user.is_active or user.token_version != claims.token_version:
         # N_: the reader's locale is being chosen from this very token, so it is translated when shown.
         raise Unauthorized(N_("The token is invalid or has expired."))

@@ -63,7 +63,7 @@ class Checkout(MethodView):
         fulfilment per supplier; the items bought leave the cart."""
         user = require_user()
         payer = Payer(body["payment_device"], request.remote_addr)
-        order = services.check_out(
+        order, payment = services.check_out(
             user, body["address_id"], body["payment_method"], body.get("product_ids"), payer
         )
-        return view_order(user, order)
+        return view_order(user, order, payment)

@@ -14,6 +14,7 @@ from marketplace.i18n import _
 from marketplace.orders.models import Order
 from marketplace.payments.checkout import place_order
 from marketplace.payments.gateways import Payer
+from marketplace.payments.models import Payment
 
 
 class CartEmpty(Conflict):
@@ -94,9 +95,10 @@ def remove_item(user: User, product_id: int) -> None:
 
 def check_out(
     user: User, address_id: int, method: str, product_ids: list[int] | None, payer: Payer | None = None
-) -> Order:
+) -> tuple[Order, Payment]:
     """Order what is in the cart (or the products named of it), shipped to an address of the
-    buyer's; the items bought leave the cart in the order's own transaction."""
+    buyer's; the items bought leave the cart in the order's own transaction. The order and its
+    payment."""
     _lock_cart(user)
     address = _address(user, address_id)
     stmt = select(CartItem).where(CartItem.user_id == user.id)

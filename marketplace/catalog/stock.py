@@ -2,7 +2,8 @@
 nothing, with the rows locked in one order so that concurrent orders cannot deadlock."""
 
 from collections import defaultdict
-from typing import cast
+from collections.abc import Callable
+from typing import Any, cast
 
 from sqlalchemy import BigInteger, Table, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -32,57 +33,99 @@ def lock_stock(ids: list[int]) -> dict[int, int]:
     )
 
 
-def reserve(wanted: dict[int, int], field: str, locked: dict[int, int] | None = None) -> None:
+def reserve(
+    wanted: dict[int, int], field: str, check: Callable[[dict[int, int]], None] | None = None
+) -> None:
     """Take the stock of every product in `wanted` ({product id: quantity}), or none of it.
 
-    The rows are locked (lock_stock, unless the caller has: `locked`). Every short product is
-    reported at once (409, under `field`). The UPDATE is guarded: even where locks do nothing
-    (SQLite) stock cannot go below zero, and the CHECK constraint is the last line.
+    On PostgreSQL one statement locks the rows (in id order, as lock_stock) and takes each quantity
+    the stock covers. `check`, if given, is shown {product id: stock before this order} and may
+    refuse the order by raising (the caller rolls back). Every short product is reported at once
+    (409, under `field`). The UPDATE is guarded: even where locks do nothing (SQLite) stock cannot go
+    below zero, and the CHECK constraint is the last line.
     """
     ids = sorted(wanted)
-    stock = locked if locked is not None else lock_stock(ids)
+    before = _take(wanted)
+    if len(before) < len(ids):
+        # Some fell short: what the others were before this order's take, read under its locks.
+        left = lock_stock(ids)
+        before = {i: left.get(i, 0) + (wanted[i] if i in before else 0) for i in ids}
+    if check is not None:
+        check(before)
     short = {
-        str(i): [_("Only %(left)s left; %(asked)s asked for.", left=stock.get(i, 0), asked=wanted[i])]
+        str(i): [_("Only %(left)s left; %(asked)s asked for.", left=before.get(i, 0), asked=wanted[i])]
         for i in ids
-        if stock.get(i, 0) < wanted[i]
+        if before.get(i, 0) < wanted[i]
     }
-    if not short and _change(list(wanted.items()), take=True) == len(ids):
-        return
-    if not short:
-        short = {"": [_("Sold out while ordering; try again.")]}
-    db.session.rollback()
-    raise OutOfStock(_("Not enough stock for some lines."), errors={"json": {field: short}})
+    if short:
+        db.session.rollback()
+        raise OutOfStock(_("Not enough stock for some lines."), errors={"json": {field: short}})
 
 
 def put_back(quantities: list[tuple[int, int]]) -> None:
-    """Return stock: [(product id, quantity)], one statement for all."""
-    if quantities:
-        _change(quantities, take=False)
-
-
-def _change(quantities: list[tuple[int, int]], take: bool) -> int:
-    """Take (where the stock covers it) or put back each product's quantity; how many products
-    changed. On PostgreSQL one UPDATE joined to the quantities, sent as two arrays, so that a
-    10,000-line purchase order is one statement and two parameters, not 10,000 statements; elsewhere
-    (SQLite) the UPDATE runs once per product. A product named twice is summed first: a joined UPDATE
-    changes a row once, whatever number of the quantities it matches."""
+    """Return stock: [(product id, quantity)], one statement for all (on PostgreSQL)."""
     summed: dict[int, int] = defaultdict(int)
     for product_id, quantity in quantities:
         summed[product_id] += quantity
+    if not summed:
+        return
     table = cast(Table, Product.__table__)
-    if db.session.get_bind().dialect.name == "postgresql":
-        given = func.unnest(
-            bindparam("pids", list(summed), type_=ARRAY(BigInteger)),
-            bindparam("qtys", list(summed.values()), type_=ARRAY(BigInteger)),
+    if not _postgresql():
+        stmt = (
+            update(table).where(table.c.id == bindparam("pid")).values(stock=table.c.stock + bindparam("qty"))
         )
-        rows = given.table_valued("pid", "qty").render_derived()
-        pid, qty, params = rows.c.pid, rows.c.qty, None
-    else:
-        pid, qty = bindparam("pid"), bindparam("qty")
-        params = [{"pid": p, "qty": q} for p, q in summed.items()]
-    stmt = update(table).where(table.c.id == pid)
-    if take:
-        stmt = stmt.where(table.c.stock >= qty).values(stock=table.c.stock - qty)
-    else:
-        stmt = stmt.values(stock=table.c.stock + qty)
-    return db.session.connection().execute(stmt, params).rowcount
+        db.session.connection().execute(stmt, [{"pid": p, "qty": q} for p, q in summed.items()])
+        return
+    given = _quantities(summed)
+    db.session.connection().execute(
+        update(table).where(table.c.id == given.c.pid).values(stock=table.c.stock + given.c.qty)
+    )
+
+
+def _take(wanted: dict[int, int]) -> dict[int, int]:
+    """Take each product's quantity where its stock covers it; {product id: stock before} of those
+    taken. On PostgreSQL one statement: a CTE locks the rows in id order (deadlock-free, as
+    lock_stock), and the UPDATE joined to the quantities, sent as two arrays, so that a 10,000-line
+    purchase order is one statement and two parameters, not 10,000. Elsewhere (SQLite, whose
+    transactions run one at a time) the stock is read, then each covered product updated."""
+    table = cast(Table, Product.__table__)
+    if not _postgresql():
+        stock = lock_stock(list(wanted))
+        covered = [{"pid": p, "qty": q} for p, q in wanted.items() if stock.get(p, 0) >= q]
+        if covered:
+            db.session.connection().execute(
+                update(table)
+                .where(table.c.id == bindparam("pid"), table.c.stock >= bindparam("qty"))
+                .values(stock=table.c.stock - bindparam("qty")),
+                covered,
+            )
+        return {row["pid"]: stock[row["pid"]] for row in covered}
+    locked = (
+        select(table.c.id)
+        .where(in_ids(table.c.id, wanted))
+        .order_by(table.c.id)
+        .with_for_update(key_share=True)
+        .cte("locked")
+        .prefix_with("MATERIALIZED")
+    )
+    given = _quantities(wanted)
+    stmt = (
+        update(table)
+        .where(table.c.id == locked.c.id, table.c.id == given.c.pid, table.c.stock >= given.c.qty)
+        .values(stock=table.c.stock - given.c.qty)
+        .returning(table.c.id, table.c.stock + given.c.qty)
+    )
+    return {row[0]: row[1] for row in db.session.connection().execute(stmt).all()}
+
+
+def _quantities(quantities: dict[int, int]) -> Any:
+    """{product id: quantity} as rows (pid, qty) of unnest() over two array parameters."""
+    given = func.unnest(
+        bindparam("pids", list(quantities), type_=ARRAY(BigInteger)),
+        bindparam("qtys", list(quantities.values()), type_=ARRAY(BigInteger)),
+    )
+    return given.table_valued("pid", "qty").render_derived()
+
+
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"

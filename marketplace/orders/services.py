@@ -3,20 +3,21 @@ and delivered, who may see which. What reaches the payment (placing, cancelling,
 view and history) is checkout's, in payments/checkout.py."""
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import Select, case, func, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import Select, case, func, null, or_, select, union_all
+from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
 from marketplace.catalog.models import Product
-from marketplace.catalog.stock import lock_stock, reserve
+from marketplace.catalog.stock import reserve
 from marketplace.errors import DomainError, InvalidField, NotFound
-from marketplace.extensions import db
+from marketplace.extensions import db, in_ids
 from marketplace.i18n import _
 from marketplace.orders import lifecycle
 from marketplace.orders.models import Fulfilment, FulfilmentStatus, Order, OrderLine, OrderStatus
@@ -49,60 +50,70 @@ def reserve_order(buyer: User, items: list[dict[str, int]], shipping: dict[str, 
             "shipping_address", _("region_code must be a county (or town), where goods can go.")
         )
     ids = sorted(wanted)
-    products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(ids)))}
+    # Only what an order line copies: no images, origin or category.
+    products = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Product)
+            .where(in_ids(Product.id, ids))
+            .options(lazyload("*"), joinedload(Product.supplier))
+        )
+    }
     unknown = [i for i in ids if i not in products or not products[i].is_listed]
     if unknown:
         raise InvalidField("items", _("Not on sale: product %(ids)s.", ids=", ".join(map(str, unknown))))
 
-    held = _unpaid_holds(buyer, ids)
     order = _build_order(buyer, products, wanted, region.code, shipping, method)
     db.session.add(order)
     db.session.flush()
     audit.record(order, "place", buyer.id, to_status=OrderStatus.PENDING_PAYMENT)
     db.session.flush()
-    # The stock last, so that its row locks are held for as short a time as can be.
-    stock = lock_stock(ids)
-    _check_hold_limits(wanted, held, stock)
-    reserve(wanted, "items", locked=stock)
+    # The locks last, the buyer's then the stock's, so that they are held for as short a time as can be.
+    held = _unpaid_holds(buyer, order.id, ids)
+    reserve(wanted, "items", check=lambda stock: _check_hold_limits(wanted, held, stock))
     return order
 
 
-def _unpaid_holds(buyer: User, ids: list[int]) -> dict[int, int]:
+def _unpaid_holds(buyer: User, order_id: int, ids: list[int]) -> dict[int, int]:
     """Refuse a buyer with the most orders awaiting payment; else {product id: units} their unpaid
-    orders hold of these products. The buyer's row is locked first, so that two checkouts of one
-    buyer at once are counted one after the other."""
+    orders hold of these products, this order (`order_id`, just written) aside. The buyer's row is
+    locked first, so that two checkouts of one buyer at once are counted one after the other: the
+    count is a statement of its own after the lock, so that it sees what the other one committed."""
     db.session.execute(select(User.id).where(User.id == buyer.id).with_for_update(key_share=True))
-    most = current_app.config["ORDER_MAX_UNPAID_PER_BUYER"]
-    unpaid = db.session.scalar(
-        select(func.count()).where(Order.buyer_id == buyer.id, Order.status == OrderStatus.PENDING_PAYMENT)
+    unpaid = (Order.buyer_id == buyer.id, Order.status == OrderStatus.PENDING_PAYMENT, Order.id != order_id)
+    # One round trip: a row per product held, and one with no product carrying the count of orders.
+    rows = cast(
+        Sequence[tuple[int | None, int]],
+        db.session.execute(
+            union_all(
+                select(OrderLine.product_id, func.sum(OrderLine.quantity))
+                .join(Order, Order.id == OrderLine.order_id)
+                .where(*unpaid, in_ids(OrderLine.product_id, ids))
+                .group_by(OrderLine.product_id),
+                select(null(), func.count()).select_from(Order).where(*unpaid),
+            )
+        ).all(),
     )
-    if unpaid >= most:
+    held = {product_id: int(units) for product_id, units in rows if product_id is not None}
+    count = next(units for product_id, units in rows if product_id is None)
+    most = current_app.config["ORDER_MAX_UNPAID_PER_BUYER"]
+    if count >= most:
         raise TooManyUnpaidOrders(
             _(
                 "You have %(unpaid)s orders awaiting payment, the most one buyer may have at once "
                 "(%(most)s); pay for or cancel one first.",
-                unpaid=unpaid,
+                unpaid=count,
                 most=most,
             )
         )
-    return dict(
-        db.session.execute(
-            select(OrderLine.product_id, func.sum(OrderLine.quantity))
-            .join(Order, Order.id == OrderLine.order_id)
-            .where(
-                Order.buyer_id == buyer.id,
-                Order.status == OrderStatus.PENDING_PAYMENT,
-                OrderLine.product_id.in_(ids),
-            )
-            .group_by(OrderLine.product_id)
-        ).all()
-    )
+    return held
 
 
 def _check_hold_limits(wanted: dict[int, int], held: dict[int, int], stock: dict[int, int]) -> None:
     """Of one product, a buyer's unpaid orders together hold at most ORDER_HOLD_MAX_UNITS and at
     most ORDER_HOLD_MAX_SHARE_BP of the stock they see (what is left plus what they hold), never
-    less than one unit. Lines short of stock are left to reserve() to report as such."""
+    less than one unit. Lines short of stock are left to reserve() to report as such; `stock` is
+    each product's before this order took it."""
     config = current_app.config
     max_units, share_bp = config["ORDER_HOLD_MAX_UNITS"], config["ORDER_HOLD_MAX_SHARE_BP"]
     over: dict[str, list[str]] = {}
@@ -172,7 +183,9 @@ def _build_order(
         product, quantity = products[product_id], wanted[product_id]
         fulfilment = by_supplier.get(product.supplier_id)
         if fulfilment is None:
-            fulfilment = by_supplier[product.supplier_id] = Fulfilment(supplier_id=product.supplier_id)
+            fulfilment = by_supplier[product.supplier_id] = Fulfilment(
+                supplier_id=product.supplier_id, supplier=product.supplier
+            )
             order.fulfilments.append(fulfilment)
         order.lines.append(
             OrderLine(

@@ -13,7 +13,7 @@ from marketplace.accounts.models import User
 from marketplace.audit import services as audit
 from marketplace.audit.models import AuditEvent
 from marketplace.errors import Conflict, DomainError, Forbidden
-from marketplace.extensions import db
+from marketplace.extensions import db, kept_loaded
 from marketplace.i18n import N_, _, name_of
 from marketplace.orders import services as orders
 from marketplace.orders.models import ORDER_STATUS_NAMES, FulfilmentStatus, Order, OrderStatus
@@ -43,11 +43,11 @@ def place_order(
     shipping: dict[str, str],
     method: str,
     payer: Payer | None = None,
-) -> Order:
+) -> tuple[Order, Payment]:
     """Reserve stock for every line (all shortages reported at once) within what one buyer may hold
     unpaid, split into one fulfilment per supplier, and open a payment with the provider of the
     buyer's payment method. If the provider is down, the order is cancelled and its stock released,
-    so nothing is left half-made."""
+    so nothing is left half-made. The order and the payment opened for it."""
     try:
         provider = gateway_for(method)
         order = orders.reserve_order(buyer, items, shipping, method)
@@ -55,7 +55,8 @@ def place_order(
         db.session.rollback()  # the buyer's and the stock's row locks are let go at once
         raise
     order_id, total_fen, currency = order.id, order.total_fen, order.currency
-    db.session.commit()  # the stock is taken; the provider is asked next, outside any transaction
+    with kept_loaded():
+        db.session.commit()  # the stock is taken; the provider is asked next, outside any transaction
     try:
         intent = provider.create_intent(
             order_id,
@@ -66,25 +67,27 @@ def place_order(
             payer=payer,
         )
     except PaymentProviderUnavailable:
+        db.session.expire_all()
         order = db.session.get_one(Order, order_id)
         close_unpaid(order, OrderStatus.CANCELLED, actor_id=None, reason=N_("payment provider unavailable"))
         db.session.commit()
         raise
-    db.session.add(
-        Payment(
-            order_id=order_id,
-            provider=provider.name,
-            provider_ref=intent.id,
-            client_secret=intent.client_secret,
-            qr_code=intent.qr_code,
-            redirect_url=intent.redirect_url,
-            method=method,
-            amount_fen=total_fen,
-            currency=currency,
-        )
+    payment = Payment(
+        order_id=order_id,
+        provider=provider.name,
+        provider_ref=intent.id,
+        client_secret=intent.client_secret,
+        qr_code=intent.qr_code,
+        redirect_url=intent.redirect_url,
+        method=method,
+        amount_fen=total_fen,
+        currency=currency,
     )
-    db.session.commit()
-    return db.session.get_one(Order, order_id)
+    db.session.add(payment)
+    # The order and its payment are shown as written: nothing is read back.
+    with kept_loaded():
+        db.session.commit()
+    return order, payment
 
 
 def expire_reservations(at: datetime | None = None) -> int:
@@ -159,15 +162,21 @@ def _cancel_intent(intent: tuple[int, str, str] | None) -> None:
         db.session.flush()
 
 
-def view_order(actor: User, order: Order) -> dict[str, Any]:
-    """What the caller may see of an order: a supplier sees only its own fulfilment and lines."""
-    return view_orders(actor, [order])[0]
+def view_order(actor: User, order: Order, payment: Payment | None = None) -> dict[str, Any]:
+    """What the caller may see of an order: a supplier sees only its own fulfilment and lines.
+    `payment`: the order's latest, when the caller has it at hand (it is looked up otherwise)."""
+    return view_orders(actor, [order], None if payment is None else {order.id: payment})[0]
 
 
-def view_orders(actor: User, page: list[Order]) -> list[dict[str, Any]]:
-    """view_order for a page of orders, with one look-up of the caller's suppliers and one of payments."""
-    mine = None if actor.is_admin else member_supplier_ids(actor)
-    payments = _latest_payments([o.id for o in page])
+def view_orders(
+    actor: User, page: list[Order], payments: dict[int, Payment] | None = None
+) -> list[dict[str, Any]]:
+    """view_order for a page of orders, with one look-up of the caller's suppliers (none if the
+    caller is an admin or bought every order) and one of payments (none if given)."""
+    buyer_only = all(order.buyer_id == actor.id for order in page)
+    mine = None if actor.is_admin or buyer_only else member_supplier_ids(actor)
+    if payments is None:
+        payments = _latest_payments([o.id for o in page])
     views = []
     for order in page:
         own = None if mine is None or order.buyer_id == actor.id else mine

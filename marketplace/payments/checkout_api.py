@@ -65,10 +65,10 @@ class Orders(MethodView):
         Place an order: stock is reserved and a payment opened; pay with `payment.client_secret`."""
         user = require_user()
         payer = Payer(body["payment_device"], request.remote_addr)
-        order = checkout.place_order(
+        order, payment = checkout.place_order(
             user, body["items"], body["shipping_address"], body["payment_method"], payer
         )
-        return checkout.view_order(user, order)
+        return checkout.view_order(user, order, payment)
 
 
 @blp.route("/orders/<int:order_id>")

@@ -127,6 +127,7 @@ def test_checkout_places_one_order_split_per_supplier_and_empties_the_cart(shop)
     assert r.json["payment"]["publishable_key"] == "pk_test_marketplace"  # for Stripe.js on the payment page
     assert view(shop)["suppliers"] == []
     assert shop.stock(shop.orange) == 8
+    assert shop.get(r.json["id"]).json == r.json  # the answer, made from what was written, as stored
 
 
 def test_checkout_of_some_products_leaves_the_rest_in_the_cart(shop):

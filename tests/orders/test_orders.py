@@ -33,6 +33,19 @@ def test_order_reserves_stock_splits_per_supplier_and_opens_a_stripe_payment(sho
     assert len(create) == 1
 
 
+def test_the_answer_to_placing_an_order_is_the_order_as_stored(shop):
+    # The answer is made from what was written, not read back: it must still be what a read gives.
+    placed = shop.order()
+    assert placed.status_code == 201, placed.json
+    stored = shop.get(placed.json["id"])
+    assert placed.json == stored.json
+    assert placed.json["created_at"] and placed.json["payment"]["status"] == "pending"
+    assert {f["supplier_name"] for f in placed.json["fulfilments"]} == {
+        shop.supplier_a.name,
+        shop.supplier_b.name,
+    }
+
+
 def test_every_short_line_is_reported_and_nothing_changes(shop):
     r = shop.order(
         [{"product_id": shop.orange.id, "quantity": 11}, {"product_id": shop.plum.id, "quantity": 6}]
