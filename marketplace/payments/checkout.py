@@ -98,13 +98,12 @@ def expire_reservations(at: datetime | None = None) -> int:
         if order.status != OrderStatus.PENDING_PAYMENT:
             db.session.rollback()
             continue
-        close_unpaid(
-            order, OrderStatus.EXPIRED, actor_id=None, reason=N_("unpaid when the reservation ran out")
-        )
+        reason = N_("unpaid when the reservation ran out")
+        close_unpaid(order, OrderStatus.EXPIRED, actor_id=None, reason=reason)
         intent = _open_intent(order)
         db.session.commit()
         expired += 1
-        _cancel_intent(intent)
+        _cancel_intent(intent, None, reason)
         db.session.commit()
     return expired
 
@@ -116,10 +115,11 @@ def cancel_order(actor: User, order_id: int) -> Order:
         raise Forbidden(_("Only the buyer or an admin may cancel an order."))
     order = lock_order(order_id)
     if order.status == OrderStatus.PENDING_PAYMENT:
-        close_unpaid(order, OrderStatus.CANCELLED, actor.id, reason=N_("cancelled before payment"))
+        actor_id, reason = actor.id, N_("cancelled before payment")
+        close_unpaid(order, OrderStatus.CANCELLED, actor_id, reason=reason)
         intent = _open_intent(order)
         db.session.commit()
-        _cancel_intent(intent)
+        _cancel_intent(intent, actor_id, reason)
         db.session.commit()
         return db.session.get_one(Order, order_id)
     if order.status != OrderStatus.PAID or any(
@@ -147,9 +147,10 @@ def _open_intent(order: Order) -> tuple[int, str, str] | None:
     return payment.id, payment.provider, payment.provider_ref
 
 
-def _cancel_intent(intent: tuple[int, str, str] | None) -> None:
-    """Cancel an open payment at the provider (no transaction open); the payment is canceled when the
-    provider says it is, flushed for the caller to commit."""
+def _cancel_intent(intent: tuple[int, str, str] | None, actor_id: int | None, reason: str) -> None:
+    """Cancel an open payment at the provider (no transaction open) for whoever closed its order
+    (None: the system), and why; the payment is canceled when the provider says it is, flushed for the
+    caller to commit."""
     if intent is None:
         return
     payment_id, provider, intent_id = intent
@@ -158,7 +159,8 @@ def _cancel_intent(intent: tuple[int, str, str] | None) -> None:
     except DomainError:
         return  # it stays open at the provider; a late success is refunded automatically
     if state.status == "canceled":
-        lifecycle.move_payment(db.session.get_one(Payment, payment_id), PaymentStatus.CANCELED)
+        payment = db.session.get_one(Payment, payment_id)
+        lifecycle.move_payment(payment, PaymentStatus.CANCELED, actor_id, reason)
         db.session.flush()
 
 

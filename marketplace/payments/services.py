@@ -432,7 +432,7 @@ def _reject_payment(order: Order, payment: Payment, intent: IntentState, why: st
     at the provider. Idempotent: the provider's answer for a succeeded payment does not change."""
     if payment.failure_reason != why:
         log.warning("payment %s of order %s rejected: %s", intent.id, order.id, why)
-        lifecycle.move_payment(payment, PaymentStatus.FAILED)
+        lifecycle.move_payment(payment, PaymentStatus.FAILED, reason=why)
         payment.failure_reason = why
         received = {"received": intent.amount_received, "received_currency": intent.currency.upper()}
         audit.record(
@@ -558,8 +558,7 @@ def _record_refund(
     )
     for line in order.lines:
         line.refunded_quantity += lines.get(line.id, 0)
-    db.session.add(refund)
-    db.session.flush()
+    lifecycle.request_refund(refund)
     audit.record(
         order,
         "refund_requested",
@@ -608,8 +607,8 @@ def _settle_refund(refund_id: int, provider_status: str, why: str | None = None)
         # The ledger enters the refund (ledger/receivers.py).
         events.refund_succeeded.send(refund, order=order, refund_date=china_today())
     else:
-        lifecycle.move_refund(refund, RefundStatus.FAILED)
         refund.failure_reason = why or ENDED_AS[provider_status]
+        lifecycle.move_refund(refund, RefundStatus.FAILED, reason=refund.failure_reason)
         for line in order.lines:
             line.refunded_quantity -= refund.lines.get(str(line.id), 0)
         events.refund_failed.send(refund, why=refund.failure_reason)  # alerted (alerts/receivers.py)
