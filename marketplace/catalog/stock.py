@@ -2,15 +2,21 @@
 nothing, with the rows locked in one order so that concurrent orders cannot deadlock."""
 
 from collections import defaultdict
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import BigInteger, Table, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from marketplace.catalog.models import Product
+from marketplace.catalog.services import catalog_changes_on_commit
 from marketplace.errors import DomainError
 from marketplace.extensions import db, in_ids
 from marketplace.i18n import _
+
+# Fewer units than this left, a buyer reads each one: a sale or a return that finds or leaves a product
+# below it (selling out, or back in stock) is on the cached listings and product pages at once; above
+# it their figure may be up to CATALOG_CACHE_SECONDS old (an order is checked against the real one).
+LOW_STOCK = 10
 
 
 class OutOfStock(DomainError):
@@ -65,24 +71,37 @@ def _change(quantities: list[tuple[int, int]], take: bool) -> int:
     changed. On PostgreSQL one UPDATE joined to the quantities, sent as two arrays, so that a
     10,000-line purchase order is one statement and two parameters, not 10,000 statements; elsewhere
     (SQLite) the UPDATE runs once per product. A product named twice is summed first: a joined UPDATE
-    changes a row once, whatever number of the quantities it matches."""
+    changes a row once, whatever number of the quantities it matches. A change that finds or leaves
+    a product low on stock (LOW_STOCK) shows on the cached catalog once the transaction commits."""
     summed: dict[int, int] = defaultdict(int)
     for product_id, quantity in quantities:
         summed[product_id] += quantity
     table = cast(Table, Product.__table__)
+    connection = db.session.connection()
+
+    def changed(pid: Any, qty: Any, params: dict[str, int] | None = None) -> list[tuple[int, int]]:
+        stmt = update(table).where(table.c.id == pid)
+        if take:
+            stmt = stmt.where(table.c.stock >= qty).values(stock=table.c.stock - qty)
+        else:
+            stmt = stmt.values(stock=table.c.stock + qty)
+        rows = connection.execute(stmt.returning(table.c.id, table.c.stock), params).all()
+        return [(row[0], row[1]) for row in rows]
+
     if db.session.get_bind().dialect.name == "postgresql":
         given = func.unnest(
             bindparam("pids", list(summed), type_=ARRAY(BigInteger)),
             bindparam("qtys", list(summed.values()), type_=ARRAY(BigInteger)),
         )
         rows = given.table_valued("pid", "qty").render_derived()
-        pid, qty, params = rows.c.pid, rows.c.qty, None
+        after = changed(rows.c.pid, rows.c.qty)
     else:
-        pid, qty = bindparam("pid"), bindparam("qty")
-        params = [{"pid": p, "qty": q} for p, q in summed.items()]
-    stmt = update(table).where(table.c.id == pid)
-    if take:
-        stmt = stmt.where(table.c.stock >= qty).values(stock=table.c.stock - qty)
-    else:
-        stmt = stmt.values(stock=table.c.stock + qty)
-    return db.session.connection().execute(stmt, params).rowcount
+        after = [
+            row
+            for p, q in summed.items()
+            for row in changed(bindparam("pid"), bindparam("qty"), {"pid": p, "qty": q})
+        ]
+    # Before a take the stock was higher by the quantity; before a put-back, lower.
+    if any(min(left, left + summed[pid] if take else left - summed[pid]) < LOW_STOCK for pid, left in after):
+        catalog_changes_on_commit()
+    return len(after)
