@@ -122,13 +122,12 @@ class Products(MethodView):
     @blp.response(200, ProductSchema(many=True), headers=KEPT_DOC_HEADERS)
     @blp.alt_response(304, description=NOT_MODIFIED)
     @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
-    @blp.doc(parameters=[IF_NONE_MATCH])
     def get(self, args, pagination_parameters):
         """商品列表
 
-        The public catalog. The first pages of listings are cached (X-Cache: hit or miss), with an
-        ETag; searches are not. A change to what a page shows (a price, stock running low or out, a
-        certificate, a delisting) is on the next request."""
+        The public catalog. The first pages of listings are cached (X-Cache: hit or miss), with
+        an ETag (If-None-Match with it: 304, no body); searches are not. A change to what a page
+        shows (a price, stock running low or out, a certificate, a delisting) is on the next request."""
         _check_price_range(args)
         return page_of(services.catalog_query(args), pagination_parameters)
 
@@ -179,13 +178,12 @@ def _check_price_range(args) -> None:
 class ProductById(MethodView):
     @blp.response(200, ProductSchema, headers=KEPT_DOC_HEADERS)
     @blp.alt_response(304, description=NOT_MODIFIED)
-    @blp.doc(parameters=[IF_NONE_MATCH])
     def get(self, product_id):
         """查看商品
 
-        A listed product, for anyone: cached for anonymous readers (X-Cache), with an ETag; a change
-        to it is on the next request, and a delisted one is a 404 at once. Its members, officers and
-        admins (signed in) also see it unlisted."""
+        A listed product, for anyone: cached for anonymous readers (X-Cache), with an ETag
+        (If-None-Match with it: 304, no body). A change to it is on the next request; a delisted
+        one is a 404 at once. Its members, officers and admins (signed in) also see it unlisted."""
         return services.get_product(current_user(), product_id)
 
     @blp.arguments(ProductUpdateSchema)
