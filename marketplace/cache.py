@@ -142,16 +142,6 @@ def _namespace(namespace: str) -> str:
     return f"{current_app.config['RATELIMIT_KEY_PREFIX']}:cache:{namespace}"
 
 
-def get(namespace: str, key: str) -> tuple[bytes | None, bytes | None]:
-    """(entry or None, the version it was looked up under). Pass the version to put(), so that a
-    page computed while a writer invalidated lands under the old version, never the new one."""
-    try:
-        return backend().get_versioned(_namespace(namespace), key)
-    except redis.RedisError as exc:
-        log.warning("cache read failed, serving uncached: %s", exc)
-        return None, None
-
-
 def put(namespace: str, key: str, version: bytes | None, value: bytes, ttl: int) -> None:
     if version is None:
         return
