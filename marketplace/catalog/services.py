@@ -412,6 +412,7 @@ def add_batch(actor: User, product_id: int, data: dict[str, Any]) -> TraceBatch:
         raise Conflict(_(BATCH_TAKEN), errors={"json": {"batch_code": [_(BATCH_CODE_USED)]}})
     batch = TraceBatch(product_id=product.id, **data)
     db.session.add(batch)
+    catalog_changes_on_commit()  # a fresh batch puts produce in season (?in_season=true)
     db.session.commit()
     return batch
 

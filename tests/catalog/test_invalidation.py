@@ -147,6 +147,15 @@ def test_a_delisted_product_is_a_404_at_once_and_off_the_listing(shop, orange):
     assert page(shop.client, orange).status_code == 404
 
 
+def test_a_fresh_batch_puts_the_product_on_the_cached_in_season_listing(shop, orange):
+    in_season = "/api/v1/products?in_season=true"
+    assert shop.client.get(in_season).json == []
+    batch = {"batch_code": "FJ-2026-12-01", "produced_on": china_today().isoformat()}
+    r = shop.client.post(f"/api/v1/products/{orange.id}/batches", json=batch, headers=shop.supplier_a_headers)
+    assert r.status_code == 201, r.json
+    assert [p["id"] for p in shop.client.get(in_season).json] == [orange.id]
+
+
 @pytest.fixture
 def other_instance(settings, app):
     """A second app instance on the same database and Redis, as behind a load balancer."""
