@@ -1,13 +1,16 @@
 """Benchmark: the catalog with 100,000 products on PostgreSQL, at 32 connections.
 
 Measures, in one run and beside the bare-Flask floor:
-  - the first page of a category listing (cached in Redis after the first hit);
+  - the first page of a category listing and of the whole catalog (?page_size=20), cached in Redis
+    after the first hit;
+  - a product's page, GET /api/v1/products/{id}, cached the same way;
   - Chinese searches, GET /api/v1/products?q=脐橙: the first page, cached as listings are, and
     page 4, past CATALOG_CACHED_PAGES, which runs the query every time (the same query but for
     its OFFSET): what a search nobody asked in the last minute costs.
 The app runs on gunicorn (2 sync workers unless --workers) with Redis for the cache.
 
     .venv/bin/python bench/catalog.py [--products 100000] [--seconds 15] [--connections 32]
+        [--database marketplace_bench_catalog] [--redis redis://127.0.0.1:6379/15]
 """
 
 import argparse
@@ -24,7 +27,17 @@ import psycopg  # noqa: E402
 import redis  # noqa: E402
 from demo_catalog import COUNTIES, VARIANTS  # noqa: E402
 
-from bench.common import BARE, bare_flask, fresh_database, gunicorn, log, report, server_env, wrk  # noqa: E402
+from bench.common import (  # noqa: E402
+    BARE,
+    add_places,
+    bare_flask,
+    fresh_database,
+    gunicorn,
+    log,
+    report,
+    server_env,
+    wrk,
+)
 from marketplace.catalog.search import index_terms  # noqa: E402
 from marketplace.suppliers import uscc  # noqa: E402
 
@@ -82,12 +95,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers for each server")
-    parser.add_argument("--database", default="marketplace_bench_catalog", help="dropped and made afresh")
-    parser.add_argument("--redis", default=REDIS_URL, help="a Redis database of its own: it is flushed")
+    add_places(parser, "marketplace_bench_catalog", REDIS_URL)
     args = parser.parse_args()
 
     database_url = fresh_database(args.database)
     fill(database_url, args.products)
+    with psycopg.connect(database_url) as conn:
+        product_id = conn.execute("SELECT min(id) FROM products").fetchone()[0]
     redis.Redis.from_url(args.redis).flushdb()
     env = server_env(database_url, REDIS_URL=args.redis)
     app_server = gunicorn("marketplace:create_app()", env, workers=args.workers)
@@ -99,6 +113,8 @@ def main() -> None:
         for name, url in [
             (BARE, bare_url + "/bare"),
             ("listing ?category=fruit (cached)", app_url + "/api/v1/products?category=fruit"),
+            ("listing ?page_size=20 (cached)", app_url + "/api/v1/products?page_size=20"),
+            (f"product page /products/{product_id} (cached)", app_url + f"/api/v1/products/{product_id}"),
             ("search ?q=脐橙 (cached)", search),
             ("search ?q=脐橙&page=4 (uncached)", search + "&page=4"),
             ("search ?q=奉节 脐橙&sort=price_fen (cached)", two_words),

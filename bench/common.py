@@ -238,13 +238,24 @@ def wrk(
     )
 
 
-def rounds_parser(doc: str) -> argparse.ArgumentParser:
+def rounds_parser(doc: str, database: str, redis_url: str | None = None) -> argparse.ArgumentParser:
     """The options of a benchmark that measures several paths in alternating rounds."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_places(parser, database, redis_url)
     parser.add_argument("--seconds", type=int, default=15, help="length of each measured run")
     parser.add_argument("--connections", type=int, default=4, help="concurrent connections wrk keeps open")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds; the best of each is kept")
     return parser
+
+
+def add_places(parser: argparse.ArgumentParser, database: str, redis_url: str | None = None) -> None:
+    """--database and (for a benchmark using Redis) --redis: where it runs, so that two people
+    benchmarking on one machine never drop each other's database or flush each other's cache."""
+    parser.add_argument(
+        "--database", default=database, help="the PostgreSQL database made afresh for the run"
+    )
+    if redis_url:
+        parser.add_argument("--redis", default=redis_url, help="the Redis database the run flushes and uses")
 
 
 def best_of_rounds(targets: dict[str, tuple[str, Path | None]], args: argparse.Namespace) -> list[Figures]:

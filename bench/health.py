@@ -27,10 +27,10 @@ REDIS_URL = "redis://127.0.0.1:6379/12"
 
 
 def main() -> None:
-    args = rounds_parser(__doc__).parse_args()
-    database_url = fresh_database("marketplace_bench_health")
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    env = server_env(database_url, REDIS_URL=REDIS_URL)
+    args = rounds_parser(__doc__, "marketplace_bench_health", REDIS_URL).parse_args()
+    database_url = fresh_database(args.database)
+    redis.Redis.from_url(args.redis).flushdb()
+    env = server_env(database_url, REDIS_URL=args.redis)
     with gunicorn("marketplace:create_app()", env) as app_url, bare_flask(env) as bare_url:
         rows = best_of_rounds(
             {

@@ -47,8 +47,8 @@ def revalidating(url: str, folder: Path) -> Path:
 
 
 def main() -> None:
-    args = rounds_parser(__doc__).parse_args()
-    database_url = fresh_database("marketplace_bench_regions")
+    args = rounds_parser(__doc__, "marketplace_bench_regions").parse_args()
+    database_url = fresh_database(args.database)
     env = server_env(database_url)
     with (
         tempfile.TemporaryDirectory() as scripts,

@@ -37,6 +37,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.json = parsing.JSONProvider(app)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
+    app.session_interface = security.NoSessions()
     logging.basicConfig(level=app.config["LOG_LEVEL"])
     # The Stripe SDK logs every request at INFO; its failures still surface as warnings and errors.
     logging.getLogger("stripe").setLevel(max(logging.WARNING, logging.getLogger().level))
@@ -57,6 +58,7 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     limiter.init_app(app)
+    ratelimit.limits_in_views_only(app, limiter)
     security.init_app(app)
     i18n.init_app(app)
     from marketplace.accounts.auth import saved_locale

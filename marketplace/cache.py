@@ -37,6 +37,9 @@ class Backend(Protocol):
     def incr(self, namespace: str) -> int:
         """Bump the namespace's version."""
 
+    def version(self, namespace: str) -> bytes:
+        """The namespace's current version."""
+
 
 class MemoryBackend:
     """For the embedded default: one process, so an LRU of bounded size will do."""
@@ -73,6 +76,10 @@ class MemoryBackend:
         with self._lock:
             self._versions[namespace] = self._versions.get(namespace, 0) + 1
             return self._versions[namespace]
+
+    def version(self, namespace: str) -> bytes:
+        with self._lock:
+            return str(self._versions.get(namespace, 0)).encode()
 
 
 class RedisBackend:
@@ -117,6 +124,10 @@ class RedisBackend:
         version, _ = pipe.execute()
         return int(version)
 
+    def version(self, namespace: str) -> bytes:
+        value = self._client.get(f"{namespace}:version")
+        return value if isinstance(value, bytes) else b"0"
+
 
 def backend() -> Backend:
     cached = current_app.extensions.get("response_cache")
@@ -129,16 +140,6 @@ def backend() -> Backend:
 
 def _namespace(namespace: str) -> str:
     return f"{current_app.config['RATELIMIT_KEY_PREFIX']}:cache:{namespace}"
-
-
-def get(namespace: str, key: str) -> tuple[bytes | None, bytes | None]:
-    """(entry or None, the version it was looked up under). Pass the version to put(), so that a
-    page computed while a writer invalidated lands under the old version, never the new one."""
-    try:
-        return backend().get_versioned(_namespace(namespace), key)
-    except redis.RedisError as exc:
-        log.warning("cache read failed, serving uncached: %s", exc)
-        return None, None
 
 
 def put(namespace: str, key: str, version: bytes | None, value: bytes, ttl: int) -> None:
@@ -157,6 +158,102 @@ def invalidate(namespace: str) -> None:
     except redis.RedisError as exc:
         # Entries written before the outage stay at most their TTL.
         log.warning("cache invalidation failed: %s", exc)
+
+
+# The catalog's answers as their process last fetched them from the cache, under its version.
+LOCAL_MAX_BYTES = 8 * 1024 * 1024
+_local_lock = threading.Lock()
+# The cache-control of an answer that may change at any moment (a price, a delisting): anyone may
+# keep it, but asks before each use, and a 304 (If-None-Match) costs the asker no body.
+REVALIDATE = "public, no-cache"
+KEPT_DOC_HEADERS = {
+    "ETag": {"description": "the answer's strong validator, for If-None-Match", "schema": {"type": "string"}},
+    "Cache-Control": {"description": REVALIDATE, "schema": {"type": "string"}},
+}
+
+
+class Kept(NamedTuple):
+    """An answer kept in the response cache: its body, the X-Pagination it carries ("" for none),
+    its ETag (a digest of both) and until when it may be served (a Unix time)."""
+
+    body: bytes
+    pagination: str
+    etag: str
+    expires: float
+
+    def pack(self) -> bytes:
+        return f"{self.expires:.3f} {self.etag} {self.pagination}\n".encode() + self.body
+
+    @classmethod
+    def unpack(cls, value: bytes) -> "Kept":
+        head, _, body = value.partition(b"\n")
+        expires, etag, pagination = head.decode().split(" ", 2)
+        return cls(body, pagination, etag, float(expires))
+
+
+def _local() -> TLRUCache:
+    kept = current_app.extensions.get("kept_answers")
+    if kept is None:
+        kept = TLRUCache(
+            maxsize=LOCAL_MAX_BYTES,
+            ttu=lambda _key, answer, _now: answer.expires,
+            timer=time.time,
+            getsizeof=lambda answer: len(answer.body) + ENTRY_OVERHEAD_BYTES,
+        )
+        current_app.extensions["kept_answers"] = kept
+    return kept
+
+
+def answer(namespace: str, key: str) -> tuple[Kept | None, bytes | None]:
+    """(the kept answer for `key` or None, the namespace's version it was looked up under; None when
+    the cache could not be read). One round trip for the version, and none more for an answer this
+    process fetched before under that version: the bytes come from the cache once per process."""
+    name = _namespace(namespace)
+    try:
+        version = backend().version(name)
+        with _local_lock:
+            kept = _local().get((name, version, key))
+        if kept is not None:
+            return kept, version
+        value, version = backend().get_versioned(name, key)
+    except redis.RedisError as exc:
+        log.warning("cache read failed, serving uncached: %s", exc)
+        return None, None
+    kept = Kept.unpack(value) if value is not None else None
+    if kept is None or kept.expires <= time.time():
+        return None, version
+    with _local_lock, contextlib.suppress(ValueError):  # larger than the whole store: not kept here
+        _local()[(name, version, key)] = kept
+    return kept, version
+
+
+def keep(namespace: str, key: str, version: bytes | None, body: bytes, pagination: str, ttl: int) -> Kept:
+    """Keep an answer the view made under `version` (as answer() gave it) for `ttl` seconds; returns
+    it with its ETag. Made while a writer raised the version, it lands under the old one, unread."""
+    etag = hashlib.blake2b(pagination.encode() + b"\n" + body, digest_size=16).hexdigest()
+    kept = Kept(body, pagination, etag, time.time() + ttl)
+    if version is not None:
+        put(namespace, key, version, kept.pack(), ttl)
+    return kept
+
+
+def not_modified(etag: str) -> bool:
+    """Whether the request's If-None-Match names this (strong) ETag, or is "*"."""
+    given = request.headers.get("If-None-Match")
+    if not given:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in given.split(",")}
+    return "*" in tags or f'"{etag}"' in tags
+
+
+def send(kept: Kept, extra: dict[str, str]) -> Response:
+    """A kept answer as the response to this request: 200 with its body, or 304 without."""
+    headers = {"ETag": f'"{kept.etag}"', "Cache-Control": REVALIDATE, **extra}
+    if not_modified(kept.etag):
+        return Response(None, 304, headers)
+    if kept.pagination:
+        headers["X-Pagination"] = kept.pagination
+    return Response(kept.body, 200, headers, content_type="application/json")
 
 
 # Prepared answers kept per process and app: the whole region tree's listings are under 1 MiB.

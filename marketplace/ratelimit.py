@@ -10,6 +10,7 @@ import math
 import time
 
 from flask import Flask, request
+from flask_limiter import Limiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 
@@ -41,3 +42,12 @@ def retry_after_seconds(reset_at: float | None, default: int = 60) -> int:
     if reset_at is None:
         return default
     return max(1, math.ceil(reset_at - time.time()))
+
+
+def limits_in_views_only(app: Flask, limiter: Limiter) -> None:
+    """Every limit here guards the views it decorates (sign-in, password reset, mail sent, invitations)
+    and is checked as that view runs; the app sets no default, application-wide or blueprint limits.
+    flask-limiter's own check before every request, which looks for those, finds none at the cost of
+    more than the rest of a cached GET's hooks together: it is not run. A GET of the catalog, the
+    region tree or /health pays nothing for limits; each limited view still meets its limit."""
+    app.before_request_funcs[None].remove(limiter._check_request_limit)

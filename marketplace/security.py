@@ -11,7 +11,8 @@ Stripe.js from js.stripe.com, as Stripe requires, with the frames and calls its 
 
 import re
 
-from flask import Config, Flask, Response, current_app, request
+from flask import Config, Flask, Request, Response, current_app, request
+from flask.sessions import SessionInterface, SessionMixin
 from flask_cors import CORS
 
 from marketplace import apidocs
@@ -61,28 +62,51 @@ def init_app(app: Flask) -> None:
         max_age=600,
     )
     docs_path = apidocs.docs_path(app)
-    https_only = app.config["ENV"] == "production"
+    # Every response's headers, made once per policy: each request only picks its set.
+    common = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "no-referrer"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    if app.config["ENV"] == "production":
+        common.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+
+    def with_policy(policy: str) -> tuple[tuple[str, str, str], ...]:
+        return tuple(
+            (name.lower(), name, value) for name, value in [*common, ("Content-Security-Policy", policy)]
+        )
+
+    docs, api, stripe_page, web = map(with_policy, (DOCS_POLICY, API_POLICY, STRIPE_PAGE_POLICY, WEB_POLICY))
 
     @app.after_request
     def security_headers(response: Response) -> Response:
-        headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if request.path == docs_path:
-            policy = DOCS_POLICY
-        elif request.path == "/api" or request.path.startswith("/api/"):
-            policy = API_POLICY
-        elif PAYMENT_PAGE.fullmatch(request.path) and _stripe_in_use(current_app.config):
-            policy = STRIPE_PAGE_POLICY
+        path = request.path
+        if path == docs_path:
+            chosen = docs
+        elif path.startswith("/api/") or path == "/api":
+            chosen = api
+        elif PAYMENT_PAGE.fullmatch(path) and _stripe_in_use(current_app.config):
+            chosen = stripe_page
         else:
-            policy = WEB_POLICY
-        headers.setdefault("Content-Security-Policy", policy)
-        if https_only:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+            chosen = web
+        headers = response.headers
+        # What the view set itself stands (as setdefault would), in one pass over its headers.
+        present = {name.lower() for name, _ in headers}
+        headers.extend([(name, value) for lower, name, value in chosen if lower not in present])
         # What a signed-in caller reads is theirs alone: no shared or browser cache keeps it.
-        if "Authorization" in request.headers and "Cache-Control" not in headers:
+        if "cache-control" not in present and "Authorization" in request.headers:
             headers["Cache-Control"] = "no-store"
             headers.add("Vary", "Authorization")
         return response
+
+
+class NoSessions(SessionInterface):
+    """The API and the web app hold bearer tokens, never a cookie session: no request opens one
+    (Flask's default would build a signing serialiser for every request to find no cookie)."""
+
+    def open_session(self, app: Flask, request: Request) -> None:
+        return None
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        return None

@@ -205,6 +205,7 @@ def start_afresh(app, redis_url, fake_stripe) -> None:
     db.session.remove()
     _empty_tables()
     app.extensions.pop("response_cache", None)
+    app.extensions.pop("kept_answers", None)
     if redis_url:
         redis.Redis.from_url(redis_url).flushdb()
     limiter.reset()

@@ -7,7 +7,7 @@ from marshmallow import validate
 
 from marketplace import cache
 from marketplace.accounts.auth import SECURITY, current_user, require_user
-from marketplace.cache import IF_NONE_MATCH, NOT_MODIFIED, PREPARED_DOC_HEADERS
+from marketplace.cache import IF_NONE_MATCH, KEPT_DOC_HEADERS, NOT_MODIFIED, PREPARED_DOC_HEADERS
 from marketplace.catalog import search, services
 from marketplace.catalog.schemas import (
     BatchCreateSchema,
@@ -29,9 +29,9 @@ from marketplace.regions.services import reference_version
 from marketplace.schemas import WholeNumber
 
 blp = Blueprint("catalog", __name__, description="商品与公开目录")
-LISTING = "/api/v1/products"
+LISTING_ENDPOINT, PRODUCT_PAGE = "catalog.Products", "catalog.ProductById"
 PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
-CACHE_VERSION = "marketplace.catalog_cache_version"
+CACHE_KEY, CACHE_VERSION = "marketplace.catalog_cache_key", "marketplace.catalog_cache_version"
 
 
 class ListingKeySchema(ProductQueryArgsSchema):
@@ -46,11 +46,21 @@ LISTING_KEY = ListingKeySchema()
 cache.Prepared(blp, {"catalog.Categories": ()}, reference_version)
 
 
-def _listing_cache_key() -> str | None:
-    """The first pages of listings and searches are the same for everyone: cache those, keyed on
-    the arguments the listing reads, normalised (`certified=1` is `certified=true`, `q=5KG` is
-    `q=5kg`), so parameters it ignores (`&bust=1`, `&_=...`) make no entry of their own."""
-    if request.method != "GET" or request.path != LISTING:
+def _cache_key() -> str | None:
+    """The key of the cached answer this request may be served, or None.
+
+    The first pages of listings and searches are the same for everyone: keyed on the arguments
+    the listing reads, normalised (`certified=1` is `certified=true`, `q=5KG` is `q=5kg`), so
+    parameters it ignores (`&bust=1`, `&_=...`) make no entry of their own. A product's page is the
+    same for every anonymous reader (a signed-in member or officer may see it unlisted, so theirs is
+    never kept)."""
+    if request.method != "GET":
+        return None
+    if request.endpoint == PRODUCT_PAGE:
+        if "Authorization" in request.headers or request.view_args is None:
+            return None
+        return f"product:{request.view_args['product_id']}"
+    if request.endpoint != LISTING_ENDPOINT:
         return None
     # The first value of each, as webargs takes it.
     given = {name: request.args[name] for name in LISTING_KEY.fields if name in request.args}
@@ -73,28 +83,29 @@ def allow_image_bodies():
 
 
 @blp.before_app_request
-def serve_cached_listing():
-    key = _listing_cache_key()
+def serve_cached():
+    """Listings and product pages as kept, under the catalog's version: one Redis round trip, no SQL."""
+    key = _cache_key()
     if key is None:
         return None
-    hit, version = cache.get(services.CATALOG, key)
+    request.environ[CACHE_KEY] = key
+    kept, version = cache.answer(services.CATALOG, key)
     request.environ[CACHE_VERSION] = version
-    if hit is None:
+    if kept is None:
         return None
-    pagination, _, body = hit.partition(b"\n")
-    headers = {"Content-Type": "application/json", "X-Pagination": pagination.decode(), "X-Cache": "hit"}
-    return Response(body, 200, headers)
+    return cache.send(kept, {"X-Cache": "hit"})
 
 
 @blp.after_app_request
-def store_listing(response: Response) -> Response:
-    key = _listing_cache_key()
-    if key is not None and response.status_code == 200 and "X-Cache" not in response.headers:
-        value = response.headers.get("X-Pagination", "").encode() + b"\n" + response.get_data()
-        version = request.environ.get(CACHE_VERSION)
-        cache.put(services.CATALOG, key, version, value, current_app.config["CATALOG_CACHE_SECONDS"])
-        response.headers["X-Cache"] = "miss"
-    return response
+def keep_answer(response: Response) -> Response:
+    key = request.environ.get(CACHE_KEY)
+    if key is None or response.status_code != 200 or "X-Cache" in response.headers:
+        return response
+    version = request.environ.get(CACHE_VERSION)
+    ttl = current_app.config["CATALOG_CACHE_SECONDS"]
+    pagination = response.headers.get("X-Pagination", "")
+    kept = cache.keep(services.CATALOG, key, version, response.get_data(), pagination, ttl)
+    return cache.send(kept, {"X-Cache": "miss"})
 
 
 @blp.route("/categories", parameters=[IF_NONE_MATCH])
@@ -111,12 +122,15 @@ class Categories(MethodView):
 @blp.route("/products")
 class Products(MethodView):
     @blp.arguments(ProductQueryArgsSchema, location="query")
-    @blp.response(200, ProductSchema(many=True))
+    @blp.response(200, ProductSchema(many=True), headers=KEPT_DOC_HEADERS)
+    @blp.alt_response(304, description=NOT_MODIFIED)
     @blp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
     def get(self, args, pagination_parameters):
         """商品列表
 
-        The public catalog. The first pages of listings and of searches are cached."""
+        The public catalog. The first pages of listings and of searches are cached (X-Cache: hit or
+        miss), with an ETag (If-None-Match with it: 304, no body). A change to what a page shows (a
+        price, stock running low or out, a certificate, a delisting) is on the next request."""
         _check_price_range(args)
         if search.words(args.get("q") or ""):
             return counted_page_of(services.catalog_query(args), pagination_parameters)
@@ -167,9 +181,14 @@ def _check_price_range(args) -> None:
 
 @blp.route("/products/<int:product_id>")
 class ProductById(MethodView):
-    @blp.response(200, ProductSchema)
+    @blp.response(200, ProductSchema, headers=KEPT_DOC_HEADERS)
+    @blp.alt_response(304, description=NOT_MODIFIED)
     def get(self, product_id):
-        """查看商品"""
+        """查看商品
+
+        A listed product, for anyone: cached for anonymous readers (X-Cache), with an ETag
+        (If-None-Match with it: 304, no body). A change to it is on the next request; a delisted
+        one is a 404 at once. Its members, officers and admins (signed in) also see it unlisted."""
         return services.get_product(current_user(), product_id)
 
     @blp.arguments(ProductUpdateSchema)

@@ -6,8 +6,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, case, delete, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, case, delete, event, func, or_, select
+from sqlalchemy.orm import Session, SessionTransaction, selectinload
+from sqlalchemy.sql.elements import ColumnElement
 
 from marketplace import cache
 from marketplace.accounts.models import User
@@ -37,12 +38,33 @@ IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 FRESH = ("fruit", "vegetables")
 # The lower bound of each price band, in fen: under ¥20, ¥20–50, ¥50–100, ¥100–200, ¥200 and up.
 PRICE_BANDS = (0, 2000, 5000, 10000, 20000)
-SORTS = {
+SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
     "-created_at": (Product.created_at.desc(), Product.id.desc()),
     "price_fen": (Product.price_fen.asc(), Product.id.asc()),
     "-price_fen": (Product.price_fen.desc(), Product.id.desc()),
     "name": (Product.name.asc(), Product.id.asc()),
 }
+
+
+CATALOG_CHANGED = "marketplace.catalog_changed"
+
+
+def catalog_changes_on_commit() -> None:
+    """Have the cached catalog made again once this transaction commits (not before: a reader in
+    between would keep what it read, the old rows, under the new version)."""
+    db.session.info[CATALOG_CHANGED] = True
+
+
+@event.listens_for(db.session, "after_commit")
+def _invalidate_committed(session: Session) -> None:
+    if not session.in_nested_transaction() and session.info.pop(CATALOG_CHANGED, False):
+        cache.invalidate(CATALOG)
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _forget_rolled_back(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # rolled back or closed: nothing changed
+        session.info.pop(CATALOG_CHANGED, None)
 
 
 class UnsupportedImage(DomainError):
@@ -145,7 +167,7 @@ def get_product(actor: User | None, product_id: int) -> Product:
     return product
 
 
-def supplier_products(actor: User, supplier_id: int) -> Select[tuple[Product]]:
+def supplier_products(actor: User, supplier_id: int) -> Select[Product]:
     """All of a supplier's products, listed or not, newest first: for its members and admins."""
     supplier = db.session.get(Supplier, supplier_id)
     if supplier is None:
@@ -206,7 +228,7 @@ def _filtered(args: dict[str, Any], ignoring: str = "") -> Select[Any]:
     return stmt
 
 
-def _in_season() -> Select[tuple[int]]:
+def _in_season() -> Select[int]:
     """Fresh produce in stock with a batch produced within SEASON_DAYS: picked, not stored."""
     since = china_today() - timedelta(days=SEASON_DAYS)
     fresh = or_(Product.category_code.in_(FRESH), *(Product.category_code.startswith(f"{c}.") for c in FRESH))
@@ -221,7 +243,7 @@ def _relevance(query: str) -> tuple[Any, ...]:
     return (starts, func.length(Product.name), Product.id.desc())
 
 
-def catalog_query(args: dict[str, Any]) -> Select[tuple[Product]]:
+def catalog_query(args: dict[str, Any]) -> Select[Product]:
     """The public catalog: active products of verified suppliers, filtered, searched and sorted;
     a search by relevance unless it asks for another sort."""
     searched = bool(words(args.get("q") or ""))
@@ -285,8 +307,10 @@ def catalog_facets(args: dict[str, Any]) -> dict[str, Any]:
 def _category_tree(per_category: dict[str, int]) -> list[dict[str, Any]]:
     """Top categories with their children, each counting its own products and its children's."""
     categories = list_categories()  # parents before their children: "fruit" < "fruit.citrus"
-    nodes = {c.code: {"code": c.code, "name": c.name, "count": 0, "children": []} for c in categories}
-    roots = []
+    nodes: dict[str, dict[str, Any]] = {
+        c.code: {"code": c.code, "name": c.name, "count": 0, "children": []} for c in categories
+    }
+    roots: list[dict[str, Any]] = []
     for category in categories:
         node = nodes[category.code]
         node["count"] += per_category.get(category.code, 0)
@@ -390,6 +414,7 @@ def add_batch(actor: User, product_id: int, data: dict[str, Any]) -> TraceBatch:
         raise Conflict(_(BATCH_TAKEN), errors={"json": {"batch_code": [_(BATCH_CODE_USED)]}})
     batch = TraceBatch(product_id=product.id, **data)
     db.session.add(batch)
+    catalog_changes_on_commit()  # a fresh batch puts produce in season (?in_season=true)
     db.session.commit()
     return batch
 

@@ -9,9 +9,15 @@ from sqlalchemy import BigInteger, Table, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from marketplace.catalog.models import Product
+from marketplace.catalog.services import catalog_changes_on_commit
 from marketplace.errors import DomainError
 from marketplace.extensions import db, in_ids
 from marketplace.i18n import _
+
+# Fewer units than this left, a buyer reads each one: a sale or a return that finds or leaves a product
+# below it (selling out, or back in stock) is on the cached listings and product pages at once; above
+# it their figure may be up to CATALOG_CACHE_SECONDS old (an order is checked against the real one).
+LOW_STOCK = 10
 
 
 class OutOfStock(DomainError):
@@ -60,6 +66,10 @@ def reserve(
     if short:
         db.session.rollback()
         raise OutOfStock(_("Not enough stock for some lines."), errors={"json": {field: short}})
+    # An order that leaves a product low on stock (or finds it so) shows on the cached catalog once
+    # the transaction commits.
+    if any(before[i] - wanted[i] < LOW_STOCK for i in ids):
+        catalog_changes_on_commit()
 
 
 def put_back(quantities: list[tuple[int, int]]) -> None:
@@ -69,6 +79,9 @@ def put_back(quantities: list[tuple[int, int]]) -> None:
         summed[product_id] += quantity
     if not summed:
         return
+    # Stock put back may lift a product out of the low band the cached catalog shows: the cached
+    # pages are dropped once the transaction commits (put-backs are few: cancellations, expiries).
+    catalog_changes_on_commit()
     table = cast(Table, Product.__table__)
     if not _postgresql():
         stmt = (

@@ -578,7 +578,9 @@ export interface paths {
         };
         /**
          * 商品列表
-         * @description The public catalog. The first pages of listings and of searches are cached.
+         * @description The public catalog. The first pages of listings and of searches are cached (X-Cache: hit or
+         *     miss), with an ETag (If-None-Match with it: 304, no body). A change to what a page shows (a
+         *     price, stock running low or out, a certificate, a delisting) is on the next request.
          */
         get: operations["catalog_get_products"];
         put?: never;
@@ -647,7 +649,12 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** 查看商品 */
+        /**
+         * 查看商品
+         * @description A listed product, for anyone: cached for anonymous readers (X-Cache), with an ETag
+         *     (If-None-Match with it: 304, no body). A change to it is on the next request; a delisted
+         *     one is a 404 at once. Its members, officers and admins (signed in) also see it unlisted.
+         */
         get: operations["catalog_get_product_by_id"];
         put?: never;
         post?: never;
@@ -5129,12 +5136,23 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the answer's strong validator, for If-None-Match */
+                    ETag?: string;
+                    /** @description public, no-cache */
+                    "Cache-Control"?: string;
                     "X-Pagination": components["headers"]["PAGINATION"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Product"][];
                 };
+            };
+            /** @description Not Modified: If-None-Match names this answer's ETag (no body) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
             default: components["responses"]["DEFAULT_ERROR"];
@@ -5248,11 +5266,22 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the answer's strong validator, for If-None-Match */
+                    ETag?: string;
+                    /** @description public, no-cache */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Product"];
                 };
+            };
+            /** @description Not Modified: If-None-Match names this answer's ETag (no body) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             default: components["responses"]["DEFAULT_ERROR"];
         };
