@@ -52,6 +52,7 @@ def reserve(
     """
     ids = sorted(wanted)
     before = _take(wanted)
+    _forget_loaded_stock(ids)
     if len(before) < len(ids):
         # Some fell short: what the others were before this order's take, read under its locks.
         left = lock_stock(ids)
@@ -82,6 +83,7 @@ def put_back(quantities: list[tuple[int, int]]) -> None:
     # Stock put back may lift a product out of the low band the cached catalog shows: the cached
     # pages are dropped once the transaction commits (put-backs are few: cancellations, expiries).
     catalog_changes_on_commit()
+    _forget_loaded_stock(list(summed))
     table = cast(Table, Product.__table__)
     if not _postgresql():
         stmt = (
@@ -93,6 +95,15 @@ def put_back(quantities: list[tuple[int, int]]) -> None:
     db.session.connection().execute(
         update(table).where(table.c.id == given.c.pid).values(stock=table.c.stock + given.c.qty)
     )
+
+
+def _forget_loaded_stock(ids: list[int]) -> None:
+    """The stock is changed by statements the session does not follow: a product it has loaded
+    reads its stock again when next asked (a commit that keeps what it loaded would not)."""
+    for pid in ids:
+        loaded = db.session.identity_map.get(db.session.identity_key(Product, pid))
+        if loaded is not None:
+            db.session.expire(loaded, ["stock"])
 
 
 def _take(wanted: dict[int, int]) -> dict[int, int]:
