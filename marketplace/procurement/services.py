@@ -23,7 +23,7 @@ from marketplace.catalog.models import Product
 from marketplace.catalog.services import TooLarge, certificates_on, sniff_image
 from marketplace.catalog.stock import put_back, reserve
 from marketplace.errors import Conflict, Forbidden, InvalidField, NotFound, when_taken
-from marketplace.extensions import db, in_ids, insert_rows
+from marketplace.extensions import db, in_ids, insert_rows, kept_loaded
 from marketplace.i18n import N_, _, name_of, names_of, yuan
 from marketplace.procurement import imports
 from marketplace.procurement.events import purchase_order_moved, purchase_order_paid
@@ -639,12 +639,8 @@ def answer_step(actor: User, step: Step, order_id: int, body: dict[str, Any]) ->
     commit does not expire what it loaded, so the answer is not the caller, the order, its agencies
     and its lines read again (13 statements of a step's 30). What the database sets on writing
     (timestamps) is expired by the flush itself and read when shown."""
-    session = db.session()
-    session.expire_on_commit = False
-    try:
+    with kept_loaded():
         return view(actor, step(actor, order_id, body))
-    finally:
-        session.expire_on_commit = True
 
 
 def view(actor: User, order: PurchaseOrder) -> PurchaseOrderView:
